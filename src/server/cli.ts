@@ -1,0 +1,117 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from './config.ts';
+import { openAndMigrate, startServer } from './main.ts';
+import { buildApp } from './app.ts';
+import { SYSTEM_ACTOR } from './context.ts';
+import { countUsers, createUser } from './platform/users.service.ts';
+import { ROLES, RoleSchema } from '../contract/roles.ts';
+import { CreateUserBody } from '../contract/users.ts';
+import { AppError } from './http/errors.ts';
+import { VERSION } from './version.ts';
+
+const HELP = `smooth ${VERSION} — Smooth LMS
+
+Usage:
+  smooth serve [--port 8000] [--host 127.0.0.1]   run the server (migrations run on start)
+  smooth migrate                                   apply migrations and exit
+  smooth users create --email E --password P --name N [--roles "System Manager,Moderator"]
+  smooth help
+
+Environment:
+  DATABASE_URL      unset: ./data/smooth.db (SQLite); sqlite:PATH; postgres://user@host:5432/db
+  SMOOTH_DATA_DIR   uploaded files and the default database (default ./data)
+  PORT, HOST        where to listen (default 8000, 127.0.0.1)
+  SMOOTH_ADMIN_EMAIL, SMOOTH_ADMIN_PASSWORD   create the first System Manager headlessly
+  SMOOTH_PUBLIC_URL base URL used in links (e.g. https://lms.example.com)
+
+Roles: ${ROLES.join(', ')}
+`;
+
+function fail(message: string, code = 1): never {
+  process.stderr.write(`smooth: ${message}\n`);
+  process.exit(code);
+}
+
+async function serve(argv: string[]): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: { port: { type: 'string' }, host: { type: 'string' } } });
+  const port = values.port !== undefined ? Number(values.port) : undefined;
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) fail(`--port must be a port number (got "${values.port}")`);
+  const config = loadConfig(process.env, { port, host: values.host });
+  const running = await startServer(config);
+  const needsSetup = (await countUsers(running.built.ctx.db)) === 0;
+  process.stdout.write(`Smooth LMS ${VERSION} is running at ${running.url} (${config.database.kind === 'sqlite' ? `SQLite ${config.database.file}` : 'PostgreSQL'})\n`);
+  if (needsSetup) process.stdout.write(`First run: open ${running.url}/setup to create the first System Manager.\n`);
+  const stop = async () => {
+    await running.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+}
+
+async function migrate(): Promise<void> {
+  const config = loadConfig();
+  const db = await openAndMigrate(config);
+  await db.close();
+  process.stdout.write('Migrations applied.\n');
+}
+
+async function usersCreate(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { email: { type: 'string' }, password: { type: 'string' }, name: { type: 'string' }, roles: { type: 'string' } },
+  });
+  const roles = (values.roles ?? '')
+    .split(',')
+    .map((r) => r.trim())
+    .filter(Boolean);
+  for (const r of roles) {
+    if (!RoleSchema.safeParse(r).success) fail(`unknown role "${r}". Roles are: ${ROLES.join(', ')}`, 2);
+  }
+  const parsed = CreateUserBody.safeParse({ email: values.email, password: values.password, fullName: values.name, roles });
+  if (!parsed.success) {
+    fail(parsed.error.issues.map((i) => `--${i.path[0] === 'fullName' ? 'name' : String(i.path[0])}: ${i.message}`).join('; '), 2);
+  }
+  const config = loadConfig();
+  const database = await openAndMigrate(config);
+  const { app, ctx } = await buildApp({ config, database, logger: false });
+  try {
+    const user = await createUser(ctx, SYSTEM_ACTOR, parsed.data);
+    process.stdout.write(`Created ${user.email} (${user.roles.join(', ') || 'no roles'}) id ${user.id}\n`);
+  } finally {
+    await app.close();
+    await database.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const [cmd, ...rest] = process.argv.slice(2);
+  switch (cmd) {
+    case 'serve':
+      return serve(rest);
+    case 'migrate':
+      return migrate();
+    case 'users':
+      if (rest[0] === 'create') return usersCreate(rest.slice(1));
+      return fail('usage: smooth users create --email E --password P --name N --roles "LMS Student"', 2);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(HELP);
+      return;
+    case '--version':
+      process.stdout.write(`${VERSION}\n`);
+      return;
+    default:
+      return fail(`unknown command "${cmd}". Run "smooth help".`, 2);
+  }
+}
+
+main().catch((e: unknown) => {
+  if (e instanceof ConfigError) fail(e.message, 78);
+  if (e instanceof AppError) fail(e.message, 1);
+  const msg = e instanceof Error ? e.message : String(e);
+  if (/ECONNREFUSED|ENOTFOUND|password authentication|does not exist/.test(msg)) fail(`cannot reach the database: ${msg}`, 69);
+  fail(e instanceof Error ? (e.stack ?? e.message) : String(e));
+});

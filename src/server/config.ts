@@ -1,0 +1,135 @@
+import path from 'node:path';
+
+export type DatabaseTarget = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
+
+export interface Config {
+  database: DatabaseTarget;
+  dataDir: string;
+  port: number;
+  host: string;
+  /** Public base URL used in links (verification URLs, emails). */
+  publicUrl: string | null;
+  admin: { email: string; password: string } | null;
+  /** log2 of the scrypt cost parameter N. */
+  scryptCost: number;
+  session: { idleMinutes: number; absoluteHours: number };
+  logLevel: string;
+  /** true when the site is served over https (Secure cookies). */
+  secureCookies: boolean | 'auto';
+  /** Trust X-Forwarded-* headers (set when running behind a reverse proxy). */
+  trustProxy: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses DATABASE_URL. Unset means the embedded SQLite file under the data directory. */
+export function parseDatabaseUrl(value: string | undefined, dataDir: string): DatabaseTarget {
+  if (value === undefined || value.trim() === '') {
+    return { kind: 'sqlite', file: path.join(dataDir, 'smooth.db') };
+  }
+  const v = value.trim();
+  if (v.startsWith('sqlite:')) {
+    const file = v.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    if (file === '') throw new ConfigError(['DATABASE_URL "sqlite:" needs a file path, e.g. sqlite:./data/smooth.db']);
+    return { kind: 'sqlite', file: file === ':memory:' ? file : path.resolve(file) };
+  }
+  if (v.startsWith('postgres://') || v.startsWith('postgresql://')) {
+    let url: URL;
+    try {
+      url = new URL(v);
+    } catch {
+      throw new ConfigError([`DATABASE_URL is not a valid URL: ${redact(v)}`]);
+    }
+    if (!url.hostname && !url.searchParams.get('host')) {
+      throw new ConfigError([`DATABASE_URL has no host: ${redact(v)}`]);
+    }
+    if (url.pathname.replace(/^\//, '') === '') {
+      throw new ConfigError([`DATABASE_URL names no database (add /dbname): ${redact(v)}`]);
+    }
+    return { kind: 'postgres', url: v };
+  }
+  throw new ConfigError([
+    `DATABASE_URL must start with "sqlite:" or "postgres://" (got "${redact(v)}"). ` +
+      'Leave it unset for the embedded SQLite file ./data/smooth.db.',
+  ]);
+}
+
+function redact(url: string): string {
+  return url.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@');
+}
+
+function intFrom(name: string, raw: string | undefined, fallback: number, min: number, max: number, problems: string[]): number {
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) {
+    problems.push(`${name} must be a whole number (got "${raw}")`);
+    return fallback;
+  }
+  const n = Number(raw);
+  if (n < min || n > max) problems.push(`${name} must be between ${min} and ${max} (got ${n})`);
+  return n;
+}
+
+export interface ConfigOverrides {
+  port?: number | undefined;
+  host?: string | undefined;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: ConfigOverrides = {}): Config {
+  const problems: string[] = [];
+  const dataDir = path.resolve(env.SMOOTH_DATA_DIR?.trim() || './data');
+  let database: DatabaseTarget = { kind: 'sqlite', file: path.join(dataDir, 'smooth.db') };
+  try {
+    database = parseDatabaseUrl(env.DATABASE_URL, dataDir);
+  } catch (e) {
+    if (e instanceof ConfigError) problems.push(...e.problems);
+    else throw e;
+  }
+  const port = overrides.port ?? intFrom('PORT', env.PORT, 8000, 0, 65535, problems);
+  const host = overrides.host ?? (env.HOST?.trim() || '127.0.0.1');
+  let admin: Config['admin'] = null;
+  const adminEmail = env.SMOOTH_ADMIN_EMAIL?.trim();
+  const adminPassword = env.SMOOTH_ADMIN_PASSWORD;
+  if (adminEmail || adminPassword) {
+    if (!adminEmail || !adminPassword) {
+      problems.push('SMOOTH_ADMIN_EMAIL and SMOOTH_ADMIN_PASSWORD go together: set both or neither');
+    } else if (!/^[^@\s]+@[^@\s]+$/.test(adminEmail)) {
+      problems.push(`SMOOTH_ADMIN_EMAIL is not an email address (got "${adminEmail}")`);
+    } else if (adminPassword.length < 8) {
+      problems.push('SMOOTH_ADMIN_PASSWORD must be at least 8 characters');
+    } else {
+      admin = { email: adminEmail, password: adminPassword };
+    }
+  }
+  let publicUrl: string | null = null;
+  if (env.SMOOTH_PUBLIC_URL) {
+    try {
+      publicUrl = new URL(env.SMOOTH_PUBLIC_URL).toString().replace(/\/$/, '');
+    } catch {
+      problems.push(`SMOOTH_PUBLIC_URL is not a URL (got "${env.SMOOTH_PUBLIC_URL}")`);
+    }
+  }
+  const scryptCost = intFrom('SMOOTH_SCRYPT_COST', env.SMOOTH_SCRYPT_COST, 16, 10, 20, problems);
+  const idleMinutes = intFrom('SMOOTH_SESSION_IDLE_MINUTES', env.SMOOTH_SESSION_IDLE_MINUTES, 120, 1, 60 * 24 * 30, problems);
+  const absoluteHours = intFrom('SMOOTH_SESSION_MAX_HOURS', env.SMOOTH_SESSION_MAX_HOURS, 24 * 7, 1, 24 * 365, problems);
+  const secureRaw = env.SMOOTH_SECURE_COOKIES;
+  const secureCookies = secureRaw === 'true' ? true : secureRaw === 'false' ? false : 'auto';
+  if (problems.length) throw new ConfigError(problems);
+  return {
+    database,
+    dataDir,
+    port,
+    host,
+    publicUrl,
+    admin,
+    scryptCost,
+    session: { idleMinutes, absoluteHours },
+    logLevel: env.LOG_LEVEL?.trim() || 'info',
+    secureCookies,
+    trustProxy: env.SMOOTH_TRUST_PROXY === 'true',
+  };
+}

@@ -1,0 +1,53 @@
+/**
+ * Every difference between SQLite and PostgreSQL that services need lives here.
+ * Storage conventions shared by both: ids are text, timestamps are ISO-8601 UTC text,
+ * dates are YYYY-MM-DD text, booleans are integers 0/1, JSON is text.
+ */
+import { sql, type Expression, type RawBuilder, type SqlBool } from 'kysely';
+
+/**
+ * True when `err` is a unique-constraint violation. With `on`, only a violation of that unique
+ * index: PostgreSQL names the index, SQLite names the columns ("table.col, table.col").
+ */
+export function isUniqueViolation(err: unknown, on?: { index: string; columns: string }): boolean {
+  if (!err || typeof err !== 'object') return false;
+  const e = err as { code?: string; constraint?: string; message?: string };
+  if (e.code === '23505') return on === undefined || e.constraint === on.index;
+  if (e.code === 'SQLITE_CONSTRAINT_UNIQUE' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+    return on === undefined || (e.message ?? '').endsWith(on.columns);
+  }
+  return false;
+}
+
+export function isForeignKeyViolation(err: unknown): boolean {
+  if (!err || typeof err !== 'object') return false;
+  const code = (err as { code?: string }).code;
+  return code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
+}
+
+/** Escapes % and _ for a LIKE pattern that is then used with ESCAPE '\\'. */
+export function likePattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/** Case-insensitive "contains" test, the same on both engines. */
+export function containsCi(ref: Expression<unknown>, text: string): RawBuilder<SqlBool> {
+  return sql<SqlBool>`lower(${ref}) like ${likePattern(text.toLowerCase())} escape '\\'`;
+}
+
+export function bool(v: boolean): number {
+  return v ? 1 : 0;
+}
+
+export function nowIso(): string {
+  return new Date().toISOString();
+}
+
+export function today(): string {
+  return new Date().toISOString().slice(0, 10);
+}
+
+/** floor(a * 100 / b) as an integer, identical on both engines (integer division). */
+export function percentExpr(completed: RawBuilder<unknown>, total: RawBuilder<unknown>): RawBuilder<number> {
+  return sql<number>`case when ${total} = 0 then 0 else (${completed} * 100) / ${total} end`;
+}

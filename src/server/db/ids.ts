@@ -1,0 +1,55 @@
+import { randomBytes } from 'node:crypto';
+
+const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
+let lastTime = 0;
+let lastRandom: Uint8Array = new Uint8Array(10);
+
+function encode(bytes: Uint8Array): string {
+  let out = '';
+  let bits = 0;
+  let value = 0;
+  for (const b of bytes) {
+    value = (value << 8) | b;
+    bits += 8;
+    while (bits >= 5) {
+      out += ALPHABET[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  if (bits > 0) out += ALPHABET[(value << (5 - bits)) & 31];
+  return out;
+}
+
+/**
+ * Opaque, unguessable, time-ordered ids (48-bit millisecond time + 80 random bits, 26 chars,
+ * monotonic inside one process). Sorting by id sorts by creation, so keyset pagination can
+ * order by id alone.
+ */
+export function newId(): string {
+  const now = Date.now();
+  let rnd: Uint8Array;
+  if (now <= lastTime) {
+    rnd = new Uint8Array(lastRandom);
+    for (let i = rnd.length - 1; i >= 0; i--) {
+      rnd[i] = (rnd[i]! + 1) & 0xff;
+      if (rnd[i] !== 0) break;
+    }
+  } else {
+    rnd = randomBytes(10);
+    lastTime = now;
+  }
+  lastRandom = rnd;
+  const bytes = new Uint8Array(16);
+  let t = lastTime;
+  for (let i = 5; i >= 0; i--) {
+    bytes[i] = t % 256;
+    t = Math.floor(t / 256);
+  }
+  bytes.set(rnd, 6);
+  return encode(bytes).slice(0, 26);
+}
+
+/** A random secret token, URL-safe. */
+export function newSecret(bytes = 32): string {
+  return randomBytes(bytes).toString('base64url');
+}

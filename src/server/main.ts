@@ -1,0 +1,69 @@
+import path from 'node:path';
+import type { Config } from './config.ts';
+import { buildApp, type Built } from './app.ts';
+import { openDatabase, type Database } from './db/database.ts';
+import { migrateToLatest } from './db/migrate.ts';
+import { Jobs } from './platform/jobs.ts';
+import { purgeExpiredAuth } from './platform/auth.service.ts';
+import { countUsers, createUser } from './platform/users.service.ts';
+import { SYSTEM_ACTOR } from './context.ts';
+
+export interface Running {
+  built: Built;
+  database: Database;
+  url: string;
+  jobs: Jobs;
+  close(): Promise<void>;
+}
+
+/** Opens the database and applies every pending migration. */
+export async function openAndMigrate(config: Config): Promise<Database> {
+  const database = openDatabase(config.database);
+  try {
+    await migrateToLatest(database);
+  } catch (e) {
+    await database.close();
+    throw e;
+  }
+  return database;
+}
+
+/** start: config -> database -> app -> listen. */
+export async function startServer(config: Config, opts: { logger?: boolean; webDir?: string } = {}): Promise<Running> {
+  const database = await openAndMigrate(config);
+  const built = await buildApp({
+    config,
+    database,
+    logger: opts.logger ?? true,
+    webDir: opts.webDir ?? path.resolve('dist/web'),
+  });
+  const { app, ctx } = built;
+  if (config.admin && (await countUsers(ctx.db)) === 0) {
+    await createUser(ctx, SYSTEM_ACTOR, {
+      email: config.admin.email,
+      password: config.admin.password,
+      fullName: 'Administrator',
+      roles: ['System Manager'],
+    });
+    app.log.info({ email: config.admin.email }, 'created the first System Manager from SMOOTH_ADMIN_EMAIL');
+  }
+  const jobs = new Jobs(ctx);
+  jobs.register({ name: 'auth.purge', schedule: '17 3 * * *', run: purgeExpiredAuth });
+  await app.listen({ port: config.port, host: config.host });
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : config.port;
+  const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
+  jobs.start();
+  return {
+    built,
+    database,
+    url,
+    jobs,
+    async close() {
+      jobs.stop();
+      await app.close();
+      await database.close();
+    },
+  };
+}

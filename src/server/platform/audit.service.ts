@@ -1,0 +1,84 @@
+import type { Executor } from '../db/database.ts';
+import { newId } from '../db/ids.ts';
+import { nowIso } from '../db/dialect.ts';
+
+export interface AuditEntryInput {
+  actorId: string | null;
+  action: string;
+  entity: string;
+  entityId: string;
+  before?: unknown;
+  after?: unknown;
+  requestId?: string | null;
+  importId?: string | null;
+}
+
+function json(v: unknown): string | null {
+  return v === undefined || v === null ? null : JSON.stringify(v);
+}
+
+export function auditRow(e: AuditEntryInput) {
+  return {
+    id: newId(),
+    at: nowIso(),
+    actor_id: e.actorId,
+    action: e.action,
+    entity: e.entity,
+    entity_id: e.entityId,
+    before_json: json(e.before),
+    after_json: json(e.after),
+    request_id: e.requestId ?? null,
+    import_id: e.importId ?? null,
+  };
+}
+
+/** Appends one entry. Call it with the transaction that makes the change. */
+export async function recordAudit(db: Executor, e: AuditEntryInput): Promise<void> {
+  await db.insertInto('audit_log').values(auditRow(e)).execute();
+}
+
+/** Appends many entries in set-based batches (imports). */
+export async function recordAuditMany(db: Executor, entries: AuditEntryInput[], batch = 500): Promise<void> {
+  for (let i = 0; i < entries.length; i += batch) {
+    await db.insertInto('audit_log').values(entries.slice(i, i + batch).map(auditRow)).execute();
+  }
+}
+
+export interface AuditQuery {
+  entity?: string | undefined;
+  entityId?: string | undefined;
+  actorId?: string | undefined;
+  action?: string | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+  limit: number;
+  cursor?: string | undefined;
+}
+
+export async function listAudit(db: Executor, q: AuditQuery) {
+  let query = db.selectFrom('audit_log').selectAll();
+  if (q.entity) query = query.where('entity', '=', q.entity);
+  if (q.entityId) query = query.where('entity_id', '=', q.entityId);
+  if (q.actorId) query = query.where('actor_id', '=', q.actorId);
+  if (q.action) query = query.where('action', '=', q.action);
+  if (q.from) query = query.where('at', '>=', q.from);
+  if (q.to) query = query.where('at', '<', q.to);
+  if (q.cursor) query = query.where('id', '<', q.cursor);
+  const rows = await query.orderBy('id', 'desc').limit(q.limit + 1).execute();
+  const page = rows.slice(0, q.limit);
+  return {
+    items: page.map((r) => ({
+      id: r.id,
+      at: r.at,
+      actorId: r.actor_id,
+      action: r.action,
+      entity: r.entity,
+      entityId: r.entity_id,
+      before: r.before_json ? (JSON.parse(r.before_json) as unknown) : null,
+      after: r.after_json ? (JSON.parse(r.after_json) as unknown) : null,
+      requestId: r.request_id,
+      importId: r.import_id,
+    })),
+    nextCursor: rows.length > q.limit ? (page[page.length - 1]?.id ?? null) : null,
+  };
+}

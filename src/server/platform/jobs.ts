@@ -1,0 +1,68 @@
+import { Cron } from 'croner';
+import type { AppContext } from '../context.ts';
+import { isUniqueViolation, nowIso } from '../db/dialect.ts';
+
+export interface JobDefinition {
+  name: string;
+  /** Cron pattern (UTC). */
+  schedule: string;
+  run(ctx: AppContext): Promise<unknown>;
+}
+
+/**
+ * Scheduled jobs. Every process schedules them; a run is claimed by inserting its (name, slot)
+ * row into job_runs, so with several processes on one database each slot runs exactly once.
+ */
+export class Jobs {
+  private readonly crons: Cron[] = [];
+  private readonly defs = new Map<string, JobDefinition>();
+
+  constructor(private readonly ctx: AppContext) {}
+
+  register(def: JobDefinition): void {
+    this.defs.set(def.name, def);
+  }
+
+  start(): void {
+    for (const def of this.defs.values()) {
+      this.crons.push(
+        new Cron(def.schedule, { timezone: 'UTC', protect: true }, async (self: Cron) => {
+          const slot = (self.currentRun() ?? new Date()).toISOString();
+          await this.runOnce(def.name, slot);
+        }),
+      );
+    }
+  }
+
+  stop(): void {
+    for (const c of this.crons) c.stop();
+    this.crons.length = 0;
+  }
+
+  /** Runs a job for a slot unless some process already claimed that slot. Returns whether it ran. */
+  async runOnce(name: string, slot: string): Promise<boolean> {
+    const def = this.defs.get(name);
+    if (!def) throw new Error(`Unknown job ${name}`);
+    try {
+      await this.ctx.db.insertInto('job_runs').values({ name, slot, started_at: nowIso(), status: 'running' }).execute();
+    } catch (e) {
+      if (isUniqueViolation(e)) return false;
+      throw e;
+    }
+    let status = 'done';
+    try {
+      const result = await def.run(this.ctx);
+      this.ctx.log.info({ job: name, slot, result }, 'job finished');
+    } catch (err) {
+      status = 'failed';
+      this.ctx.log.error({ err, job: name, slot }, 'job failed');
+    }
+    await this.ctx.db
+      .updateTable('job_runs')
+      .set({ status, finished_at: nowIso() })
+      .where('name', '=', name)
+      .where('slot', '=', slot)
+      .execute();
+    return true;
+  }
+}

@@ -1,0 +1,247 @@
+import { sql } from 'kysely';
+import type { Actor, AppContext } from '../context.ts';
+import type { Executor, Tx } from '../db/database.ts';
+import { bool, containsCi, isUniqueViolation, nowIso } from '../db/dialect.ts';
+import { newId } from '../db/ids.ts';
+import { AppError, errors } from '../http/errors.ts';
+import { ROLES, type Role } from '../../contract/roles.ts';
+import { recordAudit } from './audit.service.ts';
+import { hashPassword } from './passwords.ts';
+
+export interface UserView {
+  id: string;
+  email: string;
+  fullName: string;
+  enabled: boolean;
+  roles: Role[];
+  createdAt: string;
+}
+
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+function sortRoles(roles: Iterable<string>): Role[] {
+  const set = new Set(roles);
+  return ROLES.filter((r) => set.has(r));
+}
+
+export async function rolesOf(db: Executor, userId: string): Promise<Role[]> {
+  const rows = await db.selectFrom('user_roles').select('role').where('user_id', '=', userId).execute();
+  return sortRoles(rows.map((r) => r.role));
+}
+
+export async function getUser(db: Executor, id: string): Promise<UserView | null> {
+  const u = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!u) return null;
+  return {
+    id: u.id,
+    email: u.email,
+    fullName: u.full_name,
+    enabled: u.enabled === 1,
+    roles: await rolesOf(db, u.id),
+    createdAt: u.created_at,
+  };
+}
+
+export async function countUsers(db: Executor): Promise<number> {
+  const r = await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+export interface CreateUserInput {
+  email: string;
+  fullName: string;
+  password?: string | undefined;
+  roles: readonly Role[];
+  enabled?: boolean;
+}
+
+const EMAIL_UQ = { index: 'users_email_uq', columns: 'users.email' };
+
+/** Creates a user inside `trx`; fires `user.created`. */
+export async function insertUser(ctx: AppContext, trx: Tx, actor: Actor, input: CreateUserInput): Promise<UserView> {
+  const now = nowIso();
+  const id = newId();
+  const email = normalizeEmail(input.email);
+  const passwordHash = input.password ? await hashPassword(input.password, ctx.config.scryptCost) : null;
+  const existing = await trx.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst();
+  if (existing) throw duplicateEmail();
+  try {
+    await trx
+      .insertInto('users')
+      .values({
+        id,
+        email,
+        full_name: input.fullName.trim(),
+        password_hash: passwordHash,
+        enabled: bool(input.enabled ?? true),
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+  } catch (e) {
+    if (isUniqueViolation(e, EMAIL_UQ)) throw duplicateEmail();
+    throw e;
+  }
+  const roles = sortRoles(input.roles);
+  if (roles.length) {
+    await trx
+      .insertInto('user_roles')
+      .values(roles.map((role) => ({ user_id: id, role })))
+      .execute();
+  }
+  const view: UserView = { id, email, fullName: input.fullName.trim(), enabled: input.enabled ?? true, roles, createdAt: now };
+  await recordAudit(trx, { actorId: actor.id, action: 'create', entity: 'user', entityId: id, after: view });
+  await ctx.hooks.emit('user.created', trx, { userId: id, actorId: actor.id });
+  return view;
+}
+
+function duplicateEmail(): AppError {
+  return errors.conflict('EMAIL_TAKEN', 'A user with this email already exists.', {
+    errors: [{ path: 'email', message: 'A user with this email already exists.' }],
+  });
+}
+
+export async function createUser(ctx: AppContext, actor: Actor, input: CreateUserInput): Promise<UserView> {
+  try {
+    return await ctx.db.transaction().execute((trx) => insertUser(ctx, trx, actor, input));
+  } catch (e) {
+    if (isUniqueViolation(e, EMAIL_UQ)) throw duplicateEmail();
+    throw e;
+  }
+}
+
+/**
+ * Creates the first System Manager. Refused for good once any user exists; the check and the
+ * insert share one transaction, and on SQLite the write lock serialises concurrent attempts.
+ */
+export async function setupFirstAdmin(
+  ctx: AppContext,
+  input: { email: string; fullName: string; password: string },
+): Promise<UserView> {
+  return ctx.db.transaction().execute(async (trx) => {
+    if (ctx.dialect === 'postgres') {
+      await sql`lock table users in share row exclusive mode`.execute(trx);
+    }
+    const n = await countUsers(trx);
+    if (n > 0) throw new AppError(409, 'SETUP_DONE', 'Setup is already done: an administrator exists. Log in instead.');
+    return insertUser(ctx, trx, { id: null, roles: new Set() }, { ...input, roles: ['System Manager'] });
+  });
+}
+
+export async function setRoles(ctx: AppContext, actor: Actor, userId: string, roles: readonly Role[]): Promise<UserView> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const before = await getUser(trx, userId);
+    if (!before) throw errors.notFound('The user');
+    const wanted = sortRoles(roles);
+    if (actor.id === userId && before.roles.includes('System Manager') && !wanted.includes('System Manager')) {
+      throw errors.unprocessable('CANNOT_DEMOTE_SELF', 'You cannot remove your own System Manager role.');
+    }
+    await trx.deleteFrom('user_roles').where('user_id', '=', userId).execute();
+    if (wanted.length) {
+      await trx
+        .insertInto('user_roles')
+        .values(wanted.map((role) => ({ user_id: userId, role })))
+        .execute();
+    }
+    await trx.updateTable('users').set({ updated_at: nowIso() }).where('id', '=', userId).execute();
+    const after = { ...before, roles: wanted };
+    await recordAudit(trx, { actorId: actor.id, action: 'update', entity: 'user', entityId: userId, before, after });
+    return after;
+  });
+}
+
+/** Adds one role if missing (idempotent, set-based). */
+export async function grantRole(trx: Executor, userId: string, role: Role): Promise<boolean> {
+  const res = await trx
+    .insertInto('user_roles')
+    .values({ user_id: userId, role })
+    .onConflict((oc) => oc.columns(['user_id', 'role']).doNothing())
+    .executeTakeFirst();
+  return Number(res.numInsertedOrUpdatedRows ?? 0) > 0;
+}
+
+export async function updateUser(
+  ctx: AppContext,
+  actor: Actor,
+  userId: string,
+  patch: { fullName?: string | undefined; enabled?: boolean | undefined; password?: string | undefined },
+): Promise<UserView> {
+  const passwordHash = patch.password ? await hashPassword(patch.password, ctx.config.scryptCost) : undefined;
+  return ctx.db.transaction().execute(async (trx) => {
+    const before = await getUser(trx, userId);
+    if (!before) throw errors.notFound('The user');
+    if (patch.enabled === false && actor.id === userId) {
+      throw errors.unprocessable('CANNOT_DISABLE_SELF', 'You cannot disable your own account.');
+    }
+    await trx
+      .updateTable('users')
+      .set({
+        updated_at: nowIso(),
+        ...(patch.fullName !== undefined ? { full_name: patch.fullName.trim() } : {}),
+        ...(patch.enabled !== undefined ? { enabled: bool(patch.enabled) } : {}),
+        ...(passwordHash ? { password_hash: passwordHash } : {}),
+      })
+      .where('id', '=', userId)
+      .execute();
+    if (patch.enabled === false || passwordHash) {
+      // A disabled user (or a password change) ends every session at once.
+      await trx.deleteFrom('sessions').where('user_id', '=', userId).execute();
+    }
+    const after = (await getUser(trx, userId))!;
+    await recordAudit(trx, {
+      actorId: actor.id,
+      action: 'update',
+      entity: 'user',
+      entityId: userId,
+      before,
+      after: { ...after, ...(passwordHash ? { passwordChanged: true } : {}) },
+    });
+    return after;
+  });
+}
+
+export interface UserListQuery {
+  q?: string | undefined;
+  role?: Role | undefined;
+  enabled?: boolean | undefined;
+  limit: number;
+  cursor?: string | undefined;
+}
+
+export async function listUsers(ctx: AppContext, q: UserListQuery) {
+  let query = ctx.db.selectFrom('users').selectAll('users');
+  if (q.q) {
+    const text = q.q;
+    query = query.where((eb) => eb.or([containsCi(eb.ref('users.email'), text), containsCi(eb.ref('users.full_name'), text)]));
+  }
+  if (q.role) {
+    const role = q.role;
+    query = query.where((eb) =>
+      eb.exists(eb.selectFrom('user_roles').select('user_id').whereRef('user_roles.user_id', '=', 'users.id').where('role', '=', role)),
+    );
+  }
+  if (q.enabled !== undefined) query = query.where('users.enabled', '=', bool(q.enabled));
+  if (q.cursor) query = query.where('users.id', '>', q.cursor);
+  const rows = await query.orderBy('users.id').limit(q.limit + 1).execute();
+  const page = rows.slice(0, q.limit);
+  const roleRows = page.length
+    ? await ctx.db.selectFrom('user_roles').select(['user_id', 'role']).where('user_id', 'in', page.map((r) => r.id)).execute()
+    : [];
+  const byUser = new Map<string, string[]>();
+  for (const r of roleRows) byUser.set(r.user_id, [...(byUser.get(r.user_id) ?? []), r.role]);
+  return {
+    items: page.map(
+      (u): UserView => ({
+        id: u.id,
+        email: u.email,
+        fullName: u.full_name,
+        enabled: u.enabled === 1,
+        roles: sortRoles(byUser.get(u.id) ?? []),
+        createdAt: u.created_at,
+      }),
+    ),
+    nextCursor: rows.length > q.limit ? (page[page.length - 1]?.id ?? null) : null,
+  };
+}

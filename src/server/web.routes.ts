@@ -1,0 +1,39 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { App } from './http/types.ts';
+
+const NOT_BUILT = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Smooth LMS</title></head>
+<body><main><h1>Smooth LMS</h1><p>The web app is not built yet. Run <code>npm run build:web</code> (or <code>npm start</code>, which builds it) and reload.</p></main></body></html>`;
+
+/**
+ * Serves the single-page app: hashed assets, and index.html for every page URL so deep links
+ * survive a reload (the app itself asks the API who is logged in).
+ */
+export function registerWebRoutes(app: App, webDir: string): void {
+  const indexFile = path.join(webDir, 'index.html');
+  let indexHtml: string | null = null;
+  const page = async (_req: unknown, reply: import('fastify').FastifyReply) => {
+    if (indexHtml === null && fs.existsSync(indexFile)) indexHtml = fs.readFileSync(indexFile, 'utf8');
+    return reply
+      .header('Cache-Control', 'no-cache')
+      .type('text/html; charset=utf-8')
+      .send(indexHtml ?? NOT_BUILT);
+  };
+  for (const url of ['/', '/setup', '/login', '/lms', '/lms/*', '/app', '/app/*']) {
+    app.get(url, { config: { access: 'public' }, schema: { hide: true } }, page);
+  }
+  app.get('/assets/*', { config: { access: 'public' }, schema: { hide: true } }, (req, reply) => {
+    const rel = (req.params as { '*': string })['*'];
+    const assets = path.join(webDir, 'assets');
+    const full = path.resolve(assets, rel);
+    if (!full.startsWith(assets + path.sep) || !fs.existsSync(full)) {
+      return reply.code(404).type('text/plain').send('Not found');
+    }
+    return reply.header('Cache-Control', 'public, max-age=31536000, immutable').sendFile(path.join('assets', rel));
+  });
+  for (const file of ['favicon.svg']) {
+    app.get(`/${file}`, { config: { access: 'public' }, schema: { hide: true } }, (_req, reply) =>
+      fs.existsSync(path.join(webDir, file)) ? reply.sendFile(file) : reply.code(404).send(),
+    );
+  }
+}
