@@ -60,8 +60,8 @@ function sameOrigin(req: FastifyRequest): boolean {
   if (!origin) return true;
   if (origin === 'null') return false;
   try {
-    const host = req.headers['x-forwarded-host'] ?? req.headers.host;
-    return new URL(origin).host === host;
+    const host = req.host;
+    return new URL(origin).host === new URL(`${req.protocol}://${host}`).host;
   } catch {
     return false;
   }

@@ -1,0 +1,182 @@
+import { expect, it } from 'vitest';
+import { sql } from 'kysely';
+import { describeDb, json } from '../../../test/helpers/harness.ts';
+import { buildApp } from '../app.ts';
+import { openDatabase } from '../db/database.ts';
+import { migrateToLatest } from '../db/migrate.ts';
+
+describeDb('platform: access, errors, users, audit', (env) => {
+  it('every registered route declares who may call it', () => {
+    const undeclared = env.built.routes.filter((r) => r.access === undefined).map((r) => `${r.method} ${r.url}`);
+    expect(undeclared).toEqual([]);
+    expect(env.built.routes.length).toBeGreaterThan(10);
+  });
+
+  it('unknown routes answer problem+json 404', async () => {
+    const res = await env.req('GET', '/api/does-not-exist');
+    expect(res.statusCode).toBe(404);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(json(res)).toMatchObject({ status: 404, code: 'NOT_FOUND', title: 'Not Found' });
+  });
+
+  it('anonymous callers get 401, wrong roles get 403', async () => {
+    expect(json(await env.req('GET', '/api/users')).code).toBe('UNAUTHENTICATED');
+    const student = await env.user(['LMS Student']);
+    const res = await env.req('GET', '/api/users', { as: student });
+    expect(res.statusCode).toBe(403);
+    expect(json(res).code).toBe('FORBIDDEN');
+    const before = await env.count('users');
+    const create = await env.req('POST', '/api/users', { as: student, body: { email: 'x@example.com', fullName: 'X', roles: [] } });
+    expect(create.statusCode).toBe(403);
+    expect(await env.count('users')).toBe(before);
+  });
+
+  it('malformed JSON, wrong types, unknown fields: 400 with paths, nothing written', async () => {
+    const admin = await env.user(['System Manager']);
+    const before = await env.count('users');
+    const malformed = await env.req('POST', '/api/users', {
+      as: admin,
+      headers: { 'content-type': 'application/json' },
+      body: '{"email": "a@b.c", ',
+    });
+    expect(malformed.statusCode).toBe(400);
+    expect(json(malformed).code).toBe('MALFORMED_JSON');
+
+    const wrongTypes = await env.req('POST', '/api/users', { as: admin, body: { email: 42, fullName: ['x'], roles: 'Moderator' } });
+    expect(wrongTypes.statusCode).toBe(400);
+    const w = json<{ code: string; errors: { path: string; message: string }[] }>(wrongTypes);
+    expect(w.code).toBe('VALIDATION_FAILED');
+    expect([...new Set(w.errors.map((e) => e.path))].sort()).toEqual(['email', 'fullName', 'roles']);
+
+    const unknown = await env.req('POST', '/api/users', { as: admin, body: { email: 'u@example.com', fullName: 'U', roles: [], isAdmin: true } });
+    expect(unknown.statusCode).toBe(400);
+    expect(json<{ errors: { path: string }[] }>(unknown).errors[0]!.path).toBe('isAdmin');
+
+    const badRole = await env.req('POST', '/api/users', { as: admin, body: { email: 'r@example.com', fullName: 'R', roles: ['Emperor'] } });
+    expect(badRole.statusCode).toBe(400);
+    expect(json<{ errors: { path: string }[] }>(badRole).errors[0]!.path).toBe('roles.0');
+    expect(await env.count('users')).toBe(before);
+  });
+
+  it('a 30 MB body is refused with 413 before anything is written', async () => {
+    const admin = await env.user(['System Manager']);
+    const before = await env.count('users');
+    const big = JSON.stringify({ email: 'big@example.com', fullName: 'x'.repeat(30 * 1024 * 1024), roles: [] });
+    const res = await env.req('POST', '/api/users', { as: admin, headers: { 'content-type': 'application/json' }, body: big });
+    expect(res.statusCode).toBe(413);
+    expect(json(res).code).toBe('PAYLOAD_TOO_LARGE');
+    expect(await env.count('users')).toBe(before);
+  });
+
+  it('users: create with roles, duplicate email (any case) is 409, audit entry written in the same change', async () => {
+    const admin = await env.user(['System Manager']);
+    const res = await env.req('POST', '/api/users', {
+      as: admin,
+      body: { email: 'Dup.Person@Example.com', fullName: 'Dup Person', password: 'password123', roles: ['Moderator', 'LMS Student'] },
+    });
+    expect(res.statusCode).toBe(201);
+    const user = json<{ id: string; roles: string[]; email: string }>(res);
+    expect(user.email).toBe('dup.person@example.com');
+    expect(user.roles).toEqual(['Moderator', 'LMS Student']);
+    const before = await env.count('users');
+    const dup = await env.req('POST', '/api/users', { as: admin, body: { email: 'DUP.PERSON@example.com', fullName: 'Again', roles: [] } });
+    expect(dup.statusCode).toBe(409);
+    expect(json(dup)).toMatchObject({ code: 'EMAIL_TAKEN' });
+    expect(await env.count('users')).toBe(before);
+
+    const audit = json<{ items: { action: string; actorId: string; after: { email: string } }[] }>(
+      await env.req('GET', `/api/audit-log?entity=user&entityId=${user.id}`, { as: admin }),
+    );
+    expect(audit.items).toHaveLength(1);
+    expect(audit.items[0]).toMatchObject({ action: 'create', actorId: admin.id, after: { email: 'dup.person@example.com' } });
+  });
+
+  it('concurrent creates of one email make one user', async () => {
+    const admin = await env.user(['System Manager']);
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => env.req('POST', '/api/users', { as: admin, body: { email: 'racer@example.com', fullName: 'Racer', roles: [] } })),
+    );
+    expect(results.filter((r) => r.statusCode === 201)).toHaveLength(1);
+    expect(results.filter((r) => r.statusCode === 409)).toHaveLength(9);
+    const n = await env.ctx.db.selectFrom('users').select('id').where('email', '=', 'racer@example.com').execute();
+    expect(n).toHaveLength(1);
+  });
+
+  it('roles: replace, unknown role refused, own System Manager role kept', async () => {
+    const admin = await env.user(['System Manager']);
+    const u = await env.user(['LMS Student']);
+    const ok = await env.req('PUT', `/api/users/${u.id}/roles`, { as: admin, body: { roles: ['Course Creator', 'LMS Student'] } });
+    expect(json(ok)).toMatchObject({ roles: ['Course Creator', 'LMS Student'] });
+    const me = await env.req('GET', '/api/auth/me', { as: u });
+    expect(json(me)).toMatchObject({ roles: ['Course Creator', 'LMS Student'] });
+    const bad = await env.req('PUT', `/api/users/${u.id}/roles`, { as: admin, body: { roles: ['Moderator', 'Wizard'] } });
+    expect(bad.statusCode).toBe(400);
+    expect(json(await env.req('GET', `/api/users/${u.id}`, { as: admin }))).toMatchObject({ roles: ['Course Creator', 'LMS Student'] });
+    const self = await env.req('PUT', `/api/users/${admin.id}/roles`, { as: admin, body: { roles: [] } });
+    expect(self.statusCode).toBe(422);
+    const unknown = await env.req('PUT', `/api/users/0000000000000000000000zzzz/roles`, { as: admin, body: { roles: [] } });
+    expect(unknown.statusCode).toBe(404);
+  });
+
+  it('the database refuses a role name that does not exist', async () => {
+    const u = await env.user();
+    await expect(env.ctx.db.insertInto('user_roles').values({ user_id: u.id, role: 'Emperor' }).execute()).rejects.toThrow();
+  });
+
+  it('the audit log is append-only in the database', async () => {
+    await env.user();
+    const row = await env.ctx.db.selectFrom('audit_log').select('id').executeTakeFirstOrThrow();
+    await expect(env.ctx.db.updateTable('audit_log').set({ action: 'forged' }).where('id', '=', row.id).execute()).rejects.toThrow(/append-only/);
+    await expect(env.ctx.db.deleteFrom('audit_log').where('id', '=', row.id).execute()).rejects.toThrow(/append-only/);
+  });
+
+  it('audit log is staff-only and filterable', async () => {
+    const student = await env.user();
+    expect((await env.req('GET', '/api/audit-log', { as: student })).statusCode).toBe(403);
+    const mod = await env.user(['Moderator']);
+    const res = await env.req('GET', '/api/audit-log?entity=user&action=create&limit=2', { as: mod });
+    const body = json<{ items: { entity: string }[]; nextCursor: string | null }>(res);
+    expect(body.items).toHaveLength(2);
+    expect(body.items.every((i) => i.entity === 'user')).toBe(true);
+    expect(body.nextCursor).not.toBeNull();
+    const next = json<{ items: { id: string }[] }>(await env.req('GET', `/api/audit-log?entity=user&limit=2&cursor=${body.nextCursor}`, { as: mod }));
+    expect(next.items.length).toBeGreaterThan(0);
+    const bad = await env.req('GET', '/api/audit-log?limit=100000', { as: mod });
+    expect(bad.statusCode).toBe(400);
+  });
+
+  it('health reports the dialect and version; OpenAPI documents the routes', async () => {
+    const h = json(await env.req('GET', '/api/health'));
+    expect(h).toMatchObject({ status: 'ok', database: { dialect: env.dialect, reachable: true } });
+    const doc = json<{ paths: Record<string, unknown> }>(await env.req('GET', '/api/openapi.json'));
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/auth/login', '/api/users', '/api/audit-log', '/api/health']));
+    expect((await env.req('GET', '/api/docs')).statusCode).toBeLessThan(400);
+  });
+
+  it('pages carry security headers', async () => {
+    const res = await env.req('GET', '/lms/some/deep/link');
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect((await env.req('GET', '/assets/../../package.json')).statusCode).toBe(404);
+  });
+
+  it('an unexpected failure answers 500 without leaking SQL or stacks', async () => {
+    const database = openDatabase(env.config.database);
+    await migrateToLatest(database);
+    const { app } = await buildApp({ config: env.config, database, logger: false });
+    // The last test of the file: it breaks the schema on purpose.
+    await sql`drop table ${sql.table('auth_failures')}`.execute(database.db).catch(() => {});
+    try {
+      const res = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: 'x@example.com', password: 'whatever1' } });
+      expect(res.statusCode).toBe(500);
+      const body = json<{ code: string; detail: string; requestId: string }>(res);
+      expect(body.code).toBe('INTERNAL_ERROR');
+      expect(res.body).not.toMatch(/auth_failures|select|at \w+ \(/i);
+      expect(body.requestId).toBeTruthy();
+    } finally {
+      await app.close();
+      await database.close();
+    }
+  });
+});
