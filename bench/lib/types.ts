@@ -99,3 +99,6 @@ export interface ChildReport {
 }
 
 export const RESULT_MARKER = '@@SMOOTH_BENCH_RESULT@@';
+
+/** What bench/lib/serve-child.ts prints once its server listens. */
+export const SERVER_MARKER = '@@SMOOTH_BENCH_SERVER@@';

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { FastifyReply } from 'fastify';
 import type { App } from './http/types.ts';
 
 const NOT_BUILT = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Smooth LMS</title></head>
@@ -12,7 +13,7 @@ const NOT_BUILT = `<!doctype html><html lang="en"><head><meta charset="utf-8"><t
 export function registerWebRoutes(app: App, webDir: string): void {
   const indexFile = path.join(webDir, 'index.html');
   let indexHtml: string | null = null;
-  const page = async (_req: unknown, reply: import('fastify').FastifyReply) => {
+  const page = async (_req: unknown, reply: FastifyReply) => {
     if (indexHtml === null && fs.existsSync(indexFile)) indexHtml = fs.readFileSync(indexFile, 'utf8');
     return reply
       .header('Cache-Control', 'no-cache')

@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe } from 'vitest';
+import type { Kysely } from 'kysely';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { loadConfig, type Config } from '../../src/server/config.ts';
 import { buildApp, type Built } from '../../src/server/app.ts';
@@ -94,7 +95,7 @@ export function describeDb(name: string, fn: (env: TestEnv) => void): void {
             return built.app.inject({ method, url, headers, ...(opts.body !== undefined ? { payload: opts.body as InjectOptions['payload'] } : {}) });
           },
           async count(table: string) {
-            const r = await (database.db as unknown as import('kysely').Kysely<Record<string, Record<string, unknown>>>)
+            const r = await (database.db as unknown as Kysely<Record<string, Record<string, unknown>>>)
               .selectFrom(table)
               .select((eb) => eb.fn.countAll<number>().as('n'))
               .executeTakeFirstOrThrow();

@@ -71,7 +71,119 @@ export interface JobRunsTable {
   status: string;
 }
 
+export interface FilesTable {
+  id: string;
+  storage_key: string;
+  filename: string;
+  content_type: string;
+  size: number;
+  sha256: string;
+  purpose: string;
+  created_by: string | null;
+  created_at: string;
+}
+
+export interface CoursesTable {
+  id: string;
+  title: string;
+  short_introduction: string;
+  description: string;
+  image_file_id: string | null;
+  category: string | null;
+  /** JSON array of strings. */
+  tags: string;
+  published: number;
+  published_at: string | null;
+  mandatory: number;
+  paid: number;
+  price: number | null;
+  currency: string | null;
+  enable_certification: number;
+  certificate_issue_mode: string;
+  certificate_template_id: string | null;
+  certificate_validity_months: number | null;
+  disable_self_enrollment: number;
+  sequential: number;
+  created_by: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface CourseInstructorsTable {
+  course_id: string;
+  user_id: string;
+}
+
+export interface ChaptersTable {
+  id: string;
+  course_id: string;
+  title: string;
+  position: number;
+  created_at: string;
+}
+
+export interface LessonsTable {
+  id: string;
+  course_id: string;
+  chapter_id: string;
+  title: string;
+  kind: string;
+  body: string;
+  video_url: string | null;
+  file_id: string | null;
+  quiz_id: string | null;
+  scorm_package_id: string | null;
+  is_preview: number;
+  position: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface PaymentsTable {
+  id: string;
+  member_id: string;
+  course_id: string;
+  amount: number;
+  currency: string;
+  status: string;
+  gateway: string;
+  gateway_reference: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface EnrollmentsTable {
+  id: string;
+  member_id: string;
+  course_id: string;
+  progress: number;
+  current_lesson_id: string | null;
+  source: string;
+  batch_id: string | null;
+  payment_id: string | null;
+  completed_at: string | null;
+  last_activity_at: string;
+  created_by: string | null;
+  created_at: string;
+}
+
+export interface LessonCompletionsTable {
+  id: string;
+  member_id: string;
+  lesson_id: string;
+  course_id: string;
+  completed_at: string;
+}
+
 export interface DB {
+  files: FilesTable;
+  courses: CoursesTable;
+  course_instructors: CourseInstructorsTable;
+  chapters: ChaptersTable;
+  lessons: LessonsTable;
+  payments: PaymentsTable;
+  enrollments: EnrollmentsTable;
+  lesson_completions: LessonCompletionsTable;
   users: UsersTable;
   user_roles: UserRolesTable;
   sessions: SessionsTable;

@@ -15,7 +15,7 @@ export class Hooks<Events extends object = HookEvents> {
 
   on<K extends keyof Events>(event: K, handler: Handler<Events[K]>): void {
     const list = this.handlers.get(event) ?? [];
-    list.push(handler as Handler<never>);
+    list.push(handler);
     this.handlers.set(event, list);
   }
 

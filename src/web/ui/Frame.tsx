@@ -1,0 +1,208 @@
+import { useEffect, useId, type ReactNode } from 'react';
+import { NavLink as RouterNavLink, Link, useLocation } from 'react-router';
+import { AppShell, Avatar, Badge, Box, Burger, Button, Group, NavLink, ScrollArea, Stack, Text, UnstyledButton } from '@mantine/core';
+import { useDisclosure, useMediaQuery } from '@mantine/hooks';
+import { IconLogo, IconLogout } from './icons.tsx';
+import { useLogout, type Me } from './session.ts';
+
+export interface FrameLink {
+  to: string;
+  label: string;
+  icon?: ReactNode;
+  /** Active only on exactly this path (not on pages below it). */
+  end?: boolean;
+}
+
+export interface FrameGroup {
+  label?: string;
+  links: FrameLink[];
+}
+
+export interface FrameProps {
+  me: Me;
+  /** Where the brand in the header leads. */
+  homeHref: string;
+  /** A short name of the area next to the brand ("Desk"). */
+  areaLabel?: string;
+  groups: FrameGroup[];
+  /** `top`: links sit in the header (a menu on phones); `side`: links sit in a sidebar. */
+  layout: 'top' | 'side';
+  /** Extra header content before the user's name (e.g. a link to the other area). */
+  headerExtra?: ReactNode;
+  children: ReactNode;
+}
+
+const SM = '(min-width: 48em)';
+
+function isActive(pathname: string, link: FrameLink): boolean {
+  if (link.end) return pathname === link.to || pathname === `${link.to}/`;
+  return pathname === link.to || pathname.startsWith(`${link.to}/`);
+}
+
+export function initials(name: string): string {
+  const parts = name.trim().split(/\s+/).filter(Boolean);
+  const first = parts[0]?.[0] ?? '';
+  const last = parts.length > 1 ? (parts[parts.length - 1]?.[0] ?? '') : '';
+  return (first + last).toUpperCase() || '?';
+}
+
+/**
+ * The page frame shared by the learning portal and the staff desk: a header with the brand, the
+ * logged-in user and "Log out", navigation (in the header or a sidebar), and the main landmark.
+ */
+export function Frame({ me, homeHref, areaLabel, groups, layout, headerExtra, children }: FrameProps) {
+  const [opened, { toggle, close }] = useDisclosure(false);
+  const isDesktop = useMediaQuery(SM, true, { getInitialValueInEffect: false });
+  const location = useLocation();
+  const logout = useLogout();
+  const navId = useId();
+
+  useEffect(() => {
+    close();
+  }, [location.pathname, close]);
+
+  // The sidebar is only in the page (for focus and screen readers) while it can be seen.
+  const navbarVisible = layout === 'side' ? isDesktop || opened : !isDesktop && opened;
+
+  return (
+    <AppShell
+      header={{ height: 60 }}
+      navbar={{ width: 264, breakpoint: 'sm', collapsed: { mobile: !opened, desktop: layout === 'top' } }}
+      padding={0}
+    >
+      <a className="skip-link" href="#main-content">
+        Skip to main content
+      </a>
+      <AppShell.Header>
+        <Group h="100%" px={{ base: 'sm', sm: 'md' }} justify="space-between" wrap="nowrap" gap="sm">
+          <Group gap="sm" wrap="nowrap" miw={0}>
+            <Burger
+              opened={opened}
+              onClick={toggle}
+              hiddenFrom="sm"
+              size="sm"
+              aria-label={opened ? 'Close navigation' : 'Open navigation'}
+              aria-expanded={opened}
+              aria-controls={navId}
+            />
+            <UnstyledButton component={Link} to={homeHref} className="brand-link" aria-label={`Smooth LMS${areaLabel ? ` ${areaLabel}` : ''}, home`}>
+              <Group gap={8} wrap="nowrap">
+                <IconLogo />
+                <Text fw={750} fz="lg" lh={1} c="gray.9" style={{ whiteSpace: 'nowrap' }}>
+                  Smooth LMS
+                </Text>
+                {areaLabel && (
+                  <Badge variant="light" color="blue" radius="sm" visibleFrom="xs">
+                    {areaLabel}
+                  </Badge>
+                )}
+              </Group>
+            </UnstyledButton>
+          </Group>
+
+          {layout === 'top' && (
+            <Box component="nav" aria-label="Main navigation" visibleFrom="sm" style={{ flex: 1 }}>
+              <ul className="top-nav">
+                {groups.flatMap((g) => g.links).map((link) => (
+                  <li key={link.to}>
+                    <RouterNavLink to={link.to} end={link.end ?? false} className="top-nav-link">
+                      {link.icon}
+                      <span>{link.label}</span>
+                    </RouterNavLink>
+                  </li>
+                ))}
+              </ul>
+            </Box>
+          )}
+
+          <Group gap="sm" wrap="nowrap">
+            {headerExtra}
+            <Group gap={8} wrap="nowrap" visibleFrom="sm">
+              <Avatar color="blue" radius="xl" size={32} aria-hidden="true">
+                {initials(me.fullName)}
+              </Avatar>
+              <Text fw={600} size="sm" c="gray.9" data-testid="user-name" style={{ whiteSpace: 'nowrap' }}>
+                {me.fullName}
+              </Text>
+            </Group>
+            <Button
+              variant="default"
+              size="compact-md"
+              leftSection={<IconLogout size={16} />}
+              onClick={() => logout.mutate()}
+              loading={logout.isPending}
+            >
+              Log out
+            </Button>
+          </Group>
+        </Group>
+      </AppShell.Header>
+
+      <AppShell.Navbar id={navId} aria-label="Main navigation" inert={!navbarVisible} p="sm">
+        {navbarVisible && (
+          <>
+            <AppShell.Section grow component={ScrollArea} type="scroll">
+              <Stack gap="md">
+                {groups.map((group, i) => (
+                  <NavGroup key={group.label ?? i} group={group} pathname={location.pathname} />
+                ))}
+              </Stack>
+            </AppShell.Section>
+            <AppShell.Section hiddenFrom="sm" pt="sm" mt="sm" style={{ borderTop: '1px solid var(--mantine-color-gray-3)' }}>
+              <Group gap="sm" wrap="nowrap">
+                <Avatar color="blue" radius="xl" size={36} aria-hidden="true">
+                  {initials(me.fullName)}
+                </Avatar>
+                <Box miw={0}>
+                  <Text fw={600} size="sm" truncate>
+                    {me.fullName}
+                  </Text>
+                  <Text size="xs" c="gray.7" truncate>
+                    {me.email}
+                  </Text>
+                </Box>
+              </Group>
+            </AppShell.Section>
+          </>
+        )}
+      </AppShell.Navbar>
+
+      <AppShell.Main id="main-content" tabIndex={-1} bg="gray.0" style={{ outline: 'none' }}>
+        {children}
+      </AppShell.Main>
+    </AppShell>
+  );
+}
+
+function NavGroup({ group, pathname }: { group: FrameGroup; pathname: string }) {
+  const headingId = useId();
+  return (
+    <Box component="section" aria-labelledby={group.label ? headingId : undefined}>
+      {group.label && (
+        <Text id={headingId} component="h2" size="xs" fw={700} tt="uppercase" c="gray.7" px="sm" mb={4} style={{ letterSpacing: '0.06em' }}>
+          {group.label}
+        </Text>
+      )}
+      <Stack gap={2} component="ul" style={{ listStyle: 'none', margin: 0, padding: 0 }}>
+        {group.links.map((link) => {
+          const active = isActive(pathname, link);
+          return (
+            <li key={link.to}>
+              <NavLink
+                component={RouterNavLink}
+                to={link.to}
+                end={link.end ?? false}
+                label={link.label}
+                leftSection={link.icon}
+                active={active}
+                variant="light"
+                fw={active ? 600 : 500}
+                style={{ borderRadius: 'var(--mantine-radius-md)' }}
+              />
+            </li>
+          );
+        })}
+      </Stack>
+    </Box>
+  );
+}
