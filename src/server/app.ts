@@ -21,6 +21,8 @@ import { registerAuthRoutes } from './platform/auth.routes.ts';
 import { registerHealthRoutes } from './platform/health.routes.ts';
 import { registerUserRoutes } from './platform/users.routes.ts';
 import { registerWebRoutes } from './web.routes.ts';
+import { registerCourseRoutes } from './lms/course.routes.ts';
+import { registerEnrollmentRoutes } from './lms/enrollment.routes.ts';
 import { VERSION } from './version.ts';
 
 export const JSON_BODY_LIMIT = 1024 * 1024;
@@ -116,6 +118,8 @@ export async function buildApp(opts: BuildOptions): Promise<Built> {
   registerAuthRoutes(app, ctx);
   registerUserRoutes(app, ctx);
   registerAuditRoutes(app, ctx);
+  registerCourseRoutes(app, ctx);
+  registerEnrollmentRoutes(app, ctx);
 
   const webDir = opts.webDir ?? path.resolve('dist/web');
   if (fs.existsSync(path.join(webDir, 'index.html'))) {

@@ -1,0 +1,138 @@
+import { Link, Route, Routes, useParams } from 'react-router';
+import { Anchor, Button, Group, Paper, SimpleGrid, Stack, Text, ThemeIcon, Title, UnstyledButton } from '@mantine/core';
+import { Frame, type FrameGroup } from '../ui/Frame.tsx';
+import { IconBook, IconHome, IconTools } from '../ui/icons.tsx';
+import { Page } from '../ui/Page.tsx';
+import { hasAnyRole, type Me } from '../ui/session.ts';
+import { Empty } from '../ui/states.tsx';
+import { findDoctype, sectionsFor } from './nav.tsx';
+
+/** The staff desk (`/app/*`): a sidebar of lists, grouped and filtered by the user's roles. */
+export default function DeskFrame({ me }: { me: Me }) {
+  const groups: FrameGroup[] = [
+    { links: [{ to: '/app', label: 'Home', icon: <IconHome size={18} />, end: true }] },
+    ...sectionsFor(me).map((s) => ({ label: s.label, links: s.items.map((d) => ({ to: `/app/${d.slug}`, label: d.label, icon: d.icon })) })),
+  ];
+  return (
+    <Frame
+      me={me}
+      homeHref="/app"
+      areaLabel="Desk"
+      groups={groups}
+      layout="side"
+      headerExtra={
+        <Button component={Link} to="/lms" variant="subtle" color="gray" size="compact-md" leftSection={<IconBook size={16} />} visibleFrom="md">
+          Learning portal
+        </Button>
+      }
+    >
+      <Routes>
+        <Route index element={<DeskHome me={me} />} />
+        <Route path=":slug/*" element={<DeskList me={me} />} />
+      </Routes>
+    </Frame>
+  );
+}
+
+function DeskHome({ me }: { me: Me }) {
+  const sections = sectionsFor(me);
+  return (
+    <Page title={`Welcome, ${me.fullName}`} description="This is the desk, where staff manage courses, people and training." size="xl">
+      {sections.length === 0 ? (
+        <Paper withBorder radius="lg" p="xl">
+          <Empty title="Nothing to manage yet" description="Your roles do not include any desk lists. Ask a System Manager if you need access." />
+        </Paper>
+      ) : (
+        <Stack gap="xl">
+          {sections.map((section) => (
+            <section key={section.label} aria-labelledby={`desk-section-${section.label}`}>
+              <Title order={2} fz="lg" mb="sm" id={`desk-section-${section.label}`}>
+                {section.label}
+              </Title>
+              <SimpleGrid cols={{ base: 1, xs: 2, md: 3, lg: 4 }} spacing="md">
+                {section.items.map((d) => (
+                  <UnstyledButton key={d.slug} component={Link} to={`/app/${d.slug}`} className="desk-card">
+                    <Paper withBorder radius="lg" p="md" h="100%">
+                      <Group gap="sm" wrap="nowrap" align="flex-start">
+                        <ThemeIcon variant="light" size={40} radius="md" aria-hidden="true">
+                          {d.icon}
+                        </ThemeIcon>
+                        <div>
+                          <Text fw={650}>{d.label}</Text>
+                          <Text size="sm" c="gray.7">
+                            {d.description}
+                          </Text>
+                        </div>
+                      </Group>
+                    </Paper>
+                  </UnstyledButton>
+                ))}
+              </SimpleGrid>
+            </section>
+          ))}
+        </Stack>
+      )}
+    </Page>
+  );
+}
+
+function DeskList({ me }: { me: Me }) {
+  const { slug = '' } = useParams();
+  const found = findDoctype(slug);
+  if (!found) {
+    return (
+      <Page title="Not available yet" size="xl">
+        <Paper withBorder radius="lg" p="xl">
+          <Empty
+            title="Not available yet"
+            icon={<IconTools size={28} />}
+            description={
+              <>
+                There is no desk page at <code>/app/{slug}</code> yet. It may arrive in a later version of Smooth LMS.
+              </>
+            }
+            action={
+              <Button component={Link} to="/app" variant="default">
+                Back to the desk
+              </Button>
+            }
+          />
+        </Paper>
+      </Page>
+    );
+  }
+  const { section, doctype } = found;
+  if (!hasAnyRole(me, [...section.roles, 'System Manager'])) {
+    return (
+      <Page title={doctype.label} size="xl">
+        <Paper withBorder radius="lg" p="xl">
+          <Empty
+            title="You do not have access to this list"
+            description={`${doctype.label} is for these roles: ${section.roles.join(', ')}. Ask a System Manager if you need access.`}
+            action={
+              <Button component={Link} to="/app" variant="default">
+                Back to the desk
+              </Button>
+            }
+          />
+        </Paper>
+      </Page>
+    );
+  }
+  return (
+    <Page title={doctype.label} description={doctype.description} size="xl">
+      <Paper withBorder radius="lg" p="xl">
+        <Empty
+          title="Not available yet"
+          icon={doctype.icon}
+          description={
+            <>
+              The {doctype.label.toLowerCase()} list is not built yet. Meanwhile the same data is available through the{' '}
+              <Anchor href="/api/docs">API</Anchor>.
+            </>
+          }
+        />
+      </Paper>
+    </Page>
+  );
+}

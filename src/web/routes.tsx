@@ -1,0 +1,75 @@
+import { lazy, Suspense } from 'react';
+import { createBrowserRouter, Link, Outlet, useRouteError } from 'react-router';
+import { Button, Center, Stack, Text, Title } from '@mantine/core';
+import HomeRedirect from './pages/HomeRedirect.tsx';
+import { errorMessage } from './ui/api.ts';
+import { RequireAuth } from './ui/RequireAuth.tsx';
+import { PageLoader } from './ui/states.tsx';
+
+// Each area is its own chunk: the login page does not download the desk, and so on.
+const SetupPage = lazy(() => import('./pages/SetupPage.tsx'));
+const LoginPage = lazy(() => import('./pages/LoginPage.tsx'));
+const PortalFrame = lazy(() => import('./portal/PortalFrame.tsx'));
+const DeskFrame = lazy(() => import('./desk/DeskFrame.tsx'));
+
+function Root() {
+  return (
+    <Suspense fallback={<PageLoader />}>
+      <Outlet />
+    </Suspense>
+  );
+}
+
+/** Shown when a page crashes or its code cannot be downloaded (e.g. after an upgrade). */
+function RouteError() {
+  const error = useRouteError();
+  return (
+    <Center component="main" mih="100vh" p="md">
+      <Stack align="center" gap="sm" maw={480} ta="center">
+        <Title order={1} fz={24}>
+          Something went wrong
+        </Title>
+        <Text c="gray.7">{errorMessage(error)}</Text>
+        <Button onClick={() => window.location.reload()}>Reload the page</Button>
+      </Stack>
+    </Center>
+  );
+}
+
+function NotFound() {
+  return (
+    <Center component="main" mih="100vh" p="md">
+      <Stack align="center" gap="sm" maw={480} ta="center">
+        <Title order={1} fz={24}>
+          Page not found
+        </Title>
+        <Text c="gray.7">The link may be old or mistyped.</Text>
+        <Button component={Link} to="/">
+          Go to Smooth LMS
+        </Button>
+      </Stack>
+    </Center>
+  );
+}
+
+export const router = createBrowserRouter([
+  {
+    element: <Root />,
+    errorElement: <RouteError />,
+    children: [
+      { path: '/', element: <HomeRedirect /> },
+      { path: '/setup', element: <SetupPage /> },
+      { path: '/login', element: <LoginPage /> },
+      { path: '/lms/*', element: <RequireAuth>{(me) => <PortalFrame me={me} />}</RequireAuth> },
+      {
+        path: '/app/*',
+        element: (
+          <RequireAuth staff>
+            {(me) => <DeskFrame me={me} />}
+          </RequireAuth>
+        ),
+      },
+      { path: '*', element: <NotFound /> },
+    ],
+  },
+]);
