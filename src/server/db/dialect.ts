@@ -46,8 +46,3 @@ export function nowIso(): string {
 export function today(): string {
   return new Date().toISOString().slice(0, 10);
 }
-
-/** floor(a * 100 / b) as an integer, identical on both engines (integer division). */
-export function percentExpr(completed: RawBuilder<unknown>, total: RawBuilder<unknown>): RawBuilder<number> {
-  return sql<number>`case when ${total} = 0 then 0 else (${completed} * 100) / ${total} end`;
-}

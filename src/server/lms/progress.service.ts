@@ -36,6 +36,8 @@ export async function recomputeProgress(
     .executeTakeFirstOrThrow();
   const n = Number(total);
   const now = nowIso();
+  // SQLite binds JS numbers as REAL; the cast keeps the division an integer division on both engines.
+  const lessons = sql`cast(${n} as integer)`;
   const onlyOne = opts.enrollmentId ? sql`and e.id = ${opts.enrollmentId}` : sql``;
   const memberFilter = opts.enrollmentId
     ? sql`and member_id = (select member_id from enrollments where id = ${opts.enrollmentId})`
@@ -46,7 +48,7 @@ export async function recomputeProgress(
            completed_at = case when x.p = 100 then ${now} else null end
       from (
         select e.id,
-               case when ${n} = 0 then 0 else (coalesce(c.n, 0) * 100) / ${n} end as p
+               case when ${lessons} = 0 then 0 else (coalesce(c.n, 0) * 100) / ${lessons} end as p
           from enrollments e
           left join (
             select member_id, count(*) as n

@@ -1,7 +1,8 @@
 import { sql, type Kysely } from 'kysely';
 import type { Dialect } from '../database.ts';
 
-export const ENROLLMENT_SOURCES = ['self', 'admin', 'cohort', 'onboarding', 'assignment', 'import'] as const;
+import { ENROLLMENT_SOURCES } from '../../../contract/enrollments.ts';
+
 export const LESSON_KINDS = ['text', 'video', 'pdf', 'scorm', 'quiz'] as const;
 
 export async function up(db: Kysely<unknown>, _dialect: Dialect): Promise<void> {

@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import { BoolQuery, IdSchema, PageQuery } from './common.ts';
+
+export const ENROLLMENT_SOURCES = ['self', 'admin', 'cohort', 'onboarding', 'assignment', 'import'] as const;
+export type EnrollmentSource = (typeof ENROLLMENT_SOURCES)[number];
+export const EnrollmentSourceSchema = z.enum(ENROLLMENT_SOURCES);
+
+export const EnrollmentSchema = z.object({
+  id: z.string(),
+  memberId: z.string(),
+  courseId: z.string(),
+  progress: z.number().int(),
+  currentLessonId: z.string().nullable(),
+  source: EnrollmentSourceSchema,
+  batchId: z.string().nullable(),
+  paymentId: z.string().nullable(),
+  completedAt: z.string().nullable(),
+  createdAt: z.string(),
+  createdBy: z.string().nullable(),
+  lastActivityAt: z.string(),
+});
+export type Enrollment = z.infer<typeof EnrollmentSchema>;
+
+/** An enrollment with the names a list shows. */
+export const EnrollmentRowSchema = EnrollmentSchema.extend({
+  memberName: z.string(),
+  memberEmail: z.string(),
+  courseTitle: z.string(),
+});
+
+export const CreateEnrollmentBody = z
+  .strictObject({
+    courseId: IdSchema,
+    memberId: IdSchema.optional(),
+    memberEmail: z.email().optional(),
+  })
+  .refine((b) => (b.memberId ? 1 : 0) + (b.memberEmail ? 1 : 0) === 1, {
+    message: 'Give exactly one of memberId or memberEmail',
+    path: ['memberId'],
+  });
+
+const Progress = z.coerce.number().int().min(0).max(100);
+
+export const EnrollmentListQuery = z
+  .strictObject({
+    ...PageQuery,
+    courseId: IdSchema.optional(),
+    memberId: IdSchema.optional(),
+    source: EnrollmentSourceSchema.optional(),
+    progressMin: Progress.optional(),
+    progressMax: Progress.optional(),
+    completed: BoolQuery.optional(),
+    q: z.string().max(200).optional(),
+  })
+  .refine((q) => q.progressMin === undefined || q.progressMax === undefined || q.progressMin <= q.progressMax, {
+    message: 'progressMin must not exceed progressMax',
+    path: ['progressMin'],
+  });
+export type EnrollmentListFilters = z.infer<typeof EnrollmentListQuery>;
+
+export const MyCourseSchema = z.object({
+  enrollment: EnrollmentSchema,
+  course: z.object({
+    id: z.string(),
+    title: z.string(),
+    shortIntroduction: z.string(),
+    imageUrl: z.string().nullable(),
+    mandatory: z.boolean(),
+    lessonCount: z.number().int(),
+  }),
+});
+
+export const LearnerRowSchema = z.object({
+  enrollmentId: z.string(),
+  memberId: z.string(),
+  fullName: z.string(),
+  email: z.string(),
+  progress: z.number().int(),
+  completedLessons: z.number().int(),
+  source: EnrollmentSourceSchema,
+  currentLessonId: z.string().nullable(),
+  lastActivityAt: z.string(),
+  completedAt: z.string().nullable(),
+  enrolledAt: z.string(),
+});

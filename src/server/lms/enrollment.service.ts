@@ -1,0 +1,534 @@
+import { sql, type SelectQueryBuilder } from 'kysely';
+import type { Actor, AppContext } from '../context.ts';
+import type { Executor, Tx } from '../db/database.ts';
+import type { DB, EnrollmentsTable } from '../db/schema.ts';
+import { containsCi, nowIso } from '../db/dialect.ts';
+import { newId } from '../db/ids.ts';
+import { AppError, errors } from '../http/errors.ts';
+import { hasAnyRole } from '../http/access.ts';
+import { recordAudit } from '../platform/audit.service.ts';
+import { normalizeEmail } from '../platform/users.service.ts';
+import type { Enrollment, EnrollmentListFilters, EnrollmentSource } from '../../contract/enrollments.ts';
+import { HR_READERS, canManageCourse, canSeeCourse, canSeeLearnersOf, isCourseAdmin } from './course-access.ts';
+import { recomputeProgress } from './progress.service.ts';
+
+export function toEnrollment(r: EnrollmentsTable): Enrollment {
+  return {
+    id: r.id,
+    memberId: r.member_id,
+    courseId: r.course_id,
+    progress: Number(r.progress),
+    currentLessonId: r.current_lesson_id,
+    source: r.source as EnrollmentSource,
+    batchId: r.batch_id,
+    paymentId: r.payment_id,
+    completedAt: r.completed_at,
+    createdAt: r.created_at,
+    createdBy: r.created_by,
+    lastActivityAt: r.last_activity_at,
+  };
+}
+
+/** Paths on which a person asked for the row: a second attempt is a 409, not a silent reuse. */
+const PERSON_SOURCES: ReadonlySet<EnrollmentSource> = new Set(['self', 'admin']);
+/** Paths that may only enroll into published courses. */
+const NEEDS_PUBLISHED: ReadonlySet<EnrollmentSource> = new Set(['self', 'cohort', 'onboarding']);
+
+export interface EnrollInput {
+  memberId: string;
+  courseId: string;
+  source: EnrollmentSource;
+  actorId: string | null;
+  batchId?: string | null;
+  paymentId?: string | null;
+  importId?: string | null;
+}
+
+export interface EnrollResult {
+  enrollment: Enrollment;
+  created: boolean;
+}
+
+export function alreadyEnrolled(enrollmentId: string): AppError {
+  return errors.conflict('ALREADY_ENROLLED', 'This member is already enrolled in the course.', { enrollmentId });
+}
+
+export async function hasCompletedPayment(db: Executor, memberId: string, courseId: string): Promise<string | null> {
+  const p = await db
+    .selectFrom('payments')
+    .select('id')
+    .where('member_id', '=', memberId)
+    .where('course_id', '=', courseId)
+    .where('status', '=', 'completed')
+    .orderBy('id', 'desc')
+    .executeTakeFirst();
+  return p?.id ?? null;
+}
+
+/**
+ * The one entry point every enrollment path uses (self, admin, cohort, onboarding, assignment,
+ * import). Runs inside the caller's transaction. The unique index on (member, course) decides
+ * races: the insert does nothing when a row exists, and then automatic paths reuse that row while
+ * people get 409 ALREADY_ENROLLED with its id.
+ */
+export async function enroll(_ctx: AppContext, trx: Tx, input: EnrollInput): Promise<EnrollResult> {
+  const course = await trx
+    .selectFrom('courses')
+    .select(['id', 'published', 'paid', 'disable_self_enrollment'])
+    .where('id', '=', input.courseId)
+    .executeTakeFirst();
+  if (!course) throw errors.notFound('The course');
+  const member = await trx.selectFrom('users').select(['id', 'enabled']).where('id', '=', input.memberId).executeTakeFirst();
+  if (!member) throw errors.notFound('The member');
+
+  const existing = await trx
+    .selectFrom('enrollments')
+    .selectAll()
+    .where('member_id', '=', input.memberId)
+    .where('course_id', '=', input.courseId)
+    .executeTakeFirst();
+  if (existing) {
+    if (PERSON_SOURCES.has(input.source)) throw alreadyEnrolled(existing.id);
+    return { enrollment: toEnrollment(existing), created: false };
+  }
+
+  if (NEEDS_PUBLISHED.has(input.source) && course.published !== 1) {
+    throw errors.unprocessable('COURSE_NOT_PUBLISHED', 'The course is not published, so nobody can enroll in it yet.');
+  }
+  let paymentId = input.paymentId ?? null;
+  if (input.source === 'self') {
+    if (course.disable_self_enrollment === 1) {
+      throw errors.unprocessable('SELF_ENROLLMENT_DISABLED', 'This course does not allow self-enrollment. Ask your training team to enroll you.');
+    }
+    if (course.paid === 1) {
+      paymentId = await hasCompletedPayment(trx, input.memberId, input.courseId);
+      if (!paymentId) throw new AppError(402, 'PAYMENT_REQUIRED', 'This is a paid course: complete the payment before enrolling.');
+    }
+  }
+
+  const now = nowIso();
+  const row: EnrollmentsTable = {
+    id: newId(),
+    member_id: input.memberId,
+    course_id: input.courseId,
+    progress: 0,
+    current_lesson_id: null,
+    source: input.source,
+    batch_id: input.batchId ?? null,
+    payment_id: paymentId,
+    completed_at: null,
+    last_activity_at: now,
+    created_by: input.actorId,
+    created_at: now,
+  };
+  const inserted = await trx
+    .insertInto('enrollments')
+    .values(row)
+    .onConflict((oc) => oc.columns(['member_id', 'course_id']).doNothing())
+    .returningAll()
+    .executeTakeFirst();
+  if (!inserted) {
+    // A concurrent request inserted the row between our read and our insert.
+    const winner = await trx
+      .selectFrom('enrollments')
+      .selectAll()
+      .where('member_id', '=', input.memberId)
+      .where('course_id', '=', input.courseId)
+      .executeTakeFirstOrThrow();
+    if (PERSON_SOURCES.has(input.source)) throw alreadyEnrolled(winner.id);
+    return { enrollment: toEnrollment(winner), created: false };
+  }
+  const enrollment = toEnrollment(inserted);
+  await recordAudit(trx, {
+    actorId: input.actorId,
+    action: 'create',
+    entity: 'enrollment',
+    entityId: enrollment.id,
+    after: enrollment,
+    importId: input.importId ?? null,
+  });
+  return { enrollment, created: true };
+}
+
+export async function selfEnroll(ctx: AppContext, actor: Actor, courseId: string): Promise<Enrollment> {
+  if (!actor.id) throw errors.unauthenticated();
+  const memberId = actor.id;
+  return ctx.db.transaction().execute(async (trx) => {
+    const course = await trx.selectFrom('courses').select(['id', 'published']).where('id', '=', courseId).executeTakeFirst();
+    // An unpublished course the caller cannot see is simply not there; one they manage says why.
+    if (!course || !(await canSeeCourse(trx, actor, course))) {
+      if (course && course.published !== 1) {
+        throw errors.unprocessable('COURSE_NOT_PUBLISHED', 'The course is not published, so nobody can enroll in it yet.');
+      }
+      throw errors.notFound('The course');
+    }
+    return (await enroll(ctx, trx, { memberId, courseId, source: 'self', actorId: memberId })).enrollment;
+  });
+}
+
+export async function adminEnroll(
+  ctx: AppContext,
+  actor: Actor,
+  input: { courseId: string; memberId?: string | undefined; memberEmail?: string | undefined },
+): Promise<Enrollment> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const course = await trx.selectFrom('courses').select(['id', 'published']).where('id', '=', input.courseId).executeTakeFirst();
+    if (!course || !(await canSeeCourse(trx, actor, course))) throw errors.notFound('The course');
+    if (!(await canManageCourse(trx, actor, course.id))) throw errors.forbidden('You may only enroll people in courses you manage.');
+    let memberId = input.memberId;
+    if (!memberId && input.memberEmail) {
+      const u = await trx.selectFrom('users').select('id').where('email', '=', normalizeEmail(input.memberEmail)).executeTakeFirst();
+      if (!u) throw errors.validation([{ path: 'memberEmail', message: 'No user has this email.' }], 'No user has this email.');
+      memberId = u.id;
+    }
+    if (!memberId) throw errors.validation([{ path: 'memberId', message: 'Give memberId or memberEmail.' }]);
+    const exists = await trx.selectFrom('users').select('id').where('id', '=', memberId).executeTakeFirst();
+    if (!exists) throw errors.validation([{ path: 'memberId', message: 'No user has this id.' }], 'No user has this id.');
+    return (await enroll(ctx, trx, { memberId, courseId: course.id, source: 'admin', actorId: actor.id })).enrollment;
+  });
+}
+
+async function canSeeEnrollment(db: Executor, actor: Actor, e: { member_id: string; course_id: string }): Promise<boolean> {
+  if (actor.id && e.member_id === actor.id) return true;
+  return canSeeLearnersOf(db, actor, e.course_id);
+}
+
+export async function getEnrollment(ctx: AppContext, actor: Actor, id: string): Promise<Enrollment> {
+  const row = await ctx.db.selectFrom('enrollments').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row || !(await canSeeEnrollment(ctx.db, actor, row))) throw errors.notFound('The enrollment');
+  return toEnrollment(row);
+}
+
+export async function deleteEnrollment(ctx: AppContext, actor: Actor, id: string, requestId: string | null): Promise<void> {
+  await ctx.db.transaction().execute(async (trx) => {
+    const row = await trx.selectFrom('enrollments').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row || !(await canSeeEnrollment(trx, actor, row))) throw errors.notFound('The enrollment');
+    if (!isCourseAdmin(actor)) throw errors.forbidden('Only Moderators and System Managers may delete enrollments.');
+    const completions = await trx
+      .selectFrom('lesson_completions')
+      .select(['lesson_id', 'completed_at'])
+      .where('member_id', '=', row.member_id)
+      .where('course_id', '=', row.course_id)
+      .orderBy('completed_at')
+      .execute();
+    await trx.deleteFrom('lesson_completions').where('member_id', '=', row.member_id).where('course_id', '=', row.course_id).execute();
+    await trx.deleteFrom('enrollments').where('id', '=', id).execute();
+    await recordAudit(trx, {
+      actorId: actor.id,
+      action: 'delete',
+      entity: 'enrollment',
+      entityId: id,
+      before: { ...toEnrollment(row), lessonProgress: completions.map((c) => ({ lessonId: c.lesson_id, completedAt: c.completed_at })) },
+      requestId,
+    });
+  });
+}
+
+type EnrollmentQuery = SelectQueryBuilder<DB, 'enrollments', object>;
+
+/** The rows of `enrollments` the actor may read, as a query to add filters to. */
+function scoped(ctx: AppContext, actor: Actor): EnrollmentQuery {
+  const q = ctx.db.selectFrom('enrollments');
+  if (isCourseAdmin(actor) || hasAnyRole(actor.roles, HR_READERS)) return q;
+  const me = actor.id ?? '';
+  if (hasAnyRole(actor.roles, ['Course Creator'])) {
+    return q.where((eb) =>
+      eb.or([
+        eb('enrollments.member_id', '=', me),
+        eb.exists(
+          eb
+            .selectFrom('course_instructors')
+            .select('course_instructors.user_id')
+            .whereRef('course_instructors.course_id', '=', 'enrollments.course_id')
+            .where('course_instructors.user_id', '=', me),
+        ),
+      ]),
+    );
+  }
+  return q.where('enrollments.member_id', '=', me);
+}
+
+export function applyEnrollmentFilters(q: EnrollmentQuery, f: Omit<EnrollmentListFilters, 'limit' | 'cursor' | 'withTotal'>): EnrollmentQuery {
+  if (f.courseId) q = q.where('enrollments.course_id', '=', f.courseId);
+  if (f.memberId) q = q.where('enrollments.member_id', '=', f.memberId);
+  if (f.source) q = q.where('enrollments.source', '=', f.source);
+  if (f.progressMin !== undefined) q = q.where('enrollments.progress', '>=', f.progressMin);
+  if (f.progressMax !== undefined) q = q.where('enrollments.progress', '<=', f.progressMax);
+  if (f.completed !== undefined) q = q.where('enrollments.completed_at', f.completed ? 'is not' : 'is', null);
+  if (f.q) {
+    const text = f.q;
+    q = q.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('users as mu')
+          .select('mu.id')
+          .whereRef('mu.id', '=', 'enrollments.member_id')
+          .where((w) => w.or([containsCi(w.ref('mu.full_name'), text), containsCi(w.ref('mu.email'), text)])),
+      ),
+    );
+  }
+  return q;
+}
+
+export async function listEnrollments(ctx: AppContext, actor: Actor, f: EnrollmentListFilters) {
+  const base = applyEnrollmentFilters(scoped(ctx, actor), f);
+  let page = base
+    .innerJoin('users', 'users.id', 'enrollments.member_id')
+    .innerJoin('courses', 'courses.id', 'enrollments.course_id')
+    .selectAll('enrollments')
+    .select(['users.full_name as member_name', 'users.email as member_email', 'courses.title as course_title']);
+  if (f.cursor) page = page.where('enrollments.id', '<', f.cursor);
+  const rows = await page.orderBy('enrollments.id', 'desc').limit(f.limit + 1).execute();
+  const items = rows.slice(0, f.limit).map((r) => ({
+    ...toEnrollment(r),
+    memberName: r.member_name,
+    memberEmail: r.member_email,
+    courseTitle: r.course_title,
+  }));
+  let total: number | undefined;
+  if (f.withTotal) {
+    const c = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    total = Number(c.n);
+  }
+  return {
+    items,
+    nextCursor: rows.length > f.limit ? (items[items.length - 1]?.id ?? null) : null,
+    ...(total !== undefined ? { total } : {}),
+  };
+}
+
+interface LessonRow {
+  id: string;
+  course_id: string;
+  chapter_id: string;
+  kind: string;
+  position: number;
+}
+
+/** The caller's enrollment in the lesson's course; a lesson of a course they are not in is not there. */
+async function lessonAndEnrollment(db: Executor, actor: Actor, lessonId: string): Promise<{ lesson: LessonRow; enrollment: EnrollmentsTable }> {
+  const lesson = await db
+    .selectFrom('lessons')
+    .select(['id', 'course_id', 'chapter_id', 'kind', 'position'])
+    .where('id', '=', lessonId)
+    .executeTakeFirst();
+  if (!lesson || !actor.id) throw errors.notFound('The lesson');
+  const enrollment = await db
+    .selectFrom('enrollments')
+    .selectAll()
+    .where('member_id', '=', actor.id)
+    .where('course_id', '=', lesson.course_id)
+    .executeTakeFirst();
+  if (!enrollment) throw errors.notFound('The lesson');
+  return { lesson, enrollment };
+}
+
+/** Lessons of a course in reading order (chapter position, lesson position). */
+export async function lessonOrder(db: Executor, courseId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('lessons')
+    .innerJoin('chapters', 'chapters.id', 'lessons.chapter_id')
+    .select('lessons.id')
+    .where('lessons.course_id', '=', courseId)
+    .orderBy('chapters.position')
+    .orderBy('chapters.id')
+    .orderBy('lessons.position')
+    .orderBy('lessons.id')
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/**
+ * Records a lesson as complete for a member and recomputes that enrollment's progress in the
+ * same transaction. Idempotent (unique member + lesson). Used by "Mark complete", by passing a
+ * quiz and by a SCORM package reporting completion.
+ */
+export async function markLessonComplete(
+  ctx: AppContext,
+  trx: Tx,
+  input: { memberId: string; lessonId: string; courseId: string; enrollmentId: string; actorId: string | null },
+): Promise<EnrollmentsTable> {
+  const now = nowIso();
+  await trx
+    .insertInto('lesson_completions')
+    .values({ id: newId(), member_id: input.memberId, lesson_id: input.lessonId, course_id: input.courseId, completed_at: now })
+    .onConflict((oc) => oc.columns(['member_id', 'lesson_id']).doNothing())
+    .execute();
+  await trx.updateTable('enrollments').set({ last_activity_at: now }).where('id', '=', input.enrollmentId).execute();
+  await recomputeProgress(ctx, trx, input.courseId, { enrollmentId: input.enrollmentId, actorId: input.actorId });
+  return trx.selectFrom('enrollments').selectAll().where('id', '=', input.enrollmentId).executeTakeFirstOrThrow();
+}
+
+export async function completeLesson(ctx: AppContext, actor: Actor, lessonId: string): Promise<Enrollment> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const { lesson, enrollment } = await lessonAndEnrollment(trx, actor, lessonId);
+    if (lesson.kind === 'quiz') {
+      throw errors.unprocessable('LESSON_REQUIRES_QUIZ', 'This lesson completes when you pass its quiz.');
+    }
+    if (lesson.kind === 'scorm') {
+      throw errors.unprocessable('LESSON_REQUIRES_SCORM', 'This lesson completes when the SCORM package reports completion.');
+    }
+    await assertUnlocked(trx, lesson, enrollment.member_id);
+    const updated = await markLessonComplete(ctx, trx, {
+      memberId: enrollment.member_id,
+      lessonId: lesson.id,
+      courseId: lesson.course_id,
+      enrollmentId: enrollment.id,
+      actorId: actor.id,
+    });
+    return toEnrollment(updated);
+  });
+}
+
+/** In a sequential course a lesson opens when every lesson before it is complete. */
+async function assertUnlocked(db: Executor, lesson: LessonRow, memberId: string): Promise<void> {
+  const course = await db.selectFrom('courses').select('sequential').where('id', '=', lesson.course_id).executeTakeFirstOrThrow();
+  if (course.sequential !== 1) return;
+  const order = await lessonOrder(db, lesson.course_id);
+  const before = order.slice(0, order.indexOf(lesson.id));
+  if (before.length === 0) return;
+  const done = await db
+    .selectFrom('lesson_completions')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('member_id', '=', memberId)
+    .where('lesson_id', 'in', before)
+    .executeTakeFirstOrThrow();
+  if (Number(done.n) < before.length) {
+    throw errors.unprocessable('LESSON_LOCKED', 'Complete the previous lessons first: this course is taken in order.');
+  }
+}
+
+export async function setCurrentLesson(ctx: AppContext, actor: Actor, lessonId: string): Promise<Enrollment> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const { lesson, enrollment } = await lessonAndEnrollment(trx, actor, lessonId);
+    const updated = await trx
+      .updateTable('enrollments')
+      .set({ current_lesson_id: lesson.id, last_activity_at: nowIso() })
+      .where('id', '=', enrollment.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toEnrollment(updated);
+  });
+}
+
+export async function myCourses(ctx: AppContext, actor: Actor) {
+  if (!actor.id) throw errors.unauthenticated();
+  const rows = await ctx.db
+    .selectFrom('enrollments')
+    .innerJoin('courses', 'courses.id', 'enrollments.course_id')
+    .selectAll('enrollments')
+    .select([
+      'courses.title',
+      'courses.short_introduction',
+      'courses.image_file_id',
+      'courses.mandatory',
+      (eb) =>
+        eb
+          .selectFrom('lessons')
+          .select((l) => l.fn.countAll<number>().as('n'))
+          .whereRef('lessons.course_id', '=', 'courses.id')
+          .as('lesson_count'),
+    ])
+    .where('enrollments.member_id', '=', actor.id)
+    .orderBy('enrollments.last_activity_at', 'desc')
+    .orderBy('enrollments.id', 'desc')
+    .execute();
+  return rows.map((r) => ({
+    enrollment: toEnrollment(r),
+    course: {
+      id: r.course_id,
+      title: r.title,
+      shortIntroduction: r.short_introduction,
+      imageUrl: r.image_file_id ? `/api/courses/${r.course_id}/image` : null,
+      mandatory: r.mandatory === 1,
+      lessonCount: Number(r.lesson_count ?? 0),
+    },
+  }));
+}
+
+export interface LearnerQuery {
+  q?: string | undefined;
+  progressMin?: number | undefined;
+  progressMax?: number | undefined;
+  completed?: boolean | undefined;
+  limit: number;
+  cursor?: string | undefined;
+}
+
+/** A course's learners with progress and last activity: the instructor dashboard's data. */
+export async function courseLearners(ctx: AppContext, actor: Actor, courseId: string, f: LearnerQuery) {
+  const course = await ctx.db.selectFrom('courses').select(['id', 'published']).where('id', '=', courseId).executeTakeFirst();
+  if (!course || !(await canSeeCourse(ctx.db, actor, course)) || !(await canSeeLearnersOf(ctx.db, actor, courseId))) {
+    throw errors.notFound('The course');
+  }
+  let q = applyEnrollmentFilters(ctx.db.selectFrom('enrollments'), { ...f, courseId })
+    .innerJoin('users', 'users.id', 'enrollments.member_id')
+    .selectAll('enrollments')
+    .select([
+      'users.full_name',
+      'users.email',
+      (eb) =>
+        eb
+          .selectFrom('lesson_completions')
+          .select((l) => l.fn.countAll<number>().as('n'))
+          .whereRef('lesson_completions.member_id', '=', 'enrollments.member_id')
+          .whereRef('lesson_completions.course_id', '=', 'enrollments.course_id')
+          .as('completed_lessons'),
+    ]);
+  if (f.cursor) q = q.where('enrollments.id', '<', f.cursor);
+  const rows = await q.orderBy('enrollments.id', 'desc').limit(f.limit + 1).execute();
+  const items = rows.slice(0, f.limit).map((r) => ({
+    enrollmentId: r.id,
+    memberId: r.member_id,
+    fullName: r.full_name,
+    email: r.email,
+    progress: Number(r.progress),
+    completedLessons: Number(r.completed_lessons ?? 0),
+    source: r.source as EnrollmentSource,
+    currentLessonId: r.current_lesson_id,
+    lastActivityAt: r.last_activity_at,
+    completedAt: r.completed_at,
+    enrolledAt: r.created_at,
+  }));
+  return { items, nextCursor: rows.length > f.limit ? (items[items.length - 1]?.enrollmentId ?? null) : null };
+}
+
+/** Progress distribution (buckets of 10) and per-lesson completion of a course, for charts. */
+export async function courseProgressStats(ctx: AppContext, actor: Actor, courseId: string) {
+  const course = await ctx.db.selectFrom('courses').select(['id', 'published']).where('id', '=', courseId).executeTakeFirst();
+  if (!course || !(await canSeeCourse(ctx.db, actor, course)) || !(await canSeeLearnersOf(ctx.db, actor, courseId))) {
+    throw errors.notFound('The course');
+  }
+  const buckets = await ctx.db
+    .selectFrom('enrollments')
+    .select([sql<number>`case when progress = 100 then 10 else progress / 10 end`.as('bucket'), (eb) => eb.fn.countAll<number>().as('n')])
+    .where('course_id', '=', courseId)
+    .groupBy(sql`case when progress = 100 then 10 else progress / 10 end`)
+    .execute();
+  const distribution = Array.from({ length: 11 }, (_, i) => ({
+    range: i === 10 ? '100' : `${i * 10}-${i * 10 + 9}`,
+    learners: Number(buckets.find((b) => Number(b.bucket) === i)?.n ?? 0),
+  }));
+  const lessons = await ctx.db
+    .selectFrom('lessons')
+    .innerJoin('chapters', 'chapters.id', 'lessons.chapter_id')
+    .leftJoin('lesson_completions', 'lesson_completions.lesson_id', 'lessons.id')
+    .select(['lessons.id', 'lessons.title', (eb) => eb.fn.count<number>('lesson_completions.id').as('completed')])
+    .where('lessons.course_id', '=', courseId)
+    .groupBy(['lessons.id', 'lessons.title', 'chapters.position', 'chapters.id', 'lessons.position'])
+    .orderBy('chapters.position')
+    .orderBy('chapters.id')
+    .orderBy('lessons.position')
+    .execute();
+  const enrolled = await ctx.db
+    .selectFrom('enrollments')
+    .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.count<number>('completed_at').as('done')])
+    .where('course_id', '=', courseId)
+    .executeTakeFirstOrThrow();
+  return {
+    enrolled: Number(enrolled.n),
+    completed: Number(enrolled.done),
+    distribution,
+    lessons: lessons.map((l) => ({ lessonId: l.id, title: l.title, completed: Number(l.completed) })),
+  };
+}
