@@ -20,6 +20,7 @@ import { registerAuditRoutes } from './platform/audit.routes.ts';
 import { registerAuthRoutes } from './platform/auth.routes.ts';
 import { registerHealthRoutes } from './platform/health.routes.ts';
 import { registerUserRoutes } from './platform/users.routes.ts';
+import { registerSettingsRoutes } from './platform/settings.routes.ts';
 import { registerWebRoutes } from './web.routes.ts';
 import { registerCourseRoutes } from './lms/course.routes.ts';
 import { registerEnrollmentRoutes } from './lms/enrollment.routes.ts';
@@ -118,6 +119,7 @@ export async function buildApp(opts: BuildOptions): Promise<Built> {
   registerAuthRoutes(app, ctx);
   registerUserRoutes(app, ctx);
   registerAuditRoutes(app, ctx);
+  registerSettingsRoutes(app, ctx);
   registerCourseRoutes(app, ctx);
   registerEnrollmentRoutes(app, ctx);
 

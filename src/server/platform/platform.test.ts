@@ -180,3 +180,24 @@ describeDb('platform: access, errors, users, audit', (env) => {
     }
   });
 });
+
+describeDb('settings', (env) => {
+  it('defaults, System Manager changes them with an audit entry, others cannot, bad values change nothing', async () => {
+    const admin = await env.user(['System Manager']);
+    const mod = await env.user(['Moderator']);
+    expect(json(await env.req('GET', '/api/settings', { as: mod }))).toMatchObject({ defaultDueDays: 30, organisationName: 'Smooth LMS' });
+    expect((await env.req('PATCH', '/api/settings', { as: mod, body: { defaultDueDays: 10 } })).statusCode).toBe(403);
+    const bad = await env.req('PATCH', '/api/settings', { as: admin, body: { defaultDueDays: -4, organisationName: 'x' } });
+    expect(bad.statusCode).toBe(400);
+    expect(json<{ errors: { path: string }[] }>(bad).errors[0]!.path).toBe('defaultDueDays');
+    expect((await env.req('PATCH', '/api/settings', { as: admin, body: { colour: 'red' } })).statusCode).toBe(400);
+    expect(await env.count('settings')).toBe(0);
+    const ok = await env.req('PATCH', '/api/settings', { as: admin, body: { defaultDueDays: 14, organisationName: 'Acme Safety Ltd' } });
+    expect(json(ok)).toMatchObject({ defaultDueDays: 14, organisationName: 'Acme Safety Ltd' });
+    expect(json(await env.req('GET', '/api/settings', { as: mod }))).toMatchObject({ defaultDueDays: 14 });
+    const audit = json<{ items: { before: { defaultDueDays: number }; after: { defaultDueDays: number } }[] }>(
+      await env.req('GET', '/api/audit-log?entity=settings', { as: admin }),
+    );
+    expect(audit.items[0]).toMatchObject({ before: { defaultDueDays: 30 }, after: { defaultDueDays: 14 } });
+  });
+});

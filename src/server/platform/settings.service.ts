@@ -1,0 +1,33 @@
+import type { Actor, AppContext } from '../context.ts';
+import type { Executor } from '../db/database.ts';
+import { nowIso } from '../db/dialect.ts';
+import { SETTINGS_DEFAULTS, SettingsSchema, type Settings } from '../../contract/settings.ts';
+import { recordAudit } from './audit.service.ts';
+
+/** LMS Settings: stored key by key; missing keys take their defaults. */
+export async function getSettings(db: Executor): Promise<Settings> {
+  const rows = await db.selectFrom('settings').select(['key', 'value_json']).execute();
+  const stored: Record<string, unknown> = {};
+  for (const r of rows) stored[r.key] = JSON.parse(r.value_json) as unknown;
+  const merged = { ...SETTINGS_DEFAULTS, ...stored };
+  const parsed = SettingsSchema.safeParse(merged);
+  return parsed.success ? parsed.data : SETTINGS_DEFAULTS;
+}
+
+export async function updateSettings(ctx: AppContext, actor: Actor, patch: Partial<Settings>): Promise<Settings> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const before = await getSettings(trx);
+    const now = nowIso();
+    for (const [key, value] of Object.entries(patch)) {
+      if (value === undefined) continue;
+      await trx
+        .insertInto('settings')
+        .values({ key, value_json: JSON.stringify(value), updated_at: now })
+        .onConflict((oc) => oc.column('key').doUpdateSet({ value_json: JSON.stringify(value), updated_at: now }))
+        .execute();
+    }
+    const after = await getSettings(trx);
+    await recordAudit(trx, { actorId: actor.id, action: 'update', entity: 'settings', entityId: 'lms', before, after });
+    return after;
+  });
+}
