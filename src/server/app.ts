@@ -24,6 +24,11 @@ import { registerSettingsRoutes } from './platform/settings.routes.ts';
 import { registerWebRoutes } from './web.routes.ts';
 import { registerCourseRoutes } from './lms/course.routes.ts';
 import { registerEnrollmentRoutes } from './lms/enrollment.routes.ts';
+import { registerQuizRoutes } from './lms/quiz.routes.ts';
+import { registerCertificateRoutes } from './lms/certificate.routes.ts';
+import { registerLmsHooks } from './lms/lms-hooks.ts';
+import { registerHrRoutes } from './hr/hr.routes.ts';
+import { registerIntegrations } from './integration/index.ts';
 import { VERSION } from './version.ts';
 
 export const JSON_BODY_LIMIT = 1024 * 1024;
@@ -122,6 +127,11 @@ export async function buildApp(opts: BuildOptions): Promise<Built> {
   registerSettingsRoutes(app, ctx);
   registerCourseRoutes(app, ctx);
   registerEnrollmentRoutes(app, ctx);
+  registerQuizRoutes(app, ctx);
+  registerCertificateRoutes(app, ctx);
+  registerHrRoutes(app, ctx);
+  registerLmsHooks(ctx);
+  registerIntegrations(ctx);
 
   const webDir = opts.webDir ?? path.resolve('dist/web');
   if (fs.existsSync(path.join(webDir, 'index.html'))) {

@@ -2,6 +2,10 @@ import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'k
 import type { Database, Dialect } from './database.ts';
 import * as m0001 from './migrations/0001-platform.ts';
 import * as m0002 from './migrations/0002-lms-core.ts';
+import * as m0003 from './migrations/0003-course-extras.ts';
+import * as m0004 from './migrations/0004-quizzes.ts';
+import * as m0005 from './migrations/0005-certificates.ts';
+import * as m0006 from './migrations/0006-hr.ts';
 
 type Step = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
@@ -9,6 +13,10 @@ type Step = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 const STEPS: Record<string, Step> = {
   '0001-platform': m0001,
   '0002-lms-core': m0002,
+  '0003-course-extras': m0003,
+  '0004-quizzes': m0004,
+  '0005-certificates': m0005,
+  '0006-hr': m0006,
 };
 
 class Provider implements MigrationProvider {

@@ -1,5 +1,8 @@
 /** Table types for Kysely. Storage conventions: see dialect.ts. */
 import type { Generated } from 'kysely';
+import type { QuizTables } from './schema-quizzes.ts';
+import type { CertificateTables } from './schema-certificates.ts';
+import type { HrTables } from './schema-hr.ts';
 
 export interface UsersTable {
   id: string;
@@ -175,7 +178,8 @@ export interface LessonCompletionsTable {
   completed_at: string;
 }
 
-export interface DB {
+/** Every table; each domain declares its own tables in schema-<domain>.ts. */
+export interface DB extends QuizTables, CertificateTables, HrTables {
   files: FilesTable;
   courses: CoursesTable;
   course_instructors: CourseInstructorsTable;
