@@ -16,6 +16,7 @@ import { registerAccess, type RegisteredRoute } from './http/access.ts';
 import { registerErrorHandling } from './http/errors.ts';
 import type { App } from './http/types.ts';
 import { Hooks } from './platform/hooks.ts';
+import { PersonDetailsRegistry } from './platform/person-details.ts';
 import { registerAuditRoutes } from './platform/audit.routes.ts';
 import { registerAuthRoutes } from './platform/auth.routes.ts';
 import { registerHealthRoutes } from './platform/health.routes.ts';
@@ -66,6 +67,7 @@ export async function buildApp(opts: BuildOptions): Promise<Built> {
     dialect: database.dialect,
     config,
     hooks: new Hooks(),
+    people: new PersonDetailsRegistry(),
     log: app.log,
   };
   const routes: RegisteredRoute[] = [];

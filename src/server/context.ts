@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from './config.ts';
 import type { Db, Dialect } from './db/database.ts';
 import type { Hooks } from './platform/hooks.ts';
+import type { PersonDetailsRegistry } from './platform/person-details.ts';
 
 /** What every service needs: the database, its dialect, the configuration and the hooks. */
 export interface AppContext {
@@ -9,6 +10,8 @@ export interface AppContext {
   dialect: Dialect;
   config: Config;
   hooks: Hooks;
+  /** HR details of a user, provided by the HR integration when present. */
+  people: PersonDetailsRegistry;
   log: FastifyBaseLogger;
 }
 
