@@ -5,13 +5,21 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { MantineProvider } from '@mantine/core';
 import { Notifications } from '@mantine/notifications';
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { RouterProvider } from 'react-router';
 import { ApiError } from './ui/api.ts';
 import { router } from './routes.tsx';
+import { ME_KEY } from './ui/session.ts';
 import { cssVariablesResolver, theme } from './theme.ts';
 
-const queryClient = new QueryClient({
+const queryClient: QueryClient = new QueryClient({
+  queryCache: new QueryCache({
+    // A session that ended (expired, logged out elsewhere) shows up as a 401 on any page's data:
+    // forget the user, and RequireAuth sends them to the login page and back here afterwards.
+    onError: (error, query) => {
+      if (error instanceof ApiError && error.status === 401 && query.queryKey[0] !== ME_KEY[0]) queryClient.setQueryData(ME_KEY, null);
+    },
+  }),
   defaultOptions: {
     queries: {
       // A 4xx answer will not change by asking again; network trouble and 5xx get two more tries.

@@ -7,10 +7,17 @@ import { RequireAuth } from './ui/RequireAuth.tsx';
 import { PageLoader } from './ui/states.tsx';
 
 // Each area is its own chunk: the login page does not download the desk, and so on.
+const loadPortal = () => import('./portal/PortalFrame.tsx');
+const loadDesk = () => import('./desk/DeskFrame.tsx');
 const SetupPage = lazy(() => import('./pages/SetupPage.tsx'));
 const LoginPage = lazy(() => import('./pages/LoginPage.tsx'));
-const PortalFrame = lazy(() => import('./portal/PortalFrame.tsx'));
-const DeskFrame = lazy(() => import('./desk/DeskFrame.tsx'));
+const PortalFrame = lazy(loadPortal);
+const DeskFrame = lazy(loadDesk);
+
+// Opening a portal or desk URL directly: fetch that area's code while the session is checked,
+// not after.
+if (window.location.pathname.startsWith('/lms')) void loadPortal();
+else if (window.location.pathname.startsWith('/app')) void loadDesk();
 
 function Root() {
   return (
@@ -63,11 +70,7 @@ export const router = createBrowserRouter([
       { path: '/lms/*', element: <RequireAuth>{(me) => <PortalFrame me={me} />}</RequireAuth> },
       {
         path: '/app/*',
-        element: (
-          <RequireAuth staff>
-            {(me) => <DeskFrame me={me} />}
-          </RequireAuth>
-        ),
+        element: <RequireAuth staff>{(me) => <DeskFrame me={me} />}</RequireAuth>,
       },
       { path: '*', element: <NotFound /> },
     ],

@@ -19,6 +19,8 @@ export const theme = createTheme({
     Button: { defaultProps: { fw: 600 } },
     // Links inside text must stand out by more than colour.
     Anchor: { defaultProps: { underline: 'always' } },
+    // Keyboard users can reach the show/hide toggle too.
+    PasswordInput: { defaultProps: { visibilityToggleButtonProps: { tabIndex: 0, 'aria-label': 'Show password' } } },
   },
 });
 

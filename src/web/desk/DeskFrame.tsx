@@ -11,7 +11,11 @@ import { findDoctype, sectionsFor } from './nav.tsx';
 export default function DeskFrame({ me }: { me: Me }) {
   const groups: FrameGroup[] = [
     { links: [{ to: '/app', label: 'Home', icon: <IconHome size={18} />, end: true }] },
-    ...sectionsFor(me).map((s) => ({ label: s.label, links: s.items.map((d) => ({ to: `/app/${d.slug}`, label: d.label, icon: d.icon })) })),
+    ...sectionsFor(me).map((s) => ({
+      label: s.label,
+      links: s.items.map((d) => ({ to: `/app/${d.slug}`, label: d.label, icon: d.icon })),
+    })),
+    { label: 'Learning portal', menuOnly: true, links: [{ to: '/lms', label: 'My Courses', icon: <IconBook size={18} /> }] },
   ];
   return (
     <Frame
@@ -21,7 +25,16 @@ export default function DeskFrame({ me }: { me: Me }) {
       groups={groups}
       layout="side"
       headerExtra={
-        <Button component={Link} to="/lms" variant="subtle" color="gray" size="compact-md" leftSection={<IconBook size={16} />} visibleFrom="md">
+        <Button
+          component={Link}
+          to="/lms"
+          variant="subtle"
+          color="gray"
+          size="compact-sm"
+          h={32}
+          leftSection={<IconBook size={16} />}
+          visibleFrom="sm"
+        >
           Learning portal
         </Button>
       }
@@ -40,7 +53,10 @@ function DeskHome({ me }: { me: Me }) {
     <Page title={`Welcome, ${me.fullName}`} description="This is the desk, where staff manage courses, people and training." size="xl">
       {sections.length === 0 ? (
         <Paper withBorder radius="lg" p="xl">
-          <Empty title="Nothing to manage yet" description="Your roles do not include any desk lists. Ask a System Manager if you need access." />
+          <Empty
+            title="Nothing to manage yet"
+            description="Your roles do not include any desk lists. Ask a System Manager if you need access."
+          />
         </Paper>
       ) : (
         <Stack gap="xl">

@@ -1,6 +1,17 @@
 import type { ReactNode } from 'react';
 import type { Role } from '../../contract/roles.ts';
-import { IconAward, IconBook, IconChecklist, IconClipboard, IconFile, IconQuiz, IconRocket, IconShield, IconUser, IconUsers } from '../ui/icons.tsx';
+import {
+  IconAward,
+  IconBook,
+  IconChecklist,
+  IconClipboard,
+  IconFile,
+  IconQuiz,
+  IconRocket,
+  IconShield,
+  IconUser,
+  IconUsers,
+} from '../ui/icons.tsx';
 import { HR_ROLE_NAMES, LMS_STAFF_ROLES, hasAnyRole, type Me } from '../ui/session.ts';
 
 export interface DeskDoctype {
@@ -23,7 +34,12 @@ export const DESK_SECTIONS: DeskSection[] = [
     roles: LMS_STAFF_ROLES,
     items: [
       { slug: 'lms-course', label: 'Courses', description: 'Courses, their chapters and lessons.', icon: <IconBook size={18} /> },
-      { slug: 'lms-enrollment', label: 'Enrollments', description: 'Who is enrolled in which course, and their progress.', icon: <IconUsers size={18} /> },
+      {
+        slug: 'lms-enrollment',
+        label: 'Enrollments',
+        description: 'Who is enrolled in which course, and their progress.',
+        icon: <IconUsers size={18} />,
+      },
       { slug: 'lms-quiz', label: 'Quizzes', description: 'Quizzes, questions and pass marks.', icon: <IconQuiz size={18} /> },
       { slug: 'lms-certificate', label: 'Certificates', description: 'Certificates issued on completion.', icon: <IconAward size={18} /> },
       {
@@ -39,9 +55,24 @@ export const DESK_SECTIONS: DeskSection[] = [
     roles: HR_ROLE_NAMES,
     items: [
       { slug: 'employee', label: 'Employees', description: 'People in the organisation.', icon: <IconUser size={18} /> },
-      { slug: 'employee-onboarding', label: 'Onboarding', description: 'Onboarding plans for new joiners.', icon: <IconRocket size={18} /> },
-      { slug: 'employee-document', label: 'Documents', description: 'Policies and documents to read and acknowledge.', icon: <IconFile size={18} /> },
-      { slug: 'employee-compliance', label: 'Compliance', description: 'Who is compliant, who is overdue.', icon: <IconShield size={18} /> },
+      {
+        slug: 'employee-onboarding',
+        label: 'Onboarding',
+        description: 'Onboarding plans for new joiners.',
+        icon: <IconRocket size={18} />,
+      },
+      {
+        slug: 'employee-document',
+        label: 'Documents',
+        description: 'Policies and documents to read and acknowledge.',
+        icon: <IconFile size={18} />,
+      },
+      {
+        slug: 'employee-compliance',
+        label: 'Compliance',
+        description: 'Who is compliant, who is overdue.',
+        icon: <IconShield size={18} />,
+      },
     ],
   },
   {

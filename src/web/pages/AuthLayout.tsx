@@ -3,7 +3,17 @@ import { Anchor, Box, Center, Group, Paper, Stack, Text, Title } from '@mantine/
 import { IconLogo } from '../ui/icons.tsx';
 
 /** The centered card used by the setup and login pages. */
-export function AuthLayout({ title, subtitle, children, width = 420 }: { title: string; subtitle?: ReactNode; children: ReactNode; width?: number }) {
+export function AuthLayout({
+  title,
+  subtitle,
+  children,
+  width = 420,
+}: {
+  title: string;
+  subtitle?: ReactNode;
+  children: ReactNode;
+  width?: number;
+}) {
   return (
     <Box className="auth-page">
       <Center mih="100vh" px="md" py="xl">

@@ -98,6 +98,8 @@ function SetupForm() {
         }
         setErrors(next);
         setFormError(other.length ? other.join(' ') : Object.keys(next).length ? null : err.detail);
+        const first = FIELDS.find((f) => next[f]);
+        if (first) requestAnimationFrame(() => document.getElementById(`setup-${first}`)?.focus());
         return;
       }
       setFormError(errorMessage(err));

@@ -18,15 +18,27 @@ const GROUPS: FrameGroup[] = [
 
 /** The learning portal (`/lms/*`): what a learner sees. */
 export default function PortalFrame({ me }: { me: Me }) {
+  const groups = isStaff(me)
+    ? [...GROUPS, { label: 'Staff', menuOnly: true, links: [{ to: '/app', label: 'Desk', icon: <IconTools size={18} /> }] }]
+    : GROUPS;
   return (
     <Frame
       me={me}
       homeHref="/lms"
-      groups={GROUPS}
+      groups={groups}
       layout="top"
       headerExtra={
         isStaff(me) ? (
-          <Button component={Link} to="/app" variant="subtle" color="gray.8" size="compact-md" leftSection={<IconTools size={16} />} visibleFrom="md">
+          <Button
+            component={Link}
+            to="/app"
+            variant="subtle"
+            color="gray"
+            size="compact-sm"
+            h={32}
+            leftSection={<IconTools size={16} />}
+            visibleFrom="sm"
+          >
             Desk
           </Button>
         ) : null

@@ -1,7 +1,7 @@
 import { useEffect, useId, type ReactNode } from 'react';
 import { NavLink as RouterNavLink, Link, useLocation } from 'react-router';
 import { AppShell, Avatar, Badge, Box, Burger, Button, Group, NavLink, ScrollArea, Stack, Text, UnstyledButton } from '@mantine/core';
-import { useDisclosure, useMediaQuery } from '@mantine/hooks';
+import { useDisclosure, useHotkeys, useMediaQuery } from '@mantine/hooks';
 import { IconLogo, IconLogout } from './icons.tsx';
 import { useLogout, type Me } from './session.ts';
 
@@ -15,6 +15,8 @@ export interface FrameLink {
 
 export interface FrameGroup {
   label?: string;
+  /** Only in the phone menu (with the `top` layout the header already offers it on wider screens). */
+  menuOnly?: boolean;
   links: FrameLink[];
 }
 
@@ -60,6 +62,7 @@ export function Frame({ me, homeHref, areaLabel, groups, layout, headerExtra, ch
   useEffect(() => {
     close();
   }, [location.pathname, close]);
+  useHotkeys([['Escape', close]]);
 
   // The sidebar is only in the page (for focus and screen readers) while it can be seen.
   const navbarVisible = layout === 'side' ? isDesktop || opened : !isDesktop && opened;
@@ -75,7 +78,7 @@ export function Frame({ me, homeHref, areaLabel, groups, layout, headerExtra, ch
       </a>
       <AppShell.Header>
         <Group h="100%" px={{ base: 'sm', sm: 'md' }} justify="space-between" wrap="nowrap" gap="sm">
-          <Group gap="sm" wrap="nowrap" miw={0}>
+          <Group gap="sm" wrap="nowrap" style={{ flexShrink: 0 }}>
             <Burger
               opened={opened}
               onClick={toggle}
@@ -85,7 +88,7 @@ export function Frame({ me, homeHref, areaLabel, groups, layout, headerExtra, ch
               aria-expanded={opened}
               aria-controls={navId}
             />
-            <UnstyledButton component={Link} to={homeHref} className="brand-link" aria-label={`Smooth LMS${areaLabel ? ` ${areaLabel}` : ''}, home`}>
+            <UnstyledButton component={Link} to={homeHref} className="brand-link">
               <Group gap={8} wrap="nowrap">
                 <IconLogo />
                 <Text fw={750} fz="lg" lh={1} c="gray.9" style={{ whiteSpace: 'nowrap' }}>
@@ -103,14 +106,17 @@ export function Frame({ me, homeHref, areaLabel, groups, layout, headerExtra, ch
           {layout === 'top' && (
             <Box component="nav" aria-label="Main navigation" visibleFrom="sm" style={{ flex: 1 }}>
               <ul className="top-nav">
-                {groups.flatMap((g) => g.links).map((link) => (
-                  <li key={link.to}>
-                    <RouterNavLink to={link.to} end={link.end ?? false} className="top-nav-link">
-                      {link.icon}
-                      <span>{link.label}</span>
-                    </RouterNavLink>
-                  </li>
-                ))}
+                {groups
+                  .filter((g) => !g.menuOnly)
+                  .flatMap((g) => g.links)
+                  .map((link) => (
+                    <li key={link.to}>
+                      <RouterNavLink to={link.to} end={link.end ?? false} className="top-nav-link">
+                        {link.icon}
+                        <span>{link.label}</span>
+                      </RouterNavLink>
+                    </li>
+                  ))}
               </ul>
             </Box>
           )}
@@ -118,16 +124,26 @@ export function Frame({ me, homeHref, areaLabel, groups, layout, headerExtra, ch
           <Group gap="sm" wrap="nowrap">
             {headerExtra}
             <Group gap={8} wrap="nowrap" visibleFrom="sm">
-              <Avatar color="blue" radius="xl" size={32} aria-hidden="true">
+              <Avatar color="blue" radius="xl" size={32} aria-hidden="true" title={me.fullName}>
                 {initials(me.fullName)}
               </Avatar>
-              <Text fw={600} size="sm" c="gray.9" data-testid="user-name" style={{ whiteSpace: 'nowrap' }}>
+              {/* With links in the header, tablets have room for the initials only. */}
+              <Text
+                fw={600}
+                size="sm"
+                c="gray.9"
+                data-testid="user-name"
+                visibleFrom={layout === 'top' ? 'md' : 'sm'}
+                style={{ whiteSpace: 'nowrap' }}
+              >
                 {me.fullName}
               </Text>
             </Group>
             <Button
               variant="default"
-              size="compact-md"
+              size="compact-sm"
+              h={32}
+              px="sm"
               leftSection={<IconLogout size={16} />}
               onClick={() => logout.mutate()}
               loading={logout.isPending}
@@ -177,7 +193,7 @@ export function Frame({ me, homeHref, areaLabel, groups, layout, headerExtra, ch
 function NavGroup({ group, pathname }: { group: FrameGroup; pathname: string }) {
   const headingId = useId();
   return (
-    <Box component="section" aria-labelledby={group.label ? headingId : undefined}>
+    <Box component="section" aria-labelledby={group.label ? headingId : undefined} {...(group.menuOnly ? { hiddenFrom: 'sm' } : {})}>
       {group.label && (
         <Text id={headingId} component="h2" size="xs" fw={700} tt="uppercase" c="gray.7" px="sm" mb={4} style={{ letterSpacing: '0.06em' }}>
           {group.label}

@@ -18,7 +18,12 @@ export function Page({
 }) {
   useTitle(title);
   return (
-    <Container size={size === 'fluid' ? undefined : size} fluid={size === 'fluid'} px={{ base: 'md', sm: 'xl' }} py={{ base: 'lg', sm: 'xl' }}>
+    <Container
+      size={size === 'fluid' ? undefined : size}
+      fluid={size === 'fluid'}
+      px={{ base: 'md', sm: 'xl' }}
+      py={{ base: 'lg', sm: 'xl' }}
+    >
       <Stack gap="lg">
         <Group justify="space-between" align="flex-end" gap="md">
           <Box miw={0}>

@@ -18,7 +18,15 @@ export function PageLoader({ label = 'Loading…' }: { label?: string }) {
 }
 
 /** A readable error with a way to try again. */
-export function ErrorState({ error, onRetry, title = 'This page could not be loaded' }: { error: unknown; onRetry?: () => void; title?: string }) {
+export function ErrorState({
+  error,
+  onRetry,
+  title = 'This page could not be loaded',
+}: {
+  error: unknown;
+  onRetry?: () => void;
+  title?: string;
+}) {
   return (
     <Alert variant="light" color="red" title={title} icon={<IconAlert />} role="alert" maw={640} mx="auto" my="xl">
       <Stack gap="sm" align="flex-start">
@@ -34,12 +42,22 @@ export function ErrorState({ error, onRetry, title = 'This page could not be loa
 }
 
 /** A friendly "nothing here yet" panel with an optional next step. */
-export function Empty({ title, description, action, icon }: { title: string; description?: ReactNode; action?: ReactNode; icon?: ReactNode }) {
+export function Empty({
+  title,
+  description,
+  action,
+  icon,
+}: {
+  title: string;
+  description?: ReactNode;
+  action?: ReactNode;
+  icon?: ReactNode;
+}) {
   return (
     <EmptyState py="xl" variant="light" icon={icon ?? <IconInbox />}>
       <EmptyState.Title order={2}>{title}</EmptyState.Title>
       {description && <EmptyState.Description c="gray.7">{description}</EmptyState.Description>}
-      {action && <EmptyState.Actions>{action}</EmptyState.Actions>}
+      {action && <EmptyState.Actions mt="sm">{action}</EmptyState.Actions>}
     </EmptyState>
   );
 }
@@ -53,7 +71,15 @@ interface QueryLike<T> {
 }
 
 /** Renders a loader, an error with retry, or the children with the loaded data. */
-export function QueryState<T>({ query, children, loadingLabel }: { query: QueryLike<T>; children: (data: T) => ReactNode; loadingLabel?: string }) {
+export function QueryState<T>({
+  query,
+  children,
+  loadingLabel,
+}: {
+  query: QueryLike<T>;
+  children: (data: T) => ReactNode;
+  loadingLabel?: string;
+}) {
   if (query.isPending) return <PageLoader {...(loadingLabel ? { label: loadingLabel } : {})} />;
   if (query.isError) return <ErrorState error={query.error} onRetry={() => void query.refetch()} />;
   return <>{children(query.data as T)}</>;

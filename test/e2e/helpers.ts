@@ -1,0 +1,173 @@
+/**
+ * Browser-test helpers: a real server on a free port with a fresh SQLite database, a headless
+ * Chromium driven by playwright-core, axe accessibility checks and screenshots.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import fs from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { describe, it } from 'vitest';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { loadConfig } from '../../src/server/config.ts';
+import { startServer } from '../../src/server/main.ts';
+
+const require = createRequire(import.meta.url);
+
+export const WEB_DIR = path.resolve('dist/web');
+export const SCREENSHOT_DIR = path.resolve('test/e2e/screenshots');
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export interface TestServer {
+  url: string;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+let built = false;
+
+/** Builds the web app once when dist/web is missing (`npm test` builds it before running Vitest). */
+function ensureWebBuilt(): void {
+  if (built || fs.existsSync(path.join(WEB_DIR, 'index.html'))) {
+    built = true;
+    return;
+  }
+  const r = spawnSync('npx', ['vite', 'build', '--logLevel', 'warn'], { stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('`npx vite build` failed; the browser tests need the built web app in dist/web.');
+  built = true;
+}
+
+/** A real server (HTTP on 127.0.0.1, a free port) over a new, empty SQLite database. */
+export async function startTestServer(): Promise<TestServer> {
+  ensureWebBuilt();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'smooth-e2e-'));
+  const config = loadConfig(
+    { ...process.env, SMOOTH_DATA_DIR: dataDir, DATABASE_URL: `sqlite:${path.join(dataDir, 'smooth.db')}` },
+    { port: 0, host: '127.0.0.1' },
+  );
+  config.admin = null;
+  config.publicUrl = null;
+  config.logLevel = 'silent';
+  config.secureCookies = false;
+  const running = await startServer(config, { logger: false, webDir: WEB_DIR });
+  return {
+    url: running.url,
+    dataDir,
+    async close() {
+      await running.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function chromiumAvailable(): boolean {
+  return fs.existsSync(CHROMIUM_PATH);
+}
+
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/**
+ * A describe block for browser tests. Without Chromium it fails in CI (CI=true) and is skipped,
+ * loudly, everywhere else.
+ */
+export function describeBrowser(name: string, fn: () => void): void {
+  if (chromiumAvailable()) {
+    describe(name, fn);
+    return;
+  }
+  if (process.env.CI === 'true') {
+    describe(name, () => {
+      it('needs Chromium', () => {
+        throw new Error(`Chromium is missing at ${CHROMIUM_PATH}; CI requires it (apt-get install chromium, or set CHROMIUM_PATH).`);
+      });
+    });
+    return;
+  }
+  console.warn(
+    `\n!!! Chromium not found at ${CHROMIUM_PATH}: the browser tests "${name}" are SKIPPED. Install it: apt-get install -y chromium !!!\n`,
+  );
+  describe.skip(name, fn);
+}
+
+let axeSource: string | null = null;
+
+interface AxeNode {
+  target: unknown[];
+  html: string;
+  failureSummary?: string;
+}
+interface AxeViolation {
+  id: string;
+  impact: 'minor' | 'moderate' | 'serious' | 'critical' | null;
+  help: string;
+  helpUrl: string;
+  nodes: AxeNode[];
+}
+
+/**
+ * Runs axe-core on the current page and throws a readable list of the serious and critical
+ * violations. The source is evaluated through the DevTools protocol, which the page's CSP
+ * (script-src 'self') does not block.
+ */
+export async function checkA11y(page: Page, label = page.url()): Promise<void> {
+  axeSource ??= fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+  const loaded = await page.evaluate(() => typeof (window as unknown as { axe?: unknown }).axe !== 'undefined');
+  if (!loaded) await page.evaluate(axeSource);
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: (ctx: Document, opts: unknown) => Promise<{ violations: unknown[] }> } }).axe;
+    const result = await axe.run(document, { resultTypes: ['violations'] });
+    return result.violations;
+  });
+  const bad = (violations as AxeViolation[]).filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  if (bad.length === 0) return;
+  const lines = bad.map((v) => {
+    const nodes = v.nodes
+      .slice(0, 5)
+      .map(
+        (n) =>
+          `      - ${n.target.join(' ')}\n        ${n.html.slice(0, 160)}\n        ${(n.failureSummary ?? '').replace(/\n/g, '\n        ')}`,
+      )
+      .join('\n');
+    return `  [${v.impact}] ${v.id}: ${v.help} (${v.nodes.length} element${v.nodes.length === 1 ? '' : 's'})\n    ${v.helpUrl}\n${nodes}`;
+  });
+  throw new Error(`Accessibility violations on ${label}:\n${lines.join('\n')}`);
+}
+
+/** Saves a full-page PNG to test/e2e/screenshots/<name>.png (the folder is not committed). */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  const file = path.join(SCREENSHOT_DIR, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true, animations: 'disabled' });
+  return file;
+}
+
+/**
+ * Collects what would show up red in the browser console: uncaught errors and CSP refusals.
+ * API answers the app handles itself (400 field errors, 401 from /api/auth/me, 409, 429) are not
+ * counted; a 404 or 5xx (e.g. a missing script) is.
+ */
+export function watchPageErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
+  page.on('console', (msg) => {
+    if (msg.type() !== 'error') return;
+    const text = msg.text();
+    if (/Failed to load resource: the server responded with a status of (400|401|409|429)/.test(text)) return;
+    errors.push(`console error: ${text}`);
+  });
+  return errors;
+}
