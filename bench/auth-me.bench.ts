@@ -5,8 +5,8 @@
  *   - GET /api/auth/me with a session cookie (cookie → session lookup → roles → serialize)
  *   - GET /api/health, the limit: same framework, hooks and serializer, one `select 1`
  *   - a bare node:http server answering a similar JSON, the load generator's own ceiling
- * Targets are measured in the order raw, health, me, me, health, raw (each half the duration),
- * so drift during the run hits all of them alike.
+ * Targets are measured in rounds of raw, health, me, me, health, raw (short segments), so drift
+ * and bursts of other work on the machine hit all of them alike.
  */
 import { compared, defineBenchmark, durations, figure, type BenchResult } from './lib/types.ts';
 import { describeLoad, load, mergeLoadResults, request, type LoadResult } from './lib/load.ts';
@@ -51,19 +51,31 @@ export default defineBenchmark({
       log(`warm-up ${warmupMs / 1000} s per target, concurrency ${CONCURRENCY}`);
       for (const k of ['raw', 'health', 'me'] as Key[]) await run(k, warmupMs);
 
+      // Rounds of raw, health, me, me, health, raw: short alternating segments, so a burst of
+      // other work on the machine lands on every target alike.
+      const rounds = quick ? 2 : 5;
+      const segmentMs = measureMs / (2 * rounds);
       const order: Key[] = ['raw', 'health', 'me', 'me', 'health', 'raw'];
       const parts: Record<Key, LoadResult[]> = { raw: [], health: [], me: [] };
-      log(`measuring ${measureMs / 1000} s per target in the order ${order.join(', ')}`);
-      for (const k of order) {
-        const r = await run(k, measureMs / 2);
-        log(`  ${describeLoad(r)}`);
-        parts[k].push(r);
+      const roundRatios: number[] = [];
+      log(`measuring ${measureMs / 1000} s per target: ${rounds} rounds of ${order.join(', ')} (${segmentMs / 1000} s each)`);
+      for (let round = 0; round < rounds; round++) {
+        const inRound: Record<Key, LoadResult[]> = { raw: [], health: [], me: [] };
+        for (const k of order) {
+          const r = await run(k, segmentMs);
+          inRound[k].push(r);
+          parts[k].push(r);
+        }
+        const ratio = mergeLoadResults(inRound.me).rps / mergeLoadResults(inRound.health).rps;
+        roundRatios.push(ratio);
+        log(`  round ${round + 1}: ${(['raw', 'health', 'me'] as Key[]).map((k) => `${k} ${Math.round(mergeLoadResults(inRound[k]).rps)}`).join(', ')} req/s; me/health ${ratio.toFixed(2)}`);
       }
       const m = {
         raw: mergeLoadResults(parts.raw),
         health: mergeLoadResults(parts.health),
         me: mergeLoadResults(parts.me),
       };
+      log(`me/health per round: min ${Math.min(...roundRatios).toFixed(2)}, max ${Math.max(...roundRatios).toFixed(2)} (a wide spread means a noisy machine)`);
       for (const r of Object.values(m)) log(`total ${describeLoad(r)}`);
 
       // The session must still be valid after the run (nothing logged it out midway).

@@ -290,6 +290,7 @@ async function main() {
     `# Smooth LMS benchmarks (${mode} run)`,
     '',
     ...Object.entries(info).map(([k, v]) => `- ${k}: ${v}`),
+    `- load average at end: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (well above 1 on a 2-core machine means other work competed with the run)`,
     `- total time: ${((Date.now() - t0) / 1000).toFixed(0)} s`,
     ...skipped.map((s) => `- **${s}**`),
     '',
