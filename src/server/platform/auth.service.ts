@@ -7,7 +7,7 @@ import { AppError, errors } from '../http/errors.ts';
 import type { Role } from '../../contract/roles.ts';
 import { recordAudit } from './audit.service.ts';
 import { burnPasswordCheck, verifyPassword } from './passwords.ts';
-import { normalizeEmail, rolesOf } from './users.service.ts';
+import { normalizeEmail, rolesOf, sortRoles } from './users.service.ts';
 
 export interface Principal {
   id: string;
@@ -105,12 +105,15 @@ const TOUCH_EVERY_MS = 60_000;
 
 export async function principalFromSession(ctx: AppContext, token: string): Promise<Principal | null> {
   const id = sha256(token);
-  const row = await ctx.db
+  // One round trip: the session, its user and the user's roles (one row per role).
+  const rows = await ctx.db
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
-    .select(['sessions.last_seen_at', 'sessions.expires_at', 'users.id', 'users.email', 'users.full_name', 'users.enabled'])
+    .leftJoin('user_roles', 'user_roles.user_id', 'users.id')
+    .select(['sessions.last_seen_at', 'sessions.expires_at', 'users.id', 'users.email', 'users.full_name', 'users.enabled', 'user_roles.role'])
     .where('sessions.id', '=', id)
-    .executeTakeFirst();
+    .execute();
+  const row = rows[0];
   if (!row) return null;
   const now = Date.now();
   const idleLimit = new Date(row.last_seen_at).getTime() + ctx.config.session.idleMinutes * 60_000;
@@ -119,9 +122,15 @@ export async function principalFromSession(ctx: AppContext, token: string): Prom
     return null;
   }
   if (now - new Date(row.last_seen_at).getTime() > TOUCH_EVERY_MS) {
-    await ctx.db.updateTable('sessions').set({ last_seen_at: new Date(now).toISOString() }).where('id', '=', id).execute();
+    // Only the first request after the minute writes; the others see the new value and skip.
+    await ctx.db
+      .updateTable('sessions')
+      .set({ last_seen_at: new Date(now).toISOString() })
+      .where('id', '=', id)
+      .where('last_seen_at', '=', row.last_seen_at)
+      .execute();
   }
-  return { id: row.id, email: row.email, fullName: row.full_name, roles: await rolesOf(ctx.db, row.id) };
+  return { id: row.id, email: row.email, fullName: row.full_name, roles: sortRoles(rows.map((r) => r.role)) };
 }
 
 export const TOKEN_PREFIX = 'smt_';
@@ -174,19 +183,21 @@ export async function revokeApiToken(ctx: AppContext, userId: string, tokenId: s
 
 export async function principalFromToken(ctx: AppContext, token: string): Promise<Principal | null> {
   if (!token.startsWith(TOKEN_PREFIX)) return null;
-  const row = await ctx.db
+  const rows = await ctx.db
     .selectFrom('api_tokens')
     .innerJoin('users', 'users.id', 'api_tokens.user_id')
-    .select(['api_tokens.id as token_id', 'api_tokens.last_used_at', 'users.id', 'users.email', 'users.full_name', 'users.enabled'])
+    .leftJoin('user_roles', 'user_roles.user_id', 'users.id')
+    .select(['api_tokens.id as token_id', 'api_tokens.last_used_at', 'users.id', 'users.email', 'users.full_name', 'users.enabled', 'user_roles.role'])
     .where('api_tokens.token_hash', '=', sha256(token))
     .where('api_tokens.revoked_at', 'is', null)
-    .executeTakeFirst();
+    .execute();
+  const row = rows[0];
   if (!row || row.enabled !== 1) return null;
   const now = Date.now();
   if (!row.last_used_at || now - new Date(row.last_used_at).getTime() > TOUCH_EVERY_MS) {
     await ctx.db.updateTable('api_tokens').set({ last_used_at: new Date(now).toISOString() }).where('id', '=', row.token_id).execute();
   }
-  return { id: row.id, email: row.email, fullName: row.full_name, roles: await rolesOf(ctx.db, row.id) };
+  return { id: row.id, email: row.email, fullName: row.full_name, roles: sortRoles(rows.map((r) => r.role)) };
 }
 
 /** Removes expired sessions and old login failures (daily job). */

@@ -21,7 +21,8 @@ export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
-function sortRoles(roles: Iterable<string>): Role[] {
+/** Known roles in their canonical order (nulls and unknown names dropped). */
+export function sortRoles(roles: Iterable<string | null>): Role[] {
   const set = new Set(roles);
   return ROLES.filter((r) => set.has(r));
 }

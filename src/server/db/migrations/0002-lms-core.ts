@@ -1,9 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Dialect } from '../database.ts';
-
 import { ENROLLMENT_SOURCES } from '../../../contract/enrollments.ts';
-
-export const LESSON_KINDS = ['text', 'video', 'pdf', 'scorm', 'quiz'] as const;
+import { LESSON_KINDS } from '../../../contract/courses.ts';
 
 export async function up(db: Kysely<unknown>, _dialect: Dialect): Promise<void> {
   await db.schema

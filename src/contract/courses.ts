@@ -1,0 +1,278 @@
+import { z } from 'zod';
+import { BoolQuery, IdSchema, PageQuery } from './common.ts';
+import { EnrollmentSourceSchema } from './enrollments.ts';
+
+/** Lesson kinds, as stored (the lessons_kind check constraint holds the same list). */
+export const LESSON_KINDS = ['text', 'video', 'pdf', 'scorm', 'quiz'] as const;
+export type LessonKind = (typeof LESSON_KINDS)[number];
+export const LessonKindSchema = z.enum(LESSON_KINDS);
+
+export const CERTIFICATE_ISSUE_MODES = ['auto', 'claim'] as const;
+
+const Title = z.string().trim().min(1, 'Give a title').max(200);
+const Markdown = z.string().max(200_000);
+const Tag = z.string().trim().min(1).max(50);
+
+/** Currencies this runtime knows (ISO 4217). */
+const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
+
+/** ISO 4217 code; lower case is accepted and stored upper case. */
+export const CurrencySchema = z
+  .string()
+  .regex(/^[A-Za-z]{3}$/, 'Use a 3-letter ISO 4217 code such as EUR')
+  .transform((s) => s.toUpperCase())
+  .refine((s) => CURRENCIES.has(s), 'Not an ISO 4217 currency code');
+
+/** A non-negative amount with at most two decimals. */
+export const PriceSchema = z
+  .number()
+  .min(0)
+  .max(9_999_999_999.99)
+  .refine((v) => Math.abs(Math.round(v * 100) - v * 100) < 1e-6, 'Use at most two decimals');
+
+/** https only: lesson videos are embedded in an https page. */
+export const HttpsUrl = z
+  .url({ protocol: /^https$/, error: 'Use an https:// URL' })
+  .max(2000)
+  .refine((u) => /^https:\/\/[^/\s]/i.test(u), 'Use an https:// URL');
+
+const courseFields = {
+  title: Title,
+  shortIntroduction: z.string().trim().max(500),
+  description: Markdown,
+  category: z.string().trim().min(1).max(100).nullable(),
+  tags: z.array(Tag).max(20),
+  published: z.boolean(),
+  mandatory: z.boolean(),
+  paid: z.boolean(),
+  price: PriceSchema.nullable(),
+  currency: CurrencySchema.nullable(),
+  enableCertification: z.boolean(),
+  certificateIssueMode: z.enum(CERTIFICATE_ISSUE_MODES),
+  certificateTemplateId: IdSchema.nullable(),
+  certificateValidityMonths: z.number().int().min(1).max(600).nullable(),
+  disableSelfEnrollment: z.boolean(),
+  sequential: z.boolean(),
+  instructorIds: z.array(IdSchema).max(50),
+};
+
+/**
+ * Create a course. A Course Creator always becomes one of its instructors; a Moderator or System
+ * Manager becomes one unless they name `instructorIds`. A paid course with a price needs a
+ * currency.
+ */
+export const CreateCourseBody = z.strictObject({
+  ...courseFields,
+  shortIntroduction: courseFields.shortIntroduction.optional(),
+  description: courseFields.description.optional(),
+  category: courseFields.category.optional(),
+  tags: courseFields.tags.optional(),
+  published: courseFields.published.optional(),
+  mandatory: courseFields.mandatory.optional(),
+  paid: courseFields.paid.optional(),
+  price: courseFields.price.optional(),
+  currency: courseFields.currency.optional(),
+  enableCertification: courseFields.enableCertification.optional(),
+  certificateIssueMode: courseFields.certificateIssueMode.optional(),
+  certificateTemplateId: courseFields.certificateTemplateId.optional(),
+  certificateValidityMonths: courseFields.certificateValidityMonths.optional(),
+  disableSelfEnrollment: courseFields.disableSelfEnrollment.optional(),
+  sequential: courseFields.sequential.optional(),
+  instructorIds: courseFields.instructorIds.optional(),
+});
+export type CreateCourseInput = z.infer<typeof CreateCourseBody>;
+
+/** Change a course: every field optional; instructors change through PUT /instructors. */
+export const UpdateCourseBody = z
+  .strictObject({
+    title: Title,
+    shortIntroduction: courseFields.shortIntroduction,
+    description: courseFields.description,
+    category: courseFields.category,
+    tags: courseFields.tags,
+    published: courseFields.published,
+    mandatory: courseFields.mandatory,
+    paid: courseFields.paid,
+    price: courseFields.price,
+    currency: courseFields.currency,
+    enableCertification: courseFields.enableCertification,
+    certificateIssueMode: courseFields.certificateIssueMode,
+    certificateTemplateId: courseFields.certificateTemplateId,
+    certificateValidityMonths: courseFields.certificateValidityMonths,
+    disableSelfEnrollment: courseFields.disableSelfEnrollment,
+    sequential: courseFields.sequential,
+  })
+  .partial();
+export type UpdateCourseInput = z.infer<typeof UpdateCourseBody>;
+
+export const SetInstructorsBody = z.strictObject({ userIds: z.array(IdSchema).max(50) });
+
+export const InstructorSchema = z.object({ id: z.string(), fullName: z.string() });
+
+export const CourseSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  shortIntroduction: z.string(),
+  description: z.string(),
+  /** The description rendered to sanitised HTML. */
+  descriptionHtml: z.string(),
+  /** `/api/courses/:id/image?v=<file id>` or null. */
+  imageUrl: z.string().nullable(),
+  category: z.string().nullable(),
+  tags: z.array(z.string()),
+  published: z.boolean(),
+  publishedAt: z.string().nullable(),
+  mandatory: z.boolean(),
+  paid: z.boolean(),
+  price: z.number().nullable(),
+  currency: z.string().nullable(),
+  enableCertification: z.boolean(),
+  certificateIssueMode: z.enum(CERTIFICATE_ISSUE_MODES),
+  certificateTemplateId: z.string().nullable(),
+  certificateValidityMonths: z.number().int().nullable(),
+  disableSelfEnrollment: z.boolean(),
+  sequential: z.boolean(),
+  instructors: z.array(InstructorSchema),
+  lessonCount: z.number().int(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type Course = z.infer<typeof CourseSchema>;
+
+/**
+ * Course list. Ordered by title (database collation), then id; `cursor` is opaque. Learners only
+ * ever see published courses; `published` narrows the list for staff.
+ */
+export const CourseListQuery = z.strictObject({
+  ...PageQuery,
+  // The cursor carries the last title (up to 200 characters) as well as its id.
+  cursor: z.string().max(1200).optional(),
+  q: z.string().trim().max(200).optional(),
+  category: z.string().trim().max(100).optional(),
+  tag: z.string().trim().max(50).optional(),
+  mandatory: BoolQuery.optional(),
+  published: BoolQuery.optional(),
+});
+export type CourseListFilters = z.infer<typeof CourseListQuery>;
+
+// --- chapters ----------------------------------------------------------------------------------
+
+export const ChapterBody = z.strictObject({ title: Title });
+
+export const ChapterSchema = z.object({
+  id: z.string(),
+  courseId: z.string(),
+  title: z.string(),
+  /** 0-based place in the course. */
+  position: z.number().int(),
+  createdAt: z.string(),
+});
+
+export const ChapterOrderBody = z.strictObject({ chapterIds: z.array(IdSchema).max(1000) });
+
+// --- lessons -----------------------------------------------------------------------------------
+
+const lessonFields = {
+  title: Title,
+  body: Markdown,
+  videoUrl: HttpsUrl.nullable(),
+  quizId: IdSchema.nullable(),
+  scormPackageId: IdSchema.nullable(),
+  isPreview: z.boolean(),
+};
+
+/**
+ * A lesson, appended at the end of the chapter. `videoUrl` belongs to video lessons, `quizId` to
+ * quiz lessons, `scormPackageId` to SCORM lessons; `body` (Markdown) to any kind.
+ */
+export const CreateLessonBody = z.strictObject({
+  title: lessonFields.title,
+  kind: LessonKindSchema,
+  body: lessonFields.body.optional(),
+  videoUrl: lessonFields.videoUrl.optional(),
+  quizId: lessonFields.quizId.optional(),
+  scormPackageId: lessonFields.scormPackageId.optional(),
+  isPreview: lessonFields.isPreview.optional(),
+});
+export type CreateLessonInput = z.infer<typeof CreateLessonBody>;
+
+/** Change a lesson. The kind is fixed at creation. */
+export const UpdateLessonBody = z.strictObject(lessonFields).partial();
+export type UpdateLessonInput = z.infer<typeof UpdateLessonBody>;
+
+export const LessonOrderBody = z.strictObject({ lessonIds: z.array(IdSchema).max(1000) });
+
+/** Move a lesson to `position` (0-based) in `chapterId`, a chapter of the same course. */
+export const MoveLessonBody = z.strictObject({ chapterId: IdSchema, position: z.number().int().min(0) });
+
+export const LessonFileSchema = z.object({ filename: z.string(), contentType: z.string(), size: z.number().int() });
+
+export const LessonSchema = z.object({
+  id: z.string(),
+  courseId: z.string(),
+  chapterId: z.string(),
+  title: z.string(),
+  kind: LessonKindSchema,
+  body: z.string(),
+  bodyHtml: z.string(),
+  videoUrl: z.string().nullable(),
+  /** `/api/lessons/:id/file?v=<file id>` when a file is uploaded (video lessons: it wins over videoUrl). */
+  fileUrl: z.string().nullable(),
+  file: LessonFileSchema.nullable(),
+  quizId: z.string().nullable(),
+  scormPackageId: z.string().nullable(),
+  isPreview: z.boolean(),
+  /** 0-based place in the chapter. */
+  position: z.number().int(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type Lesson = z.infer<typeof LessonSchema>;
+
+// --- outline -----------------------------------------------------------------------------------
+
+export const OutlineSchema = z.object({
+  course: z.object({
+    id: z.string(),
+    title: z.string(),
+    shortIntroduction: z.string(),
+    imageUrl: z.string().nullable(),
+    published: z.boolean(),
+    mandatory: z.boolean(),
+    paid: z.boolean(),
+    sequential: z.boolean(),
+    enableCertification: z.boolean(),
+    lessonCount: z.number().int(),
+    /** Whether the caller may edit the course. */
+    canManage: z.boolean(),
+  }),
+  chapters: z.array(
+    z.object({
+      id: z.string(),
+      title: z.string(),
+      position: z.number().int(),
+      lessons: z.array(
+        z.object({
+          id: z.string(),
+          title: z.string(),
+          kind: LessonKindSchema,
+          position: z.number().int(),
+          isPreview: z.boolean(),
+          /** The caller has completed this lesson. */
+          completed: z.boolean(),
+        }),
+      ),
+    }),
+  ),
+  /** The caller's enrollment in this course, or null. */
+  enrollment: z
+    .object({
+      id: z.string(),
+      progress: z.number().int(),
+      currentLessonId: z.string().nullable(),
+      completedAt: z.string().nullable(),
+      source: EnrollmentSourceSchema,
+    })
+    .nullable(),
+});
+export type Outline = z.infer<typeof OutlineSchema>;

@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { renderMarkdown } from './markdown.ts';
+
+describe('renderMarkdown', () => {
+  it('renders ordinary Markdown: headings, lists, code, tables, quotes, emphasis', () => {
+    const html = renderMarkdown(
+      [
+        '# Safety first',
+        '',
+        'Some *emphasis* and **strong** text with `code`.',
+        '',
+        '- one',
+        '- two',
+        '',
+        '1. first',
+        '',
+        '> quoted',
+        '',
+        '```ts',
+        'const x = 1 < 2;',
+        '```',
+        '',
+        '| a | b |',
+        '|---|---|',
+        '| 1 | 2 |',
+        '',
+        '[site](https://example.com "Example") and [mail](mailto:hr@example.com) and [page](/lms/courses)',
+        '',
+        '![logo](https://example.com/logo.png) ![local](/api/courses/abc/image)',
+      ].join('\n'),
+    );
+    expect(html).toContain('<h1>Safety first</h1>');
+    expect(html).toContain('<em>emphasis</em>');
+    expect(html).toContain('<strong>strong</strong>');
+    expect(html).toContain('<code>code</code>');
+    expect(html).toMatch(/<ul>\s*<li>one<\/li>/);
+    expect(html).toContain('<ol>');
+    expect(html).toContain('<blockquote>');
+    expect(html).toContain('<code class="language-ts">const x = 1 &lt; 2;');
+    expect(html).toContain('<table>');
+    expect(html).toContain('<td>1</td>');
+    expect(html).toContain('<a href="https://example.com" title="Example" rel="noopener noreferrer">site</a>');
+    expect(html).toContain('href="mailto:hr@example.com"');
+    expect(html).toContain('href="/lms/courses"');
+    expect(html).toContain('<img src="https://example.com/logo.png" alt="logo" />');
+    expect(html).toContain('src="/api/courses/abc/image"');
+  });
+
+  it('makes scripts, event handlers, javascript: URLs, iframes and styles inert', () => {
+    const html = renderMarkdown(
+      [
+        'Hello <script>alert(1)</script>',
+        '',
+        '<img src=x onerror=alert(1)>',
+        '',
+        '[x](javascript:alert(1)) [y](JaVaScRiPt:alert(2)) [z](data:text/html,<script>alert(3)</script>)',
+        '',
+        '<a href="javascript:alert(4)" onclick="alert(5)">click</a>',
+        '',
+        '<iframe src="https://evil.example"></iframe>',
+        '',
+        '<p style="background:url(javascript:alert(6))" onmouseover="alert(7)">styled</p>',
+        '',
+        '<svg onload=alert(8)><circle /></svg>',
+        '',
+        '![pic](data:image/png;base64,AAAA) <img src="javascript:alert(9)">',
+        '',
+        '<form action="https://evil.example"><input name="x"></form>',
+      ].join('\n'),
+    );
+    expect(html).not.toMatch(/<script/i);
+    expect(html).not.toMatch(/alert\(1\)/);
+    expect(html).not.toMatch(/onerror|onclick|onmouseover|onload/i);
+    expect(html).not.toMatch(/javascript:/i);
+    expect(html).not.toMatch(/data:/i);
+    expect(html).not.toMatch(/<iframe|<svg|<form|<input/i);
+    expect(html).not.toMatch(/style=/i);
+    expect(html).toContain('Hello');
+    expect(html).toContain('styled');
+    expect(html).toContain('<img src="x" />');
+  });
+
+  it('empty input renders empty', () => {
+    expect(renderMarkdown('')).toBe('');
+    expect(renderMarkdown(null)).toBe('');
+  });
+});
