@@ -3,7 +3,6 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import cookie from '@fastify/cookie';
-import helmet from '@fastify/helmet';
 import multipart from '@fastify/multipart';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
@@ -14,6 +13,7 @@ import type { AppContext } from './context.ts';
 import type { Database } from './db/database.ts';
 import { registerAccess, type RegisteredRoute } from './http/access.ts';
 import { registerErrorHandling } from './http/errors.ts';
+import { registerSecurityHeaders } from './http/security-headers.ts';
 import type { App } from './http/types.ts';
 import { Hooks } from './platform/hooks.ts';
 import { PersonDetailsRegistry } from './platform/person-details.ts';
@@ -25,6 +25,7 @@ import { registerSettingsRoutes } from './platform/settings.routes.ts';
 import { registerWebRoutes } from './web.routes.ts';
 import { registerCourseRoutes } from './lms/course.routes.ts';
 import { registerEnrollmentRoutes } from './lms/enrollment.routes.ts';
+import { registerEnrollmentImportRoutes } from './lms/enrollment-import.routes.ts';
 import { registerQuizRoutes } from './lms/quiz.routes.ts';
 import { registerCertificateRoutes } from './lms/certificate.routes.ts';
 import { registerLmsHooks } from './lms/lms-hooks.ts';
@@ -74,23 +75,7 @@ export async function buildApp(opts: BuildOptions): Promise<Built> {
 
   registerErrorHandling(app);
   await app.register(cookie);
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:', 'blob:'],
-        mediaSrc: ["'self'", 'blob:'],
-        frameSrc: ["'self'"],
-        objectSrc: ["'none'"],
-        frameAncestors: ["'self'"],
-        connectSrc: ["'self'"],
-        upgradeInsecureRequests: null,
-      },
-    },
-    crossOriginEmbedderPolicy: false,
-  });
+  registerSecurityHeaders(app);
   await app.register(multipart, { limits: { fileSize: 50 * 1024 * 1024, files: 1, fields: 20, fieldSize: 64 * 1024 } });
   // Routes added by plugins we do not write ourselves are the documentation pages only.
   app.addHook('onRoute', (route) => {
@@ -129,6 +114,7 @@ export async function buildApp(opts: BuildOptions): Promise<Built> {
   registerSettingsRoutes(app, ctx);
   registerCourseRoutes(app, ctx);
   registerEnrollmentRoutes(app, ctx);
+  registerEnrollmentImportRoutes(app, ctx);
   registerQuizRoutes(app, ctx);
   registerCertificateRoutes(app, ctx);
   registerHrRoutes(app, ctx);

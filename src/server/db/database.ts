@@ -32,7 +32,7 @@ export function openDatabase(target: DatabaseTarget, opts: { poolSize?: number }
     conn.pragma('busy_timeout = 5000');
     conn.pragma('cache_size = -65536');
     conn.pragma('temp_store = MEMORY');
-    const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: conn }) });
+    const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(conn) }) });
     return {
       db,
       dialect: 'sqlite',
@@ -50,6 +50,32 @@ export function openDatabase(target: DatabaseTarget, opts: { poolSize?: number }
     dialect: 'postgres',
     async close() {
       await db.destroy();
+    },
+  };
+}
+
+/**
+ * better-sqlite3 compiles a statement on every prepare(); Kysely prepares on every query. Keep
+ * compiled statements by SQL text (bounded, least recently used out) and hand out a fresh one when
+ * the cached one is still iterating.
+ */
+function withStatementCache(conn: SQLite.Database, max = 500) {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => conn.close(),
+    prepare(sqlText: string) {
+      const hit = cache.get(sqlText);
+      if (hit && !hit.busy) {
+        cache.delete(sqlText);
+        cache.set(sqlText, hit);
+        return hit;
+      }
+      const stmt = conn.prepare(sqlText);
+      if (!hit) {
+        cache.set(sqlText, stmt);
+        if (cache.size > max) cache.delete(cache.keys().next().value!);
+      }
+      return stmt;
     },
   };
 }
