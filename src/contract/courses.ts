@@ -260,6 +260,8 @@ export const OutlineSchema = z.object({
           isPreview: z.boolean(),
           /** The caller has completed this lesson. */
           completed: z.boolean(),
+          /** Sequential course: a previous lesson is still incomplete, so this one is not open yet. */
+          locked: z.boolean(),
         }),
       ),
     }),

@@ -1096,8 +1096,18 @@ export async function getOutline(ctx: AppContext, actor: Actor, courseId: string
       position: l.position,
       isPreview: l.is_preview === 1,
       completed: l.completion_id !== null,
+      locked: false,
     });
     byChapter.set(l.chapter_id, list);
+  }
+  const outlineChapters = chapters.map((c) => ({ id: c.id, title: c.title, position: c.position, lessons: byChapter.get(c.id) ?? [] }));
+  if (head.sequential === 1 && !canManage) {
+    // In a sequential course a lesson opens when every lesson before it (in reading order) is complete.
+    let open = true;
+    for (const lesson of outlineChapters.flatMap((c) => c.lessons)) {
+      lesson.locked = !open;
+      open &&= lesson.completed;
+    }
   }
   return {
     course: {
@@ -1113,7 +1123,7 @@ export async function getOutline(ctx: AppContext, actor: Actor, courseId: string
       lessonCount: lessons.length,
       canManage,
     },
-    chapters: chapters.map((c) => ({ id: c.id, title: c.title, position: c.position, lessons: byChapter.get(c.id) ?? [] })),
+    chapters: outlineChapters,
     enrollment:
       head.enrollment_id !== null
         ? {

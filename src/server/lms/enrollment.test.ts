@@ -216,7 +216,12 @@ describeDb('enrollments and progress', (env) => {
     expect((await env.req('POST', `/api/lessons/0000000000000000000000zzzz/complete`, { as: learner })).statusCode).toBe(404);
     expect((await env.req('POST', `/api/lessons/bad%20id/complete`, { as: learner })).statusCode).toBe(400);
     expect(await env.count('lesson_completions')).toBe(before);
+    type Outline = { chapters: { lessons: { id: string; locked: boolean; completed: boolean }[] }[] };
+    const lockedBefore = json<Outline>(await env.req('GET', `/api/courses/${seq.courseId}/outline`, { as: learner })).chapters[0]!.lessons;
+    expect(lockedBefore.map((l) => l.locked)).toEqual([false, true, true]);
     expect((await env.req('POST', `/api/lessons/${seq.lessonIds[0]}/complete`, { as: learner })).statusCode).toBe(200);
+    const lockedAfter = json<Outline>(await env.req('GET', `/api/courses/${seq.courseId}/outline`, { as: learner })).chapters[0]!.lessons;
+    expect(lockedAfter.map((l) => l.locked)).toEqual([false, false, true]);
     expect((await env.req('POST', `/api/lessons/${seq.lessonIds[1]}/complete`, { as: learner })).statusCode).toBe(200);
   });
 
