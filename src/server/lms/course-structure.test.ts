@@ -284,15 +284,15 @@ describeDb('courses: chapters, lessons, ordering, outline, progress', (env) => {
         title: 'Basics',
         position: 0,
         lessons: [
-          { id: l1.id, title: 'one', kind: 'text', position: 0, isPreview: false, completed: true },
-          { id: l2.id, title: 'two', kind: 'pdf', position: 1, isPreview: true, completed: false },
+          { id: l1.id, title: 'one', kind: 'text', position: 0, isPreview: false, completed: true, locked: false },
+          { id: l2.id, title: 'two', kind: 'pdf', position: 1, isPreview: true, completed: false, locked: false },
         ],
       },
       {
         id: ch2.id,
         title: 'Advanced',
         position: 1,
-        lessons: [{ id: l3.id, title: 'three', kind: 'quiz', position: 0, isPreview: false, completed: false }],
+        lessons: [{ id: l3.id, title: 'three', kind: 'quiz', position: 0, isPreview: false, completed: false, locked: false }],
       },
       { id: empty.id, title: 'Empty', position: 2, lessons: [] },
     ]);

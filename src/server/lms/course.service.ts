@@ -45,6 +45,7 @@ import type {
 import type { EnrollmentSource } from '../../contract/enrollments.ts';
 import { canManageCourse, isCourseAdmin } from './course-access.ts';
 import { recomputeProgress } from './progress.service.ts';
+import { assertUnlocked } from './enrollment.service.ts';
 
 type CourseRow = Selectable<CoursesTable>;
 type ChapterRow = Selectable<ChaptersTable>;
@@ -838,9 +839,16 @@ export async function getLesson(ctx: AppContext, actor: Actor, lessonId: string)
   return presentLesson(lesson);
 }
 
-async function assertCanReadLesson(ctx: AppContext, actor: Actor, lesson: Pick<LessonRow, 'course_id' | 'is_preview'>): Promise<void> {
+async function assertCanReadLesson(
+  ctx: AppContext,
+  actor: Actor,
+  lesson: Pick<LessonRow, 'id' | 'course_id' | 'is_preview'>,
+): Promise<void> {
   if (await canManageCourse(ctx.db, actor, lesson.course_id)) return;
-  if (await isEnrolled(ctx.db, actor, lesson.course_id)) return;
+  if (await isEnrolled(ctx.db, actor, lesson.course_id)) {
+    if (actor.id) await assertUnlocked(ctx.db, lesson, actor.id);
+    return;
+  }
   if (lesson.is_preview === 1) {
     const course = await ctx.db.selectFrom('courses').select('published').where('id', '=', lesson.course_id).executeTakeFirst();
     if (course?.published === 1) return;
@@ -1005,7 +1013,7 @@ export async function setLessonFile(ctx: AppContext, actor: Actor, lessonId: str
 export async function getLessonFile(ctx: AppContext, actor: Actor, lessonId: string): Promise<FileRow> {
   const lesson = await ctx.db
     .selectFrom('lessons')
-    .select(['course_id', 'is_preview', 'file_id'])
+    .select(['id', 'course_id', 'is_preview', 'file_id'])
     .where('id', '=', lessonId)
     .executeTakeFirst();
   if (!lesson) throw errors.notFound('The lesson');

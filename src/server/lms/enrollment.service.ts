@@ -381,7 +381,7 @@ export async function completeLesson(ctx: AppContext, actor: Actor, lessonId: st
 }
 
 /** In a sequential course a lesson opens when every lesson before it is complete. */
-async function assertUnlocked(db: Executor, lesson: LessonRow, memberId: string): Promise<void> {
+export async function assertUnlocked(db: Executor, lesson: Pick<LessonRow, 'id' | 'course_id'>, memberId: string): Promise<void> {
   const course = await db.selectFrom('courses').select('sequential').where('id', '=', lesson.course_id).executeTakeFirstOrThrow();
   if (course.sequential !== 1) return;
   const order = await lessonOrder(db, lesson.course_id);

@@ -219,6 +219,9 @@ describeDb('enrollments and progress', (env) => {
     type Outline = { chapters: { lessons: { id: string; locked: boolean; completed: boolean }[] }[] };
     const lockedBefore = json<Outline>(await env.req('GET', `/api/courses/${seq.courseId}/outline`, { as: learner })).chapters[0]!.lessons;
     expect(lockedBefore.map((l) => l.locked)).toEqual([false, true, true]);
+    const lockedRead = await env.req('GET', `/api/lessons/${seq.lessonIds[1]}`, { as: learner });
+    expect(lockedRead.statusCode).toBe(422);
+    expect(json(lockedRead).code).toBe('LESSON_LOCKED');
     expect((await env.req('POST', `/api/lessons/${seq.lessonIds[0]}/complete`, { as: learner })).statusCode).toBe(200);
     const lockedAfter = json<Outline>(await env.req('GET', `/api/courses/${seq.courseId}/outline`, { as: learner })).chapters[0]!.lessons;
     expect(lockedAfter.map((l) => l.locked)).toEqual([false, false, true]);
