@@ -292,7 +292,7 @@ describeDb('courses: chapters, lessons, ordering, outline, progress', (env) => {
         id: ch2.id,
         title: 'Advanced',
         position: 1,
-        lessons: [{ id: l3.id, title: 'three', kind: 'quiz', position: 0, isPreview: false, completed: false, locked: false }],
+        lessons: [{ id: l3.id, title: 'three', kind: 'quiz', position: 0, isPreview: false, completed: false, locked: true }],
       },
       { id: empty.id, title: 'Empty', position: 2, lessons: [] },
     ]);
