@@ -113,7 +113,7 @@ function runChild(file: string, stem: string, dialect: BenchDialect, quick: bool
         if (buf) onLine(buf);
       });
     };
-    lines(child.stdout!, (l) => {
+    lines(child.stdout, (l) => {
       if (l.startsWith(RESULT_MARKER)) {
         try {
           report = JSON.parse(l.slice(RESULT_MARKER.length)) as ChildReport;
@@ -122,7 +122,7 @@ function runChild(file: string, stem: string, dialect: BenchDialect, quick: bool
         }
       } else if (l.trim()) console.log(prefix + l);
     });
-    lines(child.stderr!, (l) => {
+    lines(child.stderr, (l) => {
       if (l.trim()) console.error(prefix + l);
     });
     const watchdog = setTimeout(() => {

@@ -35,7 +35,7 @@ export interface BenchOptions {
   /** Smoke mode: the whole suite should finish in about a minute. */
   quick: boolean;
   /** Progress line, shown by the runner prefixed with the benchmark and dialect. */
-  log(msg: string): void;
+  log: (msg: string) => void;
 }
 
 export interface Benchmark {
