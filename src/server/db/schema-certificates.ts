@@ -1,3 +1,73 @@
 /** Tables of this domain, merged into DB in schema.ts. */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface CertificateTables {}
+
+export interface CertificateTemplatesTable {
+  id: string;
+  name: string;
+  /** 'landscape' | 'portrait' */
+  orientation: string;
+  /** 'A4' | 'LETTER' */
+  page_size: string;
+  title: string;
+  subtitle: string;
+  /** Text with {{placeholders}}. */
+  body: string;
+  signer_name: string;
+  signer_title: string;
+  /** #rrggbb */
+  primary_color: string;
+  text_color: string;
+  background_color: string;
+  /** 'DejaVuSerif' | 'DejaVuSans' */
+  title_font: string;
+  body_font: string;
+  background_file_id: string | null;
+  logo_file_id: string | null;
+  signature_file_id: string | null;
+  is_default: number;
+  created_by: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface CertificatesTable {
+  id: string;
+  member_id: string;
+  course_id: string;
+  template_id: string | null;
+  /** YYYY-MM-DD */
+  issue_date: string;
+  /** YYYY-MM-DD, null = no expiry. */
+  expiry_date: string | null;
+  verification_code: string;
+  /** 'auto' | 'claim' | 'manual' */
+  source: string;
+  issued_by: string | null;
+  revoked_at: string | null;
+  revoked_by: string | null;
+  revoke_reason: string | null;
+  /** Set by the daily expiry job: null, 'expiring' or 'expired'. */
+  expiry_notice: string | null;
+  expiry_notice_at: string | null;
+  created_at: string;
+}
+
+export interface CertificateZipJobsTable {
+  id: string;
+  created_by: string | null;
+  /** JSON of the list filters. */
+  filters_json: string;
+  /** 'queued' | 'running' | 'done' | 'failed' */
+  status: string;
+  processed: number;
+  total: number;
+  file_id: string | null;
+  error: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface CertificateTables {
+  certificate_templates: CertificateTemplatesTable;
+  certificates: CertificatesTable;
+  certificate_zip_jobs: CertificateZipJobsTable;
+}

@@ -1,4 +1,391 @@
+import { Readable } from 'node:stream';
+import { z } from 'zod';
 import type { AppContext } from '../context.ts';
 import type { App } from '../http/types.ts';
+import { actorOf } from '../http/access.ts';
+import { IdParams, pageOf } from '../../contract/common.ts';
+import {
+  CertificateFilters,
+  CertificateListQuery,
+  CertificateSchema,
+  CourseCertificateStateSchema,
+  CreateTemplateBody,
+  CreateZipJobBody,
+  IssueCertificateBody,
+  PreviewTemplateBody,
+  RevokeCertificateBody,
+  TemplateImageParams,
+  TemplateSchema,
+  UpdateTemplateBody,
+  VerificationSchema,
+  VerifyParams,
+  ZipJobSchema,
+} from '../../contract/certificates.ts';
+import { receiveUpload, sendFileWithRange } from '../platform/files.service.ts';
+import {
+  certificatePdf,
+  claimCertificate,
+  courseCertificateState,
+  createZipJob,
+  getCertificate,
+  getZipJob,
+  issueManually,
+  listCertificates,
+  myCertificates,
+  revokeCertificate,
+  verificationUrl,
+  verifyCertificate,
+  zipJobFile,
+  zipStream,
+} from './certificate.service.ts';
+import {
+  CERTIFICATE_IMAGE_RULE,
+  createTemplate,
+  deleteTemplate,
+  getTemplate,
+  getTemplateImage,
+  listTemplates,
+  previewTemplate,
+  removeTemplateImage,
+  setTemplateImage,
+  updateTemplate,
+} from './certificate-template.service.ts';
 
-export function registerCertificateRoutes(_app: App, _ctx: AppContext): void {}
+const tags = ['certificates'];
+/** Staff who issue certificates by hand (Course Creators: for courses they manage). */
+const ISSUERS = ['Moderator', 'Batch Evaluator', 'Course Creator'] as const;
+/** Staff who export certificates (each sees the rows their role may read). */
+const EXPORTERS = ['Moderator', 'Batch Evaluator', 'Course Creator', 'HR Manager', 'HR User'] as const;
+const TEMPLATE_EDITORS = ['System Manager'] as const;
+const TEMPLATE_READERS = ['Moderator', 'Course Creator'] as const;
+const MULTIPART = ['multipart/form-data'];
+const Pdf = z.any().describe('application/pdf');
+
+function attachment(filename: string): string {
+  const fallback = filename.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  return `attachment; filename="${fallback}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
+}
+
+function inline(filename: string): string {
+  return attachment(filename).replace(/^attachment/, 'inline');
+}
+
+export function registerCertificateRoutes(app: App, ctx: AppContext): void {
+  // ---- learner side ---------------------------------------------------------------------------
+  app.post(
+    '/api/courses/:id/certificate',
+    {
+      config: { access: 'authenticated' },
+      schema: {
+        tags,
+        summary: 'Claim the certificate of a completed course',
+        description:
+          '201 the first time, 200 with the same certificate afterwards (double clicks are harmless). 422 COURSE_NOT_COMPLETED below 100%; 422 CERTIFICATION_DISABLED when the course issues none.',
+        params: IdParams,
+        response: { 200: CertificateSchema, 201: CertificateSchema },
+      },
+    },
+    async (req, reply) => {
+      const { certificate, created } = await claimCertificate(ctx, actorOf(req), req.params.id, req.id);
+      return reply.code(created ? 201 : 200).send(certificate);
+    },
+  );
+
+  app.get(
+    '/api/courses/:id/certificate',
+    {
+      config: { access: 'authenticated' },
+      schema: {
+        tags,
+        summary: "The caller's certificate state for a course (for the course page's certificate actions)",
+        params: IdParams,
+        response: { 200: CourseCertificateStateSchema },
+      },
+    },
+    async (req) => courseCertificateState(ctx, actorOf(req), req.params.id),
+  );
+
+  app.get(
+    '/api/me/certificates',
+    {
+      config: { access: 'authenticated' },
+      schema: { tags, summary: "The caller's certificates, newest first (My Certificates)", response: { 200: z.array(CertificateSchema) } },
+    },
+    async (req) => myCertificates(ctx, actorOf(req)),
+  );
+
+  // ---- public verification --------------------------------------------------------------------
+  app.get(
+    '/api/certificates/verify/:code',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags,
+        summary: 'Verify a certificate by its code (no login): holder, course, dates and status only',
+        security: [],
+        params: VerifyParams,
+        response: { 200: VerificationSchema },
+      },
+    },
+    async (req, reply) => {
+      const v = await verifyCertificate(ctx, req.params.code);
+      void reply.header('Cache-Control', 'no-store').header('X-Robots-Tag', 'noindex');
+      return v;
+    },
+  );
+
+  // ---- staff and owners -----------------------------------------------------------------------
+  app.get(
+    '/api/certificates',
+    {
+      config: { access: 'authenticated' },
+      schema: {
+        tags,
+        summary: 'List certificates the caller may read (learners: their own), newest first',
+        description: 'status is derived: revoked, else expired after the expiry date, else valid. expiringBefore = expiry date before that day.',
+        querystring: CertificateListQuery,
+        response: { 200: pageOf(CertificateSchema) },
+      },
+    },
+    async (req) => listCertificates(ctx, actorOf(req), req.query),
+  );
+
+  app.post(
+    '/api/certificates',
+    {
+      config: { access: ISSUERS },
+      schema: {
+        tags,
+        summary: 'Issue a certificate by hand (evaluated or external training)',
+        description: '409 CERTIFICATE_EXISTS (with certificateId) when the member already holds one for the course.',
+        body: IssueCertificateBody,
+        response: { 201: CertificateSchema },
+      },
+    },
+    async (req, reply) => reply.code(201).send(await issueManually(ctx, actorOf(req), req.body, req.id)),
+  );
+
+  app.get(
+    '/api/certificates/export.zip',
+    {
+      config: { access: EXPORTERS },
+      schema: {
+        tags,
+        summary: 'A zip of the PDFs of the certificates matching the filters, streamed while it renders',
+        description: 'For progress, start a zip job instead (POST /api/certificates/zip-jobs). 422 EXPORT_TOO_LARGE above 10 000 certificates.',
+        querystring: CertificateFilters,
+      },
+    },
+    async (req, reply) => {
+      const chunks = await zipStream(ctx, actorOf(req), req.query);
+      return reply
+        .type('application/zip')
+        .header('Content-Disposition', attachment(`certificates-${new Date().toISOString().slice(0, 10)}.zip`))
+        .header('Cache-Control', 'no-store')
+        .send(Readable.from(chunks));
+    },
+  );
+
+  app.post(
+    '/api/certificates/zip-jobs',
+    {
+      config: { access: EXPORTERS },
+      schema: {
+        tags,
+        summary: 'Start building a zip of certificate PDFs in the background',
+        body: CreateZipJobBody,
+        response: { 202: z.object({ jobId: z.string(), total: z.number().int() }) },
+      },
+    },
+    async (req, reply) => reply.code(202).send(await createZipJob(ctx, actorOf(req), req.body.filters ?? {})),
+  );
+
+  app.get(
+    '/api/certificates/zip-jobs/:id',
+    {
+      config: { access: EXPORTERS },
+      schema: { tags, summary: 'Progress of a zip job', params: IdParams, response: { 200: ZipJobSchema } },
+    },
+    async (req) => getZipJob(ctx, actorOf(req), req.params.id),
+  );
+
+  app.get(
+    '/api/certificates/zip-jobs/:id/download',
+    {
+      config: { access: EXPORTERS },
+      schema: { tags, summary: 'Download the zip of a finished job (409 EXPORT_NOT_READY before)', params: IdParams },
+    },
+    async (req, reply) => {
+      const file = await zipJobFile(ctx, actorOf(req), req.params.id);
+      return sendFileWithRange(ctx, reply, req, file, { disposition: 'attachment' });
+    },
+  );
+
+  app.get(
+    '/api/certificates/:id',
+    {
+      config: { access: 'authenticated' },
+      schema: { tags, summary: 'One certificate', params: IdParams, response: { 200: CertificateSchema } },
+    },
+    async (req) => getCertificate(ctx, actorOf(req), req.params.id),
+  );
+
+  app.get(
+    '/api/certificates/:id/pdf',
+    {
+      config: { access: 'authenticated' },
+      schema: {
+        tags,
+        summary: 'The certificate as PDF (?download=true for an attachment)',
+        params: IdParams,
+        querystring: z.strictObject({ download: z.enum(['true', 'false']).optional() }),
+        response: { 200: Pdf },
+      },
+    },
+    async (req, reply) => {
+      const { pdf, filename } = await certificatePdf(ctx, actorOf(req), req.params.id);
+      return reply
+        .type('application/pdf')
+        .header('Content-Disposition', req.query.download === 'true' ? attachment(filename) : inline(filename))
+        .header('Cache-Control', 'private, no-cache')
+        .send(pdf);
+    },
+  );
+
+  app.post(
+    '/api/certificates/:id/revoke',
+    {
+      config: { access: ['Moderator'] },
+      schema: {
+        tags,
+        summary: 'Revoke a certificate with a reason (it stays on record and verifies as revoked)',
+        description: '409 ALREADY_REVOKED when it is revoked already.',
+        params: IdParams,
+        body: RevokeCertificateBody,
+        response: { 200: CertificateSchema },
+      },
+    },
+    async (req) => revokeCertificate(ctx, actorOf(req), req.params.id, req.body.reason, req.id),
+  );
+
+  // ---- templates ------------------------------------------------------------------------------
+  const ttags = ['certificate templates'];
+  app.get(
+    '/api/certificate-templates',
+    {
+      config: { access: [...TEMPLATE_EDITORS, ...TEMPLATE_READERS] },
+      schema: { tags: ttags, summary: 'Certificate templates (the default first)', response: { 200: z.array(TemplateSchema) } },
+    },
+    async () => listTemplates(ctx),
+  );
+
+  app.post(
+    '/api/certificate-templates',
+    {
+      config: { access: TEMPLATE_EDITORS },
+      schema: {
+        tags: ttags,
+        summary: 'Create a template',
+        description: `Texts may use {{memberName}}, {{courseTitle}}, {{issueDate}}, {{expiryDate}}, {{verificationUrl}}, {{certificateId}}; any other placeholder is refused (400).`,
+        body: CreateTemplateBody,
+        response: { 201: TemplateSchema },
+      },
+    },
+    async (req, reply) => reply.code(201).send(await createTemplate(ctx, actorOf(req), req.body)),
+  );
+
+  app.get(
+    '/api/certificate-templates/:id',
+    {
+      config: { access: [...TEMPLATE_EDITORS, ...TEMPLATE_READERS] },
+      schema: { tags: ttags, summary: 'One template', params: IdParams, response: { 200: TemplateSchema } },
+    },
+    async (req) => getTemplate(ctx, req.params.id),
+  );
+
+  app.patch(
+    '/api/certificate-templates/:id',
+    {
+      config: { access: TEMPLATE_EDITORS },
+      schema: { tags: ttags, summary: 'Change a template', params: IdParams, body: UpdateTemplateBody, response: { 200: TemplateSchema } },
+    },
+    async (req) => updateTemplate(ctx, actorOf(req), req.params.id, req.body),
+  );
+
+  app.delete(
+    '/api/certificate-templates/:id',
+    {
+      config: { access: TEMPLATE_EDITORS },
+      schema: {
+        tags: ttags,
+        summary: 'Delete a template (courses using it fall back to the default; 422 for the default itself)',
+        params: IdParams,
+        response: { 204: z.null() },
+      },
+    },
+    async (req, reply) => {
+      await deleteTemplate(ctx, actorOf(req), req.params.id);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    '/api/certificate-templates/:id/preview.pdf',
+    {
+      config: { access: TEMPLATE_EDITORS },
+      schema: {
+        tags: ttags,
+        summary: 'Render the template with sample data; a body previews unsaved changes on top of it',
+        params: IdParams,
+        body: PreviewTemplateBody,
+        response: { 200: Pdf },
+      },
+    },
+    async (req, reply) => {
+      const base = verificationUrl(ctx, 'x').replace(/\/lms\/certificates\/verify\/x$/, '');
+      const pdf = await previewTemplate(ctx, req.params.id, req.body ?? undefined, base);
+      return reply.type('application/pdf').header('Content-Disposition', inline('certificate-preview.pdf')).send(pdf);
+    },
+  );
+
+  app.put(
+    '/api/certificate-templates/:id/images/:slot',
+    {
+      config: { access: TEMPLATE_EDITORS },
+      schema: {
+        tags: ttags,
+        summary: 'Upload a template image: background, logo or signature (multipart part "file": PNG or JPEG, at most 2 MB)',
+        params: TemplateImageParams,
+        consumes: MULTIPART,
+        response: { 200: TemplateSchema },
+      },
+    },
+    async (req) => {
+      const actor = actorOf(req);
+      await getTemplate(ctx, req.params.id);
+      const blob = await receiveUpload(ctx, req, CERTIFICATE_IMAGE_RULE);
+      return setTemplateImage(ctx, actor, req.params.id, req.params.slot, blob);
+    },
+  );
+
+  app.delete(
+    '/api/certificate-templates/:id/images/:slot',
+    {
+      config: { access: TEMPLATE_EDITORS },
+      schema: { tags: ttags, summary: 'Remove a template image', params: TemplateImageParams, response: { 200: TemplateSchema } },
+    },
+    async (req) => removeTemplateImage(ctx, actorOf(req), req.params.id, req.params.slot),
+  );
+
+  app.get(
+    '/api/certificate-templates/:id/images/:slot',
+    {
+      config: { access: [...TEMPLATE_EDITORS, ...TEMPLATE_READERS] },
+      schema: { tags: ttags, summary: 'A template image', params: TemplateImageParams },
+    },
+    async (req, reply) => {
+      const file = await getTemplateImage(ctx, req.params.id, req.params.slot);
+      return sendFileWithRange(ctx, reply, req, file);
+    },
+  );
+}

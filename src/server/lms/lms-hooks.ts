@@ -1,4 +1,10 @@
 import type { AppContext } from '../context.ts';
+import { issueOnCompletion } from './certificate.service.ts';
 
 /** Subscribes LMS-internal hooks (e.g. certificates issued on enrollment.completed). */
-export function registerLmsHooks(_ctx: AppContext): void {}
+export function registerLmsHooks(ctx: AppContext): void {
+  // In the transaction that completed the enrollment: the certificate commits or rolls back with it.
+  ctx.hooks.on('enrollment.completed', async (trx, p) => {
+    await issueOnCompletion(ctx, trx, { memberId: p.memberId, courseId: p.courseId, actorId: p.actorId });
+  });
+}

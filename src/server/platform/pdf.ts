@@ -2,6 +2,7 @@
  * PDF rendering (pdfmake) with embedded DejaVu fonts, so names in any Latin, Greek or Cyrillic
  * script print ("Zoë Łukasiewicz", "Дмитрий"). One place for fonts, page footers and metadata.
  */
+import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -24,6 +25,7 @@ export interface PdfDocDefinition {
 }
 
 interface PdfMake {
+  virtualfs: { writeFileSync(name: string, content: Buffer): void };
   setFonts(fonts: Record<string, Record<string, string>>): void;
   setUrlAccessPolicy(cb: (url: string) => boolean): void;
   setLocalAccessPolicy(cb: (path: string) => boolean): void;
@@ -33,26 +35,143 @@ interface PdfMake {
 const fontDir = path.join(path.dirname(require.resolve('dejavu-fonts-ttf/package.json')), 'ttf');
 let instance: PdfMake | null = null;
 
+const FONT_FILES = {
+  DejaVuSans: {
+    normal: 'DejaVuSans.ttf',
+    bold: 'DejaVuSans-Bold.ttf',
+    italics: 'DejaVuSans-Oblique.ttf',
+    bolditalics: 'DejaVuSans-BoldOblique.ttf',
+  },
+  DejaVuSerif: {
+    normal: 'DejaVuSerif.ttf',
+    bold: 'DejaVuSerif-Bold.ttf',
+    italics: 'DejaVuSerif-Italic.ttf',
+    bolditalics: 'DejaVuSerif-BoldItalic.ttf',
+  },
+} as const;
+
+interface GlyphRunLike {
+  glyphs: unknown[];
+  positions: Record<string, number>[];
+}
+interface LayoutFont {
+  layout(text: string, features?: unknown, ...rest: unknown[]): GlyphRunLike;
+}
+
+const LAYOUT_CACHE_MAX = 50_000;
+
+/**
+ * pdfkit lays text out word by word and caches the runs per document; text shaping (fontkit's
+ * GSUB/GPOS lookups) is then the largest cost of a report. This keeps the runs per parsed font
+ * across documents. pdfkit scales a run's positions in place, so each caller gets its own copy
+ * of the positions (the glyphs are only read).
+ */
+function withLayoutCache(font: LayoutFont): LayoutFont {
+  if (typeof font.layout !== 'function') return font;
+  const original = font.layout.bind(font);
+  const cache = new Map<string, { run: GlyphRunLike; positions: Record<string, number>[] }>();
+  font.layout = (text: string, features?: unknown, ...rest: unknown[]) => {
+    if (features !== undefined || rest.length > 0 || typeof text !== 'string') return original(text, features, ...rest);
+    const hit = cache.get(text);
+    if (hit) {
+      const copy = Object.assign(Object.create(Object.getPrototypeOf(hit.run) as object) as GlyphRunLike, hit.run);
+      copy.positions = hit.positions.map((p) => ({ ...p }));
+      return copy;
+    }
+    const run = original(text);
+    if (cache.size >= LAYOUT_CACHE_MAX) cache.clear();
+    cache.set(text, { run, positions: run.positions.map((p) => ({ ...p })) });
+    return run;
+  };
+  return font;
+}
+
+/**
+ * Speed: pdfkit parses each font file with fontkit for every document (tens of milliseconds per
+ * DejaVu face, plus the garbage). The parsed font is immutable apart from its glyph caches, and
+ * each document still makes its own subset, so one parse per font file serves every document.
+ * pdfkit reaches fontkit through `require('fontkit')`, so before pdfkit is first loaded the module
+ * cache entry is given a `create` that remembers its result per font buffer (the buffers come from
+ * pdfmake's virtual file system, loaded once below, so the same buffer means the same file).
+ */
+function shareParsedFonts(): void {
+  const pdfkitDir = path.dirname(require.resolve('pdfkit/package.json', { paths: [path.dirname(require.resolve('pdfmake/package.json'))] }));
+  const fontkitPath = require.resolve('fontkit', { paths: [pdfkitDir] });
+  const real = require(fontkitPath) as { create(buffer: Uint8Array, postscriptName?: string): unknown };
+  const cached = require.cache[fontkitPath];
+  if (!cached || (real as { sharedParse?: boolean }).sharedParse) return;
+  const parsed = new WeakMap<Uint8Array, Map<string, unknown>>();
+  // A plain copy of the exports (they are getters, so they cannot be overwritten in place).
+  const wrapper = { ...real, sharedParse: true };
+  wrapper.create = (buffer: Uint8Array, postscriptName?: string) => {
+    let byName = parsed.get(buffer);
+    if (!byName) parsed.set(buffer, (byName = new Map<string, unknown>()));
+    const key = postscriptName ?? '';
+    let font = byName.get(key);
+    if (font === undefined) byName.set(key, (font = withLayoutCache(real.create(buffer, postscriptName) as LayoutFont)));
+    return font;
+  };
+  cached.exports = wrapper;
+}
+
+interface StreamRef {
+  write: (this: StreamRef, chunk: unknown) => unknown;
+  finalize: (this: StreamRef) => unknown;
+  pendingText?: string[];
+}
+
+/**
+ * pdfkit turns every drawing operator of a page into its own small Buffer and concatenates them
+ * when the stream ends: thousands of allocations per report. Operators are collected as text and
+ * turned into one Buffer when a binary chunk arrives or the stream ends; the bytes are the same.
+ */
+function batchStreamWrites(): void {
+  const pdfkitPath = require.resolve('pdfkit', { paths: [path.dirname(require.resolve('pdfmake/package.json'))] });
+  const PDFKit = require(pdfkitPath) as new (options?: object) => { ref(): StreamRef };
+  const proto = Object.getPrototypeOf(new PDFKit({ autoFirstPage: false }).ref()) as StreamRef & { batched?: boolean };
+  if (proto.batched) return;
+  proto.batched = true;
+  const write = proto.write;
+  const finalize = proto.finalize;
+  const flush = (ref: StreamRef) => {
+    if (ref.pendingText?.length) {
+      const text = ref.pendingText.join('');
+      ref.pendingText = [];
+      write.call(ref, Buffer.from(text, 'binary'));
+    }
+  };
+  proto.write = function (this: StreamRef, chunk: unknown) {
+    if (chunk instanceof Uint8Array) {
+      flush(this);
+      return write.call(this, chunk);
+    }
+    (this.pendingText ??= []).push(`${String(chunk)}\n`);
+    return undefined;
+  };
+  proto.finalize = function (this: StreamRef) {
+    flush(this);
+    return finalize.call(this);
+  };
+}
+
 function pdfmake(): PdfMake {
   if (instance) return instance;
+  shareParsedFonts();
+  batchStreamWrites();
   const pm = require('pdfmake') as PdfMake;
-  pm.setFonts({
-    DejaVuSans: {
-      normal: path.join(fontDir, 'DejaVuSans.ttf'),
-      bold: path.join(fontDir, 'DejaVuSans-Bold.ttf'),
-      italics: path.join(fontDir, 'DejaVuSans-Oblique.ttf'),
-      bolditalics: path.join(fontDir, 'DejaVuSans-BoldOblique.ttf'),
-    },
-    DejaVuSerif: {
-      normal: path.join(fontDir, 'DejaVuSerif.ttf'),
-      bold: path.join(fontDir, 'DejaVuSerif-Bold.ttf'),
-      italics: path.join(fontDir, 'DejaVuSerif-Italic.ttf'),
-      bolditalics: path.join(fontDir, 'DejaVuSerif-BoldItalic.ttf'),
-    },
-  });
-  // Documents never fetch anything: images come in as data URLs, fonts only from our font folder.
+  const fonts: Record<string, Record<string, string>> = {};
+  for (const [family, faces] of Object.entries(FONT_FILES)) {
+    fonts[family] = {};
+    for (const [face, file] of Object.entries(faces)) {
+      // Fonts live in memory: read once, never from disk per document.
+      pm.virtualfs.writeFileSync(file, fs.readFileSync(path.join(fontDir, file)));
+      fonts[family][face] = file;
+    }
+  }
+  pm.setFonts(fonts);
+  // Documents never fetch anything: images come in as data URLs, fonts from memory.
   pm.setUrlAccessPolicy(() => false);
-  pm.setLocalAccessPolicy((p) => path.resolve(p).startsWith(fontDir));
+  pm.setLocalAccessPolicy(() => false);
   instance = pm;
   return pm;
 }

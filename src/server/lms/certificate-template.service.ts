@@ -1,0 +1,453 @@
+/**
+ * Certificate templates (System Managers): texts with placeholders, layout, colours, fonts and
+ * three images (background, logo, signature) kept in the file store. Rendering reads a template
+ * once per change: its images are cached as data URLs keyed by the template's updated_at.
+ */
+import fs from 'node:fs';
+import zlib from 'node:zlib';
+import type { Selectable } from 'kysely';
+import type { Actor, AppContext } from '../context.ts';
+import type { Executor } from '../db/database.ts';
+import type { CertificateTemplatesTable } from '../db/schema-certificates.ts';
+import { nowIso, today } from '../db/dialect.ts';
+import { newId } from '../db/ids.ts';
+import { AppError, errors } from '../http/errors.ts';
+import { recordAudit } from '../platform/audit.service.ts';
+import {
+  deleteFileRows,
+  discardBlob,
+  discardBlobs,
+  insertFileRow,
+  storagePath,
+  type FileRow,
+  type StoredBlob,
+  type UploadRule,
+} from '../platform/files.service.ts';
+import { imageDataUrl, renderPdf } from '../platform/pdf.ts';
+import type {
+  CertificateTemplate,
+  CreateTemplateInput,
+  TemplateImageSlot,
+  UpdateTemplateInput,
+} from '../../contract/certificates.ts';
+import { DEFAULT_TEMPLATE_ID } from '../db/migrations/0005-certificates.ts';
+import { renderCertificatePdf, type CertificateData, type RenderTemplate } from './certificate-pdf.ts';
+
+export type TemplateRow = Selectable<CertificateTemplatesTable>;
+
+export const CERTIFICATE_IMAGE_RULE: UploadRule = {
+  accept: ['image/png', 'image/jpeg'],
+  maxBytes: 2 * 1024 * 1024,
+  label: 'a PNG or JPEG image',
+  purpose: 'certificate-image',
+};
+
+const SLOT_COLUMN = {
+  background: 'background_file_id',
+  logo: 'logo_file_id',
+  signature: 'signature_file_id',
+} as const satisfies Record<TemplateImageSlot, keyof TemplateRow>;
+
+/** The built-in look, used for new templates' unset fields and when no template row exists at all. */
+export const TEMPLATE_DEFAULTS = {
+  orientation: 'landscape',
+  page_size: 'A4',
+  title: 'Certificate of Completion',
+  subtitle: 'This is to certify that',
+  body: 'has successfully completed the course\n{{courseTitle}}\non {{issueDate}}.',
+  signer_name: '',
+  signer_title: 'Head of Learning & Development',
+  primary_color: '#1f3a5f',
+  text_color: '#222222',
+  background_color: '#fffdf7',
+  title_font: 'DejaVuSerif',
+  body_font: 'DejaVuSerif',
+} as const;
+
+function imageUrl(id: string, slot: TemplateImageSlot, fileId: string | null): string | null {
+  return fileId ? `/api/certificate-templates/${id}/images/${slot}?v=${fileId}` : null;
+}
+
+export function toTemplate(r: TemplateRow): CertificateTemplate {
+  return {
+    id: r.id,
+    name: r.name,
+    orientation: r.orientation as CertificateTemplate['orientation'],
+    pageSize: r.page_size as CertificateTemplate['pageSize'],
+    title: r.title,
+    subtitle: r.subtitle,
+    body: r.body,
+    signerName: r.signer_name,
+    signerTitle: r.signer_title,
+    primaryColor: r.primary_color,
+    textColor: r.text_color,
+    backgroundColor: r.background_color,
+    titleFont: r.title_font as CertificateTemplate['titleFont'],
+    bodyFont: r.body_font as CertificateTemplate['bodyFont'],
+    isDefault: r.is_default === 1,
+    images: {
+      background: imageUrl(r.id, 'background', r.background_file_id),
+      logo: imageUrl(r.id, 'logo', r.logo_file_id),
+      signature: imageUrl(r.id, 'signature', r.signature_file_id),
+    },
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+function columnsOf(input: UpdateTemplateInput): Partial<TemplateRow> {
+  const out: Partial<TemplateRow> = {};
+  if (input.name !== undefined) out.name = input.name;
+  if (input.orientation !== undefined) out.orientation = input.orientation;
+  if (input.pageSize !== undefined) out.page_size = input.pageSize;
+  if (input.title !== undefined) out.title = input.title;
+  if (input.subtitle !== undefined) out.subtitle = input.subtitle;
+  if (input.body !== undefined) out.body = input.body;
+  if (input.signerName !== undefined) out.signer_name = input.signerName;
+  if (input.signerTitle !== undefined) out.signer_title = input.signerTitle;
+  if (input.primaryColor !== undefined) out.primary_color = input.primaryColor;
+  if (input.textColor !== undefined) out.text_color = input.textColor;
+  if (input.backgroundColor !== undefined) out.background_color = input.backgroundColor;
+  if (input.titleFont !== undefined) out.title_font = input.titleFont;
+  if (input.bodyFont !== undefined) out.body_font = input.bodyFont;
+  return out;
+}
+
+async function templateRow(db: Executor, id: string): Promise<TemplateRow | undefined> {
+  return db.selectFrom('certificate_templates').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+async function templateOr404(db: Executor, id: string): Promise<TemplateRow> {
+  const row = await templateRow(db, id);
+  if (!row) throw errors.notFound('The certificate template');
+  return row;
+}
+
+export async function listTemplates(ctx: AppContext): Promise<CertificateTemplate[]> {
+  const rows = await ctx.db.selectFrom('certificate_templates').selectAll().orderBy('is_default', 'desc').orderBy('name').orderBy('id').execute();
+  return rows.map(toTemplate);
+}
+
+export async function getTemplate(ctx: AppContext, id: string): Promise<CertificateTemplate> {
+  return toTemplate(await templateOr404(ctx.db, id));
+}
+
+/** Makes `id` the only default (the partial unique index allows one). */
+async function makeDefault(db: Executor, id: string): Promise<void> {
+  await db.updateTable('certificate_templates').set({ is_default: 0 }).where('is_default', '=', 1).where('id', '<>', id).execute();
+  await db.updateTable('certificate_templates').set({ is_default: 1 }).where('id', '=', id).execute();
+}
+
+export async function createTemplate(ctx: AppContext, actor: Actor, input: CreateTemplateInput): Promise<CertificateTemplate> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const now = nowIso();
+    const row: TemplateRow = {
+      id: newId(),
+      ...TEMPLATE_DEFAULTS,
+      name: input.name,
+      ...columnsOf(input),
+      background_file_id: null,
+      logo_file_id: null,
+      signature_file_id: null,
+      is_default: 0,
+      created_by: actor.id,
+      created_at: now,
+      updated_at: now,
+    };
+    await trx.insertInto('certificate_templates').values(row).execute();
+    if (input.isDefault) await makeDefault(trx, row.id);
+    const created = toTemplate(await templateOr404(trx, row.id));
+    await recordAudit(trx, { actorId: actor.id, action: 'create', entity: 'certificate-template', entityId: row.id, after: created });
+    return created;
+  });
+}
+
+export async function updateTemplate(ctx: AppContext, actor: Actor, id: string, input: UpdateTemplateInput): Promise<CertificateTemplate> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const before = toTemplate(await templateOr404(trx, id));
+    if (input.isDefault === false && before.isDefault) {
+      throw errors.unprocessable('DEFAULT_TEMPLATE_REQUIRED', 'One template must stay the default: make another template the default instead.');
+    }
+    await trx
+      .updateTable('certificate_templates')
+      .set({ ...columnsOf(input), updated_at: nowIso() })
+      .where('id', '=', id)
+      .execute();
+    if (input.isDefault) await makeDefault(trx, id);
+    const after = toTemplate(await templateOr404(trx, id));
+    await recordAudit(trx, { actorId: actor.id, action: 'update', entity: 'certificate-template', entityId: id, before, after });
+    return after;
+  });
+}
+
+export async function deleteTemplate(ctx: AppContext, actor: Actor, id: string): Promise<void> {
+  const keys = await ctx.db.transaction().execute(async (trx) => {
+    const row = await templateOr404(trx, id);
+    if (row.is_default === 1) {
+      throw errors.unprocessable('DEFAULT_TEMPLATE_REQUIRED', 'The default template cannot be deleted: make another template the default first.');
+    }
+    // Courses using it fall back to the default; issued certificates keep rendering with the default.
+    await trx.updateTable('courses').set({ certificate_template_id: null }).where('certificate_template_id', '=', id).execute();
+    await trx.updateTable('certificates').set({ template_id: null }).where('template_id', '=', id).execute();
+    await trx.deleteFrom('certificate_templates').where('id', '=', id).execute();
+    const storageKeys = await deleteFileRows(trx, [row.background_file_id, row.logo_file_id, row.signature_file_id]);
+    await recordAudit(trx, { actorId: actor.id, action: 'delete', entity: 'certificate-template', entityId: id, before: toTemplate(row) });
+    return storageKeys;
+  });
+  await discardBlobs(ctx, keys);
+}
+
+/** Largest image accepted, in pixels (a 2 MB file can still claim huge dimensions). */
+const MAX_PIXELS = 40_000_000;
+
+/** Reads a PNG's header and inflates its pixel data: true when it is a whole, sane PNG. */
+export function isValidPng(b: Buffer): boolean {
+  if (b.length < 45 || b.readUInt32BE(8) !== 13 || b.toString('latin1', 12, 16) !== 'IHDR') return false;
+  if (zlib.crc32(b.subarray(12, 29)) !== b.readUInt32BE(29)) return false;
+  const width = b.readUInt32BE(16);
+  const height = b.readUInt32BE(20);
+  const depth = b[24]!;
+  const colour = b[25]!;
+  const interlace = b[28]!;
+  const channels = ({ 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 } as Record<number, number>)[colour];
+  if (!width || !height || width * height > MAX_PIXELS || !channels || ![1, 2, 4, 8, 16].includes(depth) || interlace > 1) return false;
+  const idat: Buffer[] = [];
+  let pos = 33;
+  let ended = false;
+  while (pos + 12 <= b.length) {
+    const len = b.readUInt32BE(pos);
+    const type = b.toString('latin1', pos + 4, pos + 8);
+    if (pos + 12 + len > b.length) return false;
+    if (type === 'IDAT') idat.push(b.subarray(pos + 8, pos + 8 + len));
+    pos += 12 + len;
+    if (type === 'IEND') {
+      ended = true;
+      break;
+    }
+  }
+  if (!ended || !idat.length) return false;
+  const rowBytes = Math.ceil((width * channels * depth) / 8);
+  const expected = interlace ? null : height * (rowBytes + 1);
+  try {
+    const raw = zlib.inflateSync(Buffer.concat(idat), { maxOutputLength: expected ?? MAX_PIXELS * 8 });
+    return expected === null || raw.length === expected;
+  } catch {
+    return false;
+  }
+}
+
+/** Walks a JPEG's segments up to its frame header: true when they chain correctly and the frame is sane. */
+export function isValidJpeg(b: Buffer): boolean {
+  if (b.length < 4 || b[0] !== 0xff || b[1] !== 0xd8) return false;
+  let pos = 2;
+  while (pos + 4 <= b.length) {
+    if (b[pos] !== 0xff) return false;
+    const marker = b[pos + 1]!;
+    if (marker === 0xff) {
+      pos++;
+      continue;
+    }
+    if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {
+      pos += 2;
+      continue;
+    }
+    if (marker === 0xd9 || marker === 0xda) return false;
+    const len = b.readUInt16BE(pos + 2);
+    if (len < 2 || pos + 2 + len > b.length) return false;
+    const isFrame = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
+    if (isFrame) {
+      if (len < 8) return false;
+      const bits = b[pos + 4]!;
+      const height = b.readUInt16BE(pos + 5);
+      const width = b.readUInt16BE(pos + 7);
+      const components = b[pos + 9]!;
+      return [8, 12, 16].includes(bits) && height > 0 && width > 0 && width * height <= MAX_PIXELS && [1, 3, 4].includes(components);
+    }
+    pos += 2 + len;
+  }
+  return false;
+}
+
+/**
+ * Refuses bytes that carry an image signature but are not a whole image: the structure is
+ * checked (PNG chunks and pixel data, JPEG segments and frame), then pdfkit must embed it.
+ */
+async function assertDecodableImage(ctx: AppContext, blob: StoredBlob): Promise<void> {
+  const bytes = await fs.promises.readFile(storagePath(ctx, blob.storageKey));
+  const message = 'The file is not a readable PNG or JPEG image.';
+  const refuse = () =>
+    new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', message, { accepted: CERTIFICATE_IMAGE_RULE.accept, errors: [{ path: 'file', message }] });
+  const ok = blob.contentType === 'image/png' ? isValidPng(bytes) : blob.contentType === 'image/jpeg' ? isValidJpeg(bytes) : false;
+  if (!ok) throw refuse();
+  try {
+    await renderPdf({ content: [{ image: imageDataUrl(bytes, blob.contentType), width: 8 }], pageSize: 'A7' });
+  } catch {
+    throw refuse();
+  }
+}
+
+export async function setTemplateImage(
+  ctx: AppContext,
+  actor: Actor,
+  id: string,
+  slot: TemplateImageSlot,
+  blob: StoredBlob,
+): Promise<CertificateTemplate> {
+  let result: { view: CertificateTemplate; oldKeys: string[] };
+  try {
+    await assertDecodableImage(ctx, blob);
+    result = await ctx.db.transaction().execute(async (trx) => {
+      const row = await templateOr404(trx, id);
+      const column = SLOT_COLUMN[slot];
+      const file = await insertFileRow(trx, blob, { purpose: CERTIFICATE_IMAGE_RULE.purpose, createdBy: actor.id });
+      await trx
+        .updateTable('certificate_templates')
+        .set({ [column]: file.id, updated_at: nowIso() })
+        .where('id', '=', id)
+        .execute();
+      const oldKeys = await deleteFileRows(trx, [row[column]]);
+      await recordAudit(trx, {
+        actorId: actor.id,
+        action: 'set-image',
+        entity: 'certificate-template',
+        entityId: id,
+        before: { slot, fileId: row[column] },
+        after: { slot, fileId: file.id, contentType: file.content_type, size: file.size, sha256: file.sha256 },
+      });
+      return { view: toTemplate(await templateOr404(trx, id)), oldKeys };
+    });
+  } catch (e) {
+    await discardBlob(ctx, blob.storageKey);
+    throw e;
+  }
+  await discardBlobs(ctx, result.oldKeys);
+  return result.view;
+}
+
+export async function removeTemplateImage(ctx: AppContext, actor: Actor, id: string, slot: TemplateImageSlot): Promise<CertificateTemplate> {
+  const result = await ctx.db.transaction().execute(async (trx) => {
+    const row = await templateOr404(trx, id);
+    const column = SLOT_COLUMN[slot];
+    if (!row[column]) return { view: toTemplate(row), oldKeys: [] as string[] };
+    await trx
+      .updateTable('certificate_templates')
+      .set({ [column]: null, updated_at: nowIso() })
+      .where('id', '=', id)
+      .execute();
+    const oldKeys = await deleteFileRows(trx, [row[column]]);
+    await recordAudit(trx, { actorId: actor.id, action: 'remove-image', entity: 'certificate-template', entityId: id, before: { slot, fileId: row[column] } });
+    return { view: toTemplate(await templateOr404(trx, id)), oldKeys };
+  });
+  await discardBlobs(ctx, result.oldKeys);
+  return result.view;
+}
+
+export async function getTemplateImage(ctx: AppContext, id: string, slot: TemplateImageSlot): Promise<FileRow> {
+  const row = await templateOr404(ctx.db, id);
+  const fileId = row[SLOT_COLUMN[slot]];
+  const file = fileId ? await ctx.db.selectFrom('files').selectAll().where('id', '=', fileId).executeTakeFirst() : undefined;
+  if (!file) throw errors.notFound('The template image');
+  return file;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rendering
+
+const renderCache = new Map<string, { version: string; template: RenderTemplate }>();
+
+async function dataUrlOf(ctx: AppContext, db: Executor, fileId: string | null): Promise<string | null> {
+  if (!fileId) return null;
+  const file = await db.selectFrom('files').select(['storage_key', 'content_type']).where('id', '=', fileId).executeTakeFirst();
+  if (!file) return null;
+  try {
+    return imageDataUrl(await fs.promises.readFile(storagePath(ctx, file.storage_key)), file.content_type);
+  } catch {
+    ctx.log.error({ fileId }, 'certificate template image missing on disk');
+    return null;
+  }
+}
+
+async function toRenderTemplate(ctx: AppContext, db: Executor, r: TemplateRow): Promise<RenderTemplate> {
+  const [backgroundImage, logoImage, signatureImage] = await Promise.all([
+    dataUrlOf(ctx, db, r.background_file_id),
+    dataUrlOf(ctx, db, r.logo_file_id),
+    dataUrlOf(ctx, db, r.signature_file_id),
+  ]);
+  return {
+    orientation: r.orientation as RenderTemplate['orientation'],
+    pageSize: r.page_size as RenderTemplate['pageSize'],
+    title: r.title,
+    subtitle: r.subtitle,
+    body: r.body,
+    signerName: r.signer_name,
+    signerTitle: r.signer_title,
+    primaryColor: r.primary_color,
+    textColor: r.text_color,
+    backgroundColor: r.background_color,
+    titleFont: r.title_font,
+    bodyFont: r.body_font,
+    backgroundImage,
+    logoImage,
+    signatureImage,
+  };
+}
+
+const BUILTIN: RenderTemplate = {
+  orientation: 'landscape',
+  pageSize: 'A4',
+  title: TEMPLATE_DEFAULTS.title,
+  subtitle: TEMPLATE_DEFAULTS.subtitle,
+  body: TEMPLATE_DEFAULTS.body,
+  signerName: '',
+  signerTitle: TEMPLATE_DEFAULTS.signer_title,
+  primaryColor: TEMPLATE_DEFAULTS.primary_color,
+  textColor: TEMPLATE_DEFAULTS.text_color,
+  backgroundColor: TEMPLATE_DEFAULTS.background_color,
+  titleFont: TEMPLATE_DEFAULTS.title_font,
+  bodyFont: TEMPLATE_DEFAULTS.body_font,
+  backgroundImage: null,
+  logoImage: null,
+  signatureImage: null,
+};
+
+/**
+ * The template to render with: `templateId` when it exists, else the default template, else the
+ * built-in look. Cached per template version (updated_at), so a batch reads images once.
+ */
+export async function renderTemplateFor(ctx: AppContext, db: Executor, templateId: string | null): Promise<RenderTemplate> {
+  let row = templateId ? await templateRow(db, templateId) : undefined;
+  row ??= await db.selectFrom('certificate_templates').selectAll().where('is_default', '=', 1).executeTakeFirst();
+  if (!row) return BUILTIN;
+  const cached = renderCache.get(row.id);
+  if (cached && cached.version === row.updated_at) return cached.template;
+  const template = await toRenderTemplate(ctx, db, row);
+  renderCache.set(row.id, { version: row.updated_at, template });
+  return template;
+}
+
+export const SAMPLE_DATA: Omit<CertificateData, 'verificationUrl'> = {
+  memberName: 'Zoë Łukasiewicz-Смирнова',
+  courseTitle: 'Fire Safety and Evacuation Procedures',
+  issueDate: today(),
+  expiryDate: null,
+  certificateId: 'sample0000000000000000000',
+  watermark: 'PREVIEW',
+};
+
+/** Renders the template with sample data; `changes` previews unsaved edits on top of it. */
+export async function previewTemplate(ctx: AppContext, id: string, changes: UpdateTemplateInput | undefined, publicBase: string): Promise<Buffer> {
+  const row = await templateOr404(ctx.db, id);
+  const merged: TemplateRow = { ...row, ...columnsOf(changes ?? {}) };
+  const template = await toRenderTemplate(ctx, ctx.db, merged);
+  const issue = today();
+  const expiry = new Date(`${issue}T00:00:00Z`);
+  expiry.setUTCFullYear(expiry.getUTCFullYear() + 2);
+  return renderCertificatePdf(template, {
+    ...SAMPLE_DATA,
+    issueDate: issue,
+    expiryDate: expiry.toISOString().slice(0, 10),
+    verificationUrl: `${publicBase}/lms/certificates/verify/sample-verification-code`,
+  });
+}
+
+export { DEFAULT_TEMPLATE_ID };

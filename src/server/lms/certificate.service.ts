@@ -1,0 +1,649 @@
+/**
+ * Certificates: issued once per member + course (auto at 100%, claimed at 100%, or by staff),
+ * revocable with a reason, verifiable in public by an unguessable code, rendered to PDF from a
+ * template, exported in zips, and watched for expiry by a daily job.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import type { SelectQueryBuilder } from 'kysely';
+import type { Actor, AppContext } from '../context.ts';
+import type { Executor, Tx } from '../db/database.ts';
+import type { DB } from '../db/schema.ts';
+import type { CertificatesTable } from '../db/schema-certificates.ts';
+import { nowIso, today } from '../db/dialect.ts';
+import { newId, newSecret } from '../db/ids.ts';
+import { errors } from '../http/errors.ts';
+import { hasAnyRole } from '../http/access.ts';
+import { recordAudit } from '../platform/audit.service.ts';
+import { getSettings } from '../platform/settings.service.ts';
+import { insertFileRow, storageKeyFor, storagePath, type FileRow } from '../platform/files.service.ts';
+import type { JobDefinition } from '../platform/jobs.ts';
+import type {
+  Certificate,
+  CertificateFilterValues,
+  CertificateListFilters,
+  CertificateSource,
+  CertificateStatus,
+  Verification,
+  ZipJob,
+} from '../../contract/certificates.ts';
+import { HR_READERS, canManageCourse, canSeeCourse, isCourseAdmin } from './course-access.ts';
+import { certificateFileName, renderCertificatePdf, ZipBuilder, type RenderTemplate } from './certificate-pdf.ts';
+import { renderTemplateFor } from './certificate-template.service.ts';
+
+declare module '../platform/hooks.ts' {
+  interface HookEvents {
+    /** Fires once when a certificate is issued, inside the issuing transaction. */
+    'certificate.issued': { certificateId: string; memberId: string; courseId: string; source: CertificateSource; actorId: string | null };
+  }
+}
+
+/** Roles that read every certificate (HR files them on the employee record). */
+const ALL_READERS = ['System Manager', 'Moderator', 'Batch Evaluator', ...HR_READERS] as const;
+/** Most PDFs in one zip export. */
+export const ZIP_EXPORT_LIMIT = 10_000;
+
+// ---------------------------------------------------------------------------------------------
+// Dates, status, presentation
+
+/** YYYY-MM-DD plus whole months, clamped to the month's last day (2026-01-31 + 1 = 2026-02-28). */
+export function addMonths(isoDate: string, months: number): string {
+  const [y, m, d] = isoDate.split('-').map(Number) as [number, number, number];
+  const total = y * 12 + (m - 1) + months;
+  const year = Math.floor(total / 12);
+  const month = total % 12;
+  const last = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
+  return `${String(year).padStart(4, '0')}-${String(month + 1).padStart(2, '0')}-${String(Math.min(d, last)).padStart(2, '0')}`;
+}
+
+/** Revoked wins; otherwise expired once the expiry date has passed (valid through the expiry day). */
+export function statusOf(r: Pick<CertificatesTable, 'revoked_at' | 'expiry_date'>, on = today()): CertificateStatus {
+  if (r.revoked_at) return 'revoked';
+  if (r.expiry_date && r.expiry_date < on) return 'expired';
+  return 'valid';
+}
+
+export function verificationUrl(ctx: AppContext, code: string): string {
+  const base = (ctx.config.publicUrl ?? `http://localhost:${ctx.config.port}`).replace(/\/+$/, '');
+  return `${base}/lms/certificates/verify/${code}`;
+}
+
+type CertificateRow = CertificatesTable & { member_name: string; course_title: string };
+
+function present(ctx: AppContext, r: CertificateRow): Certificate {
+  return {
+    id: r.id,
+    memberId: r.member_id,
+    courseId: r.course_id,
+    issueDate: r.issue_date,
+    expiryDate: r.expiry_date,
+    status: statusOf(r),
+    verificationCode: r.verification_code,
+    verificationUrl: verificationUrl(ctx, r.verification_code),
+    memberName: r.member_name,
+    courseTitle: r.course_title,
+    templateId: r.template_id,
+    source: r.source as CertificateSource,
+    issuedBy: r.issued_by,
+    revokedAt: r.revoked_at,
+    revokeReason: r.revoke_reason,
+    createdAt: r.created_at,
+  };
+}
+
+type CertQuery = SelectQueryBuilder<DB, 'certificates', object>;
+
+function withNames(q: CertQuery) {
+  return q
+    .innerJoin('users', 'users.id', 'certificates.member_id')
+    .innerJoin('courses', 'courses.id', 'certificates.course_id')
+    .selectAll('certificates')
+    .select(['users.full_name as member_name', 'courses.title as course_title']);
+}
+
+async function rowById(db: Executor, id: string): Promise<CertificateRow | undefined> {
+  return withNames(db.selectFrom('certificates')).where('certificates.id', '=', id).executeTakeFirst();
+}
+
+async function rowOf(db: Executor, memberId: string, courseId: string): Promise<CertificateRow | undefined> {
+  return withNames(db.selectFrom('certificates'))
+    .where('certificates.member_id', '=', memberId)
+    .where('certificates.course_id', '=', courseId)
+    .executeTakeFirst();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Issuing
+
+export interface IssueInput {
+  memberId: string;
+  courseId: string;
+  source: CertificateSource;
+  actorId: string | null;
+  issueDate?: string | undefined;
+  requestId?: string | null;
+}
+
+/**
+ * Issues the member's certificate for the course inside the caller's transaction, or returns the
+ * one that exists. The unique index on (member, course) decides races: the insert does nothing
+ * when a row is there, and then that row is returned with created = false.
+ */
+export async function issueInTx(ctx: AppContext, trx: Tx, input: IssueInput): Promise<{ certificate: Certificate; created: boolean }> {
+  const existing = await rowOf(trx, input.memberId, input.courseId);
+  if (existing) return { certificate: present(ctx, existing), created: false };
+  const course = await trx
+    .selectFrom('courses')
+    .select(['certificate_template_id', 'certificate_validity_months'])
+    .where('id', '=', input.courseId)
+    .executeTakeFirstOrThrow();
+  const issueDate = input.issueDate ?? today();
+  const months = course.certificate_validity_months === null ? null : Number(course.certificate_validity_months);
+  const row: CertificatesTable = {
+    id: newId(),
+    member_id: input.memberId,
+    course_id: input.courseId,
+    template_id: course.certificate_template_id,
+    issue_date: issueDate,
+    expiry_date: months && months > 0 ? addMonths(issueDate, months) : null,
+    // 120 random bits, URL-safe: cannot be guessed or enumerated.
+    verification_code: newSecret(15),
+    source: input.source,
+    issued_by: input.actorId,
+    revoked_at: null,
+    revoked_by: null,
+    revoke_reason: null,
+    expiry_notice: null,
+    expiry_notice_at: null,
+    created_at: nowIso(),
+  };
+  // A course template that was deleted meanwhile falls back to the default.
+  if (row.template_id) {
+    const t = await trx.selectFrom('certificate_templates').select('id').where('id', '=', row.template_id).executeTakeFirst();
+    if (!t) row.template_id = null;
+  }
+  const inserted = await trx
+    .insertInto('certificates')
+    .values(row)
+    .onConflict((oc) => oc.columns(['member_id', 'course_id']).doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  const current = await rowOf(trx, input.memberId, input.courseId);
+  if (!current) throw new Error('certificate vanished after insert');
+  const certificate = present(ctx, current);
+  if (!inserted) return { certificate, created: false };
+  await recordAudit(trx, {
+    actorId: input.actorId,
+    action: 'issue',
+    entity: 'certificate',
+    entityId: certificate.id,
+    after: certificate,
+    requestId: input.requestId ?? null,
+  });
+  await ctx.hooks.emit('certificate.issued', trx, {
+    certificateId: certificate.id,
+    memberId: certificate.memberId,
+    courseId: certificate.courseId,
+    source: input.source,
+    actorId: input.actorId,
+  });
+  return { certificate, created: true };
+}
+
+/** The enrollment.completed subscriber: courses issuing automatically get their certificate now. */
+export async function issueOnCompletion(
+  ctx: AppContext,
+  trx: Tx,
+  p: { memberId: string; courseId: string; actorId: string | null },
+): Promise<void> {
+  const course = await trx
+    .selectFrom('courses')
+    .select(['enable_certification', 'certificate_issue_mode'])
+    .where('id', '=', p.courseId)
+    .executeTakeFirst();
+  if (!course || course.enable_certification !== 1 || course.certificate_issue_mode !== 'auto') return;
+  await issueInTx(ctx, trx, { memberId: p.memberId, courseId: p.courseId, source: 'auto', actorId: p.actorId });
+}
+
+async function visibleCourse(db: Executor, actor: Actor, courseId: string) {
+  const course = await db
+    .selectFrom('courses')
+    .select(['id', 'published', 'enable_certification', 'certificate_issue_mode'])
+    .where('id', '=', courseId)
+    .executeTakeFirst();
+  if (!course) throw errors.notFound('The course');
+  const enrolled =
+    actor.id !== null &&
+    (await db.selectFrom('enrollments').select('id').where('member_id', '=', actor.id).where('course_id', '=', courseId).executeTakeFirst()) !==
+      undefined;
+  // Learners keep access to the certificate of a course that was unpublished after they enrolled.
+  if (!enrolled && !(await canSeeCourse(db, actor, course))) throw errors.notFound('The course');
+  return course;
+}
+
+/** The caller claims the certificate of a course they completed (also returns one issued automatically). */
+export async function claimCertificate(
+  ctx: AppContext,
+  actor: Actor,
+  courseId: string,
+  requestId: string | null,
+): Promise<{ certificate: Certificate; created: boolean }> {
+  if (!actor.id) throw errors.unauthenticated();
+  const memberId = actor.id;
+  return ctx.db.transaction().execute(async (trx) => {
+    const course = await visibleCourse(trx, actor, courseId);
+    if (course.enable_certification !== 1) {
+      throw errors.unprocessable('CERTIFICATION_DISABLED', 'This course does not issue certificates.');
+    }
+    const existing = await rowOf(trx, memberId, courseId);
+    if (existing) return { certificate: present(ctx, existing), created: false };
+    const enrollment = await trx
+      .selectFrom('enrollments')
+      .select(['progress'])
+      .where('member_id', '=', memberId)
+      .where('course_id', '=', courseId)
+      .executeTakeFirst();
+    if (!enrollment || Number(enrollment.progress) < 100) {
+      const progress = enrollment ? Number(enrollment.progress) : 0;
+      throw errors.unprocessable(
+        'COURSE_NOT_COMPLETED',
+        enrollment
+          ? `The certificate is issued at 100% progress; you are at ${progress}%. Complete the remaining lessons first.`
+          : 'You are not enrolled in this course, so there is no completion to certify.',
+        { progress },
+      );
+    }
+    return issueInTx(ctx, trx, { memberId, courseId, source: 'claim', actorId: memberId, requestId });
+  });
+}
+
+/** What the course page needs: is there a certificate, can the caller claim one. */
+export async function courseCertificateState(ctx: AppContext, actor: Actor, courseId: string) {
+  const course = await visibleCourse(ctx.db, actor, courseId);
+  const enrollment = actor.id
+    ? await ctx.db.selectFrom('enrollments').select('progress').where('member_id', '=', actor.id).where('course_id', '=', courseId).executeTakeFirst()
+    : undefined;
+  const row = actor.id ? await rowOf(ctx.db, actor.id, courseId) : undefined;
+  const progress = enrollment ? Number(enrollment.progress) : null;
+  return {
+    enabled: course.enable_certification === 1,
+    issueMode: course.certificate_issue_mode === 'claim' ? ('claim' as const) : ('auto' as const),
+    progress,
+    eligible: course.enable_certification === 1 && progress === 100,
+    certificate: row ? present(ctx, row) : null,
+  };
+}
+
+/** Staff issue a certificate by hand (evaluated or external training): no completion needed. */
+export async function issueManually(
+  ctx: AppContext,
+  actor: Actor,
+  input: { memberId: string; courseId: string; issueDate?: string | undefined },
+  requestId: string | null,
+): Promise<Certificate> {
+  if (input.issueDate && input.issueDate > today()) {
+    throw errors.validation([{ path: 'issueDate', message: 'The issue date cannot be in the future.' }], 'The issue date cannot be in the future.');
+  }
+  return ctx.db.transaction().execute(async (trx) => {
+    const course = await trx.selectFrom('courses').select(['id', 'published']).where('id', '=', input.courseId).executeTakeFirst();
+    if (!course || !(await canSeeCourse(trx, actor, course))) throw errors.notFound('The course');
+    if (!hasAnyRole(actor.roles, ['Moderator', 'Batch Evaluator']) && !(await canManageCourse(trx, actor, course.id))) {
+      throw errors.forbidden('You may only issue certificates for courses you manage.');
+    }
+    const member = await trx.selectFrom('users').select('id').where('id', '=', input.memberId).executeTakeFirst();
+    if (!member) throw errors.validation([{ path: 'memberId', message: 'No user has this id.' }], 'No user has this id.');
+    const { certificate, created } = await issueInTx(ctx, trx, {
+      memberId: input.memberId,
+      courseId: input.courseId,
+      source: 'manual',
+      actorId: actor.id,
+      issueDate: input.issueDate,
+      requestId,
+    });
+    if (!created) {
+      throw errors.conflict('CERTIFICATE_EXISTS', 'This member already has a certificate for the course.', { certificateId: certificate.id });
+    }
+    return certificate;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+/** The certificates the actor may read, as a query to add filters to. */
+function scoped(db: Executor, actor: Actor): CertQuery {
+  const q = db.selectFrom('certificates');
+  if (hasAnyRole(actor.roles, ALL_READERS)) return q;
+  const me = actor.id ?? '';
+  if (hasAnyRole(actor.roles, ['Course Creator'])) {
+    return q.where((eb) =>
+      eb.or([
+        eb('certificates.member_id', '=', me),
+        eb.exists(
+          eb
+            .selectFrom('course_instructors')
+            .select('course_instructors.user_id')
+            .whereRef('course_instructors.course_id', '=', 'certificates.course_id')
+            .where('course_instructors.user_id', '=', me),
+        ),
+      ]),
+    );
+  }
+  return q.where('certificates.member_id', '=', me);
+}
+
+function applyFilters(q: CertQuery, f: CertificateFilterValues): CertQuery {
+  const on = today();
+  if (f.memberId) q = q.where('certificates.member_id', '=', f.memberId);
+  if (f.courseId) q = q.where('certificates.course_id', '=', f.courseId);
+  if (f.status === 'revoked') q = q.where('certificates.revoked_at', 'is not', null);
+  if (f.status === 'expired') q = q.where('certificates.revoked_at', 'is', null).where('certificates.expiry_date', '<', on);
+  if (f.status === 'valid') {
+    q = q
+      .where('certificates.revoked_at', 'is', null)
+      .where((eb) => eb.or([eb('certificates.expiry_date', 'is', null), eb('certificates.expiry_date', '>=', on)]));
+  }
+  if (f.expiringBefore) q = q.where('certificates.expiry_date', 'is not', null).where('certificates.expiry_date', '<', f.expiringBefore);
+  return q;
+}
+
+export async function listCertificates(ctx: AppContext, actor: Actor, f: CertificateListFilters) {
+  const base = applyFilters(scoped(ctx.db, actor), f);
+  let page = withNames(base);
+  if (f.cursor) page = page.where('certificates.id', '<', f.cursor);
+  const rows = await page.orderBy('certificates.id', 'desc').limit(f.limit + 1).execute();
+  const items = rows.slice(0, f.limit).map((r) => present(ctx, r));
+  let total: number | undefined;
+  if (f.withTotal) {
+    const c = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    total = Number(c.n);
+  }
+  return {
+    items,
+    nextCursor: rows.length > f.limit ? (items[items.length - 1]?.id ?? null) : null,
+    ...(total !== undefined ? { total } : {}),
+  };
+}
+
+/** My Certificates: the caller's own, newest first (a person holds a handful, so no paging). */
+export async function myCertificates(ctx: AppContext, actor: Actor): Promise<Certificate[]> {
+  if (!actor.id) throw errors.unauthenticated();
+  const rows = await withNames(ctx.db.selectFrom('certificates'))
+    .where('certificates.member_id', '=', actor.id)
+    .orderBy('certificates.id', 'desc')
+    .execute();
+  return rows.map((r) => present(ctx, r));
+}
+
+async function visibleRow(db: Executor, actor: Actor, id: string): Promise<CertificateRow> {
+  const row = await withNames(scoped(db, actor)).where('certificates.id', '=', id).executeTakeFirst();
+  if (!row) throw errors.notFound('The certificate');
+  return row;
+}
+
+export async function getCertificate(ctx: AppContext, actor: Actor, id: string): Promise<Certificate> {
+  return present(ctx, await visibleRow(ctx.db, actor, id));
+}
+
+/** The public check: only what a verifier needs (no email, no ids). Unknown codes are 404. */
+export async function verifyCertificate(ctx: AppContext, code: string): Promise<Verification> {
+  const row = await withNames(ctx.db.selectFrom('certificates')).where('certificates.verification_code', '=', code).executeTakeFirst();
+  if (!row) throw errors.notFound('The certificate');
+  return { holderName: row.member_name, courseTitle: row.course_title, issueDate: row.issue_date, expiryDate: row.expiry_date, status: statusOf(row) };
+}
+
+export async function revokeCertificate(ctx: AppContext, actor: Actor, id: string, reason: string, requestId: string | null): Promise<Certificate> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const before = await visibleRow(trx, actor, id);
+    if (!isCourseAdmin(actor)) throw errors.forbidden('Only Moderators and System Managers may revoke certificates.');
+    const updated = await trx
+      .updateTable('certificates')
+      .set({ revoked_at: nowIso(), revoked_by: actor.id, revoke_reason: reason })
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .returning('id')
+      .executeTakeFirst();
+    if (!updated) {
+      throw errors.conflict('ALREADY_REVOKED', `This certificate was already revoked on ${before.revoked_at?.slice(0, 10) ?? 'an earlier date'}.`);
+    }
+    const after = present(ctx, (await rowById(trx, id))!);
+    await recordAudit(trx, { actorId: actor.id, action: 'revoke', entity: 'certificate', entityId: id, before: present(ctx, before), after, requestId });
+    return after;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// PDFs
+
+type TemplateSource = (templateId: string | null) => Promise<RenderTemplate>;
+
+async function renderRow(ctx: AppContext, templates: TemplateSource, r: CertificateRow): Promise<Buffer> {
+  const template = await templates(r.template_id);
+  const status = statusOf(r);
+  return renderCertificatePdf(template, {
+    memberName: r.member_name,
+    courseTitle: r.course_title,
+    issueDate: r.issue_date,
+    expiryDate: r.expiry_date,
+    verificationUrl: verificationUrl(ctx, r.verification_code),
+    certificateId: r.id,
+    watermark: status === 'revoked' ? 'REVOKED' : undefined,
+  });
+}
+
+export async function certificatePdf(ctx: AppContext, actor: Actor, id: string): Promise<{ pdf: Buffer; filename: string }> {
+  const row = await visibleRow(ctx.db, actor, id);
+  return { pdf: await renderRow(ctx, (t) => renderTemplateFor(ctx, ctx.db, t), row), filename: certificateFileName(row.member_name, row.course_title, row.id) };
+}
+
+/**
+ * Renders the certificates matching `f` that the actor may read, in pages of `chunk` rows (one
+ * query per page), newest first. Yields each PDF with its file name.
+ */
+export async function* renderMatching(
+  ctx: AppContext,
+  actor: Actor,
+  f: CertificateFilterValues,
+  chunk = 200,
+): AsyncGenerator<{ name: string; pdf: Buffer }> {
+  // Templates are read once per batch, not once per certificate.
+  const loaded = new Map<string, Promise<RenderTemplate>>();
+  const templates: TemplateSource = (templateId) => {
+    const key = templateId ?? '';
+    let t = loaded.get(key);
+    if (!t) loaded.set(key, (t = renderTemplateFor(ctx, ctx.db, templateId)));
+    return t;
+  };
+  let cursor: string | null = null;
+  for (;;) {
+    let q = withNames(applyFilters(scoped(ctx.db, actor), f));
+    if (cursor) q = q.where('certificates.id', '<', cursor);
+    const rows = await q.orderBy('certificates.id', 'desc').limit(chunk).execute();
+    for (const r of rows) {
+      yield { name: certificateFileName(r.member_name, r.course_title, r.id), pdf: await renderRow(ctx, templates, r) };
+    }
+    if (rows.length < chunk) return;
+    cursor = rows[rows.length - 1]!.id;
+  }
+}
+
+export async function countMatching(ctx: AppContext, actor: Actor, f: CertificateFilterValues): Promise<number> {
+  const c = await applyFilters(scoped(ctx.db, actor), f)
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(c.n);
+}
+
+function assertExportable(total: number): void {
+  if (total > ZIP_EXPORT_LIMIT) {
+    throw errors.unprocessable('EXPORT_TOO_LARGE', `At most ${ZIP_EXPORT_LIMIT} certificates go in one zip; narrow the filters (${total} match).`, {
+      total,
+      limit: ZIP_EXPORT_LIMIT,
+    });
+  }
+}
+
+/** The zip of PDFs as a stream of chunks, written while it renders. */
+export async function zipStream(ctx: AppContext, actor: Actor, f: CertificateFilterValues): Promise<AsyncGenerator<Buffer>> {
+  assertExportable(await countMatching(ctx, actor, f));
+  async function* gen(): AsyncGenerator<Buffer> {
+    const zip = new ZipBuilder();
+    for await (const { name, pdf } of renderMatching(ctx, actor, f)) yield zip.entry(name, pdf);
+    yield zip.finish();
+  }
+  return gen();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Zip jobs: state in the database (any process answers), the zip in the file store.
+
+type ZipJobRow = DB['certificate_zip_jobs'];
+
+function presentJob(r: ZipJobRow): ZipJob {
+  return {
+    id: r.id,
+    status: r.status as ZipJob['status'],
+    processed: Number(r.processed),
+    total: Number(r.total),
+    error: r.error,
+    downloadUrl: r.status === 'done' && r.file_id ? `/api/certificates/zip-jobs/${r.id}/download` : null,
+    createdAt: r.created_at,
+  };
+}
+
+export async function createZipJob(ctx: AppContext, actor: Actor, filters: CertificateFilterValues): Promise<{ jobId: string; total: number }> {
+  const total = await countMatching(ctx, actor, filters);
+  assertExportable(total);
+  const now = nowIso();
+  const id = newId();
+  await ctx.db
+    .insertInto('certificate_zip_jobs')
+    .values({ id, created_by: actor.id, filters_json: JSON.stringify(filters), status: 'queued', processed: 0, total, file_id: null, error: null, created_at: now, updated_at: now })
+    .execute();
+  void runZipJob(ctx, actor, id).catch((err: unknown) => ctx.log.error({ err, jobId: id }, 'certificate zip job crashed'));
+  return { jobId: id, total };
+}
+
+/** Builds the job's zip into the file store, recording progress every few certificates. */
+export async function runZipJob(ctx: AppContext, actor: Actor, id: string): Promise<void> {
+  const job = await ctx.db.selectFrom('certificate_zip_jobs').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  const filters = JSON.parse(job.filters_json) as CertificateFilterValues;
+  await ctx.db.updateTable('certificate_zip_jobs').set({ status: 'running', updated_at: nowIso() }).where('id', '=', id).execute();
+  const fileId = newId();
+  const storageKey = storageKeyFor(fileId);
+  const target = storagePath(ctx, storageKey);
+  try {
+    await fs.promises.mkdir(path.dirname(target), { recursive: true });
+    const out = fs.createWriteStream(target, { flags: 'wx' });
+    const hash = createHash('sha256');
+    let size = 0;
+    const write = async (b: Buffer) => {
+      hash.update(b);
+      size += b.length;
+      if (!out.write(b)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+    };
+    const zip = new ZipBuilder();
+    let processed = 0;
+    let lastReport = Date.now();
+    for await (const { name, pdf } of renderMatching(ctx, actor, filters)) {
+      await write(zip.entry(name, pdf));
+      processed++;
+      if (Date.now() - lastReport > 500) {
+        lastReport = Date.now();
+        await ctx.db.updateTable('certificate_zip_jobs').set({ processed, updated_at: nowIso() }).where('id', '=', id).execute();
+      }
+    }
+    await write(zip.finish());
+    await new Promise<void>((resolve, reject) => {
+      out.once('error', reject);
+      out.end(() => resolve());
+    });
+    await ctx.db.transaction().execute(async (trx) => {
+      await insertFileRow(
+        trx,
+        { id: fileId, storageKey, filename: `certificates-${job.created_at.slice(0, 10)}.zip`, contentType: 'application/zip', size, sha256: hash.digest('hex') },
+        { purpose: 'certificate-zip', createdBy: actor.id },
+      );
+      await trx
+        .updateTable('certificate_zip_jobs')
+        .set({ status: 'done', processed, total: processed, file_id: fileId, updated_at: nowIso() })
+        .where('id', '=', id)
+        .execute();
+    });
+  } catch (err) {
+    await fs.promises.rm(target, { force: true }).catch(() => {});
+    ctx.log.error({ err, jobId: id }, 'certificate zip job failed');
+    await ctx.db
+      .updateTable('certificate_zip_jobs')
+      .set({ status: 'failed', error: 'The export failed; it has been logged. Try again.', updated_at: nowIso() })
+      .where('id', '=', id)
+      .execute();
+  }
+}
+
+/** A job is visible to the person who started it (and to System Managers). */
+async function visibleJob(db: Executor, actor: Actor, id: string): Promise<ZipJobRow> {
+  const row = await db.selectFrom('certificate_zip_jobs').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row || (row.created_by !== actor.id && !actor.roles.has('System Manager'))) throw errors.notFound('The export job');
+  return row;
+}
+
+export async function getZipJob(ctx: AppContext, actor: Actor, id: string): Promise<ZipJob> {
+  return presentJob(await visibleJob(ctx.db, actor, id));
+}
+
+export async function zipJobFile(ctx: AppContext, actor: Actor, id: string): Promise<FileRow> {
+  const job = await visibleJob(ctx.db, actor, id);
+  if (job.status !== 'done' || !job.file_id) {
+    throw errors.conflict('EXPORT_NOT_READY', `The export is ${job.status}; download it when its status is done.`, { status: job.status });
+  }
+  const file = await ctx.db.selectFrom('files').selectAll().where('id', '=', job.file_id).executeTakeFirst();
+  if (!file) throw errors.notFound('The export file');
+  return file;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Expiry
+
+/**
+ * Marks certificates for the notification work: 'expiring' when the expiry date falls within the
+ * warning window (LMS Settings certificateExpiryWarningDays, 30 by default), 'expired' once it has
+ * passed. Set-based, idempotent: a row is marked once per state. Revoked certificates are skipped.
+ */
+export async function markCertificateExpiry(ctx: AppContext, on = today()): Promise<{ expiring: number; expired: number }> {
+  const { certificateExpiryWarningDays } = await getSettings(ctx.db);
+  const horizon = new Date(`${on}T00:00:00Z`);
+  horizon.setUTCDate(horizon.getUTCDate() + certificateExpiryWarningDays);
+  const until = horizon.toISOString().slice(0, 10);
+  const now = nowIso();
+  return ctx.db.transaction().execute(async (trx) => {
+    const expired = await trx
+      .updateTable('certificates')
+      .set({ expiry_notice: 'expired', expiry_notice_at: now })
+      .where('revoked_at', 'is', null)
+      .where('expiry_date', '<', on)
+      .where((eb) => eb.or([eb('expiry_notice', 'is', null), eb('expiry_notice', '<>', 'expired')]))
+      .executeTakeFirst();
+    const expiring = await trx
+      .updateTable('certificates')
+      .set({ expiry_notice: 'expiring', expiry_notice_at: now })
+      .where('revoked_at', 'is', null)
+      .where('expiry_date', '>=', on)
+      .where('expiry_date', '<=', until)
+      .where('expiry_notice', 'is', null)
+      .executeTakeFirst();
+    const result = { expiring: Number(expiring.numUpdatedRows), expired: Number(expired.numUpdatedRows) };
+    if (result.expiring || result.expired) {
+      await recordAudit(trx, { actorId: null, action: 'expiry-scan', entity: 'certificate', entityId: on, after: { ...result, until } });
+    }
+    return result;
+  });
+}
+
+/** Daily at 02:15 UTC. Register with the Jobs scheduler in main.ts. */
+export const certificateExpiryJob: JobDefinition = {
+  name: 'certificates.expiry',
+  schedule: '15 2 * * *',
+  run: (ctx) => markCertificateExpiry(ctx),
+};
