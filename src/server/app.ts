@@ -119,7 +119,7 @@ export async function buildApp(opts: BuildOptions): Promise<Built> {
   registerCertificateRoutes(app, ctx);
   registerHrRoutes(app, ctx);
   registerLmsHooks(ctx);
-  registerIntegrations(ctx);
+  registerIntegrations(app, ctx);
 
   const webDir = opts.webDir ?? path.resolve('dist/web');
   if (fs.existsSync(path.join(webDir, 'index.html'))) {

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config.ts';
 import { openAndMigrate, startServer } from './main.ts';
@@ -8,6 +10,9 @@ import { ROLES, RoleSchema } from '../contract/roles.ts';
 import { CreateUserBody } from '../contract/users.ts';
 import { AppError } from './http/errors.ts';
 import { VERSION } from './version.ts';
+import { createImport, runImport } from './platform/imports.service.ts';
+import { enrollmentImportKind } from './lms/enrollment-import.ts';
+import { IMPORT_MODES, type ImportMode } from '../contract/imports.ts';
 
 const HELP = `smooth ${VERSION} — Smooth LMS
 
@@ -15,6 +20,7 @@ Usage:
   smooth serve [--port 8000] [--host 127.0.0.1]   run the server (migrations run on start)
   smooth migrate                                   apply migrations and exit
   smooth users create --email E --password P --name N [--roles "System Manager,Moderator"]
+  smooth import enrollments FILE.csv [--dry-run] [--mode all-or-nothing|valid-rows]
   smooth help
 
 Environment:
@@ -84,6 +90,76 @@ async function usersCreate(argv: string[]): Promise<void> {
   }
 }
 
+function progressBar(phase: string, done: number, total: number): string {
+  const width = 30;
+  const share = total > 0 ? Math.min(1, done / total) : 0;
+  const filled = Math.round(share * width);
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(Math.round(share * 100)).padStart(3)}% ${phase} ${done}/${total}`;
+}
+
+/** `smooth import enrollments FILE.csv [--dry-run] [--mode all-or-nothing|valid-rows]`: the API's import engine. */
+async function importCommand(argv: string[]): Promise<void> {
+  const usage = 'usage: smooth import enrollments FILE.csv [--dry-run] [--mode all-or-nothing|valid-rows]';
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { 'dry-run': { type: 'boolean' }, mode: { type: 'string' } },
+  });
+  const [what, file, ...extra] = positionals;
+  if (what !== 'enrollments' || !file || extra.length > 0) fail(usage, 2);
+  const mode = (values.mode ?? 'all-or-nothing') as ImportMode;
+  if (!IMPORT_MODES.includes(mode)) fail(`--mode must be one of ${IMPORT_MODES.join(', ')} (got "${values.mode}")`, 2);
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch {
+    return fail(`cannot read ${file}`, 66);
+  }
+  if (!stat.isFile()) fail(`${file} is not a file`, 66);
+  const head = Buffer.alloc(8192);
+  const fd = fs.openSync(file, 'r');
+  const n = fs.readSync(fd, head, 0, head.length, 0);
+  fs.closeSync(fd);
+  if (head.subarray(0, n).includes(0)) fail(`${file} is not a CSV file (it contains binary data)`, 65);
+
+  const dryRun = values['dry-run'] === true;
+  const config = loadConfig();
+  const database = await openAndMigrate(config);
+  const { app, ctx } = await buildApp({ config, database, logger: false });
+  const tty = process.stderr.isTTY;
+  let lastLine = '';
+  try {
+    const id = await createImport(ctx, SYSTEM_ACTOR, { kind: 'enrollments', fileName: path.basename(file), mode, dryRun });
+    const state = await runImport(ctx, SYSTEM_ACTOR, enrollmentImportKind, {
+      id,
+      file,
+      mode,
+      dryRun,
+      deleteFile: false,
+      onProgress: (p) => {
+        const line = p.phase === 'validating' ? progressBar('checked', p.processed, p.total) : progressBar('written', p.created, p.total);
+        if (line === lastLine) return;
+        lastLine = line;
+        process.stderr.write(tty ? `\r${line}` : `${line}\n`);
+      },
+    });
+    if (tty) process.stderr.write('\n');
+    for (const e of state.errors.slice(0, 50)) {
+      process.stderr.write(`  line ${e.row}${e.column ? ` (${e.column})` : ''}: ${e.message}\n`);
+    }
+    if (state.errorCount > 50) process.stderr.write(`  ... and ${state.errorCount - 50} more errors\n`);
+    const verb = dryRun ? 'would create' : 'created';
+    process.stdout.write(
+      `Import ${state.id} ${state.status}${dryRun ? ' (dry run)' : ''}: ${state.total} rows, ${verb} ${state.created}, ` +
+        `skipped ${state.skipped} (already enrolled), ${state.errorCount} errors (mode ${mode}).\n`,
+    );
+    if (state.status === 'failed') process.exitCode = 1;
+  } finally {
+    await app.close();
+    await database.close();
+  }
+}
+
 async function main(): Promise<void> {
   const [cmd, ...rest] = process.argv.slice(2);
   switch (cmd) {
@@ -91,6 +167,8 @@ async function main(): Promise<void> {
       return serve(rest);
     case 'migrate':
       return migrate();
+    case 'import':
+      return importCommand(rest);
     case 'users':
       if (rest[0] === 'create') return usersCreate(rest.slice(1));
       return fail('usage: smooth users create --email E --password P --name N --roles "LMS Student"', 2);

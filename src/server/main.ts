@@ -8,6 +8,7 @@ import { purgeExpiredAuth } from './platform/auth.service.ts';
 import { countUsers, createUser } from './platform/users.service.ts';
 import { SYSTEM_ACTOR } from './context.ts';
 import { certificateExpiryJob } from './lms/certificate.service.ts';
+import { complianceExpiryJob } from './hr/compliance.service.ts';
 
 export interface Running {
   built: Built;
@@ -51,6 +52,7 @@ export async function startServer(config: Config, opts: { logger?: boolean; webD
   const jobs = new Jobs(ctx);
   jobs.register({ name: 'auth.purge', schedule: '17 3 * * *', run: purgeExpiredAuth });
   jobs.register(certificateExpiryJob);
+  jobs.register(complianceExpiryJob);
   await app.listen({ port: config.port, host: config.host });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;

@@ -6,6 +6,7 @@ import * as m0003 from './migrations/0003-course-extras.ts';
 import * as m0004 from './migrations/0004-quizzes.ts';
 import * as m0005 from './migrations/0005-certificates.ts';
 import * as m0006 from './migrations/0006-hr.ts';
+import * as m0007 from './migrations/0007-imports.ts';
 
 type Step = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
@@ -17,6 +18,7 @@ const STEPS: Record<string, Step> = {
   '0004-quizzes': m0004,
   '0005-certificates': m0005,
   '0006-hr': m0006,
+  '0007-imports': m0007,
 };
 
 class Provider implements MigrationProvider {

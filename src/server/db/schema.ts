@@ -3,6 +3,7 @@ import type { Generated } from 'kysely';
 import type { QuizTables } from './schema-quizzes.ts';
 import type { CertificateTables } from './schema-certificates.ts';
 import type { HrTables } from './schema-hr.ts';
+import type { ImportTables } from './schema-imports.ts';
 
 export interface UsersTable {
   id: string;
@@ -179,7 +180,7 @@ export interface LessonCompletionsTable {
 }
 
 /** Every table; each domain declares its own tables in schema-<domain>.ts. */
-export interface DB extends QuizTables, CertificateTables, HrTables {
+export interface DB extends QuizTables, CertificateTables, HrTables, ImportTables {
   files: FilesTable;
   courses: CoursesTable;
   course_instructors: CourseInstructorsTable;

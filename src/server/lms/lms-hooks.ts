@@ -1,5 +1,6 @@
 import type { AppContext } from '../context.ts';
 import { issueOnCompletion } from './certificate.service.ts';
+import { registerTrainingAssignmentHooks } from './training-assignment.service.ts';
 
 /** Subscribes LMS-internal hooks (e.g. certificates issued on enrollment.completed). */
 export function registerLmsHooks(ctx: AppContext): void {
@@ -7,4 +8,6 @@ export function registerLmsHooks(ctx: AppContext): void {
   ctx.hooks.on('enrollment.completed', async (trx, p) => {
     await issueOnCompletion(ctx, trx, { memberId: p.memberId, courseId: p.courseId, actorId: p.actorId });
   });
+  // A matching open training assignment is completed in the same transaction.
+  registerTrainingAssignmentHooks(ctx);
 }

@@ -1,0 +1,194 @@
+/**
+ * enroll-throughput: requests/s of POST /api/courses/:id/enroll (self-enroll, every request a new
+ * member: session lookup, course checks, insert with conflict handling, audit) and of
+ * POST /api/lessons/:id/complete (first completion of each member: completion insert, set-based
+ * progress recompute), against a minimal Fastify server doing one raw INSERT per request into
+ * the same kind of database (same database file / server, its own table with the same unique
+ * index). Goal for both: ratio ≥ 0.5.
+ *
+ * The raw server is this file run as a script: `node --import tsx bench/enroll-throughput.bench.ts`
+ * with SMOOTH_RAW_INSERT_DB set; it runs in its own process like the real server.
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { sql } from 'kysely';
+import type { DatabaseTarget } from '../src/server/config.ts';
+import { newTag, seedCourses, seedSessions, seedUsers, sessionToken, courseId, lessonId } from '../scripts/seed-scale.ts';
+import { compared, defineBenchmark, durations, type BenchResult } from './lib/types.ts';
+import { describeLoad, load, mergeLoadResults, request, type LoadResult } from './lib/load.ts';
+import { startBenchServer } from './lib/server.ts';
+
+const CONCURRENCY = 8;
+const RAW_MARKER = '@@RAW_INSERT_SERVER@@';
+const SELF = fileURLToPath(import.meta.url);
+
+/** The raw-insert server (runs in the child process). */
+async function serveRawInsert(target: DatabaseTarget): Promise<void> {
+  const { default: Fastify } = await import('fastify');
+  const { openDatabase } = await import('../src/server/db/database.ts');
+  const { newId } = await import('../src/server/db/ids.ts');
+  const database = openDatabase(target);
+  const db = database.db;
+  await sql`create table if not exists bench_raw_enrollments (id text primary key, member_id text not null, course_id text not null, created_at text not null)`.execute(
+    db,
+  );
+  await sql`create unique index if not exists bench_raw_enrollments_uq on bench_raw_enrollments (member_id, course_id)`.execute(db);
+  const app = Fastify({ logger: false });
+  app.post('/raw', async (_req, reply) => {
+    const id = newId();
+    await sql`insert into bench_raw_enrollments (id, member_id, course_id, created_at) values (${id}, ${id}, ${'course'}, ${new Date().toISOString()})
+      on conflict (member_id, course_id) do nothing`.execute(db);
+    return reply.code(201).send({ id });
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  process.stdout.write(`${RAW_MARKER}${JSON.stringify({ url: `http://127.0.0.1:${port}` })}\n`);
+  const stop = async () => {
+    await app.close();
+    await database.close();
+    process.exit(0);
+  };
+  process.on('disconnect', () => void stop());
+  process.on('SIGTERM', () => void stop());
+}
+
+async function startRawInsertServer(target: DatabaseTarget): Promise<{ url: string; close(): Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', SELF], {
+    env: { ...process.env, SMOOTH_RAW_INSERT_DB: JSON.stringify(target) },
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    let buf = '';
+    const timer = setTimeout(() => reject(new Error('the raw insert server did not start')), 60_000);
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (c: string) => {
+      buf += c;
+      const at = buf.indexOf(RAW_MARKER);
+      const nl = buf.indexOf('\n', at);
+      if (at >= 0 && nl > at) {
+        clearTimeout(timer);
+        resolve((JSON.parse(buf.slice(at + RAW_MARKER.length, nl)) as { url: string }).url);
+      }
+    });
+    void exited.then(() => reject(new Error('the raw insert server exited before it listened')));
+  });
+  return {
+    url,
+    async close() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+export default defineBenchmark({
+  name: 'enroll-throughput',
+  description:
+    'Requests/s of self-enroll (POST /api/courses/:id/enroll, a new member each time) and of a first lesson completion ' +
+    '(POST /api/lessons/:id/complete) vs a minimal Fastify server doing one raw INSERT per request into the same database; goal ratio ≥ 0.5.',
+  async run(opts) {
+    const { dialect, quick } = opts;
+    const log = (msg: string) => opts.log(msg);
+    const { warmupMs, measureMs } = durations(quick);
+    // Every request needs a member who has not done it yet: enough for the whole run at a few hundred req/s.
+    const members = quick ? 3_000 : 12_000;
+    const server = await startBenchServer(dialect, { log });
+    let raw: { url: string; close(): Promise<void> } | null = null;
+    try {
+      const db = server.ctx.db;
+      const tag = newTag();
+      await seedUsers(db, dialect, tag, members);
+      await seedSessions(db, tag, 0, members);
+      await seedCourses(db, dialect, tag, 1, 4);
+      await sql`analyze`.execute(db);
+      log(`seeded ${members} members with sessions and a course of 4 lessons`);
+      const scratch = JSON.parse(JSON.stringify(server.ctx.config.database)) as DatabaseTarget;
+      raw = await startRawInsertServer(scratch);
+      log(`raw insert server at ${raw.url}`);
+
+      const course = courseId(tag, 0);
+      const lesson = lessonId(tag, 0, 0);
+      const cookieOf = (n: number) => `smooth_session=${sessionToken(tag, n)}`;
+      const first = await request(`${server.url}/api/courses/${course}/enroll`, { method: 'POST', headers: { cookie: cookieOf(0) } });
+      if (first.status !== 201) throw new Error(`self-enroll answered ${first.status}: ${first.body}`);
+      const firstDone = await request(`${server.url}/api/lessons/${lesson}/complete`, { method: 'POST', headers: { cookie: cookieOf(0) } });
+      if (firstDone.status !== 200) throw new Error(`lesson complete answered ${firstDone.status}: ${firstDone.body}`);
+      const rawOnce = await request(`${raw.url}/raw`, { method: 'POST' });
+      if (rawOnce.status !== 201) throw new Error(`raw insert answered ${rawOnce.status}: ${rawOnce.body}`);
+
+      let nextEnroll = 1;
+      let nextComplete = 1;
+      let enrolledUpTo = 1;
+      const run = (what: 'raw' | 'enroll' | 'complete', durationMs: number): Promise<LoadResult> => {
+        if (what === 'raw')
+          return load({ url: `${raw!.url}/raw`, method: 'POST', concurrency: CONCURRENCY, durationMs, label: 'raw insert' });
+        if (what === 'enroll') {
+          const left = members - nextEnroll;
+          return load({
+            url: `${server.url}/api/courses/${course}/enroll`,
+            method: 'POST',
+            headers: () => ({ cookie: cookieOf(nextEnroll++) }),
+            concurrency: CONCURRENCY,
+            durationMs,
+            requests: Math.max(1, left - CONCURRENCY),
+            label: 'self-enroll',
+          }).finally(() => (enrolledUpTo = nextEnroll));
+        }
+        const left = enrolledUpTo - nextComplete;
+        return load({
+          url: `${server.url}/api/lessons/${lesson}/complete`,
+          method: 'POST',
+          headers: () => ({ cookie: cookieOf(nextComplete++) }),
+          concurrency: CONCURRENCY,
+          durationMs,
+          requests: Math.max(1, left - CONCURRENCY),
+          label: 'lesson complete',
+        });
+      };
+
+      log(`warm-up ${warmupMs / 1000} s per target, concurrency ${CONCURRENCY}`);
+      await run('raw', warmupMs);
+      await run('enroll', warmupMs);
+      await run('complete', warmupMs / 2);
+
+      const rounds = quick ? 2 : 4;
+      const seg = measureMs / (2 * rounds);
+      const parts: Record<'raw' | 'enroll' | 'complete', LoadResult[]> = { raw: [], enroll: [], complete: [] };
+      for (let r = 0; r < rounds; r++) {
+        for (const k of ['raw', 'enroll', 'complete', 'complete', 'enroll', 'raw'] as const) parts[k].push(await run(k, seg));
+        log(`  round ${r + 1}: members used for enroll ${nextEnroll}, for complete ${nextComplete} of ${members}`);
+      }
+      const m = { raw: mergeLoadResults(parts.raw), enroll: mergeLoadResults(parts.enroll), complete: mergeLoadResults(parts.complete) };
+      for (const r of Object.values(m)) log(describeLoad(r));
+
+      const enrolled = await db
+        .selectFrom('enrollments')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('course_id', '=', course)
+        .executeTakeFirstOrThrow();
+      if (Number(enrolled.n) !== nextEnroll) log(`note: ${Number(enrolled.n)} enrollments for ${nextEnroll} self-enroll requests`);
+
+      const results: BenchResult[] = [
+        compared('self-enroll throughput', m.enroll.rps, 'req/s', { name: 'raw insert server', value: m.raw.rps }, { atLeast: 0.5 }),
+        compared('lesson-complete throughput', m.complete.rps, 'req/s', { name: 'raw insert server', value: m.raw.rps }, { atLeast: 0.5 }),
+        compared('self-enroll p95 latency', m.enroll.latency.p95, 'ms', { name: 'raw insert p95', value: m.raw.latency.p95 }),
+      ];
+      return results;
+    } finally {
+      await raw?.close();
+      await server.close();
+    }
+  },
+});
+
+if (process.env.SMOOTH_RAW_INSERT_DB && process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  void serveRawInsert(JSON.parse(process.env.SMOOTH_RAW_INSERT_DB) as DatabaseTarget).catch((e: unknown) => {
+    console.error('raw insert server failed:', e);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,377 @@
+/**
+ * The "enrollments" kind of the CSV import engine (platform/imports.service.ts), and the
+ * enrollment CSV export.
+ *
+ * Columns: memberEmail | employeeCode (the member), courseId | courseTitle (exact title), and
+ * optional source (default import), dueDate (YYYY-MM-DD), batchId. Same rules as enroll(): only
+ * published courses, one enrollment per member + course (a row already enrolled is skipped, not an
+ * error). Course Creators import into the courses they teach only.
+ */
+import { z } from 'zod';
+import type { Actor, AppContext } from '../context.ts';
+import type { Executor, Tx } from '../db/database.ts';
+import type { EnrollmentsTable } from '../db/schema.ts';
+import { nowIso } from '../db/dialect.ts';
+import { newId } from '../db/ids.ts';
+import { hasAnyRole } from '../http/access.ts';
+import { IdSchema, IsoDate } from '../../contract/common.ts';
+import { ENROLLMENT_IMPORT_COLUMNS } from '../../contract/imports.ts';
+import { ENROLLMENT_SOURCES, type EnrollmentListFilters, type EnrollmentSource } from '../../contract/enrollments.ts';
+import type { ImportKind, ImportKindRun, ImportRow, ImportRunContext, RowOutcome } from '../platform/imports.service.ts';
+import type { AuditEntryInput } from '../platform/audit.service.ts';
+import { normalizeEmail } from '../platform/users.service.ts';
+import { isCourseAdmin } from './course-access.ts';
+import { listEnrollments, toEnrollment } from './enrollment.service.ts';
+
+/** Template columns plus the optional batch. */
+export const ENROLLMENT_COLUMNS = [...ENROLLMENT_IMPORT_COLUMNS, 'batchId'] as const;
+
+/** Sources a file may give; `self` is what a learner does, never an import. */
+export const IMPORTABLE_SOURCES = ENROLLMENT_SOURCES.filter((s) => s !== 'self');
+
+/**
+ * Employee code -> user id, read from the HR `employees` table through the shared DB type (lms/
+ * does not import hr/ modules). Only employees linked to a user account can be enrolled.
+ */
+async function usersByEmployeeCode(db: Executor, codes: readonly string[]): Promise<Map<string, { userId: string | null }>> {
+  const out = new Map<string, { userId: string | null }>();
+  for (const part of chunks(codes)) {
+    const rows = await db.selectFrom('employees').select(['employee_code', 'user_id']).where('employee_code', 'in', part).execute();
+    for (const r of rows) out.set(r.employee_code, { userId: r.user_id });
+  }
+  return out;
+}
+
+export interface EnrollmentImportItem {
+  line: number;
+  memberId: string;
+  courseId: string;
+  source: EnrollmentSource;
+  batchId: string | null;
+  dueDate: string | null;
+}
+
+const Email = z.email();
+/** Bound parameters of one enrollments row: 12 columns; 2000 rows = 24000 < 32766. */
+const WRITE_BATCH = 2000;
+/** Values per IN (...) list. */
+const IN_CHUNK = 900;
+
+function chunks<T>(list: readonly T[], size = IN_CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  return out;
+}
+
+interface CourseInfo {
+  id: string;
+  title: string;
+  published: boolean;
+  /** The actor may enroll people in it. */
+  manageable: boolean;
+  /** The actor may see it at all (published, or they manage it). */
+  visible: boolean;
+}
+
+class EnrollmentImportRun implements ImportKindRun<EnrollmentImportItem> {
+  private readonly coursesById = new Map<string, CourseInfo | null>();
+  private readonly coursesByTitle = new Map<string, CourseInfo[]>();
+  private readonly admin: boolean;
+
+  constructor(private readonly ic: ImportRunContext) {
+    this.admin = isCourseAdmin(ic.actor);
+  }
+
+  private get db(): Executor {
+    return this.ic.ctx.db;
+  }
+
+  private async courseInfos(rows: { id: string; title: string; published: number }[]): Promise<CourseInfo[]> {
+    const actor = this.ic.actor;
+    let taught = new Set<string>();
+    if (!this.admin && actor.id && hasAnyRole(actor.roles, ['Course Creator']) && rows.length > 0) {
+      const ids = rows.map((r) => r.id);
+      const t = await this.db
+        .selectFrom('course_instructors')
+        .select('course_id')
+        .where('user_id', '=', actor.id)
+        .where('course_id', 'in', ids)
+        .execute();
+      taught = new Set(t.map((x) => x.course_id));
+    }
+    return rows.map((r) => {
+      const manageable = this.admin || taught.has(r.id);
+      return { id: r.id, title: r.title, published: r.published === 1, manageable, visible: r.published === 1 || manageable };
+    });
+  }
+
+  /** Loads courses by id and by title that are not cached yet: a few queries per batch at most. */
+  private async loadCourses(ids: string[], titles: string[]): Promise<void> {
+    const newIds = [...new Set(ids)].filter((x) => !this.coursesById.has(x));
+    const newTitles = [...new Set(titles)].filter((x) => !this.coursesByTitle.has(x));
+    for (const part of chunks(newIds)) {
+      const rows = await this.db.selectFrom('courses').select(['id', 'title', 'published']).where('id', 'in', part).execute();
+      for (const c of await this.courseInfos(rows)) this.coursesById.set(c.id, c);
+    }
+    for (const id of newIds) if (!this.coursesById.has(id)) this.coursesById.set(id, null);
+    for (const part of chunks(newTitles)) {
+      const rows = await this.db.selectFrom('courses').select(['id', 'title', 'published']).where('title', 'in', part).execute();
+      for (const c of await this.courseInfos(rows)) {
+        const list = this.coursesByTitle.get(c.title) ?? [];
+        list.push(c);
+        this.coursesByTitle.set(c.title, list);
+      }
+    }
+    for (const t of newTitles) if (!this.coursesByTitle.has(t)) this.coursesByTitle.set(t, []);
+  }
+
+  async resolve(rows: readonly ImportRow[]): Promise<RowOutcome<EnrollmentImportItem>[]> {
+    type Parsed = {
+      errors: { column: string | null; message: string }[];
+      email: string;
+      code: string;
+      courseId: string;
+      courseTitle: string;
+      source: EnrollmentSource;
+      dueDate: string | null;
+      batchId: string | null;
+    };
+    const parsed: Parsed[] = rows.map(({ values: v }) => {
+      const errors: Parsed['errors'] = [];
+      const email = v.memberEmail ? normalizeEmail(v.memberEmail) : '';
+      if (email && !Email.safeParse(email).success)
+        errors.push({ column: 'memberEmail', message: `"${v.memberEmail}" is not an email address.` });
+      const code = v.employeeCode ?? '';
+      if (code.length > 64) errors.push({ column: 'employeeCode', message: 'The employee code is longer than 64 characters.' });
+      if (!email && !code) errors.push({ column: 'memberEmail', message: 'Give the member: memberEmail or employeeCode.' });
+      const courseId = v.courseId ?? '';
+      if (courseId && !IdSchema.safeParse(courseId).success)
+        errors.push({ column: 'courseId', message: `"${courseId}" is not a course id.` });
+      const courseTitle = v.courseTitle ?? '';
+      if (courseTitle.length > 500) errors.push({ column: 'courseTitle', message: 'The course title is longer than 500 characters.' });
+      if (!courseId && !courseTitle) errors.push({ column: 'courseId', message: 'Give the course: courseId or courseTitle.' });
+      let source: EnrollmentSource = 'import';
+      if (v.source) {
+        const s = v.source.toLowerCase();
+        if ((IMPORTABLE_SOURCES as readonly string[]).includes(s)) source = s as EnrollmentSource;
+        else errors.push({ column: 'source', message: `Unknown source "${v.source}". Use one of: ${IMPORTABLE_SOURCES.join(', ')}.` });
+      }
+      let dueDate: string | null = null;
+      if (v.dueDate) {
+        if (IsoDate.safeParse(v.dueDate).success) dueDate = v.dueDate;
+        else errors.push({ column: 'dueDate', message: `"${v.dueDate}" is not a date (YYYY-MM-DD).` });
+      }
+      let batchId: string | null = null;
+      if (v.batchId) {
+        if (IdSchema.safeParse(v.batchId).success) batchId = v.batchId;
+        else errors.push({ column: 'batchId', message: `"${v.batchId}" is not a batch id.` });
+      }
+      return { errors, email, code, courseId, courseTitle, source, dueDate, batchId };
+    });
+
+    // Members: by email (one IN query per chunk), by employee code through the HR resolver.
+    const emails = [...new Set(parsed.filter((p) => p.email && !p.errors.some((e) => e.column === 'memberEmail')).map((p) => p.email))];
+    const byEmail = new Map<string, string>();
+    for (const part of chunks(emails)) {
+      const users = await this.db.selectFrom('users').select(['id', 'email']).where('email', 'in', part).execute();
+      for (const u of users) byEmail.set(u.email, u.id);
+    }
+    const codes = [...new Set(parsed.filter((p) => !p.email && p.code).map((p) => p.code))];
+    const byCode = await usersByEmployeeCode(this.db, codes);
+
+    await this.loadCourses(
+      parsed.filter((p) => p.courseId).map((p) => p.courseId),
+      parsed.filter((p) => !p.courseId && p.courseTitle).map((p) => p.courseTitle),
+    );
+
+    // Resolve each row, then find the pairs that are already enrolled (one query per chunk).
+    const resolved = parsed.map((p) => {
+      const errors = [...p.errors];
+      let memberId: string | undefined;
+      if (p.email) {
+        memberId = byEmail.get(p.email);
+        if (!memberId && !p.errors.some((e) => e.column === 'memberEmail')) {
+          errors.push({ column: 'memberEmail', message: `No user has the email ${p.email}.` });
+        }
+      } else if (p.code) {
+        const employee = byCode.get(p.code);
+        memberId = employee?.userId ?? undefined;
+        if (!employee) errors.push({ column: 'employeeCode', message: `No employee has the code "${p.code}".` });
+        else if (!memberId) errors.push({ column: 'employeeCode', message: `The employee "${p.code}" has no user account to enroll.` });
+      }
+      let course: CourseInfo | null | undefined;
+      let courseColumn = 'courseId';
+      if (p.courseId && !p.errors.some((e) => e.column === 'courseId')) {
+        course = this.coursesById.get(p.courseId);
+        if (!course || !course.visible) {
+          errors.push({ column: 'courseId', message: `No course has the id ${p.courseId}.` });
+          course = null;
+        } else if (p.courseTitle && p.courseTitle !== course.title) {
+          errors.push({ column: 'courseTitle', message: `The course ${p.courseId} is titled "${course.title}", not "${p.courseTitle}".` });
+          course = null;
+        }
+      } else if (!p.courseId && p.courseTitle) {
+        courseColumn = 'courseTitle';
+        const list = (this.coursesByTitle.get(p.courseTitle) ?? []).filter((c) => c.visible);
+        if (list.length === 0) errors.push({ column: 'courseTitle', message: `No course is titled "${p.courseTitle}".` });
+        else if (list.length > 1)
+          errors.push({
+            column: 'courseTitle',
+            message: `${list.length} courses are titled "${p.courseTitle}": give the courseId instead.`,
+          });
+        else course = list[0];
+      }
+      if (course) {
+        if (!course.manageable) {
+          errors.push({ column: courseColumn, message: `You may only enroll people in courses you manage ("${course.title}").` });
+        } else if (!course.published) {
+          errors.push({ column: courseColumn, message: `The course "${course.title}" is not published, so nobody can enroll in it yet.` });
+        }
+      }
+      return { p, errors, memberId, courseId: course?.id };
+    });
+
+    const pairs = resolved.filter((r) => r.errors.length === 0 && r.memberId && r.courseId);
+    const existing = new Set<string>();
+    const members = [...new Set(pairs.map((r) => r.memberId!))];
+    const courses = [...new Set(pairs.map((r) => r.courseId!))];
+    for (const memberPart of chunks(members)) {
+      for (const coursePart of chunks(courses)) {
+        const found = await this.db
+          .selectFrom('enrollments')
+          .select(['member_id', 'course_id'])
+          .where('member_id', 'in', memberPart)
+          .where('course_id', 'in', coursePart)
+          .execute();
+        for (const e of found) existing.add(`${e.member_id}|${e.course_id}`);
+      }
+    }
+
+    return resolved.map((r, i): RowOutcome<EnrollmentImportItem> => {
+      if (r.errors.length > 0 || !r.memberId || !r.courseId) return { kind: 'error', errors: r.errors };
+      const key = `${r.memberId}|${r.courseId}`;
+      if (existing.has(key)) return { kind: 'skip', key };
+      return {
+        kind: 'ok',
+        key,
+        item: {
+          line: rows[i]!.line,
+          memberId: r.memberId,
+          courseId: r.courseId,
+          source: r.p.source,
+          batchId: r.p.batchId,
+          dueDate: r.p.dueDate,
+        },
+      };
+    });
+  }
+
+  async write(trx: Tx, items: readonly EnrollmentImportItem[]): Promise<AuditEntryInput[]> {
+    if (items.length === 0) return [];
+    const now = nowIso();
+    const actorId = this.ic.actor.id;
+    const rows: EnrollmentsTable[] = items.map((it) => ({
+      id: newId(),
+      member_id: it.memberId,
+      course_id: it.courseId,
+      progress: 0,
+      current_lesson_id: null,
+      source: it.source,
+      batch_id: it.batchId,
+      payment_id: null,
+      completed_at: null,
+      last_activity_at: now,
+      created_by: actorId,
+      created_at: now,
+    }));
+    const inserted = await trx
+      .insertInto('enrollments')
+      .values(rows)
+      .onConflict((oc) => oc.columns(['member_id', 'course_id']).doNothing())
+      .returningAll()
+      .execute();
+    const lineOf = new Map(items.map((it) => [`${it.memberId}|${it.courseId}`, it]));
+    return inserted.map((r) => {
+      const it = lineOf.get(`${r.member_id}|${r.course_id}`);
+      return {
+        actorId,
+        action: 'create',
+        entity: 'enrollment',
+        entityId: r.id,
+        after: { ...toEnrollment(r), importRow: it?.line ?? null, ...(it?.dueDate ? { dueDate: it.dueDate } : {}) },
+        importId: this.ic.importId,
+      };
+    });
+  }
+}
+
+export const enrollmentImportKind: ImportKind<EnrollmentImportItem> = {
+  name: 'enrollments',
+  columns: ENROLLMENT_COLUMNS,
+  writeBatch: WRITE_BATCH,
+  checkHeader(columns) {
+    const has = new Set(columns);
+    const out: { column: string | null; message: string }[] = [];
+    if (!has.has('memberEmail') && !has.has('employeeCode'))
+      out.push({ column: null, message: 'The header needs a memberEmail or employeeCode column.' });
+    if (!has.has('courseId') && !has.has('courseTitle'))
+      out.push({ column: null, message: 'The header needs a courseId or courseTitle column.' });
+    return out;
+  },
+  start: (ic) => new EnrollmentImportRun(ic),
+};
+
+// ---------------------------------------------------------------------------------------------
+// Export.
+
+export const ENROLLMENT_EXPORT_COLUMNS = [
+  'id',
+  'memberName',
+  'memberEmail',
+  'courseTitle',
+  'progress',
+  'source',
+  'createdAt',
+  'completedAt',
+  'lastActivityAt',
+  'memberId',
+  'courseId',
+  'batchId',
+] as const;
+
+type ExportFilters = Omit<EnrollmentListFilters, 'limit' | 'cursor' | 'withTotal'>;
+type ListItem = Awaited<ReturnType<typeof listEnrollments>>['items'][number];
+
+/** Rows fetched per query while exporting. */
+export const EXPORT_PAGE = 2000;
+
+/**
+ * The rows GET /api/enrollments answers for this caller and these filters, page by page
+ * (keyset on id, newest first): the very same query as the list, so the export matches it.
+ */
+export async function* enrollmentExportPages(ctx: AppContext, actor: Actor, filters: ExportFilters): AsyncGenerator<ListItem[]> {
+  let cursor: string | undefined;
+  for (;;) {
+    const page = await listEnrollments(ctx, actor, { ...filters, limit: EXPORT_PAGE, cursor, withTotal: false });
+    yield page.items;
+    if (!page.nextCursor) return;
+    cursor = page.nextCursor;
+  }
+}
+
+export function enrollmentExportValues(r: ListItem) {
+  return [
+    r.id,
+    r.memberName,
+    r.memberEmail,
+    r.courseTitle,
+    r.progress,
+    r.source,
+    r.createdAt,
+    r.completedAt,
+    r.lastActivityAt,
+    r.memberId,
+    r.courseId,
+    r.batchId,
+  ];
+}

@@ -1,0 +1,368 @@
+/**
+ * The CSV import engine: one engine for the API, the desk and the CLI, for every kind of row
+ * (enrollments, employees, training assignments). A kind plugs in with its columns, a resolver
+ * that checks and resolves a batch of rows set-based, and a writer that inserts a batch with
+ * conflict handling.
+ *
+ * Flow of one import (state in the `imports` table, so any process can answer GET /api/imports/:id):
+ *   1. count the records (total), then stream the file again and check every row in batches:
+ *      syntax, lookups, duplicates inside the file, rows that need nothing (skipped);
+ *   2. all-or-nothing: any error writes nothing (status failed); otherwise every batch is written
+ *      in ONE transaction. valid-rows: the good rows are written, one transaction per batch;
+ *   3. dryRun stops after step 1 and reports what would be created.
+ * Every created row gets an audit entry carrying the import id, plus one entry for the import
+ * itself (who, file name, counts).
+ */
+import fs from 'node:fs';
+import type { Actor, AppContext } from '../context.ts';
+import type { Tx } from '../db/database.ts';
+import { bool, nowIso } from '../db/dialect.ts';
+import { newId } from '../db/ids.ts';
+import type { ImportsTable } from '../db/schema-imports.ts';
+import { errors } from '../http/errors.ts';
+import { hasAnyRole } from '../http/access.ts';
+import type { ImportKindName, ImportMode, ImportRowError, ImportState, ImportStatus } from '../../contract/imports.ts';
+import { recordAudit, recordAuditMany, type AuditEntryInput } from './audit.service.ts';
+import { CsvSyntaxError, countCsvRecords, readCsv } from './csv.ts';
+
+/** At most this many errors are kept in the import record (errorCount has the full number). */
+export const MAX_STORED_ERRORS = 1000;
+/** Rows checked per resolver call. */
+const RESOLVE_BATCH = 2000;
+
+/** One data row: the file's line number and its values by canonical column name ('' when absent). */
+export interface ImportRow {
+  line: number;
+  values: Record<string, string>;
+}
+
+export type RowOutcome<Item> =
+  | { kind: 'ok'; item: Item; key: string }
+  | { kind: 'skip'; key: string }
+  | { kind: 'error'; errors: { column: string | null; message: string }[] };
+
+export interface ImportRunContext {
+  ctx: AppContext;
+  actor: Actor;
+  importId: string;
+  dryRun: boolean;
+}
+
+/** One run of a kind: may keep caches (courses by title, ...) across the batches of a file. */
+export interface ImportKindRun<Item> {
+  /** Checks and resolves a batch of rows with a few set-based queries; one outcome per row, in order. */
+  resolve(rows: readonly ImportRow[]): Promise<RowOutcome<Item>[]>;
+  /**
+   * Inserts a batch (at most `writeBatch` items) with conflict handling inside `trx`. Returns the
+   * audit entries of the rows actually created (rows that already existed are not created).
+   */
+  write(trx: Tx, items: readonly Item[]): Promise<AuditEntryInput[]>;
+}
+
+export interface ImportKind<Item> {
+  name: ImportKindName;
+  /** Known columns in template order. */
+  columns: readonly string[];
+  /** Header problems (e.g. "Give a memberEmail or employeeCode column"). */
+  checkHeader(columns: readonly string[]): { column: string | null; message: string }[];
+  /** Items per write call; keep items × bound parameters per item under 32766 (SQLite). */
+  writeBatch: number;
+  start(ic: ImportRunContext): ImportKindRun<Item>;
+}
+
+export interface NewImport {
+  kind: ImportKindName;
+  fileName: string;
+  mode: ImportMode;
+  dryRun: boolean;
+}
+
+function toState(r: ImportsTable): ImportState {
+  return {
+    id: r.id,
+    kind: r.kind as ImportKindName,
+    status: r.status as ImportStatus,
+    phase: r.phase as ImportState['phase'],
+    mode: r.mode as ImportMode,
+    dryRun: r.dry_run === 1,
+    fileName: r.file_name,
+    processed: Number(r.processed),
+    total: Number(r.total),
+    created: Number(r.created),
+    skipped: Number(r.skipped),
+    errorCount: Number(r.error_count),
+    errors: JSON.parse(r.errors_json) as ImportRowError[],
+    createdBy: r.created_by,
+    createdAt: r.created_at,
+    finishedAt: r.finished_at,
+  };
+}
+
+export async function createImport(ctx: AppContext, actor: Actor, input: NewImport): Promise<string> {
+  const id = newId();
+  await ctx.db
+    .insertInto('imports')
+    .values({
+      id,
+      kind: input.kind,
+      status: 'queued',
+      phase: 'validating',
+      file_name: input.fileName,
+      mode: input.mode,
+      dry_run: bool(input.dryRun),
+      processed: 0,
+      total: 0,
+      created: 0,
+      skipped: 0,
+      error_count: 0,
+      errors_json: '[]',
+      created_by: actor.id,
+      created_at: nowIso(),
+      finished_at: null,
+    })
+    .execute();
+  return id;
+}
+
+/** The import's state; only its creator and System Managers/Moderators see it (others: 404). */
+export async function getImport(ctx: AppContext, actor: Actor, id: string): Promise<ImportState> {
+  const row = await ctx.db.selectFrom('imports').selectAll().where('id', '=', id).executeTakeFirst();
+  const mine = row !== undefined && actor.id !== null && row.created_by === actor.id;
+  if (!row || !(mine || hasAnyRole(actor.roles, ['System Manager', 'Moderator']))) throw errors.notFound('The import');
+  return toState(row);
+}
+
+export async function importState(ctx: AppContext, id: string): Promise<ImportState> {
+  return toState(await ctx.db.selectFrom('imports').selectAll().where('id', '=', id).executeTakeFirstOrThrow());
+}
+
+export interface RunImportInput {
+  id: string;
+  file: string;
+  mode: ImportMode;
+  dryRun: boolean;
+  /** Delete the file when done (uploads); the CLI keeps the operator's file. */
+  deleteFile: boolean;
+  /** Called after every batch (CLI progress bar). */
+  onProgress?: (s: { phase: 'validating' | 'writing'; processed: number; total: number; created: number }) => void;
+}
+
+class RowErrors {
+  readonly list: ImportRowError[] = [];
+  count = 0;
+  add(row: number, column: string | null, message: string): void {
+    this.count++;
+    if (this.list.length < MAX_STORED_ERRORS) this.list.push({ row, column, message });
+  }
+}
+
+/** Maps header cells to the kind's column names (case-insensitive); unknown columns are errors. */
+function mapHeader<Item>(kind: ImportKind<Item>, header: readonly string[], errs: RowErrors, line: number): (string | null)[] {
+  const byLower = new Map(kind.columns.map((c) => [c.toLowerCase(), c]));
+  const seen = new Set<string>();
+  const mapped = header.map((h) => {
+    if (h === '') return null;
+    const col = byLower.get(h.toLowerCase());
+    if (!col) {
+      errs.add(line, h, `Unknown column "${h}". The columns are: ${kind.columns.join(', ')}.`);
+      return null;
+    }
+    if (seen.has(col)) errs.add(line, h, `The column "${h}" appears twice.`);
+    seen.add(col);
+    return col;
+  });
+  for (const e of kind.checkHeader([...seen])) errs.add(line, e.column, e.message);
+  return mapped;
+}
+
+/**
+ * Runs an import to the end and records its outcome; never throws (a crash is recorded as
+ * status failed). Runs in the background of the request that uploaded the file, inline with
+ * ?wait=true, or in the CLI.
+ */
+export async function runImport<Item>(ctx: AppContext, actor: Actor, kind: ImportKind<Item>, input: RunImportInput): Promise<ImportState> {
+  const { id } = input;
+  const errs = new RowErrors();
+  let created = 0;
+  let skipped = 0;
+  let processed = 0;
+  let total = 0;
+  let lastProgress = 0;
+  const progress = async (phase: 'validating' | 'writing', force = false) => {
+    // At most a few progress writes per second: enough for a progress bar, cheap for the database.
+    const now = Date.now();
+    if (!force && now - lastProgress < 250) return;
+    lastProgress = now;
+    await ctx.db.updateTable('imports').set({ phase, processed, total, created }).where('id', '=', id).execute();
+    input.onProgress?.({ phase, processed, total, created });
+  };
+  const finish = async (status: ImportStatus, db: Tx | null = null) => {
+    const values = {
+      status,
+      phase: 'finished',
+      processed,
+      total,
+      created,
+      skipped,
+      error_count: errs.count,
+      errors_json: JSON.stringify(errs.list),
+      finished_at: nowIso(),
+    };
+    await (db ?? ctx.db).updateTable('imports').set(values).where('id', '=', id).execute();
+  };
+  const auditImport = async (db: Tx, status: ImportStatus) => {
+    const row = await db.selectFrom('imports').select(['file_name', 'kind', 'mode']).where('id', '=', id).executeTakeFirstOrThrow();
+    await recordAudit(db, {
+      actorId: actor.id,
+      action: 'import',
+      entity: 'import',
+      entityId: id,
+      after: { kind: row.kind, fileName: row.file_name, mode: row.mode, status, total, created, skipped, errorCount: errs.count },
+      importId: id,
+    });
+  };
+
+  try {
+    await ctx.db.updateTable('imports').set({ status: 'running' }).where('id', '=', id).execute();
+    total = await countCsvRecords(input.file);
+    await progress('validating', true);
+
+    const run = kind.start({ ctx, actor, importId: id, dryRun: input.dryRun });
+    const items: Item[] = [];
+    const firstLineOfKey = new Map<string, number>();
+    let columns: (string | null)[] | null = null;
+    let batch: ImportRow[] = [];
+
+    const flush = async () => {
+      if (batch.length === 0) return;
+      const outcomes = await run.resolve(batch);
+      for (let i = 0; i < batch.length; i++) {
+        const row = batch[i]!;
+        const o = outcomes[i]!;
+        if (o.kind === 'error') {
+          for (const e of o.errors) errs.add(row.line, e.column, e.message);
+          continue;
+        }
+        const first = firstLineOfKey.get(o.key);
+        if (first !== undefined) {
+          errs.add(
+            row.line,
+            null,
+            `Duplicate of row ${first}: the same ${kind.name === 'enrollments' ? 'member and course' : 'record'} appears twice in the file.`,
+          );
+          continue;
+        }
+        firstLineOfKey.set(o.key, row.line);
+        if (o.kind === 'skip') skipped++;
+        else items.push(o.item);
+      }
+      processed += batch.length;
+      batch = [];
+      await progress('validating');
+    };
+
+    let headerBad = false;
+    for await (const rec of readCsv(input.file)) {
+      if (columns === null) {
+        columns = mapHeader(kind, rec.fields, errs, rec.line);
+        headerBad = errs.count > 0;
+        if (headerBad) break;
+        continue;
+      }
+      if (rec.fields.length > columns.length && rec.fields.slice(columns.length).some((f) => f !== '')) {
+        errs.add(rec.line, null, `The row has ${rec.fields.length} fields but the header has ${columns.length}.`);
+        processed++;
+        continue;
+      }
+      const values: Record<string, string> = {};
+      for (const c of kind.columns) values[c] = '';
+      for (let i = 0; i < rec.fields.length; i++) {
+        const col = columns[i];
+        if (col) values[col] = rec.fields[i]!;
+      }
+      batch.push({ line: rec.line, values });
+      if (batch.length >= RESOLVE_BATCH) await flush();
+    }
+    if (columns === null) errs.add(1, null, 'The file is empty: it needs a header line and at least one row.');
+    if (columns === null || headerBad) {
+      await finish('failed');
+      return await importState(ctx, id);
+    }
+    await flush();
+    await progress('validating', true);
+
+    if (input.mode === 'all-or-nothing' && errs.count > 0) {
+      await finish('failed');
+      return await importState(ctx, id);
+    }
+    if (input.dryRun) {
+      created = items.length;
+      await finish('done');
+      return await importState(ctx, id);
+    }
+
+    await progress('writing', true);
+    const size = kind.writeBatch;
+    const writeBatch = async (trx: Tx, slice: readonly Item[]) => {
+      const audit = await run.write(trx, slice);
+      await recordAuditMany(trx, audit, 2000);
+      created += audit.length;
+      skipped += slice.length - audit.length;
+    };
+    if (input.mode === 'all-or-nothing') {
+      await ctx.db.transaction().execute(async (trx) => {
+        for (let i = 0; i < items.length; i += size) await writeBatch(trx, items.slice(i, i + size));
+        await auditImport(trx, 'done');
+        await finish('done', trx);
+      });
+    } else {
+      for (let i = 0; i < items.length; i += size) {
+        await ctx.db.transaction().execute((trx) => writeBatch(trx, items.slice(i, i + size)));
+        await progress('writing');
+      }
+      await ctx.db.transaction().execute(async (trx) => {
+        await auditImport(trx, 'done');
+        await finish('done', trx);
+      });
+    }
+    input.onProgress?.({ phase: 'writing', processed, total, created });
+    return await importState(ctx, id);
+  } catch (e) {
+    if (e instanceof CsvSyntaxError) {
+      errs.add(e.line, null, e.message);
+    } else {
+      ctx.log.error({ err: e, importId: id }, 'import failed');
+      // In all-or-nothing the transaction rolled back: nothing of this import was written.
+      if (input.mode === 'all-or-nothing') created = 0;
+      errs.add(0, null, 'The import stopped because of an unexpected error; it has been logged.');
+    }
+    try {
+      await finish('failed');
+      return await importState(ctx, id);
+    } catch (e2) {
+      ctx.log.error({ err: e2, importId: id }, 'could not record the failed import');
+      throw e2;
+    }
+  } finally {
+    if (input.deleteFile) await fs.promises.rm(input.file, { force: true }).catch(() => {});
+  }
+}
+
+/** Imports running in the background of this process, so shutdown can wait for them. */
+const running = new WeakMap<AppContext, Set<Promise<unknown>>>();
+
+/** Starts `runImport` in the background; the caller answers 202 with the id. */
+export function runInBackground<Item>(ctx: AppContext, actor: Actor, kind: ImportKind<Item>, input: RunImportInput): void {
+  const set = running.get(ctx) ?? new Set<Promise<unknown>>();
+  running.set(ctx, set);
+  const p: Promise<unknown> = runImport(ctx, actor, kind, input)
+    .catch((e: unknown) => ctx.log.error({ err: e, importId: input.id }, 'background import failed'))
+    .finally(() => set.delete(p));
+  set.add(p);
+}
+
+/** Waits for the background imports of this process (server shutdown, tests). */
+export async function settleImports(ctx: AppContext): Promise<void> {
+  const set = running.get(ctx);
+  if (set) await Promise.allSettled([...set]);
+}
