@@ -272,14 +272,24 @@ export function applyEnrollmentFilters(q: EnrollmentQuery, f: Omit<EnrollmentLis
 
 export async function listEnrollments(ctx: AppContext, actor: Actor, f: EnrollmentListFilters) {
   const base = applyEnrollmentFilters(scoped(ctx, actor), f);
-  let page = base
-    .innerJoin('users', 'users.id', 'enrollments.member_id')
-    .innerJoin('courses', 'courses.id', 'enrollments.course_id')
-    .selectAll('enrollments')
-    .select(['users.full_name as member_name', 'users.email as member_email', 'courses.title as course_title']);
-  if (f.cursor) page = page.where('enrollments.id', '<', f.cursor);
-  const rows = await page.orderBy('enrollments.id', 'desc').limit(f.limit + 1).execute();
-  const items = rows.slice(0, f.limit).map((r) => ({
+  // The page's ids come from enrollments alone (an index walk in id order); names are joined for
+  // those rows only.
+  let ids = base.select('enrollments.id');
+  if (f.cursor) ids = ids.where('enrollments.id', '<', f.cursor);
+  const pageIds = (await ids.orderBy('enrollments.id', 'desc').limit(f.limit + 1).execute()).map((r) => r.id);
+  const shown = pageIds.slice(0, f.limit);
+  const rows = shown.length
+    ? await ctx.db
+        .selectFrom('enrollments')
+        .innerJoin('users', 'users.id', 'enrollments.member_id')
+        .innerJoin('courses', 'courses.id', 'enrollments.course_id')
+        .selectAll('enrollments')
+        .select(['users.full_name as member_name', 'users.email as member_email', 'courses.title as course_title'])
+        .where('enrollments.id', 'in', shown)
+        .orderBy('enrollments.id', 'desc')
+        .execute()
+    : [];
+  const items = rows.map((r) => ({
     ...toEnrollment(r),
     memberName: r.member_name,
     memberEmail: r.member_email,
@@ -292,7 +302,7 @@ export async function listEnrollments(ctx: AppContext, actor: Actor, f: Enrollme
   }
   return {
     items,
-    nextCursor: rows.length > f.limit ? (items[items.length - 1]?.id ?? null) : null,
+    nextCursor: pageIds.length > f.limit ? (shown[shown.length - 1] ?? null) : null,
     ...(total !== undefined ? { total } : {}),
   };
 }
