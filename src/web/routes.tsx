@@ -13,6 +13,7 @@ const SetupPage = lazy(() => import('./pages/SetupPage.tsx'));
 const LoginPage = lazy(() => import('./pages/LoginPage.tsx'));
 const PortalFrame = lazy(loadPortal);
 const DeskFrame = lazy(loadDesk);
+const CertificateVerifyPage = lazy(() => import('./portal/CertificateVerifyPage.tsx'));
 
 // Opening a portal or desk URL directly: fetch that area's code while the session is checked,
 // not after.
@@ -67,6 +68,8 @@ export const router = createBrowserRouter([
       { path: '/', element: <HomeRedirect /> },
       { path: '/setup', element: <SetupPage /> },
       { path: '/login', element: <LoginPage /> },
+      // Public: anyone holding a verification link may check a certificate without logging in.
+      { path: '/lms/certificates/verify/:code', element: <CertificateVerifyPage /> },
       { path: '/lms/*', element: <RequireAuth>{(me) => <PortalFrame me={me} />}</RequireAuth> },
       {
         path: '/app/*',

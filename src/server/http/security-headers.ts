@@ -11,7 +11,7 @@ const CSP = [
   "script-src 'self'",
   "script-src-attr 'none'",
   "style-src 'self' 'unsafe-inline'",
-  "media-src 'self' blob:",
+  "media-src 'self' blob: https:",
   "frame-src 'self'",
   "connect-src 'self'",
 ].join(';');

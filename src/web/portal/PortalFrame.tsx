@@ -1,31 +1,57 @@
+import './portal.css';
+import { lazy, Suspense } from 'react';
 import { Link, Route, Routes } from 'react-router';
 import { Button, Paper } from '@mantine/core';
 import { Frame, type FrameGroup } from '../ui/Frame.tsx';
-import { IconAward, IconBook, IconGrid, IconTools } from '../ui/icons.tsx';
+import { IconAward, IconBook, IconChecklist, IconGrid, IconTools, IconUser } from '../ui/icons.tsx';
 import { Page } from '../ui/Page.tsx';
-import { isStaff, type Me } from '../ui/session.ts';
-import { Empty } from '../ui/states.tsx';
+import { hasAnyRole, isStaff, type Me } from '../ui/session.ts';
+import { Empty, PageLoader } from '../ui/states.tsx';
+import MyCoursesPage from './MyCoursesPage.tsx';
+import { prefetchMyCourses } from './portal-api.ts';
 
-const GROUPS: FrameGroup[] = [
-  {
-    links: [
-      { to: '/lms', label: 'My Courses', icon: <IconBook size={18} />, end: true },
-      { to: '/lms/catalog', label: 'Catalog', icon: <IconGrid size={18} /> },
-      { to: '/lms/certificates', label: 'Certificates', icon: <IconAward size={18} /> },
-    ],
-  },
-];
+// My Courses is the portal's landing page and ships with the frame; every other page is its own
+// chunk, downloaded when it is first opened.
+const CatalogPage = lazy(() => import('./CatalogPage.tsx'));
+const CoursePage = lazy(() => import('./CoursePage.tsx'));
+const LessonPage = lazy(() => import('./LessonPage.tsx'));
+const CertificatesPage = lazy(() => import('./CertificatesPage.tsx'));
+const CertificateVerifyPage = lazy(() => import('./CertificateVerifyPage.tsx'));
+const InstructorDashboardPage = lazy(() => import('./InstructorDashboardPage.tsx'));
+const TeachingPage = lazy(() => import('./TeachingPage.tsx'));
+const ProfilePage = lazy(() => import('./ProfilePage.tsx'));
 
-/** The learning portal (`/lms/*`): what a learner sees. */
+if (/^\/lms\/?$/.test(window.location.pathname)) prefetchMyCourses();
+
+export const TEACHERS = ['System Manager', 'Moderator', 'Course Creator'] as const;
+
+/**
+ * Learners get Profile in the header. Staff already have the Desk button there, so on wider
+ * screens their Teaching and Profile links sit on the My Courses page (and in the phone menu),
+ * which keeps the header on one line at tablet widths.
+ */
+function groupsFor(me: Me): FrameGroup[] {
+  const links = [
+    { to: '/lms', label: 'My Courses', icon: <IconBook size={18} />, end: true },
+    { to: '/lms/catalog', label: 'Catalog', icon: <IconGrid size={18} /> },
+    { to: '/lms/certificates', label: 'Certificates', icon: <IconAward size={18} /> },
+  ];
+  const profile = { to: '/lms/profile', label: 'Profile', icon: <IconUser size={18} /> };
+  if (!isStaff(me)) return [{ links: [...links, profile] }];
+  const more = hasAnyRole(me, TEACHERS) ? [{ to: '/lms/teaching', label: 'Teaching', icon: <IconChecklist size={18} /> }, profile] : [profile];
+  return [
+    { links },
+    { label: 'More', menuOnly: true, links: [...more, { to: '/app', label: 'Desk', icon: <IconTools size={18} /> }] },
+  ];
+}
+
+/** The learning portal (`/lms/*`): what a learner (and an instructor) sees. */
 export default function PortalFrame({ me }: { me: Me }) {
-  const groups = isStaff(me)
-    ? [...GROUPS, { label: 'Staff', menuOnly: true, links: [{ to: '/app', label: 'Desk', icon: <IconTools size={18} /> }] }]
-    : GROUPS;
   return (
     <Frame
       me={me}
       homeHref="/lms"
-      groups={groups}
+      groups={groupsFor(me)}
       layout="top"
       headerExtra={
         isStaff(me) ? (
@@ -44,66 +70,21 @@ export default function PortalFrame({ me }: { me: Me }) {
         ) : null
       }
     >
-      <Routes>
-        <Route index element={<MyCourses me={me} />} />
-        <Route path="catalog" element={<Catalog />} />
-        <Route path="certificates" element={<Certificates />} />
-        <Route path="*" element={<PortalNotFound />} />
-      </Routes>
+      <Suspense fallback={<PageLoader />}>
+        <Routes>
+          <Route index element={<MyCoursesPage me={me} />} />
+          <Route path="catalog" element={<CatalogPage />} />
+          <Route path="courses/:courseId" element={<CoursePage />} />
+          <Route path="courses/:courseId/lessons/:lessonId" element={<LessonPage />} />
+          <Route path="courses/:courseId/dashboard" element={<InstructorDashboardPage />} />
+          <Route path="certificates" element={<CertificatesPage />} />
+          <Route path="certificates/verify/:code" element={<CertificateVerifyPage embedded />} />
+          <Route path="teaching" element={<TeachingPage me={me} />} />
+          <Route path="profile" element={<ProfilePage me={me} />} />
+          <Route path="*" element={<PortalNotFound />} />
+        </Routes>
+      </Suspense>
     </Frame>
-  );
-}
-
-function MyCourses({ me }: { me: Me }) {
-  const first = me.fullName.trim().split(/\s+/)[0] ?? me.fullName;
-  return (
-    <Page title="My Courses" description={`Hello ${first}. Courses you are enrolled in and your progress appear here.`}>
-      <Paper withBorder radius="lg" p={{ base: 'md', sm: 'xl' }}>
-        <Empty
-          title="You are not enrolled in any course yet"
-          description="Browse the catalog to find a course, or wait for your organisation to assign training to you."
-          icon={<IconBook size={28} />}
-          action={
-            <Button component={Link} to="/lms/catalog">
-              Browse the catalog
-            </Button>
-          }
-        />
-      </Paper>
-    </Page>
-  );
-}
-
-function Catalog() {
-  return (
-    <Page title="Catalog" description="Courses you can enrol in.">
-      <Paper withBorder radius="lg" p={{ base: 'md', sm: 'xl' }}>
-        <Empty
-          title="No courses are published yet"
-          description="When course creators publish courses they appear here for you to enrol."
-          icon={<IconGrid size={28} />}
-        />
-      </Paper>
-    </Page>
-  );
-}
-
-function Certificates() {
-  return (
-    <Page title="Certificates" description="Certificates you have earned by completing courses.">
-      <Paper withBorder radius="lg" p={{ base: 'md', sm: 'xl' }}>
-        <Empty
-          title="No certificates yet"
-          description="Complete a course to earn its certificate. Your certificates can be downloaded and verified here."
-          icon={<IconAward size={28} />}
-          action={
-            <Button component={Link} to="/lms" variant="default">
-              Go to My Courses
-            </Button>
-          }
-        />
-      </Paper>
-    </Page>
   );
 }
 

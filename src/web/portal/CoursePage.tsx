@@ -1,0 +1,238 @@
+import { Link, useParams } from 'react-router';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { Badge, Button, Group, Paper, Stack, Text, ThemeIcon, Title } from '@mantine/core';
+import { api, errorMessage } from '../ui/api.ts';
+import { Page } from '../ui/Page.tsx';
+import { ErrorState, PageLoader } from '../ui/states.tsx';
+import { IconAward, IconChecklist } from '../ui/icons.tsx';
+import { CertificateActions, ProgressLine, RefusalAlert, useEnroll } from './PortalParts.tsx';
+import {
+  continueLessonId,
+  flatLessons,
+  keys,
+  KIND_LABEL,
+  useCertificateState,
+  useLatestSubmission,
+  useLesson,
+  useOutline,
+  useQuiz,
+  type Certificate,
+  type Outline,
+  type OutlineLesson,
+} from './portal-api.ts';
+
+/** A course's page: header with progress, Continue, certificate actions, and the outline. */
+export default function CoursePage() {
+  const { courseId = '' } = useParams();
+  const outline = useOutline(courseId);
+  if (outline.isPending) return <PageLoader label="Loading the course…" />;
+  if (outline.isError) return <ErrorState error={outline.error} onRetry={() => void outline.refetch()} title="This course could not be loaded" />;
+  return <CourseView outline={outline.data} />;
+}
+
+function CourseView({ outline }: { outline: Outline }) {
+  const { course, enrollment } = outline;
+  const next = continueLessonId(outline);
+  const lessons = flatLessons(outline);
+  const done = lessons.filter((l) => l.completed).length;
+  const { enroll, pending, refusal } = useEnroll(course.id);
+  const started = !!enrollment && (enrollment.progress > 0 || !!enrollment.currentLessonId);
+
+  return (
+    <Page
+      title={course.title}
+      description={course.shortIntroduction || undefined}
+      actions={
+        course.canManage ? (
+          <Button component={Link} to={`/lms/courses/${course.id}/dashboard`} variant="default">
+            Course dashboard
+          </Button>
+        ) : undefined
+      }
+    >
+      <Paper withBorder radius="lg" p={{ base: 'md', sm: 'lg' }}>
+        <Stack gap="sm">
+          <Group gap={6}>
+            {course.mandatory && (
+              <Badge c="violet.9" color="violet" variant="light">
+                Mandatory
+              </Badge>
+            )}
+            {!course.published && (
+              <Badge c="gray.9" color="orange" variant="light">
+                Not published
+              </Badge>
+            )}
+            {course.sequential && (
+              <Badge c="gray.9" color="gray" variant="light">
+                Taken in order
+              </Badge>
+            )}
+          </Group>
+          {enrollment ? (
+            <>
+              <ProgressLine value={enrollment.progress} label={`Progress in ${course.title}`} size="lg" />
+              <Text size="sm" c="gray.7">
+                {done} of {lessons.length} {lessons.length === 1 ? 'lesson' : 'lessons'} complete
+              </Text>
+              {next && (
+                <Group>
+                  <Button component={Link} to={`/lms/courses/${course.id}/lessons/${next}`}>
+                    {enrollment.progress >= 100 ? 'Review lessons' : started ? 'Continue' : 'Start the course'}
+                  </Button>
+                </Group>
+              )}
+            </>
+          ) : (
+            <>
+              <Text size="sm" c="gray.7">
+                You are not enrolled in this course.
+              </Text>
+              <RefusalAlert refusal={refusal} />
+              <Group>
+                <Button onClick={enroll} loading={pending}>
+                  Enroll
+                </Button>
+                {course.canManage && next && (
+                  <Button component={Link} to={`/lms/courses/${course.id}/lessons/${next}`} variant="default">
+                    Preview lessons
+                  </Button>
+                )}
+              </Group>
+            </>
+          )}
+        </Stack>
+      </Paper>
+
+      {enrollment && enrollment.progress >= 100 && course.enableCertification && <CertificatePanel courseId={course.id} />}
+
+      <section aria-labelledby="outline-heading">
+        <Title order={2} fz="lg" mb="sm" id="outline-heading">
+          Course outline
+        </Title>
+        {outline.chapters.length === 0 ? (
+          <Text c="gray.7">This course has no lessons yet.</Text>
+        ) : (
+          <Stack gap="md">
+            {outline.chapters.map((chapter) => (
+              <Paper key={chapter.id} withBorder radius="lg" p="md" component="section" aria-labelledby={`chapter-${chapter.id}`}>
+                <Title order={3} fz="md" mb="xs" id={`chapter-${chapter.id}`}>
+                  {chapter.title}
+                </Title>
+                <Stack component="ol" gap={4} style={{ listStyle: 'none', margin: 0, padding: 0 }}>
+                  {chapter.lessons.map((lesson) => (
+                    <LessonRow key={lesson.id} courseId={course.id} lesson={lesson} enrolled={!!enrollment} canOpen={!!enrollment || course.canManage || lesson.isPreview} />
+                  ))}
+                </Stack>
+              </Paper>
+            ))}
+          </Stack>
+        )}
+      </section>
+    </Page>
+  );
+}
+
+function LessonRow({ courseId, lesson, enrolled, canOpen }: { courseId: string; lesson: OutlineLesson; enrolled: boolean; canOpen: boolean }) {
+  return (
+    <li data-testid="outline-lesson" data-completed={lesson.completed ? 'true' : 'false'}>
+      <Group gap="sm" wrap="nowrap" py={6} align="flex-start">
+        <ThemeIcon
+          size={24}
+          radius="xl"
+          variant={lesson.completed ? 'filled' : 'light'}
+          color={lesson.completed ? 'teal.8' : 'gray.5'}
+          aria-hidden="true"
+          style={{ flexShrink: 0 }}
+        >
+          {lesson.completed ? '✓' : ''}
+        </ThemeIcon>
+        <Stack gap={0} style={{ minWidth: 0 }}>
+          <Group gap={8} wrap="wrap">
+            {canOpen ? (
+              <Link to={`/lms/courses/${courseId}/lessons/${lesson.id}`} style={{ color: 'var(--mantine-color-blue-8)', fontWeight: 500 }}>
+                {lesson.title}
+              </Link>
+            ) : (
+              <Text fw={500}>{lesson.title}</Text>
+            )}
+            <Text size="xs" c="gray.7">
+              {KIND_LABEL[lesson.kind]}
+            </Text>
+          </Group>
+          <Text size="xs" c={lesson.completed ? 'teal.9' : 'gray.7'}>
+            {lesson.completed ? 'Completed' : 'Pending'}
+            {!lesson.completed && enrolled && lesson.kind === 'quiz' && <QuizPendingReason lessonId={lesson.id} />}
+          </Text>
+        </Stack>
+      </Group>
+    </li>
+  );
+}
+
+/** Why a quiz lesson is still pending: not attempted, failed (attempts left), or waiting for grading. */
+function QuizPendingReason({ lessonId }: { lessonId: string }) {
+  const lesson = useLesson(lessonId);
+  const quizId = lesson.data?.quizId ?? null;
+  const quiz = useQuiz(quizId);
+  const latest = useLatestSubmission(quizId);
+  if (!quiz.data || latest.isPending) return null;
+  const left = quiz.data.attemptsLeft;
+  const leftText = left === null ? 'unlimited attempts left' : left === 1 ? '1 attempt left' : `${left} attempts left`;
+  let reason: string;
+  if (!latest.data) reason = 'not attempted yet';
+  else if (latest.data.status === 'pending_review') reason = 'waiting for a grader';
+  else if (latest.data.status === 'in_progress') reason = 'attempt in progress';
+  else if (latest.data.passed === false) reason = left === 0 ? 'failed, no attempts left — ask your instructor' : `failed (${latest.data.percentage ?? 0}%), ${leftText}`;
+  else reason = 'not passed yet';
+  return <span data-testid="quiz-reason"> — {reason}</span>;
+}
+
+function CertificatePanel({ courseId }: { courseId: string }) {
+  const state = useCertificateState(courseId, true);
+  const client = useQueryClient();
+  const claim = useMutation({
+    mutationFn: () => api.post<Certificate>(`/api/courses/${courseId}/certificate`),
+    onSuccess: () => {
+      void client.invalidateQueries({ queryKey: keys.certificateState(courseId) });
+      void client.invalidateQueries({ queryKey: keys.myCertificates });
+    },
+  });
+  return (
+    <Paper withBorder radius="lg" p={{ base: 'md', sm: 'lg' }} component="section" aria-labelledby="certificate-heading">
+      <Group gap="sm" mb="sm">
+        <ThemeIcon color="teal.8" variant="light" radius="xl" aria-hidden="true">
+          <IconAward size={18} />
+        </ThemeIcon>
+        <Title order={2} fz="lg" id="certificate-heading">
+          Your certificate
+        </Title>
+      </Group>
+      {state.isPending ? (
+        <Text size="sm" c="gray.7" role="status">
+          Loading your certificate…
+        </Text>
+      ) : state.isError ? (
+        <ErrorState error={state.error} onRetry={() => void state.refetch()} title="The certificate could not be loaded" />
+      ) : state.data.certificate ? (
+        <CertificateActions certificate={state.data.certificate} />
+      ) : state.data.eligible ? (
+        <Stack gap="xs" align="flex-start">
+          <Text size="sm">You completed the course. Get your certificate to download it and share its verification link.</Text>
+          <Button onClick={() => claim.mutate()} loading={claim.isPending} leftSection={<IconChecklist size={16} />}>
+            Get my certificate
+          </Button>
+          {claim.isError && (
+            <Text size="sm" c="red.8" role="alert">
+              {errorMessage(claim.error)}
+            </Text>
+          )}
+        </Stack>
+      ) : (
+        <Text size="sm" c="gray.7">
+          Your certificate is being prepared. Reload the page in a moment.
+        </Text>
+      )}
+    </Paper>
+  );
+}

@@ -1,0 +1,214 @@
+import { useEffect } from 'react';
+import { Link, useParams } from 'react-router';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { Alert, Anchor, Badge, Box, Button, Container, Group, Paper, Stack, Text, Title } from '@mantine/core';
+import { api, ApiError, errorMessage } from '../ui/api.ts';
+import { useTitle } from '../ui/useTitle.ts';
+import { ErrorState, PageLoader } from '../ui/states.tsx';
+import { ProgressLine, ALERT_STYLES } from './PortalParts.tsx';
+import { QuizPlayer } from './QuizPlayer.tsx';
+import { applyEnrollment, flatLessons, KIND_LABEL, useLesson, useOutline, type Enrollment, type Lesson, type Outline } from './portal-api.ts';
+
+/** The lesson player: content by kind, Previous/Next, Mark complete, live progress. */
+export default function LessonPage() {
+  const { courseId = '', lessonId = '' } = useParams();
+  const outline = useOutline(courseId);
+  const lesson = useLesson(lessonId);
+  useTitle(lesson.data?.title ?? 'Lesson');
+  if (outline.isPending || lesson.isPending) return <PageLoader label="Loading the lesson…" />;
+  if (outline.isError) return <ErrorState error={outline.error} onRetry={() => void outline.refetch()} />;
+  if (lesson.isError) return <ErrorState error={lesson.error} onRetry={() => void lesson.refetch()} title="This lesson could not be loaded" />;
+  return <Player outline={outline.data} lesson={lesson.data} />;
+}
+
+function Player({ outline, lesson }: { outline: Outline; lesson: Lesson }) {
+  const client = useQueryClient();
+  const { course, enrollment } = outline;
+  const lessons = flatLessons(outline);
+  const at = lessons.findIndex((l) => l.id === lesson.id);
+  const prev = at > 0 ? lessons[at - 1] : undefined;
+  const next = at >= 0 && at < lessons.length - 1 ? lessons[at + 1] : undefined;
+  const completed = lessons[at]?.completed ?? false;
+  const chapter = outline.chapters.find((c) => c.id === lesson.chapterId);
+
+  // Opening a lesson records it as the current one (for Continue).
+  const enrolled = !!enrollment;
+  const { mutate: markCurrent } = useMutation({
+    mutationFn: (id: string) => api.put<{ enrollment: Enrollment }>(`/api/lessons/${id}/current`),
+    onSuccess: (r) => applyEnrollment(client, course.id, r.enrollment),
+  });
+  useEffect(() => {
+    if (enrolled) markCurrent(lesson.id);
+  }, [enrolled, lesson.id, markCurrent]);
+
+  const complete = useMutation({
+    mutationFn: () => api.post<{ enrollment: Enrollment }>(`/api/lessons/${lesson.id}/complete`),
+    onSuccess: (r) => applyEnrollment(client, course.id, r.enrollment, lesson.id),
+  });
+
+  return (
+    <Container size="lg" px={{ base: 'md', sm: 'xl' }} py={{ base: 'lg', sm: 'xl' }}>
+      <Stack gap="lg">
+        <Stack gap={6}>
+          <Anchor component={Link} to={`/lms/courses/${course.id}`} size="sm">
+            ← {course.title}
+          </Anchor>
+          {enrollment && <ProgressLine value={enrollment.progress} label={`Progress in ${course.title}`} />}
+        </Stack>
+        <Box>
+          <Group gap="xs" mb={4}>
+            <Badge c="gray.9" variant="light" color="gray">
+              {KIND_LABEL[lesson.kind]}
+            </Badge>
+            {chapter && (
+              <Text size="sm" c="gray.7">
+                {chapter.title} · lesson {at + 1} of {lessons.length}
+              </Text>
+            )}
+            {completed && (
+              <Badge color="teal.9" variant="outline" data-testid="lesson-completed">
+                ✓ Completed
+              </Badge>
+            )}
+          </Group>
+          <Title order={1} fz={{ base: 24, sm: 28 }}>
+            {lesson.title}
+          </Title>
+        </Box>
+
+        <LessonContent lesson={lesson} courseId={course.id} enrolled={enrolled} />
+
+        {!enrolled && (
+          <Alert styles={ALERT_STYLES} color="blue" variant="light" title="Preview">
+            You are not enrolled in this course, so your progress is not recorded.
+          </Alert>
+        )}
+        {complete.isError && (
+          <Alert styles={ALERT_STYLES} color="red" variant="light" role="alert" title="The lesson was not marked complete">
+            {complete.error instanceof ApiError && complete.error.code === 'LESSON_LOCKED'
+              ? 'This course is taken in order: complete the previous lessons first.'
+              : errorMessage(complete.error)}
+          </Alert>
+        )}
+
+        <Paper withBorder radius="lg" p="sm">
+          <Group justify="space-between" gap="sm">
+            {prev ? (
+              <Button component={Link} to={`/lms/courses/${course.id}/lessons/${prev.id}`} variant="default">
+                ← Previous
+              </Button>
+            ) : (
+              <span />
+            )}
+            {enrolled && lesson.kind !== 'quiz' && lesson.kind !== 'scorm' && !completed && (
+              <Button onClick={() => complete.mutate()} loading={complete.isPending} color="teal.9">
+                Mark complete
+              </Button>
+            )}
+            {next ? (
+              <Button component={Link} to={`/lms/courses/${course.id}/lessons/${next.id}`} variant={completed ? 'filled' : 'default'}>
+                Next →
+              </Button>
+            ) : (
+              <Button component={Link} to={`/lms/courses/${course.id}`} variant="default">
+                Back to the course
+              </Button>
+            )}
+          </Group>
+        </Paper>
+        {enrollment && enrollment.progress >= 100 && (
+          <Alert styles={ALERT_STYLES} color="teal" variant="light" title="Course complete" role="status">
+            <Text size="sm">
+              You completed every lesson.{' '}
+              {course.enableCertification ? (
+                <Anchor component={Link} to={`/lms/courses/${course.id}`} c="blue.9">
+                  See your certificate on the course page
+                </Anchor>
+              ) : (
+                'Well done.'
+              )}
+            </Text>
+          </Alert>
+        )}
+      </Stack>
+    </Container>
+  );
+}
+
+function LessonContent({ lesson, courseId, enrolled }: { lesson: Lesson; courseId: string; enrolled: boolean }) {
+  const body = lesson.bodyHtml ? <div className="lesson-body" dangerouslySetInnerHTML={{ __html: lesson.bodyHtml }} /> : null;
+  switch (lesson.kind) {
+    case 'video': {
+      const src = lesson.fileUrl ?? lesson.videoUrl;
+      return (
+        <Stack gap="md">
+          {src ? (
+            <Box style={{ borderRadius: 'var(--mantine-radius-lg)', overflow: 'hidden', background: 'black' }}>
+              {/* Captions are not part of the lesson model yet; the lesson text carries the transcript. */}
+              <video controls preload="metadata" src={src} style={{ display: 'block', width: '100%', maxHeight: '70vh' }} aria-label={`Video: ${lesson.title}`} data-testid="lesson-video">
+                <track kind="captions" />
+              </video>
+            </Box>
+          ) : (
+            <Text c="gray.7">This video lesson has no video yet.</Text>
+          )}
+          {body}
+        </Stack>
+      );
+    }
+    case 'pdf':
+      return (
+        <Stack gap="md">
+          {lesson.fileUrl ? (
+            <>
+              <iframe
+                src={lesson.fileUrl}
+                title={`PDF: ${lesson.title}`}
+                style={{ width: '100%', height: '75vh', border: '1px solid var(--mantine-color-gray-3)', borderRadius: 'var(--mantine-radius-lg)' }}
+                data-testid="lesson-pdf"
+              />
+              <Group gap="sm">
+                <Anchor href={lesson.fileUrl} target="_blank" rel="noopener" size="sm">
+                  Open the PDF in a new tab
+                </Anchor>
+                {lesson.file && (
+                  <Text size="sm" c="gray.7">
+                    {lesson.file.filename} · {Math.max(1, Math.round(lesson.file.size / 1024))} KB
+                  </Text>
+                )}
+              </Group>
+            </>
+          ) : (
+            <Text c="gray.7">This PDF lesson has no document yet.</Text>
+          )}
+          {body}
+        </Stack>
+      );
+    case 'quiz':
+      return (
+        <Stack gap="md">
+          {body}
+          {lesson.quizId ? (
+            enrolled ? (
+              <QuizPlayer quizId={lesson.quizId} courseId={courseId} />
+            ) : (
+              <Text c="gray.7">Enroll in the course to take this quiz.</Text>
+            )
+          ) : (
+            <Text c="gray.7">This quiz lesson has no quiz yet.</Text>
+          )}
+        </Stack>
+      );
+    case 'scorm':
+      return (
+        <Stack gap="md">
+          {body}
+          <Alert styles={ALERT_STYLES} color="gray" variant="light" title="SCORM package">
+            This lesson is a SCORM package. It completes when the package reports completion.
+          </Alert>
+        </Stack>
+      );
+    default:
+      return body ?? <Text c="gray.7">This lesson has no text yet.</Text>;
+  }
+}

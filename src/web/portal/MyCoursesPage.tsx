@@ -1,0 +1,162 @@
+import { Link } from 'react-router';
+import { Button, Paper, Stack, Text, Title } from '@mantine/core';
+import { Page } from '../ui/Page.tsx';
+import { hasAnyRole, isStaff, type Me } from '../ui/session.ts';
+import { Empty, QueryState } from '../ui/states.tsx';
+import { IconBook } from '../ui/icons.tsx';
+import { formatDate, todayIso, useMyAssignments, useMyCourses, type MyCourse, type TrainingAssignment } from './portal-api.ts';
+
+/** The due date that matters for a course: the earliest open or overdue assignment. */
+function dueOf(assignments: TrainingAssignment[], courseId: string): TrainingAssignment | null {
+  const open = assignments.filter((a) => a.courseId === courseId && a.status !== 'completed').sort((a, b) => a.dueDate.localeCompare(b.dueDate));
+  return open[0] ?? null;
+}
+
+export default function MyCoursesPage({ me }: { me: Me }) {
+  const courses = useMyCourses();
+  const assignments = useMyAssignments();
+  const first = me.fullName.trim().split(/\s+/)[0] ?? me.fullName;
+  // Due dates are extra: the page works when they cannot be loaded.
+  const assigned = assignments.data?.items ?? [];
+  return (
+    <Page
+      title="My Courses"
+      description={`Hello ${first}. Your courses, most recent first.`}
+      actions={
+        isStaff(me) ? (
+          <>
+            {hasAnyRole(me, ['System Manager', 'Moderator', 'Course Creator']) && (
+              <Button component={Link} to="/lms/teaching" variant="default" visibleFrom="sm">
+                Teaching
+              </Button>
+            )}
+            <Button component={Link} to="/lms/profile" variant="default" visibleFrom="sm">
+              Profile
+            </Button>
+          </>
+        ) : undefined
+      }
+    >
+      <QueryState query={courses} loadingLabel="Loading your courses…">
+        {(data) => {
+          if (data.items.length === 0) {
+            return (
+              <Paper withBorder radius="lg" p={{ base: 'md', sm: 'xl' }}>
+                <Empty
+                  title="You are not enrolled in any course yet"
+                  description="Browse the catalog to find a course, or wait for your organisation to assign training to you."
+                  icon={<IconBook size={28} />}
+                  action={
+                    <Button component={Link} to="/lms/catalog">
+                      Browse the catalog
+                    </Button>
+                  }
+                />
+              </Paper>
+            );
+          }
+          const inProgress = data.items.filter((c) => c.enrollment.progress < 100);
+          const completed = data.items.filter((c) => c.enrollment.progress >= 100);
+          return (
+            <Stack gap="xl">
+              <section aria-labelledby="in-progress-heading">
+                <Title order={2} fz="lg" mb="sm" id="in-progress-heading">
+                  In progress ({inProgress.length})
+                </Title>
+                {inProgress.length === 0 ? (
+                  <Text c="gray.7">
+                    Nothing in progress — well done. Find your next course in the{' '}
+                    <Text component={Link} to="/lms/catalog" c="blue.8" td="underline">
+                      catalog
+                    </Text>
+                    .
+                  </Text>
+                ) : (
+                  <CourseGrid items={inProgress} assignments={assigned} />
+                )}
+              </section>
+              {completed.length > 0 && (
+                <section aria-labelledby="completed-heading">
+                  <Title order={2} fz="lg" mb="sm" id="completed-heading">
+                    Completed ({completed.length})
+                  </Title>
+                  <CourseGrid items={completed} assignments={assigned} />
+                </section>
+              )}
+            </Stack>
+          );
+        }}
+      </QueryState>
+    </Page>
+  );
+}
+
+function CourseGrid({ items, assignments }: { items: MyCourse[]; assignments: TrainingAssignment[] }) {
+  return (
+    <ul className="course-grid">
+      {items.map((item) => (
+        <li key={item.enrollment.id}>
+          <CourseCard item={item} due={dueOf(assignments, item.course.id)} />
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/**
+ * One card of My Courses. Plain elements styled by portal.css rather than a dozen library
+ * components per card: a learner with many enrollments gets the page noticeably sooner.
+ */
+function CourseCard({ item, due }: { item: MyCourse; due: TrainingAssignment | null }) {
+  const { course, enrollment } = item;
+  const done = enrollment.progress >= 100;
+  const overdue = !!due && (due.status === 'overdue' || due.dueDate < todayIso());
+  const continueTo = enrollment.currentLessonId ? `/lms/courses/${course.id}/lessons/${enrollment.currentLessonId}` : `/lms/courses/${course.id}`;
+  const titleId = `course-title-${enrollment.id}`;
+  return (
+    <article className="course-card" aria-labelledby={titleId} data-testid="course-card">
+      {course.imageUrl ? (
+        <img className="course-card-image" src={course.imageUrl} alt="" loading="lazy" />
+      ) : (
+        <div className="course-card-image course-card-placeholder" aria-hidden="true" />
+      )}
+      <div className="course-card-body">
+        {(course.mandatory || done) && (
+          <p className="course-card-tags">
+            {course.mandatory && <span className="course-tag course-tag-mandatory">Mandatory</span>}
+            {done && <span className="course-tag course-tag-done">Completed</span>}
+          </p>
+        )}
+        <h3 className="course-card-title" id={titleId}>
+          <Link to={`/lms/courses/${course.id}`}>{course.title}</Link>
+        </h3>
+        {course.shortIntroduction && <p className="course-card-intro">{course.shortIntroduction}</p>}
+        <div className="course-progress" data-testid="progress">
+          <div
+            className="course-progress-track"
+            role="progressbar"
+            aria-label={`Progress in ${course.title}`}
+            aria-valuemin={0}
+            aria-valuemax={100}
+            aria-valuenow={enrollment.progress}
+          >
+            <div className={done ? 'course-progress-bar done' : 'course-progress-bar'} style={{ width: `${enrollment.progress}%` }} />
+          </div>
+          <span className={done ? 'course-progress-value done' : 'course-progress-value'} data-testid="progress-value">
+            {enrollment.progress}%
+          </span>
+        </div>
+        {due && !done && (
+          <p className={overdue ? 'course-due overdue' : 'course-due'} data-testid="due-date">
+            {overdue ? `Overdue — was due ${formatDate(due.dueDate)}` : `Due ${formatDate(due.dueDate)}`}
+          </p>
+        )}
+        {done && enrollment.completedAt && <p className="course-due">Completed {formatDate(enrollment.completedAt)}</p>}
+      </div>
+      <Link to={done ? `/lms/courses/${course.id}` : continueTo} className={done ? 'course-card-action secondary' : 'course-card-action'}>
+        {done ? 'Review course' : enrollment.progress === 0 && !enrollment.currentLessonId ? 'Start' : 'Continue'}
+        <span className="sr-only"> {course.title}</span>
+      </Link>
+    </article>
+  );
+}

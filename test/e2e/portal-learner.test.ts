@@ -1,0 +1,504 @@
+/**
+ * The learning portal in a real browser against a real server and database: a learner enrolls
+ * from the catalog, reads the lessons, fails then passes the quiz, reaches 100%, downloads the
+ * certificate and checks its verification link; a refusal is explained in plain words; the
+ * instructor sees the learner on the course dashboard. Test data is created through the API.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { APIRequestContext, Browser, BrowserContext, Page } from 'playwright-core';
+import { renderPdf } from '../../src/server/platform/pdf.ts';
+import { checkA11y, describeBrowser, launchBrowser, screenshot, startTestServer, watchPageErrors, type TestServer } from './helpers.ts';
+
+const ADMIN = { email: 'admin@example.com', password: 'admin-password-1', fullName: 'Ada Admin' };
+const LEARNER = { email: 'lena.learner@example.com', password: 'learner-password-1', fullName: 'Lena Łódź' };
+const INSTRUCTOR = { email: 'ivan.instructor@example.com', password: 'instructor-password-1', fullName: 'Ivan Instructor' };
+const COURSE = 'Data Protection Basics';
+const OTHER = 'Fire Safety Refresher';
+
+interface Created {
+  id: string;
+}
+
+async function ok<T>(res: Awaited<ReturnType<APIRequestContext['post']>>, status: number): Promise<T> {
+  if (res.status() !== status) throw new Error(`${res.url()} answered ${res.status()}: ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+/** A real WebM video, recorded from a canvas by the browser itself (no encoder on the machine). */
+async function recordWebm(context: BrowserContext): Promise<Buffer> {
+  const p = await context.newPage();
+  await p.setContent('<canvas width="160" height="90"></canvas>');
+  const base64 = await p.evaluate(async () => {
+    const canvas = document.querySelector('canvas')!;
+    const g = canvas.getContext('2d')!;
+    const stream = canvas.captureStream(15);
+    const rec = new MediaRecorder(stream, { mimeType: 'video/webm' });
+    const chunks: Blob[] = [];
+    rec.ondataavailable = (e) => chunks.push(e.data);
+    const stopped = new Promise((r) => (rec.onstop = r));
+    rec.start(100);
+    let frame = 0;
+    const timer = setInterval(() => {
+      g.fillStyle = `hsl(${(frame * 12) % 360} 70% 50%)`;
+      g.fillRect(0, 0, 160, 90);
+      frame++;
+    }, 66);
+    await new Promise((r) => setTimeout(r, 1500));
+    clearInterval(timer);
+    rec.stop();
+    await stopped;
+    const buf = new Uint8Array(await new Blob(chunks, { type: 'video/webm' }).arrayBuffer());
+    let s = '';
+    for (const b of buf) s += String.fromCharCode(b);
+    return btoa(s);
+  });
+  await p.close();
+  return Buffer.from(base64, 'base64');
+}
+
+describeBrowser('portal: a learner takes a course to its certificate; an instructor follows', () => {
+  let server: TestServer;
+  let browser: Browser;
+  let admin: BrowserContext;
+  let learnerCtx: BrowserContext;
+  let page: Page;
+  let pageErrors: string[];
+  let courseId: string;
+  let otherId: string;
+  let lessons: { text: string; video: string; pdf: string; quiz: string };
+  let verificationPath = '';
+  let learnerId: string;
+
+  const at = (p: string) => `${server.url}${p}`;
+  const progressOf = async (p: Page) => (await p.getByTestId('progress-value').first().innerText()).trim();
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    browser = await launchBrowser();
+    admin = await browser.newContext();
+    const api = admin.request;
+    await ok(await api.post(at('/api/setup'), { data: ADMIN }), 201);
+    learnerId = (await ok<Created>(await api.post(at('/api/users'), { data: { ...LEARNER, roles: ['LMS Student'] } }), 201)).id;
+    const instructor = await ok<Created>(await api.post(at('/api/users'), { data: { ...INSTRUCTOR, roles: ['Course Creator'] } }), 201);
+
+    const course = await ok<Created>(
+      await api.post(at('/api/courses'), {
+        data: {
+          title: COURSE,
+          shortIntroduction: 'How we handle personal data, in four short lessons.',
+          category: 'Compliance',
+          tags: ['gdpr', 'privacy'],
+          published: true,
+          mandatory: true,
+          enableCertification: true,
+          certificateValidityMonths: 12,
+          instructorIds: [instructor.id],
+        },
+      }),
+      201,
+    );
+    courseId = course.id;
+    const ch1 = await ok<Created>(await api.post(at(`/api/courses/${courseId}/chapters`), { data: { title: 'The basics' } }), 201);
+    const ch2 = await ok<Created>(await api.post(at(`/api/courses/${courseId}/chapters`), { data: { title: 'Check your knowledge' } }), 201);
+    const text = await ok<Created>(
+      await api.post(at(`/api/chapters/${ch1.id}/lessons`), {
+        data: { title: 'What personal data is', kind: 'text', body: '## Personal data\n\nAny information about an **identified** person.\n\n- names\n- emails' },
+      }),
+      201,
+    );
+    const video = await ok<Created>(
+      await api.post(at(`/api/chapters/${ch1.id}/lessons`), { data: { title: 'A short video', kind: 'video', body: 'Transcript: colours change.' } }),
+      201,
+    );
+    const webm = await recordWebm(admin);
+    await ok(await api.put(at(`/api/lessons/${video.id}/file`), { multipart: { file: { name: 'intro.webm', mimeType: 'video/webm', buffer: webm } } }), 200);
+    const pdfLesson = await ok<Created>(await api.post(at(`/api/chapters/${ch1.id}/lessons`), { data: { title: 'The policy', kind: 'pdf' } }), 201);
+    const pdf = await renderPdf({ content: [{ text: 'Data protection policy — read me.' }] });
+    await ok(await api.put(at(`/api/lessons/${pdfLesson.id}/file`), { multipart: { file: { name: 'policy.pdf', mimeType: 'application/pdf', buffer: pdf } } }), 200);
+    const quiz = await ok<Created>(
+      await api.post(at('/api/quizzes'), {
+        data: {
+          title: 'Data protection check',
+          courseId,
+          passingPercentage: 100,
+          maxAttempts: 3,
+          showAnswers: true,
+          questions: [
+            {
+              kind: 'single',
+              text: 'Is an email address personal data?',
+              options: [
+                { text: 'Yes', correct: true },
+                { text: 'No', correct: false },
+              ],
+            },
+            {
+              kind: 'multiple',
+              text: 'Which of these are personal data?',
+              options: [
+                { text: 'A name', correct: true },
+                { text: 'The weather', correct: false },
+                { text: 'A phone number', correct: true },
+              ],
+            },
+          ],
+        },
+      }),
+      201,
+    );
+    const quizLesson = await ok<Created>(
+      await api.post(at(`/api/chapters/${ch2.id}/lessons`), { data: { title: 'Final check', kind: 'quiz', quizId: quiz.id } }),
+      201,
+    );
+    lessons = { text: text.id, video: video.id, pdf: pdfLesson.id, quiz: quizLesson.id };
+    const other = await ok<Created>(
+      await api.post(at('/api/courses'), { data: { title: OTHER, shortIntroduction: 'Exits and extinguishers.', category: 'Safety', published: true } }),
+      201,
+    );
+    otherId = other.id;
+
+    learnerCtx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB', acceptDownloads: true });
+    learnerCtx.setDefaultTimeout(10_000);
+    page = await learnerCtx.newPage();
+    pageErrors = watchPageErrors(page);
+  }, 120_000);
+
+  afterAll(async () => {
+    await learnerCtx?.close();
+    await admin?.close();
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('logs the learner in to an empty My Courses that points to the catalog', async () => {
+    await page.goto(at('/lms'));
+    await page.waitForURL((u) => u.pathname === '/login');
+    await page.getByLabel('Email').fill(LEARNER.email);
+    await page.getByLabel(/^Password/).fill(LEARNER.password);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.waitForURL((u) => u.pathname === '/lms');
+    await page.getByText('You are not enrolled in any course yet').waitFor();
+    await checkA11y(page, '/lms empty');
+    await screenshot(page, 'portal-my-courses-empty');
+    await page.getByRole('main').getByRole('link', { name: 'Browse the catalog' }).click();
+    await page.getByRole('heading', { name: 'Catalog', level: 1 }).waitFor();
+  });
+
+  it('searches and filters the catalog, keeping the filters in the URL across a reload', async () => {
+    const cards = page.getByTestId('catalog-card');
+    await cards.filter({ hasText: COURSE }).waitFor();
+    expect(await cards.count()).toBe(2);
+    await checkA11y(page, '/lms/catalog');
+    await screenshot(page, 'portal-catalog');
+
+    await page.getByLabel('Search').fill('fire');
+    await page.waitForURL((u) => u.searchParams.get('q') === 'fire');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="catalog-card"]').length === 1);
+    await cards.filter({ hasText: OTHER }).waitFor();
+
+    await page.reload();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="catalog-card"]').length === 1);
+    expect(await page.getByLabel('Search').inputValue()).toBe('fire');
+
+    await page.getByLabel('Search').fill('');
+    await page.getByLabel('Mandatory only').click();
+    await page.waitForURL((u) => u.searchParams.get('mandatory') === 'true' && !u.searchParams.has('q'));
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="catalog-card"]').length === 1);
+    await cards.filter({ hasText: COURSE }).waitFor();
+    await page.getByLabel('Mandatory only').click();
+    await page.waitForURL((u) => !u.searchParams.has('mandatory'));
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="catalog-card"]').length === 2);
+  });
+
+  it('says in plain words why enrolling in a course that was just unpublished is refused', async () => {
+    // The learner has the catalog open; meanwhile the course is taken offline.
+    await ok(await admin.request.patch(at(`/api/courses/${otherId}`), { data: { published: false } }), 200);
+    const card = page.getByTestId('catalog-card').filter({ hasText: OTHER });
+    await card.getByRole('button', { name: `Enroll in ${OTHER}` }).click();
+    const refusal = card.getByTestId('enroll-refusal');
+    await refusal.waitFor();
+    expect(await refusal.innerText()).toContain('This course is not open for enrollment');
+    expect(await refusal.innerText()).toContain('not published');
+    expect(await refusal.innerText()).not.toMatch(/COURSE_NOT_PUBLISHED|422/);
+    await checkA11y(page, '/lms/catalog with a refusal');
+    await screenshot(page, 'portal-catalog-refusal');
+    expect(new URL(page.url()).pathname).toBe('/lms/catalog');
+    const mine = await learnerCtx.request.get(at('/api/me/courses'));
+    expect(((await mine.json()) as { items: unknown[] }).items).toHaveLength(0);
+  });
+
+  it('enrolls from the catalog and lands on the course page with its outline', async () => {
+    const card = page.getByTestId('catalog-card').filter({ hasText: COURSE });
+    await card.getByRole('button', { name: `Enroll in ${COURSE}` }).click();
+    await page.waitForURL((u) => u.pathname === `/lms/courses/${courseId}`);
+    await page.getByRole('heading', { name: COURSE, level: 1 }).waitFor();
+    expect(await progressOf(page)).toBe('0%');
+    expect(await page.getByTestId('outline-lesson').count()).toBe(4);
+    await page.getByTestId('quiz-reason').filter({ hasText: 'not attempted yet' }).waitFor();
+    await checkA11y(page, 'course page');
+    await screenshot(page, 'portal-course');
+  });
+
+  it('reads the lessons: text, video with seeking, PDF; progress moves without a reload', async () => {
+    await page.getByRole('link', { name: 'Start the course' }).click();
+    await page.waitForURL((u) => u.pathname.endsWith(`/lessons/${lessons.text}`));
+    await page.getByRole('heading', { name: 'What personal data is', level: 1 }).waitFor();
+    await page.getByRole('heading', { name: 'Personal data', exact: true }).waitFor();
+    await checkA11y(page, 'text lesson');
+    await screenshot(page, 'portal-lesson-text');
+    const navigations: string[] = [];
+    page.on('framenavigated', (f) => {
+      if (f === page.mainFrame()) navigations.push(f.url());
+    });
+    await page.getByRole('button', { name: 'Mark complete' }).click();
+    await page.getByTestId('lesson-completed').waitFor();
+    expect(await progressOf(page)).toBe('25%');
+
+    await page.getByRole('link', { name: 'Next →' }).click();
+    await page.getByRole('heading', { name: 'A short video', level: 1 }).waitFor();
+    const video = page.getByTestId('lesson-video');
+    await page.waitForFunction(() => (document.querySelector('video')?.readyState ?? 0) >= 1);
+    // Seeking works: the server answers byte ranges, and the player moves to a new position.
+    const src = (await video.evaluate((v: HTMLVideoElement) => v.currentSrc)) || '';
+    const ranged = await learnerCtx.request.get(src, { headers: { Range: 'bytes=0-99' } });
+    expect(ranged.status()).toBe(206);
+    expect((await ranged.body()).length).toBe(100);
+    await video.evaluate(async (v: HTMLVideoElement) => {
+      const seeked = new Promise((r) => v.addEventListener('seeked', r, { once: true }));
+      v.currentTime = 0.5;
+      await seeked;
+    });
+    await checkA11y(page, 'video lesson');
+    await screenshot(page, 'portal-lesson-video');
+    await page.getByRole('button', { name: 'Mark complete' }).click();
+    await page.getByTestId('lesson-completed').waitFor();
+    expect(await progressOf(page)).toBe('50%');
+
+    await page.getByRole('link', { name: 'Next →' }).click();
+    await page.getByRole('heading', { name: 'The policy', level: 1 }).waitFor();
+    const frameSrc = await page.getByTestId('lesson-pdf').getAttribute('src');
+    const pdf = await learnerCtx.request.get(at(frameSrc!));
+    expect(pdf.headers()['content-type']).toContain('application/pdf');
+    await checkA11y(page, 'PDF lesson');
+    await screenshot(page, 'portal-lesson-pdf');
+    await page.getByRole('button', { name: 'Mark complete' }).click();
+    await page.getByTestId('lesson-completed').waitFor();
+    expect(await progressOf(page)).toBe('75%');
+    // Every step happened inside the page: no full page load.
+    expect(navigations.every((u) => new URL(u).pathname.startsWith(`/lms/courses/${courseId}/lessons/`))).toBe(true);
+
+    // Opening a lesson records it as current: a reload of My Courses continues here.
+    await page.goto(at('/lms'));
+    const card = page.getByTestId('course-card').filter({ hasText: COURSE });
+    expect(await card.getByTestId('progress-value').innerText()).toBe('75%');
+    await card.getByRole('link', { name: new RegExp(`Continue ${COURSE}`) }).click();
+    await page.waitForURL((u) => u.pathname.endsWith(`/lessons/${lessons.pdf}`));
+  });
+
+  it('fails the quiz, sees why the lesson is pending, then passes and reaches 100%', async () => {
+    await page.goto(at(`/lms/courses/${courseId}/lessons/${lessons.quiz}`));
+    await page.getByRole('heading', { name: 'Final check', level: 1 }).waitFor();
+    await page.getByTestId('attempts-left').filter({ hasText: '3 of 3 attempts left' }).waitFor();
+    await page.getByRole('button', { name: 'Start the quiz' }).click();
+    await page.getByRole('radio', { name: 'No' }).check();
+    await page.getByRole('checkbox', { name: 'A name' }).check();
+    await checkA11y(page, 'quiz in progress');
+    await screenshot(page, 'portal-quiz');
+    await page.getByRole('button', { name: 'Submit answers' }).click();
+    const result = page.getByTestId('quiz-result');
+    await result.filter({ hasText: 'Not passed' }).waitFor();
+    expect(await result.innerText()).toContain('0 of 2 marks');
+    await page.getByText('Correct answer: Yes').waitFor();
+    await page.getByTestId('attempts-left').filter({ hasText: '2 of 3 attempts left' }).waitFor();
+    await checkA11y(page, 'quiz failed');
+    await screenshot(page, 'portal-quiz-failed');
+    expect(await progressOf(page)).toBe('75%');
+
+    await page.getByRole('link', { name: `← ${COURSE}` }).click();
+    await page.getByTestId('quiz-reason').filter({ hasText: 'failed (0%), 2 attempts left' }).waitFor();
+    await page.getByRole('link', { name: 'Final check' }).click();
+
+    await page.getByRole('button', { name: 'Try again' }).click();
+    // One question per screen this time.
+    await page.getByText('One per screen').click();
+    await page.getByRole('radio', { name: 'Yes' }).check();
+    await page.getByRole('button', { name: 'Next question' }).click();
+    await page.getByRole('checkbox', { name: 'A name' }).check();
+    await page.getByRole('checkbox', { name: 'A phone number' }).check();
+    await page.getByRole('button', { name: 'Submit answers' }).click();
+    await result.filter({ hasText: 'Passed' }).waitFor();
+    expect(await result.innerText()).toContain('2 of 2 marks (100%)');
+    await page.waitForFunction(() => document.querySelector('[data-testid="progress-value"]')?.textContent?.trim() === '100%');
+    await page.getByText('Course complete').waitFor();
+    await screenshot(page, 'portal-quiz-passed');
+  });
+
+  it('offers the certificate at 100%: download the PDF, verify it through its link', async () => {
+    await page.getByRole('link', { name: 'See your certificate on the course page' }).click();
+    await page.getByRole('heading', { name: 'Your certificate' }).waitFor();
+    expect(await page.locator('[data-testid="outline-lesson"][data-completed="true"]').count()).toBe(4);
+    const link = await page.getByTestId('verification-link').inputValue();
+    verificationPath = new URL(link).pathname;
+    expect(verificationPath).toMatch(/^\/lms\/certificates\/verify\/.+/);
+    await checkA11y(page, 'course page at 100%');
+    await screenshot(page, 'portal-course-complete');
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download PDF' }).click()]);
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'portal-cert-')), 'certificate.pdf');
+    await download.saveAs(file);
+    expect(fs.readFileSync(file).subarray(0, 5).toString()).toBe('%PDF-');
+    const text = execFileSync('pdftotext', [file, '-'], { encoding: 'utf8' });
+    expect(text).toContain(LEARNER.fullName);
+    expect(text).toContain(COURSE);
+
+    await page.getByRole('link', { name: 'Certificates', exact: true }).first().click();
+    await page.getByTestId('certificate-card').filter({ hasText: COURSE }).waitFor();
+    await checkA11y(page, '/lms/certificates');
+    await screenshot(page, 'portal-certificates');
+  });
+
+  it('shows the verification to anyone: the public API without a session, the page in the portal', async () => {
+    const anonymous = await browser.newContext();
+    const res = await anonymous.request.get(at(`/api/certificates/verify/${verificationPath.split('/').pop()}`));
+    expect(res.status()).toBe(200);
+    const body = (await res.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({ holderName: LEARNER.fullName, courseTitle: COURSE, status: 'valid' });
+    expect(Object.keys(body).sort()).toEqual(['courseTitle', 'expiryDate', 'holderName', 'issueDate', 'status']);
+    // The page itself opens without logging in.
+    const p = await anonymous.newPage();
+    await p.goto(at(verificationPath));
+    const publicView = p.getByTestId('verification');
+    await publicView.waitFor();
+    expect(await publicView.innerText()).toContain(LEARNER.fullName);
+    expect(p.url()).toContain('/lms/certificates/verify/');
+    await screenshot(p, 'portal-certificate-verify-logged-out');
+    await anonymous.close();
+
+    await page.goto(at(verificationPath));
+    const v = page.getByTestId('verification');
+    await v.waitFor();
+    expect(await v.innerText()).toContain(LEARNER.fullName);
+    expect(await v.innerText()).toContain('This certificate is genuine and valid.');
+    await checkA11y(page, 'verification page');
+    await screenshot(page, 'portal-certificate-verify');
+
+    // An unknown code (its 404 would be the only console error of the run, so on its own page).
+    const other = await learnerCtx.newPage();
+    await other.goto(at('/lms/certificates/verify/not-a-real-code'));
+    await other.getByText('No certificate has this code').waitFor();
+    await other.close();
+  });
+
+  it('shows assigned training on My Courses with its due date, overdue in red, and on the profile', async () => {
+    const course = await ok<Created>(
+      await admin.request.post(at('/api/courses'), { data: { title: 'Anti-Bribery Essentials', published: true, mandatory: true } }),
+      201,
+    );
+    const chapter = await ok<Created>(await admin.request.post(at(`/api/courses/${course.id}/chapters`), { data: { title: 'Rules' } }), 201);
+    await ok(await admin.request.post(at(`/api/chapters/${chapter.id}/lessons`), { data: { title: 'Gifts', kind: 'text', body: 'No.' } }), 201);
+    const assigned = await admin.request.post(at('/api/training-assignments'), {
+      data: { courseId: course.id, dueDate: '2099-01-15', memberIds: [learnerId] },
+    });
+    expect(assigned.status(), await assigned.text()).toBe(201);
+    await page.goto(at('/lms'));
+    const dueSoon = page.getByTestId('course-card').filter({ hasText: 'Anti-Bribery Essentials' }).getByTestId('due-date');
+    expect(await dueSoon.innerText()).toBe('Due 15 Jan 2099');
+    // Time passes: the due date is now behind us (the API refuses past due dates, so the clock is
+    // moved in the database itself).
+    const db = new Database(path.join(server.dataDir, 'smooth.db'));
+    db.prepare('update training_assignments set due_date = ? where member_id = ?').run('2020-01-15', learnerId);
+    db.close();
+
+    await page.goto(at('/lms'));
+    const card = page.getByTestId('course-card').filter({ hasText: 'Anti-Bribery Essentials' });
+    const due = card.getByTestId('due-date');
+    await due.waitFor();
+    expect(await due.innerText()).toMatch(/^Overdue — was due 15 Jan 2020$/);
+    expect(await due.evaluate((el) => getComputedStyle(el).color)).toBe('rgb(224, 49, 49)');
+    // The completed course sits apart, under "Completed".
+    const completed = page.getByRole('region', { name: /Completed/ });
+    await completed.getByRole('link', { name: COURSE, exact: true }).waitFor();
+    expect(await page.getByRole('region', { name: /In progress/ }).getByRole('link', { name: COURSE, exact: true }).count()).toBe(0);
+    await checkA11y(page, '/lms with courses');
+    await screenshot(page, 'portal-my-courses');
+
+    await page.getByRole('banner').getByRole('link', { name: 'Profile' }).click();
+    const row = page.getByRole('row').filter({ hasText: 'Anti-Bribery Essentials' });
+    await row.waitFor();
+    expect(await row.innerText()).toMatch(/overdue/i);
+    await checkA11y(page, '/lms/profile');
+    await screenshot(page, 'portal-profile');
+  });
+
+  it('keeps deep links across reloads and fits a phone screen', async () => {
+    await page.goto(at(`/lms/courses/${courseId}/lessons/${lessons.video}`));
+    await page.getByRole('heading', { name: 'A short video', level: 1 }).waitFor();
+    await page.reload();
+    await page.getByRole('heading', { name: 'A short video', level: 1 }).waitFor();
+
+    const phone = await learnerCtx.newPage();
+    const phoneErrors = watchPageErrors(phone);
+    await phone.setViewportSize({ width: 375, height: 800 });
+    for (const [url, name] of [
+      ['/lms', 'portal-phone-my-courses'],
+      [`/lms/courses/${courseId}`, 'portal-phone-course'],
+      [`/lms/courses/${courseId}/lessons/${lessons.text}`, 'portal-phone-lesson'],
+      ['/lms/profile', 'portal-phone-profile'],
+    ] as const) {
+      await phone.goto(at(url));
+      await phone.getByRole('main').getByRole('heading', { level: 1 }).waitFor();
+      await phone.waitForFunction(() => !document.querySelector('[role="status"] .mantine-Loader-root'));
+      const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      expect(overflow, `${url} at 375px`).toBeLessThanOrEqual(0);
+      await checkA11y(phone, `${url} at 375px`);
+      await screenshot(phone, name);
+    }
+    await phone.getByTestId('roles').getByText('LMS Student').waitFor();
+    expect(phoneErrors).toEqual([]);
+    await phone.close();
+  });
+
+  it('shows the instructor the learner on the course dashboard', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    ctx.setDefaultTimeout(10_000);
+    const inst = await ctx.newPage();
+    const errors = watchPageErrors(inst);
+    await inst.goto(at('/login?next=/lms'));
+    await inst.getByLabel('Email').fill(INSTRUCTOR.email);
+    await inst.getByLabel(/^Password/).fill(INSTRUCTOR.password);
+    await inst.getByRole('button', { name: 'Log in' }).click();
+    await inst.waitForURL((u) => u.pathname === '/lms');
+    await inst.getByRole('main').getByRole('link', { name: 'Teaching' }).click();
+    await inst.getByRole('link', { name: `Dashboard of ${COURSE}` }).click();
+    await inst.getByRole('heading', { name: `${COURSE}: dashboard`, level: 1 }).waitFor();
+    const row = inst.getByTestId('learners-table').getByRole('row').filter({ hasText: LEARNER.fullName });
+    await row.waitFor();
+    expect(await row.getByTestId('progress-value').innerText()).toBe('100%');
+    const quizRows = inst.getByTestId('quiz-results-table').getByRole('row').filter({ hasText: LEARNER.fullName });
+    await quizRows.filter({ hasText: 'Failed' }).waitFor();
+    await quizRows.filter({ hasText: 'Passed' }).waitFor();
+    await inst.locator('.recharts-surface').first().waitFor();
+    await checkA11y(inst, 'instructor dashboard');
+    await screenshot(inst, 'portal-instructor-dashboard');
+
+    // Filter and search narrow the learners.
+    await inst.getByLabel('Search learners').fill('nobody-like-this');
+    await inst.getByText('No learner matches.').waitFor();
+    await inst.getByLabel('Search learners').fill('lena');
+    await row.waitFor();
+    await inst.reload();
+    await row.waitFor();
+    expect(await inst.getByLabel('Search learners').inputValue()).toBe('lena');
+    expect(errors).toEqual([]);
+    await ctx.close();
+  });
+
+  it('logged no script errors (the refused enrollment answers 422 on purpose)', () => {
+    expect(pageErrors.filter((e) => !/status of 422/.test(e))).toEqual([]);
+  });
+});
