@@ -1,16 +1,27 @@
 import { Link, Route, Routes, useParams } from 'react-router';
+import { findEntity } from './entities.tsx';
+import { FormView } from './FormView.tsx';
+import { ImportPage } from './ImportPage.tsx';
+import { ListView } from './ListView.tsx';
+import { SearchPage } from './SearchPage.tsx';
+import StatisticsPage from './StatisticsPage.tsx';
 import { Anchor, Button, Group, Paper, SimpleGrid, Stack, Text, ThemeIcon, Title, UnstyledButton } from '@mantine/core';
 import { Frame, type FrameGroup } from '../ui/Frame.tsx';
-import { IconBook, IconHome, IconTools } from '../ui/icons.tsx';
+import { IconBook, IconGrid, IconHome, IconTools } from '../ui/icons.tsx';
 import { Page } from '../ui/Page.tsx';
-import { hasAnyRole, type Me } from '../ui/session.ts';
+import type { Me } from '../ui/session.ts';
 import { Empty } from '../ui/states.tsx';
-import { findDoctype, sectionsFor } from './nav.tsx';
+import { findDoctype, mayOpen, sectionsFor } from './nav.tsx';
 
 /** The staff desk (`/app/*`): a sidebar of lists, grouped and filtered by the user's roles. */
 export default function DeskFrame({ me }: { me: Me }) {
   const groups: FrameGroup[] = [
-    { links: [{ to: '/app', label: 'Home', icon: <IconHome size={18} />, end: true }] },
+    {
+      links: [
+        { to: '/app', label: 'Home', icon: <IconHome size={18} />, end: true },
+        { to: '/app/search', label: 'Search', icon: <IconGrid size={18} /> },
+      ],
+    },
     ...sectionsFor(me).map((s) => ({
       label: s.label,
       links: s.items.map((d) => ({ to: `/app/${d.slug}`, label: d.label, icon: d.icon })),
@@ -25,22 +36,27 @@ export default function DeskFrame({ me }: { me: Me }) {
       groups={groups}
       layout="side"
       headerExtra={
-        <Button
-          component={Link}
-          to="/lms"
-          variant="subtle"
-          color="gray"
-          size="compact-sm"
-          h={32}
-          leftSection={<IconBook size={16} />}
-          visibleFrom="sm"
-        >
-          Learning portal
-        </Button>
+        <>
+          <Button
+            component={Link}
+            to="/lms"
+            variant="subtle"
+            color="gray"
+            size="compact-sm"
+            h={32}
+            leftSection={<IconBook size={16} />}
+            visibleFrom="sm"
+          >
+            Learning portal
+          </Button>
+        </>
       }
     >
       <Routes>
         <Route index element={<DeskHome me={me} />} />
+        <Route path="search" element={<SearchPage me={me} />} />
+        <Route path=":slug" element={<DeskList me={me} />} />
+        <Route path=":slug/:id" element={<DeskList me={me} />} />
         <Route path=":slug/*" element={<DeskList me={me} />} />
       </Routes>
     </Frame>
@@ -93,7 +109,7 @@ function DeskHome({ me }: { me: Me }) {
 }
 
 function DeskList({ me }: { me: Me }) {
-  const { slug = '' } = useParams();
+  const { slug = '', id } = useParams();
   const found = findDoctype(slug);
   if (!found) {
     return (
@@ -117,14 +133,14 @@ function DeskList({ me }: { me: Me }) {
       </Page>
     );
   }
-  const { section, doctype } = found;
-  if (!hasAnyRole(me, [...section.roles, 'System Manager'])) {
+  const { doctype } = found;
+  if (!mayOpen(me, doctype)) {
     return (
       <Page title={doctype.label} size="xl">
         <Paper withBorder radius="lg" p="xl">
           <Empty
             title="You do not have access to this list"
-            description={`${doctype.label} is for these roles: ${section.roles.join(', ')}. Ask a System Manager if you need access.`}
+            description={`${doctype.label} is for these roles: ${doctype.roles.join(', ')}. Ask a System Manager if you need access.`}
             action={
               <Button component={Link} to="/app" variant="default">
                 Back to the desk
@@ -135,20 +151,29 @@ function DeskList({ me }: { me: Me }) {
       </Page>
     );
   }
-  return (
-    <Page title={doctype.label} description={doctype.description} size="xl">
-      <Paper withBorder radius="lg" p="xl">
-        <Empty
-          title="Not available yet"
-          icon={doctype.icon}
-          description={
-            <>
-              The {doctype.label.toLowerCase()} list is not built yet. Meanwhile the same data is available through the{' '}
-              <Anchor href="/api/docs">API</Anchor>.
-            </>
-          }
-        />
-      </Paper>
-    </Page>
-  );
+  if (slug === 'statistics') return <StatisticsPage me={me} />;
+  const meta = findEntity(slug);
+  if (!meta) {
+    return (
+      <Page title={doctype.label} description={doctype.description} size="xl">
+        <Paper withBorder radius="lg" p="xl">
+          <Empty
+            title="Not available yet"
+            icon={doctype.icon}
+            description={
+              <>
+                The {doctype.label.toLowerCase()} list is not built yet. Meanwhile the same data is available through the{' '}
+                <Anchor href="/api/docs">API</Anchor>.
+              </>
+            }
+          />
+        </Paper>
+      </Page>
+    );
+  }
+  if (meta.single) return <FormView key={meta.slug} meta={meta} me={me} id={null} />;
+  if (id === undefined) return <ListView key={meta.slug} meta={meta} me={me} />;
+  if (id === 'import' && meta.importKind) return <ImportPage key={meta.slug} meta={meta} kind={meta.importKind} />;
+  if (meta.noForm) return <ListView key={meta.slug} meta={meta} me={me} />;
+  return <FormView key={`${meta.slug}/${id}`} meta={meta} me={me} id={id === 'new' ? null : id} />;
 }

@@ -1,24 +1,16 @@
 import type { ReactNode } from 'react';
 import type { Role } from '../../contract/roles.ts';
-import {
-  IconAward,
-  IconBook,
-  IconChecklist,
-  IconClipboard,
-  IconFile,
-  IconQuiz,
-  IconRocket,
-  IconShield,
-  IconUser,
-  IconUsers,
-} from '../ui/icons.tsx';
+import { IconGrid } from '../ui/icons.tsx';
 import { HR_ROLE_NAMES, LMS_STAFF_ROLES, hasAnyRole, type Me } from '../ui/session.ts';
+import { ENTITIES } from './entities.tsx';
+import type { EntityMeta } from './meta.ts';
 
 export interface DeskDoctype {
   slug: string;
   label: string;
   description: string;
   icon: ReactNode;
+  roles: readonly Role[];
 }
 
 export interface DeskSection {
@@ -27,64 +19,35 @@ export interface DeskSection {
   items: DeskDoctype[];
 }
 
-/** The desk's sidebar: sections, the roles that see them, and their lists. */
+/** Who may open the statistics dashboard (the statistics APIs answer these roles). */
+export const STATISTICS_ROLES: readonly Role[] = ['System Manager', 'Moderator', 'HR Manager', 'HR User'];
+
+const STATISTICS: DeskDoctype = {
+  slug: 'statistics',
+  label: 'Statistics',
+  description: 'Mandatory training compliance, scores, learners at risk.',
+  icon: <IconGrid size={18} />,
+  roles: STATISTICS_ROLES,
+};
+
+function doctypeOf(e: EntityMeta): DeskDoctype {
+  return { slug: e.slug, label: e.label, description: e.description, icon: e.icon, roles: e.roles };
+}
+
+/** The desk's sidebar: sections, and in each the entities of that section (from the registry). */
 export const DESK_SECTIONS: DeskSection[] = [
-  {
-    label: 'Learning',
-    roles: LMS_STAFF_ROLES,
-    items: [
-      { slug: 'lms-course', label: 'Courses', description: 'Courses, their chapters and lessons.', icon: <IconBook size={18} /> },
-      {
-        slug: 'lms-enrollment',
-        label: 'Enrollments',
-        description: 'Who is enrolled in which course, and their progress.',
-        icon: <IconUsers size={18} />,
-      },
-      { slug: 'lms-quiz', label: 'Quizzes', description: 'Quizzes, questions and pass marks.', icon: <IconQuiz size={18} /> },
-      { slug: 'lms-certificate', label: 'Certificates', description: 'Certificates issued on completion.', icon: <IconAward size={18} /> },
-      {
-        slug: 'lms-training-assignment',
-        label: 'Training Assignments',
-        description: 'Mandatory training assigned to people, with due dates.',
-        icon: <IconChecklist size={18} />,
-      },
-    ],
-  },
-  {
-    label: 'HR',
-    roles: HR_ROLE_NAMES,
-    items: [
-      { slug: 'employee', label: 'Employees', description: 'People in the organisation.', icon: <IconUser size={18} /> },
-      {
-        slug: 'employee-onboarding',
-        label: 'Onboarding',
-        description: 'Onboarding plans for new joiners.',
-        icon: <IconRocket size={18} />,
-      },
-      {
-        slug: 'employee-document',
-        label: 'Documents',
-        description: 'Policies and documents to read and acknowledge.',
-        icon: <IconFile size={18} />,
-      },
-      {
-        slug: 'employee-compliance',
-        label: 'Compliance',
-        description: 'Who is compliant, who is overdue.',
-        icon: <IconShield size={18} />,
-      },
-    ],
-  },
-  {
-    label: 'Settings',
-    roles: ['System Manager'],
-    items: [{ slug: 'user', label: 'Users', description: 'User accounts and their roles.', icon: <IconClipboard size={18} /> }],
-  },
+  { label: 'Learning', roles: LMS_STAFF_ROLES, items: [STATISTICS, ...ENTITIES.filter((e) => e.section === 'Learning').map(doctypeOf)] },
+  { label: 'HR', roles: HR_ROLE_NAMES, items: ENTITIES.filter((e) => e.section === 'HR').map(doctypeOf) },
+  { label: 'Settings', roles: ['System Manager', 'Moderator'], items: ENTITIES.filter((e) => e.section === 'Settings').map(doctypeOf) },
 ];
 
-/** The sections a user may see (System Managers see all of them). */
+export function mayOpen(me: Pick<Me, 'roles'>, d: Pick<DeskDoctype, 'roles'>): boolean {
+  return hasAnyRole(me, [...d.roles, 'System Manager']);
+}
+
+/** The sections a user may see, each with only the lists their roles allow. */
 export function sectionsFor(me: Me): DeskSection[] {
-  return DESK_SECTIONS.filter((s) => hasAnyRole(me, s.roles) || hasAnyRole(me, ['System Manager']));
+  return DESK_SECTIONS.map((s) => ({ ...s, items: s.items.filter((d) => mayOpen(me, d)) })).filter((s) => s.items.length > 0);
 }
 
 export function findDoctype(slug: string): { section: DeskSection; doctype: DeskDoctype } | null {

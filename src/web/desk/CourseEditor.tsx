@@ -1,0 +1,412 @@
+import { useState, type DragEvent } from 'react';
+import { Badge, Button, Group, Modal, Paper, Select, Stack, Switch, Text, Textarea, TextInput, Title } from '@mantine/core';
+import { notify } from './notify.ts';
+import { useQuery } from '@tanstack/react-query';
+import { api, ApiError, errorMessage } from '../ui/api.ts';
+import { ErrorState, PageLoader } from '../ui/states.tsx';
+
+interface OutlineLesson {
+  id: string;
+  title: string;
+  kind: string;
+  position: number;
+}
+interface OutlineChapter {
+  id: string;
+  title: string;
+  position: number;
+  lessons: OutlineLesson[];
+}
+interface Outline {
+  chapters: OutlineChapter[];
+}
+interface LessonFull {
+  id: string;
+  title: string;
+  kind: string;
+  body: string;
+  videoUrl: string | null;
+  quizId: string | null;
+  isPreview: boolean;
+}
+
+const KINDS = ['text', 'video', 'pdf', 'scorm', 'quiz'];
+
+type Drag = { type: 'chapter'; id: string } | { type: 'lesson'; id: string; chapterId: string };
+
+function moved<T>(list: T[], from: number, to: number): T[] {
+  const next = [...list];
+  const [x] = next.splice(from, 1);
+  if (x !== undefined) next.splice(to, 0, x);
+  return next;
+}
+
+/** Chapters and lessons of a course: add, rename, reorder (drag, or the arrow buttons), edit a lesson's content. */
+export function CourseEditor({ courseId }: { courseId: string }) {
+  const outline = useQuery({
+    queryKey: ['desk-outline', courseId],
+    queryFn: ({ signal }) => api.get<Outline>(`/api/courses/${encodeURIComponent(courseId)}/outline`, { signal }),
+  });
+  const [drag, setDrag] = useState<Drag | null>(null);
+  const [newChapter, setNewChapter] = useState('');
+  const [editing, setEditing] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const run = async (fn: () => Promise<unknown>, done?: string) => {
+    setBusy(true);
+    try {
+      await fn();
+      if (done) notify(done, 'green');
+    } catch (e) {
+      notify(errorMessage(e), 'red');
+    } finally {
+      setBusy(false);
+      await outline.refetch();
+    }
+  };
+
+  if (outline.isPending) return <PageLoader label="Loading chapters…" />;
+  if (outline.isError) return <ErrorState error={outline.error} onRetry={() => void outline.refetch()} />;
+  const chapters = outline.data.chapters;
+
+  const reorderChapters = (from: number, to: number) =>
+    run(() => api.put(`/api/courses/${courseId}/chapter-order`, { chapterIds: moved(chapters, from, to).map((c) => c.id) }));
+  const reorderLessons = (ch: OutlineChapter, from: number, to: number) =>
+    run(() => api.put(`/api/chapters/${ch.id}/lesson-order`, { lessonIds: moved(ch.lessons, from, to).map((l) => l.id) }));
+  const moveLesson = (lessonId: string, chapterId: string, position: number) =>
+    run(() => api.post(`/api/lessons/${lessonId}/move`, { chapterId, position }));
+
+  const onDropChapter = (e: DragEvent, target: number) => {
+    e.preventDefault();
+    if (drag?.type === 'chapter') {
+      const from = chapters.findIndex((c) => c.id === drag.id);
+      if (from >= 0 && from !== target) void reorderChapters(from, target);
+    } else if (drag?.type === 'lesson') {
+      const ch = chapters[target];
+      if (ch && ch.id !== drag.chapterId) void moveLesson(drag.id, ch.id, ch.lessons.length);
+    }
+    setDrag(null);
+  };
+  const onDropLesson = (e: DragEvent, ch: OutlineChapter, target: number) => {
+    e.preventDefault();
+    e.stopPropagation();
+    if (drag?.type === 'lesson') {
+      if (drag.chapterId === ch.id) {
+        const from = ch.lessons.findIndex((l) => l.id === drag.id);
+        if (from >= 0 && from !== target) void reorderLessons(ch, from, target);
+      } else void moveLesson(drag.id, ch.id, target);
+    }
+    setDrag(null);
+  };
+
+  return (
+    <Paper withBorder radius="md" p="lg" component="section" aria-labelledby="chapters-title">
+      <Title order={2} fz="lg" mb="xs" id="chapters-title">
+        Chapters and lessons
+      </Title>
+      <Text size="sm" c="gray.7" mb="md">
+        Drag chapters and lessons to reorder them (or use the arrows). Adding or removing lessons recomputes every learner&apos;s progress.
+      </Text>
+      <Stack gap="md" data-testid="course-editor">
+        {chapters.map((ch, ci) => (
+          <Paper
+            key={ch.id}
+            withBorder
+            radius="md"
+            p="sm"
+            draggable
+            onDragStart={() => setDrag({ type: 'chapter', id: ch.id })}
+            onDragOver={(e) => e.preventDefault()}
+            onDrop={(e) => onDropChapter(e, ci)}
+            data-testid="chapter"
+            aria-label={`Chapter ${ci + 1}: ${ch.title}`}
+            component="section"
+          >
+            <ChapterHeader
+              chapter={ch}
+              index={ci}
+              count={chapters.length}
+              busy={busy}
+              onRename={(title) => run(() => api.patch(`/api/chapters/${ch.id}`, { title }), 'Chapter renamed.')}
+              onMove={(d) => reorderChapters(ci, ci + d)}
+              onDelete={() => run(() => api.delete(`/api/chapters/${ch.id}`), 'Chapter deleted.')}
+            />
+            <Stack gap={4} mt="xs" component="ol" style={{ listStyle: 'none', padding: 0, margin: 0 }}>
+              {ch.lessons.map((l, li) => (
+                <Group
+                  component="li"
+                  key={l.id}
+                  justify="space-between"
+                  wrap="nowrap"
+                  p={6}
+                  className="desk-lesson-row"
+                  draggable
+                  onDragStart={(e) => {
+                    e.stopPropagation();
+                    setDrag({ type: 'lesson', id: l.id, chapterId: ch.id });
+                  }}
+                  onDragOver={(e) => e.preventDefault()}
+                  onDrop={(e) => onDropLesson(e, ch, li)}
+                  data-testid="lesson"
+                >
+                  <Group gap="xs" wrap="nowrap" miw={0}>
+                    <Text aria-hidden="true" c="gray.6" style={{ cursor: 'grab' }}>
+                      ⠿
+                    </Text>
+                    <Text size="sm" truncate>
+                      {li + 1}. {l.title}
+                    </Text>
+                    <Badge size="sm" variant="light" c="gray.9" tt="none">
+                      {l.kind}
+                    </Badge>
+                  </Group>
+                  <Group gap={4} wrap="nowrap">
+                    <Button
+                      size="compact-xs"
+                      variant="default"
+                      disabled={busy || li === 0}
+                      onClick={() => void reorderLessons(ch, li, li - 1)}
+                      aria-label={`Move ${l.title} up`}
+                    >
+                      ↑
+                    </Button>
+                    <Button
+                      size="compact-xs"
+                      variant="default"
+                      disabled={busy || li === ch.lessons.length - 1}
+                      onClick={() => void reorderLessons(ch, li, li + 1)}
+                      aria-label={`Move ${l.title} down`}
+                    >
+                      ↓
+                    </Button>
+                    <Button size="compact-xs" variant="light" onClick={() => setEditing(l.id)} aria-label={`Edit ${l.title}`}>
+                      Edit
+                    </Button>
+                  </Group>
+                </Group>
+              ))}
+            </Stack>
+            <AddLesson
+              chapterId={ch.id}
+              busy={busy}
+              onAdd={(body) => run(() => api.post(`/api/chapters/${ch.id}/lessons`, body), 'Lesson added.')}
+            />
+          </Paper>
+        ))}
+        <Group
+          align="flex-end"
+          component="form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (!newChapter.trim()) return;
+            void run(() => api.post(`/api/courses/${courseId}/chapters`, { title: newChapter.trim() }), 'Chapter added.').then(() =>
+              setNewChapter(''),
+            );
+          }}
+        >
+          <TextInput label="New chapter title" value={newChapter} onChange={(e) => setNewChapter(e.currentTarget.value)} />
+          <Button type="submit" variant="default" loading={busy}>
+            Add chapter
+          </Button>
+        </Group>
+      </Stack>
+      {editing && <LessonModal lessonId={editing} onClose={() => setEditing(null)} onSaved={() => void outline.refetch()} />}
+    </Paper>
+  );
+}
+
+function ChapterHeader({
+  chapter,
+  index,
+  count,
+  busy,
+  onRename,
+  onMove,
+  onDelete,
+}: {
+  chapter: OutlineChapter;
+  index: number;
+  count: number;
+  busy: boolean;
+  onRename: (title: string) => Promise<void>;
+  onMove: (d: number) => Promise<void>;
+  onDelete: () => Promise<void>;
+}) {
+  const [title, setTitle] = useState(chapter.title);
+  return (
+    <Group justify="space-between" wrap="nowrap" align="flex-end">
+      <TextInput
+        label={`Chapter ${index + 1}`}
+        value={title}
+        onChange={(e) => setTitle(e.currentTarget.value)}
+        onBlur={() => {
+          if (title.trim() && title !== chapter.title) void onRename(title.trim());
+        }}
+        flex={1}
+      />
+      <Group gap={4} wrap="nowrap">
+        <Button
+          size="compact-sm"
+          variant="default"
+          disabled={busy || index === 0}
+          onClick={() => void onMove(-1)}
+          aria-label={`Move chapter ${chapter.title} up`}
+        >
+          ↑
+        </Button>
+        <Button
+          size="compact-sm"
+          variant="default"
+          disabled={busy || index === count - 1}
+          onClick={() => void onMove(1)}
+          aria-label={`Move chapter ${chapter.title} down`}
+        >
+          ↓
+        </Button>
+        <Button size="compact-sm" color="red" variant="light" disabled={busy || chapter.lessons.length > 0} onClick={() => void onDelete()}>
+          Delete
+        </Button>
+      </Group>
+    </Group>
+  );
+}
+
+function AddLesson({
+  chapterId,
+  busy,
+  onAdd,
+}: {
+  chapterId: string;
+  busy: boolean;
+  onAdd: (body: { title: string; kind: string }) => Promise<void>;
+}) {
+  const [title, setTitle] = useState('');
+  const [kind, setKind] = useState('text');
+  return (
+    <Group
+      mt="xs"
+      align="flex-end"
+      component="form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (!title.trim()) return;
+        void onAdd({ title: title.trim(), kind }).then(() => setTitle(''));
+      }}
+    >
+      <TextInput
+        id={`new-lesson-${chapterId}`}
+        label="New lesson title"
+        size="xs"
+        value={title}
+        onChange={(e) => setTitle(e.currentTarget.value)}
+      />
+      <Select label="Kind" size="xs" w={110} data={KINDS} value={kind} allowDeselect={false} onChange={(v) => setKind(v ?? 'text')} />
+      <Button type="submit" size="xs" variant="default" disabled={busy}>
+        Add lesson
+      </Button>
+    </Group>
+  );
+}
+
+function LessonModal({ lessonId, onClose, onSaved }: { lessonId: string; onClose: () => void; onSaved: () => void }) {
+  const lesson = useQuery({
+    queryKey: ['desk-lesson', lessonId],
+    queryFn: ({ signal }) => api.get<LessonFull>(`/api/lessons/${lessonId}`, { signal }),
+  });
+  return (
+    <Modal opened onClose={onClose} title="Edit lesson" size="xl">
+      {lesson.isPending ? (
+        <PageLoader />
+      ) : lesson.isError ? (
+        <ErrorState error={lesson.error} />
+      ) : (
+        <LessonForm
+          lesson={lesson.data}
+          onDone={() => {
+            onSaved();
+            onClose();
+          }}
+          onDeleted={() => {
+            onSaved();
+            onClose();
+          }}
+        />
+      )}
+    </Modal>
+  );
+}
+
+function LessonForm({ lesson, onDone, onDeleted }: { lesson: LessonFull; onDone: () => void; onDeleted: () => void }) {
+  const [title, setTitle] = useState(lesson.title);
+  const [body, setBody] = useState(lesson.body);
+  const [videoUrl, setVideoUrl] = useState(lesson.videoUrl ?? '');
+  const [quizId, setQuizId] = useState(lesson.quizId ?? '');
+  const [isPreview, setIsPreview] = useState(lesson.isPreview);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [saving, setSaving] = useState(false);
+  const save = async () => {
+    setSaving(true);
+    setError(null);
+    const patch: Record<string, unknown> = { title, body, isPreview };
+    if (lesson.kind === 'video') patch.videoUrl = videoUrl.trim() || null;
+    if (lesson.kind === 'quiz') patch.quizId = quizId.trim() || null;
+    try {
+      await api.patch(`/api/lessons/${lesson.id}`, patch);
+      notify('Lesson saved.', 'green');
+      onDone();
+    } catch (e) {
+      if (e instanceof ApiError) setError(e);
+      else notify(errorMessage(e), 'red');
+    } finally {
+      setSaving(false);
+    }
+  };
+  const remove = async () => {
+    try {
+      await api.delete(`/api/lessons/${lesson.id}`);
+      notify('Lesson deleted.', 'green');
+      onDeleted();
+    } catch (e) {
+      notify(errorMessage(e), 'red');
+    }
+  };
+  return (
+    <Stack gap="sm">
+      {error && error.fieldErrors.length === 0 && (
+        <Text c="red" size="sm" role="alert">
+          {error.detail}
+        </Text>
+      )}
+      <TextInput label="Title" value={title} onChange={(e) => setTitle(e.currentTarget.value)} error={error?.fieldError('title')} />
+      <Textarea
+        label="Content (Markdown)"
+        autosize
+        minRows={8}
+        maxRows={24}
+        value={body}
+        onChange={(e) => setBody(e.currentTarget.value)}
+        error={error?.fieldError('body')}
+      />
+      {lesson.kind === 'video' && (
+        <TextInput
+          label="Video URL (https)"
+          value={videoUrl}
+          onChange={(e) => setVideoUrl(e.currentTarget.value)}
+          error={error?.fieldError('videoUrl')}
+        />
+      )}
+      {lesson.kind === 'quiz' && (
+        <TextInput label="Quiz id" value={quizId} onChange={(e) => setQuizId(e.currentTarget.value)} error={error?.fieldError('quizId')} />
+      )}
+      <Switch label="Free preview" checked={isPreview} onChange={(e) => setIsPreview(e.currentTarget.checked)} />
+      <Group justify="space-between">
+        <Button color="red" variant="light" onClick={() => void remove()}>
+          Delete lesson
+        </Button>
+        <Button onClick={() => void save()} loading={saving}>
+          Save lesson
+        </Button>
+      </Group>
+    </Stack>
+  );
+}

@@ -1,0 +1,354 @@
+import { useEffect, useMemo, useState, type FormEvent } from 'react';
+import { Link, useNavigate } from 'react-router';
+import {
+  Alert,
+  Anchor,
+  Button,
+  Group,
+  Modal,
+  MultiSelect,
+  NumberInput,
+  Paper,
+  PasswordInput,
+  Select,
+  SimpleGrid,
+  Stack,
+  Switch,
+  Text,
+  Textarea,
+  TextInput,
+} from '@mantine/core';
+import { notify } from './notify.ts';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { api, ApiError, errorMessage } from '../ui/api.ts';
+import { Page } from '../ui/Page.tsx';
+import { hasAnyRole, type Me } from '../ui/session.ts';
+import { ErrorState, PageLoader } from '../ui/states.tsx';
+import { AuditHistory } from './AuditHistory.tsx';
+import { LinkPicker } from './LinkPicker.tsx';
+import { itemUrl, type EntityMeta, type FieldMeta, type Row } from './meta.ts';
+
+type Values = Record<string, unknown>;
+
+function initialValues(fields: FieldMeta[], row: Row | null): Values {
+  const v: Values = {};
+  for (const f of fields) {
+    const raw: unknown = row ? (f.fromRow ? f.fromRow(row) : row[f.name]) : undefined;
+    if (f.kind === 'custom') v[f.name] = row ? raw : f.initial;
+    else if (f.kind === 'boolean') v[f.name] = raw === true;
+    else if (f.kind === 'multiselect') v[f.name] = Array.isArray(raw) ? raw : [];
+    else if (f.kind === 'number') v[f.name] = typeof raw === 'number' ? raw : '';
+    else v[f.name] = raw === null || raw === undefined ? '' : typeof raw === 'string' ? raw : JSON.stringify(raw);
+  }
+  return v;
+}
+
+function toWire(f: FieldMeta, value: unknown): { send: boolean; value?: unknown } {
+  if (f.toWire) return { send: true, value: f.toWire(value) };
+  if (f.kind === 'boolean' || f.kind === 'multiselect' || f.kind === 'custom') return { send: true, value };
+  if (value === '' || value === null || value === undefined) return f.nullable ? { send: true, value: null } : { send: false };
+  if (f.kind === 'number') return { send: true, value: typeof value === 'number' ? value : Number(value) };
+  return { send: true, value };
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** The generic form: one record of an entity, created or changed through its API, with its audit history. */
+export function FormView({ meta, me, id }: { meta: EntityMeta; me: Me; id: string | null }) {
+  const isNew = id === null && !meta.single;
+  const url = meta.single ? meta.api.list : id ? itemUrl(meta, id) : null;
+  const record = useQuery({
+    queryKey: ['desk-record', meta.slug, id ?? 'single'],
+    queryFn: ({ signal }) => (meta.load && id ? meta.load(id, signal) : api.get<Row>(url!, { signal })),
+    enabled: !!url,
+  });
+  if (!isNew && record.isPending) return <PageLoader />;
+  if (!isNew && record.isError) {
+    return (
+      <Page title={meta.singular} size="xl">
+        <ErrorState
+          error={record.error}
+          title={
+            record.error instanceof ApiError && record.error.status === 404
+              ? `This ${meta.singular.toLowerCase()} does not exist`
+              : undefined
+          }
+          onRetry={() => void record.refetch()}
+        />
+      </Page>
+    );
+  }
+  return (
+    <FormBody key={id ?? 'new'} meta={meta} me={me} row={isNew ? null : (record.data ?? null)} refresh={() => void record.refetch()} />
+  );
+}
+
+function FormBody({ meta, me, row, refresh }: { meta: EntityMeta; me: Me; row: Row | null; refresh: () => void }) {
+  const navigate = useNavigate();
+  const client = useQueryClient();
+  const isNew = row === null;
+  const fields = useMemo(() => meta.fields.filter((f) => (isNew ? !f.editOnly && !f.readOnly : !f.createOnly)), [meta.fields, isNew]);
+  const initial = useMemo(() => initialValues(fields, row), [fields, row]);
+  const [values, setValues] = useState<Values>(initial);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [otherError, setOtherError] = useState<string | null>(null);
+  const [saving, setSaving] = useState(false);
+  const [confirmDelete, setConfirmDelete] = useState(false);
+  const [deleting, setDeleting] = useState(false);
+  useEffect(() => setValues(initial), [initial]);
+
+  const canWrite = isNew
+    ? hasAnyRole(me, [...(meta.createRoles ?? meta.roles), 'System Manager'])
+    : meta.api.update !== false && hasAnyRole(me, [...(meta.createRoles ?? meta.roles), 'System Manager']);
+  const canDelete = !isNew && !!meta.api.delete && hasAnyRole(me, [...(meta.deleteRoles ?? meta.roles), 'System Manager']);
+  const editable = fields.some((f) => !f.readOnly);
+  const title = isNew ? `New ${meta.singular.toLowerCase()}` : (meta.title?.(row) ?? String(row[fields[0]?.name ?? 'id'] ?? row.id));
+
+  const set = (name: string, v: unknown) => setValues((s) => ({ ...s, [name]: v }));
+  const fieldError = (name: string) => error?.fieldErrors.find((e) => e.path === name || e.path.startsWith(`${name}.`))?.message;
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    setOtherError(null);
+    const body: Record<string, unknown> = {};
+    for (const f of fields) {
+      if (f.readOnly) continue;
+      if (!isNew && sameValue(values[f.name], initial[f.name])) continue;
+      const w = toWire(f, values[f.name]);
+      if (w.send) body[f.name] = w.value;
+    }
+    if (!isNew && Object.keys(body).length === 0) {
+      notify('Nothing changed.');
+      return;
+    }
+    setSaving(true);
+    try {
+      if (isNew) {
+        const created = await api.post<Row>(meta.api.create || meta.api.list, body);
+        await client.invalidateQueries({ queryKey: ['desk-list', meta.slug] });
+        notify(`${meta.singular} created.`, 'green');
+        void navigate(`/app/${meta.slug}/${encodeURIComponent(String(created.id))}`, { replace: true, state: { created } });
+      } else {
+        const target = meta.single ? meta.api.list : itemUrl(meta, String(row.id));
+        if (meta.api.update === 'PUT') await api.put(target, body);
+        else await api.patch(target, body);
+        await client.invalidateQueries({ queryKey: ['desk-list', meta.slug] });
+        await client.invalidateQueries({ queryKey: ['desk-audit'] });
+        notify('Saved.', 'green');
+        refresh();
+      }
+    } catch (err) {
+      if (err instanceof ApiError) {
+        setError(err);
+        const known = err.fieldErrors.some((fe) => fields.some((f) => fe.path === f.name || fe.path.startsWith(`${f.name}.`)));
+        if (!known)
+          setOtherError(
+            err.detail + (err.fieldErrors.length ? ` (${err.fieldErrors.map((fe) => `${fe.path}: ${fe.message}`).join('; ')})` : ''),
+          );
+      } else setOtherError(errorMessage(err));
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  const doDelete = async () => {
+    setDeleting(true);
+    try {
+      await api.delete(itemUrl(meta, String(row!.id)));
+      await client.invalidateQueries({ queryKey: ['desk-list', meta.slug] });
+      notify(`${meta.singular} deleted. The audit log keeps a copy.`, 'green');
+      void navigate(`/app/${meta.slug}`, { replace: true });
+    } catch (err) {
+      setOtherError(errorMessage(err));
+      setConfirmDelete(false);
+    } finally {
+      setDeleting(false);
+    }
+  };
+
+  return (
+    <Page
+      title={title}
+      description={
+        <Anchor component={Link} to={`/app/${meta.slug}`} size="sm">
+          ← {meta.label}
+        </Anchor>
+      }
+      size="xl"
+      actions={
+        <>
+          {!isNew && meta.actions?.(row, { refresh })}
+          {canDelete && (
+            <Button color="red" variant="light" onClick={() => setConfirmDelete(true)}>
+              Delete
+            </Button>
+          )}
+        </>
+      }
+    >
+      {otherError && (
+        <Alert color="red" variant="light" role="alert" title="Not saved">
+          {otherError}
+        </Alert>
+      )}
+      {fields.length > 0 && (
+        <Paper
+          withBorder
+          radius="md"
+          p="lg"
+          component="form"
+          onSubmit={(e: FormEvent) => void submit(e)}
+          noValidate
+          aria-label={`${meta.singular} form`}
+        >
+          <Stack gap="md">
+            <SimpleGrid cols={{ base: 1, md: 2 }} spacing="md">
+              {fields
+                .filter((f) => !f.wide)
+                .map((f) => (
+                  <FieldInput
+                    key={f.name}
+                    field={f}
+                    value={values[f.name]}
+                    onChange={(v) => set(f.name, v)}
+                    error={fieldError(f.name)}
+                    disabled={!canWrite || !!f.readOnly}
+                  />
+                ))}
+            </SimpleGrid>
+            {fields
+              .filter((f) => f.wide)
+              .map((f) =>
+                f.kind === 'custom' && f.render ? (
+                  <div key={f.name}>
+                    {f.render({
+                      value: values[f.name],
+                      onChange: (v) => set(f.name, v),
+                      errors: error?.fieldErrors.filter((e) => e.path === f.name || e.path.startsWith(`${f.name}.`)) ?? [],
+                      disabled: !canWrite,
+                    })}
+                  </div>
+                ) : (
+                  <FieldInput
+                    key={f.name}
+                    field={f}
+                    value={values[f.name]}
+                    onChange={(v) => set(f.name, v)}
+                    error={fieldError(f.name)}
+                    disabled={!canWrite || !!f.readOnly}
+                  />
+                ),
+              )}
+            {canWrite && editable && (
+              <Group>
+                <Button type="submit" loading={saving}>
+                  {isNew ? `Create ${meta.singular.toLowerCase()}` : 'Save'}
+                </Button>
+              </Group>
+            )}
+          </Stack>
+        </Paper>
+      )}
+      {!isNew && meta.extras?.(row, { refresh })}
+      {!isNew && meta.auditEntity && hasAnyRole(me, ['System Manager', 'Moderator']) && (
+        <AuditHistory entity={meta.auditEntity} entityId={meta.single ? undefined : String(row.id)} />
+      )}
+      <Modal opened={confirmDelete} onClose={() => setConfirmDelete(false)} title={`Delete this ${meta.singular.toLowerCase()}?`} centered>
+        <Stack gap="md">
+          <Text size="sm">{meta.deleteWarning ?? 'This cannot be undone. A copy of the deleted record is kept in the audit log.'}</Text>
+          <Group justify="flex-end">
+            <Button variant="default" onClick={() => setConfirmDelete(false)}>
+              Cancel
+            </Button>
+            <Button color="red" loading={deleting} onClick={() => void doDelete()}>
+              Delete
+            </Button>
+          </Group>
+        </Stack>
+      </Modal>
+    </Page>
+  );
+}
+
+function FieldInput({
+  field: f,
+  value,
+  onChange,
+  error,
+  disabled,
+}: {
+  field: FieldMeta;
+  value: unknown;
+  onChange: (v: unknown) => void;
+  error: string | undefined;
+  disabled: boolean;
+}) {
+  const id = `field-${f.name}`;
+  const common = { id, label: f.label, description: f.description, error, required: f.required, disabled };
+  const str = typeof value === 'string' ? value : '';
+  switch (f.kind) {
+    case 'textarea':
+      return <Textarea {...common} autosize minRows={3} maxRows={16} value={str} onChange={(e) => onChange(e.currentTarget.value)} />;
+    case 'password':
+      return <PasswordInput {...common} value={str} onChange={(e) => onChange(e.currentTarget.value)} autoComplete="new-password" />;
+    case 'number':
+      return (
+        <NumberInput
+          {...common}
+          value={typeof value === 'number' || typeof value === 'string' ? value : ''}
+          min={f.min}
+          max={f.max}
+          onChange={(v) => onChange(v)}
+        />
+      );
+    case 'boolean':
+      return <Switch {...common} mt="lg" checked={value === true} onChange={(e) => onChange(e.currentTarget.checked)} />;
+    case 'date':
+      return <TextInput {...common} type="date" value={str} onChange={(e) => onChange(e.currentTarget.value)} />;
+    case 'select':
+      return (
+        <Select {...common} data={[...(f.options ?? [])]} value={str || null} onChange={(v) => onChange(v ?? '')} clearable={!f.required} />
+      );
+    case 'multiselect':
+      return (
+        <MultiSelect
+          {...common}
+          data={[...(f.options ?? [])]}
+          value={Array.isArray(value) ? (value as string[]) : []}
+          onChange={(v) => onChange(v)}
+        />
+      );
+    case 'link':
+      return f.link ? (
+        disabled ? (
+          <LinkPicker
+            link={f.link}
+            id={id}
+            label={f.label}
+            value={str || null}
+            onChange={() => {}}
+            error={error}
+            description={f.description}
+          />
+        ) : (
+          <LinkPicker
+            link={f.link}
+            id={id}
+            label={f.label}
+            value={str || null}
+            onChange={(v) => onChange(v ?? '')}
+            error={error}
+            required={f.required}
+            description={f.description}
+          />
+        )
+      ) : null;
+    default:
+      return (
+        <TextInput {...common} type={f.kind === 'email' ? 'email' : 'text'} value={str} onChange={(e) => onChange(e.currentTarget.value)} />
+      );
+  }
+}

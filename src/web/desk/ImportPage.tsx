@@ -1,0 +1,168 @@
+import { useState } from 'react';
+import { Link } from 'react-router';
+import { Alert, Anchor, Button, FileInput, Group, Paper, Progress, Radio, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import type { ImportState } from '../../contract/imports.ts';
+import { api, errorMessage } from '../ui/api.ts';
+import { Page } from '../ui/Page.tsx';
+import type { EntityMeta } from './meta.ts';
+
+type Mode = 'all-or-nothing' | 'valid-rows';
+
+/** Bulk import: template, upload, dry run with row-level errors, then the run with a progress bar and a summary. */
+export function ImportPage({ meta, kind }: { meta: EntityMeta; kind: NonNullable<EntityMeta['importKind']> }) {
+  const client = useQueryClient();
+  const [file, setFile] = useState<File | null>(null);
+  const [mode, setMode] = useState<Mode>('all-or-nothing');
+  const [importId, setImportId] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [starting, setStarting] = useState(false);
+
+  const state = useQuery({
+    queryKey: ['desk-import', importId],
+    queryFn: ({ signal }) => api.get<ImportState>(`/api/imports/${encodeURIComponent(importId ?? '')}`, { signal }),
+    enabled: !!importId,
+    refetchInterval: (q) => (q.state.data && (q.state.data.status === 'done' || q.state.data.status === 'failed') ? false : 400),
+  });
+
+  const start = async (dryRun: boolean) => {
+    if (!file) {
+      setError('Choose a CSV file first.');
+      return;
+    }
+    setError(null);
+    setStarting(true);
+    try {
+      const form = new FormData();
+      form.append('mode', mode);
+      form.append('dryRun', dryRun ? 'true' : 'false');
+      form.append('file', file, file.name);
+      const r = await api.post<{ importId: string }>(`/api/${kind}/import`, form);
+      setImportId(r.importId);
+      if (!dryRun) void client.invalidateQueries({ queryKey: ['desk-list', meta.slug] });
+    } catch (e) {
+      setError(errorMessage(e));
+    } finally {
+      setStarting(false);
+    }
+  };
+
+  const s = state.data;
+  const running = !!s && (s.status === 'queued' || s.status === 'running');
+  const pct = s && s.total > 0 ? Math.min(100, Math.round((s.processed / s.total) * 100)) : running ? 5 : 100;
+
+  return (
+    <Page
+      title={`Import ${meta.label.toLowerCase()}`}
+      description={
+        <Anchor component={Link} to={`/app/${meta.slug}`} size="sm">
+          ← {meta.label}
+        </Anchor>
+      }
+      size="xl"
+    >
+      <Paper withBorder radius="md" p="lg" component="section" aria-labelledby="import-file-title">
+        <Title order={2} fz="lg" id="import-file-title" mb="sm">
+          1. The file
+        </Title>
+        <Stack gap="md">
+          <Text size="sm">
+            Start from the{' '}
+            <Anchor href={`/api/${kind}/import-template`} download>
+              CSV template
+            </Anchor>
+            . Identify people by email or employee code and courses by id or title. Every row is checked before anything is written;
+            importing the same file twice creates no duplicates.
+          </Text>
+          <SimpleGrid cols={{ base: 1, md: 2 }} spacing="md">
+            <FileInput
+              label="CSV file"
+              accept=".csv,text/csv"
+              value={file}
+              onChange={setFile}
+              placeholder="Choose a file"
+              clearable
+              clearButtonProps={{ 'aria-label': 'Remove the file' }}
+            />
+            <Radio.Group label="When some rows have errors" value={mode} onChange={(v) => setMode(v)}>
+              <Stack gap={6} mt={6}>
+                <Radio value="all-or-nothing" label="All or nothing: import nothing" />
+                <Radio value="valid-rows" label="Import the valid rows, skip the others" />
+              </Stack>
+            </Radio.Group>
+          </SimpleGrid>
+          {error && (
+            <Alert color="red" variant="light" role="alert">
+              {error}
+            </Alert>
+          )}
+          <Group>
+            <Button variant="default" onClick={() => void start(true)} loading={starting} disabled={running}>
+              Check file (dry run)
+            </Button>
+            <Button onClick={() => void start(false)} loading={starting} disabled={running}>
+              Import
+            </Button>
+          </Group>
+        </Stack>
+      </Paper>
+
+      {s && (
+        <Paper
+          withBorder
+          radius="md"
+          p="lg"
+          component="section"
+          aria-labelledby="import-result-title"
+          data-testid="import-result"
+          data-status={running ? 'running' : 'finished'}
+        >
+          <Title order={2} fz="lg" id="import-result-title" mb="sm">
+            {s.dryRun ? '2. Dry run' : '2. Import'} — {running ? 'running…' : s.errorCount > 0 ? 'finished with errors' : 'finished'}
+          </Title>
+          <Stack gap="sm">
+            <Progress value={pct} animated={running} aria-label="Import progress" size="lg" />
+            <Text size="sm" data-testid="import-summary" aria-live="polite">
+              {s.processed.toLocaleString('en')} of {s.total.toLocaleString('en')} rows checked · {s.dryRun ? 'would create' : 'created'}{' '}
+              {s.created.toLocaleString('en')} · already there {s.skipped.toLocaleString('en')} · rows with errors{' '}
+              {s.errorCount.toLocaleString('en')}
+            </Text>
+            {!running && s.errorCount > 0 && s.mode === 'all-or-nothing' && (
+              <Alert color="yellow" variant="light">
+                {s.dryRun ? 'With “all or nothing”, this file would import nothing' : 'Nothing was imported'} because some rows have errors.
+                Fix them, or choose “Import the valid rows”.
+              </Alert>
+            )}
+            {s.errors.length > 0 && (
+              <Table.ScrollContainer minWidth={500}>
+                <Table fz="sm" data-testid="import-errors">
+                  <Table.Thead>
+                    <Table.Tr>
+                      <Table.Th>Row</Table.Th>
+                      <Table.Th>Column</Table.Th>
+                      <Table.Th>Reason</Table.Th>
+                    </Table.Tr>
+                  </Table.Thead>
+                  <Table.Tbody>
+                    {s.errors.map((e, i) => (
+                      <Table.Tr key={`${e.row}-${e.column ?? ''}-${i}`}>
+                        <Table.Td>{e.row}</Table.Td>
+                        <Table.Td>{e.column ?? '—'}</Table.Td>
+                        <Table.Td>{e.message}</Table.Td>
+                      </Table.Tr>
+                    ))}
+                  </Table.Tbody>
+                </Table>
+              </Table.ScrollContainer>
+            )}
+            {s.errorCount > s.errors.length && (
+              <Text size="sm" c="gray.7">
+                Showing the first {s.errors.length} of {s.errorCount} rows with errors.
+              </Text>
+            )}
+          </Stack>
+        </Paper>
+      )}
+    </Page>
+  );
+}

@@ -1,0 +1,458 @@
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { Link, useSearchParams } from 'react-router';
+import {
+  Anchor,
+  Badge,
+  Button,
+  Checkbox,
+  Group,
+  Modal,
+  NumberInput,
+  Paper,
+  Select,
+  SimpleGrid,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+} from '@mantine/core';
+import { notify } from './notify.ts';
+import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
+import { api, errorMessage } from '../ui/api.ts';
+import { Page } from '../ui/Page.tsx';
+import { hasAnyRole, type Me } from '../ui/session.ts';
+import { Empty, ErrorState, PageLoader } from '../ui/states.tsx';
+import { LinkPicker } from './LinkPicker.tsx';
+import { itemUrl, type EntityMeta, type FilterMeta, type Row } from './meta.ts';
+
+const PAGE_SIZE = 25;
+
+interface ListPage {
+  items: Row[];
+  nextCursor?: string | null;
+  total?: number;
+}
+
+/** The query parameters a list's filters own (the URL keeps them, so a filtered list can be bookmarked). */
+function filterParams(meta: EntityMeta): string[] {
+  return meta.filters.flatMap((f) => (f.kind === 'range' && f.rangeParams ? [...f.rangeParams] : [f.name]));
+}
+
+export function activeFilters(meta: EntityMeta, search: URLSearchParams): URLSearchParams {
+  const out = new URLSearchParams();
+  for (const name of filterParams(meta)) {
+    const v = search.get(name);
+    if (v !== null && v !== '') out.set(name, v);
+  }
+  return out;
+}
+
+/** The generic list view: filters, keyset paging with a count, selection with bulk delete, CSV export. */
+export function ListView({ meta, me }: { meta: EntityMeta; me: Me }) {
+  const [search, setSearch] = useSearchParams();
+  const client = useQueryClient();
+  const filters = activeFilters(meta, search);
+  const cursor = search.get('cursor') ?? '';
+  const [history, setHistory] = useState<string[]>([]);
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [confirming, setConfirming] = useState(false);
+  const [deleting, setDeleting] = useState(false);
+
+  const query = filters.toString();
+  const list = useQuery<ListPage>({
+    queryKey: ['desk-list', meta.slug, query, cursor],
+    queryFn: ({ signal }) => {
+      const params = new URLSearchParams(filters);
+      if (!meta.api.unpaged) {
+        params.set('limit', String(PAGE_SIZE));
+        if (meta.api.total) params.set('withTotal', 'true');
+        if (cursor) params.set('cursor', cursor);
+      }
+      const qs = params.toString();
+      return api
+        .get<ListPage | Row[]>(qs ? `${meta.api.list}?${qs}` : meta.api.list, { signal })
+        .then((r): ListPage => (Array.isArray(r) ? { items: r } : r));
+    },
+    placeholderData: keepPreviousData,
+  });
+
+  // The newest search params, also between a change and the next render: react-router's setter
+  // works from the params of the last render, so two quick changes would overwrite each other.
+  const latest = useRef(search);
+  useEffect(() => {
+    latest.current = search;
+  }, [search]);
+  const setFilter = (name: string, value: string | null) => {
+    setHistory([]);
+    setSelected(new Set());
+    const next = new URLSearchParams(latest.current);
+    if (value === null || value === '') next.delete(name);
+    else next.set(name, value);
+    next.delete('cursor');
+    latest.current = next;
+    setSearch(next, { replace: true });
+  };
+
+  const canCreate = meta.api.create !== false && hasAnyRole(me, [...(meta.createRoles ?? meta.roles), 'System Manager']);
+  const canDelete = !!meta.api.delete && hasAnyRole(me, [...(meta.deleteRoles ?? meta.roles), 'System Manager']);
+  const items = list.data?.items ?? [];
+  const allChecked = items.length > 0 && items.every((r) => selected.has(String(r.id)));
+  const someChecked = items.some((r) => selected.has(String(r.id)));
+
+  const goPage = (next: string | null, back: boolean) => {
+    const params = new URLSearchParams(search);
+    if (next) params.set('cursor', next);
+    else params.delete('cursor');
+    setSelected(new Set());
+    setSearch(params);
+    if (back) setHistory((h) => h.slice(0, -1));
+    else setHistory((h) => [...h, cursor]);
+  };
+
+  const bulkDelete = async () => {
+    setDeleting(true);
+    const ids = [...selected];
+    let failed = 0;
+    let lastError: unknown = null;
+    for (const id of ids) {
+      try {
+        await api.delete(itemUrl(meta, id));
+      } catch (e) {
+        failed++;
+        lastError = e;
+      }
+    }
+    setDeleting(false);
+    setConfirming(false);
+    setSelected(new Set());
+    await client.invalidateQueries({ queryKey: ['desk-list', meta.slug] });
+    if (failed === 0)
+      notify(`Deleted ${ids.length} ${ids.length === 1 ? meta.singular.toLowerCase() : meta.label.toLowerCase()}.`, 'green');
+    else notify(`${failed} of ${ids.length} could not be deleted: ${errorMessage(lastError)}`, 'red');
+  };
+
+  const exportHref = meta.api.exportCsv ? `${meta.api.exportCsv}${query ? `?${query}` : ''}` : null;
+
+  return (
+    <Page
+      title={meta.label}
+      description={meta.description}
+      size="xl"
+      actions={
+        <>
+          {exportHref && (
+            <Button component="a" href={exportHref} variant="default" download>
+              Export CSV
+            </Button>
+          )}
+          {meta.importKind && canCreate && (
+            <Button component={Link} to={`/app/${meta.slug}/import`} variant="default">
+              Import
+            </Button>
+          )}
+          {canCreate && (
+            <Button component={Link} to={`/app/${meta.slug}/new`}>
+              New {meta.singular.toLowerCase()}
+            </Button>
+          )}
+        </>
+      }
+    >
+      {meta.filters.length > 0 && (
+        <Paper withBorder radius="md" p="md" component="section" aria-label="Filters">
+          <SimpleGrid cols={{ base: 1, sm: 2, md: 3, lg: 4 }} spacing="sm">
+            {meta.filters.map((f) => (
+              <FilterInput key={f.name} filter={f} search={search} setFilter={setFilter} />
+            ))}
+          </SimpleGrid>
+          {filters.size > 0 && (
+            <Group mt="sm" gap="xs">
+              <Button
+                variant="subtle"
+                size="compact-sm"
+                onClick={() => {
+                  setHistory([]);
+                  setSelected(new Set());
+                  setSearch(new URLSearchParams(), { replace: true });
+                }}
+              >
+                Clear filters
+              </Button>
+            </Group>
+          )}
+        </Paper>
+      )}
+
+      <Group justify="space-between" gap="sm">
+        <Text size="sm" c="gray.7" data-testid="list-count" aria-live="polite">
+          {list.data
+            ? list.data.total !== undefined
+              ? `${list.data.total.toLocaleString('en')} ${list.data.total === 1 ? 'row' : 'rows'}`
+              : `${items.length} ${items.length === 1 ? 'row' : 'rows'} on this page`
+            : ' '}
+          {list.isFetching && list.data ? ' · updating…' : ''}
+        </Text>
+        {canDelete && selected.size > 0 && (
+          <Group gap="xs">
+            <Text size="sm">{selected.size} selected</Text>
+            <Button color="red" variant="light" size="compact-sm" onClick={() => setConfirming(true)}>
+              Delete selected
+            </Button>
+          </Group>
+        )}
+      </Group>
+
+      {list.isPending ? (
+        <PageLoader />
+      ) : list.isError ? (
+        <ErrorState error={list.error} onRetry={() => void list.refetch()} />
+      ) : items.length === 0 ? (
+        <Paper withBorder radius="md">
+          <Empty
+            title={`No ${meta.label.toLowerCase()}`}
+            description={filters.size > 0 ? 'Nothing matches these filters.' : 'Nothing here yet.'}
+          />
+        </Paper>
+      ) : (
+        <Paper withBorder radius="md">
+          <Table.ScrollContainer minWidth={640}>
+            <Table highlightOnHover verticalSpacing="xs" data-testid="desk-list" data-query={query} aria-busy={list.isFetching}>
+              <Table.Thead>
+                <Table.Tr>
+                  {canDelete && (
+                    <Table.Th w={40}>
+                      <Checkbox
+                        aria-label="Select all rows on this page"
+                        checked={allChecked}
+                        indeterminate={someChecked && !allChecked}
+                        onChange={() =>
+                          setSelected((s) => {
+                            const next = new Set(s);
+                            for (const r of items) {
+                              if (allChecked) next.delete(String(r.id));
+                              else next.add(String(r.id));
+                            }
+                            return next;
+                          })
+                        }
+                      />
+                    </Table.Th>
+                  )}
+                  {meta.columns.map((c) => (
+                    <Table.Th key={c.key} ta={c.numeric ? 'right' : undefined}>
+                      {c.label}
+                    </Table.Th>
+                  ))}
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {items.map((row, i) => {
+                  const id = String(row.id);
+                  const href = meta.single || meta.noForm ? null : `/app/${meta.slug}/${encodeURIComponent(id)}`;
+                  return (
+                    <Table.Tr key={id} data-row-id={id}>
+                      {canDelete && (
+                        <Table.Td>
+                          <Checkbox
+                            aria-label={`Select row ${i + 1}`}
+                            checked={selected.has(id)}
+                            onChange={() =>
+                              setSelected((s) => {
+                                const next = new Set(s);
+                                if (next.has(id)) next.delete(id);
+                                else next.add(id);
+                                return next;
+                              })
+                            }
+                          />
+                        </Table.Td>
+                      )}
+                      {meta.columns.map((c, ci) => {
+                        const content = c.render ? c.render(row) : formatCell(row[c.key]);
+                        return (
+                          <Table.Td key={c.key} ta={c.numeric ? 'right' : undefined}>
+                            {ci === 0 && href ? (
+                              <Anchor component={Link} to={href} fw={600}>
+                                {content === '' || content === null ? id : content}
+                              </Anchor>
+                            ) : (
+                              content
+                            )}
+                          </Table.Td>
+                        );
+                      })}
+                    </Table.Tr>
+                  );
+                })}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
+        </Paper>
+      )}
+
+      {!meta.api.unpaged && (history.length > 0 || list.data?.nextCursor) && (
+        <Group justify="flex-end" gap="sm">
+          <Button variant="default" disabled={history.length === 0} onClick={() => goPage(history[history.length - 1] || null, true)}>
+            Previous
+          </Button>
+          <Button variant="default" disabled={!list.data?.nextCursor} onClick={() => goPage(list.data?.nextCursor ?? null, false)}>
+            Next
+          </Button>
+        </Group>
+      )}
+
+      <Modal
+        opened={confirming}
+        onClose={() => setConfirming(false)}
+        title={`Delete ${selected.size} ${meta.label.toLowerCase()}?`}
+        centered
+      >
+        <Stack gap="md">
+          <Text size="sm">{meta.deleteWarning ?? 'This cannot be undone. The deleted rows are kept in the audit log.'}</Text>
+          <Group justify="flex-end">
+            <Button variant="default" onClick={() => setConfirming(false)}>
+              Cancel
+            </Button>
+            <Button color="red" loading={deleting} onClick={() => void bulkDelete()}>
+              Delete
+            </Button>
+          </Group>
+        </Stack>
+      </Modal>
+    </Page>
+  );
+}
+
+export function formatCell(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'boolean') return v ? 'Yes' : 'No';
+  if (Array.isArray(v)) return v.map((x) => formatCell(x)).join(', ');
+  if (typeof v === 'object') return JSON.stringify(v);
+  if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(v)) return v.slice(0, 16).replace('T', ' ');
+  if (typeof v === 'number') return v.toLocaleString('en');
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+export function StatusBadge({ value }: { value: string | null | undefined }) {
+  if (!value) return null;
+  const color = (
+    {
+      valid: 'green',
+      completed: 'green',
+      complete: 'green',
+      done: 'green',
+      active: 'green',
+      graded: 'green',
+      open: 'blue',
+      pending: 'gray',
+      in_progress: 'blue',
+      pending_review: 'yellow',
+      expiring: 'yellow',
+      overdue: 'red',
+      expired: 'red',
+      revoked: 'red',
+      failed: 'red',
+      left: 'gray',
+    } as Record<string, string>
+  )[value];
+  return (
+    <Badge variant="light" color={color ?? 'gray'} c="gray.9" tt="none">
+      {value.replace(/_/g, ' ')}
+    </Badge>
+  );
+}
+
+function FilterInput({
+  filter: f,
+  search,
+  setFilter,
+}: {
+  filter: FilterMeta;
+  search: URLSearchParams;
+  setFilter: (name: string, value: string | null) => void;
+}) {
+  const value = search.get(f.name);
+  const id = `filter-${f.name}`;
+  const [text, setText] = useState(value ?? '');
+  const data = useMemo(() => (f.options ?? []).map((o) => ({ value: o, label: o.replace(/_/g, ' ') })), [f.options]);
+  switch (f.kind) {
+    case 'select':
+      return (
+        <Select id={id} label={f.label} data={data} value={value} onChange={(v) => setFilter(f.name, v)} clearable placeholder="Any" />
+      );
+    case 'boolean':
+      return (
+        <Select
+          id={id}
+          label={f.label}
+          data={[
+            { value: 'true', label: 'Yes' },
+            { value: 'false', label: 'No' },
+          ]}
+          value={value}
+          onChange={(v) => setFilter(f.name, v)}
+          clearable
+          placeholder="Any"
+        />
+      );
+    case 'link':
+      return f.link ? (
+        <LinkPicker id={id} link={f.link} label={f.label} value={value} onChange={(v) => setFilter(f.name, v)} placeholder="Any" />
+      ) : null;
+    case 'date':
+      return (
+        <TextInput id={id} type="date" label={f.label} value={value ?? ''} onChange={(e) => setFilter(f.name, e.currentTarget.value)} />
+      );
+    case 'range': {
+      const [minName, maxName] = f.rangeParams ?? [`${f.name}Min`, `${f.name}Max`];
+      return (
+        <Group gap="xs" grow wrap="nowrap" align="flex-end">
+          <RangeEnd label={`${f.label} from`} name={minName} f={f} search={search} setFilter={setFilter} />
+          <RangeEnd label={`${f.label} to`} name={maxName} f={f} search={search} setFilter={setFilter} />
+        </Group>
+      );
+    }
+    default:
+      return (
+        <TextInput
+          id={id}
+          label={f.label}
+          value={text}
+          placeholder="Search…"
+          onChange={(e) => setText(e.currentTarget.value)}
+          onBlur={() => setFilter(f.name, text.trim())}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter') setFilter(f.name, text.trim());
+          }}
+        />
+      );
+  }
+}
+
+function RangeEnd({
+  label,
+  name,
+  f,
+  search,
+  setFilter,
+}: {
+  label: string;
+  name: string;
+  f: FilterMeta;
+  search: URLSearchParams;
+  setFilter: (name: string, value: string | null) => void;
+}) {
+  const value = search.get(name);
+  return (
+    <NumberInput
+      id={`filter-${name}`}
+      label={label}
+      value={value ?? ''}
+      min={f.min}
+      max={f.max}
+      clampBehavior="strict"
+      allowDecimal={false}
+      onChange={(v) => setFilter(name, v === '' ? null : String(v))}
+    />
+  );
+}

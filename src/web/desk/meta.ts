@@ -1,0 +1,147 @@
+/**
+ * The metadata each desk entity declares once: where its API lives, the list's columns and
+ * filters, the form's fields, who may do what. The generic list view (ListView.tsx) and form
+ * view (FormView.tsx) are driven by it; no entity has a hand-written list or form page.
+ */
+import type { ReactNode } from 'react';
+import type { Role } from '../../contract/roles.ts';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Row = Record<string, any>;
+
+/** A picker over another entity's list API (searched with `?q=`). */
+export interface LinkRef {
+  /** List endpoint, e.g. '/api/users'. */
+  url: string;
+  /** Desk slug of the linked entity, for a link next to the value. */
+  slug?: string;
+  /** What a row of that list shows in the picker. */
+  label: (row: Row) => string;
+  /** Extra fixed query parameters, e.g. { enabled: 'true' }. */
+  params?: Record<string, string>;
+  /** The list has no `q` search: load one page and filter in the browser. */
+  noSearch?: boolean;
+  /** The value stored is this member of the row (default `id`). */
+  valueKey?: string;
+}
+
+export type FieldKind =
+  'text' | 'email' | 'password' | 'textarea' | 'number' | 'boolean' | 'date' | 'select' | 'multiselect' | 'link' | 'custom';
+
+export interface CustomFieldProps {
+  value: unknown;
+  onChange: (v: unknown) => void;
+  /** Field errors whose path starts with this field's name ("questions.0.options"). */
+  errors: { path: string; message: string }[];
+  disabled: boolean;
+}
+
+export interface FieldMeta {
+  name: string;
+  label: string;
+  kind: FieldKind;
+  description?: string;
+  required?: boolean;
+  options?: readonly string[];
+  link?: LinkRef;
+  min?: number;
+  max?: number;
+  /** Only on the create form / only on the edit form. */
+  createOnly?: boolean;
+  editOnly?: boolean;
+  /** Shown on the edit form but not sent. */
+  readOnly?: boolean;
+  /** Empty input is sent as null (instead of being left out). */
+  nullable?: boolean;
+  /** The form value from a loaded row (default: the member of the same name). */
+  fromRow?: (row: Row) => unknown;
+  /** kind 'custom': the editor, and the value's initial state on a new record. */
+  render?: (props: CustomFieldProps) => ReactNode;
+  initial?: unknown;
+  /** The form value → what the API takes (custom fields). */
+  toWire?: (value: unknown) => unknown;
+  /** Full width in the form grid. */
+  wide?: boolean;
+}
+
+export interface ColumnMeta {
+  key: string;
+  label: string;
+  render?: (row: Row) => ReactNode;
+  /** Right-aligned number column. */
+  numeric?: boolean;
+}
+
+export type FilterKind = 'select' | 'link' | 'boolean' | 'range' | 'text' | 'date';
+
+export interface FilterMeta {
+  /** Query parameter name; for 'range' the two names are rangeParams. */
+  name: string;
+  label: string;
+  kind: FilterKind;
+  options?: readonly string[];
+  link?: LinkRef;
+  rangeParams?: [string, string];
+  min?: number;
+  max?: number;
+}
+
+export interface EntityApi {
+  /** GET list endpoint with keyset paging. */
+  list: string;
+  /** The list answers `{ items }` without paging (small reference lists). */
+  unpaged?: boolean;
+  /** The list supports `withTotal=true`. */
+  total?: boolean;
+  /** GET/PATCH/DELETE one row: `${item}/${id}` (default: list). */
+  item?: string;
+  /** POST endpoint (default: list). Absent with `create: false`. */
+  create?: string | false;
+  /** How a row is changed. */
+  update?: 'PATCH' | 'PUT' | false;
+  delete?: boolean;
+  /** Streamed CSV of the filtered list (same filters). */
+  exportCsv?: string;
+}
+
+export interface EntityMeta {
+  slug: string;
+  /** Plural, for the list. */
+  label: string;
+  /** One row, for the form ("Enrollment"). */
+  singular: string;
+  description: string;
+  icon: ReactNode;
+  section: 'Learning' | 'HR' | 'Settings';
+  /** Who sees the list (System Manager always does). */
+  roles: readonly Role[];
+  createRoles?: readonly Role[];
+  deleteRoles?: readonly Role[];
+  api: EntityApi;
+  columns: ColumnMeta[];
+  filters: FilterMeta[];
+  /** Form fields; the first text field is the form's title when `title` is absent. */
+  fields: FieldMeta[];
+  /** The form's heading for an existing row. */
+  title?: (row: Row) => string;
+  /** Entity name in the audit log (GET /api/audit-log?entity=). */
+  auditEntity?: string;
+  /** What the delete confirmation says (besides the row's title). */
+  deleteWarning?: string;
+  /** Extra parts of the form below the fields (editors, actions, related rows). */
+  extras?: (row: Row, ctx: { refresh: () => void }) => ReactNode;
+  /** Extra buttons in the form's header. */
+  actions?: (row: Row, ctx: { refresh: () => void }) => ReactNode;
+  /** A bulk-import page exists for this entity (`/app/<slug>/import`). */
+  importKind?: 'enrollments' | 'employees' | 'training-assignments';
+  /** A single-record page (settings): the form loads `api.list` and saves with PATCH to it. */
+  single?: boolean;
+  /** Loads one record for the form (default: GET the item URL), e.g. to add the names of linked rows. */
+  load?: (id: string, signal: AbortSignal) => Promise<Row>;
+  /** A list without a form (rows are not links). */
+  noForm?: boolean;
+}
+
+export function itemUrl(meta: EntityMeta, id: string): string {
+  return `${meta.api.item ?? meta.api.list}/${encodeURIComponent(id)}`;
+}
