@@ -13,6 +13,7 @@ import { VERSION } from './version.ts';
 import { createImport, runImport } from './platform/imports.service.ts';
 import { enrollmentImportKind } from './lms/enrollment-import.ts';
 import { IMPORT_MODES, type ImportMode } from '../contract/imports.ts';
+import { formatDemoSeed, seedDemo } from './demo-seed.ts';
 
 const HELP = `smooth ${VERSION} — Smooth LMS
 
@@ -21,6 +22,7 @@ Usage:
   smooth migrate                                   apply migrations and exit
   smooth users create --email E --password P --name N [--roles "System Manager,Moderator"]
   smooth import enrollments FILE.csv [--dry-run] [--mode all-or-nothing|valid-rows]
+  smooth seed --demo                               fill an empty database with a demo organisation; prints the logins
   smooth help
 
 Environment:
@@ -160,6 +162,29 @@ async function importCommand(argv: string[]): Promise<void> {
   }
 }
 
+/** `smooth seed --demo`: the demo organisation, into an empty database only. */
+async function seedCommand(argv: string[]): Promise<void> {
+  const usage = 'usage: smooth seed --demo';
+  let demo = false;
+  try {
+    const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { demo: { type: 'boolean' } } });
+    if (positionals.length > 0) fail(usage, 2);
+    demo = values.demo === true;
+  } catch {
+    fail(usage, 2);
+  }
+  if (!demo) fail(usage, 2);
+  const config = loadConfig();
+  const database = await openAndMigrate(config);
+  const { app, ctx } = await buildApp({ config, database, logger: false });
+  try {
+    process.stdout.write(formatDemoSeed(await seedDemo(ctx)));
+  } finally {
+    await app.close();
+    await database.close();
+  }
+}
+
 async function main(): Promise<void> {
   const [cmd, ...rest] = process.argv.slice(2);
   switch (cmd) {
@@ -169,6 +194,8 @@ async function main(): Promise<void> {
       return migrate();
     case 'import':
       return importCommand(rest);
+    case 'seed':
+      return seedCommand(rest);
     case 'users':
       if (rest[0] === 'create') return usersCreate(rest.slice(1));
       return fail('usage: smooth users create --email E --password P --name N --roles "LMS Student"', 2);
