@@ -216,7 +216,8 @@ describeBrowser('portal: a learner takes a course to its certificate; an instruc
   });
 
   it('says in plain words why enrolling in a course that was just unpublished is refused', async () => {
-    // The learner has the catalog open; meanwhile the course is taken offline.
+    // The learner has the catalog open (and loaded: no fetch still in flight); meanwhile the course is taken offline.
+    await page.waitForLoadState('networkidle');
     await ok(await admin.request.patch(at(`/api/courses/${otherId}`), { data: { published: false } }), 200);
     const card = page.getByTestId('catalog-card').filter({ hasText: OTHER });
     await card.getByRole('button', { name: `Enroll in ${OTHER}` }).click();
