@@ -72,23 +72,18 @@ export async function hasCompletedPayment(db: Executor, memberId: string, course
  * people get 409 ALREADY_ENROLLED with its id.
  */
 export async function enroll(_ctx: AppContext, trx: Tx, input: EnrollInput): Promise<EnrollResult> {
+  // The course and the member's existing row (if any) in one read.
   const course = await trx
     .selectFrom('courses')
-    .select(['id', 'published', 'paid', 'disable_self_enrollment'])
-    .where('id', '=', input.courseId)
+    .leftJoin('enrollments', (j) => j.onRef('enrollments.course_id', '=', 'courses.id').on('enrollments.member_id', '=', input.memberId))
+    .select(['courses.id', 'courses.published', 'courses.paid', 'courses.disable_self_enrollment', 'enrollments.id as existing_id'])
+    .where('courses.id', '=', input.courseId)
     .executeTakeFirst();
   if (!course) throw errors.notFound('The course');
-  const member = await trx.selectFrom('users').select(['id', 'enabled']).where('id', '=', input.memberId).executeTakeFirst();
-  if (!member) throw errors.notFound('The member');
 
-  const existing = await trx
-    .selectFrom('enrollments')
-    .selectAll()
-    .where('member_id', '=', input.memberId)
-    .where('course_id', '=', input.courseId)
-    .executeTakeFirst();
-  if (existing) {
-    if (PERSON_SOURCES.has(input.source)) throw alreadyEnrolled(existing.id);
+  if (course.existing_id) {
+    if (PERSON_SOURCES.has(input.source)) throw alreadyEnrolled(course.existing_id);
+    const existing = await trx.selectFrom('enrollments').selectAll().where('id', '=', course.existing_id).executeTakeFirstOrThrow();
     return { enrollment: toEnrollment(existing), created: false };
   }
 
@@ -153,17 +148,9 @@ export async function enroll(_ctx: AppContext, trx: Tx, input: EnrollInput): Pro
 export async function selfEnroll(ctx: AppContext, actor: Actor, courseId: string): Promise<Enrollment> {
   if (!actor.id) throw errors.unauthenticated();
   const memberId = actor.id;
-  return ctx.db.transaction().execute(async (trx) => {
-    const course = await trx.selectFrom('courses').select(['id', 'published']).where('id', '=', courseId).executeTakeFirst();
-    // An unpublished course the caller cannot see is simply not there; one they manage says why.
-    if (!course || !(await canSeeCourse(trx, actor, course))) {
-      if (course && course.published !== 1) {
-        throw errors.unprocessable('COURSE_NOT_PUBLISHED', 'The course is not published, so nobody can enroll in it yet.');
-      }
-      throw errors.notFound('The course');
-    }
-    return (await enroll(ctx, trx, { memberId, courseId, source: 'self', actorId: memberId })).enrollment;
-  });
+  // enroll() answers 404 for an unknown course and 422 COURSE_NOT_PUBLISHED for an unpublished one,
+  // so a learner who followed a stale link learns why.
+  return ctx.db.transaction().execute(async (trx) => (await enroll(ctx, trx, { memberId, courseId, source: 'self', actorId: memberId })).enrollment);
 }
 
 export async function adminEnroll(
