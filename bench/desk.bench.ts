@@ -8,9 +8,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { sql } from 'kysely';
 import { chromium } from 'playwright-core';
-import { courseId, newTag, seedCourses, seedEnrollments, seedUsers } from '../scripts/seed-scale.ts';
+import { courseId, seedEnrollmentsOnly } from '../scripts/seed-scale.ts';
 import { startServer } from '../src/server/main.ts';
 import { compared, defineBenchmark, type BenchResult } from './lib/types.ts';
 import { request } from './lib/load.ts';
@@ -42,13 +41,7 @@ export default defineBenchmark({
     const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
     try {
       const db = server.ctx.db;
-      const tag = newTag();
-      const t0 = Date.now();
-      await seedUsers(db, dialect, tag, employees);
-      await seedCourses(db, dialect, tag, courses, 5);
-      await seedEnrollments(db, dialect, tag, { employees, courses, lessons: 5, count: total, completions: false, log });
-      await sql`analyze`.execute(db);
-      log(`seeded ${total} enrollments in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      const tag = await seedEnrollmentsOnly(db, dialect, { employees, courses, enrollments: total, log });
       const admin = await server.createUser(['Moderator']);
 
       // The same database, served with the built web app (the bench server child has no web dir).

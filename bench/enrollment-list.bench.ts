@@ -3,8 +3,7 @@
  * 1,000,000 enrollments (100,000 with --quick), against GET /api/health on the same server in
  * the same run. Goal: p95 ≤ 25 ms.
  */
-import { sql } from 'kysely';
-import { courseId, newTag, seedCourses, seedEnrollments, seedUsers } from '../scripts/seed-scale.ts';
+import { courseId, seedEnrollmentsOnly } from '../scripts/seed-scale.ts';
 import { compared, defineBenchmark, durations, type BenchResult } from './lib/types.ts';
 import { describeLoad, load, mergeLoadResults, request, type LoadResult } from './lib/load.ts';
 import { startBenchServer } from './lib/server.ts';
@@ -26,13 +25,7 @@ export default defineBenchmark({
     const server = await startBenchServer(dialect, { log });
     try {
       const db = server.ctx.db;
-      const tag = newTag();
-      const t0 = Date.now();
-      await seedUsers(db, dialect, tag, employees);
-      await seedCourses(db, dialect, tag, courses, 5);
-      await seedEnrollments(db, dialect, tag, { employees, courses, lessons: 5, count: total, completions: false, log });
-      await sql`analyze`.execute(db);
-      log(`seeded ${total} enrollments in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      const tag = await seedEnrollmentsOnly(db, dialect, { employees, courses, enrollments: total, log });
       const admin = await server.createUser(['Moderator']);
       const cookie = await server.login(admin);
 

@@ -6,8 +6,7 @@
  */
 import fs from 'node:fs';
 import http from 'node:http';
-import { sql } from 'kysely';
-import { newTag, seedCourses, seedEnrollments, seedUsers } from '../scripts/seed-scale.ts';
+import { seedEnrollmentsOnly } from '../scripts/seed-scale.ts';
 import { compared, defineBenchmark, figure } from './lib/types.ts';
 import { request } from './lib/load.ts';
 import { startBenchServer } from './lib/server.ts';
@@ -51,13 +50,7 @@ export default defineBenchmark({
     const server = await startBenchServer(dialect, { log });
     try {
       const db = server.ctx.db;
-      const tag = newTag();
-      const t0 = Date.now();
-      await seedUsers(db, dialect, tag, employees);
-      await seedCourses(db, dialect, tag, courses, 5);
-      await seedEnrollments(db, dialect, tag, { employees, courses, lessons: 5, count: total, completions: false, log });
-      await sql`analyze`.execute(db);
-      log(`seeded ${total} enrollments in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      await seedEnrollmentsOnly(db, dialect, { employees, courses, enrollments: total, log });
       const admin = await server.createUser(['System Manager']);
       const cookie = await server.login(admin);
 
