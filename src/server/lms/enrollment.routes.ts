@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { AppContext } from '../context.ts';
 import type { App } from '../http/types.ts';
 import { actorOf } from '../http/access.ts';
-import { BoolQuery, IdParams, LimitSchema, pageOf } from '../../contract/common.ts';
+import { BoolQuery, IdParams, IsoDate, LimitSchema, pageOf } from '../../contract/common.ts';
 import {
   CreateEnrollmentBody,
   EnrollmentListQuery,
@@ -23,6 +23,7 @@ import {
   selfEnroll,
   setCurrentLesson,
 } from './enrollment.service.ts';
+import { enrollmentsOverTime } from './statistics.service.ts';
 
 const STAFF_ENROLLERS = ['System Manager', 'Moderator', 'Course Creator'] as const;
 const Progress = z.coerce.number().int().min(0).max(100);
@@ -179,5 +180,21 @@ export function registerEnrollmentRoutes(app: App, ctx: AppContext): void {
       },
     },
     async (req) => courseProgressStats(ctx, actorOf(req), req.params.id),
+  );
+
+  app.get(
+    '/api/statistics/enrollments-over-time',
+    {
+      config: { access: ['System Manager', 'Moderator', 'HR Manager', 'HR User'] },
+      schema: {
+        tags: ['statistics'],
+        summary: 'Enrollments created and completed per ISO week (default: the last 12 weeks)',
+        querystring: z.strictObject({ from: IsoDate.optional(), to: IsoDate.optional() }),
+        response: {
+          200: z.object({ interval: z.literal('week'), items: z.array(z.object({ period: z.string(), enrolled: z.number().int(), completed: z.number().int() })) }),
+        },
+      },
+    },
+    async (req) => ({ interval: 'week' as const, items: await enrollmentsOverTime(ctx, req.query) }),
   );
 }

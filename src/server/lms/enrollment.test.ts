@@ -338,4 +338,36 @@ describeDb('enrollments and progress', (env) => {
     await expect(env.ctx.db.insertInto('enrollments').values({ id: newId(), ...row }).execute()).rejects.toThrow();
     await expect(env.ctx.db.insertInto('enrollments').values({ id: newId(), ...row, member_id: (await env.user()).id, progress: 140 }).execute()).rejects.toThrow();
   });
+
+  it('counts enrollments and completions per ISO week for staff; bad ranges are 400', async () => {
+    const mod = await env.user(['Moderator']);
+    const learners = await Promise.all([env.user(), env.user(), env.user()]);
+    const { courseId } = await makeCourse(env, { lessons: 1 });
+    const ids: string[] = [];
+    for (const l of learners) ids.push(json<E>(await env.req('POST', `/api/courses/${courseId}/enroll`, { as: l })).id);
+    // Monday 2025-03-03 week: two enrollments, one completed the next week; one enrollment on Sunday 2025-03-16.
+    const set = (id: string, created: string, completed: string | null) =>
+      env.ctx.db
+        .updateTable('enrollments')
+        .set({ created_at: created, completed_at: completed, progress: completed ? 100 : 0 })
+        .where('id', '=', id)
+        .execute();
+    await set(ids[0]!, '2025-03-03T08:00:00.000Z', null);
+    await set(ids[1]!, '2025-03-05T23:59:00.000Z', '2025-03-11T10:00:00.000Z');
+    await set(ids[2]!, '2025-03-16T12:00:00.000Z', null);
+    const res = await env.req('GET', '/api/statistics/enrollments-over-time?from=2025-03-01&to=2025-03-20', { as: mod });
+    expect(res.statusCode).toBe(200);
+    expect(json<{ items: unknown[] }>(res).items).toEqual([
+      { period: '2025-02-24', enrolled: 0, completed: 0 },
+      { period: '2025-03-03', enrolled: 2, completed: 0 },
+      { period: '2025-03-10', enrolled: 1, completed: 1 },
+      { period: '2025-03-17', enrolled: 0, completed: 0 },
+    ]);
+    expect((await env.req('GET', '/api/statistics/enrollments-over-time', { as: learners[0] })).statusCode).toBe(403);
+    for (const bad of ['from=2025-03-20&to=2025-03-01', 'from=2025-02-30', 'from=yesterday', 'from=2010-01-01&to=2025-01-01', 'interval=day']) {
+      const r = await env.req('GET', `/api/statistics/enrollments-over-time?${bad}`, { as: mod });
+      expect(r.statusCode, bad).toBe(400);
+      expect(json(r).code).toBe('VALIDATION_FAILED');
+    }
+  });
 });

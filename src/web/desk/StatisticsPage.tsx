@@ -1,7 +1,7 @@
 import '@mantine/charts/styles.css';
 import { useState } from 'react';
 import { Link } from 'react-router';
-import { Alert, Anchor, Badge, Group, Paper, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { Anchor, Badge, Group, Paper, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { BarChart } from '@mantine/charts';
 import { useQuery } from '@tanstack/react-query';
 import { api } from '../ui/api.ts';
@@ -207,15 +207,45 @@ function ScoresWidget() {
   );
 }
 
+interface PeriodRow {
+  period: string;
+  enrolled: number;
+  completed: number;
+}
+
 function EnrollmentsOverTime() {
+  const data = useQuery({
+    queryKey: ['desk-stats-over-time'],
+    queryFn: ({ signal }) => api.get<{ items: PeriodRow[] }>('/api/statistics/enrollments-over-time', { signal }),
+  });
+  const rows = data.data?.items ?? [];
   return (
     <Paper withBorder radius="md" p="lg" component="section" aria-labelledby="over-time-title">
       <Title order={2} fz="lg" id="over-time-title" mb="md">
         Enrollments and completions over time
       </Title>
-      <Alert variant="light" color="gray">
-        This chart needs a statistics endpoint that is not available yet (enrollments and completions per week).
-      </Alert>
+      {data.isPending ? (
+        <PageLoader />
+      ) : data.isError ? (
+        <ErrorState error={data.error} onRetry={() => void data.refetch()} />
+      ) : rows.every((r) => r.enrolled === 0 && r.completed === 0) ? (
+        <Text size="sm">No enrollments in the last 12 weeks.</Text>
+      ) : (
+        <BarChart
+          h={260}
+          data={rows.map((r) => ({ week: r.period.slice(5), Enrolled: r.enrolled, Completed: r.completed }))}
+          dataKey="week"
+          series={[
+            { name: 'Enrolled', color: 'blue.6' },
+            { name: 'Completed', color: 'teal.6' },
+          ]}
+          withLegend
+          aria-label="Enrollments and completions per week chart"
+        />
+      )}
+      <Text size="xs" c="dimmed" mt="xs">
+        Weeks start on Monday; the last 12 weeks.
+      </Text>
     </Paper>
   );
 }
