@@ -28,7 +28,7 @@ import type {
   Verification,
   ZipJob,
 } from '../../contract/certificates.ts';
-import { HR_READERS, canManageCourse, canSeeCourse, isCourseAdmin } from './course-access.ts';
+import { HR_READERS, canManageCourse, canSeeCourse, isCourseAdmin, readableByMemberOrInstructor } from './course-access.ts';
 import { certificateFileName, renderCertificatePdf, ZipBuilder, type RenderTemplate } from './certificate-pdf.ts';
 import { renderTemplateFor } from './certificate-template.service.ts';
 
@@ -313,24 +313,9 @@ export async function issueManually(
 
 /** The certificates the actor may read, as a query to add filters to. */
 function scoped(db: Executor, actor: Actor): CertQuery {
+  const rule = readableByMemberOrInstructor('certificates', actor, hasAnyRole(actor.roles, ALL_READERS));
   const q = db.selectFrom('certificates');
-  if (hasAnyRole(actor.roles, ALL_READERS)) return q;
-  const me = actor.id ?? '';
-  if (hasAnyRole(actor.roles, ['Course Creator'])) {
-    return q.where((eb) =>
-      eb.or([
-        eb('certificates.member_id', '=', me),
-        eb.exists(
-          eb
-            .selectFrom('course_instructors')
-            .select('course_instructors.user_id')
-            .whereRef('course_instructors.course_id', '=', 'certificates.course_id')
-            .where('course_instructors.user_id', '=', me),
-        ),
-      ]),
-    );
-  }
-  return q.where('certificates.member_id', '=', me);
+  return rule ? q.where(rule) : q;
 }
 
 function applyFilters(q: CertQuery, f: CertificateFilterValues): CertQuery {

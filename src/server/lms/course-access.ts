@@ -1,3 +1,4 @@
+import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import type { Actor } from '../context.ts';
 import type { Executor } from '../db/database.ts';
 import { hasAnyRole } from '../http/access.ts';
@@ -39,4 +40,22 @@ export async function canSeeCourse(db: Executor, actor: Actor, course: { id: str
 export async function canSeeLearnersOf(db: Executor, actor: Actor, courseId: string): Promise<boolean> {
   if (isCourseAdmin(actor) || hasAnyRole(actor.roles, HR_READERS)) return true;
   return isInstructor(db, actor, courseId);
+}
+
+/**
+ * The row rule for tables of one member in one course (enrollments, certificates, quiz submissions):
+ * null when the actor reads every row; otherwise own rows, plus the rows of courses they teach for
+ * Course Creators.
+ */
+export function readableByMemberOrInstructor(
+  table: 'enrollments' | 'certificates' | 'quiz_submissions',
+  actor: Actor,
+  readsAll: boolean,
+): RawBuilder<SqlBool> | null {
+  if (readsAll) return null;
+  const me = actor.id ?? '';
+  const member = sql.ref(`${table}.member_id`);
+  if (!hasAnyRole(actor.roles, ['Course Creator'])) return sql<SqlBool>`${member} = ${me}`;
+  const course = sql.ref(`${table}.course_id`);
+  return sql<SqlBool>`(${member} = ${me} or exists (select 1 from course_instructors ci where ci.course_id = ${course} and ci.user_id = ${me}))`;
 }

@@ -9,7 +9,7 @@ import { hasAnyRole } from '../http/access.ts';
 import { recordAudit } from '../platform/audit.service.ts';
 import { normalizeEmail } from '../platform/users.service.ts';
 import type { Enrollment, EnrollmentListFilters, EnrollmentSource } from '../../contract/enrollments.ts';
-import { HR_READERS, canManageCourse, canSeeCourse, canSeeLearnersOf, isCourseAdmin } from './course-access.ts';
+import { HR_READERS, canManageCourse, canSeeCourse, canSeeLearnersOf, isCourseAdmin, readableByMemberOrInstructor } from './course-access.ts';
 import { recomputeProgress } from './progress.service.ts';
 
 export function toEnrollment(r: EnrollmentsTable): Enrollment {
@@ -215,24 +215,9 @@ type EnrollmentQuery = SelectQueryBuilder<DB, 'enrollments', object>;
 
 /** The rows of `enrollments` the actor may read, as a query to add filters to. */
 function scoped(ctx: AppContext, actor: Actor): EnrollmentQuery {
+  const rule = readableByMemberOrInstructor('enrollments', actor, isCourseAdmin(actor) || hasAnyRole(actor.roles, HR_READERS));
   const q = ctx.db.selectFrom('enrollments');
-  if (isCourseAdmin(actor) || hasAnyRole(actor.roles, HR_READERS)) return q;
-  const me = actor.id ?? '';
-  if (hasAnyRole(actor.roles, ['Course Creator'])) {
-    return q.where((eb) =>
-      eb.or([
-        eb('enrollments.member_id', '=', me),
-        eb.exists(
-          eb
-            .selectFrom('course_instructors')
-            .select('course_instructors.user_id')
-            .whereRef('course_instructors.course_id', '=', 'enrollments.course_id')
-            .where('course_instructors.user_id', '=', me),
-        ),
-      ]),
-    );
-  }
-  return q.where('enrollments.member_id', '=', me);
+  return rule ? q.where(rule) : q;
 }
 
 export function applyEnrollmentFilters(q: EnrollmentQuery, f: Omit<EnrollmentListFilters, 'limit' | 'cursor' | 'withTotal'>): EnrollmentQuery {

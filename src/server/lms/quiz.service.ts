@@ -26,7 +26,7 @@ import {
   type SubmitInput,
   type UpdateQuizInput,
 } from '../../contract/quizzes.ts';
-import { HR_READERS, canManageCourse, isCourseAdmin, isInstructor } from './course-access.ts';
+import { HR_READERS, canManageCourse, isCourseAdmin, isInstructor, readableByMemberOrInstructor } from './course-access.ts';
 import { markLessonComplete } from './enrollment.service.ts';
 import {
   applyManualGrades,
@@ -709,24 +709,10 @@ export async function gradeSubmission(ctx: AppContext, actor: Actor, id: string,
 type SubmissionQuery = SelectQueryBuilder<DB, 'quiz_submissions', object>;
 
 function scopedSubmissions(ctx: AppContext, actor: Actor): SubmissionQuery {
+  const readsAll = isCourseAdmin(actor) || hasAnyRole(actor.roles, SUBMISSION_READERS);
+  const rule = readableByMemberOrInstructor('quiz_submissions', actor, readsAll);
   const q = ctx.db.selectFrom('quiz_submissions');
-  if (isCourseAdmin(actor) || hasAnyRole(actor.roles, SUBMISSION_READERS)) return q;
-  const me = actor.id ?? '';
-  if (hasAnyRole(actor.roles, ['Course Creator'])) {
-    return q.where((eb) =>
-      eb.or([
-        eb('quiz_submissions.member_id', '=', me),
-        eb.exists(
-          eb
-            .selectFrom('course_instructors')
-            .select('course_instructors.user_id')
-            .whereRef('course_instructors.course_id', '=', 'quiz_submissions.course_id')
-            .where('course_instructors.user_id', '=', me),
-        ),
-      ]),
-    );
-  }
-  return q.where('quiz_submissions.member_id', '=', me);
+  return rule ? q.where(rule) : q;
 }
 
 function withNames(q: SubmissionQuery) {
