@@ -1,7 +1,10 @@
 /**
  * recompute: recomputeProgress() of one course with 100,000 enrollments (10,000 with --quick)
- * right after a lesson is added (every enrollment with progress changes), against a raw
- * set-based UPDATE touching the same rows. Goal: ≤ 1 s.
+ * right after a lesson is added (every enrollment with a completed lesson changes progress), and
+ * after it is removed again (they change back, and those at 100% fire enrollment.completed), in
+ * a database with two more courses of the same size (their completions must not be read).
+ * Limit: a raw set-based UPDATE writing a new progress into the same rows without recounting.
+ * Goal: ≤ 1 s.
  */
 import { sql } from 'kysely';
 import { nowIso } from '../src/server/db/dialect.ts';
@@ -14,8 +17,8 @@ import { startBenchServer } from './lib/server.ts';
 export default defineBenchmark({
   name: 'recompute',
   description:
-    'recomputeProgress of a course with 100,000 enrollments (10,000 with --quick) after adding a lesson, vs a raw UPDATE of the ' +
-    'same rows (set last_activity_at = last_activity_at); goal ≤ 1 s.',
+    'recomputeProgress of a course with 100,000 enrollments (10,000 with --quick; two more courses alike) after adding a lesson and ' +
+    'after removing it, vs a raw UPDATE of the progress of the same rows; goal ≤ 1 s.',
   async run(opts) {
     const { dialect, quick } = opts;
     const log = (msg: string) => opts.log(msg);
@@ -27,10 +30,10 @@ export default defineBenchmark({
       const db = ctx.db;
       const tag = newTag();
       await seedUsers(db, dialect, tag, n);
-      await seedCourses(db, dialect, tag, 1, lessons);
-      const { completions } = await seedEnrollments(db, dialect, tag, { employees: n, courses: 1, lessons, count: n, log });
+      await seedCourses(db, dialect, tag, 3, lessons);
+      const { completions } = await seedEnrollments(db, dialect, tag, { employees: n, courses: 3, lessons, count: 3 * n, log });
       await sql`analyze`.execute(db);
-      log(`seeded one course with ${n} enrollments and ${completions} lesson completions`);
+      log(`seeded three courses with ${n} enrollments each and ${completions} lesson completions in all`);
       const course = courseId(tag, 0);
 
       const now = nowIso();
@@ -68,17 +71,19 @@ export default defineBenchmark({
       const removed = await measure('after removing it again');
 
       const t = performance.now();
-      await sql`update enrollments set last_activity_at = last_activity_at where course_id = ${course}`.execute(db);
+      const raw = await sql`update enrollments
+           set progress = case when progress = 100 then 99 else progress + 1 end, completed_at = null
+         where course_id = ${course} and progress > 0`.execute(db);
       const rawMs = performance.now() - t;
-      log(`raw update of the same ${n} rows: ${rawMs.toFixed(0)} ms`);
+      log(`raw update of progress in the same ${Number(raw.numAffectedRows ?? 0)} rows: ${rawMs.toFixed(0)} ms`);
 
       const worst = Math.max(added.ms, removed.ms);
       const results: BenchResult[] = [
         compared(`recompute ${n.toLocaleString('en-US')} enrollments after a lesson is added`, added.ms, 'ms', {
-          name: 'raw UPDATE of the rows',
+          name: 'raw UPDATE of their progress',
           value: rawMs,
         }),
-        compared('recompute after the lesson is removed', removed.ms, 'ms', { name: 'raw UPDATE of the rows', value: rawMs }),
+        compared('recompute after the lesson is removed', removed.ms, 'ms', { name: 'raw UPDATE of their progress', value: rawMs }),
         { metric: 'recompute (absolute, worst of both)', value: worst, unit: 'ms', goal: '≤ 1000 ms', ok: worst <= 1000 },
       ];
       return results;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IdSchema, IsoDate, PageQuery } from './common.ts';
+import { IdSchema, IsoDate, PageQuery, SortQuery } from './common.ts';
 
 export const CERTIFICATE_STATUSES = ['valid', 'expired', 'revoked'] as const;
 export type CertificateStatus = (typeof CERTIFICATE_STATUSES)[number];
@@ -49,7 +49,8 @@ const filterFields = {
 export const CertificateFilters = z.strictObject(filterFields);
 export type CertificateFilterValues = z.infer<typeof CertificateFilters>;
 
-export const CertificateListQuery = z.strictObject({ ...PageQuery, ...filterFields });
+export const CERTIFICATE_SORTS = ['issueDate', 'expiryDate', 'memberName', 'courseTitle'] as const;
+export const CertificateListQuery = z.strictObject({ ...PageQuery, sort: SortQuery(CERTIFICATE_SORTS), ...filterFields });
 export type CertificateListFilters = z.infer<typeof CertificateListQuery>;
 
 export const IssueCertificateBody = z.strictObject({

@@ -11,9 +11,19 @@ export const LimitSchema = z.coerce.number().int().min(1).max(500).default(20);
 
 export const PageQuery = {
   limit: LimitSchema,
-  cursor: z.string().max(200).optional(),
+  // A sorted list's cursor carries the last row's sort value (up to 200 characters) and its id.
+  cursor: z.string().max(1200).optional(),
   withTotal: z.enum(['true', 'false']).optional().transform((v) => v === 'true'),
 };
+
+/**
+ * `sort=key` (ascending) or `sort=-key` (descending), one of the list's sortable keys; rows with
+ * the same value follow in id order. Without it a list keeps its default order.
+ */
+export function SortQuery<const K extends readonly [string, ...string[]]>(keys: K) {
+  const tokens = [...keys, ...keys.map((k) => `-${k}`)] as [K[number] | `-${K[number]}`, ...(K[number] | `-${K[number]}`)[]];
+  return z.enum(tokens).optional();
+}
 
 export function pageOf<T extends z.ZodType>(item: T) {
   return z.object({ items: z.array(item), nextCursor: z.string().nullable(), total: z.number().int().optional() });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BoolQuery, IdSchema, PageQuery } from './common.ts';
+import { BoolQuery, IdSchema, PageQuery, SortQuery } from './common.ts';
 import { EnrollmentSourceSchema } from './enrollments.ts';
 
 /** Lesson kinds, as stored (the lessons_kind check constraint holds the same list). */
@@ -140,13 +140,14 @@ export const CourseSchema = z.object({
 export type Course = z.infer<typeof CourseSchema>;
 
 /**
- * Course list. Ordered by title (database collation), then id; `cursor` is opaque. Learners only
+ * Course list. Ordered by title (case-insensitive) or `sort`, then id; `cursor` is opaque. Learners only
  * ever see published courses; `published` narrows the list for staff.
  */
+export const COURSE_SORTS = ['title', 'category', 'createdAt'] as const;
+
 export const CourseListQuery = z.strictObject({
   ...PageQuery,
-  // The cursor carries the last title (up to 200 characters) as well as its id.
-  cursor: z.string().max(1200).optional(),
+  sort: SortQuery(COURSE_SORTS),
   q: z.string().trim().max(200).optional(),
   category: z.string().trim().max(100).optional(),
   tag: z.string().trim().max(50).optional(),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BoolQuery, IdSchema, PageQuery } from './common.ts';
+import { BoolQuery, IdSchema, PageQuery, SortQuery } from './common.ts';
 
 export const ENROLLMENT_SOURCES = ['self', 'admin', 'cohort', 'onboarding', 'assignment', 'import'] as const;
 export type EnrollmentSource = (typeof ENROLLMENT_SOURCES)[number];
@@ -41,9 +41,13 @@ export const CreateEnrollmentBody = z
 
 const Progress = z.coerce.number().int().min(0).max(100);
 
+/** The keys `GET /api/enrollments?sort=` takes (`-key` for descending). */
+export const ENROLLMENT_SORTS = ['createdAt', 'progress', 'completedAt', 'memberName', 'courseTitle'] as const;
+
 export const EnrollmentListQuery = z
   .strictObject({
     ...PageQuery,
+    sort: SortQuery(ENROLLMENT_SORTS),
     courseId: IdSchema.optional(),
     memberId: IdSchema.optional(),
     source: EnrollmentSourceSchema.optional(),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IdSchema, IsoDate, PageQuery } from './common.ts';
+import { IdSchema, IsoDate, PageQuery, SortQuery } from './common.ts';
 
 const Name = z.string().trim().min(1).max(140);
 const OptionalName = Name.nullable().optional();
@@ -49,8 +49,11 @@ export const UpdateEmployeeBody = z.strictObject({
 });
 export type UpdateEmployeeInput = z.infer<typeof UpdateEmployeeBody>;
 
+export const EMPLOYEE_SORTS = ['fullName', 'employeeCode', 'department', 'designation', 'dateOfJoining', 'createdAt'] as const;
+
 export const EmployeeListQuery = z.strictObject({
   ...PageQuery,
+  sort: SortQuery(EMPLOYEE_SORTS),
   department: Name.optional(),
   designation: Name.optional(),
   status: EmployeeStatusSchema.optional(),

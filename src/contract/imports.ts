@@ -1,7 +1,15 @@
 import { z } from 'zod';
+import { HR_ROLES, type Role } from './roles.ts';
 
 export const IMPORT_KINDS = ['enrollments', 'employees', 'training-assignments'] as const;
 export type ImportKindName = (typeof IMPORT_KINDS)[number];
+
+/** Who may import (and download the template of) each kind: the roles of its POST /api/<kind>/import. */
+export const IMPORT_ROLES: Record<ImportKindName, readonly Role[]> = {
+  enrollments: ['System Manager', 'Moderator', 'Course Creator'],
+  employees: HR_ROLES,
+  'training-assignments': ['System Manager', 'Moderator', 'HR Manager', 'HR User'],
+};
 
 export const IMPORT_STATUSES = ['queued', 'running', 'done', 'failed'] as const;
 export type ImportStatus = (typeof IMPORT_STATUSES)[number];
@@ -11,6 +19,12 @@ export type ImportMode = (typeof IMPORT_MODES)[number];
 
 /** The header of the enrollment import template, in this order. */
 export const ENROLLMENT_IMPORT_COLUMNS = ['memberEmail', 'employeeCode', 'courseId', 'courseTitle', 'source', 'dueDate'] as const;
+
+/** The columns of the employee import (and its template), in this order. */
+export const EMPLOYEE_IMPORT_COLUMNS = ['employeeCode', 'fullName', 'email', 'department', 'designation', 'reportsTo', 'dateOfJoining', 'status'] as const;
+
+/** The columns of the training-assignment import (and its template), in this order. */
+export const TRAINING_ASSIGNMENT_IMPORT_COLUMNS = ['memberEmail', 'employeeCode', 'courseId', 'courseTitle', 'dueDate'] as const;
 
 /** One problem in an imported file: `row` is the file's own line number (the header is line 1). */
 export const ImportRowErrorSchema = z.object({

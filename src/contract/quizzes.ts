@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BoolQuery, IdSchema, PageQuery } from './common.ts';
+import { BoolQuery, IdSchema, PageQuery, SortQuery } from './common.ts';
 
 export const QUESTION_KINDS = ['single', 'multiple', 'text', 'open'] as const;
 export type QuestionKind = (typeof QUESTION_KINDS)[number];
@@ -83,7 +83,11 @@ export const CreateQuizBody = z.strictObject({
 });
 export type CreateQuizInput = z.infer<typeof CreateQuizBody>;
 
-/** Replacing `questions` replaces the whole list (submissions keep their own copy of what was asked). */
+/**
+ * Replacing `questions` replaces the whole list. Submissions keep their own copy of what was asked,
+ * and an attempt in progress keeps the questions it started with: it is shown and graded against
+ * those, so an edit never changes a stored score nor the questions under a learner's feet.
+ */
 export const UpdateQuizBody = z
   .strictObject({
     title: quizFields.title.optional(),
@@ -131,7 +135,10 @@ export const QuizSchema = z.object({
   /** 'staff' carries correct answers; 'learner' never does. */
   view: z.enum(['staff', 'learner']),
   questions: z.array(QuestionSchema),
-  /** The caller's attempts so far and the one in progress, if any. */
+  /**
+   * The caller's attempts so far and the one in progress, if any. In the staff view attempts are
+   * previews: they never count (attemptsUsed 0, attemptsLeft null) and `currentAttempt` is the open preview.
+   */
   attemptsUsed: z.number().int(),
   attemptsLeft: z.number().int().nullable(),
   currentAttempt: z
@@ -170,6 +177,11 @@ export const AttemptSchema = z.object({
   deadlineAt: z.string().nullable(),
   /** true when an attempt already in progress was returned instead of starting another. */
   resumed: z.boolean(),
+  /**
+   * true for an attempt by one of the quiz's authors: it is graded like any other but uses no
+   * attempt, completes no lesson and appears in no list, statistic or report.
+   */
+  preview: z.boolean(),
 });
 
 export const AnswerInput = z.strictObject({
@@ -197,6 +209,8 @@ export const SubmissionResultSchema = z.object({
   percentage: z.number().nullable(),
   passed: z.boolean().nullable(),
   timeTakenSeconds: z.number().int().nullable(),
+  /** An author's preview (see AttemptSchema.preview). */
+  preview: z.boolean(),
 });
 
 export const GradeBody = z.strictObject({
@@ -252,8 +266,11 @@ export const SubmissionRowSchema = SubmissionResultSchema.extend({
   submittedAt: z.string().nullable(),
 });
 
+export const SUBMISSION_SORTS = ['startedAt', 'submittedAt', 'percentage', 'attempt', 'memberName', 'quizTitle'] as const;
+
 export const SubmissionListQuery = z.strictObject({
   ...PageQuery,
+  sort: SortQuery(SUBMISSION_SORTS),
   courseId: IdSchema.optional(),
   quizId: IdSchema.optional(),
   memberId: IdSchema.optional(),

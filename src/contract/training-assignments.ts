@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IdSchema, IsoDate, PageQuery } from './common.ts';
+import { IdSchema, IsoDate, PageQuery, SortQuery } from './common.ts';
 
 export const ASSIGNMENT_STATUSES = ['open', 'completed', 'overdue'] as const;
 export const AssignmentStatusSchema = z.enum(ASSIGNMENT_STATUSES);
@@ -60,9 +60,12 @@ export const AssignmentResultSchema = z.object({
   assignments: z.array(TrainingAssignmentSchema),
 });
 
+export const ASSIGNMENT_SORTS = ['dueDate', 'createdAt', 'memberName', 'courseTitle'] as const;
+
 export const AssignmentListQuery = z
   .strictObject({
     ...PageQuery,
+    sort: SortQuery(ASSIGNMENT_SORTS),
     memberId: IdSchema.optional(),
     courseId: IdSchema.optional(),
     status: AssignmentStatusSchema.optional(),

@@ -21,6 +21,9 @@ export const MeSchema = z.object({
   roles: z.array(RoleSchema),
 });
 
+/** The keys `GET /api/users?sort=` takes (`-key` for descending). */
+export const USER_SORTS = ['fullName', 'email', 'createdAt'] as const;
+
 export const LoginBody = z.strictObject({ email: z.string().max(254), password: z.string().max(200) });
 export const SetupBody = z.strictObject({ email: Email, fullName: FullName, password: Password });
 

@@ -26,10 +26,12 @@ import { registerWebRoutes } from './web.routes.ts';
 import { registerCourseRoutes } from './lms/course.routes.ts';
 import { registerEnrollmentRoutes } from './lms/enrollment.routes.ts';
 import { registerEnrollmentImportRoutes } from './lms/enrollment-import.routes.ts';
+import { registerTrainingAssignmentImportRoutes } from './lms/training-assignment-import.routes.ts';
 import { registerQuizRoutes } from './lms/quiz.routes.ts';
 import { registerCertificateRoutes } from './lms/certificate.routes.ts';
 import { registerLmsHooks } from './lms/lms-hooks.ts';
 import { registerHrRoutes } from './hr/hr.routes.ts';
+import { registerEmployeeImportRoutes } from './hr/employee-import.routes.ts';
 import { registerIntegrations } from './integration/index.ts';
 import { VERSION } from './version.ts';
 
@@ -115,9 +117,11 @@ export async function buildApp(opts: BuildOptions): Promise<Built> {
   registerCourseRoutes(app, ctx);
   registerEnrollmentRoutes(app, ctx);
   registerEnrollmentImportRoutes(app, ctx);
+  registerTrainingAssignmentImportRoutes(app, ctx);
   registerQuizRoutes(app, ctx);
   registerCertificateRoutes(app, ctx);
   registerHrRoutes(app, ctx);
+  registerEmployeeImportRoutes(app, ctx);
   registerLmsHooks(ctx);
   registerIntegrations(app, ctx);
 

@@ -10,9 +10,11 @@ import { ROLES, RoleSchema } from '../contract/roles.ts';
 import { CreateUserBody } from '../contract/users.ts';
 import { AppError } from './http/errors.ts';
 import { VERSION } from './version.ts';
-import { createImport, runImport } from './platform/imports.service.ts';
+import { createImport, runImport, type ImportKind } from './platform/imports.service.ts';
 import { enrollmentImportKind } from './lms/enrollment-import.ts';
-import { IMPORT_MODES, type ImportMode } from '../contract/imports.ts';
+import { trainingAssignmentImportKind } from './lms/training-assignment-import.ts';
+import { employeeImportKind } from './hr/employee-import.ts';
+import { IMPORT_KINDS, IMPORT_MODES, type ImportKindName, type ImportMode } from '../contract/imports.ts';
 import { formatDemoSeed, seedDemo } from './demo-seed.ts';
 
 const HELP = `smooth ${VERSION} — Smooth LMS
@@ -21,7 +23,8 @@ Usage:
   smooth serve [--port 8000] [--host 127.0.0.1]   run the server (migrations run on start)
   smooth migrate                                   apply migrations and exit
   smooth users create --email E --password P --name N [--roles "System Manager,Moderator"]
-  smooth import enrollments FILE.csv [--dry-run] [--mode all-or-nothing|valid-rows]
+  smooth import enrollments|employees|training-assignments FILE.csv [--dry-run] [--mode all-or-nothing|valid-rows]
+                                                   import a CSV (the template: GET /api/<kind>/import-template)
   smooth seed --demo                               fill an empty database with a demo organisation; prints the logins
   smooth help
 
@@ -99,16 +102,30 @@ function progressBar(phase: string, done: number, total: number): string {
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(Math.round(share * 100)).padStart(3)}% ${phase} ${done}/${total}`;
 }
 
-/** `smooth import enrollments FILE.csv [--dry-run] [--mode all-or-nothing|valid-rows]`: the API's import engine. */
+/** What each kind's skipped rows are (the summary line). */
+const IMPORTS: Record<ImportKindName, { kind: ImportKind<unknown>; skipped: string }> = {
+  enrollments: { kind: enrollmentImportKind, skipped: 'already enrolled' },
+  employees: { kind: employeeImportKind, skipped: 'employee code already there' },
+  'training-assignments': { kind: trainingAssignmentImportKind, skipped: 'already assigned or completed' },
+};
+
+/** `smooth import <kind> FILE.csv [--dry-run] [--mode all-or-nothing|valid-rows]`: the API's import engine. */
 async function importCommand(argv: string[]): Promise<void> {
-  const usage = 'usage: smooth import enrollments FILE.csv [--dry-run] [--mode all-or-nothing|valid-rows]';
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { 'dry-run': { type: 'boolean' }, mode: { type: 'string' } },
-  });
+  const usage = `usage: smooth import ${IMPORT_KINDS.join('|')} FILE.csv [--dry-run] [--mode all-or-nothing|valid-rows]`;
+  let values: { 'dry-run'?: boolean; mode?: string };
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { 'dry-run': { type: 'boolean' }, mode: { type: 'string' } },
+    }));
+  } catch (e) {
+    return fail(`${e instanceof Error ? e.message : String(e)}\n${usage}`, 2);
+  }
   const [what, file, ...extra] = positionals;
-  if (what !== 'enrollments' || !file || extra.length > 0) fail(usage, 2);
+  if (!(IMPORT_KINDS as readonly string[]).includes(what ?? '') || !file || extra.length > 0) fail(usage, 2);
+  const chosen = IMPORTS[what as ImportKindName];
   const mode = (values.mode ?? 'all-or-nothing') as ImportMode;
   if (!IMPORT_MODES.includes(mode)) fail(`--mode must be one of ${IMPORT_MODES.join(', ')} (got "${values.mode}")`, 2);
   let stat: fs.Stats;
@@ -131,8 +148,8 @@ async function importCommand(argv: string[]): Promise<void> {
   const tty = process.stderr.isTTY;
   let lastLine = '';
   try {
-    const id = await createImport(ctx, SYSTEM_ACTOR, { kind: 'enrollments', fileName: path.basename(file), mode, dryRun });
-    const state = await runImport(ctx, SYSTEM_ACTOR, enrollmentImportKind, {
+    const id = await createImport(ctx, SYSTEM_ACTOR, { kind: chosen.kind.name, fileName: path.basename(file), mode, dryRun });
+    const state = await runImport(ctx, SYSTEM_ACTOR, chosen.kind, {
       id,
       file,
       mode,
@@ -153,7 +170,7 @@ async function importCommand(argv: string[]): Promise<void> {
     const verb = dryRun ? 'would create' : 'created';
     process.stdout.write(
       `Import ${state.id} ${state.status}${dryRun ? ' (dry run)' : ''}: ${state.total} rows, ${verb} ${state.created}, ` +
-        `skipped ${state.skipped} (already enrolled), ${state.errorCount} errors (mode ${mode}).\n`,
+        `skipped ${state.skipped} (${chosen.skipped}), ${state.errorCount} errors (mode ${mode}).\n`,
     );
     if (state.status === 'failed') process.exitCode = 1;
   } finally {

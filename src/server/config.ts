@@ -18,6 +18,8 @@ export interface Config {
   secureCookies: boolean | 'auto';
   /** Trust X-Forwarded-* headers (set when running behind a reverse proxy). */
   trustProxy: boolean;
+  /** Cron patterns (UTC) that replace the default schedule of named jobs (SMOOTH_JOB_SCHEDULES). */
+  jobSchedules: Record<string, string>;
 }
 
 export class ConfigError extends Error {
@@ -118,6 +120,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
   const absoluteHours = intFrom('SMOOTH_SESSION_MAX_HOURS', env.SMOOTH_SESSION_MAX_HOURS, 24 * 7, 1, 24 * 365, problems);
   const secureRaw = env.SMOOTH_SECURE_COOKIES;
   const secureCookies = secureRaw === 'true' ? true : secureRaw === 'false' ? false : 'auto';
+  const jobSchedules = parseJobSchedules(env.SMOOTH_JOB_SCHEDULES, problems);
   if (problems.length) throw new ConfigError(problems);
   return {
     database,
@@ -131,5 +134,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     logLevel: env.LOG_LEVEL?.trim() || 'info',
     secureCookies,
     trustProxy: env.SMOOTH_TRUST_PROXY === 'true',
+    jobSchedules,
   };
+}
+
+/**
+ * SMOOTH_JOB_SCHEDULES: `name=pattern` pairs separated by `;`, e.g.
+ * `certificate.expiry=0 1 * * *;compliance.expiry=30 1 * * *`. Patterns are cron (5 fields, or 6
+ * with seconds first), UTC. Job names are checked when the jobs start.
+ */
+function parseJobSchedules(raw: string | undefined, problems: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!raw?.trim()) return out;
+  for (const part of raw.split(';')) {
+    if (!part.trim()) continue;
+    const eq = part.indexOf('=');
+    const name = eq > 0 ? part.slice(0, eq).trim() : '';
+    const pattern = eq > 0 ? part.slice(eq + 1).trim().replace(/\s+/g, ' ') : '';
+    const fields = pattern.split(' ').length;
+    if (!/^[a-z][a-z0-9.-]*$/.test(name) || !/^[0-9*/,\-A-Za-z? ]+$/.test(pattern) || fields < 5 || fields > 6) {
+      problems.push(`SMOOTH_JOB_SCHEDULES: "${part.trim()}" is not name=cron-pattern (e.g. certificate.expiry=0 1 * * *)`);
+      continue;
+    }
+    out[name] = pattern;
+  }
+  return out;
 }

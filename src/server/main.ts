@@ -9,6 +9,7 @@ import { countUsers, createUser } from './platform/users.service.ts';
 import { SYSTEM_ACTOR } from './context.ts';
 import { certificateExpiryJob } from './lms/certificate.service.ts';
 import { complianceExpiryJob } from './hr/compliance.service.ts';
+import { reapStaleImports, staleImportsJob } from './platform/imports.service.ts';
 
 export interface Running {
   built: Built;
@@ -53,12 +54,15 @@ export async function startServer(config: Config, opts: { logger?: boolean; webD
   jobs.register({ name: 'auth.purge', schedule: '17 3 * * *', run: purgeExpiredAuth });
   jobs.register(certificateExpiryJob);
   jobs.register(complianceExpiryJob);
+  // Imports left unfinished by a process that stopped end as failed: now, then every few minutes.
+  jobs.register(staleImportsJob);
+  await reapStaleImports(ctx);
   await app.listen({ port: config.port, host: config.host });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
-  jobs.start();
+  jobs.start(config.jobSchedules);
   return {
     built,
     database,

@@ -1,6 +1,7 @@
 /**
  * The desk in a real browser against a real server and database: an admin filters the
- * enrollment list by progress range and course, imports a CSV (a bad row first, then the valid
+ * enrollment list by progress range and course, sorts it from a column header, searches from the
+ * header box, imports a CSV (a bad row first, then the valid
  * rows), downloads the Course Quiz PDF of an enrollment, deletes an enrollment and finds it in the
  * audit history; an HR user creates an employee and an onboarding and sees the mandatory
  * enrollments it made; the statistics page shows the compliance numbers. Test data comes from the API.
@@ -142,6 +143,44 @@ describeBrowser('desk: lists, filters, import, enrollment actions, HR onboarding
     expect(exportHref).toContain('progressMin=25');
     await checkA11y(page, '/app/lms-enrollment (filtered)');
     await screenshot(page, 'desk-enrollments-filtered');
+  });
+
+  it('sorts the enrollment list on the server from a column header and keeps the sort in the URL; "/" opens the search', async () => {
+    const listed = (query: string) =>
+      page.locator(`[data-testid="desk-list"][data-query*="${query}"][aria-busy="false"]`).waitFor();
+    await page.goto(at(`/app/lms-enrollment?courseId=${mandatoryId}`));
+    await page.getByTestId('list-count').filter({ hasText: '5 rows' }).waitFor();
+    const header = (key: string) => page.locator(`th:has([data-sort-key="${key}"])`);
+
+    await header('progress').locator('button').click();
+    await listed('sort=progress');
+    expect(await rowNames()).toEqual(['Alma Zero', 'Bert Quarter', 'Cleo Half', 'Dirk Threequarter', 'Emma Done']);
+    expect(await header('progress').getAttribute('aria-sort')).toBe('ascending');
+    await header('progress').locator('button').click();
+    await listed('sort=-progress');
+    expect(await rowNames()).toEqual(['Emma Done', 'Dirk Threequarter', 'Cleo Half', 'Bert Quarter', 'Alma Zero']);
+    expect(new URL(page.url()).searchParams.get('sort')).toBe('-progress');
+    await page.reload();
+    await listed('sort=-progress');
+    expect(await rowNames()).toEqual(['Emma Done', 'Dirk Threequarter', 'Cleo Half', 'Bert Quarter', 'Alma Zero']);
+    expect(await header('progress').getAttribute('aria-sort')).toBe('descending');
+    await header('memberName').locator('button').click();
+    await listed('sort=memberName');
+    expect(await rowNames()).toEqual(['Alma Zero', 'Bert Quarter', 'Cleo Half', 'Dirk Threequarter', 'Emma Done']);
+
+    // "/" focuses the header search box; Enter opens the search page with one request's results.
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await page.keyboard.press('/');
+    const box = page.getByRole('textbox', { name: 'Search the desk' });
+    expect(await box.evaluate((el) => el === document.activeElement)).toBe(true);
+    await box.fill('spreadsheets');
+    await box.press('Enter');
+    await page.waitForURL(/\/app\/search\?q=spreadsheets/);
+    const courses = page.getByTestId('search-course');
+    await courses.getByRole('link', { name: OTHER }).waitFor();
+    await checkA11y(page, '/app/search');
+    await courses.getByRole('link', { name: OTHER }).click();
+    await page.waitForURL(new RegExp(`/app/lms-course/${otherId}$`));
   });
 
   it('imports a CSV: the dry run shows the bad row, then the valid rows are imported', async () => {

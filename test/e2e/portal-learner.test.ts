@@ -61,6 +61,44 @@ async function recordWebm(context: BrowserContext): Promise<Buffer> {
   return Buffer.from(base64, 'base64');
 }
 
+/** A real PNG course image, drawn on a canvas by the browser. */
+async function drawPng(context: BrowserContext): Promise<Buffer> {
+  const p = await context.newPage();
+  await p.setContent('<canvas width="640" height="360"></canvas>');
+  const dataUrl = await p.evaluate(() => {
+    const canvas = document.querySelector('canvas')!;
+    const g = canvas.getContext('2d')!;
+    const gradient = g.createLinearGradient(0, 0, 640, 360);
+    gradient.addColorStop(0, '#1c7ed6');
+    gradient.addColorStop(1, '#12b886');
+    g.fillStyle = gradient;
+    g.fillRect(0, 0, 640, 360);
+    g.fillStyle = 'rgba(255,255,255,0.85)';
+    g.beginPath();
+    g.arc(320, 180, 90, 0, Math.PI * 2);
+    g.fill();
+    return canvas.toDataURL('image/png');
+  });
+  await p.close();
+  return Buffer.from(dataUrl.split(',')[1]!, 'base64');
+}
+
+/** Presses Tab until the focused element's text or label matches, like a keyboard user would. */
+async function tabTo(page: Page, name: RegExp, max = 60): Promise<void> {
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press('Tab');
+    const focused = await page.evaluate(() => {
+      const el = document.activeElement as HTMLElement | null;
+      if (!el) return '';
+      const labelled = el.getAttribute('aria-label') ?? '';
+      const label = (el as HTMLInputElement).labels?.[0]?.textContent ?? '';
+      return `${labelled} ${label} ${el.innerText ?? ''}`.trim();
+    });
+    if (name.test(focused)) return;
+  }
+  throw new Error(`Tab never reached ${name}`);
+}
+
 describeBrowser('portal: a learner takes a course to its certificate; an instructor follows', () => {
   let server: TestServer;
   let browser: Browser;
@@ -103,6 +141,7 @@ describeBrowser('portal: a learner takes a course to its certificate; an instruc
       201,
     );
     courseId = course.id;
+    await ok(await api.put(at(`/api/courses/${courseId}/image`), { multipart: { file: { name: 'cover.png', mimeType: 'image/png', buffer: await drawPng(admin) } } }), 200);
     const ch1 = await ok<Created>(await api.post(at(`/api/courses/${courseId}/chapters`), { data: { title: 'The basics' } }), 201);
     const ch2 = await ok<Created>(await api.post(at(`/api/courses/${courseId}/chapters`), { data: { title: 'Check your knowledge' } }), 201);
     const text = await ok<Created>(
@@ -163,6 +202,7 @@ describeBrowser('portal: a learner takes a course to its certificate; an instruc
     otherId = other.id;
 
     learnerCtx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB', acceptDownloads: true });
+    await learnerCtx.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
     learnerCtx.setDefaultTimeout(10_000);
     page = await learnerCtx.newPage();
     pageErrors = watchPageErrors(page);
@@ -213,6 +253,24 @@ describeBrowser('portal: a learner takes a course to its certificate; an instruc
     await page.getByLabel('Mandatory only').click();
     await page.waitForURL((u) => !u.searchParams.has('mandatory'));
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="catalog-card"]').length === 2);
+
+    // Category and tag, chosen from those of the published courses.
+    await page.getByRole('combobox', { name: 'Category' }).click();
+    await page.getByRole('option', { name: 'Safety' }).click();
+    await page.waitForURL((u) => u.searchParams.get('category') === 'Safety');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="catalog-card"]').length === 1);
+    await cards.filter({ hasText: OTHER }).waitFor();
+    await checkA11y(page, '/lms/catalog filtered by category');
+    await page.getByRole('button', { name: 'Clear category' }).click();
+    await page.waitForURL((u) => !u.searchParams.has('category'));
+    await page.getByRole('combobox', { name: 'Tag' }).click();
+    await page.getByRole('option', { name: 'gdpr' }).click();
+    await page.waitForURL((u) => u.searchParams.get('tag') === 'gdpr');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="catalog-card"]').length === 1);
+    await cards.filter({ hasText: COURSE }).waitFor();
+    await page.getByRole('button', { name: 'Clear tag' }).click();
+    await page.waitForURL((u) => !u.searchParams.has('tag'));
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="catalog-card"]').length === 2);
   });
 
   it('says in plain words why enrolling in a course that was just unpublished is refused', async () => {
@@ -231,6 +289,41 @@ describeBrowser('portal: a learner takes a course to its certificate; an instruc
     expect(new URL(page.url()).pathname).toBe('/lms/catalog');
     const mine = await learnerCtx.request.get(at('/api/me/courses'));
     expect(((await mine.json()) as { items: unknown[] }).items).toHaveLength(0);
+  });
+
+  it('explains a paid course and one the training team enrolls people in, and enrolls in neither', async () => {
+    const paid = await ok<Created>(
+      await admin.request.post(at('/api/courses'), { data: { title: 'First Aid at Work', published: true, paid: true, price: 49, currency: 'EUR' } }),
+      201,
+    );
+    const closed = await ok<Created>(
+      await admin.request.post(at('/api/courses'), { data: { title: 'Forklift Licence', published: true, disableSelfEnrollment: true } }),
+      201,
+    );
+    await page.goto(at('/lms/catalog'));
+    const paidCard = page.getByTestId('catalog-card').filter({ hasText: 'First Aid at Work' });
+    expect(await paidCard.innerText()).toContain('€49.00');
+    await paidCard.getByRole('button', { name: 'Buy First Aid at Work' }).click();
+    const refusal = paidCard.getByTestId('enroll-refusal');
+    await refusal.waitFor();
+    expect(await refusal.innerText()).toContain('Payment required');
+    expect(await refusal.innerText()).not.toMatch(/PAYMENT_REQUIRED|402/);
+
+    const closedCard = page.getByTestId('catalog-card').filter({ hasText: 'Forklift Licence' });
+    expect(await closedCard.getByRole('button', { name: 'Enroll in Forklift Licence' }).isDisabled()).toBe(true);
+    await closedCard.getByText('Your training team enrolls people in this course.').waitFor();
+    await checkA11y(page, '/lms/catalog with a paid and a closed course');
+    await screenshot(page, 'portal-catalog-paid-closed');
+    // The course page says the same, without an Enroll button that can only fail.
+    await page.goto(at(`/lms/courses/${closed.id}`));
+    await page.getByText('Your training team enrolls people in it').waitFor();
+    expect(await page.getByRole('main').getByRole('button', { name: /Enroll|Buy/ }).count()).toBe(0);
+
+    const mine = await learnerCtx.request.get(at('/api/me/courses'));
+    expect(((await mine.json()) as { items: unknown[] }).items).toHaveLength(0);
+    // Out of the way of the steps that follow.
+    for (const id of [paid.id, closed.id]) await ok(await admin.request.patch(at(`/api/courses/${id}`), { data: { published: false } }), 200);
+    await page.goto(at('/lms/catalog'));
   });
 
   it('enrolls from the catalog and lands on the course page with its outline', async () => {
@@ -290,6 +383,11 @@ describeBrowser('portal: a learner takes a course to its certificate; an instruc
     await page.getByRole('button', { name: 'Mark complete' }).click();
     await page.getByTestId('lesson-completed').waitFor();
     expect(await progressOf(page)).toBe('75%');
+    await page.getByRole('link', { name: '← Previous' }).click();
+    await page.getByRole('heading', { name: 'A short video', level: 1 }).waitFor();
+    await page.getByTestId('lesson-completed').waitFor();
+    await page.getByRole('link', { name: 'Next →' }).click();
+    await page.getByRole('heading', { name: 'The policy', level: 1 }).waitFor();
     // Every step happened inside the page: no full page load.
     expect(navigations.every((u) => new URL(u).pathname.startsWith(`/lms/courses/${courseId}/lessons/`))).toBe(true);
 
@@ -297,7 +395,17 @@ describeBrowser('portal: a learner takes a course to its certificate; an instruc
     await page.goto(at('/lms'));
     const card = page.getByTestId('course-card').filter({ hasText: COURSE });
     expect(await card.getByTestId('progress-value').innerText()).toBe('75%');
+    // The card shows the course image (loaded, not broken).
+    const image = card.locator('img');
+    await page.waitForFunction((img) => !!img && (img as HTMLImageElement).complete, await image.elementHandle());
+    expect(await image.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(640);
     await card.getByRole('link', { name: new RegExp(`Continue ${COURSE}`) }).click();
+    await page.waitForURL((u) => u.pathname.endsWith(`/lessons/${lessons.pdf}`));
+    // So does Continue on the course page, whose outline ticks the three lessons done.
+    await page.getByRole('link', { name: `← ${COURSE}` }).click();
+    await page.getByRole('heading', { name: COURSE, level: 1 }).waitFor();
+    expect(await page.locator('[data-testid="outline-lesson"][data-completed="true"]').count()).toBe(3);
+    await page.getByRole('link', { name: 'Continue', exact: true }).click();
     await page.waitForURL((u) => u.pathname.endsWith(`/lessons/${lessons.pdf}`));
   });
 
@@ -323,6 +431,9 @@ describeBrowser('portal: a learner takes a course to its certificate; an instruc
     await page.getByRole('link', { name: `← ${COURSE}` }).click();
     await page.getByTestId('quiz-reason').filter({ hasText: 'failed (0%), 2 attempts left' }).waitFor();
     await page.getByRole('link', { name: 'Final check' }).click();
+    // Coming back, the last attempt's result is still there.
+    await result.filter({ hasText: 'Not passed' }).waitFor();
+    expect(await result.innerText()).toContain('Attempt 1: 0 of 2 marks');
 
     await page.getByRole('button', { name: 'Try again' }).click();
     // One question per screen this time.
@@ -346,6 +457,12 @@ describeBrowser('portal: a learner takes a course to its certificate; an instruc
     const link = await page.getByTestId('verification-link').inputValue();
     verificationPath = new URL(link).pathname;
     expect(verificationPath).toMatch(/^\/lms\/certificates\/verify\/.+/);
+    await page.getByRole('button', { name: 'Copy link' }).click();
+    await page.getByRole('button', { name: 'Copied' }).waitFor();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(link);
+    const view = await page.getByRole('link', { name: 'View certificate' }).getAttribute('href');
+    const viewed = await learnerCtx.request.get(at(view!));
+    expect(viewed.headers()['content-type']).toContain('application/pdf');
     await checkA11y(page, 'course page at 100%');
     await screenshot(page, 'portal-course-complete');
 
@@ -428,12 +545,160 @@ describeBrowser('portal: a learner takes a course to its certificate; an instruc
     await checkA11y(page, '/lms with courses');
     await screenshot(page, 'portal-my-courses');
 
+    // HR keeps an employee record for the learner, with a document and a compliance row.
+    const hr = admin.request;
+    const employee = await ok<Created>(
+      await hr.post(at('/api/employees'), { data: { employeeCode: 'E-042', fullName: LEARNER.fullName, userId: learnerId, department: 'Operations' } }),
+      201,
+    );
+    await ok(await hr.post(at('/api/employee-documents'), { data: { employeeId: employee.id, title: 'Signed NDA', issueDate: '2026-01-10' } }), 201);
+    const type = await ok<Created>(await hr.post(at('/api/compliance-types'), { data: { name: 'Fire warden training', renewalMonths: 12 } }), 201);
+    const row0 = await ok<Created>(await hr.post(at('/api/employee-compliance'), { data: { employeeId: employee.id, complianceTypeId: type.id } }), 201);
+    await ok(await hr.post(at(`/api/employee-compliance/${row0.id}/complete`), { data: { completedOn: '2026-11-01' } }), 200);
+
     await page.getByRole('banner').getByRole('link', { name: 'Profile' }).click();
     const row = page.getByRole('row').filter({ hasText: 'Anti-Bribery Essentials' });
     await row.waitFor();
     expect(await row.innerText()).toMatch(/overdue/i);
+    expect(await row.getByRole('cell').nth(1).innerText()).toBe('15 Jan 2020');
+    await page.getByTestId('roles').getByText('LMS Student').waitFor();
+    const documents = page.getByRole('region', { name: 'HR documents' });
+    await documents.getByText('Signed NDA').waitFor();
+    expect(await documents.innerText()).toContain('Issued 10 Jan 2026');
+    const compliance = page.getByRole('region', { name: 'Compliance' });
+    await compliance.getByText('Fire warden training').waitFor();
+    expect(await compliance.innerText()).toMatch(/complete/i);
+    expect(await compliance.innerText()).toContain('renew by 1 Nov 2027');
+    expect(await page.getByRole('main').getByText('E-042').count()).toBe(1);
+    // Read-only: nothing on the page edits a record.
+    expect(await page.getByRole('main').getByRole('button').count()).toBe(0);
+    expect(await page.getByRole('main').getByRole('textbox').count()).toBe(0);
     await checkA11y(page, '/lms/profile');
     await screenshot(page, 'portal-profile');
+  });
+
+  it('recommends on My Courses a course like the one completed, saying why', async () => {
+    await ok(
+      await admin.request.post(at('/api/courses'), {
+        data: {
+          title: 'Privacy by Design',
+          shortIntroduction: 'Building products that respect personal data.',
+          category: 'Compliance',
+          tags: ['privacy'],
+          published: true,
+        },
+      }),
+      201,
+    );
+    await page.goto(at('/lms'));
+    const card = page
+      .getByRole('region', { name: 'Recommended for you' })
+      .getByTestId('recommendation-card')
+      .filter({ hasText: 'Privacy by Design' });
+    await card.waitFor();
+    expect(await card.getByTestId('recommendation-reason').innerText()).toBe(`Similar to ${COURSE} you completed`);
+    await card.getByRole('button', { name: 'Enroll in Privacy by Design' }).waitFor();
+    await checkA11y(page, '/lms with recommendations');
+    await screenshot(page, 'portal-my-courses-recommended');
+  });
+
+  it('plays a timed quiz with the keyboard alone, counting down the time left', async () => {
+    const timed = await ok<Created>(await admin.request.post(at('/api/courses'), { data: { title: 'Evacuation Drill', published: true } }), 201);
+    const chapter = await ok<Created>(await admin.request.post(at(`/api/courses/${timed.id}/chapters`), { data: { title: 'Drill' } }), 201);
+    const quiz = await ok<Created>(
+      await admin.request.post(at('/api/quizzes'), {
+        data: {
+          title: 'Evacuation quiz',
+          courseId: timed.id,
+          passingPercentage: 50,
+          maxAttempts: 2,
+          timeLimitMinutes: 2,
+          questions: [
+            {
+              kind: 'single',
+              text: 'Do you take the lift during a fire?',
+              options: [
+                { text: 'Never', correct: true },
+                { text: 'If it is quicker', correct: false },
+              ],
+            },
+          ],
+        },
+      }),
+      201,
+    );
+    const lesson = await ok<Created>(
+      await admin.request.post(at(`/api/chapters/${chapter.id}/lessons`), { data: { title: 'Evacuation check', kind: 'quiz', quizId: quiz.id } }),
+      201,
+    );
+    await ok(await learnerCtx.request.post(at(`/api/courses/${timed.id}/enroll`)), 201);
+
+    await page.goto(at(`/lms/courses/${timed.id}/lessons/${lesson.id}`));
+    await page.getByRole('heading', { name: 'Evacuation check', level: 1 }).waitFor();
+    await page.getByText('Time limit 2 min').waitFor();
+    // The first Tab reaches the skip link, which jumps past the header.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to main content');
+    await page.keyboard.press('Enter');
+    await page.waitForURL((u) => u.hash === '#main-content');
+    await tabTo(page, /^Start the quiz$/);
+    await page.keyboard.press('Enter');
+
+    const timer = page.getByRole('timer');
+    await timer.waitFor();
+    // (textContent: the badge shows the text in capitals.)
+    const first = (await timer.textContent()) ?? '';
+    expect(first).toMatch(/^Time left [12]:\d\d$/);
+    await page.waitForFunction((t) => document.querySelector('[role="timer"]')?.textContent !== t, first);
+    const later = (await timer.textContent()) ?? '';
+    const seconds = (t: string) => {
+      const [m, sec] = t.replace('Time left ', '').split(':').map(Number);
+      return m! * 60 + sec!;
+    };
+    expect(seconds(later)).toBeLessThan(seconds(first));
+    await checkA11y(page, 'timed quiz in progress');
+    await screenshot(page, 'portal-quiz-timed');
+
+    await tabTo(page, /Never/);
+    await page.keyboard.press('Space');
+    expect(await page.getByRole('radio', { name: 'Never' }).isChecked()).toBe(true);
+    await tabTo(page, /^Submit answers$/);
+    await page.keyboard.press('Enter');
+    await page.getByTestId('quiz-result').filter({ hasText: 'Passed' }).waitFor();
+    await page.waitForFunction(() => document.querySelector('[data-testid="progress-value"]')?.textContent?.trim() === '100%');
+  });
+
+  it('shows a loader while a page loads and a way to try again when it fails', async () => {
+    const p = await learnerCtx.newPage();
+    let release: () => void = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    await p.route('**/api/courses/*/outline', async (route) => {
+      await held;
+      await route.fulfill({
+        status: 503,
+        contentType: 'application/problem+json',
+        body: JSON.stringify({ type: 'about:blank', title: 'Service unavailable', status: 503, code: 'UNAVAILABLE', detail: 'The server is busy.' }),
+      });
+    });
+    await p.goto(at(`/lms/courses/${courseId}`));
+    await p.getByRole('status').filter({ hasText: 'Loading the course…' }).waitFor();
+    release();
+    const alert = p.getByRole('alert').filter({ hasText: 'This course could not be loaded' });
+    await alert.waitFor();
+    await checkA11y(p, 'course page error');
+    await screenshot(p, 'portal-course-error');
+    await p.unroute('**/api/courses/*/outline');
+    await alert.getByRole('button', { name: 'Try again' }).click();
+    await p.getByRole('heading', { name: COURSE, level: 1 }).waitFor();
+
+    // My Courses and the catalog fail the same way, and recover.
+    await p.route('**/api/me/courses', (route) => route.fulfill({ status: 500, contentType: 'application/problem+json', body: '{"status":500,"code":"INTERNAL","title":"Internal error"}' }));
+    await p.goto(at('/lms'));
+    await p.getByRole('alert').filter({ hasText: 'This page could not be loaded' }).waitFor();
+    await p.unroute('**/api/me/courses');
+    await p.getByRole('alert').getByRole('button', { name: 'Try again' }).click();
+    await p.getByTestId('course-card').first().waitFor();
+    await p.close();
   });
 
   it('keeps deep links across reloads and fits a phone screen', async () => {
@@ -441,23 +706,37 @@ describeBrowser('portal: a learner takes a course to its certificate; an instruc
     await page.getByRole('heading', { name: 'A short video', level: 1 }).waitFor();
     await page.reload();
     await page.getByRole('heading', { name: 'A short video', level: 1 }).waitFor();
+    await page.getByTestId('lesson-video').waitFor();
+    await page.goto(at(`/lms/courses/${courseId}`));
+    await page.getByRole('heading', { name: COURSE, level: 1 }).waitFor();
+    await page.reload();
+    await page.getByRole('heading', { name: COURSE, level: 1 }).waitFor();
+    expect(await page.getByTestId('outline-lesson').count()).toBe(4);
 
     const phone = await learnerCtx.newPage();
     const phoneErrors = watchPageErrors(phone);
-    await phone.setViewportSize({ width: 375, height: 800 });
+    // Each page is its own chunk: My Courses does not load the lesson player or the dashboard.
+    const scriptsOf = (p: Page) =>
+      p.evaluate(() => performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname).filter((n) => n.endsWith('.js')));
+    await phone.setViewportSize({ width: 390, height: 844 });
     for (const [url, name] of [
       ['/lms', 'portal-phone-my-courses'],
       [`/lms/courses/${courseId}`, 'portal-phone-course'],
       [`/lms/courses/${courseId}/lessons/${lessons.text}`, 'portal-phone-lesson'],
+      [`/lms/courses/${courseId}/lessons/${lessons.quiz}`, 'portal-phone-quiz'],
+      ['/lms/catalog', 'portal-phone-catalog'],
       ['/lms/profile', 'portal-phone-profile'],
     ] as const) {
       await phone.goto(at(url));
       await phone.getByRole('main').getByRole('heading', { level: 1 }).waitFor();
       await phone.waitForFunction(() => !document.querySelector('[role="status"] .mantine-Loader-root'));
-      const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-      expect(overflow, `${url} at 375px`).toBeLessThanOrEqual(0);
-      await checkA11y(phone, `${url} at 375px`);
+      const fits = await phone.evaluate(() => document.scrollingElement!.scrollWidth <= window.innerWidth);
+      expect(fits, `${url} at 390px has no horizontal overflow`).toBe(true);
+      await checkA11y(phone, `${url} at 390px`);
       await screenshot(phone, name);
+      const scripts = await scriptsOf(phone);
+      if (url === '/lms') expect(scripts.filter((s) => /\/(LessonPage|InstructorDashboardPage|CatalogPage|DeskFrame)-/.test(s))).toEqual([]);
+      if (url.includes('/lessons/')) expect(scripts.some((s) => /\/LessonPage-/.test(s))).toBe(true);
     }
     await phone.getByTestId('roles').getByText('LMS Student').waitFor();
     expect(phoneErrors).toEqual([]);
@@ -495,11 +774,24 @@ describeBrowser('portal: a learner takes a course to its certificate; an instruc
     await inst.reload();
     await row.waitFor();
     expect(await inst.getByLabel('Search learners').inputValue()).toBe('lena');
+    expect(await row.getByRole('cell').nth(3).innerText()).not.toBe('—');
+    // Both charts: progress distribution and completion per lesson, each described for screen readers.
+    expect(await inst.locator('.recharts-surface').count()).toBe(2);
+    expect(await inst.locator('figure[aria-label*="Final check: 1 completed"]').count()).toBe(1);
+    expect(await inst.locator('figure[aria-label*="100: 1 learners"]').count()).toBe(1);
+    // The status filter.
+    await inst.getByRole('combobox', { name: 'Status' }).click();
+    await inst.getByRole('option', { name: 'Not started' }).click();
+    await inst.getByText('No learner matches.').waitFor();
+    await inst.getByRole('combobox', { name: 'Status' }).click();
+    await inst.getByRole('option', { name: 'Completed' }).click();
+    await row.waitFor();
+    expect(new URL(inst.url()).searchParams.get('status')).toBe('completed');
     expect(errors).toEqual([]);
     await ctx.close();
   });
 
-  it('logged no script errors (the refused enrollment answers 422 on purpose)', () => {
-    expect(pageErrors.filter((e) => !/status of 422/.test(e))).toEqual([]);
+  it('logged no script errors (the refused enrollments answer 402 and 422 on purpose)', () => {
+    expect(pageErrors.filter((e) => !/status of (402|422)/.test(e))).toEqual([]);
   });
 });

@@ -1,4 +1,9 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { expect } from 'vitest';
+import type { LightMyRequestResponse } from 'fastify';
 import type { TestEnv, TestUser } from './harness.ts';
 import { json } from './harness.ts';
 
@@ -78,4 +83,20 @@ export function answersFor(quiz: QuizView, a: { single?: number[]; multiple?: nu
 
 export async function submit(env: TestEnv, as: TestUser, quizId: string, body: unknown) {
   return env.req('POST', `/api/quizzes/${quizId}/submissions`, { as, body });
+}
+
+/** The text of a PDF as poppler's pdftotext extracts it, whitespace collapsed (cells wrap over lines). */
+export function pdfText(res: LightMyRequestResponse): string {
+  expect(res.statusCode, res.body.slice(0, 300)).toBe(200);
+  expect(res.headers['content-type']).toBe('application/pdf');
+  const buf = res.rawPayload;
+  expect(buf.subarray(0, 5).toString()).toBe('%PDF-');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'quiz-pdf-'));
+  try {
+    const file = path.join(dir, 'r.pdf');
+    fs.writeFileSync(file, buf);
+    return execFileSync('pdftotext', ['-enc', 'UTF-8', file, '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -2,9 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import type { DatabaseTarget } from '../config.ts';
 import type { DB } from './schema.ts';
+import { GroupCommitSqliteDialect, type SqliteHandle } from './sqlite-group-commit.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 export type Db = Kysely<DB>;
@@ -32,7 +33,7 @@ export function openDatabase(target: DatabaseTarget, opts: { poolSize?: number }
     conn.pragma('busy_timeout = 5000');
     conn.pragma('cache_size = -65536');
     conn.pragma('temp_store = MEMORY');
-    const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(conn) }) });
+    const db = new Kysely<DB>({ dialect: new GroupCommitSqliteDialect(withStatementCache(conn)) });
     return {
       db,
       dialect: 'sqlite',
@@ -59,10 +60,14 @@ export function openDatabase(target: DatabaseTarget, opts: { poolSize?: number }
  * compiled statements by SQL text (bounded, least recently used out) and hand out a fresh one when
  * the cached one is still iterating.
  */
-function withStatementCache(conn: SQLite.Database, max = 500) {
+function withStatementCache(conn: SQLite.Database, max = 500): SqliteHandle {
   const cache = new Map<string, SQLite.Statement>();
   return {
     close: () => conn.close(),
+    exec: (sqlText: string) => void conn.exec(sqlText),
+    get inTransaction() {
+      return conn.inTransaction;
+    },
     prepare(sqlText: string) {
       const hit = cache.get(sqlText);
       if (hit && !hit.busy) {

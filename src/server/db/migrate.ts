@@ -7,6 +7,12 @@ import * as m0004 from './migrations/0004-quizzes.ts';
 import * as m0005 from './migrations/0005-certificates.ts';
 import * as m0006 from './migrations/0006-hr.ts';
 import * as m0007 from './migrations/0007-imports.ts';
+import * as m0008 from './migrations/0008-certificates-fk.ts';
+import * as m0009 from './migrations/0009-compliance-speed.ts';
+import * as m0010 from './migrations/0010-import-kinds.ts';
+import * as m0011 from './migrations/0011-quiz-fixes.ts';
+import * as m0012 from './migrations/0012-sort-indexes.ts';
+import * as m0013 from './migrations/0013-progress-index.ts';
 
 type Step = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
@@ -19,6 +25,12 @@ const STEPS: Record<string, Step> = {
   '0005-certificates': m0005,
   '0006-hr': m0006,
   '0007-imports': m0007,
+  '0008-certificates-fk': m0008,
+  '0009-compliance-speed': m0009,
+  '0010-import-kinds': m0010,
+  '0011-quiz-fixes': m0011,
+  '0012-sort-indexes': m0012,
+  '0013-progress-index': m0013,
 };
 
 class Provider implements MigrationProvider {

@@ -23,6 +23,8 @@ export interface ImportsTable {
   created_by: string | null;
   created_at: string;
   finished_at: string | null;
+  /** When the process running it last wrote; a queued/running import silent for long is reaped. */
+  heartbeat_at: string | null;
 }
 
 export interface ImportTables {

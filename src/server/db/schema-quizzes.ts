@@ -34,8 +34,8 @@ export interface QuizQuestionsTable {
 
 /**
  * One attempt of one member at one quiz, from start to grade. `attempt` is numbered inside the
- * starting transaction; the unique (quiz, member, attempt) index makes max attempts hold under
- * concurrent starts.
+ * starting transaction; the unique (quiz, member, preview, attempt) index makes max attempts hold
+ * under concurrent starts.
  */
 export interface QuizSubmissionsTable {
   id: string;
@@ -61,6 +61,10 @@ export interface QuizSubmissionsTable {
   graded_by: string | null;
   graded_at: string | null;
   created_at: string;
+  /** 0/1: an author trying the quiz out; numbered on its own, never counted, listed or reported. */
+  preview: number;
+  /** JSON array of the questions as they were when the attempt started (see quiz-grading.ts GradingQuestion); null once submitted. */
+  questions_json: string | null;
 }
 
 export interface QuizTables {

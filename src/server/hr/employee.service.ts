@@ -3,11 +3,14 @@ import type { Executor, Tx } from '../db/database.ts';
 import type { EmployeesTable } from '../db/schema-hr.ts';
 import { containsCi, nowIso, today } from '../db/dialect.ts';
 import { newId } from '../db/ids.ts';
+import type { SearchResult } from '../../contract/search.ts';
+import { applyKeyset, keysetOrder, keysetPage, type SortKeys } from '../db/keyset.ts';
 import type { AppError} from '../http/errors.ts';
 import { errors } from '../http/errors.ts';
 import { recordAudit } from '../platform/audit.service.ts';
-import type { CreateEmployeeInput, Employee, EmployeeListFilters, UpdateEmployeeInput } from '../../contract/hr.ts';
+import type { CreateEmployeeInput, Employee, EMPLOYEE_SORTS, EmployeeListFilters, UpdateEmployeeInput } from '../../contract/hr.ts';
 import './hr-hooks.ts';
+import { isHrManager } from './hr-roles.ts';
 
 type EmployeeRow = EmployeesTable & { department: string | null; designation: string | null };
 
@@ -47,9 +50,17 @@ export async function employeeOfUser(db: Executor, userId: string): Promise<Empl
   return row ? toEmployee(row) : null;
 }
 
-/** The id of the department/designation with this name, created on first use (race-safe). */
-export async function namedId(trx: Executor, table: 'departments' | 'designations', name: string): Promise<string> {
+/**
+ * The id of the department/designation with this name, created on first use (race-safe) when the
+ * actor may add one (HR Manager); anyone else gets 403 for a name that does not exist yet.
+ */
+export async function namedId(trx: Executor, table: 'departments' | 'designations', name: string, actor: Actor): Promise<string> {
   const clean = name.trim();
+  const found = await trx.selectFrom(table).select('id').where('name', '=', clean).executeTakeFirst();
+  if (found) return found.id;
+  if (!isHrManager(actor)) {
+    throw errors.forbidden(`There is no ${table === 'departments' ? 'department' : 'designation'} named "${clean}"; only an HR Manager can add one.`);
+  }
   await trx
     .insertInto(table)
     .values({ id: newId(), name: clean, created_at: nowIso() })
@@ -57,6 +68,17 @@ export async function namedId(trx: Executor, table: 'departments' | 'designation
     .execute();
   const row = await trx.selectFrom(table).select('id').where('name', '=', clean).executeTakeFirstOrThrow();
   return row.id;
+}
+
+/** Adds a department or designation by name (HR Manager). 409 NAME_TAKEN when the name exists. */
+export async function createNamed(ctx: AppContext, table: 'departments' | 'designations', name: string): Promise<{ id: string; name: string; employees: number }> {
+  const row = { id: newId(), name: name.trim(), created_at: nowIso() };
+  const inserted = await ctx.db.insertInto(table).values(row).onConflict((oc) => oc.column('name').doNothing()).returning('id').executeTakeFirst();
+  if (!inserted) {
+    const what = table === 'departments' ? 'department' : 'designation';
+    throw errors.conflict('NAME_TAKEN', `A ${what} with this name already exists.`, { errors: [{ path: 'name', message: 'Already used.' }] });
+  }
+  return { id: row.id, name: row.name, employees: 0 };
 }
 
 function codeTaken(code: string): AppError {
@@ -112,8 +134,8 @@ export async function insertEmployee(ctx: AppContext, trx: Tx, actor: Actor, inp
     employee_code: code,
     full_name: input.fullName,
     user_id: input.userId ?? null,
-    department_id: input.department ? await namedId(trx, 'departments', input.department) : null,
-    designation_id: input.designation ? await namedId(trx, 'designations', input.designation) : null,
+    department_id: input.department ? await namedId(trx, 'departments', input.department, actor) : null,
+    designation_id: input.designation ? await namedId(trx, 'designations', input.designation, actor) : null,
     reports_to_id: input.reportsToId ?? null,
     date_of_joining: input.dateOfJoining ?? null,
     status,
@@ -163,8 +185,8 @@ export async function updateEmployee(ctx: AppContext, actor: Actor, id: string, 
       if (patch.userId) await assertUser(trx, patch.userId, id);
       set.user_id = patch.userId;
     }
-    if (patch.department !== undefined) set.department_id = patch.department ? await namedId(trx, 'departments', patch.department) : null;
-    if (patch.designation !== undefined) set.designation_id = patch.designation ? await namedId(trx, 'designations', patch.designation) : null;
+    if (patch.department !== undefined) set.department_id = patch.department ? await namedId(trx, 'departments', patch.department, actor) : null;
+    if (patch.designation !== undefined) set.designation_id = patch.designation ? await namedId(trx, 'designations', patch.designation, actor) : null;
     if (patch.reportsToId !== undefined) {
       if (patch.reportsToId) await assertManager(trx, patch.reportsToId, id);
       set.reports_to_id = patch.reportsToId;
@@ -209,6 +231,15 @@ function uniqueToConflict(e: unknown, set: Partial<EmployeesTable>): unknown {
   return e;
 }
 
+const EMPLOYEE_SORT_KEYS: SortKeys<(typeof EMPLOYEE_SORTS)[number]> = {
+  fullName: { ref: 'employees.full_name', kind: 'text' },
+  employeeCode: { ref: 'employees.employee_code', kind: 'text' },
+  department: { ref: 'departments.name', kind: 'text', nullable: true },
+  designation: { ref: 'designations.name', kind: 'text', nullable: true },
+  dateOfJoining: { ref: 'employees.date_of_joining', kind: 'date', nullable: true },
+  createdAt: { ref: 'employees.created_at', kind: 'date' },
+};
+
 export async function listEmployees(ctx: AppContext, f: EmployeeListFilters) {
   let q = ctx.db.selectFrom('employees');
   if (f.department) {
@@ -224,20 +255,21 @@ export async function listEmployees(ctx: AppContext, f: EmployeeListFilters) {
     const text = f.q;
     q = q.where((eb) => eb.or([containsCi(eb.ref('employees.full_name'), text), containsCi(eb.ref('employees.employee_code'), text)]));
   }
-  let page = q
+  const page = q
     .leftJoin('departments', 'departments.id', 'employees.department_id')
     .leftJoin('designations', 'designations.id', 'employees.designation_id')
     .selectAll('employees')
     .select(['departments.name as department', 'designations.name as designation']);
-  if (f.cursor) page = page.where('employees.id', '<', f.cursor);
-  const rows = await page.orderBy('employees.id', 'desc').limit(f.limit + 1).execute();
-  const items = rows.slice(0, f.limit).map(toEmployee);
+  const order = keysetOrder(f.sort, EMPLOYEE_SORT_KEYS, 'employees.id');
+  const rows = await applyKeyset(page, order, ctx.dialect, f.cursor).limit(f.limit + 1).execute();
+  const { page: shown, nextCursor } = keysetPage(order, rows, f.limit);
+  const items = shown.map(toEmployee);
   let total: number | undefined;
   if (f.withTotal) {
     const c = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     total = Number(c.n);
   }
-  return { items, nextCursor: rows.length > f.limit ? (items[items.length - 1]?.id ?? null) : null, ...(total !== undefined ? { total } : {}) };
+  return { items, nextCursor, ...(total !== undefined ? { total } : {}) };
 }
 
 /** Departments or designations by name, with how many active employees each has. Keyset on the name. */
@@ -262,4 +294,16 @@ export async function listNamed(ctx: AppContext, table: 'departments' | 'designa
   const rows = await q.orderBy('name').limit(f.limit + 1).execute();
   const items = rows.slice(0, f.limit).map((r) => ({ id: r.id, name: r.name, employees: Number(r.employees ?? 0) }));
   return { items, nextCursor: rows.length > f.limit ? (items[items.length - 1]?.name ?? null) : null };
+}
+
+/** Global search: employees whose name or code contains `q`, by name. */
+export async function searchEmployees(ctx: AppContext, q: string, limit: number): Promise<SearchResult[]> {
+  const { items } = await listEmployees(ctx, { q, limit, withTotal: false, sort: 'fullName' });
+  return items.map((e) => ({
+    kind: 'employee',
+    id: e.id,
+    title: e.fullName,
+    subtitle: [e.employeeCode, e.department, e.designation].filter(Boolean).join(' · '),
+    url: `/app/employee/${e.id}`,
+  }));
 }

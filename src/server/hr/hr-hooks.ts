@@ -14,6 +14,8 @@ declare module '../platform/hooks.ts' {
   interface HookEvents {
     /** An employee was created; fires inside the creating transaction. */
     'employee.created': { employeeId: string; userId: string | null; actorId: string | null };
+    /** A batch of employees was created (an import), inside its transaction: the set-based form of employee.created. */
+    'employees.created': { actorId: string | null; importId: string | null; employees: { employeeId: string; userId: string | null }[] };
     /** A user was linked to an existing employee (or the link changed). */
     'employee.user-linked': { employeeId: string; userId: string; actorId: string | null };
     /** One or more onboardings were created (one request or an import-sized batch), inside their transaction. */

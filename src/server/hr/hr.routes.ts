@@ -31,7 +31,9 @@ import {
   UpdateOnboardingBody,
 } from '../../contract/hr.ts';
 import { receiveUpload, sendFileWithRange } from '../platform/files.service.ts';
-import { createEmployee, getEmployee, listEmployees, listNamed, updateEmployee } from './employee.service.ts';
+import { fullNamesById, registerListExport, yesNo } from '../platform/list-export.ts';
+import { createEmployee, createNamed, getEmployee, listEmployees, listNamed, updateEmployee } from './employee.service.ts';
+import { HR_MANAGERS } from './hr-roles.ts';
 import { MAX_ONBOARDING_BATCH, createOnboardings, getOnboarding, listOnboardings, updateOnboarding } from './onboarding.service.ts';
 import {
   EMPLOYEE_DOCUMENT_UPLOAD,
@@ -57,6 +59,7 @@ import {
 } from './compliance.service.ts';
 import { errors } from '../http/errors.ts';
 
+/** Day to day (HR User and HR Manager); HR_MANAGERS only: departments, designations, types, deletes. */
 const HR: readonly Role[] = HR_ROLES;
 /** Department and designation names are also needed by staff who assign training. */
 const NAME_READERS: readonly Role[] = [...HR_ROLES, 'Moderator'];
@@ -70,7 +73,9 @@ export function registerHrRoutes(app: App, ctx: AppContext): void {
       schema: {
         tags: ['hr'],
         summary: 'Create an employee; a linked user gains LMS Student in the same transaction',
-        description: 'Department and designation are given by name and created on first use. 409 EMPLOYEE_CODE_TAKEN, 409 USER_ALREADY_LINKED.',
+        description:
+          'Department and designation are given by name and created on first use by an HR Manager (403 FORBIDDEN for an HR User naming one that does not exist). ' +
+          '409 EMPLOYEE_CODE_TAKEN, 409 USER_ALREADY_LINKED.',
         body: CreateEmployeeBody,
         response: { 201: EmployeeSchema },
       },
@@ -85,6 +90,22 @@ export function registerHrRoutes(app: App, ctx: AppContext): void {
     },
     async (req) => listEmployees(ctx, req.query),
   );
+  registerListExport(app, '/api/employees', {
+    access: HR,
+    tags: ['hr'],
+    querystring: EmployeeListQuery,
+    fileName: 'employees',
+    list: (_req, q) => listEmployees(ctx, q),
+    columns: [
+      { header: 'ID', value: (r) => r.id },
+      { header: 'Name', value: (r) => r.fullName },
+      { header: 'Code', value: (r) => r.employeeCode },
+      { header: 'Department', value: (r) => r.department },
+      { header: 'Designation', value: (r) => r.designation },
+      { header: 'Status', value: (r) => r.status },
+      { header: 'Linked user', value: (r) => yesNo(!!r.userId) },
+    ],
+  });
   app.get(
     '/api/employees/:id',
     { config: { access: HR }, schema: { tags: ['hr'], summary: 'One employee', params: IdParams, response: { 200: EmployeeSchema } } },
@@ -112,6 +133,31 @@ export function registerHrRoutes(app: App, ctx: AppContext): void {
         schema: { tags: ['hr'], summary: `List ${table} with their active employee counts`, querystring: NameListQuery, response: { 200: pageOf(NamedSchema) } },
       },
       async (req) => listNamed(ctx, table, req.query),
+    );
+    registerListExport(app, `/api/${table}`, {
+      access: NAME_READERS,
+      tags: ['hr'],
+      querystring: NameListQuery,
+      fileName: table,
+      list: (_req, q) => listNamed(ctx, table, q),
+      columns: [
+        { header: 'ID', value: (r) => r.id },
+        { header: 'Name', value: (r) => r.name },
+        { header: 'Active employees', value: (r) => r.employees },
+      ],
+    });
+    app.post(
+      `/api/${table}`,
+      {
+        config: { access: HR_MANAGERS },
+        schema: {
+          tags: ['hr'],
+          summary: `Add one of the ${table} (HR Manager); 409 NAME_TAKEN when the name exists`,
+          body: z.strictObject({ name: z.string().trim().min(1).max(140) }),
+          response: { 201: NamedSchema },
+        },
+      },
+      async (req, reply) => reply.code(201).send(await createNamed(ctx, table, req.body.name)),
     );
   }
 
@@ -148,6 +194,21 @@ export function registerHrRoutes(app: App, ctx: AppContext): void {
     { config: { access: HR }, schema: { tags: ['hr'], summary: 'List onboardings', querystring: OnboardingListQuery, response: { 200: pageOf(OnboardingSchema) } } },
     async (req) => listOnboardings(ctx, req.query),
   );
+  registerListExport(app, '/api/employee-onboardings', {
+    access: HR,
+    tags: ['hr'],
+    querystring: OnboardingListQuery,
+    fileName: 'employee-onboardings',
+    list: (_req, q) => listOnboardings(ctx, q),
+    lookup: (items) => fullNamesById(ctx.db, 'employees', items.map((r) => r.employeeId)),
+    columns: [
+      { header: 'ID', value: (r) => r.id },
+      { header: 'Employee', value: (r, names) => names.get(r.employeeId) ?? r.employeeId },
+      { header: 'Date', value: (r) => r.onboardingDate },
+      { header: 'Status', value: (r) => r.status },
+      { header: 'Enrolled', value: (r) => r.enrolled.length },
+    ],
+  });
   app.get(
     '/api/employee-onboardings/:id',
     { config: { access: HR }, schema: { tags: ['hr'], summary: 'One onboarding', params: IdParams, response: { 200: OnboardingSchema } } },
@@ -170,14 +231,14 @@ export function registerHrRoutes(app: App, ctx: AppContext): void {
   );
   app.post(
     '/api/employee-document-types',
-    { config: { access: HR }, schema: { tags: ['hr'], summary: 'Create a document type', body: CreateDocumentTypeBody, response: { 201: DocumentTypeSchema } } },
+    { config: { access: HR_MANAGERS }, schema: { tags: ['hr'], summary: 'Create a document type (HR Manager)', body: CreateDocumentTypeBody, response: { 201: DocumentTypeSchema } } },
     async (req, reply) => reply.code(201).send(await createDocumentType(ctx, actorOf(req), req.body)),
   );
   app.patch(
     '/api/employee-document-types/:id',
     {
-      config: { access: HR },
-      schema: { tags: ['hr'], summary: 'Update a document type', params: IdParams, body: UpdateDocumentTypeBody, response: { 200: DocumentTypeSchema } },
+      config: { access: HR_MANAGERS },
+      schema: { tags: ['hr'], summary: 'Update a document type (HR Manager)', params: IdParams, body: UpdateDocumentTypeBody, response: { 200: DocumentTypeSchema } },
     },
     async (req) => updateDocumentType(ctx, actorOf(req), req.params.id, req.body),
   );
@@ -200,6 +261,22 @@ export function registerHrRoutes(app: App, ctx: AppContext): void {
     { config: { access: HR }, schema: { tags: ['hr'], summary: 'List employee documents', querystring: EmployeeDocumentListQuery, response: { 200: pageOf(EmployeeDocumentSchema) } } },
     async (req) => listDocuments(ctx, req.query),
   );
+  registerListExport(app, '/api/employee-documents', {
+    access: HR,
+    tags: ['hr'],
+    querystring: EmployeeDocumentListQuery,
+    fileName: 'employee-documents',
+    list: (_req, q) => listDocuments(ctx, q),
+    lookup: (items) => fullNamesById(ctx.db, 'employees', items.map((r) => r.employeeId)),
+    columns: [
+      { header: 'ID', value: (r) => r.id },
+      { header: 'Title', value: (r) => r.title },
+      { header: 'Employee', value: (r, names) => names.get(r.employeeId) ?? r.employeeId },
+      { header: 'Issued', value: (r) => r.issueDate },
+      { header: 'Expires', value: (r) => r.expiryDate },
+      { header: 'From', value: (r) => r.source?.kind },
+    ],
+  });
   app.get(
     '/api/employee-documents/:id',
     {
@@ -218,7 +295,7 @@ export function registerHrRoutes(app: App, ctx: AppContext): void {
   );
   app.delete(
     '/api/employee-documents/:id',
-    { config: { access: HR }, schema: { tags: ['hr'], summary: 'Delete an employee document (the audit log keeps it)', params: IdParams } },
+    { config: { access: HR_MANAGERS }, schema: { tags: ['hr'], summary: 'Delete an employee document (HR Manager; the audit log keeps it)', params: IdParams } },
     async (req, reply) => {
       await deleteDocument(ctx, actorOf(req), req.params.id);
       return reply.code(204).send();
@@ -257,14 +334,14 @@ export function registerHrRoutes(app: App, ctx: AppContext): void {
   );
   app.post(
     '/api/compliance-types',
-    { config: { access: HR }, schema: { tags: ['hr'], summary: 'Create a compliance type', body: CreateComplianceTypeBody, response: { 201: ComplianceTypeSchema } } },
+    { config: { access: HR_MANAGERS }, schema: { tags: ['hr'], summary: 'Create a compliance type (HR Manager)', body: CreateComplianceTypeBody, response: { 201: ComplianceTypeSchema } } },
     async (req, reply) => reply.code(201).send(await createComplianceType(ctx, actorOf(req), req.body)),
   );
   app.patch(
     '/api/compliance-types/:id',
     {
-      config: { access: HR },
-      schema: { tags: ['hr'], summary: 'Update a compliance type', params: IdParams, body: UpdateComplianceTypeBody, response: { 200: ComplianceTypeSchema } },
+      config: { access: HR_MANAGERS },
+      schema: { tags: ['hr'], summary: 'Update a compliance type (HR Manager)', params: IdParams, body: UpdateComplianceTypeBody, response: { 200: ComplianceTypeSchema } },
     },
     async (req) => updateComplianceType(ctx, actorOf(req), req.params.id, req.body),
   );
@@ -289,6 +366,22 @@ export function registerHrRoutes(app: App, ctx: AppContext): void {
     },
     async (req) => listCompliance(ctx, req.query),
   );
+  registerListExport(app, '/api/employee-compliance', {
+    access: HR,
+    tags: ['hr'],
+    querystring: EmployeeComplianceListQuery,
+    fileName: 'employee-compliance',
+    list: (_req, q) => listCompliance(ctx, q),
+    lookup: (items) => fullNamesById(ctx.db, 'employees', items.map((r) => r.employeeId)),
+    columns: [
+      { header: 'ID', value: (r) => r.id },
+      { header: 'Type', value: (r) => r.complianceTypeName },
+      { header: 'Employee', value: (r, names) => names.get(r.employeeId) ?? r.employeeId },
+      { header: 'Status', value: (r) => r.status },
+      { header: 'Completed', value: (r) => r.completedOn },
+      { header: 'Renewal', value: (r) => r.renewalDate },
+    ],
+  });
   app.get(
     '/api/employee-compliance/:id',
     { config: { access: HR }, schema: { tags: ['hr'], summary: 'One Employee Compliance row', params: IdParams, response: { 200: EmployeeComplianceSchema } } },

@@ -9,7 +9,12 @@ describeDb('employee onboarding (on_onboarding_created)', (env) => {
   let hr: TestUser;
   let seq = 0;
   const ready = async () => {
-    hr ??= await env.user(['HR User']);
+    if (!hr) {
+      hr = await env.user(['HR User']);
+      // Departments are an HR Manager's to add; the HR User files people into them.
+      const made = await env.req('POST', '/api/departments', { as: await env.user(['HR Manager']), body: { name: 'Ops' } });
+      expect(made.statusCode).toBe(201);
+    }
     // Each test sees only the mandatory courses it creates.
     await env.ctx.db.updateTable('courses').set({ mandatory: 0 }).execute();
     return hr;

@@ -1,11 +1,13 @@
 import type { AppContext } from '../context.ts';
 import type { App } from '../http/types.ts';
 import type { Tx } from '../db/database.ts';
-import { grantRole } from '../platform/users.service.ts';
-import { recordAudit } from '../platform/audit.service.ts';
+import { grantRoleMany } from '../platform/users.service.ts';
+import { recordAuditMany } from '../platform/audit.service.ts';
 import { registerIntegrationRoutes } from './integration.routes.ts';
+import { registerRecommendationRoutes } from './recommendations.routes.ts';
 import { onOnboardingCreated } from './onboarding-hook.ts';
 import { personDetailsFromHr } from './person-details.ts';
+import { registerSearchRoutes } from './search.ts';
 
 /**
  * The one place where hr/ and lms/ meet: subscribes the HR ↔ LMS hooks and registers the routes
@@ -13,16 +15,33 @@ import { personDetailsFromHr } from './person-details.ts';
  */
 export function registerIntegrations(app: App, ctx: AppContext): void {
   registerIntegrationRoutes(app, ctx);
+  registerSearchRoutes(app, ctx);
+  registerRecommendationRoutes(app, ctx);
 
-  // on_employee_created / linking a user later: the user gets LMS Student in the same transaction.
-  const grantStudent = async (trx: Tx, p: { employeeId: string; userId: string | null; actorId: string | null }) => {
-    if (!p.userId) return;
-    if (await grantRole(trx, p.userId, 'LMS Student')) {
-      await recordAudit(trx, { actorId: p.actorId, action: 'grant-role', entity: 'user', entityId: p.userId, after: { role: 'LMS Student', employeeId: p.employeeId } });
-    }
+  // on_employee_created / linking a user later: the user gets LMS Student in the same transaction
+  // (one statement for a whole imported batch).
+  const grantStudents = async (trx: Tx, actorId: string | null, importId: string | null, employees: { employeeId: string; userId: string | null }[]) => {
+    const employeeOf = new Map<string, string>();
+    for (const e of employees) if (e.userId) employeeOf.set(e.userId, e.employeeId);
+    if (employeeOf.size === 0) return;
+    const granted = await grantRoleMany(trx, [...employeeOf.keys()], 'LMS Student');
+    await recordAuditMany(
+      trx,
+      granted.map((userId) => ({
+        actorId,
+        action: 'grant-role',
+        entity: 'user',
+        entityId: userId,
+        after: { role: 'LMS Student', employeeId: employeeOf.get(userId) },
+        importId,
+      })),
+    );
   };
+  const grantStudent = (trx: Tx, p: { employeeId: string; userId: string | null; actorId: string | null }) =>
+    grantStudents(trx, p.actorId, null, [p]);
   ctx.hooks.on('employee.created', grantStudent);
   ctx.hooks.on('employee.user-linked', grantStudent);
+  ctx.hooks.on('employees.created', (trx, p) => grantStudents(trx, p.actorId, p.importId, p.employees));
   ctx.hooks.on('onboarding.created', (trx, p) => onOnboardingCreated(ctx, trx, p));
   ctx.people.register(personDetailsFromHr);
 }

@@ -1,6 +1,10 @@
+import { sql } from 'kysely';
 import { expect, it } from 'vitest';
-import { describeDb, json, type TestUser } from '../../../test/helpers/harness.ts';
+import { describeDb, json, type TestEnv, type TestUser } from '../../../test/helpers/harness.ts';
 import { makeCourse } from '../../../test/helpers/fixtures.ts';
+import { today } from '../db/dialect.ts';
+import { countExisting } from '../db/migrations/0009-compliance-speed.ts';
+import { foldComplianceCounts } from './mandatory-compliance.ts';
 
 type Row = { courseId: string; title: string; expected: number; completed: number; inProgress: number; notStarted: number; overdue: number; completionRate: number };
 
@@ -67,5 +71,193 @@ describeDb('mandatory training compliance statistics', (env) => {
     const hr = await env.user(['HR User']);
     expect((await env.req('GET', '/api/statistics/mandatory-compliance?department=', { as: hr })).statusCode).toBe(400);
     expect((await env.req('GET', '/api/statistics/mandatory-compliance?dept=x', { as: hr })).statusCode).toBe(400);
+  });
+});
+
+/** The statistic computed straight from the base tables, row by row: what the counts must match. */
+async function fromBaseTables(env: TestEnv, department?: string): Promise<Row[]> {
+  const inDept = department === undefined ? sql`` : sql`and em.department_id = (select id from departments where name = ${department})`;
+  const res = await sql<{ id: string; title: string; expected: number; completed: number; in_progress: number; overdue: number }>`
+    select c.id, c.title,
+           (select count(*) from employees em where em.status = 'active' and em.user_id is not null ${inDept}) as expected,
+           (select count(*) from enrollments e join employees em on em.user_id = e.member_id and em.status = 'active'
+             where e.course_id = c.id and e.progress = 100 ${inDept}) as completed,
+           (select count(*) from enrollments e join employees em on em.user_id = e.member_id and em.status = 'active'
+             where e.course_id = c.id and e.progress > 0 and e.progress < 100 ${inDept}) as in_progress,
+           (select count(*) from training_assignments ta join employees em on em.user_id = ta.member_id and em.status = 'active'
+             where ta.course_id = c.id and ta.status = 'open' and ta.due_date < ${today()} ${inDept}) as overdue
+      from courses c
+     where c.mandatory = 1 and c.published = 1
+     order by c.title, c.id`.execute(env.ctx.db);
+  return res.rows.map((r) => {
+    const expected = Number(r.expected);
+    const completed = Number(r.completed);
+    const inProgress = Number(r.in_progress);
+    return {
+      courseId: r.id,
+      title: r.title,
+      expected,
+      completed,
+      inProgress,
+      notStarted: expected - completed - inProgress,
+      overdue: Number(r.overdue),
+      completionRate: expected === 0 ? 0 : Math.round((completed / expected) * 1000) / 10,
+    };
+  });
+}
+
+describeDb('mandatory training compliance follows every write at once', (env) => {
+  let seq = 0;
+  let hr: TestUser;
+  let moderator: TestUser;
+  const stats = async (department?: string) => {
+    const url = department === undefined ? '/api/statistics/mandatory-compliance' : `/api/statistics/mandatory-compliance?department=${encodeURIComponent(department)}`;
+    const res = await env.req('GET', url, { as: hr });
+    expect(res.statusCode).toBe(200);
+    return json<Row[]>(res);
+  };
+  /** The endpoint, for everyone and for each department, equals the statistic from the base tables. */
+  const expectExact = async (departments: string[]) => {
+    for (const d of [undefined, ...departments]) expect(await stats(d), `department ${d ?? '(all)'}`).toEqual(await fromBaseTables(env, d));
+  };
+  const brief = (rows: Row[]) => rows.map((r) => [r.title, r.expected, r.completed, r.inProgress, r.notStarted, r.overdue]);
+  const employee = async (department: string, user: TestUser | null) => {
+    const res = await env.req('POST', '/api/employees', {
+      as: hr,
+      body: { employeeCode: `FW-${++seq}`, fullName: `Person ${seq}`, department, ...(user ? { userId: user.id } : {}) },
+    });
+    expect(res.statusCode).toBe(201);
+    return json<{ id: string }>(res).id;
+  };
+  const completeLesson = async (u: TestUser, lessonId: string) => expect((await env.req('POST', `/api/lessons/${lessonId}/complete`, { as: u })).statusCode).toBe(200);
+  const enroll = async (u: TestUser, courseId: string) => {
+    const res = await env.req('POST', `/api/courses/${courseId}/enroll`, { as: u });
+    expect(res.statusCode).toBe(201);
+    return json<{ id: string }>(res).id;
+  };
+
+  it('lessons, new lessons, linking a user, moving department, leaving, assignments, deletes and unpublishing', async () => {
+    hr = await env.user(['HR Manager']);
+    moderator = await env.user(['Moderator']);
+    const a = await makeCourse(env, { mandatory: true, title: 'A Fire', lessons: 2 });
+    const b = await makeCourse(env, { mandatory: true, title: 'B Ethics', lessons: 1 });
+    const [u1, u2, u4] = [await env.user([]), await env.user([]), await env.user([])];
+    const e1 = await employee('Sales', u1);
+    const e2 = await employee('Ops', u2);
+    const e3 = await employee('Sales', null);
+    await expectExact(['Sales', 'Ops']);
+
+    await enroll(u1, a.courseId);
+    await completeLesson(u1, a.lessonIds[0]!);
+    expect(brief(await stats('Sales'))).toEqual([
+      ['A Fire', 1, 0, 1, 0, 0],
+      ['B Ethics', 1, 0, 0, 1, 0],
+    ]);
+    await completeLesson(u1, a.lessonIds[1]!);
+    expect(brief(await stats('Sales'))[0]).toEqual(['A Fire', 1, 1, 0, 0, 0]);
+    await expectExact(['Sales', 'Ops']);
+
+    // A third lesson: every enrollment of the course is recomputed (2 of 3 done: in progress again).
+    const lesson = await env.req('POST', `/api/chapters/${a.chapterIds[0]}/lessons`, { as: moderator, body: { title: 'More', kind: 'text', body: 'x' } });
+    expect(lesson.statusCode).toBe(201);
+    expect(brief(await stats('Sales'))[0]).toEqual(['A Fire', 1, 0, 1, 0, 0]);
+
+    // An outsider's progress counts only once the user is linked to an active employee.
+    await enroll(u4, b.courseId);
+    await completeLesson(u4, b.lessonIds[0]!);
+    expect(brief(await stats())[1]).toEqual(['B Ethics', 2, 0, 0, 2, 0]);
+    expect((await env.req('PATCH', `/api/employees/${e3}`, { as: hr, body: { userId: u4.id } })).statusCode).toBe(200);
+    expect(brief(await stats('Sales'))).toEqual([
+      ['A Fire', 2, 0, 1, 1, 0],
+      ['B Ethics', 2, 1, 0, 1, 0],
+    ]);
+    await expectExact(['Sales', 'Ops']);
+
+    // Moving department moves the counts; leaving removes them.
+    expect((await env.req('PATCH', `/api/employees/${e1}`, { as: hr, body: { department: 'Ops' } })).statusCode).toBe(200);
+    expect(brief(await stats('Ops'))[0]).toEqual(['A Fire', 2, 0, 1, 1, 0]);
+    expect(brief(await stats('Sales'))[0]).toEqual(['A Fire', 1, 0, 0, 1, 0]);
+    await enroll(u2, b.courseId);
+    await completeLesson(u2, b.lessonIds[0]!);
+    expect(brief(await stats('Ops'))[1]).toEqual(['B Ethics', 2, 1, 0, 1, 0]);
+    expect((await env.req('PATCH', `/api/employees/${e2}`, { as: hr, body: { status: 'left' } })).statusCode).toBe(200);
+    expect(brief(await stats('Ops'))[1]).toEqual(['B Ethics', 1, 0, 0, 1, 0]);
+    await expectExact(['Sales', 'Ops']);
+    expect((await env.req('PATCH', `/api/employees/${e2}`, { as: hr, body: { status: 'active' } })).statusCode).toBe(200);
+    expect(brief(await stats('Ops'))[1]).toEqual(['B Ethics', 2, 1, 0, 1, 0]);
+
+    // Overdue: open and due before today (due today is not overdue yet); completing closes it.
+    const assigned = await env.req('POST', '/api/training-assignments', { as: hr, body: { courseId: a.courseId, dueDate: '2099-01-01', memberIds: [u1.id, u4.id] } });
+    expect(assigned.statusCode).toBe(201);
+    expect(brief(await stats())[0]!.slice(5)).toEqual([0]);
+    await env.ctx.db.updateTable('training_assignments').set({ due_date: today() }).execute();
+    expect(brief(await stats())[0]!.slice(5)).toEqual([0]);
+    await env.ctx.db.updateTable('training_assignments').set({ due_date: '2020-01-01' }).execute();
+    expect((await stats()).map((r) => r.overdue)).toEqual([2, 0]);
+    expect((await stats('Sales')).map((r) => r.overdue)).toEqual([1, 0]);
+    const thirdLesson = json<{ id: string }>(lesson).id;
+    await completeLesson(u1, thirdLesson);
+    expect(brief(await stats('Ops'))[0]).toEqual(['A Fire', 2, 1, 0, 1, 0]);
+    expect((await stats()).map((r) => r.overdue)).toEqual([1, 0]);
+    await expectExact(['Sales', 'Ops']);
+
+    // Deleting an enrollment and an employee.
+    const u4b = await env.ctx.db.selectFrom('enrollments').select('id').where('member_id', '=', u4.id).where('course_id', '=', b.courseId).executeTakeFirstOrThrow();
+    expect((await env.req('DELETE', `/api/enrollments/${u4b.id}`, { as: moderator })).statusCode).toBe(204);
+    expect(brief(await stats('Sales'))[1]).toEqual(['B Ethics', 1, 0, 0, 1, 0]);
+    await env.ctx.db.deleteFrom('employees').where('id', '=', e3).execute();
+    expect(brief(await stats())[0]).toEqual(['A Fire', 2, 1, 0, 1, 0]);
+    await expectExact(['Sales', 'Ops']);
+
+    // Unpublishing takes the course off the statistic; publishing brings it back with its counts.
+    await env.ctx.db.updateTable('courses').set({ published: 0 }).where('id', '=', a.courseId).execute();
+    expect((await stats()).map((r) => r.title)).toEqual(['B Ethics']);
+    await env.ctx.db.updateTable('courses').set({ published: 1 }).where('id', '=', a.courseId).execute();
+    expect(brief(await stats())[0]).toEqual(['A Fire', 2, 1, 0, 1, 0]);
+
+    // The counts kept by the triggers equal a fresh count of the data.
+    const kept = await stats();
+    await sql`delete from compliance_progress_counts`.execute(env.ctx.db);
+    await sql`delete from compliance_open_assignment_counts`.execute(env.ctx.db);
+    await countExisting(env.ctx.db);
+    expect(await stats()).toEqual(kept);
+  });
+
+  it('stays exact under parallel enrollments, lesson completions, assignment and employee changes', async () => {
+    hr ??= await env.user(['HR Manager']);
+    const course = await makeCourse(env, { mandatory: true, title: 'C Parallel', lessons: 3 });
+    const departments = ['P1', 'P2', 'P3'];
+    const people = await Promise.all(Array.from({ length: 18 }, () => env.user([])));
+    const employeeIds = await Promise.all(people.map((u, i) => employee(departments[i % 3]!, u)));
+    const assigned = await env.req('POST', '/api/training-assignments', {
+      as: hr,
+      body: { courseId: course.courseId, dueDate: '2099-01-01', memberIds: people.slice(0, 12).map((u) => u.id) },
+    });
+    expect(assigned.statusCode).toBe(201);
+    await env.ctx.db.updateTable('training_assignments').set({ due_date: '2020-01-01' }).where('course_id', '=', course.courseId).execute();
+    const learn = async (u: TestUser, i: number) => {
+      if (i >= 12) await enroll(u, course.courseId); // the first 12 were enrolled by their assignment
+      for (const l of course.lessonIds.slice(0, i % 4)) await completeLesson(u, l);
+    };
+    const shuffle = async (id: string, i: number) => {
+      const body = i % 2 === 0 ? { department: departments[(i + 1) % 3] } : { status: i % 3 === 0 ? 'left' : 'active' };
+      expect((await env.req('PATCH', `/api/employees/${id}`, { as: hr, body })).statusCode).toBe(200);
+    };
+    await Promise.all([...people.map((u, i) => learn(u, i)), ...employeeIds.map((id, i) => shuffle(id, i)), stats(), stats('P1')]);
+    await expectExact(departments);
+    const before = await stats();
+    expect(before.find((r) => r.title === 'C Parallel')!.completed).toBeGreaterThan(0);
+
+    // PostgreSQL keeps delta rows; folding them changes no number and leaves one row per key.
+    if (env.dialect === 'postgres') {
+      expect(await foldComplianceCounts(env.ctx.db, env.dialect)).toBe(true);
+      const rows = await sql<{ n: number; k: number }>`
+        select count(*) as n, count(distinct course_id || ' ' || department_key) as k from compliance_progress_counts`.execute(env.ctx.db);
+      expect(Number(rows.rows[0]!.n)).toBe(Number(rows.rows[0]!.k));
+    } else {
+      expect(await foldComplianceCounts(env.ctx.db, env.dialect)).toBe(false);
+    }
+    expect(await stats()).toEqual(before);
+    await expectExact(departments);
   });
 });

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { AppContext } from '../context.ts';
+import type { Db, Dialect } from '../db/database.ts';
 import { today } from '../db/dialect.ts';
 
 export interface MandatoryComplianceRow {
@@ -20,7 +21,12 @@ interface Counts {
   completed: number | null;
   in_progress: number | null;
   overdue: number | null;
+  count_rows: number | null;
+  count_keys: number | null;
 }
+
+/** Delta rows (beyond one per key) a reader lets pile up before it folds them. */
+const FOLD_AFTER_ROWS = 500;
 
 /**
  * Mandatory Training Compliance: for each published mandatory course, the active employees with a
@@ -28,100 +34,40 @@ interface Counts {
  * of them completed it, are in progress (0 < progress < 100), have not started (no enrollment or
  * progress 0) and are overdue (an open training assignment past its due date).
  *
- * One set-based statement either way, shaped for the index that makes it cheap:
- * - a department: driven from its (materialized) employees, each probing the (member, course)
- *   unique index;
- * - everyone: per-course counts straight from the (course, progress) index, minus the rows of the
- *   few enrolled users who are not expected (no active employee record), which avoids joining
- *   every enrollment to its employee. The outsiders are materialized and drive their join
- *   (CROSS JOIN fixes the join order on SQLite; PostgreSQL plans it freely).
+ * Completed / in progress and the open assignments by due date come from the counts that database
+ * triggers keep per course and department in the same transaction as every write (migration
+ * 0009-compliance-speed), so this reads a few rows per course; expected is an index-only count.
  */
 export async function mandatoryCompliance(ctx: AppContext, f: { department?: string | undefined }): Promise<MandatoryComplianceRow[]> {
-  const on = today();
-  const res =
-    f.department !== undefined
-      ? await sql<Counts>`
-    with emp as materialized (
-      select user_id from employees
-       where status = 'active' and user_id is not null
-         and department_id = (select id from departments where name = ${f.department})
-    ),
-    mc as (select id, title from courses where mandatory = 1 and published = 1),
-    agg as (
-      select e.course_id,
-             sum(case when e.progress = 100 then 1 else 0 end) as completed,
-             sum(case when e.progress < 100 then 1 else 0 end) as in_progress
-        from emp
-       cross join mc
-        join enrollments e on e.member_id = emp.user_id and e.course_id = mc.id
-       where e.progress > 0
-       group by e.course_id
-    ),
-    od as (
-      select ta.course_id, count(*) as overdue
-        from emp
-       cross join mc
-        join training_assignments ta on ta.member_id = emp.user_id and ta.course_id = mc.id
-       where ta.status = 'open' and ta.due_date < ${on}
-       group by ta.course_id
-    )
-    select mc.id, mc.title, (select count(*) from emp) as expected, agg.completed, agg.in_progress, od.overdue
-      from mc
-      left join agg on agg.course_id = mc.id
-      left join od on od.course_id = mc.id
-     order by mc.title, mc.id`.execute(ctx.db)
-      : await sql<Counts>`
+  const dept = f.department;
+  const inDepartment = (column: string) =>
+    dept === undefined ? sql`` : sql`and ${sql.ref(column)} = (select id from departments where name = ${dept})`;
+  const res = await sql<Counts>`
     with mc as (select id, title from courses where mandatory = 1 and published = 1),
-    outsiders as materialized (
-      select u.id from users u
-       where not exists (select 1 from employees em where em.user_id = u.id and em.status = 'active')
-    ),
-    byp as (
-      select course_id, progress, count(*) as n
-        from enrollments
-       where course_id in (select id from mc) and progress > 0
-       group by course_id, progress
-    ),
-    tot as (
-      select course_id,
-             sum(case when progress = 100 then n else 0 end) as completed,
-             sum(case when progress < 100 then n else 0 end) as in_progress
-        from byp
+    progress as (
+      select course_id, sum(completed) as completed, sum(in_progress) as in_progress,
+             count(*) as count_rows, count(distinct department_key) as count_keys
+        from compliance_progress_counts
+       where course_id in (select id from mc) ${inDepartment('department_key')}
        group by course_id
     ),
-    ex as (
-      select e.course_id,
-             sum(case when e.progress = 100 then 1 else 0 end) as completed,
-             sum(case when e.progress < 100 then 1 else 0 end) as in_progress
-        from outsiders o
-       cross join enrollments e
-       where e.member_id = o.id and e.course_id in (select id from mc) and e.progress > 0
-       group by e.course_id
-    ),
-    od as (
-      select course_id, count(*) as n
-        from training_assignments
-       where status = 'open' and due_date < ${on} and course_id in (select id from mc)
+    overdue as (
+      select course_id, sum(open_count) as overdue, count(*) as count_rows, count(distinct department_key || ' ' || due_date) as count_keys
+        from compliance_open_assignment_counts
+       where course_id in (select id from mc) ${inDepartment('department_key')} and due_date < ${today()}
        group by course_id
-    ),
-    odx as (
-      select ta.course_id, count(*) as n
-        from outsiders o
-       cross join training_assignments ta
-       where ta.member_id = o.id and ta.status = 'open' and ta.due_date < ${on} and ta.course_id in (select id from mc)
-       group by ta.course_id
     )
     select mc.id, mc.title,
-           (select count(*) from employees where status = 'active' and user_id is not null) as expected,
-           coalesce(tot.completed, 0) - coalesce(ex.completed, 0) as completed,
-           coalesce(tot.in_progress, 0) - coalesce(ex.in_progress, 0) as in_progress,
-           coalesce(od.n, 0) - coalesce(odx.n, 0) as overdue
+           (select count(*) from employees where status = 'active' and user_id is not null ${inDepartment('department_id')}) as expected,
+           progress.completed, progress.in_progress, overdue.overdue,
+           coalesce(progress.count_rows, 0) + coalesce(overdue.count_rows, 0) as count_rows,
+           coalesce(progress.count_keys, 0) + coalesce(overdue.count_keys, 0) as count_keys
       from mc
-      left join tot on tot.course_id = mc.id
-      left join ex on ex.course_id = mc.id
-      left join od on od.course_id = mc.id
-      left join odx on odx.course_id = mc.id
+      left join progress on progress.course_id = mc.id
+      left join overdue on overdue.course_id = mc.id
      order by mc.title, mc.id`.execute(ctx.db);
+  const extra = res.rows.reduce((n, r) => n + Number(r.count_rows ?? 0) - Number(r.count_keys ?? 0), 0);
+  if (extra > FOLD_AFTER_ROWS) await foldComplianceCounts(ctx.db, ctx.dialect);
   return res.rows.map((r) => {
     const expected = Number(r.expected);
     const completed = Number(r.completed ?? 0);
@@ -136,5 +82,32 @@ export async function mandatoryCompliance(ctx: AppContext, f: { department?: str
       overdue: Number(r.overdue ?? 0),
       completionRate: expected === 0 ? 0 : Math.round((completed / expected) * 1000) / 10,
     };
+  });
+}
+
+/**
+ * PostgreSQL only (SQLite keeps one row per key): replaces the delta rows the triggers appended
+ * with one row per key, keys that sum to nothing dropped. Deltas committed meanwhile are not
+ * visible to the delete and stay as they are, and a second folder waits on the rows the first
+ * deletes and then skips them, so the sums never change. One folder at a time; others skip.
+ */
+export async function foldComplianceCounts(db: Db, dialect: Dialect): Promise<boolean> {
+  if (dialect !== 'postgres') return false;
+  return db.transaction().execute(async (trx) => {
+    const lock = await sql<{ ok: boolean }>`select pg_try_advisory_xact_lock(hashtext('compliance_counts_fold')) as ok`.execute(trx);
+    if (!lock.rows[0]?.ok) return false;
+    await sql`
+      with gone as (delete from compliance_progress_counts returning course_id, department_key, completed, in_progress)
+      insert into compliance_progress_counts (course_id, department_key, completed, in_progress)
+      select course_id, department_key, sum(completed), sum(in_progress) from gone
+       group by course_id, department_key
+      having sum(completed) <> 0 or sum(in_progress) <> 0`.execute(trx);
+    await sql`
+      with gone as (delete from compliance_open_assignment_counts returning course_id, department_key, due_date, open_count)
+      insert into compliance_open_assignment_counts (course_id, department_key, due_date, open_count)
+      select course_id, department_key, due_date, sum(open_count) from gone
+       group by course_id, department_key, due_date
+      having sum(open_count) <> 0`.execute(trx);
+    return true;
   });
 }

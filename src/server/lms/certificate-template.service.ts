@@ -9,7 +9,7 @@ import type { Selectable } from 'kysely';
 import type { Actor, AppContext } from '../context.ts';
 import type { Executor } from '../db/database.ts';
 import type { CertificateTemplatesTable } from '../db/schema-certificates.ts';
-import { nowIso, today } from '../db/dialect.ts';
+import { isForeignKeyViolation, nowIso, today } from '../db/dialect.ts';
 import { newId } from '../db/ids.ts';
 import { AppError, errors } from '../http/errors.ts';
 import { recordAudit } from '../platform/audit.service.ts';
@@ -180,20 +180,68 @@ export async function updateTemplate(ctx: AppContext, actor: Actor, id: string, 
   });
 }
 
+/**
+ * For a course that names a certificate template: 400 when no template has the id. On
+ * PostgreSQL the template row is key-share locked until the caller's transaction ends, so a
+ * concurrent delete waits and then meets the course's foreign key (409 TEMPLATE_IN_USE).
+ */
+export async function assertCertificateTemplate(ctx: AppContext, trx: Executor, id: string | null | undefined): Promise<void> {
+  if (!id) return;
+  let q = trx.selectFrom('certificate_templates').select('id').where('id', '=', id);
+  if (ctx.dialect === 'postgres') q = q.forKeyShare();
+  if (!(await q.executeTakeFirst())) {
+    const message = 'No certificate template has this id.';
+    throw errors.validation([{ path: 'certificateTemplateId', message }], message);
+  }
+}
+
+/** Courses named in a TEMPLATE_IN_USE answer (the count has them all). */
+const IN_USE_SAMPLE = 10;
+
+async function templateInUse(db: Executor, id: string): Promise<AppError | null> {
+  const [count, sample] = await Promise.all([
+    db
+      .selectFrom('courses')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('certificate_template_id', '=', id)
+      .executeTakeFirstOrThrow(),
+    db.selectFrom('courses').select(['id', 'title']).where('certificate_template_id', '=', id).orderBy('title').orderBy('id').limit(IN_USE_SAMPLE).execute(),
+  ]);
+  const courseCount = Number(count.n);
+  if (courseCount === 0) return null;
+  return errors.conflict(
+    'TEMPLATE_IN_USE',
+    `${courseCount === 1 ? 'A course uses' : `${courseCount} courses use`} this template, so it cannot be deleted. Choose another template for ${courseCount === 1 ? 'that course' : 'those courses'} first.`,
+    { courseCount, courses: sample },
+  );
+}
+
+/**
+ * Deletes a template no course uses (409 TEMPLATE_IN_USE otherwise; the foreign key from courses
+ * refuses it too, should a course pick the template meanwhile). Certificates issued with it
+ * render with the default template from then on.
+ */
 export async function deleteTemplate(ctx: AppContext, actor: Actor, id: string): Promise<void> {
-  const keys = await ctx.db.transaction().execute(async (trx) => {
-    const row = await templateOr404(trx, id);
-    if (row.is_default === 1) {
-      throw errors.unprocessable('DEFAULT_TEMPLATE_REQUIRED', 'The default template cannot be deleted: make another template the default first.');
-    }
-    // Courses using it fall back to the default; issued certificates keep rendering with the default.
-    await trx.updateTable('courses').set({ certificate_template_id: null }).where('certificate_template_id', '=', id).execute();
-    await trx.updateTable('certificates').set({ template_id: null }).where('template_id', '=', id).execute();
-    await trx.deleteFrom('certificate_templates').where('id', '=', id).execute();
-    const storageKeys = await deleteFileRows(trx, [row.background_file_id, row.logo_file_id, row.signature_file_id]);
-    await recordAudit(trx, { actorId: actor.id, action: 'delete', entity: 'certificate-template', entityId: id, before: toTemplate(row) });
-    return storageKeys;
-  });
+  let keys: string[];
+  try {
+    keys = await ctx.db.transaction().execute(async (trx) => {
+      const row = await templateOr404(trx, id);
+      if (row.is_default === 1) {
+        throw errors.unprocessable('DEFAULT_TEMPLATE_REQUIRED', 'The default template cannot be deleted: make another template the default first.');
+      }
+      const inUse = await templateInUse(trx, id);
+      if (inUse) throw inUse;
+      await trx.updateTable('certificates').set({ template_id: null }).where('template_id', '=', id).execute();
+      await trx.deleteFrom('certificate_templates').where('id', '=', id).execute();
+      const storageKeys = await deleteFileRows(trx, [row.background_file_id, row.logo_file_id, row.signature_file_id]);
+      await recordAudit(trx, { actorId: actor.id, action: 'delete', entity: 'certificate-template', entityId: id, before: toTemplate(row) });
+      return storageKeys;
+    });
+  } catch (e) {
+    if (!isForeignKeyViolation(e)) throw e;
+    // A course chose the template between the check and the delete.
+    throw (await templateInUse(ctx.db, id)) ?? e;
+  }
   await discardBlobs(ctx, keys);
 }
 

@@ -135,14 +135,72 @@ describeDb('certificate templates', (env) => {
     expect(delDefault.statusCode).toBe(422);
     expect(json(delDefault).code).toBe('DEFAULT_TEMPLATE_REQUIRED');
     await env.req('PATCH', `/api/certificate-templates/${DEFAULT_TEMPLATE_ID}`, { as: admin, body: { isDefault: true } });
+    // The course still uses it: 409, and nothing changes.
+    const templatesBefore = await env.count('certificate_templates');
+    const inUse = await env.req('DELETE', `/api/certificate-templates/${t.id}`, { as: admin });
+    expect(inUse.statusCode).toBe(409);
+    expect(json(inUse)).toMatchObject({ code: 'TEMPLATE_IN_USE', courseCount: 1, courses: [{ id: c.courseId, title: 'Forklift Basics' }] });
+    expect(await env.count('certificate_templates')).toBe(templatesBefore);
+    const still = await env.ctx.db.selectFrom('certificates').select('template_id').where('id', '=', cert.id).executeTakeFirstOrThrow();
+    expect(still.template_id).toBe(t.id);
+    const moved = await env.req('PATCH', `/api/courses/${c.courseId}`, { as: mod, body: { certificateTemplateId: null } });
+    expect(moved.statusCode, moved.body).toBe(200);
     const del = await env.req('DELETE', `/api/certificate-templates/${t.id}`, { as: admin });
     expect(del.statusCode).toBe(204);
+    expect(await env.count('certificate_templates')).toBe(templatesBefore - 1);
     // The certificate still renders (with the default template now).
     const after = await env.req('GET', `/api/certificates/${cert.id}/pdf`, { as: learner });
     expect(after.statusCode).toBe(200);
     expect(await pdfText(after.rawPayload)).toContain('Søren Kierkegaard');
     const audit = await env.ctx.db.selectFrom('audit_log').select('action').where('entity', '=', 'certificate-template').where('entity_id', '=', t.id).orderBy('id').execute();
     expect(audit.map((a) => a.action)).toEqual(['create', 'update', 'update', 'delete']);
+  });
+
+  it('courses name only templates that exist; a template a course uses cannot be deleted, also when both happen at once', async () => {
+    const admin = await env.user(['System Manager']);
+    const mod = await env.user(['Moderator']);
+    const coursesBefore = await env.count('courses');
+    const bad = await env.req('POST', '/api/courses', { as: mod, body: { title: 'Ghost Template', certificateTemplateId: 'no-such-template' } });
+    expect(bad.statusCode).toBe(400);
+    expect(json(bad)).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ path: 'certificateTemplateId' }] });
+    expect(await env.count('courses')).toBe(coursesBefore);
+    const c = await makeCourse(env, { enableCertification: true, title: 'Ladder Safety' });
+    const badPatch = await env.req('PATCH', `/api/courses/${c.courseId}`, { as: mod, body: { certificateTemplateId: 'no-such-template', title: 'Renamed' } });
+    expect(badPatch.statusCode).toBe(400);
+    const unchanged = await env.ctx.db.selectFrom('courses').select(['title', 'certificate_template_id']).where('id', '=', c.courseId).executeTakeFirstOrThrow();
+    expect(unchanged).toEqual({ title: 'Ladder Safety', certificate_template_id: null });
+
+    // A course picks a template while someone deletes it: exactly one of the two wins.
+    const outcomes = new Set<string>();
+    for (let i = 0; i < 6; i++) {
+      const t = json<Template>(await env.req('POST', '/api/certificate-templates', { as: admin, body: { name: `Race ${i}` } }));
+      const pick = () => env.req('PATCH', `/api/courses/${c.courseId}`, { as: mod, body: { certificateTemplateId: t.id } });
+      const remove = () => env.req('DELETE', `/api/certificate-templates/${t.id}`, { as: admin });
+      const [patch, del] = i % 2 ? await Promise.all([pick(), remove()]) : (await Promise.all([remove(), pick()])).reverse();
+      const course = await env.ctx.db.selectFrom('courses').select('certificate_template_id').where('id', '=', c.courseId).executeTakeFirstOrThrow();
+      const exists = await env.ctx.db.selectFrom('certificate_templates').select('id').where('id', '=', t.id).executeTakeFirst();
+      if (del!.statusCode === 204) {
+        expect(patch!.statusCode).toBe(400);
+        expect(exists).toBeUndefined();
+        expect(course.certificate_template_id).not.toBe(t.id);
+      } else {
+        expect(del!.statusCode, del!.body).toBe(409);
+        expect(json(del!).code).toBe('TEMPLATE_IN_USE');
+        expect(patch!.statusCode, patch!.body).toBe(200);
+        expect(exists).toBeDefined();
+        expect(course.certificate_template_id).toBe(t.id);
+      }
+      outcomes.add(`${patch!.statusCode}/${del!.statusCode}`);
+    }
+    expect([...outcomes].every((o) => o === '200/409' || o === '400/204')).toBe(true);
+    const dangling = await env.ctx.db
+      .selectFrom('courses')
+      .leftJoin('certificate_templates', 'certificate_templates.id', 'courses.certificate_template_id')
+      .select('courses.id')
+      .where('courses.certificate_template_id', 'is not', null)
+      .where('certificate_templates.id', 'is', null)
+      .execute();
+    expect(dangling).toEqual([]);
   });
 
   it('refuses unknown placeholders and other bad input on save, writing nothing; only System Managers edit', async () => {

@@ -22,6 +22,7 @@ import {
   ZipJobSchema,
 } from '../../contract/certificates.ts';
 import { receiveUpload, sendFileWithRange } from '../platform/files.service.ts';
+import { registerListExport } from '../platform/list-export.ts';
 import {
   certificatePdf,
   claimCertificate,
@@ -32,7 +33,9 @@ import {
   issueManually,
   listCertificates,
   myCertificates,
+  reapZipJobs,
   revokeCertificate,
+  stopCertificateWork,
   verificationUrl,
   verifyCertificate,
   zipJobFile,
@@ -71,6 +74,13 @@ function inline(filename: string): string {
 }
 
 export function registerCertificateRoutes(app: App, ctx: AppContext): void {
+  // Zip jobs: end those a stopped process left running; on close, stop ours before the database closes.
+  app.addHook('onReady', async () => {
+    const reaped = await reapZipJobs(ctx);
+    if (reaped) ctx.log.warn({ reaped }, 'certificate zip jobs left running by a stopped process were marked failed');
+  });
+  app.addHook('onClose', async () => stopCertificateWork(ctx));
+
   // ---- learner side ---------------------------------------------------------------------------
   app.post(
     '/api/courses/:id/certificate',
@@ -149,6 +159,21 @@ export function registerCertificateRoutes(app: App, ctx: AppContext): void {
     },
     async (req) => listCertificates(ctx, actorOf(req), req.query),
   );
+  registerListExport(app, '/api/certificates', {
+    access: 'authenticated',
+    tags,
+    querystring: CertificateListQuery,
+    fileName: 'certificates',
+    list: (req, q) => listCertificates(ctx, actorOf(req), q),
+    columns: [
+      { header: 'ID', value: (r) => r.id },
+      { header: 'Member', value: (r) => r.memberName },
+      { header: 'Course', value: (r) => r.courseTitle },
+      { header: 'Issued', value: (r) => r.issueDate },
+      { header: 'Expires', value: (r) => r.expiryDate },
+      { header: 'Status', value: (r) => r.status },
+    ],
+  });
 
   app.post(
     '/api/certificates',
@@ -318,7 +343,9 @@ export function registerCertificateRoutes(app: App, ctx: AppContext): void {
       config: { access: TEMPLATE_EDITORS },
       schema: {
         tags: ttags,
-        summary: 'Delete a template (courses using it fall back to the default; 422 for the default itself)',
+        summary: 'Delete a template no course uses',
+        description:
+          '409 TEMPLATE_IN_USE (with courseCount and up to 10 courses) while courses use it; 422 DEFAULT_TEMPLATE_REQUIRED for the default. Certificates issued with it render with the default template afterwards.',
         params: IdParams,
         response: { 204: z.null() },
       },

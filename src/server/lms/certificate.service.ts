@@ -13,6 +13,8 @@ import type { DB } from '../db/schema.ts';
 import type { CertificatesTable } from '../db/schema-certificates.ts';
 import { nowIso, today } from '../db/dialect.ts';
 import { newId, newSecret } from '../db/ids.ts';
+import { applyKeyset, keysetOrder, keysetPage, type SortKeys } from '../db/keyset.ts';
+import type { CERTIFICATE_SORTS } from '../../contract/certificates.ts';
 import { errors } from '../http/errors.ts';
 import { hasAnyRole } from '../http/access.ts';
 import { recordAudit } from '../platform/audit.service.ts';
@@ -29,7 +31,8 @@ import type {
   ZipJob,
 } from '../../contract/certificates.ts';
 import { HR_READERS, canManageCourse, canSeeCourse, isCourseAdmin, readableByMemberOrInstructor } from './course-access.ts';
-import { certificateFileName, renderCertificatePdf, ZipBuilder, type RenderTemplate } from './certificate-pdf.ts';
+import { certificateFileName, renderCertificatePdf, ZipBuilder, type CertificateData, type RenderTemplate } from './certificate-pdf.ts';
+import { CertificateRenderPool } from './certificate-render-pool.ts';
 import { renderTemplateFor } from './certificate-template.service.ts';
 
 declare module '../platform/hooks.ts' {
@@ -158,11 +161,6 @@ export async function issueInTx(ctx: AppContext, trx: Tx, input: IssueInput): Pr
     expiry_notice_at: null,
     created_at: nowIso(),
   };
-  // A course template that was deleted meanwhile falls back to the default.
-  if (row.template_id) {
-    const t = await trx.selectFrom('certificate_templates').select('id').where('id', '=', row.template_id).executeTakeFirst();
-    if (!t) row.template_id = null;
-  }
   const inserted = await trx
     .insertInto('certificates')
     .values(row)
@@ -333,12 +331,19 @@ function applyFilters(q: CertQuery, f: CertificateFilterValues): CertQuery {
   return q;
 }
 
+const CERTIFICATE_SORT_KEYS: SortKeys<(typeof CERTIFICATE_SORTS)[number]> = {
+  issueDate: { ref: 'certificates.issue_date', kind: 'date' },
+  expiryDate: { ref: 'certificates.expiry_date', kind: 'date', nullable: true },
+  memberName: { ref: 'users.full_name', kind: 'text' },
+  courseTitle: { ref: 'courses.title', kind: 'text' },
+};
+
 export async function listCertificates(ctx: AppContext, actor: Actor, f: CertificateListFilters) {
   const base = applyFilters(scoped(ctx.db, actor), f);
-  let page = withNames(base);
-  if (f.cursor) page = page.where('certificates.id', '<', f.cursor);
-  const rows = await page.orderBy('certificates.id', 'desc').limit(f.limit + 1).execute();
-  const items = rows.slice(0, f.limit).map((r) => present(ctx, r));
+  const order = keysetOrder(f.sort, CERTIFICATE_SORT_KEYS, 'certificates.id');
+  const rows = await applyKeyset(withNames(base), order, ctx.dialect, f.cursor).limit(f.limit + 1).execute();
+  const { page, nextCursor } = keysetPage(order, rows, f.limit);
+  const items = page.map((r) => present(ctx, r));
   let total: number | undefined;
   if (f.withTotal) {
     const c = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
@@ -346,7 +351,7 @@ export async function listCertificates(ctx: AppContext, actor: Actor, f: Certifi
   }
   return {
     items,
-    nextCursor: rows.length > f.limit ? (items[items.length - 1]?.id ?? null) : null,
+    nextCursor,
     ...(total !== undefined ? { total } : {}),
   };
 }
@@ -402,11 +407,12 @@ export async function revokeCertificate(ctx: AppContext, actor: Actor, id: strin
 // PDFs
 
 type TemplateSource = (templateId: string | null) => Promise<RenderTemplate>;
+type Render = (template: RenderTemplate, data: CertificateData) => Promise<Buffer>;
 
-async function renderRow(ctx: AppContext, templates: TemplateSource, r: CertificateRow): Promise<Buffer> {
+async function renderRow(ctx: AppContext, templates: TemplateSource, r: CertificateRow, render: Render = renderCertificatePdf): Promise<Buffer> {
   const template = await templates(r.template_id);
   const status = statusOf(r);
-  return renderCertificatePdf(template, {
+  return render(template, {
     memberName: r.member_name,
     courseTitle: r.course_title,
     issueDate: r.issue_date,
@@ -422,9 +428,26 @@ export async function certificatePdf(ctx: AppContext, actor: Actor, id: string):
   return { pdf: await renderRow(ctx, (t) => renderTemplateFor(ctx, ctx.db, t), row), filename: certificateFileName(row.member_name, row.course_title, row.id) };
 }
 
+/** The render threads batches use, one pool per app (started on first use, closed with the app). */
+const renderPools = new WeakMap<AppContext, CertificateRenderPool>();
+
+function renderPoolFor(ctx: AppContext): CertificateRenderPool {
+  let pool = renderPools.get(ctx);
+  if (!pool) renderPools.set(ctx, (pool = new CertificateRenderPool(0, ctx.log)));
+  return pool;
+}
+
+/** Stops the zip jobs this process runs, then the render threads: for app close. */
+export async function stopCertificateWork(ctx: AppContext): Promise<void> {
+  await stopZipJobs(ctx);
+  await renderPools.get(ctx)?.close();
+  renderPools.delete(ctx);
+}
+
 /**
  * Renders the certificates matching `f` that the actor may read, in pages of `chunk` rows (one
- * query per page), newest first. Yields each PDF with its file name.
+ * query per page), newest first. Yields each PDF with its file name, in order, while the render
+ * threads work on the next few (two per thread in flight: enough to keep them busy, bounded).
  */
 export async function* renderMatching(
   ctx: AppContext,
@@ -440,17 +463,28 @@ export async function* renderMatching(
     if (!t) loaded.set(key, (t = renderTemplateFor(ctx, ctx.db, templateId)));
     return t;
   };
+  const pool = renderPoolFor(ctx);
+  const render: Render = (t, d) => pool.render(t, d);
+  const inFlight: { name: string; pdf: Promise<Buffer> }[] = [];
   let cursor: string | null = null;
   for (;;) {
     let q = withNames(applyFilters(scoped(ctx.db, actor), f));
     if (cursor) q = q.where('certificates.id', '<', cursor);
     const rows = await q.orderBy('certificates.id', 'desc').limit(chunk).execute();
     for (const r of rows) {
-      yield { name: certificateFileName(r.member_name, r.course_title, r.id), pdf: await renderRow(ctx, templates, r) };
+      const pdf = renderRow(ctx, templates, r, render);
+      // Awaited in order below; this only keeps a failure from counting as unhandled meanwhile.
+      pdf.catch(() => {});
+      inFlight.push({ name: certificateFileName(r.member_name, r.course_title, r.id), pdf });
+      if (inFlight.length >= pool.size * 2) {
+        const next = inFlight.shift()!;
+        yield { name: next.name, pdf: await next.pdf };
+      }
     }
-    if (rows.length < chunk) return;
+    if (rows.length < chunk) break;
     cursor = rows[rows.length - 1]!.id;
   }
+  for (let next = inFlight.shift(); next; next = inFlight.shift()) yield { name: next.name, pdf: await next.pdf };
 }
 
 export async function countMatching(ctx: AppContext, actor: Actor, f: CertificateFilterValues): Promise<number> {
@@ -497,6 +531,40 @@ function presentJob(r: ZipJobRow): ZipJob {
   };
 }
 
+/** A job whose row was not touched for this long was left behind by a process that stopped. */
+export const ZIP_JOB_STALE_MS = 2 * 60_000;
+/** How often a running job touches its row even when no certificate finished meanwhile. */
+const ZIP_JOB_HEARTBEAT_MS = 15_000;
+const ZIP_JOB_INTERRUPTED = 'The export stopped before it finished because the server stopped. Start it again.';
+
+/** The zip jobs this process runs, so that closing the app can stop them cleanly. */
+type ZipJobHandle = { stop: AbortController; done: Promise<void> };
+const activeZipJobs = new WeakMap<AppContext, Map<string, ZipJobHandle>>();
+
+/**
+ * Ends, as failed, every job left queued or running whose row has not been touched for
+ * ZIP_JOB_STALE_MS: a running job touches it at least every ZIP_JOB_HEARTBEAT_MS, so such a job
+ * belongs to a process that died. One set-based statement; returns how many were ended.
+ */
+export async function reapZipJobs(ctx: AppContext, now = new Date()): Promise<number> {
+  const cutoff = new Date(now.getTime() - ZIP_JOB_STALE_MS).toISOString();
+  const r = await ctx.db
+    .updateTable('certificate_zip_jobs')
+    .set({ status: 'failed', error: ZIP_JOB_INTERRUPTED, updated_at: nowIso() })
+    .where('status', 'in', ['queued', 'running'])
+    .where('updated_at', '<', cutoff)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
+/** Stops the jobs this process is running (they end as failed) and waits for them: for app close. */
+export async function stopZipJobs(ctx: AppContext): Promise<void> {
+  const jobs = activeZipJobs.get(ctx);
+  if (!jobs) return;
+  for (const j of jobs.values()) j.stop.abort();
+  await Promise.allSettled([...jobs.values()].map((j) => j.done));
+}
+
 export async function createZipJob(ctx: AppContext, actor: Actor, filters: CertificateFilterValues): Promise<{ jobId: string; total: number }> {
   const total = await countMatching(ctx, actor, filters);
   assertExportable(total);
@@ -506,18 +574,48 @@ export async function createZipJob(ctx: AppContext, actor: Actor, filters: Certi
     .insertInto('certificate_zip_jobs')
     .values({ id, created_by: actor.id, filters_json: JSON.stringify(filters), status: 'queued', processed: 0, total, file_id: null, error: null, created_at: now, updated_at: now })
     .execute();
-  void runZipJob(ctx, actor, id).catch((err: unknown) => ctx.log.error({ err, jobId: id }, 'certificate zip job crashed'));
+  let jobs = activeZipJobs.get(ctx);
+  if (!jobs) activeZipJobs.set(ctx, (jobs = new Map<string, ZipJobHandle>()));
+  const stop = new AbortController();
+  const done = runZipJob(ctx, actor, id, stop.signal)
+    .catch((err: unknown) => ctx.log.error({ err, jobId: id }, 'certificate zip job crashed'))
+    .finally(() => jobs.delete(id));
+  jobs.set(id, { stop, done });
   return { jobId: id, total };
 }
 
-/** Builds the job's zip into the file store, recording progress every few certificates. */
-export async function runZipJob(ctx: AppContext, actor: Actor, id: string): Promise<void> {
+/**
+ * Builds the job's zip into the file store, recording progress every few certificates (and at
+ * least every ZIP_JOB_HEARTBEAT_MS). Only a job still queued or running is advanced: one that was
+ * reaped meanwhile stays failed and its file is discarded. `signal` stops it (as failed).
+ */
+export async function runZipJob(ctx: AppContext, actor: Actor, id: string, signal?: AbortSignal): Promise<void> {
   const job = await ctx.db.selectFrom('certificate_zip_jobs').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
   const filters = JSON.parse(job.filters_json) as CertificateFilterValues;
-  await ctx.db.updateTable('certificate_zip_jobs').set({ status: 'running', updated_at: nowIso() }).where('id', '=', id).execute();
+  const claimed = await ctx.db
+    .updateTable('certificate_zip_jobs')
+    .set({ status: 'running', updated_at: nowIso() })
+    .where('id', '=', id)
+    .where('status', 'in', ['queued', 'running'])
+    .executeTakeFirst();
+  if (Number(claimed.numUpdatedRows) === 0) return;
   const fileId = newId();
   const storageKey = storageKeyFor(fileId);
   const target = storagePath(ctx, storageKey);
+  let processed = 0;
+  let touching: Promise<unknown> = Promise.resolve();
+  const touch = () => {
+    touching = ctx.db
+      .updateTable('certificate_zip_jobs')
+      .set({ processed, updated_at: nowIso() })
+      .where('id', '=', id)
+      .where('status', '=', 'running')
+      .execute()
+      .catch((err: unknown) => ctx.log.warn({ err, jobId: id }, 'certificate zip job heartbeat failed'));
+    return touching;
+  };
+  const heartbeat = setInterval(() => void touch(), ZIP_JOB_HEARTBEAT_MS);
+  heartbeat.unref();
   try {
     await fs.promises.mkdir(path.dirname(target), { recursive: true });
     const out = fs.createWriteStream(target, { flags: 'wx' });
@@ -529,57 +627,74 @@ export async function runZipJob(ctx: AppContext, actor: Actor, id: string): Prom
       if (!out.write(b)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
     };
     const zip = new ZipBuilder();
-    let processed = 0;
     let lastReport = Date.now();
-    for await (const { name, pdf } of renderMatching(ctx, actor, filters)) {
-      await write(zip.entry(name, pdf));
-      processed++;
-      if (Date.now() - lastReport > 500) {
-        lastReport = Date.now();
-        await ctx.db.updateTable('certificate_zip_jobs').set({ processed, updated_at: nowIso() }).where('id', '=', id).execute();
+    try {
+      for await (const { name, pdf } of renderMatching(ctx, actor, filters)) {
+        if (signal?.aborted) throw new Error('stopped');
+        await write(zip.entry(name, pdf));
+        processed++;
+        if (Date.now() - lastReport > 500) {
+          lastReport = Date.now();
+          await touch();
+        }
       }
+      await write(zip.finish());
+    } finally {
+      await new Promise<void>((resolve, reject) => {
+        out.once('error', reject);
+        out.end(() => resolve());
+      });
     }
-    await write(zip.finish());
-    await new Promise<void>((resolve, reject) => {
-      out.once('error', reject);
-      out.end(() => resolve());
-    });
+    clearInterval(heartbeat);
+    await touching;
     await ctx.db.transaction().execute(async (trx) => {
       await insertFileRow(
         trx,
         { id: fileId, storageKey, filename: `certificates-${job.created_at.slice(0, 10)}.zip`, contentType: 'application/zip', size, sha256: hash.digest('hex') },
         { purpose: 'certificate-zip', createdBy: actor.id },
       );
-      await trx
+      const finished = await trx
         .updateTable('certificate_zip_jobs')
         .set({ status: 'done', processed, total: processed, file_id: fileId, updated_at: nowIso() })
         .where('id', '=', id)
-        .execute();
+        .where('status', '=', 'running')
+        .executeTakeFirst();
+      // Reaped meanwhile: it stays failed (the file row goes with this transaction).
+      if (Number(finished.numUpdatedRows) === 0) throw new Error('the job was ended while it ran');
     });
   } catch (err) {
+    clearInterval(heartbeat);
+    await touching;
     await fs.promises.rm(target, { force: true }).catch(() => {});
-    ctx.log.error({ err, jobId: id }, 'certificate zip job failed');
+    if (!signal?.aborted) ctx.log.error({ err, jobId: id }, 'certificate zip job failed');
     await ctx.db
       .updateTable('certificate_zip_jobs')
-      .set({ status: 'failed', error: 'The export failed; it has been logged. Try again.', updated_at: nowIso() })
+      .set({ status: 'failed', error: signal?.aborted ? ZIP_JOB_INTERRUPTED : 'The export failed; it has been logged. Try again.', processed, updated_at: nowIso() })
       .where('id', '=', id)
+      .where('status', '=', 'running')
       .execute();
   }
 }
 
 /** A job is visible to the person who started it (and to System Managers). */
-async function visibleJob(db: Executor, actor: Actor, id: string): Promise<ZipJobRow> {
-  const row = await db.selectFrom('certificate_zip_jobs').selectAll().where('id', '=', id).executeTakeFirst();
+async function visibleJob(ctx: AppContext, actor: Actor, id: string): Promise<ZipJobRow> {
+  const read = () => ctx.db.selectFrom('certificate_zip_jobs').selectAll().where('id', '=', id).executeTakeFirst();
+  let row = await read();
   if (!row || (row.created_by !== actor.id && !actor.roles.has('System Manager'))) throw errors.notFound('The export job');
+  // A job that stopped showing signs of life is reported as failed, not as running forever.
+  if ((row.status === 'queued' || row.status === 'running') && Date.parse(row.updated_at) < Date.now() - ZIP_JOB_STALE_MS) {
+    await reapZipJobs(ctx);
+    row = (await read()) ?? row;
+  }
   return row;
 }
 
 export async function getZipJob(ctx: AppContext, actor: Actor, id: string): Promise<ZipJob> {
-  return presentJob(await visibleJob(ctx.db, actor, id));
+  return presentJob(await visibleJob(ctx, actor, id));
 }
 
 export async function zipJobFile(ctx: AppContext, actor: Actor, id: string): Promise<FileRow> {
-  const job = await visibleJob(ctx.db, actor, id);
+  const job = await visibleJob(ctx, actor, id);
   if (job.status !== 'done' || !job.file_id) {
     throw errors.conflict('EXPORT_NOT_READY', `The export is ${job.status}; download it when its status is done.`, { status: job.status });
   }

@@ -6,7 +6,9 @@ import { promisify } from 'node:util';
 import { expect, it } from 'vitest';
 import { describeDb, json, type TestEnv, type TestUser } from '../../../test/helpers/harness.ts';
 import { makeCourse } from '../../../test/helpers/fixtures.ts';
-import { addMonths, certificateExpiryJob } from './certificate.service.ts';
+import { nowIso } from '../db/dialect.ts';
+import { newId } from '../db/ids.ts';
+import { addMonths, certificateExpiryJob, reapZipJobs, stopZipJobs, ZIP_JOB_STALE_MS } from './certificate.service.ts';
 
 const run = promisify(execFile);
 
@@ -483,5 +485,76 @@ describeDb('certificates', (env) => {
     expect((await env.req('GET', `/api/certificates/zip-jobs/${jobId}`, { as: otherMod })).statusCode).toBe(404);
     expect((await env.req('GET', `/api/certificates/zip-jobs/${jobId}/download`, { as: otherMod })).statusCode).toBe(404);
     expect((await env.req('GET', '/api/certificates/zip-jobs/0000000000000000000000zzzz', { as: mod })).statusCode).toBe(404);
+  });
+
+  it('zip jobs left queued or running by a process that stopped end as failed; live and finished jobs are left alone', async () => {
+    const mod = await env.user(['Moderator']);
+    const longAgo = new Date(Date.now() - ZIP_JOB_STALE_MS - 60_000).toISOString();
+    const job = (status: string, updatedAt: string) => ({
+      id: newId(),
+      created_by: mod.id,
+      filters_json: '{}',
+      status,
+      processed: 2,
+      total: 5,
+      file_id: null,
+      error: null,
+      created_at: longAgo,
+      updated_at: updatedAt,
+    });
+    const crashed = job('running', longAgo);
+    const neverStarted = job('queued', longAgo);
+    const live = job('running', nowIso());
+    const failedLongAgo = { ...job('failed', longAgo), error: 'The export failed; it has been logged. Try again.' };
+    await env.ctx.db.insertInto('certificate_zip_jobs').values([crashed, neverStarted, live, failedLongAgo]).execute();
+    const jobsBefore = await env.count('certificate_zip_jobs');
+    const filesBefore = await env.count('files');
+
+    // Reading a job that stopped showing signs of life reports it failed (one statement ends every such job).
+    const read = await env.req('GET', `/api/certificates/zip-jobs/${crashed.id}`, { as: mod });
+    expect(read.statusCode).toBe(200);
+    expect(json(read)).toMatchObject({ id: crashed.id, status: 'failed', processed: 2, downloadUrl: null });
+    expect(json<{ error: string }>(read).error).toMatch(/stopped before it finished/);
+    const dl = await env.req('GET', `/api/certificates/zip-jobs/${crashed.id}/download`, { as: mod });
+    expect(dl.statusCode).toBe(409);
+    expect(json(dl)).toMatchObject({ code: 'EXPORT_NOT_READY', status: 'failed' });
+    const rows = await env.ctx.db.selectFrom('certificate_zip_jobs').select(['id', 'status', 'error']).where('created_by', '=', mod.id).execute();
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    expect(byId.get(neverStarted.id)?.status).toBe('failed');
+    expect(byId.get(live.id)).toMatchObject({ status: 'running', error: null });
+    expect(byId.get(failedLongAgo.id)).toMatchObject({ status: 'failed', error: failedLongAgo.error });
+    expect(json(await env.req('GET', `/api/certificates/zip-jobs/${live.id}`, { as: mod }))).toMatchObject({ status: 'running' });
+
+    // The sweep a starting server runs: ends only what is stale, and nothing twice.
+    const another = job('running', longAgo);
+    await env.ctx.db.insertInto('certificate_zip_jobs').values(another).execute();
+    expect(await reapZipJobs(env.ctx)).toBe(1);
+    expect(await reapZipJobs(env.ctx)).toBe(0);
+    // An hour later the live job, had it stopped touching its row, would be ended too.
+    expect(await reapZipJobs(env.ctx, new Date(Date.now() + 60 * 60_000))).toBe(1);
+    expect(await env.count('certificate_zip_jobs')).toBe(jobsBefore + 1);
+    expect(await env.count('files')).toBe(filesBefore);
+  });
+
+  it('closing the app stops running zip jobs: they end done or failed, never left running, and a stopped one leaves no file', async () => {
+    const mod = await env.user(['Moderator']);
+    const c = await certCourse(env, { title: 'Shutdown Course' });
+    for (const p of await Promise.all([env.user(), env.user(), env.user(), env.user()])) {
+      expect((await env.req('POST', '/api/certificates', { as: mod, body: { memberId: p.id, courseId: c.courseId } })).statusCode).toBe(201);
+    }
+    const filesBefore = await env.count('files');
+    const start = await env.req('POST', '/api/certificates/zip-jobs', { as: mod, body: { filters: { courseId: c.courseId } } });
+    expect(start.statusCode).toBe(202);
+    const { jobId } = json<{ jobId: string }>(start);
+    await stopZipJobs(env.ctx);
+    const row = await env.ctx.db.selectFrom('certificate_zip_jobs').selectAll().where('id', '=', jobId).executeTakeFirstOrThrow();
+    expect(['done', 'failed']).toContain(row.status);
+    if (row.status === 'failed') {
+      expect(row.error).toMatch(/server stopped/);
+      expect(row.file_id).toBeNull();
+      expect(await env.count('files')).toBe(filesBefore);
+    } else {
+      expect(await env.count('files')).toBe(filesBefore + 1);
+    }
   });
 });

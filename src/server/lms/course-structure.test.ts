@@ -72,7 +72,11 @@ describeDb('courses: chapters, lessons, ordering, outline, progress', (env) => {
       body: 'Hello <script>alert(1)</script>\n\n<img src=x onerror=alert(1)>\n\n[x](javascript:alert(1))',
     });
     const l2 = await h.lesson(creator, ch.id, { title: 'Watch', kind: 'video', videoUrl: 'https://videos.example.com/v/1' });
-    const l3 = await h.lesson(creator, ch.id, { title: 'Quiz', kind: 'quiz', quizId: 'quiz01', isPreview: true });
+    const quiz = await ok<{ id: string }>(
+      env.req('POST', '/api/quizzes', { as: creator, body: { title: 'Q', passingPercentage: 50, courseId: c.id, questions: [{ kind: 'text', text: 'x', answers: ['y'] }] } }),
+      201,
+    );
+    const l3 = await h.lesson(creator, ch.id, { title: 'Quiz', kind: 'quiz', quizId: quiz.id, isPreview: true });
     expect([l1.position, l2.position, l3.position]).toEqual([0, 1, 2]);
     expect(l1).toMatchObject({
       courseId: c.id,
@@ -86,7 +90,7 @@ describeDb('courses: chapters, lessons, ordering, outline, progress', (env) => {
     expect(l1.bodyHtml).not.toMatch(/<script|onerror|javascript:/i);
     expect(l1.bodyHtml).toContain('Hello');
     expect(l2.videoUrl).toBe('https://videos.example.com/v/1');
-    expect(l3).toMatchObject({ quizId: 'quiz01', isPreview: true });
+    expect(l3).toMatchObject({ quizId: quiz.id, isPreview: true });
     expect((await h.outline(creator, c.id)).course.lessonCount).toBe(3);
 
     const before = [await env.count('lessons'), await env.count('audit_log')];

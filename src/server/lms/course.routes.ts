@@ -21,6 +21,7 @@ import {
   UpdateLessonBody,
 } from '../../contract/courses.ts';
 import { receiveUpload, sendFileWithRange, UPLOAD_RULES } from '../platform/files.service.ts';
+import { registerListExport, yesNo } from '../platform/list-export.ts';
 import {
   assertCanManageCourse,
   createChapter,
@@ -70,6 +71,21 @@ export function registerCourseRoutes(app: App, ctx: AppContext): void {
     },
     async (req) => listCourses(ctx, actorOf(req), req.query),
   );
+  registerListExport(app, '/api/courses', {
+    access: 'authenticated',
+    tags,
+    querystring: CourseListQuery,
+    fileName: 'courses',
+    list: (req, q) => listCourses(ctx, actorOf(req), q),
+    columns: [
+      { header: 'ID', value: (r) => r.id },
+      { header: 'Title', value: (r) => r.title },
+      { header: 'Category', value: (r) => r.category },
+      { header: 'Published', value: (r) => (r.published ? 'Published' : 'Draft') },
+      { header: 'Mandatory', value: (r) => yesNo(r.mandatory) },
+      { header: 'Lessons', value: (r) => r.lessonCount },
+    ],
+  });
 
   app.post(
     '/api/courses',

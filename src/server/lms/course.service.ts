@@ -16,6 +16,7 @@ import type { Actor, AppContext } from '../context.ts';
 import type { Executor, Tx } from '../db/database.ts';
 import { bool, containsCi, isForeignKeyViolation, nowIso } from '../db/dialect.ts';
 import { newId } from '../db/ids.ts';
+import { applyKeyset, keysetOrder, keysetPage, type SortKeys } from '../db/keyset.ts';
 import type { ChaptersTable, CoursesTable, LessonsTable } from '../db/schema.ts';
 import { hasAnyRole } from '../http/access.ts';
 import { AppError, errors, type FieldError } from '../http/errors.ts';
@@ -43,9 +44,14 @@ import type {
   UpdateLessonInput,
 } from '../../contract/courses.ts';
 import type { EnrollmentSource } from '../../contract/enrollments.ts';
+import type { COURSE_SORTS } from '../../contract/courses.ts';
+import { LMS_STAFF } from '../../contract/roles.ts';
+import type { SearchResult } from '../../contract/search.ts';
 import { canManageCourse, isCourseAdmin } from './course-access.ts';
 import { recomputeProgress } from './progress.service.ts';
 import { assertUnlocked } from './enrollment.service.ts';
+import { assertQuizLinkable } from './quiz.service.ts';
+import { assertCertificateTemplate } from './certificate-template.service.ts';
 
 type CourseRow = Selectable<CoursesTable>;
 type ChapterRow = Selectable<ChaptersTable>;
@@ -330,6 +336,7 @@ export async function createCourse(ctx: AppContext, actor: Actor, input: CreateC
   if (actor.id && (!isCourseAdmin(actor) || input.instructorIds === undefined)) instructorIds.push(actor.id);
   return ctx.db.transaction().execute(async (trx) => {
     await checkUsersExist(trx, input.instructorIds ?? [], 'instructorIds');
+    await assertCertificateTemplate(ctx, trx, input.certificateTemplateId);
     await trx.insertInto('courses').values(row).execute();
     await writeInstructors(trx, id, instructorIds);
     const view = await presentCourse(trx, id);
@@ -349,22 +356,14 @@ export async function getCourse(ctx: AppContext, actor: Actor, id: string): Prom
   return presentCourse(ctx.db, id);
 }
 
-function encodeCursor(title: string, id: string): string {
-  return Buffer.from(JSON.stringify([title, id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): [string, string] {
-  try {
-    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string') return [v[0], v[1]];
-  } catch {
-    // fall through
-  }
-  throw errors.validation([{ path: 'cursor', message: 'Not a cursor from this list.' }]);
-}
+const COURSE_SORT_KEYS: SortKeys<(typeof COURSE_SORTS)[number]> = {
+  title: { ref: 'courses.title', kind: 'text' },
+  category: { ref: 'courses.category', kind: 'text', nullable: true },
+  createdAt: { ref: 'courses.created_at', kind: 'date' },
+};
 
 /**
- * Lists the courses the actor can see, ordered by title then id (keyset on both). Learners see
+ * Lists the courses the actor can see, ordered by title (or `sort`) then id (keyset on both). Learners see
  * published courses only; Course Creators also the unpublished ones they teach; admins all.
  */
 export async function listCourses(ctx: AppContext, actor: Actor, f: CourseListFilters) {
@@ -409,20 +408,14 @@ export async function listCourses(ctx: AppContext, actor: Actor, f: CourseListFi
       .executeTakeFirstOrThrow();
     total = Number(r.n);
   }
-  if (f.cursor) {
-    const [title, id] = decodeCursor(f.cursor);
-    q = q.where((eb) => eb(eb.refTuple('courses.title', 'courses.id'), '>', eb.tuple(title, id)));
-  }
-  const rows = await q
-    .orderBy('courses.title')
-    .orderBy('courses.id')
+  const order = keysetOrder(f.sort ?? 'title', COURSE_SORT_KEYS, 'courses.id');
+  const rows = await applyKeyset(q, order, ctx.dialect, f.cursor)
     .limit(f.limit + 1)
     .execute();
-  const page = rows.slice(0, f.limit);
-  const last = page[page.length - 1];
+  const { page, nextCursor } = keysetPage(order, rows, f.limit);
   return {
     items: await presentCourses(ctx.db, page),
-    nextCursor: rows.length > f.limit && last ? encodeCursor(last.title, last.id) : null,
+    nextCursor,
     ...(total !== undefined ? { total } : {}),
   };
 }
@@ -430,6 +423,7 @@ export async function listCourses(ctx: AppContext, actor: Actor, f: CourseListFi
 export async function updateCourse(ctx: AppContext, actor: Actor, id: string, patch: UpdateCourseInput): Promise<Course> {
   return ctx.db.transaction().execute(async (trx) => {
     const before = await manageableCourse(ctx, trx, actor, id, { lock: true });
+    await assertCertificateTemplate(ctx, trx, patch.certificateTemplateId);
     const beforeView = await presentCourse(trx, id);
     const now = nowIso();
     const set: Partial<CourseRow> = { updated_at: now };
@@ -799,6 +793,7 @@ export async function createLesson(ctx: AppContext, actor: Actor, chapterId: str
       updated_at: now,
     };
     checkLessonFields(row.kind, row);
+    if (row.quiz_id !== null) await assertQuizLinkable(trx, actor, row.quiz_id, chapter.course_id);
     await trx.insertInto('lessons').values(row).execute();
     await touchCourse(trx, chapter.course_id);
     await recomputeProgress(ctx, trx, chapter.course_id, { actorId: actor.id });
@@ -868,6 +863,7 @@ export async function updateLesson(ctx: AppContext, actor: Actor, lessonId: stri
     if (patch.scormPackageId !== undefined) set.scorm_package_id = patch.scormPackageId;
     if (patch.isPreview !== undefined) set.is_preview = bool(patch.isPreview);
     checkLessonFields(lesson.kind, { ...lesson, ...set });
+    if (set.quiz_id) await assertQuizLinkable(trx, actor, set.quiz_id, lesson.course_id);
     await trx.updateTable('lessons').set(set).where('id', '=', lessonId).execute();
     await touchCourse(trx, lesson.course_id);
     const after = await loadLessonView(trx, lessonId);
@@ -1143,4 +1139,17 @@ export async function getOutline(ctx: AppContext, actor: Actor, courseId: string
           }
         : null,
   };
+}
+
+/** Global search: the courses the actor can see whose title contains `q` (desk link for LMS staff). */
+export async function searchCourses(ctx: AppContext, actor: Actor, q: string, limit: number): Promise<SearchResult[]> {
+  const { items } = await listCourses(ctx, actor, { q, limit, withTotal: false });
+  const staff = hasAnyRole(actor.roles, LMS_STAFF);
+  return items.map((c) => ({
+    kind: 'course',
+    id: c.id,
+    title: c.title,
+    subtitle: [c.published ? 'Published' : 'Draft', c.category].filter(Boolean).join(' · '),
+    url: staff ? `/app/lms-course/${c.id}` : `/lms/courses/${c.id}`,
+  }));
 }

@@ -4,6 +4,7 @@ import { describeDb, json } from '../../../test/helpers/harness.ts';
 import { courseKit, enroll, type Problem } from '../../../test/helpers/courses.ts';
 import type { Course } from '../../contract/courses.ts';
 import { newId } from '../db/ids.ts';
+import { DEFAULT_TEMPLATE_ID } from '../db/migrations/0005-certificates.ts';
 
 type Page<T> = { items: T[]; nextCursor: string | null; total?: number };
 
@@ -75,7 +76,7 @@ describeDb('courses: create, read, update, list, delete', (env) => {
       currency: 'eur',
       enableCertification: true,
       certificateIssueMode: 'claim',
-      certificateTemplateId: 'tmpl01',
+      certificateTemplateId: DEFAULT_TEMPLATE_ID,
       certificateValidityMonths: 24,
       disableSelfEnrollment: true,
       sequential: true,
@@ -89,7 +90,7 @@ describeDb('courses: create, read, update, list, delete', (env) => {
       currency: 'EUR',
       enableCertification: true,
       certificateIssueMode: 'claim',
-      certificateTemplateId: 'tmpl01',
+      certificateTemplateId: DEFAULT_TEMPLATE_ID,
       certificateValidityMonths: 24,
       disableSelfEnrollment: true,
       sequential: true,
@@ -337,7 +338,7 @@ describeDb('courses: create, read, update, list, delete', (env) => {
     expect(ids(l1)).toEqual([long[0]!.id]);
     expect(ids(await get(`q=${t}&published=false&limit=1&cursor=${l1.nextCursor}`))).toEqual([long[1]!.id]);
 
-    for (const qs of ['limit=0', 'limit=501', 'cursor=garbage', 'mandatory=maybe', 'sort=title']) {
+    for (const qs of ['limit=0', 'limit=501', 'cursor=garbage', 'mandatory=maybe', 'sort=price']) {
       const res = await env.req('GET', `/api/courses?${qs}`, { as: mod });
       expect(res.statusCode, qs).toBe(400);
       expect(json<Problem>(res).code).toBe('VALIDATION_FAILED');

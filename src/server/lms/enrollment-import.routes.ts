@@ -4,9 +4,11 @@ import type { App } from '../http/types.ts';
 import { actorOf } from '../http/access.ts';
 import { EnrollmentListQuery } from '../../contract/enrollments.ts';
 import { ENROLLMENT_IMPORT_COLUMNS, ImportAccepted, ImportQuery, ImportStateSchema } from '../../contract/imports.ts';
-import { csvLine, csvStream } from '../platform/csv.ts';
+import { csvLine } from '../platform/csv.ts';
+import { registerListExport } from '../platform/list-export.ts';
 import { handleImportUpload, IMPORT_MAX_BYTES, registerImportRoutes } from '../platform/imports.routes.ts';
-import { ENROLLMENT_EXPORT_COLUMNS, enrollmentExportPages, enrollmentExportValues, enrollmentImportKind } from './enrollment-import.ts';
+import { ENROLLMENT_EXPORT_COLUMNS, enrollmentImportKind } from './enrollment-import.ts';
+import { listEnrollments } from './enrollment.service.ts';
 
 const STAFF_ENROLLERS = ['System Manager', 'Moderator', 'Course Creator'] as const;
 
@@ -46,24 +48,12 @@ export function registerEnrollmentImportRoutes(app: App, ctx: AppContext): void 
         .send(csvLine(ENROLLMENT_IMPORT_COLUMNS)),
   );
 
-  app.get(
-    '/api/enrollments/export.csv',
-    {
-      config: { access: 'authenticated' },
-      schema: {
-        tags: ['enrollments'],
-        summary: 'The enrollment list with the same filters as GET /api/enrollments, streamed as CSV (limit and cursor are ignored)',
-        querystring: EnrollmentListQuery,
-      },
-    },
-    async (req, reply) => {
-      const { limit: _l, cursor: _c, withTotal: _w, ...filters } = req.query;
-      const stream = csvStream(ENROLLMENT_EXPORT_COLUMNS, enrollmentExportPages(ctx, actorOf(req), filters), enrollmentExportValues);
-      return reply
-        .type('text/csv; charset=utf-8')
-        .header('Content-Disposition', 'attachment; filename="enrollments.csv"')
-        .header('Cache-Control', 'no-store')
-        .send(stream);
-    },
-  );
+  registerListExport(app, '/api/enrollments', {
+    access: 'authenticated',
+    tags: ['enrollments'],
+    querystring: EnrollmentListQuery,
+    fileName: 'enrollments',
+    list: (req, q) => listEnrollments(ctx, actorOf(req), q),
+    columns: ENROLLMENT_EXPORT_COLUMNS,
+  });
 }

@@ -8,7 +8,6 @@
  * error). Course Creators import into the courses they teach only.
  */
 import { z } from 'zod';
-import type { Actor, AppContext } from '../context.ts';
 import type { Executor, Tx } from '../db/database.ts';
 import type { EnrollmentsTable } from '../db/schema.ts';
 import { nowIso } from '../db/dialect.ts';
@@ -16,12 +15,13 @@ import { newId } from '../db/ids.ts';
 import { hasAnyRole } from '../http/access.ts';
 import { IdSchema, IsoDate } from '../../contract/common.ts';
 import { ENROLLMENT_IMPORT_COLUMNS } from '../../contract/imports.ts';
-import { ENROLLMENT_SOURCES, type EnrollmentListFilters, type EnrollmentSource } from '../../contract/enrollments.ts';
+import { ENROLLMENT_SOURCES, type EnrollmentSource } from '../../contract/enrollments.ts';
 import type { ImportKind, ImportKindRun, ImportRow, ImportRunContext, RowOutcome } from '../platform/imports.service.ts';
 import type { AuditEntryInput } from '../platform/audit.service.ts';
+import type { CsvColumn } from '../platform/list-export.ts';
 import { normalizeEmail } from '../platform/users.service.ts';
 import { isCourseAdmin } from './course-access.ts';
-import { listEnrollments, toEnrollment } from './enrollment.service.ts';
+import { toEnrollment, type listEnrollments } from './enrollment.service.ts';
 
 /** Template columns plus the optional batch. */
 export const ENROLLMENT_COLUMNS = [...ENROLLMENT_IMPORT_COLUMNS, 'batchId'] as const;
@@ -40,6 +40,36 @@ async function usersByEmployeeCode(db: Executor, codes: readonly string[]): Prom
     for (const r of rows) out.set(r.employee_code, { userId: r.user_id });
   }
   return out;
+}
+
+/**
+ * The member of each import row: the user with the email (memberEmail), else the user linked to
+ * the HR employee code (employeeCode). A few IN queries for the whole batch; one result per row,
+ * with a row error when nobody matches. Rows whose email is already known to be bad get neither.
+ */
+export async function resolveImportMembers(
+  db: Executor,
+  refs: readonly { email: string; code: string; emailValid: boolean }[],
+): Promise<{ memberId?: string; error?: { column: string; message: string } }[]> {
+  const emails = [...new Set(refs.filter((r) => r.email && r.emailValid).map((r) => r.email))];
+  const byEmail = new Map<string, string>();
+  for (const part of chunks(emails)) {
+    const users = await db.selectFrom('users').select(['id', 'email']).where('email', 'in', part).execute();
+    for (const u of users) byEmail.set(u.email, u.id);
+  }
+  const byCode = await usersByEmployeeCode(db, [...new Set(refs.filter((r) => !r.email && r.code).map((r) => r.code))]);
+  return refs.map((r) => {
+    if (r.email) {
+      if (!r.emailValid) return {};
+      const memberId = byEmail.get(r.email);
+      return memberId ? { memberId } : { error: { column: 'memberEmail', message: `No user has the email ${r.email}.` } };
+    }
+    if (!r.code) return {};
+    const employee = byCode.get(r.code);
+    if (!employee) return { error: { column: 'employeeCode', message: `No employee has the code "${r.code}".` } };
+    if (!employee.userId) return { error: { column: 'employeeCode', message: `The employee "${r.code}" has no user account.` } };
+    return { memberId: employee.userId };
+  });
 }
 
 export interface EnrollmentImportItem {
@@ -169,15 +199,10 @@ class EnrollmentImportRun implements ImportKindRun<EnrollmentImportItem> {
       return { errors, email, code, courseId, courseTitle, source, dueDate, batchId };
     });
 
-    // Members: by email (one IN query per chunk), by employee code through the HR resolver.
-    const emails = [...new Set(parsed.filter((p) => p.email && !p.errors.some((e) => e.column === 'memberEmail')).map((p) => p.email))];
-    const byEmail = new Map<string, string>();
-    for (const part of chunks(emails)) {
-      const users = await this.db.selectFrom('users').select(['id', 'email']).where('email', 'in', part).execute();
-      for (const u of users) byEmail.set(u.email, u.id);
-    }
-    const codes = [...new Set(parsed.filter((p) => !p.email && p.code).map((p) => p.code))];
-    const byCode = await usersByEmployeeCode(this.db, codes);
+    const memberOf = await resolveImportMembers(
+      this.db,
+      parsed.map((p) => ({ email: p.email, code: p.code, emailValid: !p.errors.some((e) => e.column === 'memberEmail') })),
+    );
 
     await this.loadCourses(
       parsed.filter((p) => p.courseId).map((p) => p.courseId),
@@ -185,20 +210,11 @@ class EnrollmentImportRun implements ImportKindRun<EnrollmentImportItem> {
     );
 
     // Resolve each row, then find the pairs that are already enrolled (one query per chunk).
-    const resolved = parsed.map((p) => {
+    const resolved = parsed.map((p, i) => {
       const errors = [...p.errors];
-      let memberId: string | undefined;
-      if (p.email) {
-        memberId = byEmail.get(p.email);
-        if (!memberId && !p.errors.some((e) => e.column === 'memberEmail')) {
-          errors.push({ column: 'memberEmail', message: `No user has the email ${p.email}.` });
-        }
-      } else if (p.code) {
-        const employee = byCode.get(p.code);
-        memberId = employee?.userId ?? undefined;
-        if (!employee) errors.push({ column: 'employeeCode', message: `No employee has the code "${p.code}".` });
-        else if (!memberId) errors.push({ column: 'employeeCode', message: `The employee "${p.code}" has no user account to enroll.` });
-      }
+      const member = memberOf[i]!;
+      const memberId = member.memberId;
+      if (member.error) errors.push(member.error);
       let course: CourseInfo | null | undefined;
       let courseColumn = 'courseId';
       if (p.courseId && !p.errors.some((e) => e.column === 'courseId')) {
@@ -309,6 +325,7 @@ export const enrollmentImportKind: ImportKind<EnrollmentImportItem> = {
   name: 'enrollments',
   columns: ENROLLMENT_COLUMNS,
   writeBatch: WRITE_BATCH,
+  keyLabel: 'member and course',
   checkHeader(columns) {
     const has = new Set(columns);
     const out: { column: string | null; message: string }[] = [];
@@ -324,54 +341,9 @@ export const enrollmentImportKind: ImportKind<EnrollmentImportItem> = {
 // ---------------------------------------------------------------------------------------------
 // Export.
 
-export const ENROLLMENT_EXPORT_COLUMNS = [
-  'id',
-  'memberName',
-  'memberEmail',
-  'courseTitle',
-  'progress',
-  'source',
-  'createdAt',
-  'completedAt',
-  'lastActivityAt',
-  'memberId',
-  'courseId',
-  'batchId',
-] as const;
-
-type ExportFilters = Omit<EnrollmentListFilters, 'limit' | 'cursor' | 'withTotal'>;
 type ListItem = Awaited<ReturnType<typeof listEnrollments>>['items'][number];
 
-/** Rows fetched per query while exporting. */
-export const EXPORT_PAGE = 2000;
-
-/**
- * The rows GET /api/enrollments answers for this caller and these filters, page by page
- * (keyset on id, newest first): the very same query as the list, so the export matches it.
- */
-export async function* enrollmentExportPages(ctx: AppContext, actor: Actor, filters: ExportFilters): AsyncGenerator<ListItem[]> {
-  let cursor: string | undefined;
-  for (;;) {
-    const page = await listEnrollments(ctx, actor, { ...filters, limit: EXPORT_PAGE, cursor, withTotal: false });
-    yield page.items;
-    if (!page.nextCursor) return;
-    cursor = page.nextCursor;
-  }
-}
-
-export function enrollmentExportValues(r: ListItem) {
-  return [
-    r.id,
-    r.memberName,
-    r.memberEmail,
-    r.courseTitle,
-    r.progress,
-    r.source,
-    r.createdAt,
-    r.completedAt,
-    r.lastActivityAt,
-    r.memberId,
-    r.courseId,
-    r.batchId,
-  ];
-}
+/** The columns of GET /api/enrollments/export.csv (the list's rows, see platform/list-export.ts). */
+export const ENROLLMENT_EXPORT_COLUMNS: readonly CsvColumn<ListItem>[] = (
+  ['id', 'memberName', 'memberEmail', 'courseTitle', 'progress', 'source', 'createdAt', 'completedAt', 'lastActivityAt', 'memberId', 'courseId', 'batchId'] as const
+).map((key) => ({ header: key, value: (r: ListItem) => r[key] }));

@@ -4,13 +4,14 @@ import type { Executor, Tx } from '../db/database.ts';
 import type { DB, EnrollmentsTable } from '../db/schema.ts';
 import { containsCi, nowIso } from '../db/dialect.ts';
 import { newId } from '../db/ids.ts';
+import { applyKeyset, keysetOrder, keysetPage, type SortKeys } from '../db/keyset.ts';
 import { AppError, errors } from '../http/errors.ts';
 import { hasAnyRole } from '../http/access.ts';
 import { recordAudit } from '../platform/audit.service.ts';
 import { normalizeEmail } from '../platform/users.service.ts';
-import type { Enrollment, EnrollmentListFilters, EnrollmentSource } from '../../contract/enrollments.ts';
+import type { Enrollment, EnrollmentListFilters, EnrollmentSource, ENROLLMENT_SORTS } from '../../contract/enrollments.ts';
 import { HR_READERS, canManageCourse, canSeeCourse, canSeeLearnersOf, isCourseAdmin, readableByMemberOrInstructor } from './course-access.ts';
-import { recomputeProgress } from './progress.service.ts';
+import { recomputeEnrollment } from './progress.service.ts';
 
 export function toEnrollment(r: EnrollmentsTable): Enrollment {
   return {
@@ -242,14 +243,27 @@ export function applyEnrollmentFilters(q: EnrollmentQuery, f: Omit<EnrollmentLis
   return q;
 }
 
+const ENROLLMENT_SORT_KEYS: SortKeys<(typeof ENROLLMENT_SORTS)[number]> = {
+  createdAt: { ref: 'enrollments.created_at', kind: 'date' },
+  progress: { ref: 'enrollments.progress', kind: 'number' },
+  completedAt: { ref: 'enrollments.completed_at', kind: 'date', nullable: true },
+  memberName: { ref: 'sort_member.full_name', kind: 'text' },
+  courseTitle: { ref: 'sort_course.title', kind: 'text' },
+};
+
 export async function listEnrollments(ctx: AppContext, actor: Actor, f: EnrollmentListFilters) {
   const base = applyEnrollmentFilters(scoped(ctx, actor), f);
-  // The page's ids come from enrollments alone (an index walk in id order); names are joined for
-  // those rows only.
-  let ids = base.select('enrollments.id');
-  if (f.cursor) ids = ids.where('enrollments.id', '<', f.cursor);
-  const pageIds = (await ids.orderBy('enrollments.id', 'desc').limit(f.limit + 1).execute()).map((r) => r.id);
-  const shown = pageIds.slice(0, f.limit);
+  // The page's ids come from enrollments alone (an index walk in the sort order; a name sort joins
+  // that one table); names are joined for those rows only.
+  const order = keysetOrder(f.sort, ENROLLMENT_SORT_KEYS, 'enrollments.id');
+  const ids = base
+    .select('enrollments.id')
+    .$if(order.key?.ref.startsWith('sort_member.') === true, (qb) => qb.innerJoin('users as sort_member', 'sort_member.id', 'enrollments.member_id'))
+    .$if(order.key?.ref.startsWith('sort_course.') === true, (qb) => qb.innerJoin('courses as sort_course', 'sort_course.id', 'enrollments.course_id'));
+  const idRows = await applyKeyset(ids, order, ctx.dialect, f.cursor).limit(f.limit + 1).execute();
+  const { page: shownRows, nextCursor } = keysetPage(order, idRows, f.limit);
+  const shown = shownRows.map((r) => r.id);
+  const position = new Map(shown.map((id, i) => [id, i]));
   const rows = shown.length
     ? await ctx.db
         .selectFrom('enrollments')
@@ -258,9 +272,9 @@ export async function listEnrollments(ctx: AppContext, actor: Actor, f: Enrollme
         .selectAll('enrollments')
         .select(['users.full_name as member_name', 'users.email as member_email', 'courses.title as course_title'])
         .where('enrollments.id', 'in', shown)
-        .orderBy('enrollments.id', 'desc')
         .execute()
     : [];
+  rows.sort((a, b) => position.get(a.id)! - position.get(b.id)!);
   const items = rows.map((r) => ({
     ...toEnrollment(r),
     memberName: r.member_name,
@@ -274,7 +288,7 @@ export async function listEnrollments(ctx: AppContext, actor: Actor, f: Enrollme
   }
   return {
     items,
-    nextCursor: pageIds.length > f.limit ? (shown[shown.length - 1] ?? null) : null,
+    nextCursor,
     ...(total !== undefined ? { total } : {}),
   };
 }
@@ -285,24 +299,27 @@ interface LessonRow {
   chapter_id: string;
   kind: string;
   position: number;
+  /** The course's "take lessons in order" flag. */
+  sequential: number;
 }
 
-/** The caller's enrollment in the lesson's course; a lesson of a course they are not in is not there. */
-async function lessonAndEnrollment(db: Executor, actor: Actor, lessonId: string): Promise<{ lesson: LessonRow; enrollment: EnrollmentsTable }> {
-  const lesson = await db
+/**
+ * The lesson, its course's order flag and the caller's enrollment in that course, in one read;
+ * a lesson of a course the caller is not in is not there.
+ */
+async function lessonAndEnrollment(db: Executor, actor: Actor, lessonId: string): Promise<{ lesson: LessonRow; enrollment: { id: string; member_id: string } }> {
+  if (!actor.id) throw errors.notFound('The lesson');
+  const memberId = actor.id;
+  const row = await db
     .selectFrom('lessons')
-    .select(['id', 'course_id', 'chapter_id', 'kind', 'position'])
-    .where('id', '=', lessonId)
+    .innerJoin('courses', 'courses.id', 'lessons.course_id')
+    .leftJoin('enrollments', (j) => j.onRef('enrollments.course_id', '=', 'lessons.course_id').on('enrollments.member_id', '=', memberId))
+    .select(['lessons.id', 'lessons.course_id', 'lessons.chapter_id', 'lessons.kind', 'lessons.position', 'courses.sequential', 'enrollments.id as enrollment_id'])
+    .where('lessons.id', '=', lessonId)
     .executeTakeFirst();
-  if (!lesson || !actor.id) throw errors.notFound('The lesson');
-  const enrollment = await db
-    .selectFrom('enrollments')
-    .selectAll()
-    .where('member_id', '=', actor.id)
-    .where('course_id', '=', lesson.course_id)
-    .executeTakeFirst();
-  if (!enrollment) throw errors.notFound('The lesson');
-  return { lesson, enrollment };
+  if (!row?.enrollment_id) throw errors.notFound('The lesson');
+  const { enrollment_id, ...lesson } = row;
+  return { lesson, enrollment: { id: enrollment_id, member_id: memberId } };
 }
 
 /** Lessons of a course in reading order (chapter position, lesson position). */
@@ -330,15 +347,12 @@ export async function markLessonComplete(
   trx: Tx,
   input: { memberId: string; lessonId: string; courseId: string; enrollmentId: string; actorId: string | null },
 ): Promise<EnrollmentsTable> {
-  const now = nowIso();
   await trx
     .insertInto('lesson_completions')
-    .values({ id: newId(), member_id: input.memberId, lesson_id: input.lessonId, course_id: input.courseId, completed_at: now })
+    .values({ id: newId(), member_id: input.memberId, lesson_id: input.lessonId, course_id: input.courseId, completed_at: nowIso() })
     .onConflict((oc) => oc.columns(['member_id', 'lesson_id']).doNothing())
     .execute();
-  await trx.updateTable('enrollments').set({ last_activity_at: now }).where('id', '=', input.enrollmentId).execute();
-  await recomputeProgress(ctx, trx, input.courseId, { enrollmentId: input.enrollmentId, actorId: input.actorId });
-  return trx.selectFrom('enrollments').selectAll().where('id', '=', input.enrollmentId).executeTakeFirstOrThrow();
+  return recomputeEnrollment(ctx, trx, input);
 }
 
 export async function completeLesson(ctx: AppContext, actor: Actor, lessonId: string): Promise<Enrollment> {
@@ -350,7 +364,7 @@ export async function completeLesson(ctx: AppContext, actor: Actor, lessonId: st
     if (lesson.kind === 'scorm') {
       throw errors.unprocessable('LESSON_REQUIRES_SCORM', 'This lesson completes when the SCORM package reports completion.');
     }
-    await assertUnlocked(trx, lesson, enrollment.member_id);
+    await assertUnlocked(trx, lesson, enrollment.member_id, lesson.sequential);
     const updated = await markLessonComplete(ctx, trx, {
       memberId: enrollment.member_id,
       lessonId: lesson.id,
@@ -363,9 +377,15 @@ export async function completeLesson(ctx: AppContext, actor: Actor, lessonId: st
 }
 
 /** In a sequential course a lesson opens when every lesson before it is complete. */
-export async function assertUnlocked(db: Executor, lesson: Pick<LessonRow, 'id' | 'course_id'>, memberId: string): Promise<void> {
-  const course = await db.selectFrom('courses').select('sequential').where('id', '=', lesson.course_id).executeTakeFirstOrThrow();
-  if (course.sequential !== 1) return;
+export async function assertUnlocked(
+  db: Executor,
+  lesson: Pick<LessonRow, 'id' | 'course_id'>,
+  memberId: string,
+  /** The course's flag when the caller has it already. */
+  sequential?: number,
+): Promise<void> {
+  const flag = sequential ?? (await db.selectFrom('courses').select('sequential').where('id', '=', lesson.course_id).executeTakeFirstOrThrow()).sequential;
+  if (flag !== 1) return;
   const order = await lessonOrder(db, lesson.course_id);
   const before = order.slice(0, order.indexOf(lesson.id));
   if (before.length === 0) return;

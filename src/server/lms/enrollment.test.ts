@@ -15,7 +15,7 @@ describeDb('enrollments and progress', (env) => {
     if (hooked) return;
     hooked = true;
     env.ctx.hooks.on('enrollment.completed', async (_trx, p) => {
-      completedEvents.push(p.enrollmentId);
+      completedEvents.push(...p.completions.map((c) => c.enrollmentId));
     });
   }
 
@@ -163,6 +163,21 @@ describeDb('enrollments and progress', (env) => {
     expect(rows).toHaveLength(1);
     const e = await env.ctx.db.selectFrom('enrollments').select('progress').where('member_id', '=', learner.id).where('course_id', '=', courseId).executeTakeFirstOrThrow();
     expect(e.progress).toBe(25);
+  });
+
+  it('parallel completes of different lessons of one learner reach 100% once, with every completion counted', async () => {
+    watchCompletions();
+    for (let round = 0; round < 3; round++) {
+      const learner = await env.user();
+      const { courseId, lessonIds } = await makeCourse(env, { lessons: 6 });
+      const e = json<E>(await env.req('POST', `/api/courses/${courseId}/enroll`, { as: learner }));
+      const results = await Promise.all(lessonIds.map((l) => env.req('POST', `/api/lessons/${l}/complete`, { as: learner })));
+      expect(results.map((r) => r.statusCode)).toEqual(lessonIds.map(() => 200));
+      const row = await env.ctx.db.selectFrom('enrollments').select(['progress', 'completed_at']).where('id', '=', e.id).executeTakeFirstOrThrow();
+      expect(row.progress).toBe(100);
+      expect(row.completed_at).not.toBeNull();
+      expect(completedEvents.filter((id) => id === e.id)).toHaveLength(1);
+    }
   });
 
   it('adding a lesson recomputes every enrollment (100 → 75, completedAt cleared); removing it restores 100 and fires again', async () => {

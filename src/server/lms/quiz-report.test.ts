@@ -1,28 +1,7 @@
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { expect, it } from 'vitest';
-import type { LightMyRequestResponse } from 'fastify';
 import { describeDb, json } from '../../../test/helpers/harness.ts';
 import { makeCourse } from '../../../test/helpers/fixtures.ts';
-import { AUTO_QUESTIONS, OPEN_QUESTION, answersFor, createQuiz, enrollIn, submit, type SubmissionResult } from '../../../test/helpers/quizzes.ts';
-
-/** The text of a PDF as poppler's pdftotext extracts it, whitespace collapsed (cells wrap over lines). */
-function pdfText(res: LightMyRequestResponse): string {
-  expect(res.statusCode, res.body.slice(0, 300)).toBe(200);
-  expect(res.headers['content-type']).toBe('application/pdf');
-  const buf = res.rawPayload;
-  expect(buf.subarray(0, 5).toString()).toBe('%PDF-');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'quiz-pdf-'));
-  try {
-    const file = path.join(dir, 'r.pdf');
-    fs.writeFileSync(file, buf);
-    return execFileSync('pdftotext', ['-enc', 'UTF-8', file, '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
+import { AUTO_QUESTIONS, OPEN_QUESTION, answersFor, createQuiz, enrollIn, pdfText, submit, type SubmissionResult } from '../../../test/helpers/quizzes.ts';
 
 describeDb('quiz reports (PDF)', (env) => {
   it('Quiz Submission Report: organisation, learner in any script, HR details, quiz, each question, answers, score, page x of y', async () => {

@@ -162,7 +162,7 @@ export function submissionReportDoc(d: SubmissionReportData): PdfDocDefinition {
         ['Course', d.courseTitle ?? '—'],
         ['Quiz', d.quizTitle],
         ['Submitted', when(s.submittedAt)],
-        ['Attempt', String(s.attempt)],
+        ['Attempt', s.preview ? `Preview ${s.attempt} (an author trying the quiz out; not a learner record)` : String(s.attempt)],
         ['Duration', duration(s.timeTakenSeconds)],
       ]),
       scoreBlock(s, d.passingPercentage),

@@ -33,6 +33,7 @@ import {
   updateQuiz,
 } from './quiz.service.ts';
 import { courseQuizPdf, quizSubmissionPdf } from './quiz-report.ts';
+import { registerListExport, yesNo } from '../platform/list-export.ts';
 
 const tags = ['quizzes'];
 const AUTHORS = ['Moderator', 'Course Creator'] as const;
@@ -71,6 +72,21 @@ export function registerQuizRoutes(app: App, ctx: AppContext): void {
     },
     async (req) => listQuizzes(ctx, actorOf(req), req.query),
   );
+  registerListExport(app, '/api/quizzes', {
+    access: GRADERS,
+    tags,
+    querystring: QuizListQuery,
+    fileName: 'quizzes',
+    list: (req, q) => listQuizzes(ctx, actorOf(req), q),
+    columns: [
+      { header: 'ID', value: (r) => r.id },
+      { header: 'Title', value: (r) => r.title },
+      { header: 'Course', value: (r) => r.courseTitle },
+      { header: 'Questions', value: (r) => r.questionCount },
+      { header: 'Pass %', value: (r) => r.passingPercentage },
+      { header: 'Max attempts', value: (r) => (r.maxAttempts === 0 ? 'unlimited' : r.maxAttempts) },
+    ],
+  });
 
   app.get(
     '/api/quizzes/:id',
@@ -118,7 +134,10 @@ export function registerQuizRoutes(app: App, ctx: AppContext): void {
       schema: {
         tags,
         summary: 'Start an attempt (records the start time, the deadline of a timed quiz and the shuffled order)',
-        description: '201 with a new attempt; 200 with the attempt already in progress; 422 MAX_ATTEMPTS_REACHED.',
+        description:
+          '201 with a new attempt; 200 with the attempt already in progress; 422 MAX_ATTEMPTS_REACHED; 422 LESSON_LOCKED when the quiz lesson is not yet open in a sequential course. ' +
+          "The quiz's authors get a preview (`preview: true`): unlimited, never counted, listed or reported, completing no lesson. " +
+          'A learner’s attempt keeps the questions it started with, even if the quiz is edited meanwhile.',
         params: IdParams,
         response: { 200: AttemptSchema, 201: AttemptSchema },
       },
@@ -137,7 +156,8 @@ export function registerQuizRoutes(app: App, ctx: AppContext): void {
         tags,
         summary: 'Submit answers; graded on the server',
         description:
-          'Without attemptId: submits the attempt in progress, or starts and submits one at once (untimed quizzes). 422 MAX_ATTEMPTS_REACHED, 422 ATTEMPT_EXPIRED after the deadline plus grace, 422 ATTEMPT_NOT_STARTED for a timed quiz, 409 ATTEMPT_ALREADY_SUBMITTED.',
+          'Without attemptId: submits the attempt in progress, or starts and submits one at once (untimed quizzes). 422 MAX_ATTEMPTS_REACHED, 422 ATTEMPT_EXPIRED after the deadline plus grace, 422 ATTEMPT_NOT_STARTED for a timed quiz, 409 ATTEMPT_ALREADY_SUBMITTED, 422 LESSON_LOCKED. ' +
+          'A started attempt is graded against the questions it started with. Submissions by the quiz’s authors are previews (see POST /api/quizzes/:id/attempts).',
         params: IdParams,
         body: SubmitBody,
         response: { 201: SubmissionResultSchema },
@@ -159,6 +179,23 @@ export function registerQuizRoutes(app: App, ctx: AppContext): void {
     },
     async (req) => listSubmissions(ctx, actorOf(req), req.query),
   );
+  registerListExport(app, '/api/quiz-submissions', {
+    access: 'authenticated',
+    tags,
+    querystring: SubmissionListQuery,
+    fileName: 'quiz-submissions',
+    list: (req, q) => listSubmissions(ctx, actorOf(req), q),
+    columns: [
+      { header: 'ID', value: (r) => r.id },
+      { header: 'Member', value: (r) => r.memberName },
+      { header: 'Quiz', value: (r) => r.quizTitle },
+      { header: 'Course', value: (r) => r.courseTitle },
+      { header: 'Attempt', value: (r) => r.attempt },
+      { header: 'Score %', value: (r) => r.percentage },
+      { header: 'Passed', value: (r) => yesNo(r.passed) },
+      { header: 'Status', value: (r) => r.status },
+    ],
+  });
 
   app.get(
     '/api/quiz-submissions/:id',

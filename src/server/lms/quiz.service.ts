@@ -6,8 +6,10 @@ import type { DB } from '../db/schema.ts';
 import type { QuizQuestionsTable, QuizSubmissionsTable, QuizzesTable } from '../db/schema-quizzes.ts';
 import { bool, containsCi, nowIso } from '../db/dialect.ts';
 import { newId } from '../db/ids.ts';
+import { applyKeyset, keysetOrder, keysetPage, type SortKeys } from '../db/keyset.ts';
+import type { SUBMISSION_SORTS } from '../../contract/quizzes.ts';
 import { hasAnyRole } from '../http/access.ts';
-import { errors } from '../http/errors.ts';
+import { AppError, errors } from '../http/errors.ts';
 import { recordAudit } from '../platform/audit.service.ts';
 import { getSettings } from '../platform/settings.service.ts';
 import { renderMarkdown } from '../platform/markdown.ts';
@@ -27,7 +29,7 @@ import {
   type UpdateQuizInput,
 } from '../../contract/quizzes.ts';
 import { HR_READERS, canManageCourse, isCourseAdmin, isInstructor, readableByMemberOrInstructor } from './course-access.ts';
-import { markLessonComplete } from './enrollment.service.ts';
+import { assertUnlocked, markLessonComplete } from './enrollment.service.ts';
 import {
   applyManualGrades,
   gradeAnswers,
@@ -59,6 +61,26 @@ async function canManageQuiz(db: Executor, actor: Actor, quiz: Pick<QuizRow, 'co
   return canManageCourse(db, actor, quiz.course_id);
 }
 
+/**
+ * A quiz lesson links a quiz of its own course, or a course-less quiz its author may manage (course
+ * admins). Anything else is refused before a row is written: 404 NOT_FOUND for an unknown quiz or
+ * one the actor may not manage (as if it did not exist), 422 QUIZ_NOT_IN_COURSE for a quiz of
+ * another course.
+ */
+export async function assertQuizLinkable(db: Executor, actor: Actor, quizId: string, courseId: string): Promise<void> {
+  const quiz = await db.selectFrom('quizzes').select(['id', 'course_id']).where('id', '=', quizId).executeTakeFirst();
+  if (!quiz || !(await canManageQuiz(db, actor, quiz))) {
+    throw new AppError(404, 'NOT_FOUND', 'The quiz was not found.', { errors: [{ path: 'quizId', message: 'No quiz you manage has this id.' }] });
+  }
+  if (quiz.course_id !== null && quiz.course_id !== courseId) {
+    throw errors.unprocessable('QUIZ_NOT_IN_COURSE', 'This quiz belongs to another course. A lesson links a quiz of its own course.', {
+      quizId,
+      quizCourseId: quiz.course_id,
+      errors: [{ path: 'quizId', message: 'This quiz belongs to another course.' }],
+    });
+  }
+}
+
 /** The courses through which the member takes this quiz: its own course and courses whose lessons link it. */
 async function enrolledForQuiz(db: Executor, memberId: string, quiz: Pick<QuizRow, 'id' | 'course_id'>): Promise<boolean> {
   const row = await db
@@ -83,7 +105,12 @@ async function enrolledForQuiz(db: Executor, memberId: string, quiz: Pick<QuizRo
 
 type QuizAccess = 'manage' | 'take';
 
-/** 'manage' for its authors, 'take' for enrolled learners; 404 for everyone else. */
+/**
+ * 'manage' for its authors, 'take' for enrolled learners; 404 for everyone else. Authors see the
+ * answer key, so what they submit can never be a real attempt: their attempts are previews (even
+ * when they are enrolled too), graded the same way but never counted, listed, reported, and never
+ * completing a lesson.
+ */
 async function quizAccess(db: Executor, actor: Actor, quiz: QuizRow): Promise<QuizAccess> {
   if (await canManageQuiz(db, actor, quiz)) return 'manage';
   if (actor.id && (await enrolledForQuiz(db, actor.id, quiz))) return 'take';
@@ -102,8 +129,10 @@ async function canSeeSubmissionsOfCourse(db: Executor, actor: Actor, courseId: s
   return isInstructor(db, actor, courseId);
 }
 
-async function canSeeSubmission(db: Executor, actor: Actor, s: Pick<SubmissionRow, 'member_id' | 'course_id'>): Promise<boolean> {
+/** A preview is seen by the author who made it only. */
+async function canSeeSubmission(db: Executor, actor: Actor, s: Pick<SubmissionRow, 'member_id' | 'course_id' | 'preview'>): Promise<boolean> {
   if (actor.id && s.member_id === actor.id) return true;
+  if (s.preview === 1) return false;
   return canSeeSubmissionsOfCourse(db, actor, s.course_id);
 }
 
@@ -136,6 +165,11 @@ function toGradingQuestion(q: QuestionRow): GradingQuestion {
 async function loadQuestions(db: Executor, quizId: string): Promise<GradingQuestion[]> {
   const rows = await db.selectFrom('quiz_questions').selectAll().where('quiz_id', '=', quizId).orderBy('position').execute();
   return rows.map(toGradingQuestion);
+}
+
+/** The questions an attempt started with; attempts without a copy (previews, older rows) use the quiz's current ones. */
+function attemptQuestions(attempt: Pick<SubmissionRow, 'questions_json'> | undefined, current: GradingQuestion[]): GradingQuestion[] {
+  return parseJson<GradingQuestion[]>(attempt?.questions_json ?? null) ?? current;
 }
 
 function questionRows(quizId: string, questions: readonly QuestionInputT[]): QuestionRow[] {
@@ -233,6 +267,10 @@ export async function updateQuiz(ctx: AppContext, actor: Actor, id: string, patc
     if (patch.showAnswers !== undefined) set.show_answers = bool(patch.showAnswers);
     await trx.updateTable('quizzes').set(set).where('id', '=', id).execute();
     if (patch.questions) {
+      // Allowed while learners are mid-attempt: each attempt in progress holds the questions it
+      // started with (questions_json) and is shown and graded against those; submitted attempts hold
+      // their own copy in answers_json. Refusing edits instead would let one abandoned attempt block
+      // every correction of the quiz.
       await trx.deleteFrom('quiz_questions').where('quiz_id', '=', id).execute();
       await trx.insertInto('quiz_questions').values(questionRows(id, patch.questions)).execute();
     }
@@ -254,6 +292,7 @@ export async function deleteQuiz(ctx: AppContext, actor: Actor, id: string): Pro
       .selectFrom('quiz_submissions')
       .select('id')
       .where('quiz_id', '=', id)
+      .where('preview', '=', 0)
       .where((eb) =>
         eb.exists(
           eb
@@ -310,12 +349,14 @@ function inOrder(questions: readonly GradingQuestion[], order: AttemptOrder | nu
   });
 }
 
-async function attemptsUsed(db: Executor, quizId: string, memberId: string): Promise<number> {
+/** The member's highest attempt number, real attempts and previews numbered apart. */
+async function attemptsUsed(db: Executor, quizId: string, memberId: string, preview: boolean): Promise<number> {
   const r = await db
     .selectFrom('quiz_submissions')
     .select((eb) => eb.fn.max('attempt').as('n'))
     .where('quiz_id', '=', quizId)
     .where('member_id', '=', memberId)
+    .where('preview', '=', bool(preview))
     .executeTakeFirst();
   return Number(r?.n ?? 0);
 }
@@ -329,7 +370,7 @@ async function expireStale(trx: Tx, quizId: string, memberId: string): Promise<v
   const cutoff = new Date(Date.now() - QUIZ_GRACE_SECONDS * 1000).toISOString();
   await trx
     .updateTable('quiz_submissions')
-    .set({ status: 'expired' })
+    .set({ status: 'expired', questions_json: null })
     .where('quiz_id', '=', quizId)
     .where('member_id', '=', memberId)
     .where('status', '=', 'in_progress')
@@ -338,12 +379,13 @@ async function expireStale(trx: Tx, quizId: string, memberId: string): Promise<v
     .execute();
 }
 
-async function openAttempt(db: Executor, quizId: string, memberId: string): Promise<SubmissionRow | undefined> {
+async function openAttempt(db: Executor, quizId: string, memberId: string, preview: boolean): Promise<SubmissionRow | undefined> {
   return db
     .selectFrom('quiz_submissions')
     .selectAll()
     .where('quiz_id', '=', quizId)
     .where('member_id', '=', memberId)
+    .where('preview', '=', bool(preview))
     .where('status', '=', 'in_progress')
     .orderBy('attempt', 'desc')
     .executeTakeFirst();
@@ -352,20 +394,23 @@ async function openAttempt(db: Executor, quizId: string, memberId: string): Prom
 export async function getQuiz(ctx: AppContext, actor: Actor, id: string): Promise<Quiz> {
   const quiz = await loadQuiz(ctx.db, id);
   const access = await quizAccess(ctx.db, actor, quiz);
-  const questions = await loadQuestions(ctx.db, id);
+  const preview = access === 'manage';
+  const quizQuestions = await loadQuestions(ctx.db, id);
   const lessonIds = await lessonIdsOf(ctx.db, id);
   const memberId = actor.id ?? '';
-  const used = await attemptsUsed(ctx.db, id, memberId);
-  let current = await openAttempt(ctx.db, id, memberId);
+  const used = preview ? 0 : await attemptsUsed(ctx.db, id, memberId, false);
+  let current = await openAttempt(ctx.db, id, memberId, preview);
   if (current?.deadline_at && Date.now() > graceDeadline(current.deadline_at)) current = undefined;
+  // Authors see the quiz as it is now; a learner in an attempt sees the questions it started with.
+  const questions = preview ? quizQuestions : attemptQuestions(current, quizQuestions);
   const max = Number(quiz.max_attempts);
   const base = {
     ...quizBase(quiz, questions, lessonIds),
     attemptsUsed: used,
-    attemptsLeft: max === 0 ? null : Math.max(0, max - used),
+    attemptsLeft: preview || max === 0 ? null : Math.max(0, max - used),
     currentAttempt: current ? { id: current.id, attempt: Number(current.attempt), startedAt: current.started_at, deadlineAt: current.deadline_at } : null,
   };
-  if (access === 'manage') {
+  if (preview) {
     return {
       ...base,
       view: 'staff',
@@ -460,6 +505,7 @@ function attemptView(s: SubmissionRow, resumed: boolean) {
     startedAt: s.started_at,
     deadlineAt: s.deadline_at,
     resumed,
+    preview: s.preview === 1,
   };
 }
 
@@ -468,19 +514,20 @@ function maxAttemptsReached(max: number) {
 }
 
 /**
- * Inserts the member's next attempt. The number is max + 1 read inside the transaction; the
- * unique (quiz, member, attempt) index decides races: a concurrent insert of the same number does
- * nothing here (ON CONFLICT DO NOTHING keeps a PostgreSQL transaction usable) and we read again.
+ * Inserts the member's next attempt (or preview). The number is max + 1 read inside the
+ * transaction; the unique (quiz, member, preview, attempt) index decides races: a concurrent insert
+ * of the same number does nothing here (ON CONFLICT DO NOTHING keeps a PostgreSQL transaction
+ * usable) and we read again. Previews have no maximum.
  */
-async function insertAttempt(trx: Tx, quiz: QuizRow, memberId: string, fill: (attempt: number) => SubmissionRow): Promise<SubmissionRow> {
-  const max = Number(quiz.max_attempts);
+async function insertAttempt(trx: Tx, quiz: QuizRow, memberId: string, preview: boolean, fill: (attempt: number) => SubmissionRow): Promise<SubmissionRow> {
+  const max = preview ? 0 : Number(quiz.max_attempts);
   for (let tries = 0; tries < 100; tries++) {
-    const next = (await attemptsUsed(trx, quiz.id, memberId)) + 1;
+    const next = (await attemptsUsed(trx, quiz.id, memberId, preview)) + 1;
     if (max > 0 && next > max) throw maxAttemptsReached(max);
     const inserted = await trx
       .insertInto('quiz_submissions')
       .values(fill(next))
-      .onConflict((oc) => oc.columns(['quiz_id', 'member_id', 'attempt']).doNothing())
+      .onConflict((oc) => oc.columns(['quiz_id', 'member_id', 'preview', 'attempt']).doNothing())
       .returningAll()
       .executeTakeFirst();
     if (inserted) return inserted;
@@ -493,14 +540,15 @@ export async function startAttempt(ctx: AppContext, actor: Actor, quizId: string
   const memberId = actor.id;
   return ctx.db.transaction().execute(async (trx) => {
     const quiz = await loadQuiz(trx, quizId);
-    await quizAccess(trx, actor, quiz);
+    const preview = (await quizAccess(trx, actor, quiz)) === 'manage';
     await expireStale(trx, quizId, memberId);
-    const open = await openAttempt(trx, quizId, memberId);
+    const open = await openAttempt(trx, quizId, memberId, preview);
     if (open) return { attempt: attemptView(open, true), created: false };
+    if (!preview) await assertQuizUnlocked(trx, quizId, memberId);
     const questions = await loadQuestions(trx, quizId);
     const now = new Date();
     const limit = quiz.time_limit_minutes === null ? null : Number(quiz.time_limit_minutes);
-    const row = await insertAttempt(trx, quiz, memberId, (attempt) => ({
+    const row = await insertAttempt(trx, quiz, memberId, preview, (attempt) => ({
       id: newId(),
       quiz_id: quiz.id,
       course_id: quiz.course_id,
@@ -520,7 +568,11 @@ export async function startAttempt(ctx: AppContext, actor: Actor, quizId: string
       graded_by: null,
       graded_at: null,
       created_at: now.toISOString(),
+      preview: bool(preview),
+      // A learner's attempt keeps the questions it started with (a preview follows the quiz's edits).
+      questions_json: preview ? null : JSON.stringify(questions),
     }));
+    if (preview) return { attempt: attemptView(row, false), created: true };
     await recordAudit(trx, {
       actorId: actor.id,
       action: 'start',
@@ -533,9 +585,9 @@ export async function startAttempt(ctx: AppContext, actor: Actor, quizId: string
   });
 }
 
-/** Completes every quiz lesson that links this quiz in courses the member is enrolled in (save_progress_after_quiz). */
-async function completeQuizLessons(ctx: AppContext, trx: Tx, quizId: string, memberId: string, actorId: string | null): Promise<void> {
-  const rows = await trx
+/** The quiz lessons that link this quiz in courses the member is enrolled in. */
+async function quizLessonsOf(db: Executor, quizId: string, memberId: string) {
+  return db
     .selectFrom('lessons')
     .innerJoin('enrollments', (j) => j.onRef('enrollments.course_id', '=', 'lessons.course_id').on('enrollments.member_id', '=', memberId))
     .select(['lessons.id as lesson_id', 'lessons.course_id', 'enrollments.id as enrollment_id'])
@@ -543,6 +595,30 @@ async function completeQuizLessons(ctx: AppContext, trx: Tx, quizId: string, mem
     .where('lessons.kind', '=', 'quiz')
     .orderBy('lessons.id')
     .execute();
+}
+
+/**
+ * In a sequential course a quiz opens with its lesson: a learner starts or submits it only when a
+ * lesson linking it is unlocked for them (422 LESSON_LOCKED otherwise). A quiz no lesson of theirs
+ * links is open.
+ */
+async function assertQuizUnlocked(db: Executor, quizId: string, memberId: string): Promise<void> {
+  let locked: AppError | null = null;
+  for (const r of await quizLessonsOf(db, quizId, memberId)) {
+    try {
+      await assertUnlocked(db, { id: r.lesson_id, course_id: r.course_id }, memberId);
+      return;
+    } catch (e) {
+      if (!(e instanceof AppError) || e.code !== 'LESSON_LOCKED') throw e;
+      locked = e;
+    }
+  }
+  if (locked) throw locked;
+}
+
+/** Completes every quiz lesson that links this quiz in courses the member is enrolled in (save_progress_after_quiz). */
+async function completeQuizLessons(ctx: AppContext, trx: Tx, quizId: string, memberId: string, actorId: string | null): Promise<void> {
+  const rows = await quizLessonsOf(trx, quizId, memberId);
   for (const r of rows) {
     await markLessonComplete(ctx, trx, { memberId, lessonId: r.lesson_id, courseId: r.course_id, enrollmentId: r.enrollment_id, actorId });
   }
@@ -559,6 +635,7 @@ function resultOf(s: SubmissionRow) {
     percentage: s.percentage === null ? null : Number(s.percentage),
     passed: s.passed === null ? null : s.passed === 1,
     timeTakenSeconds: s.time_taken_seconds === null ? null : Number(s.time_taken_seconds),
+    preview: s.preview === 1,
   };
 }
 
@@ -582,10 +659,7 @@ export async function submitQuiz(ctx: AppContext, actor: Actor, quizId: string, 
   const memberId = actor.id;
   const outcome = await ctx.db.transaction().execute(async (trx) => {
     const quiz = await loadQuiz(trx, quizId);
-    await quizAccess(trx, actor, quiz);
-    const questions = await loadQuestions(trx, quizId);
-    const problems = validateAnswers(questions, input.answers);
-    if (problems.length) throw errors.validation(problems, 'Some answers do not fit the questions of this quiz.');
+    const preview = (await quizAccess(trx, actor, quiz)) === 'manage';
 
     let attempt: SubmissionRow | undefined;
     if (input.attemptId) {
@@ -595,19 +669,33 @@ export async function submitQuiz(ctx: AppContext, actor: Actor, quizId: string, 
         .where('id', '=', input.attemptId)
         .where('quiz_id', '=', quizId)
         .where('member_id', '=', memberId)
+        .where('preview', '=', bool(preview))
         .executeTakeFirst();
       if (!attempt) throw errors.notFound('The attempt');
       if (attempt.status !== 'in_progress') throw errors.conflict('ATTEMPT_ALREADY_SUBMITTED', 'This attempt has already been submitted.', { submissionId: attempt.id });
     } else {
-      attempt = await openAttempt(trx, quizId, memberId);
+      attempt = await openAttempt(trx, quizId, memberId, preview);
       if (!attempt && quiz.time_limit_minutes !== null) {
         throw errors.unprocessable('ATTEMPT_NOT_STARTED', 'This quiz is timed: start an attempt first (POST /api/quizzes/:id/attempts).');
       }
     }
+    if (!preview && !attempt) await assertQuizUnlocked(trx, quizId, memberId);
+    // A started attempt is graded against the questions it started with, whatever was edited since.
+    const questions = attemptQuestions(attempt, await loadQuestions(trx, quizId));
+    const problems = validateAnswers(questions, input.answers);
+    if (problems.length) throw errors.validation(problems, 'Some answers do not fit the questions of this quiz.');
+
     const now = new Date();
     if (attempt?.deadline_at && now.getTime() > graceDeadline(attempt.deadline_at)) {
-      await trx.updateTable('quiz_submissions').set({ status: 'expired' }).where('id', '=', attempt.id).where('status', '=', 'in_progress').execute();
-      await recordAudit(trx, { actorId: actor.id, action: 'expire', entity: 'quiz_submission', entityId: attempt.id, after: { submittedAt: now.toISOString() }, requestId });
+      await trx
+        .updateTable('quiz_submissions')
+        .set({ status: 'expired', questions_json: null })
+        .where('id', '=', attempt.id)
+        .where('status', '=', 'in_progress')
+        .execute();
+      if (!preview) {
+        await recordAudit(trx, { actorId: actor.id, action: 'expire', entity: 'quiz_submission', entityId: attempt.id, after: { submittedAt: now.toISOString() }, requestId });
+      }
       return { late: attempt, result: null };
     }
 
@@ -623,6 +711,8 @@ export async function submitQuiz(ctx: AppContext, actor: Actor, quizId: string, 
       passed: fin.passed,
       status: fin.status,
       graded_at: fin.status === 'graded' ? submittedAt : null,
+      // answers_json now holds every question as asked.
+      questions_json: null,
     };
     let row: SubmissionRow | undefined;
     if (attempt) {
@@ -636,7 +726,7 @@ export async function submitQuiz(ctx: AppContext, actor: Actor, quizId: string, 
         .executeTakeFirst();
       if (!row) throw errors.conflict('ATTEMPT_ALREADY_SUBMITTED', 'This attempt has already been submitted.', { submissionId: attempt.id });
     } else {
-      row = await insertAttempt(trx, quiz, memberId, (n) => ({
+      row = await insertAttempt(trx, quiz, memberId, preview, (n) => ({
         id: newId(),
         quiz_id: quiz.id,
         course_id: quiz.course_id,
@@ -648,10 +738,12 @@ export async function submitQuiz(ctx: AppContext, actor: Actor, quizId: string, 
         order_json: JSON.stringify(makeOrder(quiz, questions)),
         graded_by: null,
         created_at: submittedAt,
+        preview: bool(preview),
         ...common,
       }));
     }
     const result = resultOf(row);
+    if (preview) return { late: null, result };
     await recordAudit(trx, { actorId: actor.id, action: 'submit', entity: 'quiz_submission', entityId: row.id, after: result, requestId });
     if (result.passed) await completeQuizLessons(ctx, trx, quizId, memberId, actor.id);
     return { late: null, result };
@@ -698,7 +790,7 @@ export async function gradeSubmission(ctx: AppContext, actor: Actor, id: string,
     if (!row) throw errors.conflict('SUBMISSION_NOT_PENDING', 'Only a submission waiting for review can be graded.', { status: 'graded' });
     const result = resultOf(row);
     await recordAudit(trx, { actorId: actor.id, action: 'grade', entity: 'quiz_submission', entityId: id, before: resultOf(s), after: { ...result, marks: input.marks }, requestId });
-    if (passed) await completeQuizLessons(ctx, trx, s.quiz_id, s.member_id, actor.id);
+    if (passed && s.preview === 0) await completeQuizLessons(ctx, trx, s.quiz_id, s.member_id, actor.id);
     return result;
   });
 }
@@ -711,7 +803,8 @@ type SubmissionQuery = SelectQueryBuilder<DB, 'quiz_submissions', object>;
 function scopedSubmissions(ctx: AppContext, actor: Actor): SubmissionQuery {
   const readsAll = isCourseAdmin(actor) || hasAnyRole(actor.roles, SUBMISSION_READERS);
   const rule = readableByMemberOrInstructor('quiz_submissions', actor, readsAll);
-  const q = ctx.db.selectFrom('quiz_submissions');
+  // Authors' previews are not records: no list shows them.
+  const q = ctx.db.selectFrom('quiz_submissions').where('quiz_submissions.preview', '=', 0);
   return rule ? q.where(rule) : q;
 }
 
@@ -724,6 +817,15 @@ function withNames(q: SubmissionQuery) {
     .select(['users.full_name as member_name', 'users.email as member_email', 'quizzes.title as quiz_title', 'courses.title as course_title']);
 }
 
+const SUBMISSION_SORT_KEYS: SortKeys<(typeof SUBMISSION_SORTS)[number]> = {
+  startedAt: { ref: 'quiz_submissions.started_at', kind: 'date' },
+  submittedAt: { ref: 'quiz_submissions.submitted_at', kind: 'date', nullable: true },
+  percentage: { ref: 'quiz_submissions.percentage', kind: 'number', nullable: true },
+  attempt: { ref: 'quiz_submissions.attempt', kind: 'number' },
+  memberName: { ref: 'users.full_name', kind: 'text' },
+  quizTitle: { ref: 'quizzes.title', kind: 'text' },
+};
+
 export async function listSubmissions(ctx: AppContext, actor: Actor, f: SubmissionListFilters) {
   let base = scopedSubmissions(ctx, actor);
   if (f.courseId) base = base.where('quiz_submissions.course_id', '=', f.courseId);
@@ -731,10 +833,10 @@ export async function listSubmissions(ctx: AppContext, actor: Actor, f: Submissi
   if (f.memberId) base = base.where('quiz_submissions.member_id', '=', f.memberId);
   if (f.passed !== undefined) base = base.where('quiz_submissions.passed', '=', bool(f.passed));
   if (f.status) base = base.where('quiz_submissions.status', '=', f.status);
-  let page = withNames(base);
-  if (f.cursor) page = page.where('quiz_submissions.id', '<', f.cursor);
-  const rows = await page.orderBy('quiz_submissions.id', 'desc').limit(f.limit + 1).execute();
-  const items = rows.slice(0, f.limit).map((r) => ({
+  const order = keysetOrder(f.sort, SUBMISSION_SORT_KEYS, 'quiz_submissions.id');
+  const rows = await applyKeyset(withNames(base), order, ctx.dialect, f.cursor).limit(f.limit + 1).execute();
+  const { page, nextCursor } = keysetPage(order, rows, f.limit);
+  const items = page.map((r) => ({
     ...resultOf(r),
     memberId: r.member_id,
     memberName: r.member_name,
@@ -750,7 +852,7 @@ export async function listSubmissions(ctx: AppContext, actor: Actor, f: Submissi
     const c = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     total = Number(c.n);
   }
-  return { items, nextCursor: rows.length > f.limit ? (items[items.length - 1]?.id ?? null) : null, ...(total !== undefined ? { total } : {}) };
+  return { items, nextCursor, ...(total !== undefined ? { total } : {}) };
 }
 
 type NamedSubmission = SubmissionRow & { member_name: string; member_email: string; quiz_title: string; course_title: string | null };
@@ -799,7 +901,7 @@ async function visibleSubmission(ctx: AppContext, actor: Actor, id: string): Pro
   if (!row) throw errors.notFound('The submission');
   const staff = await canSeeSubmissionsOfCourse(ctx.db, actor, row.course_id);
   const own = actor.id !== null && row.member_id === actor.id;
-  if (!own && !staff) throw errors.notFound('The submission');
+  if (!own && (!staff || row.preview === 1)) throw errors.notFound('The submission');
   return { row, answersVisible: staff || row.show_answers === 1, showAnswers: row.show_answers === 1 };
 }
 
@@ -900,6 +1002,7 @@ export async function courseQuizReportData(ctx: AppContext, actor: Actor, enroll
         .where('quiz_submissions.member_id', '=', e.member_id)
         .where('quiz_submissions.quiz_id', 'in', ids)
         .where('quiz_submissions.status', 'in', ['graded', 'pending_review'])
+        .where('quiz_submissions.preview', '=', 0)
         .orderBy('quiz_submissions.attempt')
         .execute()
     : [];
@@ -953,6 +1056,7 @@ export async function assessmentScores(ctx: AppContext, actor: Actor, f: { cours
       eb.fn.avg<number>('quiz_submissions.passed').as('pass_rate'),
     ])
     .where('quiz_submissions.status', '=', 'graded')
+    .where('quiz_submissions.preview', '=', 0)
     .groupBy(['courses.id', 'courses.title']);
   let best = ctx.db
     .selectFrom((eb) =>
@@ -960,6 +1064,7 @@ export async function assessmentScores(ctx: AppContext, actor: Actor, f: { cours
         .selectFrom('quiz_submissions')
         .select((s) => ['quiz_submissions.course_id', s.fn.max('quiz_submissions.percentage').as('best')])
         .where('quiz_submissions.status', '=', 'graded')
+        .where('quiz_submissions.preview', '=', 0)
         .groupBy(['quiz_submissions.course_id', 'quiz_submissions.quiz_id', 'quiz_submissions.member_id'])
         .as('b'),
     )

@@ -2,6 +2,7 @@ import type { AppContext } from '../context.ts';
 import type { App } from '../http/types.ts';
 import { actorOf } from '../http/access.ts';
 import { IdParams, pageOf } from '../../contract/common.ts';
+import { registerListExport } from '../platform/list-export.ts';
 import {
   AssignmentListQuery,
   AssignmentPreviewSchema,
@@ -58,6 +59,22 @@ export function registerTrainingAssignmentRoutes(app: App, ctx: AppContext, audi
     },
     async (req) => listAssignments(ctx, actorOf(req), req.query, audience),
   );
+  registerListExport(app, '/api/training-assignments', {
+    access: 'authenticated',
+    tags: ['training assignments'],
+    querystring: AssignmentListQuery,
+    fileName: 'training-assignments',
+    list: (req, q) => listAssignments(ctx, actorOf(req), q, audience),
+    columns: [
+      { header: 'ID', value: (r) => r.id },
+      { header: 'Member', value: (r) => r.memberName },
+      { header: 'Course', value: (r) => r.courseTitle },
+      { header: 'Due', value: (r) => r.dueDate },
+      { header: 'Status', value: (r) => r.status },
+      { header: 'Progress', value: (r) => r.progress },
+      { header: 'Source', value: (r) => r.source },
+    ],
+  });
 
   app.get(
     '/api/training-assignments/:id',

@@ -14,9 +14,11 @@ import type { EnrollmentsTable } from '../db/schema.ts';
 import type { TrainingAssignmentsTable } from '../db/schema-hr.ts';
 import { nowIso, today } from '../db/dialect.ts';
 import { newId } from '../db/ids.ts';
+import { applyKeyset, keysetOrder, keysetPage, type SortKeys } from '../db/keyset.ts';
+import type { ASSIGNMENT_SORTS } from '../../contract/training-assignments.ts';
 import { errors } from '../http/errors.ts';
 import { hasAnyRole } from '../http/access.ts';
-import { recordAudit, recordAuditMany, type AuditEntryInput } from '../platform/audit.service.ts';
+import { recordAuditMany, type AuditEntryInput } from '../platform/audit.service.ts';
 import type { Role } from '../../contract/roles.ts';
 import type { EnrollmentSource } from '../../contract/enrollments.ts';
 import type {
@@ -79,7 +81,7 @@ export function toAssignment(r: TrainingAssignmentsTable, on = today()): Trainin
  */
 export async function ensureEnrollments(
   trx: Tx,
-  input: { courseId: string; memberIds: readonly string[]; source: EnrollmentSource; actorId: string | null },
+  input: { courseId: string; memberIds: readonly string[]; source: EnrollmentSource; actorId: string | null; importId?: string | null },
 ): Promise<{ rows: EnrollmentsTable[]; createdIds: Set<string> }> {
   const rows: EnrollmentsTable[] = [];
   const createdIds = new Set<string>();
@@ -109,7 +111,9 @@ export async function ensureEnrollments(
     for (const r of inserted) createdIds.add(r.id);
     await recordAuditMany(
       trx,
-      inserted.map((r): AuditEntryInput => ({ actorId: input.actorId, action: 'create', entity: 'enrollment', entityId: r.id, after: toEnrollment(r) })),
+      inserted.map(
+        (r): AuditEntryInput => ({ actorId: input.actorId, action: 'create', entity: 'enrollment', entityId: r.id, after: toEnrollment(r), importId: input.importId }),
+      ),
     );
     const all = await trx.selectFrom('enrollments').selectAll().where('course_id', '=', input.courseId).where('member_id', 'in', part).execute();
     rows.push(...all);
@@ -144,15 +148,19 @@ export async function assignCourse(
     actorId: string | null;
     /** The onboarding each member's assignment comes from (source onboarding). */
     onboardingOf?: ReadonlyMap<string, string>;
+    /** The import the rows come from (source import): carried by their audit entries. */
+    importId?: string | null;
   },
 ): Promise<AssignResult> {
   void ctx;
-  const enrollmentSource: EnrollmentSource = input.source === 'onboarding' ? 'onboarding' : input.source === 'import' ? 'import' : 'assignment';
+  // An enrollment made for an assignment has source assignment, whether the assignment was made by hand or imported.
+  const enrollmentSource: EnrollmentSource = input.source === 'onboarding' ? 'onboarding' : 'assignment';
   const { rows: enrollments, createdIds } = await ensureEnrollments(trx, {
     courseId: input.courseId,
     memberIds: input.memberIds,
     source: enrollmentSource,
     actorId: input.actorId,
+    importId: input.importId,
   });
   const result: AssignResult = { created: 0, reused: 0, skipped: [], assignments: [], byMember: new Map(), enrollments: new Map() };
   for (const e of enrollments) {
@@ -197,6 +205,7 @@ export async function assignCourse(
         entity: 'training_assignment',
         entityId: r.id,
         after: toAssignment(r, on),
+        importId: input.importId,
       })),
     );
     const createdIds = new Set(inserted.map((r) => r.id));
@@ -295,28 +304,50 @@ export async function createAssignments(ctx: AppContext, actor: Actor, input: Cr
   });
 }
 
-/** enrollment.completed: the member's open assignment for the course is completed in the same transaction. */
-export async function completeAssignmentsFor(trx: Tx, p: { memberId: string; courseId: string; completedAt: string; actorId: string | null }) {
-  const rows = await trx
-    .updateTable('training_assignments')
-    .set({ status: 'completed', completed_at: p.completedAt, updated_at: nowIso() })
-    .where('member_id', '=', p.memberId)
-    .where('course_id', '=', p.courseId)
-    .where('status', '=', 'open')
-    .returningAll()
-    .execute();
-  for (const r of rows) {
-    await recordAudit(trx, { actorId: p.actorId, action: 'complete', entity: 'training_assignment', entityId: r.id, after: toAssignment(r) });
+/**
+ * enrollment.completed: the open assignments of the completed members for the course are completed
+ * in the same transaction, set-based (one update and one audit insert per chunk of members).
+ */
+export async function completeAssignmentsFor(
+  trx: Tx,
+  p: { courseId: string; completedAt: string; actorId: string | null; memberIds: readonly string[] },
+): Promise<number> {
+  const now = nowIso();
+  let done = 0;
+  for (let i = 0; i < p.memberIds.length; i += CHUNK) {
+    const rows = await trx
+      .updateTable('training_assignments')
+      .set({ status: 'completed', completed_at: p.completedAt, updated_at: now })
+      .where('course_id', '=', p.courseId)
+      .where('member_id', 'in', p.memberIds.slice(i, i + CHUNK))
+      .where('status', '=', 'open')
+      .returningAll()
+      .execute();
+    await recordAuditMany(
+      trx,
+      rows.map((r) => ({ actorId: p.actorId, action: 'complete', entity: 'training_assignment', entityId: r.id, after: toAssignment(r) })),
+    );
+    done += rows.length;
   }
+  return done;
 }
 
 export function registerTrainingAssignmentHooks(ctx: AppContext): void {
-  ctx.hooks.on('enrollment.completed', (trx, p) => completeAssignmentsFor(trx, p));
+  ctx.hooks.on('enrollment.completed', async (trx, p) => {
+    await completeAssignmentsFor(trx, { courseId: p.courseId, completedAt: p.completedAt, actorId: p.actorId, memberIds: p.completions.map((c) => c.memberId) });
+  });
 }
 
 function canSeeAll(actor: Actor): boolean {
   return hasAnyRole(actor.roles, ASSIGNERS);
 }
+
+const ASSIGNMENT_SORT_KEYS: SortKeys<(typeof ASSIGNMENT_SORTS)[number]> = {
+  dueDate: { ref: 'ta.due_date', kind: 'date' },
+  createdAt: { ref: 'ta.created_at', kind: 'date' },
+  memberName: { ref: 'u.full_name', kind: 'text' },
+  courseTitle: { ref: 'c.title', kind: 'text' },
+};
 
 export async function listAssignments(ctx: AppContext, actor: Actor, f: AssignmentListFilters, audience: AudienceResolver | null) {
   const on = today();
@@ -334,15 +365,16 @@ export async function listAssignments(ctx: AppContext, actor: Actor, f: Assignme
     const department = f.department;
     q = q.where((eb) => audience.inDepartment(eb.ref('ta.member_id'), department));
   }
-  let page = q
+  const page = q
     .innerJoin('users as u', 'u.id', 'ta.member_id')
     .innerJoin('courses as c', 'c.id', 'ta.course_id')
     .leftJoin('enrollments as e', 'e.id', 'ta.enrollment_id')
     .selectAll('ta')
     .select(['u.full_name as member_name', 'c.title as course_title', 'e.progress']);
-  if (f.cursor) page = page.where('ta.id', '<', f.cursor);
-  const rows = await page.orderBy('ta.id', 'desc').limit(f.limit + 1).execute();
-  const items = rows.slice(0, f.limit).map((r) => ({
+  const order = keysetOrder(f.sort, ASSIGNMENT_SORT_KEYS, 'ta.id');
+  const rows = await applyKeyset(page, order, ctx.dialect, f.cursor).limit(f.limit + 1).execute();
+  const { page: shown, nextCursor } = keysetPage(order, rows, f.limit);
+  const items = shown.map((r) => ({
     ...toAssignment(r, on),
     memberName: r.member_name,
     courseTitle: r.course_title,
@@ -355,7 +387,7 @@ export async function listAssignments(ctx: AppContext, actor: Actor, f: Assignme
   }
   return {
     items,
-    nextCursor: rows.length > f.limit ? (items[items.length - 1]?.id ?? null) : null,
+    nextCursor,
     ...(total !== undefined ? { total } : {}),
   };
 }

@@ -112,6 +112,42 @@ describeDb('LMS training assignments', (env) => {
     expect(again.created).toBe(0);
   });
 
+  it('a lesson removal that completes many members at once closes each open assignment once, with an audit entry each', async () => {
+    const as = await ready();
+    const { courseId, lessonIds } = await makeCourse(env, { lessons: 2, enableCertification: true });
+    const members = await Promise.all([env.user(), env.user(), env.user()]);
+    const r = json<Result>(await env.req('POST', '/api/training-assignments', { as, body: { courseId, dueDate: FUTURE, memberIds: members.map((m) => m.id) } }));
+    expect(r.created).toBe(3);
+    for (const m of members) expect((await env.req('POST', `/api/lessons/${lessonIds[0]}/complete`, { as: m })).statusCode).toBe(200);
+    // An outsider at 50% without an assignment: completes too, but has nothing to close.
+    const outsider = await env.user();
+    expect((await env.req('POST', `/api/courses/${courseId}/enroll`, { as: outsider })).statusCode).toBe(201);
+    expect((await env.req('POST', `/api/lessons/${lessonIds[0]}/complete`, { as: outsider })).statusCode).toBe(200);
+
+    expect((await env.req('DELETE', `/api/lessons/${lessonIds[1]}`, { as })).statusCode).toBe(204);
+
+    const rows = await env.ctx.db.selectFrom('training_assignments').select(['id', 'member_id', 'status', 'completed_at']).where('course_id', '=', courseId).execute();
+    expect(rows.map((x) => x.status)).toEqual(['completed', 'completed', 'completed']);
+    const enrollments = await env.ctx.db.selectFrom('enrollments').select(['member_id', 'progress', 'completed_at']).where('course_id', '=', courseId).execute();
+    expect(enrollments.map((e) => e.progress)).toEqual([100, 100, 100, 100]);
+    // The assignment's completion date is the enrollment's.
+    for (const a of rows) expect(a.completed_at).toBe(enrollments.find((e) => e.member_id === a.member_id)!.completed_at);
+    const audits = await env.ctx.db
+      .selectFrom('audit_log')
+      .select(['entity_id'])
+      .where('entity', '=', 'training_assignment')
+      .where('action', '=', 'complete')
+      .where(
+        'entity_id',
+        'in',
+        rows.map((x) => x.id),
+      )
+      .execute();
+    expect(audits).toHaveLength(3);
+    // Certificates (auto mode) for all four completed members.
+    expect(await env.ctx.db.selectFrom('certificates').select('member_id').where('course_id', '=', courseId).execute()).toHaveLength(4);
+  });
+
   it('30 parallel assignments of one course to the same people make one open assignment per member', async () => {
     const as = await ready();
     const { courseId } = await makeCourse(env);

@@ -3,6 +3,7 @@ import type { AppContext } from '../context.ts';
 import type { App } from '../http/types.ts';
 import { IsoDateTime, LimitSchema, pageOf } from '../../contract/common.ts';
 import { listAudit } from './audit.service.ts';
+import { fullNamesById, registerListExport } from './list-export.ts';
 
 const AuditEntry = z.object({
   id: z.string(),
@@ -17,6 +18,24 @@ const AuditEntry = z.object({
   importId: z.string().nullable(),
 });
 
+const AuditListQuery = z.strictObject({
+  entity: z.string().max(64).optional(),
+  entityId: z.string().max(64).optional(),
+  actorId: z.string().max(64).optional(),
+  action: z.string().max(64).optional(),
+  from: IsoDateTime.optional(),
+  to: IsoDateTime.optional(),
+  limit: LimitSchema,
+  cursor: z.string().max(64).optional(),
+});
+
+/** The fields an entry changed (the desk's Changes column). */
+function changedFields(before: unknown, after: unknown): string[] {
+  const b = (before && typeof before === 'object' ? before : {}) as Record<string, unknown>;
+  const a = (after && typeof after === 'object' ? after : {}) as Record<string, unknown>;
+  return [...new Set([...Object.keys(b), ...Object.keys(a)])].filter((k) => JSON.stringify(b[k]) !== JSON.stringify(a[k]));
+}
+
 export function registerAuditRoutes(app: App, ctx: AppContext): void {
   app.get(
     '/api/audit-log',
@@ -25,19 +44,27 @@ export function registerAuditRoutes(app: App, ctx: AppContext): void {
       schema: {
         tags: ['audit'],
         summary: 'Audit log, newest first',
-        querystring: z.strictObject({
-          entity: z.string().max(64).optional(),
-          entityId: z.string().max(64).optional(),
-          actorId: z.string().max(64).optional(),
-          action: z.string().max(64).optional(),
-          from: IsoDateTime.optional(),
-          to: IsoDateTime.optional(),
-          limit: LimitSchema,
-          cursor: z.string().max(64).optional(),
-        }),
+        querystring: AuditListQuery,
         response: { 200: pageOf(AuditEntry) },
       },
     },
     async (req) => listAudit(ctx.db, req.query),
   );
+  registerListExport(app, '/api/audit-log', {
+    access: ['System Manager', 'Moderator'],
+    tags: ['audit'],
+    querystring: AuditListQuery,
+    fileName: 'audit-log',
+    list: (_req, q) => listAudit(ctx.db, q),
+    lookup: (items) => fullNamesById(ctx.db, 'users', items.map((r) => r.actorId)),
+    columns: [
+      { header: 'ID', value: (r) => r.id },
+      { header: 'When', value: (r) => r.at.slice(0, 19).replace('T', ' ') },
+      { header: 'Action', value: (r) => r.action },
+      { header: 'Entity', value: (r) => r.entity },
+      { header: 'Record', value: (r) => r.entityId },
+      { header: 'By', value: (r, names) => (r.actorId ? (names.get(r.actorId) ?? r.actorId) : '') },
+      { header: 'Changes', value: (r) => changedFields(r.before, r.after).join(', ') },
+    ],
+  });
 }

@@ -53,10 +53,17 @@ export interface ImportKindRun<Item> {
   /** Checks and resolves a batch of rows with a few set-based queries; one outcome per row, in order. */
   resolve(rows: readonly ImportRow[]): Promise<RowOutcome<Item>[]>;
   /**
-   * Inserts a batch (at most `writeBatch` items) with conflict handling inside `trx`. Returns the
-   * audit entries of the rows actually created (rows that already existed are not created).
+   * Checks that need every row of the file at once (a row that refers to another row, earlier or
+   * later): runs after the last batch is resolved, before anything is written. Returns the items
+   * to write, in the order to write them, and the errors of the items it drops.
    */
-  write(trx: Tx, items: readonly Item[]): Promise<AuditEntryInput[]>;
+  prepare?(items: readonly Item[]): Promise<{ items: Item[]; errors: { line: number; column: string | null; message: string }[] }>;
+  /**
+   * Inserts a batch (at most `writeBatch` items) with conflict handling inside `trx`. Returns the
+   * audit entries of the rows actually created (rows that already existed are not created), or,
+   * when the writer records its own audit entries, how many rows it created.
+   */
+  write(trx: Tx, items: readonly Item[]): Promise<AuditEntryInput[] | { created: number; audit: AuditEntryInput[] }>;
 }
 
 export interface ImportKind<Item> {
@@ -67,6 +74,8 @@ export interface ImportKind<Item> {
   checkHeader(columns: readonly string[]): { column: string | null; message: string }[];
   /** Items per write call; keep items × bound parameters per item under 32766 (SQLite). */
   writeBatch: number;
+  /** What two rows with the same key share, for the duplicate-row error ("member and course"). */
+  keyLabel: string;
   start(ic: ImportRunContext): ImportKindRun<Item>;
 }
 
@@ -119,6 +128,7 @@ export async function createImport(ctx: AppContext, actor: Actor, input: NewImpo
       created_by: actor.id,
       created_at: nowIso(),
       finished_at: null,
+      heartbeat_at: nowIso(),
     })
     .execute();
   return id;
@@ -193,7 +203,7 @@ export async function runImport<Item>(ctx: AppContext, actor: Actor, kind: Impor
     const now = Date.now();
     if (!force && now - lastProgress < 250) return;
     lastProgress = now;
-    await ctx.db.updateTable('imports').set({ phase, processed, total, created }).where('id', '=', id).execute();
+    await ctx.db.updateTable('imports').set({ phase, processed, total, created, heartbeat_at: nowIso() }).where('id', '=', id).execute();
     input.onProgress?.({ phase, processed, total, created });
   };
   const finish = async (status: ImportStatus, db: Tx | null = null) => {
@@ -222,8 +232,24 @@ export async function runImport<Item>(ctx: AppContext, actor: Actor, kind: Impor
     });
   };
 
+  // Heartbeat while the import runs, so reapStaleImports can tell it from one whose process died.
+  let beating = false;
+  const heartbeat = setInterval(() => {
+    if (beating) return;
+    beating = true;
+    ctx.db
+      .updateTable('imports')
+      .set({ heartbeat_at: nowIso() })
+      .where('id', '=', id)
+      .where('status', '=', 'running')
+      .execute()
+      .catch((e: unknown) => ctx.log.warn({ err: e, importId: id }, 'import heartbeat failed'))
+      .finally(() => (beating = false));
+  }, IMPORT_HEARTBEAT_MS);
+  heartbeat.unref();
+
   try {
-    await ctx.db.updateTable('imports').set({ status: 'running' }).where('id', '=', id).execute();
+    await ctx.db.updateTable('imports').set({ status: 'running', heartbeat_at: nowIso() }).where('id', '=', id).execute();
     total = await countCsvRecords(input.file);
     await progress('validating', true);
 
@@ -248,7 +274,7 @@ export async function runImport<Item>(ctx: AppContext, actor: Actor, kind: Impor
           errs.add(
             row.line,
             null,
-            `Duplicate of row ${first}: the same ${kind.name === 'enrollments' ? 'member and course' : 'record'} appears twice in the file.`,
+            `Duplicate of row ${first}: the same ${kind.keyLabel} appears twice in the file.`,
           );
           continue;
         }
@@ -289,6 +315,12 @@ export async function runImport<Item>(ctx: AppContext, actor: Actor, kind: Impor
       return await importState(ctx, id);
     }
     await flush();
+    if (run.prepare && items.length > 0) {
+      const checked = await run.prepare(items);
+      for (const e of checked.errors) errs.add(e.line, e.column, e.message);
+      items.length = 0;
+      for (const it of checked.items) items.push(it);
+    }
     await progress('validating', true);
 
     if (input.mode === 'all-or-nothing' && errs.count > 0) {
@@ -304,10 +336,11 @@ export async function runImport<Item>(ctx: AppContext, actor: Actor, kind: Impor
     await progress('writing', true);
     const size = kind.writeBatch;
     const writeBatch = async (trx: Tx, slice: readonly Item[]) => {
-      const audit = await run.write(trx, slice);
-      await recordAuditMany(trx, audit, 2000);
-      created += audit.length;
-      skipped += slice.length - audit.length;
+      const out = await run.write(trx, slice);
+      const written = Array.isArray(out) ? { created: out.length, audit: out } : out;
+      await recordAuditMany(trx, written.audit, 2000);
+      created += written.created;
+      skipped += slice.length - written.created;
     };
     if (input.mode === 'all-or-nothing') {
       await ctx.db.transaction().execute(async (trx) => {
@@ -344,9 +377,41 @@ export async function runImport<Item>(ctx: AppContext, actor: Actor, kind: Impor
       throw e2;
     }
   } finally {
+    clearInterval(heartbeat);
     if (input.deleteFile) await fs.promises.rm(input.file, { force: true }).catch(() => {});
   }
 }
+
+/** How often a running import marks itself alive. */
+export const IMPORT_HEARTBEAT_MS = 30_000;
+/** An import queued or running without a heartbeat for this long has lost its process. */
+export const IMPORT_STALE_MS = 10 * 60_000;
+
+/**
+ * Ends as failed every import left queued or running by a process that stopped (crash, kill,
+ * restart): no heartbeat for `staleMs`. Runs on server start and from the jobs runner. Returns
+ * the ids it ended.
+ */
+export async function reapStaleImports(ctx: AppContext, staleMs = IMPORT_STALE_MS): Promise<string[]> {
+  const cutoff = new Date(Date.now() - staleMs).toISOString();
+  const error: ImportRowError = { row: 0, column: null, message: 'The import stopped: the process running it ended before it finished.' };
+  const rows = await ctx.db
+    .updateTable('imports')
+    .set({ status: 'failed', phase: 'finished', error_count: 1, errors_json: JSON.stringify([error]), finished_at: nowIso() })
+    .where('status', 'in', ['queued', 'running'])
+    .where((eb) => eb(eb.fn.coalesce('heartbeat_at', 'created_at'), '<', cutoff))
+    .returning('id')
+    .execute();
+  const ids = rows.map((r) => r.id);
+  if (ids.length > 0) ctx.log.warn({ importIds: ids }, 'ended imports left unfinished by a stopped process');
+  return ids;
+}
+
+export const staleImportsJob = {
+  name: 'imports.reap',
+  schedule: '*/5 * * * *',
+  run: (ctx: AppContext) => reapStaleImports(ctx),
+};
 
 /** Imports running in the background of this process, so shutdown can wait for them. */
 const running = new WeakMap<AppContext, Set<Promise<unknown>>>();

@@ -23,10 +23,25 @@ export class Jobs {
     this.defs.set(def.name, def);
   }
 
-  start(): void {
-    for (const def of this.defs.values()) {
+  /**
+   * Schedules every registered job. `schedules` replaces the pattern of named jobs (configuration
+   * SMOOTH_JOB_SCHEDULES); an unknown name or a pattern croner refuses throws before anything starts.
+   */
+  start(schedules: Record<string, string> = {}): void {
+    const unknown = Object.keys(schedules).filter((n) => !this.defs.has(n));
+    if (unknown.length) throw new Error(`SMOOTH_JOB_SCHEDULES names unknown jobs: ${unknown.join(', ')} (known: ${[...this.defs.keys()].join(', ')})`);
+    const planned = [...this.defs.values()].map((def) => {
+      const pattern = schedules[def.name] ?? def.schedule;
+      try {
+        new Cron(pattern, { timezone: 'UTC', paused: true }).stop();
+      } catch (e) {
+        throw new Error(`job ${def.name}: invalid schedule "${pattern}": ${(e as Error).message}`);
+      }
+      return { def, pattern };
+    });
+    for (const { def, pattern } of planned) {
       this.crons.push(
-        new Cron(def.schedule, { timezone: 'UTC', protect: true }, async (self: Cron) => {
+        new Cron(pattern, { timezone: 'UTC', protect: true }, async (self: Cron) => {
           const slot = (self.currentRun() ?? new Date()).toISOString();
           await this.runOnce(def.name, slot);
         }),

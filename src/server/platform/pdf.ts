@@ -154,10 +154,107 @@ function batchStreamWrites(): void {
   };
 }
 
+interface PdfImage {
+  label: string;
+  obj: unknown;
+  embed: (doc: unknown) => void;
+}
+interface PdfMakeDocument {
+  images: Record<string, unknown>;
+  _imageRegistry: Record<string, PdfImage>;
+  _imageCount: number;
+  openImage: (this: PdfMakeDocument, src: unknown) => PdfImage;
+  provideImage: (this: PdfMakeDocument, src: string) => PdfImage;
+}
+interface DecodedPng {
+  image: object;
+  imgData: Buffer | null;
+  alphaChannel?: Buffer;
+  finalize: (this: DecodedPng) => unknown;
+}
+
+/** Decoded images kept across documents, by data URL (a template's images are a few, reused by every certificate). */
+const IMAGE_CACHE_MAX = 16;
+
+/**
+ * Speed: for every document pdfmake decodes each image's base64 and pdfkit parses it again, and
+ * for a PNG with transparency (logos, signatures) inflates the pixels, splits off the alpha
+ * channel and deflates both: most of the cost of a certificate with images. Per data URL, the
+ * parsed image (never embedded) is kept and each document embeds its own shallow copy under its
+ * own label; the split PNG data is kept per parsed PNG. The bytes written are the same.
+ */
+function shareDecodedImages(): void {
+  const pdfmakeDir = path.dirname(require.resolve('pdfmake/package.json'));
+  const mod = require(path.join(pdfmakeDir, 'js', 'PDFDocument.js')) as { default: { prototype: PdfMakeDocument & { imagesShared?: boolean } } };
+  const proto = mod.default.prototype;
+  if (proto.imagesShared) return;
+  proto.imagesShared = true;
+  const provide = proto.provideImage;
+  const parsed = new Map<string, PdfImage>();
+  const patchedPng = new WeakSet<object>();
+  const split = new WeakMap<object, { imgData: Buffer | null; alphaChannel: Buffer | undefined }>();
+
+  /** Remembers what the PNG decoding steps produce, per parsed PNG, and reuses it. */
+  const patchPng = (pngProto: Record<string, unknown>) => {
+    if (patchedPng.has(pngProto)) return;
+    patchedPng.add(pngProto);
+    for (const step of ['splitAlphaChannel', 'loadIndexedAlphaChannel', 'decodeData']) {
+      const original = pngProto[step] as ((this: DecodedPng) => unknown) | undefined;
+      if (typeof original !== 'function') continue;
+      pngProto[step] = function (this: DecodedPng) {
+        const png = this.image;
+        const done = split.get(png);
+        if (done) {
+          this.imgData = done.imgData;
+          if (done.alphaChannel) this.alphaChannel = done.alphaChannel;
+          return this.finalize();
+        }
+        const finalize = this.finalize;
+        this.finalize = function (this: DecodedPng) {
+          split.set(png, { imgData: this.imgData, alphaChannel: this.alphaChannel });
+          return finalize.call(this);
+        };
+        return original.call(this);
+      };
+    }
+  };
+  const copyOf = (image: PdfImage, label: string): PdfImage =>
+    Object.assign(Object.create(Object.getPrototypeOf(image) as object) as PdfImage, image, { label });
+
+  proto.provideImage = function (this: PdfMakeDocument, src: string) {
+    const url = this.images?.[src];
+    if (this._imageRegistry[src] || typeof url !== 'string' || !url.startsWith('data:')) return provide.call(this, src);
+    const base = parsed.get(url);
+    if (!base) {
+      // First sight: pdfmake opens it as usual; a copy is taken before it is embedded.
+      const open = this.openImage;
+      this.openImage = function (this: PdfMakeDocument, data: unknown) {
+        const image = open.call(this, data);
+        if ((image as unknown as DecodedPng).image && typeof (image as unknown as DecodedPng).finalize === 'function') {
+          patchPng(Object.getPrototypeOf(image) as Record<string, unknown>);
+        }
+        if (parsed.size >= IMAGE_CACHE_MAX) parsed.delete(parsed.keys().next().value!);
+        parsed.set(url, copyOf(image, image.label));
+        return image;
+      };
+      try {
+        return provide.call(this, src);
+      } finally {
+        delete (this as Partial<PdfMakeDocument>).openImage;
+      }
+    }
+    const image = copyOf(base, `I${++this._imageCount}`);
+    image.embed(this);
+    this._imageRegistry[src] = image;
+    return image;
+  };
+}
+
 function pdfmake(): PdfMake {
   if (instance) return instance;
   shareParsedFonts();
   batchStreamWrites();
+  shareDecodedImages();
   const pm = require('pdfmake') as PdfMake;
   const fonts: Record<string, Record<string, string>> = {};
   for (const [family, faces] of Object.entries(FONT_FILES)) {

@@ -3,12 +3,21 @@ import type { AppContext } from '../context.ts';
 import type { App } from '../http/types.ts';
 import { actorOf } from '../http/access.ts';
 import { errors } from '../http/errors.ts';
-import { BoolQuery, IdParams, PageQuery, pageOf } from '../../contract/common.ts';
+import { BoolQuery, IdParams, PageQuery, SortQuery, pageOf } from '../../contract/common.ts';
 import { RoleSchema } from '../../contract/roles.ts';
-import { CreateUserBody, SetRolesBody, UpdateUserBody, UserSchema } from '../../contract/users.ts';
+import { CreateUserBody, SetRolesBody, UpdateUserBody, UserSchema, USER_SORTS } from '../../contract/users.ts';
 import { createUser, getUser, listUsers, setRoles, updateUser } from './users.service.ts';
+import { registerListExport, yesNo } from './list-export.ts';
 
 const ADMIN = ['System Manager'] as const;
+
+const UserListQuerySchema = z.strictObject({
+  ...PageQuery,
+  sort: SortQuery(USER_SORTS),
+  q: z.string().max(200).optional(),
+  role: RoleSchema.optional(),
+  enabled: BoolQuery.optional(),
+});
 
 export function registerUserRoutes(app: App, ctx: AppContext): void {
   app.get(
@@ -18,12 +27,26 @@ export function registerUserRoutes(app: App, ctx: AppContext): void {
       schema: {
         tags: ['users'],
         summary: 'List users',
-        querystring: z.strictObject({ ...PageQuery, q: z.string().max(200).optional(), role: RoleSchema.optional(), enabled: BoolQuery.optional() }),
+        querystring: UserListQuerySchema,
         response: { 200: pageOf(UserSchema) },
       },
     },
     async (req) => listUsers(ctx, req.query),
   );
+  registerListExport(app, '/api/users', {
+    access: ['System Manager', 'Moderator', 'HR Manager', 'HR User'],
+    tags: ['users'],
+    querystring: UserListQuerySchema,
+    fileName: 'users',
+    list: (_req, q) => listUsers(ctx, q),
+    columns: [
+      { header: 'ID', value: (r) => r.id },
+      { header: 'Name', value: (r) => r.fullName },
+      { header: 'Email', value: (r) => r.email },
+      { header: 'Roles', value: (r) => r.roles.join(', ') },
+      { header: 'Enabled', value: (r) => yesNo(r.enabled) },
+    ],
+  });
 
   app.post(
     '/api/users',

@@ -3,8 +3,11 @@ import type { Actor, AppContext } from '../context.ts';
 import type { Executor, Tx } from '../db/database.ts';
 import { bool, containsCi, isUniqueViolation, nowIso } from '../db/dialect.ts';
 import { newId } from '../db/ids.ts';
+import { applyKeyset, keysetOrder, keysetPage, type SortKeys } from '../db/keyset.ts';
 import { AppError, errors } from '../http/errors.ts';
 import { ROLES, type Role } from '../../contract/roles.ts';
+import type { USER_SORTS } from '../../contract/users.ts';
+import type { SearchResult } from '../../contract/search.ts';
 import { recordAudit } from './audit.service.ts';
 import { hashPassword } from './passwords.ts';
 
@@ -155,12 +158,23 @@ export async function setRoles(ctx: AppContext, actor: Actor, userId: string, ro
 
 /** Adds one role if missing (idempotent, set-based). */
 export async function grantRole(trx: Executor, userId: string, role: Role): Promise<boolean> {
-  const res = await trx
-    .insertInto('user_roles')
-    .values({ user_id: userId, role })
-    .onConflict((oc) => oc.columns(['user_id', 'role']).doNothing())
-    .executeTakeFirst();
-  return Number(res.numInsertedOrUpdatedRows ?? 0) > 0;
+  return (await grantRoleMany(trx, [userId], role)).length > 0;
+}
+
+/** Adds a role to many users where missing (one INSERT ... ON CONFLICT DO NOTHING per 1000); returns who got it. */
+export async function grantRoleMany(trx: Executor, userIds: readonly string[], role: Role): Promise<string[]> {
+  const ids = [...new Set(userIds)];
+  const granted: string[] = [];
+  for (let i = 0; i < ids.length; i += 1000) {
+    const rows = await trx
+      .insertInto('user_roles')
+      .values(ids.slice(i, i + 1000).map((user_id) => ({ user_id, role })))
+      .onConflict((oc) => oc.columns(['user_id', 'role']).doNothing())
+      .returning('user_id')
+      .execute();
+    granted.push(...rows.map((r) => r.user_id));
+  }
+  return granted;
 }
 
 export async function updateUser(
@@ -209,7 +223,14 @@ export interface UserListQuery {
   enabled?: boolean | undefined;
   limit: number;
   cursor?: string | undefined;
+  sort?: (typeof USER_SORTS)[number] | `-${(typeof USER_SORTS)[number]}` | undefined;
 }
+
+const USER_SORT_KEYS: SortKeys<(typeof USER_SORTS)[number]> = {
+  fullName: { ref: 'users.full_name', kind: 'text' },
+  email: { ref: 'users.email', kind: 'text' },
+  createdAt: { ref: 'users.created_at', kind: 'date' },
+};
 
 export async function listUsers(ctx: AppContext, q: UserListQuery) {
   let query = ctx.db.selectFrom('users').selectAll('users');
@@ -224,9 +245,9 @@ export async function listUsers(ctx: AppContext, q: UserListQuery) {
     );
   }
   if (q.enabled !== undefined) query = query.where('users.enabled', '=', bool(q.enabled));
-  if (q.cursor) query = query.where('users.id', '>', q.cursor);
-  const rows = await query.orderBy('users.id').limit(q.limit + 1).execute();
-  const page = rows.slice(0, q.limit);
+  const order = keysetOrder(q.sort, USER_SORT_KEYS, 'users.id', { desc: false });
+  const rows = await applyKeyset(query, order, ctx.dialect, q.cursor).limit(q.limit + 1).execute();
+  const { page, nextCursor } = keysetPage(order, rows, q.limit);
   const roleRows = page.length
     ? await ctx.db.selectFrom('user_roles').select(['user_id', 'role']).where('user_id', 'in', page.map((r) => r.id)).execute()
     : [];
@@ -243,6 +264,12 @@ export async function listUsers(ctx: AppContext, q: UserListQuery) {
         createdAt: u.created_at,
       }),
     ),
-    nextCursor: rows.length > q.limit ? (page[page.length - 1]?.id ?? null) : null,
+    nextCursor,
   };
+}
+
+/** Global search: users whose name or email contains `q`, by name. */
+export async function searchUsers(ctx: AppContext, q: string, limit: number): Promise<SearchResult[]> {
+  const { items } = await listUsers(ctx, { q, limit, sort: 'fullName' });
+  return items.map((u) => ({ kind: 'user', id: u.id, title: u.fullName, subtitle: u.email, url: `/app/user/${u.id}` }));
 }

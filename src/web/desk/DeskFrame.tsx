@@ -3,7 +3,7 @@ import { findEntity } from './entities.tsx';
 import { FormView } from './FormView.tsx';
 import { ImportPage } from './ImportPage.tsx';
 import { ListView } from './ListView.tsx';
-import { SearchPage } from './SearchPage.tsx';
+import { DeskSearchBox, SearchPage } from './SearchPage.tsx';
 import StatisticsPage from './StatisticsPage.tsx';
 import { Anchor, Button, Group, Paper, SimpleGrid, Stack, Text, ThemeIcon, Title, UnstyledButton } from '@mantine/core';
 import { Frame, type FrameGroup } from '../ui/Frame.tsx';
@@ -37,6 +37,7 @@ export default function DeskFrame({ me }: { me: Me }) {
       layout="side"
       headerExtra={
         <>
+          <DeskSearchBox />
           <Button
             component={Link}
             to="/lms"
@@ -54,7 +55,7 @@ export default function DeskFrame({ me }: { me: Me }) {
     >
       <Routes>
         <Route index element={<DeskHome me={me} />} />
-        <Route path="search" element={<SearchPage me={me} />} />
+        <Route path="search" element={<SearchPage />} />
         <Route path=":slug" element={<DeskList me={me} />} />
         <Route path=":slug/:id" element={<DeskList me={me} />} />
         <Route path=":slug/*" element={<DeskList me={me} />} />

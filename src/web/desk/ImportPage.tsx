@@ -1,22 +1,79 @@
 import { useState } from 'react';
-import { Link } from 'react-router';
-import { Alert, Anchor, Button, FileInput, Group, Paper, Progress, Radio, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { Link, useSearchParams } from 'react-router';
+import {
+  Alert,
+  Anchor,
+  Button,
+  FileInput,
+  Group,
+  Paper,
+  Progress,
+  Radio,
+  SegmentedControl,
+  SimpleGrid,
+  Stack,
+  Table,
+  Text,
+  Title,
+} from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import type { ImportState } from '../../contract/imports.ts';
+import { IMPORT_KINDS, IMPORT_ROLES, type ImportKindName, type ImportState } from '../../contract/imports.ts';
 import { api, errorMessage } from '../ui/api.ts';
 import { Page } from '../ui/Page.tsx';
+import { hasAnyRole, useMe } from '../ui/session.ts';
 import type { EntityMeta } from './meta.ts';
 
 type Mode = 'all-or-nothing' | 'valid-rows';
 
-/** Bulk import: template, upload, dry run with row-level errors, then the run with a progress bar and a summary. */
-export function ImportPage({ meta, kind }: { meta: EntityMeta; kind: NonNullable<EntityMeta['importKind']> }) {
+/** What each kind of import is called, which desk list it fills, and what its file holds. */
+const KINDS: Record<ImportKindName, { label: string; slug: string; help: string }> = {
+  enrollments: {
+    label: 'Enrollments',
+    slug: 'lms-enrollment',
+    help: 'Identify people by email or employee code and courses by id or title; source, due date and batch are optional.',
+  },
+  employees: {
+    label: 'Employees',
+    slug: 'employee',
+    help:
+      'One row per employee: code and full name; email links an existing user (who becomes an LMS Student); department and ' +
+      'designation must exist; reportsTo is the manager’s employee code, already there or anywhere in the file. Codes already there are skipped.',
+  },
+  'training-assignments': {
+    label: 'Training assignments',
+    slug: 'lms-training-assignment',
+    help:
+      'Identify people by email or employee code and courses by id or title; every row needs a due date. Each row enrolls the person ' +
+      '(if needed) and opens one assignment; people already assigned or done with the course are skipped.',
+  },
+};
+
+/**
+ * Bulk import: the kind (among those the user may import), template, upload, dry run with
+ * row-level errors, then the run with a progress bar and a summary.
+ */
+export function ImportPage({ meta, kind: initialKind }: { meta: EntityMeta; kind: NonNullable<EntityMeta['importKind']> }) {
   const client = useQueryClient();
+  const me = useMe().data;
+  const allowed = IMPORT_KINDS.filter((k) => hasAnyRole(me, IMPORT_ROLES[k]));
+  // The kind: ?kind= (a link straight to one kind), else the page's own, else the first the user may import.
+  const [params, setParams] = useSearchParams();
+  const asked = IMPORT_KINDS.find((k) => k === params.get('kind'));
+  const preferred = asked ?? initialKind;
+  const kind: ImportKindName = !me || allowed.includes(preferred) || allowed.length === 0 ? preferred : allowed[0]!;
   const [file, setFile] = useState<File | null>(null);
   const [mode, setMode] = useState<Mode>('all-or-nothing');
   const [importId, setImportId] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [starting, setStarting] = useState(false);
+  const may = hasAnyRole(me, IMPORT_ROLES[kind]);
+  const info = KINDS[kind];
+
+  const choose = (k: ImportKindName) => {
+    setParams(k === initialKind ? {} : { kind: k }, { replace: true });
+    setImportId(null);
+    setError(null);
+  };
 
   const state = useQuery({
     queryKey: ['desk-import', importId],
@@ -39,7 +96,7 @@ export function ImportPage({ meta, kind }: { meta: EntityMeta; kind: NonNullable
       form.append('file', file, file.name);
       const r = await api.post<{ importId: string }>(`/api/${kind}/import`, form);
       setImportId(r.importId);
-      if (!dryRun) void client.invalidateQueries({ queryKey: ['desk-list', meta.slug] });
+      if (!dryRun) void client.invalidateQueries({ queryKey: ['desk-list', info.slug] });
     } catch (e) {
       setError(errorMessage(e));
     } finally {
@@ -53,7 +110,7 @@ export function ImportPage({ meta, kind }: { meta: EntityMeta; kind: NonNullable
 
   return (
     <Page
-      title={`Import ${meta.label.toLowerCase()}`}
+      title={`Import ${info.label.toLowerCase()}`}
       description={
         <Anchor component={Link} to={`/app/${meta.slug}`} size="sm">
           ← {meta.label}
@@ -66,13 +123,26 @@ export function ImportPage({ meta, kind }: { meta: EntityMeta; kind: NonNullable
           1. The file
         </Title>
         <Stack gap="md">
+          {allowed.length > 1 && (
+            <SegmentedControl
+              aria-label="What to import"
+              data={allowed.map((k) => ({ value: k, label: KINDS[k].label }))}
+              value={kind}
+              onChange={choose}
+              disabled={running || starting}
+            />
+          )}
+          {me && !may && (
+            <Alert color="red" variant="light" role="alert">
+              Your roles do not allow importing {info.label.toLowerCase()}.
+            </Alert>
+          )}
           <Text size="sm">
             Start from the{' '}
-            <Anchor href={`/api/${kind}/import-template`} download>
-              CSV template
+            <Anchor href={`/api/${kind}/import-template`} download={`${kind}-import-template.csv`}>
+              {info.label.toLowerCase()} CSV template
             </Anchor>
-            . Identify people by email or employee code and courses by id or title. Every row is checked before anything is written;
-            importing the same file twice creates no duplicates.
+            . {info.help} Every row is checked before anything is written; importing the same file twice creates no duplicates.
           </Text>
           <SimpleGrid cols={{ base: 1, md: 2 }} spacing="md">
             <FileInput
@@ -97,10 +167,10 @@ export function ImportPage({ meta, kind }: { meta: EntityMeta; kind: NonNullable
             </Alert>
           )}
           <Group>
-            <Button variant="default" onClick={() => void start(true)} loading={starting} disabled={running}>
+            <Button variant="default" onClick={() => void start(true)} loading={starting} disabled={running || !may}>
               Check file (dry run)
             </Button>
-            <Button onClick={() => void start(false)} loading={starting} disabled={running}>
+            <Button onClick={() => void start(false)} loading={starting} disabled={running || !may}>
               Import
             </Button>
           </Group>

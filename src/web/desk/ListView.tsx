@@ -15,6 +15,7 @@ import {
   Table,
   Text,
   TextInput,
+  UnstyledButton,
 } from '@mantine/core';
 import { notify } from './notify.ts';
 import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
@@ -23,7 +24,7 @@ import { Page } from '../ui/Page.tsx';
 import { hasAnyRole, type Me } from '../ui/session.ts';
 import { Empty, ErrorState, PageLoader } from '../ui/states.tsx';
 import { LinkPicker } from './LinkPicker.tsx';
-import { itemUrl, type EntityMeta, type FilterMeta, type Row } from './meta.ts';
+import { itemUrl, type ColumnMeta, type EntityMeta, type FilterMeta, type Row } from './meta.ts';
 
 const PAGE_SIZE = 25;
 
@@ -47,22 +48,35 @@ export function activeFilters(meta: EntityMeta, search: URLSearchParams): URLSea
   return out;
 }
 
-/** The generic list view: filters, keyset paging with a count, selection with bulk delete, CSV export. */
+/** The list's sort from the URL (`sort=key` / `sort=-key`), when one of its columns sorts by that key. */
+export function activeSort(meta: EntityMeta, search: URLSearchParams): { key: string; desc: boolean } | null {
+  const token = search.get('sort') ?? '';
+  const desc = token.startsWith('-');
+  const key = desc ? token.slice(1) : token;
+  return meta.columns.some((c) => c.sort === key) ? { key, desc } : null;
+}
+
+/** The generic list view: filters, server-side sort, keyset paging with a count, selection with bulk delete, CSV export. */
 export function ListView({ meta, me }: { meta: EntityMeta; me: Me }) {
   const [search, setSearch] = useSearchParams();
   const client = useQueryClient();
   const filters = activeFilters(meta, search);
+  const sort = activeSort(meta, search);
+  const sortToken = sort ? (sort.desc ? `-${sort.key}` : sort.key) : null;
+  // What the list API is asked (and the CSV export): the filters plus the sort.
+  const listParams = new URLSearchParams(filters);
+  if (sortToken) listParams.set('sort', sortToken);
   const cursor = search.get('cursor') ?? '';
   const [history, setHistory] = useState<string[]>([]);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [confirming, setConfirming] = useState(false);
   const [deleting, setDeleting] = useState(false);
 
-  const query = filters.toString();
+  const query = listParams.toString();
   const list = useQuery<ListPage>({
     queryKey: ['desk-list', meta.slug, query, cursor],
     queryFn: ({ signal }) => {
-      const params = new URLSearchParams(filters);
+      const params = new URLSearchParams(listParams);
       if (!meta.api.unpaged) {
         params.set('limit', String(PAGE_SIZE));
         if (meta.api.total) params.set('withTotal', 'true');
@@ -91,6 +105,13 @@ export function ListView({ meta, me }: { meta: EntityMeta; me: Me }) {
     next.delete('cursor');
     latest.current = next;
     setSearch(next, { replace: true });
+  };
+
+  // A header click sorts by that column: ascending, then descending, then back to the list's own order.
+  const toggleSort = (c: ColumnMeta) => {
+    if (!c.sort) return;
+    const next = sort?.key !== c.sort ? c.sort : sort.desc ? null : `-${c.sort}`;
+    setFilter('sort', next);
   };
 
   const canCreate = meta.api.create !== false && hasAnyRole(me, [...(meta.createRoles ?? meta.roles), 'System Manager']);
@@ -173,7 +194,7 @@ export function ListView({ meta, me }: { meta: EntityMeta; me: Me }) {
                 onClick={() => {
                   setHistory([]);
                   setSelected(new Set());
-                  setSearch(new URLSearchParams(), { replace: true });
+                  setSearch(new URLSearchParams(sortToken ? { sort: sortToken } : {}), { replace: true });
                 }}
               >
                 Clear filters
@@ -239,8 +260,27 @@ export function ListView({ meta, me }: { meta: EntityMeta; me: Me }) {
                     </Table.Th>
                   )}
                   {meta.columns.map((c) => (
-                    <Table.Th key={c.key} ta={c.numeric ? 'right' : undefined}>
-                      {c.label}
+                    <Table.Th
+                      key={c.key}
+                      ta={c.numeric ? 'right' : undefined}
+                      aria-sort={c.sort && sort?.key === c.sort ? (sort.desc ? 'descending' : 'ascending') : undefined}
+                    >
+                      {c.sort ? (
+                        <UnstyledButton
+                          onClick={() => toggleSort(c)}
+                          fw={700}
+                          fz="sm"
+                          data-sort-key={c.sort}
+                          title={`Sort by ${c.label.toLowerCase()}`}
+                        >
+                          {c.label}
+                          <Text span c={sort?.key === c.sort ? undefined : 'gray.5'} ml={4} aria-hidden="true">
+                            {sort?.key === c.sort ? (sort.desc ? '↓' : '↑') : '↕'}
+                          </Text>
+                        </UnstyledButton>
+                      ) : (
+                        c.label
+                      )}
                     </Table.Th>
                   ))}
                 </Table.Tr>

@@ -70,6 +70,8 @@ export interface ColumnMeta {
   render?: (row: Row) => ReactNode;
   /** Right-aligned number column. */
   numeric?: boolean;
+  /** The list API's sort key for this column (`?sort=key` / `?sort=-key`): the header sorts on the server. */
+  sort?: string;
 }
 
 export type FilterKind = 'select' | 'link' | 'boolean' | 'range' | 'text' | 'date';

@@ -86,6 +86,7 @@ export default function CatalogPage() {
             value={category}
             onChange={(v) => setParam('category', v)}
             clearable
+            clearButtonProps={{ 'aria-label': 'Clear category', 'aria-hidden': false, tabIndex: 0 }}
             style={{ flex: '1 1 160px' }}
           />
           <Select
@@ -95,6 +96,7 @@ export default function CatalogPage() {
             value={tag}
             onChange={(v) => setParam('tag', v)}
             clearable
+            clearButtonProps={{ 'aria-label': 'Clear tag', 'aria-hidden': false, tabIndex: 0 }}
             searchable
             style={{ flex: '1 1 160px' }}
           />
@@ -226,7 +228,10 @@ function CatalogCard({ course, enrolled }: { course: Course; enrolled: boolean }
       ) : (
         <Button mt="md" fullWidth onClick={enroll} loading={pending} disabled={course.disableSelfEnrollment}>
           {course.paid ? 'Buy' : 'Enroll'}
-          <VisuallyHidden> in {course.title}</VisuallyHidden>
+          <VisuallyHidden>
+            {course.paid ? ' ' : ' in '}
+            {course.title}
+          </VisuallyHidden>
         </Button>
       )}
     </Card>

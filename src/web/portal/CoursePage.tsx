@@ -1,5 +1,5 @@
 import { Link, useParams } from 'react-router';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Badge, Button, Group, Paper, Stack, Text, ThemeIcon, Title } from '@mantine/core';
 import { api, errorMessage } from '../ui/api.ts';
 import { Page } from '../ui/Page.tsx';
@@ -17,6 +17,7 @@ import {
   useOutline,
   useQuiz,
   type Certificate,
+  type Course,
   type Outline,
   type OutlineLesson,
 } from './portal-api.ts';
@@ -37,6 +38,13 @@ function CourseView({ outline }: { outline: Outline }) {
   const done = lessons.filter((l) => l.completed).length;
   const { enroll, pending, refusal } = useEnroll(course.id);
   const started = !!enrollment && (enrollment.progress > 0 || !!enrollment.currentLessonId);
+  // Not enrolled: whether learners may enroll themselves is on the full course record.
+  const full = useQuery({
+    queryKey: ['courses', course.id],
+    queryFn: ({ signal }) => api.get<Course>(`/api/courses/${course.id}`, { signal }),
+    enabled: !enrollment,
+  });
+  const selfEnrollment = !full.data?.disableSelfEnrollment;
 
   return (
     <Page
@@ -86,13 +94,17 @@ function CourseView({ outline }: { outline: Outline }) {
           ) : (
             <>
               <Text size="sm" c="gray.7">
-                You are not enrolled in this course.
+                {!selfEnrollment
+                  ? 'You are not enrolled in this course. Your training team enrolls people in it: ask them to enroll you.'
+                  : 'You are not enrolled in this course.'}
               </Text>
               <RefusalAlert refusal={refusal} />
               <Group>
-                <Button onClick={enroll} loading={pending}>
-                  Enroll
-                </Button>
+                {selfEnrollment && (
+                  <Button onClick={enroll} loading={pending}>
+                    {course.paid ? 'Buy' : 'Enroll'}
+                  </Button>
+                )}
                 {course.canManage && next && (
                   <Button component={Link} to={`/lms/courses/${course.id}/lessons/${next}`} variant="default">
                     Preview lessons

@@ -56,7 +56,7 @@ export default function InstructorDashboardPage() {
                   Progress distribution
                 </Title>
                 <figure style={{ margin: 0 }} aria-label={s.distribution.map((d) => `${d.range}: ${d.learners} learners`).join('; ')}>
-                  <BarChart h={220} data={s.distribution} dataKey="range" series={[{ name: 'learners', label: 'Learners', color: 'blue.7' }]} tickLine="y" />
+                  <BarChart h={220} data={s.distribution} dataKey="range" series={[{ name: 'learners', label: 'Learners', color: 'blue.7' }]} tickLine="y" yAxisProps={{ allowDecimals: false }} />
                 </figure>
               </Paper>
               <Paper withBorder radius="lg" p="md" component="section" aria-labelledby="lessons-heading">
@@ -70,6 +70,7 @@ export default function InstructorDashboardPage() {
                     dataKey="lesson"
                     orientation="vertical"
                     yAxisProps={{ width: 140 }}
+                    xAxisProps={{ allowDecimals: false }}
                     series={[{ name: 'completed', label: 'Learners completed', color: 'teal.7' }]}
                     tickLine="x"
                   />

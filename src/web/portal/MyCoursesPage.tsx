@@ -1,14 +1,30 @@
 import { Link } from 'react-router';
-import { Button, Paper, Stack, Text, Title } from '@mantine/core';
+import { Alert, Button, Group, Loader, Paper, Stack, Text, Title, VisuallyHidden } from '@mantine/core';
 import { Page } from '../ui/Page.tsx';
+import { errorMessage } from '../ui/api.ts';
 import { hasAnyRole, isStaff, type Me } from '../ui/session.ts';
 import { Empty, QueryState } from '../ui/states.tsx';
-import { IconBook } from '../ui/icons.tsx';
-import { formatDate, todayIso, useMyAssignments, useMyCourses, type MyCourse, type TrainingAssignment } from './portal-api.ts';
+import { IconAlert, IconBook } from '../ui/icons.tsx';
+import { ALERT_STYLES, RefusalAlert, useEnroll } from './PortalParts.tsx';
+import {
+  formatDate,
+  todayIso,
+  useMyAssignments,
+  useMyCourses,
+  useRecommendations,
+  type MyCourse,
+  type Recommendation,
+  type TrainingAssignment,
+} from './portal-api.ts';
+
+/** How many suggestions the "Recommended for you" row shows. */
+const RECOMMENDED = 6;
 
 /** The due date that matters for a course: the earliest open or overdue assignment. */
 function dueOf(assignments: TrainingAssignment[], courseId: string): TrainingAssignment | null {
-  const open = assignments.filter((a) => a.courseId === courseId && a.status !== 'completed').sort((a, b) => a.dueDate.localeCompare(b.dueDate));
+  const open = assignments
+    .filter((a) => a.courseId === courseId && a.status !== 'completed')
+    .sort((a, b) => a.dueDate.localeCompare(b.dueDate));
   return open[0] ?? null;
 }
 
@@ -87,7 +103,100 @@ export default function MyCoursesPage({ me }: { me: Me }) {
           );
         }}
       </QueryState>
+      <RecommendedRow enrolled={new Set((courses.data?.items ?? []).map((c) => c.course.id))} />
     </Page>
+  );
+}
+
+/**
+ * "Recommended for you": published courses the learner is not in, each with the reason it is
+ * suggested. Hidden when there is nothing to suggest. A course enrolled in a moment ago drops out
+ * at once (My Courses is refreshed on enrolling), before the suggestions are asked for again.
+ */
+function RecommendedRow({ enrolled }: { enrolled: ReadonlySet<string> }) {
+  const recommendations = useRecommendations(RECOMMENDED);
+  const items = (recommendations.data ?? []).filter((r) => !enrolled.has(r.course.id));
+  if (recommendations.isSuccess && items.length === 0) return null;
+  return (
+    <section aria-labelledby="recommended-heading" aria-busy={recommendations.isPending} data-testid="recommendations">
+      <Title order={2} fz="lg" mb="sm" mt="xl" id="recommended-heading">
+        Recommended for you
+      </Title>
+      {recommendations.isPending ? (
+        <Group gap="xs" role="status" aria-live="polite">
+          <Loader size="xs" aria-hidden="true" />
+          <Text size="sm" c="gray.7">
+            Finding courses for you…
+          </Text>
+        </Group>
+      ) : recommendations.isError ? (
+        <Alert
+          styles={ALERT_STYLES}
+          variant="light"
+          color="red"
+          title="Recommendations could not be loaded"
+          icon={<IconAlert />}
+          role="alert"
+          maw={640}
+        >
+          <Stack gap="sm" align="flex-start">
+            <Text size="sm">{errorMessage(recommendations.error)}</Text>
+            <Button variant="default" size="xs" onClick={() => void recommendations.refetch()}>
+              Try again
+            </Button>
+          </Stack>
+        </Alert>
+      ) : (
+        <ul className="course-grid">
+          {items.map((r) => (
+            <li key={r.course.id}>
+              <RecommendationCard recommendation={r} />
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+/** A suggested course: Enroll when the learner may enroll themself, else Open to read about it. */
+function RecommendationCard({ recommendation }: { recommendation: Recommendation }) {
+  const { course, reason } = recommendation;
+  const { enroll, pending, refusal } = useEnroll(course.id);
+  const titleId = `recommended-title-${course.id}`;
+  const selfEnroll = !course.paid && !course.disableSelfEnrollment;
+  return (
+    <article className="course-card" aria-labelledby={titleId} data-testid="recommendation-card">
+      {course.imageUrl ? (
+        <img className="course-card-image" src={course.imageUrl} alt="" loading="lazy" />
+      ) : (
+        <div className="course-card-image course-card-placeholder" aria-hidden="true" />
+      )}
+      <div className="course-card-body">
+        {course.mandatory && (
+          <p className="course-card-tags">
+            <span className="course-tag course-tag-mandatory">Mandatory</span>
+          </p>
+        )}
+        <h3 className="course-card-title" id={titleId}>
+          <Link to={`/lms/courses/${course.id}`}>{course.title}</Link>
+        </h3>
+        <Text size="sm" fw={600} c="gray.8" data-testid="recommendation-reason">
+          {reason}
+        </Text>
+        {course.shortIntroduction && <p className="course-card-intro">{course.shortIntroduction}</p>}
+        <RefusalAlert refusal={refusal} />
+      </div>
+      {selfEnroll ? (
+        <Button m="md" onClick={enroll} loading={pending}>
+          Enroll<VisuallyHidden> in {course.title}</VisuallyHidden>
+        </Button>
+      ) : (
+        <Link to={`/lms/courses/${course.id}`} className="course-card-action secondary">
+          Open<span className="sr-only"> {course.title}</span>
+        </Link>
+      )}
+    </article>
   );
 }
 
@@ -111,7 +220,9 @@ function CourseCard({ item, due }: { item: MyCourse; due: TrainingAssignment | n
   const { course, enrollment } = item;
   const done = enrollment.progress >= 100;
   const overdue = !!due && (due.status === 'overdue' || due.dueDate < todayIso());
-  const continueTo = enrollment.currentLessonId ? `/lms/courses/${course.id}/lessons/${enrollment.currentLessonId}` : `/lms/courses/${course.id}`;
+  const continueTo = enrollment.currentLessonId
+    ? `/lms/courses/${course.id}/lessons/${enrollment.currentLessonId}`
+    : `/lms/courses/${course.id}`;
   const titleId = `course-title-${enrollment.id}`;
   return (
     <article className="course-card" aria-labelledby={titleId} data-testid="course-card">

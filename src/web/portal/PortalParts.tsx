@@ -116,7 +116,7 @@ export function CertificateActions({ certificate }: { certificate: Certificate }
         />
         <CopyButton value={certificate.verificationUrl}>
           {({ copied, copy }) => (
-            <Button variant={copied ? 'light' : 'default'} color={copied ? 'teal' : undefined} onClick={copy} aria-live="polite">
+            <Button variant="default" onClick={copy} aria-live="polite">
               {copied ? 'Copied' : 'Copy link'}
             </Button>
           )}

@@ -4,7 +4,7 @@ import { Alert, Badge, Button, Checkbox, Group, Paper, Radio, SegmentedControl, 
 import { api, ApiError, errorMessage } from '../ui/api.ts';
 import { ALERT_STYLES } from './PortalParts.tsx';
 import { ErrorState, PageLoader } from '../ui/states.tsx';
-import { keys, useQuiz, type Quiz, type Submission, type SubmissionResult } from './portal-api.ts';
+import { keys, useLatestSubmission, useQuiz, type Quiz, type Submission, type SubmissionResult } from './portal-api.ts';
 
 type Question = Quiz['questions'][number];
 interface Answer {
@@ -15,6 +15,7 @@ interface Answer {
 /** Plays a quiz lesson: start, answer (one per screen or all at once), timer, submit, result, retry. */
 export function QuizPlayer({ quizId, courseId }: { quizId: string; courseId: string }) {
   const quiz = useQuiz(quizId);
+  const latest = useLatestSubmission(quizId);
   const client = useQueryClient();
   const [result, setResult] = useState<SubmissionResult | null>(null);
   const [started, setStarted] = useState(false);
@@ -48,6 +49,8 @@ export function QuizPlayer({ quizId, courseId }: { quizId: string; courseId: str
   const q = quiz.data;
   const canTry = q.attemptsLeft === null || q.attemptsLeft > 0;
   const inProgress = !!q.currentAttempt;
+  // Coming back to a quiz already taken: the last finished attempt's result.
+  const shown = result ?? (latest.data && latest.data.status !== 'in_progress' ? latest.data : null);
 
   if ((started || inProgress) && q.currentAttempt && !result) {
     return <Attempt quiz={q} attemptId={q.currentAttempt.id} deadlineAt={q.currentAttempt.deadlineAt} onSubmitted={onSubmitted} />;
@@ -55,7 +58,7 @@ export function QuizPlayer({ quizId, courseId }: { quizId: string; courseId: str
 
   return (
     <Stack gap="md">
-      {result && <QuizResult quiz={q} result={result} />}
+      {shown && <QuizResult quiz={q} result={shown} />}
       <Paper withBorder radius="lg" p="md">
         <Stack gap="xs">
           <Title order={2} fz="lg">
@@ -321,14 +324,15 @@ function QuizResult({ quiz, result }: { quiz: Quiz; result: SubmissionResult }) 
     queryFn: ({ signal }) => api.get<Submission>(`/api/quiz-submissions/${result.id}`, { signal }),
     enabled: quiz.showAnswers,
   });
-  const pending = result.passed === null;
+  const expired = result.status === 'expired' && result.passed === null;
+  const pending = result.passed === null && !expired;
   return (
     <Stack gap="md">
       <Alert styles={ALERT_STYLES}
         color={pending ? 'blue' : result.passed ? 'teal' : 'red'}
         variant="light"
         role="status"
-        title={pending ? 'Submitted — waiting for grading' : result.passed ? 'Passed' : 'Not passed'}
+        title={expired ? 'Time ran out — not passed' : pending ? 'Submitted — waiting for grading' : result.passed ? 'Passed' : 'Not passed'}
         data-testid="quiz-result"
       >
         <Text size="sm">

@@ -10,9 +10,10 @@ import type { Quiz, Submission, SubmissionResultSchema, SubmissionRowSchema } fr
 import type { Certificate, CourseCertificateStateSchema, Verification } from '../../contract/certificates.ts';
 import type { TrainingAssignment } from '../../contract/training-assignments.ts';
 import type { Employee, EmployeeCompliance, EmployeeDocument } from '../../contract/hr.ts';
+import type { Recommendation } from '../../contract/recommendations.ts';
 import { api } from '../ui/api.ts';
 
-export type { Course, Lesson, Outline, Enrollment, Quiz, Submission, Certificate, Verification, TrainingAssignment };
+export type { Course, Lesson, Outline, Enrollment, Quiz, Submission, Certificate, Verification, TrainingAssignment, Recommendation };
 export type MyCourse = z.infer<typeof MyCourseSchema>;
 export type LearnerRow = z.infer<typeof LearnerRowSchema>;
 export type SubmissionResult = z.infer<typeof SubmissionResultSchema>;
@@ -42,6 +43,7 @@ export interface MeHr {
 
 export const keys = {
   myCourses: ['me', 'courses'] as const,
+  myRecommendations: (limit: number) => ['me', 'recommendations', limit] as const,
   myAssignments: ['me', 'assignments'] as const,
   myCertificates: ['me', 'certificates'] as const,
   meHr: ['me', 'hr'] as const,
@@ -79,6 +81,14 @@ async function getOnce<T>(url: string, signal: AbortSignal): Promise<T> {
 
 export function useMyCourses() {
   return useQuery({ queryKey: keys.myCourses, queryFn: ({ signal }) => getOnce<{ items: MyCourse[] }>(MY_COURSES_URL, signal) });
+}
+
+/** Published courses suggested to the caller, each with the reason why. */
+export function useRecommendations(limit: number) {
+  return useQuery({
+    queryKey: keys.myRecommendations(limit),
+    queryFn: ({ signal }) => api.get<Recommendation[]>(`/api/me/recommendations?limit=${limit}`, { signal }),
+  });
 }
 
 /** The caller's own training assignments (learners only ever see their own). */

@@ -1,0 +1,286 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { expect, it } from 'vitest';
+import { describeDb, json, type TestUser } from '../../../test/helpers/harness.ts';
+import { courseKit, ok, type Problem } from '../../../test/helpers/courses.ts';
+import type { Recommendation } from '../../contract/recommendations.ts';
+import { RERANK_TIMEOUT_MS } from './recommendations.ts';
+
+type Rec = Recommendation;
+
+describeDb('recommendations', (env) => {
+  const kit = courseKit(env);
+  let admin: TestUser;
+  let hr: TestUser;
+  let seq = 0;
+
+  /** A published course with one lesson, made through the API. */
+  async function course(title: string, extra: Record<string, unknown> = {}) {
+    admin ??= await env.user(['System Manager']);
+    const c = await kit.course(admin, { title, published: true, ...extra });
+    const ch = await kit.chapter(admin, c.id);
+    const lesson = await kit.lesson(admin, ch.id, { title: `${title}: the lesson` });
+    return { id: c.id, title, lessonId: lesson.id };
+  }
+
+  /** The member enrolls themself and, when asked, completes the course. */
+  async function take(u: TestUser, c: { id: string; lessonId: string }, complete = false) {
+    expect((await env.req('POST', `/api/courses/${c.id}/enroll`, { as: u })).statusCode).toBe(201);
+    if (complete) expect((await env.req('POST', `/api/lessons/${c.lessonId}/complete`, { as: u })).statusCode).toBe(200);
+  }
+
+  /** A user with an employee record in a department, optionally with a designation. */
+  async function employee(department: string, designation?: string): Promise<TestUser> {
+    hr ??= await env.user(['HR Manager']);
+    const u = await env.user([]);
+    const res = await env.req('POST', '/api/employees', {
+      as: hr,
+      body: { employeeCode: `RC-${++seq}`, fullName: `Person ${seq}`, userId: u.id, department, ...(designation ? { designation } : {}) },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    return u;
+  }
+
+  const recommend = (u: TestUser, query = '?limit=20') => ok<Rec[]>(env.req('GET', `/api/me/recommendations${query}`, { as: u }));
+  const ids = (recs: Rec[]) => recs.map((r) => r.course.id);
+  /** The recommendations among `of`, in the order they came. */
+  const among = (recs: Rec[], of: { id: string }[]) => recs.filter((r) => of.some((c) => c.id === r.course.id));
+
+  it('never suggests a course the caller is enrolled in or an unpublished one; every suggestion has a reason', async () => {
+    const learner = await env.user(['LMS Student']);
+    const mine = await course('Spreadsheet Skills');
+    const open = await course('Presentation Skills');
+    const draft = await course('Negotiation Draft', { published: false });
+    const unpublished = await course('Retired Course');
+    await take(learner, unpublished);
+    expect((await env.req('PATCH', `/api/courses/${unpublished.id}`, { as: admin, body: { published: false } })).statusCode).toBe(200);
+    await take(learner, mine, true);
+
+    for (const who of [learner, admin]) {
+      const recs = await recommend(who);
+      expect(ids(recs)).toContain(open.id);
+      expect(ids(recs)).not.toContain(draft.id);
+      expect(ids(recs)).not.toContain(unpublished.id);
+      if (who === learner) expect(ids(recs)).not.toContain(mine.id);
+      for (const r of recs) {
+        expect(r.reason.length).toBeGreaterThan(5);
+        expect(r.course.title.length).toBeGreaterThan(0);
+      }
+    }
+    // Enrolling takes a course out of the suggestions.
+    await take(learner, open);
+    expect(ids(await recommend(learner))).not.toContain(open.id);
+
+    const anonymous = await env.req('GET', '/api/me/recommendations');
+    expect(anonymous.statusCode).toBe(401);
+    expect(json<Problem>(anonymous).code).toBe('UNAUTHENTICATED');
+  });
+
+  it('ranks what colleagues of the same department and designation took, completions weighing more', async () => {
+    const budget = await course('Budget Forecasting');
+    const audit = await course('Internal Audit Walkthrough');
+    const forklift = await course('Forklift Operation');
+    const ledger = await course('Ledger Reconciliation');
+    const finance = [await employee('Finance'), await employee('Finance'), await employee('Finance')];
+    const ops = [await employee('Ops'), await employee('Ops'), await employee('Ops'), await employee('Ops')];
+    const opsAccountant = await employee('Ops', 'Accountant');
+    // Finance: three took Budget Forecasting (none finished), two took and finished Internal Audit.
+    for (const u of finance) await take(u, budget);
+    await take(finance[0]!, audit, true);
+    await take(finance[1]!, audit, true);
+    // Ops: four took Forklift Operation; an accountant there took Ledger Reconciliation.
+    for (const u of ops) await take(u, forklift);
+    await take(opsAccountant, ledger);
+
+    const accountant = await employee('Finance', 'Accountant');
+    const recs = await recommend(accountant);
+    const mineOnly = among(recs, [budget, audit, forklift, ledger]);
+    expect(mineOnly.map((r) => [r.course.title, r.kind, r.reason])).toEqual([
+      ['Internal Audit Walkthrough', 'department', 'Taken by 2 people in Finance'],
+      ['Budget Forecasting', 'department', 'Taken by 3 people in Finance'],
+      ['Ledger Reconciliation', 'designation', 'Taken by 1 person in your role (Accountant)'],
+      ['Forklift Operation', 'popular', 'Popular: taken by 4 people'],
+    ]);
+
+    // The other department sees its own colleagues' course first.
+    const opsLearner = await employee('Ops');
+    const opsRecs = among(await recommend(opsLearner), [budget, audit, forklift, ledger]);
+    expect(opsRecs[0]).toMatchObject({ course: { id: forklift.id }, kind: 'department', reason: 'Taken by 4 people in Ops' });
+  });
+
+  it('suggests to a learner without an employee record by likeness to their courses and by popularity', async () => {
+    const fire = await course('Fire Safety', {
+      category: 'Safety',
+      tags: ['fire', 'evacuation'],
+      shortIntroduction: 'Exits, alarms and extinguishers.',
+    });
+    const warden = await course('Fire Warden Duties', {
+      category: 'Safety',
+      tags: ['fire', 'evacuation'],
+      shortIntroduction: 'Leading an evacuation.',
+    });
+    const pivot = await course('Pivot Tables in Depth', { category: 'Office', tags: ['excel'] });
+    const lonely = await course('Calligraphy for Beginners', { category: 'Hobbies' });
+    for (let i = 0; i < 3; i++) await take(await env.user(), pivot);
+
+    const learner = await env.user(['LMS Student']);
+    await take(learner, fire, true);
+    const recs = among(await recommend(learner), [warden, pivot, lonely]);
+    expect(recs.map((r) => [r.course.title, r.kind, r.reason])).toEqual([
+      ['Fire Warden Duties', 'similar', 'Similar to Fire Safety you completed'],
+      ['Pivot Tables in Depth', 'popular', 'Popular: taken by 3 people'],
+      ['Calligraphy for Beginners', 'catalog', 'New in the catalog'],
+    ]);
+    expect(recs[0]!.course).toMatchObject({
+      category: 'Safety',
+      tags: ['fire', 'evacuation'],
+      lessonCount: 1,
+      mandatory: false,
+      imageUrl: null,
+    });
+
+    // A designation is matched against course text too.
+    const chemist = await employee('Lab', 'Chemist');
+    const handling = await course('Chemist Handling of Solvents');
+    const role = among(await recommend(chemist), [handling]);
+    expect(role[0]).toMatchObject({ kind: 'role', reason: 'Matches your role: Chemist' });
+  });
+
+  it('puts mandatory courses not taken yet first', async () => {
+    const required = await course('Code of Conduct', { mandatory: true });
+    const outsider = await env.user(['LMS Student']);
+    const staff = await employee('Finance', 'Clerk');
+    const first = (await recommend(staff))[0]!;
+    expect(first).toMatchObject({ course: { id: required.id, mandatory: true }, kind: 'mandatory', reason: 'Mandatory for your role' });
+    expect((await recommend(outsider))[0]).toMatchObject({ course: { id: required.id }, reason: 'Mandatory training' });
+    await take(staff, required);
+    expect(ids(await recommend(staff))).not.toContain(required.id);
+  });
+
+  it('validates limit: default 8, at most 20; bad values answer 400 and change nothing', async () => {
+    const learner = await env.user(['LMS Student']);
+    for (let i = 0; i < 9; i++) await course(`Filler ${i}`);
+    expect(await recommend(learner, '')).toHaveLength(8);
+    expect(await recommend(learner, '?limit=2')).toHaveLength(2);
+    const before = {
+      enrollments: await env.count('enrollments'),
+      audit: await env.count('audit_log'),
+      settings: await env.count('settings'),
+    };
+    for (const q of ['?limit=0', '?limit=21', '?limit=abc', '?limit=2.5', '?limit=-1', '?limit=', '?colour=red']) {
+      const res = await env.req('GET', `/api/me/recommendations${q}`, { as: learner });
+      expect(res.statusCode, q).toBe(400);
+      expect(json<Problem>(res).code).toBe('VALIDATION_FAILED');
+    }
+    expect({
+      enrollments: await env.count('enrollments'),
+      audit: await env.count('audit_log'),
+      settings: await env.count('settings'),
+    }).toEqual(before);
+  });
+
+  it('lets an external provider re-order the suggestions, and falls back to the built-in order when it fails', async () => {
+    const KEY = 'sk-test-0123456789-secret';
+    let mode: 'reverse' | 'partial' | 'garbage' | 'not-chat' | 'error' | 'slow' = 'reverse';
+    const seen: { auth: string | undefined; body: string }[] = [];
+    const provider = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        seen.push({ auth: req.headers.authorization, body });
+        const request = JSON.parse(body) as { messages: { content: string }[] };
+        const sent = (JSON.parse(request.messages[1]!.content) as { candidates: { id: string }[] }).candidates.map((c) => c.id);
+        const chat = (content: string) => JSON.stringify({ choices: [{ message: { role: 'assistant', content } }] });
+        const answer = () => {
+          res.setHeader('content-type', 'application/json');
+          if (mode === 'reverse' || mode === 'slow') res.end(chat(JSON.stringify({ ranking: [...sent].reverse() })));
+          else if (mode === 'partial')
+            res.end(chat('```json\n' + JSON.stringify({ ranking: [sent[2], 'not-a-course', sent[1]] }) + '\n```'));
+          else if (mode === 'garbage') res.end(chat('The third course looks best to me.'));
+          else if (mode === 'not-chat') res.end(JSON.stringify({ ranking: sent }));
+          else {
+            res.statusCode = 500;
+            res.end('{"error":"overloaded"}');
+          }
+        };
+        if (mode === 'slow') setTimeout(answer, RERANK_TIMEOUT_MS + 1500);
+        else answer();
+      });
+    });
+    await new Promise<void>((r) => provider.listen(0, '127.0.0.1', r));
+    const endpoint = `http://127.0.0.1:${(provider.address() as AddressInfo).port}/v1/chat/completions`;
+    try {
+      const learner = await env.user(['LMS Student'], 'Priya Private');
+      await take(learner, await course('Already Mine'));
+      const builtIn = ids(await recommend(learner, '?limit=20'));
+      expect(builtIn.length).toBeGreaterThan(5);
+
+      // Only a System Manager sets the provider; bad values change nothing; the key never comes back.
+      const moderator = await env.user(['Moderator']);
+      const settingsBefore = await env.count('settings');
+      expect((await env.req('PATCH', '/api/settings', { as: moderator, body: { recommendationApiKey: KEY } })).statusCode).toBe(403);
+      const bad = await env.req('PATCH', '/api/settings', {
+        as: admin,
+        body: { recommendationEndpoint: 'ftp://example.com/x', recommendationApiKey: KEY },
+      });
+      expect(bad.statusCode).toBe(400);
+      expect(json<Problem>(bad).errors?.[0]?.path).toBe('recommendationEndpoint');
+      expect(await env.count('settings')).toBe(settingsBefore);
+      const set = await env.req('PATCH', '/api/settings', {
+        as: admin,
+        body: { recommendationEndpoint: endpoint, recommendationModel: 'ranker-1', recommendationApiKey: KEY },
+      });
+      expect(set.statusCode, set.body).toBe(200);
+      for (const res of [
+        set,
+        await env.req('GET', '/api/settings', { as: learner }),
+        await env.req('GET', '/api/audit-log?entity=settings', { as: admin }),
+      ]) {
+        expect(res.body).not.toContain(KEY);
+      }
+      expect(json(await env.req('GET', '/api/settings', { as: learner }))).toMatchObject({
+        recommendationEndpoint: endpoint,
+        recommendationModel: 'ranker-1',
+        recommendationApiKey: { set: true },
+      });
+
+      // A good answer re-orders; the provider got the key, the model and the built-in shortlist, and nothing that names the learner.
+      const reordered = ids(await recommend(learner, '?limit=5'));
+      expect(seen).toHaveLength(1);
+      expect(seen[0]!.auth).toBe(`Bearer ${KEY}`);
+      const sentBody = JSON.parse(seen[0]!.body) as { model: string; messages: { content: string }[] };
+      expect(sentBody.model).toBe('ranker-1');
+      const sent = (JSON.parse(sentBody.messages[1]!.content) as { candidates: { id: string; builtInReason: string }[] }).candidates;
+      expect(sent.map((c) => c.id)).toEqual(builtIn);
+      expect(sent.every((c) => c.builtInReason.length > 0)).toBe(true);
+      expect(seen[0]!.body).not.toContain(learner.email);
+      expect(seen[0]!.body).not.toContain('Priya');
+      expect(reordered).toEqual([...builtIn].reverse().slice(0, 5));
+
+      // Ids it names come first (unknown ones ignored), the rest keep the built-in order.
+      mode = 'partial';
+      expect(ids(await recommend(learner, '?limit=4'))).toEqual([builtIn[2], builtIn[1], builtIn[0], builtIn[3]]);
+
+      // Nonsense, not a chat completion, a server error, or too slow: the built-in order answers.
+      for (const m of ['garbage', 'not-chat', 'error', 'slow'] as const) {
+        mode = m;
+        const calls = seen.length;
+        const res = await env.req('GET', '/api/me/recommendations?limit=20', { as: learner });
+        expect(res.statusCode, m).toBe(200);
+        expect(ids(json<Rec[]>(res)), m).toEqual(builtIn);
+        expect(seen.length, m).toBe(calls + 1);
+      }
+
+      // Removing the key turns the provider off.
+      mode = 'reverse';
+      const cleared = await env.req('PATCH', '/api/settings', { as: admin, body: { recommendationApiKey: null } });
+      expect(json(cleared)).toMatchObject({ recommendationApiKey: { set: false } });
+      const calls = seen.length;
+      expect(ids(await recommend(learner, '?limit=20'))).toEqual(builtIn);
+      expect(seen.length).toBe(calls);
+    } finally {
+      provider.closeAllConnections();
+      await new Promise((r) => provider.close(r));
+    }
+  }, 30_000);
+});

@@ -1,0 +1,126 @@
+/**
+ * Migration 0008 on a database that already holds data: courses keep every column and row, their
+ * children (enrollments, chapters) stay attached, a reference to a template that no longer exists
+ * is cleared, and from then on the database refuses unknown templates and deleting a template in use.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Migrator, sql, type Kysely, type Migration } from 'kysely';
+import { openDatabase, type Database } from '../db/database.ts';
+import { migrateToLatest } from '../db/migrate.ts';
+import { isForeignKeyViolation } from '../db/dialect.ts';
+import * as m0001 from '../db/migrations/0001-platform.ts';
+import * as m0002 from '../db/migrations/0002-lms-core.ts';
+import * as m0003 from '../db/migrations/0003-course-extras.ts';
+import * as m0004 from '../db/migrations/0004-quizzes.ts';
+import * as m0005 from '../db/migrations/0005-certificates.ts';
+import * as m0006 from '../db/migrations/0006-hr.ts';
+import * as m0007 from '../db/migrations/0007-imports.ts';
+import { createScratchDatabase, postgresReachable, testDialects, type ScratchDatabase } from '../../../test/helpers/db.ts';
+
+const BEFORE = { '0001-platform': m0001, '0002-lms-core': m0002, '0003-course-extras': m0003, '0004-quizzes': m0004, '0005-certificates': m0005, '0006-hr': m0006, '0007-imports': m0007 };
+const NOW = '2026-01-01T00:00:00.000Z';
+
+async function migrateBefore0008(database: Database): Promise<void> {
+  const migrations: Record<string, Migration> = {};
+  for (const [name, step] of Object.entries(BEFORE)) migrations[name] = { up: (db) => step.up(db, database.dialect) };
+  const migrator = new Migrator({
+    db: database.db,
+    provider: { getMigrations: () => Promise.resolve(migrations) },
+    migrationTableName: 'schema_migrations',
+    migrationLockTableName: 'schema_migrations_lock',
+  });
+  const { error } = await migrator.migrateToLatest();
+  if (error) throw error;
+}
+
+async function insertCourse(db: Kysely<unknown>, id: string, templateId: string | null): Promise<void> {
+  await sql`
+    insert into courses (id, title, published, mandatory, enable_certification, certificate_template_id, certificate_validity_months, created_at, updated_at)
+    values (${id}, ${`Course ${id}`}, 1, 0, 1, ${templateId}, 12, ${NOW}, ${NOW})`.execute(db);
+}
+
+async function failure(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (e) {
+    return e;
+  }
+  throw new Error('the statement was expected to fail');
+}
+
+for (const dialect of testDialects()) {
+  describe(`migration 0008: courses.certificate_template_id foreign key [${dialect}]`, () => {
+    let scratch: ScratchDatabase | null = null;
+    let database: Database;
+    let db: Kysely<unknown>;
+
+    beforeAll(async () => {
+      if (dialect === 'postgres' && !(await postgresReachable())) return;
+      scratch = await createScratchDatabase(dialect);
+      database = openDatabase(scratch.target);
+      db = database.db as unknown as Kysely<unknown>;
+      await migrateBefore0008(database);
+      await sql`insert into users (id, email, full_name, created_at, updated_at) values ('u1', 'u1@example.test', 'Una One', ${NOW}, ${NOW})`.execute(db);
+      await sql`
+        insert into certificate_templates (id, name, title, body, primary_color, text_color, background_color, title_font, body_font, created_at, updated_at)
+        values ('tpl-used', 'Used', 'Certificate', 'Body', '#000000', '#000000', '#ffffff', 'DejaVuSans', 'DejaVuSans', ${NOW}, ${NOW})`.execute(db);
+      await insertCourse(db, 'c-used', 'tpl-used');
+      await insertCourse(db, 'c-gone', 'tpl-deleted-long-ago');
+      await insertCourse(db, 'c-none', null);
+      await sql`
+        insert into enrollments (id, member_id, course_id, progress, source, last_activity_at, created_at)
+        values ('e1', 'u1', 'c-used', 40, 'admin', ${NOW}, ${NOW})`.execute(db);
+      await sql`insert into chapters (id, course_id, title, position, created_at) values ('ch1', 'c-used', 'One', 1, ${NOW})`.execute(db);
+      await migrateToLatest(database);
+    });
+
+    afterAll(async () => {
+      if (!scratch) return;
+      await database.close();
+      await scratch.drop();
+    });
+
+    it('keeps every course with its columns and children, and clears only the dangling reference', async ({ skip }) => {
+      if (!scratch) skip();
+      const courses = (
+        await sql<{ id: string; title: string; certificate_template_id: string | null; certificate_validity_months: number; published: number }>`
+          select id, title, certificate_template_id, certificate_validity_months, published from courses order by id`.execute(db)
+      ).rows;
+      expect(courses.map((c) => ({ ...c, certificate_validity_months: Number(c.certificate_validity_months), published: Number(c.published) }))).toEqual([
+        { id: 'c-gone', title: 'Course c-gone', certificate_template_id: null, certificate_validity_months: 12, published: 1 },
+        { id: 'c-none', title: 'Course c-none', certificate_template_id: null, certificate_validity_months: 12, published: 1 },
+        { id: 'c-used', title: 'Course c-used', certificate_template_id: 'tpl-used', certificate_validity_months: 12, published: 1 },
+      ]);
+      expect((await sql<{ id: string }>`select id from enrollments where course_id = 'c-used'`.execute(db)).rows).toEqual([{ id: 'e1' }]);
+      expect((await sql<{ id: string }>`select id from chapters where course_id = 'c-used'`.execute(db)).rows).toEqual([{ id: 'ch1' }]);
+    });
+
+    it('refuses a course pointing at an unknown template, and deleting a template in use', async ({ skip }) => {
+      if (!scratch) skip();
+      expect(isForeignKeyViolation(await failure(insertCourse(db, 'c-bad', 'no-such-template')))).toBe(true);
+      expect(isForeignKeyViolation(await failure(sql`update courses set certificate_template_id = 'nope' where id = 'c-none'`.execute(db)))).toBe(true);
+      expect(isForeignKeyViolation(await failure(sql`delete from certificate_templates where id = 'tpl-used'`.execute(db)))).toBe(true);
+      const n = (await sql<{ n: number }>`select count(*) as n from courses`.execute(db)).rows[0]!;
+      expect(Number(n.n)).toBe(3);
+      expect((await sql<{ id: string }>`select id from certificate_templates where id = 'tpl-used'`.execute(db)).rows).toHaveLength(1);
+    });
+
+    it('still enforces the foreign keys that point at courses, and their cascades', async ({ skip }) => {
+      if (!scratch) skip();
+      expect(
+        isForeignKeyViolation(
+          await failure(
+            sql`insert into enrollments (id, member_id, course_id, progress, source, last_activity_at, created_at)
+                values ('e2', 'u1', 'no-such-course', 0, 'admin', ${NOW}, ${NOW})`.execute(db),
+          ),
+        ),
+      ).toBe(true);
+      expect(isForeignKeyViolation(await failure(sql`delete from courses where id = 'c-used'`.execute(db)))).toBe(true);
+      await sql`delete from enrollments where id = 'e1'`.execute(db);
+      await sql`delete from courses where id = 'c-used'`.execute(db);
+      // chapters cascade with their course
+      expect((await sql<{ id: string }>`select id from chapters`.execute(db)).rows).toEqual([]);
+      await sql`delete from certificate_templates where id = 'tpl-used'`.execute(db);
+    });
+  });
+}

@@ -1,0 +1,197 @@
+/**
+ * The "training-assignments" kind of the CSV import engine (platform/imports.service.ts).
+ *
+ * Columns: memberEmail | employeeCode (the member, found as the enrollment import finds them),
+ * courseId | courseTitle (exact title), dueDate (required, YYYY-MM-DD, not in the past). Each row
+ * is written by assignCourse, the same step as POST /api/training-assignments: it ensures the
+ * enrollment (source assignment) and one open assignment per member and course. A member who
+ * already has an open assignment for the course, or has completed it, is skipped.
+ */
+import type { Executor, Tx } from '../db/database.ts';
+import { today } from '../db/dialect.ts';
+import { IdSchema, IsoDate } from '../../contract/common.ts';
+import { TRAINING_ASSIGNMENT_IMPORT_COLUMNS } from '../../contract/imports.ts';
+import type { ImportKind, ImportKindRun, ImportRow, ImportRunContext, RowOutcome } from '../platform/imports.service.ts';
+import { normalizeEmail } from '../platform/users.service.ts';
+import { z } from 'zod';
+import { resolveImportMembers } from './enrollment-import.ts';
+import { assignCourse } from './training-assignment.service.ts';
+
+export interface AssignmentImportItem {
+  line: number;
+  memberId: string;
+  courseId: string;
+  dueDate: string;
+}
+
+type RowError = { column: string | null; message: string };
+type CourseInfo = { id: string; title: string };
+
+const Email = z.email();
+/** Rows per write call (assignCourse chunks its own statements). */
+const WRITE_BATCH = 2000;
+/** Values per IN (...) list. */
+const IN_CHUNK = 900;
+
+function chunks<T>(list: readonly T[], size = IN_CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  return out;
+}
+
+class AssignmentImportRun implements ImportKindRun<AssignmentImportItem> {
+  private readonly coursesById = new Map<string, CourseInfo | null>();
+  private readonly coursesByTitle = new Map<string, CourseInfo[]>();
+  private readonly on = today();
+
+  constructor(private readonly ic: ImportRunContext) {}
+
+  private get db(): Executor {
+    return this.ic.ctx.db;
+  }
+
+  /** Courses by id and by title not cached yet (assigners may assign any course, as the API allows). */
+  private async loadCourses(ids: string[], titles: string[]): Promise<void> {
+    const newIds = [...new Set(ids)].filter((x) => !this.coursesById.has(x));
+    const newTitles = [...new Set(titles)].filter((x) => !this.coursesByTitle.has(x));
+    for (const part of chunks(newIds)) {
+      const rows = await this.db.selectFrom('courses').select(['id', 'title']).where('id', 'in', part).execute();
+      for (const c of rows) this.coursesById.set(c.id, c);
+    }
+    for (const id of newIds) if (!this.coursesById.has(id)) this.coursesById.set(id, null);
+    for (const part of chunks(newTitles)) {
+      const rows = await this.db.selectFrom('courses').select(['id', 'title']).where('title', 'in', part).execute();
+      for (const c of rows) this.coursesByTitle.set(c.title, [...(this.coursesByTitle.get(c.title) ?? []), c]);
+    }
+    for (const t of newTitles) if (!this.coursesByTitle.has(t)) this.coursesByTitle.set(t, []);
+  }
+
+  async resolve(rows: readonly ImportRow[]): Promise<RowOutcome<AssignmentImportItem>[]> {
+    const parsed = rows.map(({ values: v }) => {
+      const errors: RowError[] = [];
+      const email = v.memberEmail ? normalizeEmail(v.memberEmail) : '';
+      if (email && !Email.safeParse(email).success) errors.push({ column: 'memberEmail', message: `"${v.memberEmail}" is not an email address.` });
+      const code = (v.employeeCode ?? '').trim();
+      if (code.length > 64) errors.push({ column: 'employeeCode', message: 'The employee code is longer than 64 characters.' });
+      if (!email && !code) errors.push({ column: 'memberEmail', message: 'Give the member: memberEmail or employeeCode.' });
+      const courseId = (v.courseId ?? '').trim();
+      if (courseId && !IdSchema.safeParse(courseId).success) errors.push({ column: 'courseId', message: `"${courseId}" is not a course id.` });
+      const courseTitle = v.courseTitle ?? '';
+      if (courseTitle.length > 500) errors.push({ column: 'courseTitle', message: 'The course title is longer than 500 characters.' });
+      if (!courseId && !courseTitle) errors.push({ column: 'courseId', message: 'Give the course: courseId or courseTitle.' });
+      const due = (v.dueDate ?? '').trim();
+      let dueDate = '';
+      if (!due) errors.push({ column: 'dueDate', message: 'The due date is empty: every assignment needs one (YYYY-MM-DD).' });
+      else if (!IsoDate.safeParse(due).success) errors.push({ column: 'dueDate', message: `"${v.dueDate}" is not a date (YYYY-MM-DD).` });
+      else if (due < this.on) errors.push({ column: 'dueDate', message: `The due date ${due} is in the past.` });
+      else dueDate = due;
+      return { errors, email, code, courseId, courseTitle, dueDate };
+    });
+
+    const members = await resolveImportMembers(
+      this.db,
+      parsed.map((p) => ({ email: p.email, code: p.code, emailValid: !p.errors.some((e) => e.column === 'memberEmail') })),
+    );
+    await this.loadCourses(
+      parsed.filter((p) => p.courseId && !p.errors.some((e) => e.column === 'courseId')).map((p) => p.courseId),
+      parsed.filter((p) => !p.courseId && p.courseTitle).map((p) => p.courseTitle),
+    );
+
+    const resolved = parsed.map((p, i) => {
+      const errors = [...p.errors];
+      const member = members[i]!;
+      if (member.error) errors.push(member.error);
+      let course: CourseInfo | null | undefined;
+      if (p.courseId && !p.errors.some((e) => e.column === 'courseId')) {
+        course = this.coursesById.get(p.courseId);
+        if (!course) errors.push({ column: 'courseId', message: `No course has the id ${p.courseId}.` });
+        else if (p.courseTitle && p.courseTitle !== course.title) {
+          errors.push({ column: 'courseTitle', message: `The course ${p.courseId} is titled "${course.title}", not "${p.courseTitle}".` });
+          course = null;
+        }
+      } else if (!p.courseId && p.courseTitle) {
+        const list = this.coursesByTitle.get(p.courseTitle) ?? [];
+        if (list.length === 0) errors.push({ column: 'courseTitle', message: `No course is titled "${p.courseTitle}".` });
+        else if (list.length > 1)
+          errors.push({ column: 'courseTitle', message: `${list.length} courses are titled "${p.courseTitle}": give the courseId instead.` });
+        else course = list[0];
+      }
+      return { p, errors, memberId: member.memberId, courseId: course?.id };
+    });
+
+    // Pairs that need nothing: an open assignment exists, or the member completed the course.
+    const pairs = resolved.filter((r) => r.errors.length === 0 && r.memberId && r.courseId);
+    const done = new Set<string>();
+    const memberIds = [...new Set(pairs.map((r) => r.memberId!))];
+    const courseIds = [...new Set(pairs.map((r) => r.courseId!))];
+    for (const memberPart of chunks(memberIds)) {
+      for (const coursePart of chunks(courseIds)) {
+        const open = await this.db
+          .selectFrom('training_assignments')
+          .select(['member_id', 'course_id'])
+          .where('status', '=', 'open')
+          .where('member_id', 'in', memberPart)
+          .where('course_id', 'in', coursePart)
+          .execute();
+        for (const a of open) done.add(`${a.member_id}|${a.course_id}`);
+        const completed = await this.db
+          .selectFrom('enrollments')
+          .select(['member_id', 'course_id'])
+          .where('progress', '=', 100)
+          .where('member_id', 'in', memberPart)
+          .where('course_id', 'in', coursePart)
+          .execute();
+        for (const e of completed) done.add(`${e.member_id}|${e.course_id}`);
+      }
+    }
+
+    return resolved.map((r, i): RowOutcome<AssignmentImportItem> => {
+      if (r.errors.length > 0 || !r.memberId || !r.courseId) return { kind: 'error', errors: r.errors };
+      const key = `${r.memberId}|${r.courseId}`;
+      if (done.has(key)) return { kind: 'skip', key };
+      return { kind: 'ok', key, item: { line: rows[i]!.line, memberId: r.memberId, courseId: r.courseId, dueDate: r.p.dueDate } };
+    });
+  }
+
+  /** One assignCourse per course and due date in the batch; it records the audit entries (with the import id). */
+  async write(trx: Tx, items: readonly AssignmentImportItem[]): Promise<{ created: number; audit: [] }> {
+    const groups = new Map<string, { courseId: string; dueDate: string; memberIds: string[] }>();
+    for (const it of items) {
+      const k = `${it.courseId}|${it.dueDate}`;
+      const g = groups.get(k) ?? { courseId: it.courseId, dueDate: it.dueDate, memberIds: [] };
+      g.memberIds.push(it.memberId);
+      groups.set(k, g);
+    }
+    let created = 0;
+    for (const g of groups.values()) {
+      const r = await assignCourse(this.ic.ctx, trx, {
+        courseId: g.courseId,
+        memberIds: g.memberIds,
+        dueDate: g.dueDate,
+        source: 'import',
+        actorId: this.ic.actor.id,
+        importId: this.ic.importId,
+      });
+      created += r.created;
+    }
+    return { created, audit: [] };
+  }
+}
+
+export const trainingAssignmentImportKind: ImportKind<AssignmentImportItem> = {
+  name: 'training-assignments',
+  columns: TRAINING_ASSIGNMENT_IMPORT_COLUMNS,
+  writeBatch: WRITE_BATCH,
+  keyLabel: 'member and course',
+  checkHeader(columns) {
+    const has = new Set(columns);
+    const out: { column: string | null; message: string }[] = [];
+    if (!has.has('memberEmail') && !has.has('employeeCode'))
+      out.push({ column: null, message: 'The header needs a memberEmail or employeeCode column.' });
+    if (!has.has('courseId') && !has.has('courseTitle'))
+      out.push({ column: null, message: 'The header needs a courseId or courseTitle column.' });
+    if (!has.has('dueDate')) out.push({ column: null, message: 'The header needs a dueDate column.' });
+    return out;
+  },
+  start: (ic) => new AssignmentImportRun(ic),
+};
