@@ -4,7 +4,8 @@
  *   1. Server side, end to end: a Moderator starts a zip job (POST /api/certificates/zip-jobs) for
  *      a course with 1,000 certificates (200 with --quick) on the real server process; the figure
  *      is certificates per second from the request until the job reports done (rows read in pages,
- *      template and images cached, each PDF rendered and framed into the zip on disk).
+ *      template and images cached, PDFs rendered on the server's render threads, one per core but
+ *      one, and framed into the zip on disk in order). Server CPU time counts those threads too.
  *   2. Renderer only, in this process: the same certificates rendered one after another, with
  *      wall-clock rate and CPU milliseconds per certificate (CPU time is what the machine's load
  *      does not inflate).

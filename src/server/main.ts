@@ -10,6 +10,7 @@ import { SYSTEM_ACTOR } from './context.ts';
 import { certificateExpiryJob } from './lms/certificate.service.ts';
 import { complianceExpiryJob } from './hr/compliance.service.ts';
 import { reapStaleImports, staleImportsJob } from './platform/imports.service.ts';
+import { complianceCountsFoldJob } from './integration/mandatory-compliance.ts';
 
 export interface Running {
   built: Built;
@@ -54,6 +55,7 @@ export async function startServer(config: Config, opts: { logger?: boolean; webD
   jobs.register({ name: 'auth.purge', schedule: '17 3 * * *', run: purgeExpiredAuth });
   jobs.register(certificateExpiryJob);
   jobs.register(complianceExpiryJob);
+  jobs.register(complianceCountsFoldJob);
   // Imports left unfinished by a process that stopped end as failed: now, then every few minutes.
   jobs.register(staleImportsJob);
   await reapStaleImports(ctx);

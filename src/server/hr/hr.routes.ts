@@ -200,7 +200,7 @@ export function registerHrRoutes(app: App, ctx: AppContext): void {
     querystring: OnboardingListQuery,
     fileName: 'employee-onboardings',
     list: (_req, q) => listOnboardings(ctx, q),
-    lookup: (items) => fullNamesById(ctx.db, 'employees', items.map((r) => r.employeeId)),
+    lookup: (items) => fullNamesById(ctx.db, 'employees', items, (r) => r.employeeId),
     columns: [
       { header: 'ID', value: (r) => r.id },
       { header: 'Employee', value: (r, names) => names.get(r.employeeId) ?? r.employeeId },
@@ -267,7 +267,7 @@ export function registerHrRoutes(app: App, ctx: AppContext): void {
     querystring: EmployeeDocumentListQuery,
     fileName: 'employee-documents',
     list: (_req, q) => listDocuments(ctx, q),
-    lookup: (items) => fullNamesById(ctx.db, 'employees', items.map((r) => r.employeeId)),
+    lookup: (items) => fullNamesById(ctx.db, 'employees', items, (r) => r.employeeId),
     columns: [
       { header: 'ID', value: (r) => r.id },
       { header: 'Title', value: (r) => r.title },
@@ -372,7 +372,7 @@ export function registerHrRoutes(app: App, ctx: AppContext): void {
     querystring: EmployeeComplianceListQuery,
     fileName: 'employee-compliance',
     list: (_req, q) => listCompliance(ctx, q),
-    lookup: (items) => fullNamesById(ctx.db, 'employees', items.map((r) => r.employeeId)),
+    lookup: (items) => fullNamesById(ctx.db, 'employees', items, (r) => r.employeeId),
     columns: [
       { header: 'ID', value: (r) => r.id },
       { header: 'Type', value: (r) => r.complianceTypeName },

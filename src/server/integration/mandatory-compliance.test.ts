@@ -219,6 +219,7 @@ describeDb('mandatory training compliance follows every write at once', (env) =>
     const kept = await stats();
     await sql`delete from compliance_progress_counts`.execute(env.ctx.db);
     await sql`delete from compliance_open_assignment_counts`.execute(env.ctx.db);
+    await sql`delete from compliance_headcounts`.execute(env.ctx.db);
     await countExisting(env.ctx.db);
     expect(await stats()).toEqual(kept);
   });

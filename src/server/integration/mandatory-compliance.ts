@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { AppContext } from '../context.ts';
 import type { Db, Dialect } from '../db/database.ts';
 import { today } from '../db/dialect.ts';
+import type { JobDefinition } from '../platform/jobs.ts';
 
 export interface MandatoryComplianceRow {
   courseId: string;
@@ -34,9 +35,9 @@ const FOLD_AFTER_ROWS = 500;
  * of them completed it, are in progress (0 < progress < 100), have not started (no enrollment or
  * progress 0) and are overdue (an open training assignment past its due date).
  *
- * Completed / in progress and the open assignments by due date come from the counts that database
- * triggers keep per course and department in the same transaction as every write (migration
- * 0009-compliance-speed), so this reads a few rows per course; expected is an index-only count.
+ * Expected, completed / in progress and the open assignments by due date come from the counts that
+ * database triggers keep per department (and course) in the same transaction as every write
+ * (migration 0009-compliance-speed), so this reads a few rows per course whatever the head count.
  */
 export async function mandatoryCompliance(ctx: AppContext, f: { department?: string | undefined }): Promise<MandatoryComplianceRow[]> {
   const dept = f.department;
@@ -58,7 +59,7 @@ export async function mandatoryCompliance(ctx: AppContext, f: { department?: str
        group by course_id
     )
     select mc.id, mc.title,
-           (select count(*) from employees where status = 'active' and user_id is not null ${inDepartment('department_id')}) as expected,
+           (select coalesce(sum(employees), 0) from compliance_headcounts where true ${inDepartment('department_key')}) as expected,
            progress.completed, progress.in_progress, overdue.overdue,
            coalesce(progress.count_rows, 0) + coalesce(overdue.count_rows, 0) as count_rows,
            coalesce(progress.count_keys, 0) + coalesce(overdue.count_keys, 0) as count_keys
@@ -103,6 +104,10 @@ export async function foldComplianceCounts(db: Db, dialect: Dialect): Promise<bo
        group by course_id, department_key
       having sum(completed) <> 0 or sum(in_progress) <> 0`.execute(trx);
     await sql`
+      with gone as (delete from compliance_headcounts returning department_key, employees)
+      insert into compliance_headcounts (department_key, employees)
+      select department_key, sum(employees) from gone group by department_key having sum(employees) <> 0`.execute(trx);
+    await sql`
       with gone as (delete from compliance_open_assignment_counts returning course_id, department_key, due_date, open_count)
       insert into compliance_open_assignment_counts (course_id, department_key, due_date, open_count)
       select course_id, department_key, due_date, sum(open_count) from gone
@@ -111,3 +116,10 @@ export async function foldComplianceCounts(db: Db, dialect: Dialect): Promise<bo
     return true;
   });
 }
+
+/** PostgreSQL keeps appending delta rows between reads; fold them hourly so they stay few. */
+export const complianceCountsFoldJob: JobDefinition = {
+  name: 'compliance.fold-counts',
+  schedule: '40 * * * *',
+  run: (ctx) => foldComplianceCounts(ctx.db, ctx.dialect),
+};

@@ -1,6 +1,6 @@
 /**
- * Certificate PDFs for batches (zip export, zip jobs) rendered on worker threads, one per core,
- * so a batch uses every core and the server's event loop stays free for requests. The threads
+ * Certificate PDFs for batches (zip export, zip jobs) rendered on worker threads, one per core
+ * but one, so a batch uses the machine's cores and the server's event loop stays free for requests. The threads
  * start on the first batch and stop when idle or when the app closes. Each thread loads the
  * TypeScript renderer through tsx's loader itself, so the pool works however the server was
  * started (node --import tsx, the smooth command, the test runner). Should the threads fail to
@@ -41,8 +41,8 @@ interface Thread {
   task: Task | null;
 }
 
-/** A thread with nothing to do for this long is stopped (fonts and templates take memory). */
-const IDLE_MS = 30_000;
+/** A thread with nothing to do for this long is stopped (fonts and templates take memory; starting costs CPU). */
+const IDLE_MS = 120_000;
 
 const require = createRequire(import.meta.url);
 
@@ -72,7 +72,9 @@ export class CertificateRenderPool {
   readonly counts = { threads: 0, inProcess: 0 };
 
   constructor(
-    readonly size: number = Math.max(1, os.availableParallelism()),
+    // One core stays with the event loop (requests, database, writing the zip): on a 2-core
+    // machine two render threads made each certificate cost 40% more CPU time and won nothing.
+    readonly size: number = Math.max(1, os.availableParallelism() - 1),
     private readonly log: Logger | null = null,
   ) {}
 

@@ -428,12 +428,15 @@ export async function certificatePdf(ctx: AppContext, actor: Actor, id: string):
   return { pdf: await renderRow(ctx, (t) => renderTemplateFor(ctx, ctx.db, t), row), filename: certificateFileName(row.member_name, row.course_title, row.id) };
 }
 
+/** Batches from this many certificates render on threads (starting one costs about 100 renders of CPU time). */
+const THREADS_FROM = 100;
+
 /** The render threads batches use, one pool per app (started on first use, closed with the app). */
 const renderPools = new WeakMap<AppContext, CertificateRenderPool>();
 
 function renderPoolFor(ctx: AppContext): CertificateRenderPool {
   let pool = renderPools.get(ctx);
-  if (!pool) renderPools.set(ctx, (pool = new CertificateRenderPool(0, ctx.log)));
+  if (!pool) renderPools.set(ctx, (pool = new CertificateRenderPool(undefined, ctx.log)));
   return pool;
 }
 
@@ -464,13 +467,15 @@ export async function* renderMatching(
     return t;
   };
   const pool = renderPoolFor(ctx);
-  const render: Render = (t, d) => pool.render(t, d);
   const inFlight: { name: string; pdf: Promise<Buffer> }[] = [];
   let cursor: string | null = null;
   for (;;) {
     let q = withNames(applyFilters(scoped(ctx.db, actor), f));
     if (cursor) q = q.where('certificates.id', '<', cursor);
     const rows = await q.orderBy('certificates.id', 'desc').limit(chunk).execute();
+    // Small batches render here: starting the threads would cost more than it saves.
+    const small = cursor === null && rows.length < Math.min(chunk, THREADS_FROM);
+    const render: Render = small ? renderCertificatePdf : (t, d) => pool.render(t, d);
     for (const r of rows) {
       const pdf = renderRow(ctx, templates, r, render);
       // Awaited in order below; this only keeps a failure from counting as unhandled meanwhile.

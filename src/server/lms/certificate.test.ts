@@ -487,6 +487,55 @@ describeDb('certificates', (env) => {
     expect((await env.req('GET', '/api/certificates/zip-jobs/0000000000000000000000zzzz', { as: mod })).statusCode).toBe(404);
   });
 
+  it('a batch large enough for the render threads: every PDF in order, each with its own holder, revoked ones marked', async () => {
+    const mod = await env.user(['Moderator']);
+    const c = await certCourse(env, { title: 'Threaded Batch' });
+    const now = nowIso();
+    const n = 104;
+    const users = Array.from({ length: n }, (_, i) => ({
+      id: newId(),
+      email: `batch-${i}-${newId().slice(-8).toLowerCase()}@example.test`,
+      full_name: `${['Zoë', 'Дмитрий', 'Γιώργος', 'Ngozi'][i % 4]} Holder ${i}`,
+      password_hash: null,
+      enabled: 1,
+      created_at: now,
+      updated_at: now,
+    }));
+    await env.ctx.db.insertInto('users').values(users).execute();
+    const certs = users.map((u, i) => ({
+      id: newId(),
+      member_id: u.id,
+      course_id: c.courseId,
+      template_id: null,
+      issue_date: '2026-01-15',
+      expiry_date: null,
+      verification_code: `batch-code-${i}-${newId()}`,
+      source: 'manual',
+      issued_by: null,
+      revoked_at: i % 16 === 5 ? now : null,
+      revoked_by: null,
+      revoke_reason: i % 16 === 5 ? 'Issued in error' : null,
+      expiry_notice: null,
+      expiry_notice_at: null,
+      created_at: now,
+    }));
+    await env.ctx.db.insertInto('certificates').values(certs).execute();
+    const res = await env.req('GET', `/api/certificates/export.zip?courseId=${c.courseId}`, { as: mod });
+    expect(res.statusCode).toBe(200);
+    const entries = readZip(res.rawPayload);
+    const expected = certs
+      .map((cert, i) => ({ cert, user: users[i]! }))
+      .sort((a, b) => (a.cert.id < b.cert.id ? 1 : -1));
+    expect(entries.map((e) => e.name)).toEqual(expected.map((x) => `${x.user.full_name} - Threaded Batch - ${x.cert.id}.pdf`));
+    for (const k of [0, 1, 2, 3, 51, 102, 103, ...expected.flatMap((x, k) => (x.cert.revoked_at ? [k] : []))]) {
+      const text = await pdfText(entries[k]!.data);
+      expect(text).toContain(expected[k]!.user.full_name);
+      expect(text).toContain(`/lms/certificates/verify/${expected[k]!.cert.verification_code}`);
+      // The watermark crosses the holder's name: pdftotext may drop a letter where they overlap.
+      expect(/REV\s*O?\s*KED/.test(text)).toBe(expected[k]!.cert.revoked_at !== null);
+    }
+  });
+
   it('zip jobs left queued or running by a process that stopped end as failed; live and finished jobs are left alone', async () => {
     const mod = await env.user(['Moderator']);
     const longAgo = new Date(Date.now() - ZIP_JOB_STALE_MS - 60_000).toISOString();

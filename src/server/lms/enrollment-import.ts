@@ -343,7 +343,23 @@ export const enrollmentImportKind: ImportKind<EnrollmentImportItem> = {
 
 type ListItem = Awaited<ReturnType<typeof listEnrollments>>['items'][number];
 
+const EXPORT_KEYS = [
+  'id',
+  'memberName',
+  'memberEmail',
+  'courseTitle',
+  'progress',
+  'source',
+  'createdAt',
+  'completedAt',
+  'lastActivityAt',
+  'memberId',
+  'courseId',
+  'batchId',
+] as const;
+
 /** The columns of GET /api/enrollments/export.csv (the list's rows, see platform/list-export.ts). */
-export const ENROLLMENT_EXPORT_COLUMNS: readonly CsvColumn<ListItem>[] = (
-  ['id', 'memberName', 'memberEmail', 'courseTitle', 'progress', 'source', 'createdAt', 'completedAt', 'lastActivityAt', 'memberId', 'courseId', 'batchId'] as const
-).map((key) => ({ header: key, value: (r: ListItem) => r[key] }));
+export const ENROLLMENT_EXPORT_COLUMNS: readonly CsvColumn<ListItem>[] = EXPORT_KEYS.map((key) => ({
+  header: key,
+  value: (r: ListItem) => r[key],
+}));

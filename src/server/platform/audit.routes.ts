@@ -4,6 +4,7 @@ import type { App } from '../http/types.ts';
 import { IsoDateTime, LimitSchema, pageOf } from '../../contract/common.ts';
 import { listAudit } from './audit.service.ts';
 import { fullNamesById, registerListExport } from './list-export.ts';
+import { changesOf } from '../../contract/audit.ts';
 
 const AuditEntry = z.object({
   id: z.string(),
@@ -30,12 +31,6 @@ const AuditListQuery = z.strictObject({
 });
 
 /** The fields an entry changed (the desk's Changes column). */
-function changedFields(before: unknown, after: unknown): string[] {
-  const b = (before && typeof before === 'object' ? before : {}) as Record<string, unknown>;
-  const a = (after && typeof after === 'object' ? after : {}) as Record<string, unknown>;
-  return [...new Set([...Object.keys(b), ...Object.keys(a)])].filter((k) => JSON.stringify(b[k]) !== JSON.stringify(a[k]));
-}
-
 export function registerAuditRoutes(app: App, ctx: AppContext): void {
   app.get(
     '/api/audit-log',
@@ -56,7 +51,7 @@ export function registerAuditRoutes(app: App, ctx: AppContext): void {
     querystring: AuditListQuery,
     fileName: 'audit-log',
     list: (_req, q) => listAudit(ctx.db, q),
-    lookup: (items) => fullNamesById(ctx.db, 'users', items.map((r) => r.actorId)),
+    lookup: (items) => fullNamesById(ctx.db, 'users', items, (r) => r.actorId),
     columns: [
       { header: 'ID', value: (r) => r.id },
       { header: 'When', value: (r) => r.at.slice(0, 19).replace('T', ' ') },
@@ -64,7 +59,7 @@ export function registerAuditRoutes(app: App, ctx: AppContext): void {
       { header: 'Entity', value: (r) => r.entity },
       { header: 'Record', value: (r) => r.entityId },
       { header: 'By', value: (r, names) => (r.actorId ? (names.get(r.actorId) ?? r.actorId) : '') },
-      { header: 'Changes', value: (r) => changedFields(r.before, r.after).join(', ') },
+      { header: 'Changes', value: (r) => changesOf(r).map((c) => c.field).join(', ') },
     ],
   });
 }

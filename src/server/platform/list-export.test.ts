@@ -173,7 +173,10 @@ describeDb('list CSV exports', (env) => {
       [others[0], a, '2026-03-10'],
       [others[1], b, '2026-04-10'],
     ] as const) {
-      const res = await env.req('POST', '/api/certificates', { as: mod, body: { memberId: member.id, courseId: course.courseId, issueDate } });
+      const res = await env.req('POST', '/api/certificates', {
+        as: mod,
+        body: { memberId: member.id, courseId: course.courseId, issueDate },
+      });
       expect(res.statusCode, res.body).toBe(201);
     }
     const staff = await exportCsv(env, mod, '/api/certificates', '');

@@ -116,11 +116,16 @@ export function registerListExport<Q extends object, T, X = undefined>(app: App,
   );
 }
 
-/** Full names of the users or employees with these ids, in one query. */
-export async function fullNamesById(db: Executor, table: 'users' | 'employees', ids: Iterable<string | null>): Promise<Map<string, string>> {
-  const wanted = [...new Set([...ids].filter((id): id is string => !!id))];
-  if (wanted.length === 0) return new Map();
-  const rows = await db.selectFrom(table).select(['id', 'full_name']).where('id', 'in', wanted).execute();
+/** Full names of the users or employees that a page's rows point at (`idOf`), in one query. */
+export async function fullNamesById<T>(
+  db: Executor,
+  table: 'users' | 'employees',
+  items: readonly T[],
+  idOf: (row: T) => string | null,
+): Promise<Map<string, string>> {
+  const ids = [...new Set(items.map(idOf).filter((id): id is string => !!id))];
+  if (ids.length === 0) return new Map();
+  const rows = await db.selectFrom(table).select(['id', 'full_name']).where('id', 'in', ids).execute();
   return new Map(rows.map((r) => [r.id, r.full_name]));
 }
 

@@ -2,6 +2,7 @@ import { Badge, Button, Code, Group, Paper, Stack, Table, Text, Title } from '@m
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { api } from '../ui/api.ts';
 import { ErrorState, PageLoader } from '../ui/states.tsx';
+import { changesOf } from '../../contract/audit.ts';
 
 export interface AuditEntry {
   id: string;
@@ -27,15 +28,6 @@ function short(v: unknown): string {
 }
 
 /** What changed between the before and after images of an audit entry. */
-export function changesOf(e: Pick<AuditEntry, 'before' | 'after'>): { field: string; from: unknown; to: unknown }[] {
-  const b = (e.before && typeof e.before === 'object' ? e.before : {}) as Record<string, unknown>;
-  const a = (e.after && typeof e.after === 'object' ? e.after : {}) as Record<string, unknown>;
-  const keys = [...new Set([...Object.keys(b), ...Object.keys(a)])];
-  return keys
-    .filter((k) => JSON.stringify(b[k]) !== JSON.stringify(a[k]))
-    .map((k) => ({ field: k, from: k in b ? b[k] : undefined, to: k in a ? a[k] : undefined }));
-}
-
 function ActorName({ id }: { id: string | null }) {
   const user = useQuery({
     queryKey: ['desk-user-name', id],

@@ -79,7 +79,6 @@ export function ListView({ meta, me }: { meta: EntityMeta; me: Me }) {
       const params = new URLSearchParams(listParams);
       if (!meta.api.unpaged) {
         params.set('limit', String(PAGE_SIZE));
-        if (meta.api.total) params.set('withTotal', 'true');
         if (cursor) params.set('cursor', cursor);
       }
       const qs = params.toString();
@@ -88,6 +87,19 @@ export function ListView({ meta, me }: { meta: EntityMeta; me: Me }) {
         .then((r): ListPage => (Array.isArray(r) ? { items: r } : r));
     },
     placeholderData: keepPreviousData,
+  });
+  // The count is its own request, so the rows show as soon as they are read (counting a large
+  // filtered list takes longer) and paging does not count again.
+  const counted = !meta.api.unpaged && !!meta.api.total;
+  const total = useQuery<number>({
+    queryKey: ['desk-list', meta.slug, query, '#total'],
+    enabled: counted,
+    queryFn: ({ signal }) => {
+      const params = new URLSearchParams(listParams);
+      params.set('limit', '1');
+      params.set('withTotal', 'true');
+      return api.get<ListPage>(`${meta.api.list}?${params.toString()}`, { signal }).then((r) => r.total ?? 0);
+    },
   });
 
   // The newest search params, also between a change and the next render: react-router's setter
@@ -207,9 +219,13 @@ export function ListView({ meta, me }: { meta: EntityMeta; me: Me }) {
       <Group justify="space-between" gap="sm">
         <Text size="sm" c="gray.7" data-testid="list-count" aria-live="polite">
           {list.data
-            ? list.data.total !== undefined
-              ? `${list.data.total.toLocaleString('en')} ${list.data.total === 1 ? 'row' : 'rows'}`
-              : `${items.length} ${items.length === 1 ? 'row' : 'rows'} on this page`
+            ? counted && total.data !== undefined && !total.isPlaceholderData
+              ? `${total.data.toLocaleString('en')} ${total.data === 1 ? 'row' : 'rows'}`
+              : counted && total.isError
+                ? `${items.length} ${items.length === 1 ? 'row' : 'rows'} on this page (the count failed)`
+                : counted
+                  ? `${items.length} ${items.length === 1 ? 'row' : 'rows'} on this page · counting…`
+                  : `${items.length} ${items.length === 1 ? 'row' : 'rows'} on this page`
             : ' '}
           {list.isFetching && list.data ? ' · updating…' : ''}
         </Text>

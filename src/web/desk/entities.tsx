@@ -26,7 +26,7 @@ import {
   IconUsers,
 } from '../ui/icons.tsx';
 import { HR_ROLE_NAMES, LMS_STAFF_ROLES } from '../ui/session.ts';
-import { changesOf } from './AuditHistory.tsx';
+import { changesOf } from '../../contract/audit.ts';
 import { CompleteComplianceButton, DownloadButton, FileToRecordButton, RevokeButton, RolesEditor } from './actions.tsx';
 import { CourseEditor } from './CourseEditor.tsx';
 import { StatusBadge } from './ListView.tsx';
@@ -502,7 +502,8 @@ export const ENTITIES: EntityMeta[] = [
     icon: <IconChecklist size={18} />,
     section: 'Learning',
     roles: [...LMS_STAFF_ROLES, 'HR Manager', 'HR User'],
-    createRoles: ['System Manager', 'Moderator', 'HR Manager'],
+    createRoles: ['System Manager', 'Moderator', 'HR Manager', 'HR User'],
+    importKind: 'training-assignments',
     api: { list: '/api/training-assignments', update: false, total: true, exportCsv: '/api/training-assignments/export.csv' },
     auditEntity: 'training_assignment',
     title: (r) => `Assignment ${String(r.id)}`,
@@ -540,6 +541,7 @@ export const ENTITIES: EntityMeta[] = [
     icon: <IconUser size={18} />,
     section: 'HR',
     roles: HR_ROLE_NAMES,
+    importKind: 'employees',
     api: { list: '/api/employees', update: 'PATCH', total: true, exportCsv: '/api/employees/export.csv' },
     auditEntity: 'employee',
     title: (r) => `${String(r.fullName)} (${String(r.employeeCode)})`,
@@ -614,6 +616,7 @@ export const ENTITIES: EntityMeta[] = [
     icon: <IconFile size={18} />,
     section: 'HR',
     roles: HR_ROLE_NAMES,
+    deleteRoles: ['HR Manager'],
     api: { list: '/api/employee-documents', update: 'PATCH', delete: true, exportCsv: '/api/employee-documents/export.csv' },
     auditEntity: 'employee_document',
     columns: [
@@ -650,6 +653,7 @@ export const ENTITIES: EntityMeta[] = [
     icon: <IconFile size={18} />,
     section: 'HR',
     roles: HR_ROLE_NAMES,
+    createRoles: ['HR Manager'],
     api: { list: '/api/employee-document-types', unpaged: true, update: 'PATCH' },
     auditEntity: 'employee_document_type',
     columns: [
@@ -709,6 +713,7 @@ export const ENTITIES: EntityMeta[] = [
     icon: <IconShield size={18} />,
     section: 'HR',
     roles: HR_ROLE_NAMES,
+    createRoles: ['HR Manager'],
     api: { list: '/api/compliance-types', unpaged: true, update: 'PATCH' },
     auditEntity: 'compliance_type',
     columns: [
@@ -824,6 +829,20 @@ export const ENTITIES: EntityMeta[] = [
       { name: 'defaultDueDays', label: 'Default due days for mandatory training', kind: 'number', min: 1, max: 3650 },
       { name: 'certificateExpiryWarningDays', label: 'Warn this many days before a certificate expires', kind: 'number', min: 1, max: 365 },
       { name: 'supportEmail', label: 'Support email', kind: 'email', nullable: true },
+      {
+        name: 'recommendationEndpoint',
+        label: 'Recommendation provider endpoint',
+        description: 'Optional: the chat-completions URL of an OpenAI-compatible service that re-orders course suggestions.',
+        kind: 'text',
+        nullable: true,
+      },
+      { name: 'recommendationModel', label: 'Recommendation provider model', kind: 'text', nullable: true },
+      {
+        name: 'recommendationApiKey',
+        label: 'Recommendation provider key',
+        description: 'Write-only: it is never shown again. Leave empty to keep the stored key.',
+        kind: 'password',
+      },
     ],
   },
   {

@@ -1,6 +1,6 @@
 import './portal.css';
-import { lazy, Suspense } from 'react';
-import { Link, Route, Routes } from 'react-router';
+import { lazy, Suspense, useEffect, useRef } from 'react';
+import { Link, NavigationType, Route, Routes, useLocation, useNavigationType } from 'react-router';
 import { Button, Paper } from '@mantine/core';
 import { Frame, type FrameGroup } from '../ui/Frame.tsx';
 import { IconAward, IconBook, IconChecklist, IconGrid, IconTools, IconUser } from '../ui/icons.tsx';
@@ -45,8 +45,29 @@ function groupsFor(me: Me): FrameGroup[] {
   ];
 }
 
+/**
+ * Opening another page of the portal starts at its top, with keyboard and screen-reader focus at
+ * the start of its content (not on the link that led there, e.g. "Next →" at the bottom of a long
+ * lesson). Back and forward are left to the browser; filters in the query string do not count.
+ */
+function useStartAtTopOnNavigate() {
+  const { pathname } = useLocation();
+  const type = useNavigationType();
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    if (type === NavigationType.Pop) return;
+    window.scrollTo(0, 0);
+    document.getElementById('main-content')?.focus({ preventScroll: true });
+  }, [pathname, type]);
+}
+
 /** The learning portal (`/lms/*`): what a learner (and an instructor) sees. */
 export default function PortalFrame({ me }: { me: Me }) {
+  useStartAtTopOnNavigate();
   return (
     <Frame
       me={me}

@@ -12,6 +12,7 @@ import type { Dialect } from '../database.ts';
  * - compliance_open_assignment_counts (course_id, department_key, due_date, open_count): open
  *   training assignments of those users by due date, so "overdue" (open and due before today)
  *   stays a date-derived sum over the rows due before today.
+ * - compliance_headcounts (department_key, employees): active employees with a linked user.
  *
  * On SQLite (one writer at a time) row triggers keep one row per key up to date. On PostgreSQL
  * the statement triggers only ever append delta rows (no row is updated, so concurrent writers
@@ -43,12 +44,12 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
        )`,
     )
     .execute(db);
+  await sql.raw(`create table compliance_headcounts (department_key text not null, employees integer not null${pg ? '' : ', primary key (department_key)'})`).execute(db);
   if (pg) {
+    await sql`create index compliance_headcounts_key_idx on compliance_headcounts (department_key)`.execute(db);
     await sql`create index compliance_progress_counts_key_idx on compliance_progress_counts (course_id, department_key)`.execute(db);
     await sql`create index compliance_open_assignment_counts_key_idx on compliance_open_assignment_counts (course_id, department_key, due_date)`.execute(db);
   }
-  // Expected people of one department: an index-only count.
-  await sql`create index employees_active_department_user_idx on employees (department_id, user_id) where status = 'active'`.execute(db);
 
   await countExisting(db);
   for (const statement of pg ? postgresTriggers() : sqliteTriggers()) await sql.raw(statement).execute(db);
@@ -56,6 +57,10 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
 
 /** Fills the (empty) count tables from the data already there. */
 export async function countExisting(db: QueryExecutorProvider): Promise<void> {
+  await sql`
+    insert into compliance_headcounts (department_key, employees)
+    select coalesce(department_id, ''), count(*) from employees where status = 'active' and user_id is not null
+     group by coalesce(department_id, '')`.execute(db);
   await sql`
     insert into compliance_progress_counts (course_id, department_key, completed, in_progress)
     select e.course_id, coalesce(em.department_id, ''), sum(${sql.raw(COMPLETED('e'))}), sum(${sql.raw(IN_PROGRESS('e'))})
@@ -94,6 +99,8 @@ function sqliteTriggers(): string[] {
        and department_key = (select coalesce(em.department_id, '') ${ACTIVE_EMPLOYEE(`${row}.member_id`)});`;
   // Everything a user contributes, counted under the department of employee row `row`.
   const addEmployee = (row: 'new' | 'old', sign: 1 | -1) => `
+    insert into compliance_headcounts (department_key, employees) values (coalesce(${row}.department_id, ''), ${sign})
+    on conflict (department_key) do update set employees = employees + excluded.employees;
     insert into compliance_progress_counts (course_id, department_key, completed, in_progress)
     select e.course_id, coalesce(${row}.department_id, ''), ${sign} * sum(${COMPLETED('e')}), ${sign} * sum(${IN_PROGRESS('e')})
       from enrollments e
@@ -205,6 +212,8 @@ function postgresTriggers(): string[] {
   };
   const employeeBody = (sides: string) => `
     if exists (${sides}) then
+      insert into compliance_headcounts (department_key, employees)
+      select s.department_key, sum(s.sign) from (${sides}) s group by s.department_key having sum(s.sign) <> 0;
       -- Wait for every writer of these users' enrollments and assignments, then count what they committed.
       perform 1 from users u where u.id in (select s.user_id from (${sides}) s) order by u.id for update;
       perform 1 from enrollments e where e.member_id in (select s.user_id from (${sides}) s) order by e.id for share;
