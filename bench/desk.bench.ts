@@ -9,11 +9,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { courseId, seedEnrollmentsOnly } from '../scripts/seed-scale.ts';
+import { courseId } from '../scripts/seed-scale.ts';
 import { startServer } from '../src/server/main.ts';
 import { compared, defineBenchmark, type BenchResult } from './lib/types.ts';
 import { request } from './lib/load.ts';
 import { startBenchServer, REPO_ROOT } from './lib/server.ts';
+import { enrollmentsOnly } from './lib/dataset.ts';
 
 const WEB_DIR = path.join(REPO_ROOT, 'dist/web');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -36,12 +37,11 @@ export default defineBenchmark({
     const courses = quick ? 20 : 200;
     const total = quick ? 100_000 : 1_000_000;
     const rounds = quick ? 8 : 30;
-    const server = await startBenchServer(dialect, { log });
+    const server = await startBenchServer(dialect, { log, dataset: enrollmentsOnly({ employees, courses, enrollments: total }) });
     let web: Awaited<ReturnType<typeof startServer>> | null = null;
     const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
     try {
-      const db = server.ctx.db;
-      const tag = await seedEnrollmentsOnly(db, dialect, { employees, courses, enrollments: total, log });
+      const tag = server.seeded;
       const admin = await server.createUser(['Moderator']);
 
       // The same database, served with the built web app (the bench server child has no web dir).

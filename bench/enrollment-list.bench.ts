@@ -3,10 +3,11 @@
  * 1,000,000 enrollments (100,000 with --quick), against GET /api/health on the same server in
  * the same run. Goal: p95 ≤ 25 ms.
  */
-import { courseId, seedEnrollmentsOnly } from '../scripts/seed-scale.ts';
+import { courseId } from '../scripts/seed-scale.ts';
 import { compared, defineBenchmark, durations, type BenchResult } from './lib/types.ts';
 import { describeLoad, load, mergeLoadResults, request, type LoadResult } from './lib/load.ts';
 import { startBenchServer } from './lib/server.ts';
+import { enrollmentsOnly } from './lib/dataset.ts';
 
 const CONCURRENCY = 4;
 
@@ -22,10 +23,9 @@ export default defineBenchmark({
     const employees = quick ? 20_000 : 100_000;
     const courses = quick ? 20 : 200;
     const total = quick ? 100_000 : 1_000_000;
-    const server = await startBenchServer(dialect, { log });
+    const server = await startBenchServer(dialect, { log, dataset: enrollmentsOnly({ employees, courses, enrollments: total }) });
     try {
-      const db = server.ctx.db;
-      const tag = await seedEnrollmentsOnly(db, dialect, { employees, courses, enrollments: total, log });
+      const tag = server.seeded;
       const admin = await server.createUser(['Moderator']);
       const cookie = await server.login(admin);
 

@@ -6,10 +6,10 @@
  */
 import fs from 'node:fs';
 import http from 'node:http';
-import { seedEnrollmentsOnly } from '../scripts/seed-scale.ts';
 import { compared, defineBenchmark, figure } from './lib/types.ts';
 import { request } from './lib/load.ts';
 import { startBenchServer } from './lib/server.ts';
+import { enrollmentsOnly } from './lib/dataset.ts';
 
 function rssMb(pid: number): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -47,10 +47,9 @@ export default defineBenchmark({
     const employees = quick ? 10_000 : 100_000;
     const courses = quick ? 20 : 200;
     const total = quick ? 50_000 : 1_000_000;
-    const server = await startBenchServer(dialect, { log });
+    const server = await startBenchServer(dialect, { log, dataset: enrollmentsOnly({ employees, courses, enrollments: total }) });
     try {
       const db = server.ctx.db;
-      await seedEnrollmentsOnly(db, dialect, { employees, courses, enrollments: total, log });
       const admin = await server.createUser(['System Manager']);
       const cookie = await server.login(admin);
 

@@ -24,16 +24,25 @@ export default defineBenchmark({
     const log = (msg: string) => opts.log(msg);
     const n = quick ? 10_000 : 100_000;
     const lessons = 5;
-    const server = await startBenchServer(dialect, { log });
+    const server = await startBenchServer(dialect, {
+      log,
+      dataset: {
+        key: `recompute ${n}×3 ${lessons}`,
+        seed: async (db, d, l) => {
+          const tag = newTag();
+          await seedUsers(db, d, tag, n);
+          await seedCourses(db, d, tag, 3, lessons);
+          const { completions } = await seedEnrollments(db, d, tag, { employees: n, courses: 3, lessons, count: 3 * n, log: l });
+          await sql`analyze`.execute(db);
+          l(`seeded three courses with ${n} enrollments each and ${completions} lesson completions in all`);
+          return tag;
+        },
+      },
+    });
     try {
       const { ctx } = server;
       const db = ctx.db;
-      const tag = newTag();
-      await seedUsers(db, dialect, tag, n);
-      await seedCourses(db, dialect, tag, 3, lessons);
-      const { completions } = await seedEnrollments(db, dialect, tag, { employees: n, courses: 3, lessons, count: 3 * n, log });
-      await sql`analyze`.execute(db);
-      log(`seeded three courses with ${n} enrollments each and ${completions} lesson completions in all`);
+      const tag = server.seeded;
       const course = courseId(tag, 0);
 
       const now = nowIso();

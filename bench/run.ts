@@ -8,6 +8,9 @@
  *   npm run bench -- --only auth-me        benchmarks whose name contains the text (repeatable, or a,b)
  *   npm run bench -- --dialects sqlite     dialects to run (default sqlite,postgres)
  *   npm run bench -- --list                list benchmarks and exit
+ *   npm run bench -- --keep-seed           keep the seeded data sets for later runs (bench/.cache,
+ *                                          PostgreSQL templates smooth_bench_tpl_<hash>)
+ *   npm run bench -- --drop-seed           drop the kept data sets and exit
  *
  * Exit code 1 when a benchmark failed (e.g. a request errored) or missed its goal, or when
  * PostgreSQL is unreachable with CI=true.
@@ -17,6 +20,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { dropKeptSeeds, dropSeedCache, seedCacheFor, SEED_CACHE_DIR_ENV, SEED_CACHE_PREFIX_ENV } from './lib/dataset.ts';
 import { RESULT_MARKER, BENCH_DIALECTS, type BenchDialect, type BenchResult, type Benchmark, type ChildReport } from './lib/types.ts';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
@@ -29,15 +33,17 @@ interface Args {
   only: string[];
   dialects: BenchDialect[];
   list: boolean;
+  keepSeed: boolean;
+  dropSeed: boolean;
 }
 
 function usage(code: number): never {
-  console.log(`usage: npm run bench -- [--quick] [--only <text>[,<text>]] [--dialects sqlite,postgres] [--list]`);
+  console.log(`usage: npm run bench -- [--quick] [--only <text>[,<text>]] [--dialects sqlite,postgres] [--keep-seed] [--drop-seed] [--list]`);
   process.exit(code);
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { quick: false, only: [], dialects: [...BENCH_DIALECTS], list: false };
+  const a: Args = { quick: false, only: [], dialects: [...BENCH_DIALECTS], list: false, keepSeed: false, dropSeed: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const value = (flag: string) => {
@@ -52,6 +58,8 @@ function parseArgs(argv: string[]): Args {
     };
     if (arg === '--quick') a.quick = true;
     else if (arg === '--list') a.list = true;
+    else if (arg === '--keep-seed') a.keepSeed = true;
+    else if (arg === '--drop-seed') a.dropSeed = true;
     else if (arg === '--help' || arg === '-h') usage(0);
     else if (arg === '--only' || arg.startsWith('--only=')) a.only.push(...value('--only').split(',').map((s) => s.trim()).filter(Boolean));
     else if (arg === '--dialects' || arg.startsWith('--dialects=')) {
@@ -230,6 +238,11 @@ async function listBenchmarks(files: { file: string; stem: string }[]) {
 
 async function main() {
   const args = parseArgs(process.argv.slice(2));
+  if (args.dropSeed) {
+    const n = await dropKeptSeeds();
+    console.log(`dropped bench/.cache and ${n} PostgreSQL template(s)`);
+    process.exit(0);
+  }
   const files = discover(args.only);
   if (args.list) {
     await listBenchmarks(files);
@@ -262,8 +275,21 @@ async function main() {
   console.log(`Smooth LMS benchmarks (${mode}): ${files.map((f) => f.stem).join(', ')} on ${dialects.join(', ') || 'no dialect'}`);
   const info = await machineInfo(pgOk);
 
+  // Data sets are seeded once per run and dialect and copied for each benchmark (bench/lib/dataset.ts).
+  const seedCache = seedCacheFor(args.keepSeed);
+  process.env[SEED_CACHE_DIR_ENV] = seedCache.dir;
+  process.env[SEED_CACHE_PREFIX_ENV] = seedCache.prefix;
+  const dropCache = () => dropSeedCache(seedCache, pgOk === true).catch((e: unknown) => console.error('could not drop the seed cache:', e));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      console.error(`\n${signal}: dropping the seed cache`);
+      void dropCache().finally(() => process.exit(130));
+    });
+  }
+
   const rows: Row[] = [];
   const descriptions = new Map<string, string>();
+  const times = new Map<string, { dialect: BenchDialect; s: number }[]>();
   const t0 = Date.now();
   let failed = 0;
   for (const f of files) {
@@ -271,6 +297,8 @@ async function main() {
       console.log(`\n=== ${f.stem} on ${dialect} ===`);
       const started = Date.now();
       const rep = await runChild(f.file, f.stem, dialect, args.quick);
+      const seconds = (Date.now() - started) / 1000;
+      times.set(f.stem, [...(times.get(f.stem) ?? []), { dialect, s: seconds }]);
       if (rep.description) descriptions.set(rep.name, rep.description);
       if (rep.error) {
         failed++;
@@ -278,20 +306,28 @@ async function main() {
         rows.push({ bench: rep.name, dialect, status: 'failed', note: rep.error.message.split('\n')[0]! });
       }
       for (const r of rep.results) rows.push({ bench: rep.name, dialect, result: r, status: 'ok' });
-      console.log(`=== ${f.stem} on ${dialect}: ${rep.error ? 'FAILED' : 'done'} in ${((Date.now() - started) / 1000).toFixed(1)} s ===`);
+      console.log(`=== ${f.stem} on ${dialect}: ${rep.error ? 'FAILED' : 'done'} in ${seconds.toFixed(1)} s ===`);
     }
     if (pgOk === false && args.dialects.includes('postgres')) {
       rows.push({ bench: f.stem, dialect: 'postgres', status: 'skipped', note: 'PostgreSQL not reachable' });
     }
   }
 
+  await dropCache();
+  const totalS = (Date.now() - t0) / 1000;
+
   const missed = rows.filter((r) => r.result?.ok === false);
+  const timeLines = [...times].map(
+    ([stem, ts]) =>
+      `  - ${stem}: ${ts.reduce((a, t) => a + t.s, 0).toFixed(0)} s (${ts.map((t) => `${t.dialect} ${t.s.toFixed(0)} s`).join(', ')})`,
+  );
   const md = [
     `# Smooth LMS benchmarks (${mode} run)`,
     '',
     ...Object.entries(info).map(([k, v]) => `- ${k}: ${v}`),
     `- load average at end: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (well above 1 on a 2-core machine means other work competed with the run)`,
-    `- total time: ${((Date.now() - t0) / 1000).toFixed(0)} s`,
+    `- total time: ${totalS.toFixed(0)} s (${(totalS / 60).toFixed(1)} min); per benchmark (a shared data set is seeded by the first that uses it${args.keepSeed ? ', or taken from bench/.cache' : ''}):`,
+    ...timeLines,
     ...skipped.map((s) => `- **${s}**`),
     '',
     table(rows),
@@ -307,7 +343,7 @@ async function main() {
   fs.writeFileSync(path.join(RESULTS_DIR, 'latest.md'), md);
   fs.writeFileSync(
     path.join(RESULTS_DIR, 'latest.json'),
-    JSON.stringify({ mode, machine: info, skipped, rows }, null, 2) + '\n',
+    JSON.stringify({ mode, machine: info, skipped, totalSeconds: Math.round(totalS), seconds: Object.fromEntries(times), rows }, null, 2) + '\n',
   );
   console.log(`written to ${path.relative(process.cwd(), path.join(RESULTS_DIR, 'latest.md'))}`);
   if (failed || missed.length) {

@@ -232,6 +232,73 @@ export async function seedScale(db: Db, dialect: Dialect, opts: ScaleOptions): P
   return { tag, employees: opts.employees, courses: opts.courses, lessons, enrollments: opts.enrollments, lessonCompletions: completions };
 }
 
+export const COMPLIANCE_COURSES = 10;
+export const COMPLIANCE_DEPARTMENTS = 20;
+/** Employee n of the compliance data set (seedCompliance). */
+export const employeeId = (tag: string, n: number) => `${tag}e${String(n).padStart(PAD, '0')}`;
+
+/**
+ * `employees + batch` users, each with an employee record (every 50th of the first `employees`
+ * has left) in 20 departments; 10 published mandatory courses; `employees × 10` enrollments and
+ * their open assignments. Returns the tag the ids are built from.
+ */
+export async function seedCompliance(db: Db, dialect: Dialect, employees: number, batch: number, log: (m: string) => void): Promise<string> {
+  const tag = newTag();
+  const now = new Date().toISOString();
+  let t = performance.now();
+  await seedUsers(db, dialect, tag, employees + batch, { log });
+  await seedCourses(db, dialect, tag, COMPLIANCE_COURSES, 1);
+  await sql`update courses set mandatory = 1 where id like ${`${tag}c%`}`.execute(db);
+  const n = sql`seq.n`;
+  await db.transaction().execute(async (trx) => {
+    await sql`insert into departments (id, name, created_at)
+      select ${padded(dialect, `${tag}d`, n)}, ${sql.lit('Department ')} || cast(seq.n as text), ${now} from ${series(dialect, 0, COMPLIANCE_DEPARTMENTS)}`.execute(trx);
+    // Employees 0..employees+batch-1, each linked to user n; every 50th has left.
+    await sql`insert into employees (id, employee_code, full_name, user_id, department_id, designation_id, reports_to_id, date_of_joining,
+                                     status, left_on, created_by, created_at, updated_at)
+      select ${padded(dialect, `${tag}e`, n)}, ${sql.lit(`${tag}-`)} || cast(seq.n as text), ${sql.lit('Employee ')} || cast(seq.n as text),
+             ${padded(dialect, `${tag}u`, n)}, ${padded(dialect, `${tag}d`, sql`seq.n % ${sql.lit(COMPLIANCE_DEPARTMENTS)}`)}, null, null, '2025-01-01',
+             case when seq.n % 50 = 49 and seq.n < ${sql.lit(employees)} then 'left' else 'active' end, null, null, ${now}, ${now}
+        from ${series(dialect, 0, employees + batch)}`.execute(trx);
+  });
+  log(`seeded ${employees + batch} users and employees in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+
+  // Enrollment k: member k / 10, course k % 10; bucket m = (member × 7 + course × 3) % 10 decides the progress.
+  t = performance.now();
+  const chunk = 250_000;
+  const total = employees * COMPLIANCE_COURSES;
+  for (let from = 0; from < total; from += chunk) {
+    const to = Math.min(total, from + chunk);
+    const member = sql`seq.n / ${sql.lit(COMPLIANCE_COURSES)}`;
+    const course = sql`seq.n % ${sql.lit(COMPLIANCE_COURSES)}`;
+    const bucket = sql`((seq.n / ${sql.lit(COMPLIANCE_COURSES)}) * 7 + (seq.n % ${sql.lit(COMPLIANCE_COURSES)}) * 3) % 10`;
+    await db.transaction().execute(async (trx) => {
+      await sql`insert into enrollments (id, member_id, course_id, progress, current_lesson_id, source, batch_id, payment_id, completed_at,
+                                         last_activity_at, created_by, created_at)
+        select ${padded(dialect, `${tag}n`, n)}, ${padded(dialect, `${tag}u`, member)}, ${padded(dialect, `${tag}c`, course)},
+               case when ${bucket} < 4 then 100 when ${bucket} < 7 then 50 else 0 end, null, 'onboarding', null, null,
+               case when ${bucket} < 4 then ${now} else null end, ${now}, null, ${now}
+          from ${series(dialect, from, to)}`.execute(trx);
+      // Open assignments for the enrollments not complete; a third of them overdue.
+      await sql`insert into training_assignments (id, member_id, course_id, enrollment_id, due_date, status, source, onboarding_id,
+                                                  completed_at, created_by, created_at, updated_at)
+        select ${padded(dialect, `${tag}a`, n)}, ${padded(dialect, `${tag}u`, member)}, ${padded(dialect, `${tag}c`, course)},
+               ${padded(dialect, `${tag}n`, n)}, case when seq.n % 3 = 0 then '2020-01-01' else '2099-01-01' end, 'open', 'onboarding',
+               null, null, null, ${now}, ${now}
+          from ${series(dialect, from, to)}
+         where ${bucket} >= 4`.execute(trx);
+    });
+    log(`enrollments ${to}/${total}`);
+  }
+  // As autovacuum would have by now on PostgreSQL (visibility map for index-only scans).
+  await sql.raw(dialect === 'postgres' ? 'vacuum analyze' : 'analyze').execute(db);
+  const counts = await sql<{ e: number; a: number }>`select (select count(*) from enrollments) as e, (select count(*) from training_assignments) as a`.execute(db);
+  log(
+    `seeded ${Number(counts.rows[0]!.e)} enrollments and ${Number(counts.rows[0]!.a)} assignments in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+  );
+  return tag;
+}
+
 async function main(): Promise<void> {
   const { parseArgs } = await import('node:util');
   const { loadConfig } = await import('../src/server/config.ts');

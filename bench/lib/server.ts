@@ -21,6 +21,7 @@ import { SYSTEM_ACTOR } from '../../src/server/context.ts';
 import { createUser } from '../../src/server/platform/users.service.ts';
 import type { Role } from '../../src/contract/roles.ts';
 import { request } from './load.ts';
+import { datasetDatabase, type Dataset } from './dataset.ts';
 import { SERVER_MARKER, type BenchDialect } from './types.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -100,8 +101,10 @@ export interface BenchUser {
   roles: Role[];
 }
 
-export interface BenchServer {
+export interface BenchServer<T = undefined> {
   dialect: BenchDialect;
+  /** What the data set's seed returned (undefined without a data set). */
+  seeded: T;
   /** e.g. http://127.0.0.1:41234 */
   url: string;
   /** Server process id (for profiling or ps). */
@@ -116,8 +119,13 @@ export interface BenchServer {
   close(): Promise<void>;
 }
 
-export interface BenchServerOptions {
+export interface BenchServerOptions<T = undefined> {
   log?: (msg: string) => void;
+  /**
+   * Start on a copy of this data set (bench/lib/dataset.ts: seeded once per run and dialect,
+   * shared by every benchmark with the same key and seed) instead of an empty database.
+   */
+  dataset?: Dataset<T>;
   /**
    * log2 of the scrypt cost for users created here and for the server. Default
    * SMOOTH_SCRYPT_COST or 10 (cheap seeding). A benchmark of login itself must pass the
@@ -130,7 +138,7 @@ export interface BenchServerOptions {
 
 let userSeq = 0;
 
-export async function startBenchServer(dialect: BenchDialect, opts: BenchServerOptions = {}): Promise<BenchServer> {
+export async function startBenchServer<T = undefined>(dialect: BenchDialect, opts: BenchServerOptions<T> = {}): Promise<BenchServer<T>> {
   const log = opts.log ?? (() => {});
   const scryptCost = String(opts.scryptCost ?? process.env.SMOOTH_SCRYPT_COST ?? 10);
   const cleanups: (() => Promise<void> | void)[] = [];
@@ -146,7 +154,13 @@ export async function startBenchServer(dialect: BenchDialect, opts: BenchServerO
   };
 
   try {
-    const scratch: ScratchDatabase = await createScratchDatabase(dialect);
+    let scratch: ScratchDatabase;
+    let seeded = undefined as T;
+    if (opts.dataset) {
+      ({ scratch, seeded } = await datasetDatabase(dialect, opts.dataset, log));
+    } else {
+      scratch = await createScratchDatabase(dialect);
+    }
     cleanups.push(() => scratch.drop());
     log(`scratch ${dialect} database ready`);
 
@@ -171,6 +185,7 @@ export async function startBenchServer(dialect: BenchDialect, opts: BenchServerO
 
     return {
       dialect,
+      seeded,
       url: child.url,
       pid: child.pid,
       ctx,

@@ -64,6 +64,16 @@ export async function startServer(config: Config, opts: { logger?: boolean; webD
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
+  // Links that leave the server (certificate verification URLs, their QR codes) need an address
+  // people can open: without SMOOTH_PUBLIC_URL it is the address the server listens on.
+  if (!ctx.config.publicUrl) {
+    ctx.config.publicUrl = url;
+    if (['localhost', '127.0.0.1', '::1'].includes(config.host)) {
+      app.log.info({ publicUrl: url }, 'SMOOTH_PUBLIC_URL is not set: links in certificates point to this machine');
+    } else {
+      app.log.warn({ publicUrl: url }, 'SMOOTH_PUBLIC_URL is not set: set it to the address people use, or certificate links will point here');
+    }
+  }
   jobs.start(config.jobSchedules);
   return {
     built,

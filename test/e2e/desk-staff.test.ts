@@ -241,6 +241,23 @@ describeBrowser('desk: lists, filters, import, enrollment actions, HR onboarding
     await screenshot(page, 'desk-enrollment-form');
   });
 
+  it('previews a certificate template with unsaved edits, without saving them', async () => {
+    const listed = await ok<{ id: string; title: string }[] | { items: { id: string; title: string }[] }>(
+      await admin.request.get(at('/api/certificate-templates')),
+      200,
+    );
+    const t = (Array.isArray(listed) ? listed : listed.items)[0]!;
+    await page.goto(at(`/app/lms-certificate-template/${t.id}`));
+    await page.getByText('A sample certificate rendered with this template as saved.').waitFor();
+    const sent = page.waitForRequest((r) => r.url().endsWith('/preview.pdf') && (r.postData() ?? '').includes('Certificate of Excellence'));
+    await page.getByLabel('Title', { exact: true }).fill('Certificate of Excellence');
+    expect(JSON.parse((await sent).postData()!)).toEqual({ title: 'Certificate of Excellence' });
+    await page.getByText('A sample certificate with your unsaved changes.').waitFor();
+    const saved = await ok<{ title: string }>(await admin.request.get(at(`/api/certificate-templates/${t.id}`)), 200);
+    expect(saved.title).toBe(t.title);
+    await screenshot(page, 'desk-certificate-template-preview');
+  });
+
   it('deletes an enrollment after a confirmation and finds it in the audit history', async () => {
     const id = enrollmentOf.get('Bert Quarter')!;
     await page.goto(at(`/app/lms-enrollment/${id}`));

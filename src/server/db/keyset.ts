@@ -17,6 +17,17 @@ export interface SortKey {
   ref: string;
   kind: 'text' | 'number' | 'date';
   nullable?: boolean;
+  /** A number key on an integer column: a cursor value must be a 32-bit integer. */
+  integer?: boolean;
+}
+
+const INT32_MAX = 2_147_483_647;
+
+/** Whether a cursor's value is one the key's column can hold (PostgreSQL refuses others outright). */
+function fitsKey(key: SortKey, value: unknown): boolean {
+  if (key.kind !== 'number') return typeof value === 'string';
+  if (typeof value !== 'number' || !Number.isFinite(value)) return false;
+  return !key.integer || (Number.isInteger(value) && Math.abs(value) <= INT32_MAX);
 }
 
 /** A list's sortable keys by their API name (camelCase, as in the row JSON). */
@@ -58,8 +69,7 @@ function decode(order: KeysetOrder, cursor: string): Cursor {
     const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
     if (Array.isArray(v) && v.length === 3 && v[0] === order.token && typeof v[2] === 'string') {
       const value: unknown = v[1];
-      const ok = order.key.kind === 'number' ? typeof value === 'number' && Number.isFinite(value) : typeof value === 'string';
-      if (ok) return { value: value as string | number, id: v[2] };
+      if (fitsKey(order.key, value)) return { value: value as string | number, id: v[2] };
     }
   } catch {
     // fall through

@@ -93,3 +93,43 @@ describe('SQLite group commit', () => {
     expect(visibleElsewhere('after').n).toBe(1);
   });
 });
+
+describe('SQLite group commit: closing', () => {
+  it('keeps the finished transactions of the open group and nothing of a transaction still running', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smooth-gc-close-'));
+    const file = path.join(dir, 'gc.db');
+    const database = openDatabase({ kind: 'sqlite', file });
+    try {
+      await sql`create table t (id text primary key)`.execute(database.db);
+      let entered!: () => void;
+      const running = new Promise<void>((r) => (entered = r));
+      let finish!: () => void;
+      const gate = new Promise<void>((r) => (finish = r));
+      const finished = database.db.transaction().execute(async (trx) => {
+        await sql`insert into t (id) values ('finished')`.execute(trx);
+      });
+      const unfinished = database.db.transaction().execute(async (trx) => {
+        await sql`insert into t (id) values ('partial')`.execute(trx);
+        entered();
+        await gate;
+        await sql`insert into t (id) values ('rest')`.execute(trx);
+      });
+      await running;
+      // The process stops while the second transaction is half done.
+      await database.close();
+      finish();
+      const [a, b] = await Promise.allSettled([finished, unfinished]);
+      expect(a.status).toBe('fulfilled');
+      expect(b.status).toBe('rejected');
+      const check = new SQLite(file, { readonly: true });
+      try {
+        const rows = check.prepare('select id from t order by id').all() as { id: string }[];
+        expect(rows.map((r) => r.id)).toEqual(['finished']);
+      } finally {
+        check.close();
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -183,8 +183,18 @@ export class GroupCommitDriver implements Driver {
   }
 
   async destroy(): Promise<void> {
-    if (this.open) this.flush();
-    this.handle.close();
+    try {
+      if (this.open && this.holder?.inTx) {
+        // A transaction still running is abandoned, as closing the connection alone would do:
+        // only the group's finished transactions are committed.
+        this.holder.inTx = false;
+        this.handle.exec('ROLLBACK TO smooth_tx');
+        this.handle.exec('RELEASE smooth_tx');
+      }
+      if (this.open) this.flush();
+    } finally {
+      this.handle.close();
+    }
   }
 
   private release(c: Connection): void {

@@ -181,19 +181,29 @@ describeDb('recommendations', (env) => {
 
   it('lets an external provider re-order the suggestions, and falls back to the built-in order when it fails', async () => {
     const KEY = 'sk-test-0123456789-secret';
-    let mode: 'reverse' | 'partial' | 'garbage' | 'not-chat' | 'error' | 'slow' = 'reverse';
+    let mode: 'reverse' | 'partial' | 'garbage' | 'not-chat' | 'error' | 'slow' | 'redirect' | 'huge' = 'reverse';
     const seen: { auth: string | undefined; body: string }[] = [];
+    let redirectedTo = 0;
     const provider = http.createServer((req, res) => {
+      if (req.url === '/elsewhere') redirectedTo++;
+      if (mode === 'redirect' && req.url !== '/elsewhere') {
+        // A provider that sends the request on (to an internal address, say) is not followed.
+        res.statusCode = 307;
+        res.setHeader('location', '/elsewhere');
+        res.end();
+      }
       let body = '';
       req.on('data', (c: Buffer) => (body += c.toString()));
       req.on('end', () => {
+        if (res.writableEnded) return;
         seen.push({ auth: req.headers.authorization, body });
         const request = JSON.parse(body) as { messages: { content: string }[] };
         const sent = (JSON.parse(request.messages[1]!.content) as { candidates: { id: string }[] }).candidates.map((c) => c.id);
         const chat = (content: string) => JSON.stringify({ choices: [{ message: { role: 'assistant', content } }] });
         const answer = () => {
           res.setHeader('content-type', 'application/json');
-          if (mode === 'reverse' || mode === 'slow') res.end(chat(JSON.stringify({ ranking: [...sent].reverse() })));
+          if (mode === 'reverse' || mode === 'slow' || mode === 'redirect') res.end(chat(JSON.stringify({ ranking: [...sent].reverse() })));
+          else if (mode === 'huge') res.end(chat(JSON.stringify({ ranking: [...sent].reverse() }) + ' '.repeat(3 * 1024 * 1024)));
           else if (mode === 'partial')
             res.end(chat('```json\n' + JSON.stringify({ ranking: [sent[2], 'not-a-course', sent[1]] }) + '\n```'));
           else if (mode === 'garbage') res.end(chat('The third course looks best to me.'));
@@ -261,8 +271,8 @@ describeDb('recommendations', (env) => {
       mode = 'partial';
       expect(ids(await recommend(learner, '?limit=4'))).toEqual([builtIn[2], builtIn[1], builtIn[0], builtIn[3]]);
 
-      // Nonsense, not a chat completion, a server error, or too slow: the built-in order answers.
-      for (const m of ['garbage', 'not-chat', 'error', 'slow'] as const) {
+      // Nonsense, not a chat completion, a server error, too slow, or an answer too large: the built-in order answers.
+      for (const m of ['garbage', 'not-chat', 'error', 'slow', 'huge'] as const) {
         mode = m;
         const calls = seen.length;
         const res = await env.req('GET', '/api/me/recommendations?limit=20', { as: learner });
@@ -270,6 +280,11 @@ describeDb('recommendations', (env) => {
         expect(ids(json<Rec[]>(res)), m).toEqual(builtIn);
         expect(seen.length, m).toBe(calls + 1);
       }
+
+      // A redirect is not followed.
+      mode = 'redirect';
+      expect(ids(await recommend(learner, '?limit=20'))).toEqual(builtIn);
+      expect(redirectedTo).toBe(0);
 
       // Removing the key turns the provider off.
       mode = 'reverse';

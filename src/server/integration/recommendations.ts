@@ -23,6 +23,8 @@ import { personDetailsFromHr } from './person-details.ts';
 
 /** How long the external re-ranker may take before the built-in order answers. */
 export const RERANK_TIMEOUT_MS = 2000;
+/** The largest provider answer read (a ranking of a shortlist is a few kilobytes). */
+const MAX_ANSWER_BYTES = 1024 * 1024;
 /** A course published this recently is "new in the catalog". */
 const NEW_DAYS = 60;
 
@@ -392,9 +394,21 @@ export async function rerankWithProvider(
       ],
     }),
     signal: AbortSignal.timeout(RERANK_TIMEOUT_MS),
+    // The endpoint is the one the settings name: a redirect elsewhere (an internal address, say) is not followed.
+    redirect: 'error',
   });
-  if (!res.ok) throw new Error(`the provider answered ${res.status}`);
-  const answer = ChatAnswer.safeParse(await res.json());
+  if (!res.ok) {
+    await res.body?.cancel();
+    throw new Error(`the provider answered ${res.status}`);
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(await readAtMost(res, MAX_ANSWER_BYTES));
+  } catch (e) {
+    if (e instanceof SyntaxError) throw new Error('the provider answer is not JSON');
+    throw e;
+  }
+  const answer = ChatAnswer.safeParse(body);
   if (!answer.success) throw new Error('the provider answer is not a chat completion');
   const content = answer.data.choices[0]!.message.content.trim().replace(/^```(?:json)?\s*|\s*```$/g, '');
   let parsed: unknown;
@@ -411,6 +425,24 @@ export async function rerankWithProvider(
   if (!order.length) throw new Error('the provider ranking names none of the candidates');
   const placed = new Set(order);
   return [...order, ...list.map((c) => c.id).filter((id) => !placed.has(id))];
+}
+
+/** The body of `res` as text; throws (and stops reading) once it passes `max` bytes. */
+async function readAtMost(res: Response, max: number): Promise<string> {
+  if (Number(res.headers.get('content-length') ?? 0) > max) {
+    await res.body?.cancel();
+    throw new Error('the provider answer is too large');
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (res.body) {
+    for await (const chunk of res.body) {
+      size += chunk.byteLength;
+      if (size > max) throw new Error('the provider answer is too large'); // leaving the loop cancels the stream
+      chunks.push(chunk);
+    }
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** The caller's recommendations, best first, at most `limit`. */

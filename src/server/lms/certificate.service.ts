@@ -17,7 +17,7 @@ import { applyKeyset, keysetOrder, keysetPage, type SortKeys } from '../db/keyse
 import type { CERTIFICATE_SORTS } from '../../contract/certificates.ts';
 import { errors } from '../http/errors.ts';
 import { hasAnyRole } from '../http/access.ts';
-import { recordAudit } from '../platform/audit.service.ts';
+import { recordAudit, recordAuditMany } from '../platform/audit.service.ts';
 import { getSettings } from '../platform/settings.service.ts';
 import { insertFileRow, storageKeyFor, storagePath, type FileRow } from '../platform/files.service.ts';
 import type { JobDefinition } from '../platform/jobs.ts';
@@ -128,72 +128,102 @@ export interface IssueInput {
   requestId?: string | null;
 }
 
+/** Members per insert when issuing many certificates at once. */
+const ISSUE_CHUNK = 500;
+
 /**
- * Issues the member's certificate for the course inside the caller's transaction, or returns the
- * one that exists. The unique index on (member, course) decides races: the insert does nothing
- * when a row is there, and then that row is returned with created = false.
+ * Issues the members' certificates for one course inside the caller's transaction, set-based
+ * (a few statements per 500 members), and returns each member's certificate, new or existing.
+ * The unique index on (member, course) decides races: the insert does nothing where a row is
+ * there, and that row is returned with created = false.
  */
-export async function issueInTx(ctx: AppContext, trx: Tx, input: IssueInput): Promise<{ certificate: Certificate; created: boolean }> {
-  const existing = await rowOf(trx, input.memberId, input.courseId);
-  if (existing) return { certificate: present(ctx, existing), created: false };
+async function issueManyInTx(
+  ctx: AppContext,
+  trx: Tx,
+  input: Omit<IssueInput, 'memberId'> & { memberIds: readonly string[] },
+): Promise<Map<string, { certificate: Certificate; created: boolean }>> {
+  const out = new Map<string, { certificate: Certificate; created: boolean }>();
+  if (input.memberIds.length === 0) return out;
   const course = await trx
     .selectFrom('courses')
-    .select(['certificate_template_id', 'certificate_validity_months'])
-    .where('id', '=', input.courseId)
+    .leftJoin('certificate_templates', 'certificate_templates.id', 'courses.certificate_template_id')
+    .select(['certificate_templates.id as template_id', 'courses.certificate_validity_months'])
+    .where('courses.id', '=', input.courseId)
     .executeTakeFirstOrThrow();
   const issueDate = input.issueDate ?? today();
   const months = course.certificate_validity_months === null ? null : Number(course.certificate_validity_months);
-  const row: CertificatesTable = {
-    id: newId(),
-    member_id: input.memberId,
-    course_id: input.courseId,
-    template_id: course.certificate_template_id,
-    issue_date: issueDate,
-    expiry_date: months && months > 0 ? addMonths(issueDate, months) : null,
-    // 120 random bits, URL-safe: cannot be guessed or enumerated.
-    verification_code: newSecret(15),
-    source: input.source,
-    issued_by: input.actorId,
-    revoked_at: null,
-    revoked_by: null,
-    revoke_reason: null,
-    expiry_notice: null,
-    expiry_notice_at: null,
-    created_at: nowIso(),
-  };
-  const inserted = await trx
-    .insertInto('certificates')
-    .values(row)
-    .onConflict((oc) => oc.columns(['member_id', 'course_id']).doNothing())
-    .returning('id')
-    .executeTakeFirst();
-  const current = await rowOf(trx, input.memberId, input.courseId);
-  if (!current) throw new Error('certificate vanished after insert');
-  const certificate = present(ctx, current);
-  if (!inserted) return { certificate, created: false };
-  await recordAudit(trx, {
-    actorId: input.actorId,
-    action: 'issue',
-    entity: 'certificate',
-    entityId: certificate.id,
-    after: certificate,
-    requestId: input.requestId ?? null,
-  });
-  await ctx.hooks.emit('certificate.issued', trx, {
-    certificateId: certificate.id,
-    memberId: certificate.memberId,
-    courseId: certificate.courseId,
-    source: input.source,
-    actorId: input.actorId,
-  });
-  return { certificate, created: true };
+  const expiryDate = months && months > 0 ? addMonths(issueDate, months) : null;
+  const now = nowIso();
+  for (let i = 0; i < input.memberIds.length; i += ISSUE_CHUNK) {
+    const members = input.memberIds.slice(i, i + ISSUE_CHUNK);
+    const rows: CertificatesTable[] = members.map((memberId) => ({
+      id: newId(),
+      member_id: memberId,
+      course_id: input.courseId,
+      template_id: course.template_id,
+      issue_date: issueDate,
+      expiry_date: expiryDate,
+      // 120 random bits, URL-safe: cannot be guessed or enumerated.
+      verification_code: newSecret(15),
+      source: input.source,
+      issued_by: input.actorId,
+      revoked_at: null,
+      revoked_by: null,
+      revoke_reason: null,
+      expiry_notice: null,
+      expiry_notice_at: null,
+      created_at: now,
+    }));
+    const inserted = new Set(
+      (
+        await trx
+          .insertInto('certificates')
+          .values(rows)
+          .onConflict((oc) => oc.columns(['member_id', 'course_id']).doNothing())
+          .returning('id')
+          .execute()
+      ).map((r) => r.id),
+    );
+    const current = await withNames(trx.selectFrom('certificates'))
+      .where('certificates.course_id', '=', input.courseId)
+      .where('certificates.member_id', 'in', members)
+      .execute();
+    const created: Certificate[] = [];
+    for (const r of current) {
+      const certificate = present(ctx, r);
+      out.set(r.member_id, { certificate, created: inserted.has(r.id) });
+      if (inserted.has(r.id)) created.push(certificate);
+    }
+    await recordAuditMany(
+      trx,
+      created.map((c) => ({ actorId: input.actorId, action: 'issue', entity: 'certificate', entityId: c.id, after: c, requestId: input.requestId ?? null })),
+    );
+    for (const c of created) {
+      await ctx.hooks.emit('certificate.issued', trx, {
+        certificateId: c.id,
+        memberId: c.memberId,
+        courseId: c.courseId,
+        source: input.source,
+        actorId: input.actorId,
+      });
+    }
+  }
+  return out;
 }
 
-/** The enrollment.completed subscriber: courses issuing automatically get their certificate now. */
+/** Issues one member's certificate for the course inside the caller's transaction, or returns the one that exists. */
+export async function issueInTx(ctx: AppContext, trx: Tx, input: IssueInput): Promise<{ certificate: Certificate; created: boolean }> {
+  const { memberId, ...rest } = input;
+  const r = (await issueManyInTx(ctx, trx, { ...rest, memberIds: [memberId] })).get(memberId);
+  if (!r) throw new Error('certificate vanished after insert');
+  return r;
+}
+
+/** The enrollment.completed subscriber: courses issuing automatically get their members' certificates now. */
 export async function issueOnCompletion(
   ctx: AppContext,
   trx: Tx,
-  p: { memberId: string; courseId: string; actorId: string | null },
+  p: { courseId: string; memberIds: readonly string[]; actorId: string | null },
 ): Promise<void> {
   const course = await trx
     .selectFrom('courses')
@@ -201,7 +231,7 @@ export async function issueOnCompletion(
     .where('id', '=', p.courseId)
     .executeTakeFirst();
   if (!course || course.enable_certification !== 1 || course.certificate_issue_mode !== 'auto') return;
-  await issueInTx(ctx, trx, { memberId: p.memberId, courseId: p.courseId, source: 'auto', actorId: p.actorId });
+  await issueManyInTx(ctx, trx, { courseId: p.courseId, memberIds: p.memberIds, source: 'auto', actorId: p.actorId });
 }
 
 async function visibleCourse(db: Executor, actor: Actor, courseId: string) {

@@ -245,7 +245,7 @@ export function applyEnrollmentFilters(q: EnrollmentQuery, f: Omit<EnrollmentLis
 
 const ENROLLMENT_SORT_KEYS: SortKeys<(typeof ENROLLMENT_SORTS)[number]> = {
   createdAt: { ref: 'enrollments.created_at', kind: 'date' },
-  progress: { ref: 'enrollments.progress', kind: 'number' },
+  progress: { ref: 'enrollments.progress', kind: 'number', integer: true },
   completedAt: { ref: 'enrollments.completed_at', kind: 'date', nullable: true },
   memberName: { ref: 'sort_member.full_name', kind: 'text' },
   courseTitle: { ref: 'sort_course.title', kind: 'text' },

@@ -207,4 +207,25 @@ describeDb('List sorting with keyset paging', (env) => {
       expect(json<Problem>(res).code).toBe('VALIDATION_FAILED');
     }
   });
+
+  it('refuses a cursor whose number the sort key cannot hold (a fraction or a huge number for an integer key) with VALIDATION_FAILED', async () => {
+    await ready();
+    const learner = await env.user();
+    const { courseId, lessonIds } = await makeCourse(env, { lessons: 2 });
+    expect((await env.req('POST', `/api/courses/${courseId}/enroll`, { as: learner })).statusCode).toBe(201);
+    expect((await env.req('POST', `/api/lessons/${lessonIds[0]}/complete`, { as: learner })).statusCode).toBe(200);
+    const cursor = (value: number) => Buffer.from(JSON.stringify(['progress', value, ''])).toString('base64url');
+    const get = (value: number) => env.req('GET', `/api/enrollments?courseId=${courseId}&sort=progress&cursor=${cursor(value)}`, { as: staff });
+    // A whole number is a position in the list, whether or not a row has it.
+    for (const [value, progress] of [[49, [50]], [50, [50]], [51, []]] as const) {
+      const res = await get(value);
+      expect(res.statusCode, res.body).toBe(200);
+      expect(json<Page>(res).items.map((r) => r.progress), String(value)).toEqual(progress);
+    }
+    for (const value of [2.5, 1e300, 2 ** 31]) {
+      const res = await get(value);
+      expect(res.statusCode, `${value}: ${res.body}`).toBe(400);
+      expect(json<Problem>(res).errors?.[0]?.path).toBe('querystring.cursor');
+    }
+  });
 });

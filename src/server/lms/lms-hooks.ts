@@ -6,7 +6,7 @@ import { registerTrainingAssignmentHooks } from './training-assignment.service.t
 export function registerLmsHooks(ctx: AppContext): void {
   // In the transaction that completed the enrollment: the certificate commits or rolls back with it.
   ctx.hooks.on('enrollment.completed', async (trx, p) => {
-    for (const c of p.completions) await issueOnCompletion(ctx, trx, { memberId: c.memberId, courseId: p.courseId, actorId: p.actorId });
+    await issueOnCompletion(ctx, trx, { courseId: p.courseId, memberIds: p.completions.map((c) => c.memberId), actorId: p.actorId });
   });
   // A matching open training assignment is completed in the same transaction.
   registerTrainingAssignmentHooks(ctx);

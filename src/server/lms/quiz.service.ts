@@ -821,7 +821,7 @@ const SUBMISSION_SORT_KEYS: SortKeys<(typeof SUBMISSION_SORTS)[number]> = {
   startedAt: { ref: 'quiz_submissions.started_at', kind: 'date' },
   submittedAt: { ref: 'quiz_submissions.submitted_at', kind: 'date', nullable: true },
   percentage: { ref: 'quiz_submissions.percentage', kind: 'number', nullable: true },
-  attempt: { ref: 'quiz_submissions.attempt', kind: 'number' },
+  attempt: { ref: 'quiz_submissions.attempt', kind: 'number', integer: true },
   memberName: { ref: 'users.full_name', kind: 'text' },
   quizTitle: { ref: 'quizzes.title', kind: 'text' },
 };

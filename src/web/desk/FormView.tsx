@@ -109,10 +109,8 @@ function FormBody({ meta, me, row, refresh }: { meta: EntityMeta; me: Me; row: R
   const set = (name: string, v: unknown) => setValues((s) => ({ ...s, [name]: v }));
   const fieldError = (name: string) => error?.fieldErrors.find((e) => e.path === name || e.path.startsWith(`${name}.`))?.message;
 
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setError(null);
-    setOtherError(null);
+  // What a save would send: every field of a new row, the changed fields of an existing one.
+  const changes = useMemo(() => {
     const body: Record<string, unknown> = {};
     for (const f of fields) {
       if (f.readOnly) continue;
@@ -120,6 +118,14 @@ function FormBody({ meta, me, row, refresh }: { meta: EntityMeta; me: Me; row: R
       const w = toWire(f, values[f.name]);
       if (w.send) body[f.name] = w.value;
     }
+    return body;
+  }, [fields, values, initial, isNew]);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    setOtherError(null);
+    const body = changes;
     if (!isNew && Object.keys(body).length === 0) {
       notify('Nothing changed.');
       return;
@@ -252,7 +258,7 @@ function FormBody({ meta, me, row, refresh }: { meta: EntityMeta; me: Me; row: R
           </Stack>
         </Paper>
       )}
-      {!isNew && meta.extras?.(row, { refresh })}
+      {!isNew && meta.extras?.(row, { refresh, unsaved: changes })}
       {!isNew && meta.auditEntity && hasAnyRole(me, ['System Manager', 'Moderator']) && (
         <AuditHistory entity={meta.auditEntity} entityId={meta.single ? undefined : String(row.id)} />
       )}

@@ -4,7 +4,8 @@
  */
 import { Anchor, Badge, Group, Paper, Progress, Stack, Table, Text, Title } from '@mantine/core';
 import { Link } from 'react-router';
-import { useQuery } from '@tanstack/react-query';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { useDebouncedValue } from '@mantine/hooks';
 import { ENROLLMENT_SOURCES } from '../../contract/enrollments.ts';
 import { ASSIGNMENT_STATUSES } from '../../contract/training-assignments.ts';
 import { COMPLIANCE_STATUSES, EMPLOYEE_STATUSES, ONBOARDING_STATUSES } from '../../contract/hr.ts';
@@ -147,34 +148,44 @@ function OnboardingResult({ row }: { row: Row }) {
   );
 }
 
-function TemplatePreview({ row }: { row: Row }) {
+function TemplatePreview({ row, unsaved }: { row: Row; unsaved: Record<string, unknown> }) {
+  // The template as saved plus the form's unsaved edits (not its name or default flag), re-rendered
+  // a moment after typing stops.
+  const { name: _name, isDefault: _isDefault, ...edits } = unsaved;
+  const [debounced] = useDebouncedValue(JSON.stringify(edits), 600);
+  const pending = debounced !== '{}';
   return (
     <Paper withBorder radius="md" p="lg" component="section" aria-labelledby="template-preview">
       <Title order={2} fz="lg" mb="sm" id="template-preview">
         Preview
       </Title>
       <Text size="sm" c="gray.7" mb="sm">
-        A sample certificate rendered with this template as saved.
+        {pending ? 'A sample certificate with your unsaved changes.' : 'A sample certificate rendered with this template as saved.'}
       </Text>
-      <PreviewFrame id={String(row.id)} stamp={String(row.updatedAt)} />
+      <PreviewFrame id={String(row.id)} stamp={String(row.updatedAt)} edits={debounced} />
     </Paper>
   );
 }
 
-function PreviewFrame({ id, stamp }: { id: string; stamp: string }) {
+function PreviewFrame({ id, stamp, edits }: { id: string; stamp: string; edits: string }) {
   const pdf = useQuery({
-    queryKey: ['desk-template-preview', id, stamp],
-    queryFn: async () => {
+    queryKey: ['desk-template-preview', id, stamp, edits],
+    queryFn: async ({ signal }) => {
       const res = await fetch(`/api/certificate-templates/${encodeURIComponent(id)}/preview.pdf`, {
         method: 'POST',
         credentials: 'same-origin',
         headers: { 'content-type': 'application/json' },
-        body: '{}',
+        body: edits,
+        signal,
       });
-      if (!res.ok) throw new Error(`The preview could not be rendered (HTTP ${res.status}).`);
+      if (!res.ok) {
+        const problem = (await res.json().catch(() => null)) as { detail?: string; errors?: { message: string }[] } | null;
+        throw new Error(problem?.errors?.[0]?.message ?? problem?.detail ?? `The preview could not be rendered (HTTP ${res.status}).`);
+      }
       return URL.createObjectURL(await res.blob());
     },
     staleTime: Infinity,
+    placeholderData: keepPreviousData,
   });
   if (pdf.isError) return <Text c="red">{String(pdf.error.message)}</Text>;
   if (!pdf.data) return <Text size="sm">Rendering…</Text>;
@@ -492,7 +503,7 @@ export const ENTITIES: EntityMeta[] = [
       { name: 'backgroundColor', label: 'Background colour', kind: 'text' },
       { name: 'isDefault', label: 'Default template', kind: 'boolean' },
     ],
-    extras: (row) => <TemplatePreview row={row} />,
+    extras: (row, { unsaved }) => <TemplatePreview row={row} unsaved={unsaved} />,
   },
   {
     slug: 'lms-training-assignment',

@@ -131,7 +131,8 @@ export interface EntityMeta {
   /** What the delete confirmation says (besides the row's title). */
   deleteWarning?: string;
   /** Extra parts of the form below the fields (editors, actions, related rows). */
-  extras?: (row: Row, ctx: { refresh: () => void }) => ReactNode;
+  /** `unsaved`: the form's edits not saved yet, as the API would receive them. */
+  extras?: (row: Row, ctx: { refresh: () => void; unsaved: Record<string, unknown> }) => ReactNode;
   /** Extra buttons in the form's header. */
   actions?: (row: Row, ctx: { refresh: () => void }) => ReactNode;
   /** A bulk-import page exists for this entity (`/app/<slug>/import`). */

@@ -176,7 +176,7 @@ function CatalogCard({ course, enrolled }: { course: Course; enrolled: boolean }
         <CourseImage url={course.imageUrl} height={120} />
       </Card.Section>
       <Stack gap="xs" mt="md" style={{ flex: 1 }}>
-        <Group gap={6}>
+        <Group gap={6} display={course.mandatory || course.category || course.paid ? undefined : 'none'}>
           {course.mandatory && (
             <Badge c="violet.9" color="violet" variant="light" size="sm">
               Mandatory
