@@ -1,7 +1,10 @@
 import { z } from 'zod';
 
 /** The chat-completions URL of an OpenAI-compatible provider that may re-rank recommendations. */
-const ProviderEndpoint = z.url({ protocol: /^https?$/, error: 'Use an http:// or https:// URL' }).max(2000);
+const ProviderEndpoint = z
+  .url({ protocol: /^https?$/, error: 'Use an http:// or https:// URL' })
+  .max(2000)
+  .refine((u) => !/^[a-z]+:\/\/[^/]*@/i.test(u), 'Put credentials in the key, not in the URL');
 
 export const SettingsSchema = z.object({
   organisationName: z.string().trim().min(1).max(200),

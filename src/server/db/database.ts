@@ -7,6 +7,8 @@ import type { DatabaseTarget } from '../config.ts';
 import type { DB } from './schema.ts';
 import { GroupCommitSqliteDialect, type SqliteHandle } from './sqlite-group-commit.ts';
 
+export { withOwnCommit } from './sqlite-group-commit.ts';
+
 export type Dialect = 'sqlite' | 'postgres';
 export type Db = Kysely<DB>;
 export type Tx = Transaction<DB>;

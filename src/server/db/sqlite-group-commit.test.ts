@@ -4,7 +4,7 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Database } from './database.ts';
+import { openDatabase, withOwnCommit, type Database } from './database.ts';
 
 /** Group commit of the SQLite driver, watched from a second connection to the same file (another process would see the same). */
 describe('SQLite group commit', () => {
@@ -66,6 +66,34 @@ describe('SQLite group commit', () => {
     const returned = await sql<{ id: string }>`insert into t (id, p) values ('returning', 'p1') returning id`.execute(db);
     expect(returned.rows).toEqual([{ id: 'returning' }]);
     expect(visibleElsewhere('returning').n).toBe(1);
+  });
+
+  it('a long transaction with its own commit does not hold back the quick one before it', async () => {
+    const db = database.db;
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    const order: string[] = [];
+    const quick = db
+      .transaction()
+      .execute(async (trx) => {
+        await sql`insert into t (id, p) values ('quick', 'p1')`.execute(trx);
+      })
+      .then(() => order.push('quick'));
+    const long = withOwnCommit(() =>
+      db.transaction().execute(async (trx) => {
+        await sql`insert into t (id, p) values ('long', 'p1')`.execute(trx);
+        await gate;
+      }),
+    ).then(() => order.push('long'));
+    // Without its own commit the long one would join the quick one's group, and the quick one would
+    // wait for the gate (forever here).
+    await Promise.race([quick, new Promise((_, reject) => setTimeout(() => reject(new Error('the quick transaction waited for the long one')), 3000))]);
+    expect(visibleElsewhere('quick').n).toBe(1);
+    expect(visibleElsewhere('long').n).toBe(0);
+    open();
+    await long;
+    expect(order).toEqual(['quick', 'long']);
+    expect(visibleElsewhere('long').n).toBe(1);
   });
 
   it('when the shared commit fails, every transaction of the group gets the error and none of it is kept', async () => {

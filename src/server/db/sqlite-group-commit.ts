@@ -16,6 +16,7 @@
  * commits are shared. Reads on this connection may see changes of the open group that are a few
  * milliseconds from being committed; other processes see them once committed.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type SQLite from 'better-sqlite3';
 import {
   SelectQueryNode,
@@ -77,6 +78,8 @@ class Connection implements DatabaseConnection {
   finished = false;
   released = false;
   wroteOutsideTx = false;
+  /** A transaction with its own commit (see withOwnCommit). */
+  alone = false;
 
   constructor(private readonly handle: SqliteHandle) {}
 
@@ -98,6 +101,17 @@ class Connection implements DatabaseConnection {
     const stmt = this.handle.prepare(compiled.sql);
     for (const row of stmt.iterate(compiled.parameters)) yield { rows: [row as R] };
   }
+}
+
+const ownCommit = new AsyncLocalStorage<true>();
+
+/**
+ * Runs `fn` with its transactions committed on their own instead of in a group: for long
+ * transactions (imports, bulk assignments, structure changes that recompute a large course), so
+ * that the quick transactions grouped before them do not wait for them. Other dialects ignore it.
+ */
+export function withOwnCommit<T>(fn: () => Promise<T>): Promise<T> {
+  return ownCommit.run(true, fn);
 }
 
 interface Waiter {
@@ -134,6 +148,14 @@ export class GroupCommitDriver implements Driver {
 
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
     const c = connection as Connection;
+    if (ownCommit.getStore()) {
+      // Nobody else is in a transaction (this caller holds the connection): the group commits first.
+      if (this.open) this.flushQuietly();
+      this.handle.exec('BEGIN IMMEDIATE');
+      c.inTx = true;
+      c.alone = true;
+      return;
+    }
     if (!this.open) {
       this.handle.exec('BEGIN IMMEDIATE');
       this.open = true;
@@ -145,6 +167,11 @@ export class GroupCommitDriver implements Driver {
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
     const c = connection as Connection;
+    if (c.alone) {
+      this.handle.exec('COMMIT');
+      c.inTx = false;
+      return;
+    }
     this.handle.exec('RELEASE smooth_tx');
     c.inTx = false;
     c.finished = true;
@@ -158,6 +185,10 @@ export class GroupCommitDriver implements Driver {
     const c = connection as Connection;
     if (c.finished) return; // its group's commit failed: nothing of it is left to undo
     c.inTx = false;
+    if (c.alone) {
+      if (this.handle.inTransaction) this.handle.exec('ROLLBACK');
+      return;
+    }
     if (this.open && this.handle.inTransaction) {
       this.handle.exec('ROLLBACK TO smooth_tx');
       this.handle.exec('RELEASE smooth_tx');

@@ -248,11 +248,20 @@ describeDb('recommendations', (env) => {
       ]) {
         expect(res.body).not.toContain(KEY);
       }
-      expect(json(await env.req('GET', '/api/settings', { as: learner }))).toMatchObject({
+      // Where the provider lives is for System Managers; others see that a key is set, nothing more.
+      expect(json(await env.req('GET', '/api/settings', { as: admin }))).toMatchObject({
         recommendationEndpoint: endpoint,
         recommendationModel: 'ranker-1',
         recommendationApiKey: { set: true },
       });
+      expect(json(await env.req('GET', '/api/settings', { as: learner }))).toMatchObject({
+        recommendationEndpoint: null,
+        recommendationModel: null,
+        recommendationApiKey: { set: true },
+      });
+      const withCredentials = await env.req('PATCH', '/api/settings', { as: admin, body: { recommendationEndpoint: 'https://user:secret@example.com/v1/chat' } });
+      expect(withCredentials.statusCode).toBe(400);
+      expect(json<Problem>(withCredentials).errors?.[0]?.path).toBe('recommendationEndpoint');
 
       // A good answer re-orders; the provider got the key, the model and the built-in shortlist, and nothing that names the learner.
       const reordered = ids(await recommend(learner, '?limit=5'));

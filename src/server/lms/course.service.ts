@@ -52,6 +52,7 @@ import { recomputeProgress } from './progress.service.ts';
 import { assertUnlocked } from './enrollment.service.ts';
 import { assertQuizLinkable } from './quiz.service.ts';
 import { assertCertificateTemplate } from './certificate-template.service.ts';
+import { withOwnCommit } from '../db/database.ts';
 
 type CourseRow = Selectable<CoursesTable>;
 type ChapterRow = Selectable<ChaptersTable>;
@@ -649,36 +650,38 @@ export async function updateChapter(ctx: AppContext, actor: Actor, chapterId: st
 
 /** Deletes a chapter with its lessons (their completions cascade) and recomputes progress. */
 export async function deleteChapter(ctx: AppContext, actor: Actor, chapterId: string): Promise<void> {
-  const keys = await ctx.db.transaction().execute(async (trx) => {
-    const { chapter } = await manageableChapter(ctx, trx, actor, chapterId);
-    const lessons = await trx
-      .selectFrom('lessons')
-      .select(['id', 'title', 'kind', 'position', 'file_id'])
-      .where('chapter_id', '=', chapterId)
-      .orderBy('position')
-      .execute();
-    await trx.deleteFrom('chapters').where('id', '=', chapterId).execute();
-    await trx
-      .updateTable('chapters')
-      .set((eb) => ({ position: eb('position', '-', 1) }))
-      .where('course_id', '=', chapter.course_id)
-      .where('position', '>', chapter.position)
-      .execute();
-    const fileKeys = await deleteFileRows(
-      trx,
-      lessons.map((l) => l.file_id),
-    );
-    await touchCourse(trx, chapter.course_id);
-    await recomputeProgress(ctx, trx, chapter.course_id, { actorId: actor.id });
-    await recordAudit(trx, {
-      actorId: actor.id,
-      action: 'delete',
-      entity: 'chapter',
-      entityId: chapterId,
-      before: { ...presentChapter(chapter), lessons },
-    });
-    return fileKeys;
-  });
+  const keys = await withOwnCommit(() =>
+    ctx.db.transaction().execute(async (trx) => {
+      const { chapter } = await manageableChapter(ctx, trx, actor, chapterId);
+      const lessons = await trx
+        .selectFrom('lessons')
+        .select(['id', 'title', 'kind', 'position', 'file_id'])
+        .where('chapter_id', '=', chapterId)
+        .orderBy('position')
+        .execute();
+      await trx.deleteFrom('chapters').where('id', '=', chapterId).execute();
+      await trx
+        .updateTable('chapters')
+        .set((eb) => ({ position: eb('position', '-', 1) }))
+        .where('course_id', '=', chapter.course_id)
+        .where('position', '>', chapter.position)
+        .execute();
+      const fileKeys = await deleteFileRows(
+        trx,
+        lessons.map((l) => l.file_id),
+      );
+      await touchCourse(trx, chapter.course_id);
+      await recomputeProgress(ctx, trx, chapter.course_id, { actorId: actor.id });
+      await recordAudit(trx, {
+        actorId: actor.id,
+        action: 'delete',
+        entity: 'chapter',
+        entityId: chapterId,
+        before: { ...presentChapter(chapter), lessons },
+      });
+      return fileKeys;
+    }),
+  );
   await discardBlobs(ctx, keys);
 }
 
@@ -768,39 +771,41 @@ async function writeLessonOrder(trx: Tx, chapterId: string, ids: readonly string
 }
 
 export async function createLesson(ctx: AppContext, actor: Actor, chapterId: string, input: CreateLessonInput): Promise<Lesson> {
-  return ctx.db.transaction().execute(async (trx) => {
-    const { chapter } = await manageableChapter(ctx, trx, actor, chapterId);
-    const now = nowIso();
-    const { next } = await trx
-      .selectFrom('lessons')
-      .select(sql<number>`coalesce(max(position) + 1, 0)`.as('next'))
-      .where('chapter_id', '=', chapterId)
-      .executeTakeFirstOrThrow();
-    const row: LessonRow = {
-      id: newId(),
-      course_id: chapter.course_id,
-      chapter_id: chapterId,
-      title: input.title,
-      kind: input.kind,
-      body: input.body ?? '',
-      video_url: input.videoUrl ?? null,
-      file_id: null,
-      quiz_id: input.quizId ?? null,
-      scorm_package_id: input.scormPackageId ?? null,
-      is_preview: bool(input.isPreview ?? false),
-      position: Number(next),
-      created_at: now,
-      updated_at: now,
-    };
-    checkLessonFields(row.kind, row);
-    if (row.quiz_id !== null) await assertQuizLinkable(trx, actor, row.quiz_id, chapter.course_id);
-    await trx.insertInto('lessons').values(row).execute();
-    await touchCourse(trx, chapter.course_id);
-    await recomputeProgress(ctx, trx, chapter.course_id, { actorId: actor.id });
-    const view = await loadLessonView(trx, row.id);
-    await recordAudit(trx, { actorId: actor.id, action: 'create', entity: 'lesson', entityId: row.id, after: auditLesson(view) });
-    return view;
-  });
+  return withOwnCommit(() =>
+    ctx.db.transaction().execute(async (trx) => {
+      const { chapter } = await manageableChapter(ctx, trx, actor, chapterId);
+      const now = nowIso();
+      const { next } = await trx
+        .selectFrom('lessons')
+        .select(sql<number>`coalesce(max(position) + 1, 0)`.as('next'))
+        .where('chapter_id', '=', chapterId)
+        .executeTakeFirstOrThrow();
+      const row: LessonRow = {
+        id: newId(),
+        course_id: chapter.course_id,
+        chapter_id: chapterId,
+        title: input.title,
+        kind: input.kind,
+        body: input.body ?? '',
+        video_url: input.videoUrl ?? null,
+        file_id: null,
+        quiz_id: input.quizId ?? null,
+        scorm_package_id: input.scormPackageId ?? null,
+        is_preview: bool(input.isPreview ?? false),
+        position: Number(next),
+        created_at: now,
+        updated_at: now,
+      };
+      checkLessonFields(row.kind, row);
+      if (row.quiz_id !== null) await assertQuizLinkable(trx, actor, row.quiz_id, chapter.course_id);
+      await trx.insertInto('lessons').values(row).execute();
+      await touchCourse(trx, chapter.course_id);
+      await recomputeProgress(ctx, trx, chapter.course_id, { actorId: actor.id });
+      const view = await loadLessonView(trx, row.id);
+      await recordAudit(trx, { actorId: actor.id, action: 'create', entity: 'lesson', entityId: row.id, after: auditLesson(view) });
+      return view;
+    }),
+  );
 }
 
 function auditLesson(l: Lesson): Omit<Lesson, 'bodyHtml'> {
@@ -881,22 +886,24 @@ export async function updateLesson(ctx: AppContext, actor: Actor, lessonId: stri
 
 /** Deletes a lesson (its completions cascade), closes the gap and recomputes progress. */
 export async function deleteLesson(ctx: AppContext, actor: Actor, lessonId: string): Promise<void> {
-  const keys = await ctx.db.transaction().execute(async (trx) => {
-    const { lesson } = await manageableLesson(ctx, trx, actor, lessonId);
-    const before = await loadLessonView(trx, lessonId);
-    await trx.deleteFrom('lessons').where('id', '=', lessonId).execute();
-    await trx
-      .updateTable('lessons')
-      .set((eb) => ({ position: eb('position', '-', 1) }))
-      .where('chapter_id', '=', lesson.chapter_id)
-      .where('position', '>', lesson.position)
-      .execute();
-    const fileKeys = await deleteFileRows(trx, [lesson.file_id]);
-    await touchCourse(trx, lesson.course_id);
-    await recomputeProgress(ctx, trx, lesson.course_id, { actorId: actor.id });
-    await recordAudit(trx, { actorId: actor.id, action: 'delete', entity: 'lesson', entityId: lessonId, before: auditLesson(before) });
-    return fileKeys;
-  });
+  const keys = await withOwnCommit(() =>
+    ctx.db.transaction().execute(async (trx) => {
+      const { lesson } = await manageableLesson(ctx, trx, actor, lessonId);
+      const before = await loadLessonView(trx, lessonId);
+      await trx.deleteFrom('lessons').where('id', '=', lessonId).execute();
+      await trx
+        .updateTable('lessons')
+        .set((eb) => ({ position: eb('position', '-', 1) }))
+        .where('chapter_id', '=', lesson.chapter_id)
+        .where('position', '>', lesson.position)
+        .execute();
+      const fileKeys = await deleteFileRows(trx, [lesson.file_id]);
+      await touchCourse(trx, lesson.course_id);
+      await recomputeProgress(ctx, trx, lesson.course_id, { actorId: actor.id });
+      await recordAudit(trx, { actorId: actor.id, action: 'delete', entity: 'lesson', entityId: lessonId, before: auditLesson(before) });
+      return fileKeys;
+    }),
+  );
   await discardBlobs(ctx, keys);
 }
 
@@ -927,33 +934,35 @@ export async function moveLesson(
   lessonId: string,
   target: { chapterId: string; position: number },
 ): Promise<Lesson> {
-  return ctx.db.transaction().execute(async (trx) => {
-    const { lesson } = await manageableLesson(ctx, trx, actor, lessonId);
-    const dest = await chapterRow(trx, target.chapterId);
-    if (!dest || dest.course_id !== lesson.course_id) {
-      throw errors.validation([{ path: 'chapterId', message: "Not a chapter of this lesson's course." }]);
-    }
-    const sourceIds = (await lessonIdsOf(trx, lesson.chapter_id)).filter((id) => id !== lessonId);
-    const destIds = dest.id === lesson.chapter_id ? sourceIds : await lessonIdsOf(trx, dest.id);
-    if (target.position > destIds.length) {
-      throw errors.validation([{ path: 'position', message: `Use a position from 0 to ${destIds.length}.` }]);
-    }
-    const newDest = [...destIds.slice(0, target.position), lessonId, ...destIds.slice(target.position)];
-    if (dest.id !== lesson.chapter_id) await writeLessonOrder(trx, lesson.chapter_id, sourceIds);
-    await writeLessonOrder(trx, dest.id, newDest);
-    await trx.updateTable('lessons').set({ updated_at: nowIso() }).where('id', '=', lessonId).execute();
-    await touchCourse(trx, lesson.course_id);
-    await recomputeProgress(ctx, trx, lesson.course_id, { actorId: actor.id });
-    await recordAudit(trx, {
-      actorId: actor.id,
-      action: 'move',
-      entity: 'lesson',
-      entityId: lessonId,
-      before: { chapterId: lesson.chapter_id, position: lesson.position },
-      after: { chapterId: dest.id, position: target.position },
-    });
-    return loadLessonView(trx, lessonId);
-  });
+  return withOwnCommit(() =>
+    ctx.db.transaction().execute(async (trx) => {
+      const { lesson } = await manageableLesson(ctx, trx, actor, lessonId);
+      const dest = await chapterRow(trx, target.chapterId);
+      if (!dest || dest.course_id !== lesson.course_id) {
+        throw errors.validation([{ path: 'chapterId', message: "Not a chapter of this lesson's course." }]);
+      }
+      const sourceIds = (await lessonIdsOf(trx, lesson.chapter_id)).filter((id) => id !== lessonId);
+      const destIds = dest.id === lesson.chapter_id ? sourceIds : await lessonIdsOf(trx, dest.id);
+      if (target.position > destIds.length) {
+        throw errors.validation([{ path: 'position', message: `Use a position from 0 to ${destIds.length}.` }]);
+      }
+      const newDest = [...destIds.slice(0, target.position), lessonId, ...destIds.slice(target.position)];
+      if (dest.id !== lesson.chapter_id) await writeLessonOrder(trx, lesson.chapter_id, sourceIds);
+      await writeLessonOrder(trx, dest.id, newDest);
+      await trx.updateTable('lessons').set({ updated_at: nowIso() }).where('id', '=', lessonId).execute();
+      await touchCourse(trx, lesson.course_id);
+      await recomputeProgress(ctx, trx, lesson.course_id, { actorId: actor.id });
+      await recordAudit(trx, {
+        actorId: actor.id,
+        action: 'move',
+        entity: 'lesson',
+        entityId: lessonId,
+        before: { chapterId: lesson.chapter_id, position: lesson.position },
+        after: { chapterId: dest.id, position: target.position },
+      });
+      return loadLessonView(trx, lessonId);
+    }),
+  );
 }
 
 const FILE_RULES: Partial<Record<string, UploadRule>> = { video: UPLOAD_RULES.lessonVideo, pdf: UPLOAD_RULES.lessonPdf };

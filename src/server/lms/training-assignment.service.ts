@@ -28,6 +28,7 @@ import type {
   TrainingAssignment,
 } from '../../contract/training-assignments.ts';
 import { toEnrollment } from './enrollment.service.ts';
+import { withOwnCommit } from '../db/database.ts';
 
 /** Roles that assign training and read every assignment. */
 export const ASSIGNERS: readonly Role[] = ['System Manager', 'Moderator', 'HR Manager', 'HR User'];
@@ -111,11 +112,21 @@ export async function ensureEnrollments(
     for (const r of inserted) createdIds.add(r.id);
     await recordAuditMany(
       trx,
-      inserted.map(
-        (r): AuditEntryInput => ({ actorId: input.actorId, action: 'create', entity: 'enrollment', entityId: r.id, after: toEnrollment(r), importId: input.importId }),
-      ),
+      inserted.map((r): AuditEntryInput => ({
+        actorId: input.actorId,
+        action: 'create',
+        entity: 'enrollment',
+        entityId: r.id,
+        after: toEnrollment(r),
+        importId: input.importId,
+      })),
     );
-    const all = await trx.selectFrom('enrollments').selectAll().where('course_id', '=', input.courseId).where('member_id', 'in', part).execute();
+    const all = await trx
+      .selectFrom('enrollments')
+      .selectAll()
+      .where('course_id', '=', input.courseId)
+      .where('member_id', 'in', part)
+      .execute();
     rows.push(...all);
   }
   return { rows, createdIds };
@@ -194,7 +205,12 @@ export async function assignCourse(
           updated_at: now,
         })),
       )
-      .onConflict((oc) => oc.columns(['member_id', 'course_id']).where(sql<SqlBool>`status = 'open'`).doNothing())
+      .onConflict((oc) =>
+        oc
+          .columns(['member_id', 'course_id'])
+          .where(sql<SqlBool>`status = 'open'`)
+          .doNothing(),
+      )
       .returningAll()
       .execute();
     await recordAuditMany(
@@ -296,12 +312,20 @@ export async function createAssignments(ctx: AppContext, actor: Actor, input: Cr
   if (input.dueDate < today()) {
     throw errors.validation([{ path: 'dueDate', message: 'The due date is in the past.' }], 'The due date is in the past.');
   }
-  return ctx.db.transaction().execute(async (trx) => {
-    await assertCourse(trx, input.courseId);
-    const members = await targetMembers(trx, input, audience);
-    const r = await assignCourse(ctx, trx, { courseId: input.courseId, memberIds: members, dueDate: input.dueDate, source: 'manual', actorId: actor.id });
-    return { created: r.created, reused: r.reused, skipped: r.skipped, assignments: r.assignments };
-  });
+  return withOwnCommit(() =>
+    ctx.db.transaction().execute(async (trx) => {
+      await assertCourse(trx, input.courseId);
+      const members = await targetMembers(trx, input, audience);
+      const r = await assignCourse(ctx, trx, {
+        courseId: input.courseId,
+        memberIds: members,
+        dueDate: input.dueDate,
+        source: 'manual',
+        actorId: actor.id,
+      });
+      return { created: r.created, reused: r.reused, skipped: r.skipped, assignments: r.assignments };
+    }),
+  );
 }
 
 /**
@@ -334,7 +358,12 @@ export async function completeAssignmentsFor(
 
 export function registerTrainingAssignmentHooks(ctx: AppContext): void {
   ctx.hooks.on('enrollment.completed', async (trx, p) => {
-    await completeAssignmentsFor(trx, { courseId: p.courseId, completedAt: p.completedAt, actorId: p.actorId, memberIds: p.completions.map((c) => c.memberId) });
+    await completeAssignmentsFor(trx, {
+      courseId: p.courseId,
+      completedAt: p.completedAt,
+      actorId: p.actorId,
+      memberIds: p.completions.map((c) => c.memberId),
+    });
   });
 }
 
@@ -372,7 +401,9 @@ export async function listAssignments(ctx: AppContext, actor: Actor, f: Assignme
     .selectAll('ta')
     .select(['u.full_name as member_name', 'c.title as course_title', 'e.progress']);
   const order = keysetOrder(f.sort, ASSIGNMENT_SORT_KEYS, 'ta.id');
-  const rows = await applyKeyset(page, order, ctx.dialect, f.cursor).limit(f.limit + 1).execute();
+  const rows = await applyKeyset(page, order, ctx.dialect, f.cursor)
+    .limit(f.limit + 1)
+    .execute();
   const { page: shown, nextCursor } = keysetPage(order, rows, f.limit);
   const items = shown.map((r) => ({
     ...toAssignment(r, on),
@@ -400,7 +431,13 @@ export async function getAssignment(ctx: AppContext, actor: Actor, id: string): 
 
 /** The open and overdue assignments of one member (My Courses due dates, the portal profile). */
 export async function assignmentsOf(db: Executor, memberId: string): Promise<TrainingAssignment[]> {
-  const rows = await db.selectFrom('training_assignments').selectAll().where('member_id', '=', memberId).orderBy('id', 'desc').limit(500).execute();
+  const rows = await db
+    .selectFrom('training_assignments')
+    .selectAll()
+    .where('member_id', '=', memberId)
+    .orderBy('id', 'desc')
+    .limit(500)
+    .execute();
   const on = today();
   return rows.map((r) => toAssignment(r, on));
 }

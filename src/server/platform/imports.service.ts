@@ -24,6 +24,7 @@ import { hasAnyRole } from '../http/access.ts';
 import type { ImportKindName, ImportMode, ImportRowError, ImportState, ImportStatus } from '../../contract/imports.ts';
 import { recordAudit, recordAuditMany, type AuditEntryInput } from './audit.service.ts';
 import { CsvSyntaxError, countCsvRecords, readCsv } from './csv.ts';
+import { withOwnCommit } from '../db/database.ts';
 
 /** At most this many errors are kept in the import record (errorCount has the full number). */
 export const MAX_STORED_ERRORS = 1000;
@@ -271,11 +272,7 @@ export async function runImport<Item>(ctx: AppContext, actor: Actor, kind: Impor
         }
         const first = firstLineOfKey.get(o.key);
         if (first !== undefined) {
-          errs.add(
-            row.line,
-            null,
-            `Duplicate of row ${first}: the same ${kind.keyLabel} appears twice in the file.`,
-          );
+          errs.add(row.line, null, `Duplicate of row ${first}: the same ${kind.keyLabel} appears twice in the file.`);
           continue;
         }
         firstLineOfKey.set(o.key, row.line);
@@ -342,22 +339,25 @@ export async function runImport<Item>(ctx: AppContext, actor: Actor, kind: Impor
       created += written.created;
       skipped += slice.length - written.created;
     };
-    if (input.mode === 'all-or-nothing') {
-      await ctx.db.transaction().execute(async (trx) => {
-        for (let i = 0; i < items.length; i += size) await writeBatch(trx, items.slice(i, i + size));
-        await auditImport(trx, 'done');
-        await finish('done', trx);
-      });
-    } else {
-      for (let i = 0; i < items.length; i += size) {
-        await ctx.db.transaction().execute((trx) => writeBatch(trx, items.slice(i, i + size)));
-        await progress('writing');
+    // Long transactions: committed on their own, not in a group with quick requests.
+    await withOwnCommit(async () => {
+      if (input.mode === 'all-or-nothing') {
+        await ctx.db.transaction().execute(async (trx) => {
+          for (let i = 0; i < items.length; i += size) await writeBatch(trx, items.slice(i, i + size));
+          await auditImport(trx, 'done');
+          await finish('done', trx);
+        });
+      } else {
+        for (let i = 0; i < items.length; i += size) {
+          await ctx.db.transaction().execute((trx) => writeBatch(trx, items.slice(i, i + size)));
+          await progress('writing');
+        }
+        await ctx.db.transaction().execute(async (trx) => {
+          await auditImport(trx, 'done');
+          await finish('done', trx);
+        });
       }
-      await ctx.db.transaction().execute(async (trx) => {
-        await auditImport(trx, 'done');
-        await finish('done', trx);
-      });
-    }
+    });
     input.onProgress?.({ phase: 'writing', processed, total, created });
     return await importState(ctx, id);
   } catch (e) {

@@ -8,7 +8,12 @@ export function registerSettingsRoutes(app: App, ctx: AppContext): void {
   app.get(
     '/api/settings',
     { config: { access: 'authenticated' }, schema: { tags: ['settings'], summary: 'LMS Settings', response: { 200: SettingsSchema } } },
-    async () => getSettings(ctx.db),
+    async (req) => {
+      const settings = await getSettings(ctx.db);
+      // Where the recommendation provider lives is for System Managers only.
+      if (actorOf(req).roles.has('System Manager')) return settings;
+      return { ...settings, recommendationEndpoint: null, recommendationModel: null };
+    },
   );
   app.patch(
     '/api/settings',

@@ -5,7 +5,7 @@ import { ImportPage } from './ImportPage.tsx';
 import { ListView } from './ListView.tsx';
 import { DeskSearchBox, SearchPage } from './SearchPage.tsx';
 import StatisticsPage from './StatisticsPage.tsx';
-import { Anchor, Button, Group, Paper, SimpleGrid, Stack, Text, ThemeIcon, Title, UnstyledButton } from '@mantine/core';
+import { Anchor, Box, Button, Group, Paper, SimpleGrid, Stack, Text, ThemeIcon, Title, UnstyledButton } from '@mantine/core';
 import { Frame, type FrameGroup } from '../ui/Frame.tsx';
 import { IconBook, IconGrid, IconHome, IconTools } from '../ui/icons.tsx';
 import { Page } from '../ui/Page.tsx';
@@ -37,7 +37,10 @@ export default function DeskFrame({ me }: { me: Me }) {
       layout="side"
       headerExtra={
         <>
-          <DeskSearchBox />
+          {/* Narrower screens reach search from the sidebar's Search link. */}
+          <Box visibleFrom="md">
+            <DeskSearchBox />
+          </Box>
           <Button
             component={Link}
             to="/lms"

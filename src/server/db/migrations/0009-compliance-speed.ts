@@ -51,6 +51,9 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     await sql`create index compliance_open_assignment_counts_key_idx on compliance_open_assignment_counts (course_id, department_key, due_date)`.execute(db);
   }
 
+  // Writes that commit between the first count and the triggers would be missed: hold them off
+  // (the migration runs in one transaction on PostgreSQL; SQLite has one writer anyway).
+  if (pg) await sql`lock table enrollments, training_assignments, employees in share row exclusive mode`.execute(db);
   await countExisting(db);
   for (const statement of pg ? postgresTriggers() : sqliteTriggers()) await sql.raw(statement).execute(db);
 }
