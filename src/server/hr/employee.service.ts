@@ -10,7 +10,6 @@ import { errors } from '../http/errors.ts';
 import { recordAudit } from '../platform/audit.service.ts';
 import type { CreateEmployeeInput, Employee, EMPLOYEE_SORTS, EmployeeListFilters, UpdateEmployeeInput } from '../../contract/hr.ts';
 import './hr-hooks.ts';
-import { isHrManager } from './hr-roles.ts';
 
 type EmployeeRow = EmployeesTable & { department: string | null; designation: string | null };
 
@@ -50,17 +49,11 @@ export async function employeeOfUser(db: Executor, userId: string): Promise<Empl
   return row ? toEmployee(row) : null;
 }
 
-/**
- * The id of the department/designation with this name, created on first use (race-safe) when the
- * actor may add one (HR Manager); anyone else gets 403 for a name that does not exist yet.
- */
-export async function namedId(trx: Executor, table: 'departments' | 'designations', name: string, actor: Actor): Promise<string> {
+/** The id of the department/designation with this name, created on first use (race-safe). */
+export async function namedId(trx: Executor, table: 'departments' | 'designations', name: string, _actor: Actor): Promise<string> {
   const clean = name.trim();
   const found = await trx.selectFrom(table).select('id').where('name', '=', clean).executeTakeFirst();
   if (found) return found.id;
-  if (!isHrManager(actor)) {
-    throw errors.forbidden(`There is no ${table === 'departments' ? 'department' : 'designation'} named "${clean}"; only an HR Manager can add one.`);
-  }
   await trx
     .insertInto(table)
     .values({ id: newId(), name: clean, created_at: nowIso() })
@@ -70,7 +63,7 @@ export async function namedId(trx: Executor, table: 'departments' | 'designation
   return row.id;
 }
 
-/** Adds a department or designation by name (HR Manager). 409 NAME_TAKEN when the name exists. */
+/** Adds a department or designation by name. 409 NAME_TAKEN when the name exists. */
 export async function createNamed(ctx: AppContext, table: 'departments' | 'designations', name: string): Promise<{ id: string; name: string; employees: number }> {
   const row = { id: newId(), name: name.trim(), created_at: nowIso() };
   const inserted = await ctx.db.insertInto(table).values(row).onConflict((oc) => oc.column('name').doNothing()).returning('id').executeTakeFirst();

@@ -59,7 +59,7 @@ import {
 } from './compliance.service.ts';
 import { errors } from '../http/errors.ts';
 
-/** Day to day (HR User and HR Manager); HR_MANAGERS only: departments, designations, types, deletes. */
+/** HR User and HR Manager alike; HR_MANAGERS only: deleting employee documents. */
 const HR: readonly Role[] = HR_ROLES;
 /** Department and designation names are also needed by staff who assign training. */
 const NAME_READERS: readonly Role[] = [...HR_ROLES, 'Moderator'];
@@ -149,10 +149,10 @@ export function registerHrRoutes(app: App, ctx: AppContext): void {
     app.post(
       `/api/${table}`,
       {
-        config: { access: HR_MANAGERS },
+        config: { access: HR },
         schema: {
           tags: ['hr'],
-          summary: `Add one of the ${table} (HR Manager); 409 NAME_TAKEN when the name exists`,
+          summary: `Add one of the ${table}; 409 NAME_TAKEN when the name exists`,
           body: z.strictObject({ name: z.string().trim().min(1).max(140) }),
           response: { 201: NamedSchema },
         },
@@ -231,14 +231,14 @@ export function registerHrRoutes(app: App, ctx: AppContext): void {
   );
   app.post(
     '/api/employee-document-types',
-    { config: { access: HR_MANAGERS }, schema: { tags: ['hr'], summary: 'Create a document type (HR Manager)', body: CreateDocumentTypeBody, response: { 201: DocumentTypeSchema } } },
+    { config: { access: HR }, schema: { tags: ['hr'], summary: 'Create a document type', body: CreateDocumentTypeBody, response: { 201: DocumentTypeSchema } } },
     async (req, reply) => reply.code(201).send(await createDocumentType(ctx, actorOf(req), req.body)),
   );
   app.patch(
     '/api/employee-document-types/:id',
     {
-      config: { access: HR_MANAGERS },
-      schema: { tags: ['hr'], summary: 'Update a document type (HR Manager)', params: IdParams, body: UpdateDocumentTypeBody, response: { 200: DocumentTypeSchema } },
+      config: { access: HR },
+      schema: { tags: ['hr'], summary: 'Update a document type', params: IdParams, body: UpdateDocumentTypeBody, response: { 200: DocumentTypeSchema } },
     },
     async (req) => updateDocumentType(ctx, actorOf(req), req.params.id, req.body),
   );
@@ -334,14 +334,14 @@ export function registerHrRoutes(app: App, ctx: AppContext): void {
   );
   app.post(
     '/api/compliance-types',
-    { config: { access: HR_MANAGERS }, schema: { tags: ['hr'], summary: 'Create a compliance type (HR Manager)', body: CreateComplianceTypeBody, response: { 201: ComplianceTypeSchema } } },
+    { config: { access: HR }, schema: { tags: ['hr'], summary: 'Create a compliance type', body: CreateComplianceTypeBody, response: { 201: ComplianceTypeSchema } } },
     async (req, reply) => reply.code(201).send(await createComplianceType(ctx, actorOf(req), req.body)),
   );
   app.patch(
     '/api/compliance-types/:id',
     {
-      config: { access: HR_MANAGERS },
-      schema: { tags: ['hr'], summary: 'Update a compliance type (HR Manager)', params: IdParams, body: UpdateComplianceTypeBody, response: { 200: ComplianceTypeSchema } },
+      config: { access: HR },
+      schema: { tags: ['hr'], summary: 'Update a compliance type', params: IdParams, body: UpdateComplianceTypeBody, response: { 200: ComplianceTypeSchema } },
     },
     async (req) => updateComplianceType(ctx, actorOf(req), req.params.id, req.body),
   );

@@ -664,7 +664,6 @@ export const ENTITIES: EntityMeta[] = [
     icon: <IconFile size={18} />,
     section: 'HR',
     roles: HR_ROLE_NAMES,
-    createRoles: ['HR Manager'],
     api: { list: '/api/employee-document-types', unpaged: true, update: 'PATCH' },
     auditEntity: 'employee_document_type',
     columns: [
@@ -724,7 +723,6 @@ export const ENTITIES: EntityMeta[] = [
     icon: <IconShield size={18} />,
     section: 'HR',
     roles: HR_ROLE_NAMES,
-    createRoles: ['HR Manager'],
     api: { list: '/api/compliance-types', unpaged: true, update: 'PATCH' },
     auditEntity: 'compliance_type',
     columns: [
