@@ -81,7 +81,7 @@ export async function startServer(config: Config, opts: { logger?: boolean; webD
     url,
     jobs,
     async close() {
-      jobs.stop();
+      await jobs.stop();
       await app.close();
       await database.close();
     },

@@ -50,6 +50,23 @@ describeDb('scheduled jobs', (env) => {
     expect(calls).toBe(2);
   });
 
+  it('stopping waits for a run in progress to finish and record itself', async () => {
+    const jobs = new Jobs(env.ctx);
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    jobs.register({ name: 'test.slow', schedule: '0 0 1 1 *', run: () => gate });
+    const run = jobs.runOnce('test.slow', 'slow-1');
+    await new Promise((r) => setTimeout(r, 50));
+    let stopped = false;
+    const stop = jobs.stop().then(() => (stopped = true));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(stopped).toBe(false);
+    open();
+    await Promise.all([run, stop]);
+    const row = await env.ctx.db.selectFrom('job_runs').select('status').where('name', '=', 'test.slow').executeTakeFirstOrThrow();
+    expect(row.status).toBe('done');
+  });
+
   it('schedules can be replaced by name; unknown names and bad patterns stop the start', async () => {
     const jobs = new Jobs(env.ctx);
     let runs = 0;
@@ -62,7 +79,7 @@ describeDb('scheduled jobs', (env) => {
       const until = Date.now() + 5_000;
       while (runs === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
     } finally {
-      jobs.stop();
+      await jobs.stop();
     }
     expect(runs).toBeGreaterThan(0);
     const rows = await env.ctx.db.selectFrom('job_runs').select('slot').where('name', '=', 'test.often').execute();

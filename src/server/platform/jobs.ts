@@ -16,6 +16,7 @@ export interface JobDefinition {
 export class Jobs {
   private readonly crons: Cron[] = [];
   private readonly defs = new Map<string, JobDefinition>();
+  private readonly running = new Set<Promise<unknown>>();
 
   constructor(private readonly ctx: AppContext) {}
 
@@ -49,9 +50,11 @@ export class Jobs {
     }
   }
 
-  stop(): void {
+  /** Stops scheduling and waits for the runs in progress to finish (so shutdown does not cut one off). */
+  async stop(): Promise<void> {
     for (const c of this.crons) c.stop();
     this.crons.length = 0;
+    await Promise.allSettled([...this.running]);
   }
 
   /** Runs a job for a slot unless some process already claimed that slot. Returns whether it ran. */
@@ -64,6 +67,17 @@ export class Jobs {
       if (isUniqueViolation(e)) return false;
       throw e;
     }
+    const finish = this.finishRun(def, name, slot);
+    this.running.add(finish);
+    try {
+      await finish;
+    } finally {
+      this.running.delete(finish);
+    }
+    return true;
+  }
+
+  private async finishRun(def: JobDefinition, name: string, slot: string): Promise<void> {
     let status = 'done';
     try {
       const result = await def.run(this.ctx);
@@ -78,6 +92,5 @@ export class Jobs {
       .where('name', '=', name)
       .where('slot', '=', slot)
       .execute();
-    return true;
   }
 }
