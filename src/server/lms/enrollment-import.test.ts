@@ -131,6 +131,14 @@ describeDb('enrollment import and export', (env) => {
     expect(summary!.actor_id).toBe(admin.id);
     const dueAudit = audit.find((x) => x.entity === 'enrollment' && auditAfter(x.after_json).courseId === c1.courseId);
     expect(auditAfter(dueAudit!.after_json)).toMatchObject({ dueDate: '2027-01-31', importRow: 2 });
+    // The row with a due date also got an open training assignment due then (the others none).
+    const assignments = await env.ctx.db
+      .selectFrom('training_assignments')
+      .select(['member_id', 'course_id', 'due_date', 'status', 'source'])
+      .where('member_id', 'in', [a.id, b.id])
+      .execute();
+    expect(assignments).toEqual([{ member_id: a.id, course_id: c1.courseId, due_date: '2027-01-31', status: 'open', source: 'import' }]);
+    expect(audit.filter((x) => x.entity === 'training_assignment')).toHaveLength(1);
     // The quoted title spans lines 4-5, so the last row is line 6.
     const last = audit.find(
       (x) => x.entity === 'enrollment' && auditAfter(x.after_json).courseId === c2.courseId && auditAfter(x.after_json).memberId === a.id,
@@ -141,8 +149,8 @@ describeDb('enrollment import and export', (env) => {
     expect(again).toMatchObject({ status: 'done', created: 0, skipped: 4, errorCount: 0 });
     const after = await counts(env);
     expect(after.enrollments).toBe(before.enrollments + 4);
-    // The second import writes only its own summary entry.
-    expect(after.audit).toBe(before.audit + 5 + 1);
+    // 4 enrollments + 1 assignment + the summary; the second import writes only its own summary entry.
+    expect(after.audit).toBe(before.audit + 6 + 1);
 
     const poll = await env.req('GET', `/api/imports/${state.id}`, { as: admin });
     expect(poll.statusCode).toBe(200);

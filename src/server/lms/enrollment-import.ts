@@ -3,7 +3,8 @@
  * enrollment CSV export.
  *
  * Columns: memberEmail | employeeCode (the member), courseId | courseTitle (exact title), and
- * optional source (default import), dueDate (YYYY-MM-DD), batchId. Same rules as enroll(): only
+ * optional source (default import), dueDate (YYYY-MM-DD: the row also gets an open training
+ * assignment due then), batchId. Same rules as enroll(): only
  * published courses, one enrollment per member + course (a row already enrolled is skipped, not an
  * error). Course Creators import into the courses they teach only.
  */
@@ -22,6 +23,7 @@ import type { CsvColumn } from '../platform/list-export.ts';
 import { normalizeEmail } from '../platform/users.service.ts';
 import { isCourseAdmin } from './course-access.ts';
 import { toEnrollment, type listEnrollments } from './enrollment.service.ts';
+import { assignCourse } from './training-assignment.service.ts';
 
 /** Template columns plus the optional batch. */
 export const ENROLLMENT_COLUMNS = [...ENROLLMENT_IMPORT_COLUMNS, 'batchId'] as const;
@@ -307,6 +309,19 @@ class EnrollmentImportRun implements ImportKindRun<EnrollmentImportItem> {
       .returningAll()
       .execute();
     const lineOf = new Map(items.map((it) => [`${it.memberId}|${it.courseId}`, it]));
+    // A due date makes the enrollment mandatory training: one open training assignment per row, set-based per course and date.
+    const due = new Map<string, { courseId: string; dueDate: string; memberIds: string[] }>();
+    for (const r of inserted) {
+      const dueDate = lineOf.get(`${r.member_id}|${r.course_id}`)?.dueDate;
+      if (!dueDate) continue;
+      const k = `${r.course_id}|${dueDate}`;
+      const group = due.get(k) ?? { courseId: r.course_id, dueDate, memberIds: [] };
+      group.memberIds.push(r.member_id);
+      due.set(k, group);
+    }
+    for (const g of due.values()) {
+      await assignCourse(this.ic.ctx, trx, { ...g, source: 'import', actorId, importId: this.ic.importId });
+    }
     return inserted.map((r) => {
       const it = lineOf.get(`${r.member_id}|${r.course_id}`);
       return {
