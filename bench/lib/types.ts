@@ -86,7 +86,7 @@ export function compared(
 
 /** Warm-up and measurement lengths; every benchmark should take them from here. */
 export function durations(quick: boolean): { warmupMs: number; measureMs: number } {
-  return quick ? { warmupMs: 1_000, measureMs: 2_000 } : { warmupMs: 2_000, measureMs: 6_000 };
+  return quick ? { warmupMs: 500, measureMs: 1_000 } : { warmupMs: 2_000, measureMs: 6_000 };
 }
 
 /** What a benchmark child process prints (one line, after RESULT_MARKER). */
