@@ -22,7 +22,7 @@ import type { AuditEntryInput } from '../platform/audit.service.ts';
 import type { CsvColumn } from '../platform/list-export.ts';
 import { normalizeEmail } from '../platform/users.service.ts';
 import { isCourseAdmin } from './course-access.ts';
-import { toEnrollment, type listEnrollments } from './enrollment.service.ts';
+import type { listEnrollments } from './enrollment.service.ts';
 import { assignCourse } from './training-assignment.service.ts';
 
 /** Template columns plus the optional batch. */
@@ -329,7 +329,15 @@ class EnrollmentImportRun implements ImportKindRun<EnrollmentImportItem> {
         action: 'create',
         entity: 'enrollment',
         entityId: r.id,
-        after: { ...toEnrollment(r), importRow: it?.line ?? null, ...(it?.dueDate ? { dueDate: it.dueDate } : {}) },
+        // What the import set (the rest of a new enrollment is its defaults: progress 0, no lesson, no payment).
+        after: {
+          memberId: r.member_id,
+          courseId: r.course_id,
+          source: r.source,
+          batchId: r.batch_id,
+          importRow: it?.line ?? null,
+          ...(it?.dueDate ? { dueDate: it.dueDate } : {}),
+        },
         importId: this.ic.importId,
       };
     });
