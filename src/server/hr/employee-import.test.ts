@@ -1,37 +1,19 @@
 import { expect, it } from 'vitest';
-import { describeDb, json, type TestEnv, type TestUser } from '../../../test/helpers/harness.ts';
-import { multipart, samples } from '../../../test/helpers/multipart.ts';
+import { describeDb, json, type TestEnv } from '../../../test/helpers/harness.ts';
+import { samples } from '../../../test/helpers/multipart.ts';
 import { nowIso } from '../db/dialect.ts';
 import { newId } from '../db/ids.ts';
 import { Jobs } from '../platform/jobs.ts';
 import { IMPORT_MAX_BYTES } from '../platform/imports.routes.ts';
 import { IMPORT_STALE_MS, reapStaleImports, staleImportsJob } from '../platform/imports.service.ts';
 import type { ImportState } from '../../contract/imports.ts';
+import { csvUpload, errorsAt, expectOneError, importerFor } from '../../../test/helpers/imports.ts';
 
 const HEADER = 'employeeCode,fullName,email,department,designation,reportsTo,dateOfJoining,status';
 
-function upload(csv: string | Buffer, fields: Record<string, string> = {}, filename = 'employees.csv') {
-  return multipart([
-    ...Object.entries(fields).map(([name, data]) => ({ name, data })),
-    { name: 'file', filename, contentType: 'text/csv', data: csv },
-  ]);
-}
+const upload = (csv: string | Buffer, fields: Record<string, string> = {}, filename = 'employees.csv') => csvUpload(csv, fields, filename);
 
-async function importCsv(env: TestEnv, as: TestUser, csv: string | Buffer, fields: Record<string, string> = {}) {
-  const { body, headers } = upload(csv, fields);
-  return env.req('POST', '/api/employees/import?wait=true', { as, body, headers });
-}
-
-function errorsAt(s: ImportState, row: number): [string | null, string][] {
-  return s.errors.filter((e) => e.row === row).map((e) => [e.column, e.message]);
-}
-
-function expectOneError(s: ImportState, row: number, column: string | null, text: string): void {
-  const list = errorsAt(s, row);
-  expect(list, `row ${row}: ${JSON.stringify(list)}`).toHaveLength(1);
-  expect(list[0]![0]).toBe(column);
-  expect(list[0]![1]).toContain(text);
-}
+const importCsv = importerFor('/api/employees/import', 'employees.csv');
 
 async function counts(env: TestEnv) {
   return {
@@ -162,7 +144,18 @@ describeDb('employee import', (env) => {
       .leftJoin('departments as d', 'd.id', 'e.department_id')
       .leftJoin('designations as g', 'g.id', 'e.designation_id')
       .leftJoin('employees as m', 'm.id', 'e.reports_to_id')
-      .select(['e.employee_code', 'e.full_name', 'e.user_id', 'd.name as dept', 'g.name as desig', 'm.employee_code as manager', 'e.date_of_joining', 'e.status', 'e.left_on', 'e.created_by'])
+      .select([
+        'e.employee_code',
+        'e.full_name',
+        'e.user_id',
+        'd.name as dept',
+        'g.name as desig',
+        'm.employee_code as manager',
+        'e.date_of_joining',
+        'e.status',
+        'e.left_on',
+        'e.created_by',
+      ])
       .where('e.employee_code', 'like', 'A-%')
       .where('e.employee_code', 'not in', ['A-BOSS', 'A-LINKED'])
       .orderBy('e.employee_code')
@@ -177,9 +170,18 @@ describeDb('employee import', (env) => {
     // on_employee_created: the linked users are LMS Students now, in the import's transaction.
     expect(await rolesOf(env, ann.id)).toEqual(['LMS Student']);
     expect(await rolesOf(env, bea.id)).toEqual(['LMS Student']);
-    const audit = await env.ctx.db.selectFrom('audit_log').select(['entity', 'action', 'entity_id']).where('import_id', '=', vr.id).execute();
+    const audit = await env.ctx.db
+      .selectFrom('audit_log')
+      .select(['entity', 'action', 'entity_id'])
+      .where('import_id', '=', vr.id)
+      .execute();
     expect(audit.filter((a) => a.entity === 'employee' && a.action === 'create')).toHaveLength(3);
-    expect(audit.filter((a) => a.action === 'grant-role').map((a) => a.entity_id).sort()).toEqual([ann.id, bea.id].sort());
+    expect(
+      audit
+        .filter((a) => a.action === 'grant-role')
+        .map((a) => a.entity_id)
+        .sort(),
+    ).toEqual([ann.id, bea.id].sort());
     expect(audit.filter((a) => a.entity === 'import')).toHaveLength(1);
     const after = await counts(env);
     expect(after.employees).toBe(before.employees + 3);
@@ -199,7 +201,9 @@ describeDb('employee import', (env) => {
     const hr = await env.user(['HR Manager']);
     const u = await env.user([]);
     const before = await counts(env);
-    const s = json<ImportState>(await importCsv(env, hr, `${HEADER}\nD-1,Dry One,${u.email},,,D-2,,\nD-2,Dry Two,,,,,,\n`, { dryRun: 'true' }));
+    const s = json<ImportState>(
+      await importCsv(env, hr, `${HEADER}\nD-1,Dry One,${u.email},,,D-2,,\nD-2,Dry Two,,,,,,\n`, { dryRun: 'true' }),
+    );
     expect(s).toMatchObject({ status: 'done', dryRun: true, created: 2, errorCount: 0 });
     expect(await counts(env)).toEqual({ ...before, imports: before.imports + 1 });
     expect(await rolesOf(env, u.id)).toEqual([]);
@@ -221,7 +225,9 @@ describeDb('employee import', (env) => {
       .select(['e.employee_code', 'm.employee_code as manager'])
       .where('e.employee_code', 'like', 'CH-%')
       .execute();
-    const bad = wrong.filter((r) => r.manager !== (Number(r.employee_code.slice(3)) + 1 < n ? `CH-${Number(r.employee_code.slice(3)) + 1}` : null));
+    const bad = wrong.filter(
+      (r) => r.manager !== (Number(r.employee_code.slice(3)) + 1 < n ? `CH-${Number(r.employee_code.slice(3)) + 1}` : null),
+    );
     expect(bad).toEqual([]);
   }, 120_000);
 
@@ -255,7 +261,8 @@ describeDb('employee import', (env) => {
   it('refuses a file that is not CSV or is too large, and one with a bad header', async () => {
     const hr = await env.user(['HR Manager']);
     const before = await counts(env);
-    const post = (body: Buffer, headers: Record<string, string>) => env.req('POST', '/api/employees/import?wait=true', { as: hr, body, headers });
+    const post = (body: Buffer, headers: Record<string, string>) =>
+      env.req('POST', '/api/employees/import?wait=true', { as: hr, body, headers });
     const png = upload(samples.png, {}, 'people.csv');
     const r1 = await post(png.body, png.headers);
     expect(r1.statusCode).toBe(415);

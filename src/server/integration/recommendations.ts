@@ -20,6 +20,7 @@ import { courseImageUrl } from '../lms/course.service.ts';
 import { recommendationProvider, type RecommendationProvider } from '../platform/settings.service.ts';
 import type { Recommendation, RecommendationKind } from '../../contract/recommendations.ts';
 import { personDetailsFromHr } from './person-details.ts';
+import { parseTags } from '../lms/course.service.ts';
 
 /** How long the external re-ranker may take before the built-in order answers. */
 export const RERANK_TIMEOUT_MS = 2000;
@@ -67,15 +68,6 @@ interface CourseText {
   short_introduction: string;
   tags: string;
   category: string | null;
-}
-
-function parseTags(json: string): string[] {
-  try {
-    const v = JSON.parse(json) as unknown;
-    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
-  } catch {
-    return [];
-  }
 }
 
 /** Title words weigh more than the introduction's; a shared tag or category more than any word. */

@@ -77,7 +77,8 @@ export function lessonFileUrl(lessonId: string, fileId: string | null): string |
   return fileId ? `/api/lessons/${lessonId}/file?v=${fileId}` : null;
 }
 
-function parseTags(json: string): string[] {
+/** A course's tags column (JSON text) as a list; anything malformed reads as no tags. */
+export function parseTags(json: string): string[] {
   try {
     const v = JSON.parse(json) as unknown;
     return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];

@@ -8,18 +8,12 @@ import { newId } from '../db/ids.ts';
 import { readCsv } from '../platform/csv.ts';
 import { IMPORT_MAX_BYTES } from '../platform/imports.routes.ts';
 import type { ImportState } from '../../contract/imports.ts';
+import { csvUpload, errorsAt, expectOneError, importerFor } from '../../../test/helpers/imports.ts';
 
-function upload(csv: string | Buffer, fields: Record<string, string> = {}, filename = 'enrollments.csv') {
-  return multipart([
-    ...Object.entries(fields).map(([name, data]) => ({ name, data })),
-    { name: 'file', filename, contentType: 'text/csv', data: csv },
-  ]);
-}
+const upload = (csv: string | Buffer, fields: Record<string, string> = {}, filename = 'enrollments.csv') =>
+  csvUpload(csv, fields, filename);
 
-async function importCsv(env: TestEnv, as: TestUser, csv: string | Buffer, fields: Record<string, string> = {}) {
-  const { body, headers } = upload(csv, fields);
-  return env.req('POST', '/api/enrollments/import?wait=true', { as, body, headers });
-}
+const importCsv = importerFor('/api/enrollments/import', 'enrollments.csv');
 
 async function parseCsv(text: string): Promise<string[][]> {
   const out: string[][] = [];
@@ -46,18 +40,6 @@ async function bulkUsers(env: TestEnv, n: number, tag: string): Promise<{ id: st
 
 type AuditAfter = { courseId?: string; memberId?: string; dueDate?: string; importRow?: number };
 const auditAfter = (text: string | null) => JSON.parse(text ?? 'null') as AuditAfter;
-
-/** [column, message] pairs of the errors, for readable assertions. */
-function errorsAt(s: ImportState, row: number): [string | null, string][] {
-  return s.errors.filter((e) => e.row === row).map((e) => [e.column, e.message]);
-}
-
-function expectOneError(s: ImportState, row: number, column: string | null, text: string): void {
-  const list = errorsAt(s, row);
-  expect(list).toHaveLength(1);
-  expect(list[0]![0]).toBe(column);
-  expect(list[0]![1]).toContain(text);
-}
 
 async function counts(env: TestEnv) {
   return { enrollments: await env.count('enrollments'), audit: await env.count('audit_log'), imports: await env.count('imports') };

@@ -1,37 +1,20 @@
 import { expect, it } from 'vitest';
-import { describeDb, json, type TestEnv, type TestUser } from '../../../test/helpers/harness.ts';
+import { describeDb, json, type TestEnv } from '../../../test/helpers/harness.ts';
 import { makeCourse } from '../../../test/helpers/fixtures.ts';
-import { multipart, samples } from '../../../test/helpers/multipart.ts';
+import { samples } from '../../../test/helpers/multipart.ts';
 import { nowIso } from '../db/dialect.ts';
 import { newId } from '../db/ids.ts';
 import { IMPORT_MAX_BYTES } from '../platform/imports.routes.ts';
 import { IMPORT_KINDS, IMPORT_ROLES, type ImportState } from '../../contract/imports.ts';
 import { ROLES } from '../../contract/roles.ts';
+import { csvUpload, errorsAt, expectOneError, importerFor } from '../../../test/helpers/imports.ts';
 
 const DUE = '2099-06-30';
 
-function upload(csv: string | Buffer, fields: Record<string, string> = {}, filename = 'assignments.csv') {
-  return multipart([
-    ...Object.entries(fields).map(([name, data]) => ({ name, data })),
-    { name: 'file', filename, contentType: 'text/csv', data: csv },
-  ]);
-}
+const upload = (csv: string | Buffer, fields: Record<string, string> = {}, filename = 'assignments.csv') =>
+  csvUpload(csv, fields, filename);
 
-async function importCsv(env: TestEnv, as: TestUser, csv: string | Buffer, fields: Record<string, string> = {}) {
-  const { body, headers } = upload(csv, fields);
-  return env.req('POST', '/api/training-assignments/import?wait=true', { as, body, headers });
-}
-
-function errorsAt(s: ImportState, row: number): [string | null, string][] {
-  return s.errors.filter((e) => e.row === row).map((e) => [e.column, e.message]);
-}
-
-function expectOneError(s: ImportState, row: number, column: string | null, text: string): void {
-  const list = errorsAt(s, row);
-  expect(list, `row ${row}: ${JSON.stringify(list)}`).toHaveLength(1);
-  expect(list[0]![0]).toBe(column);
-  expect(list[0]![1]).toContain(text);
-}
+const importCsv = importerFor('/api/training-assignments/import', 'assignments.csv');
 
 async function counts(env: TestEnv) {
   return {
@@ -46,7 +29,15 @@ async function employee(env: TestEnv, code: string, userId: string | null): Prom
   const now = nowIso();
   await env.ctx.db
     .insertInto('employees')
-    .values({ id: newId(), employee_code: code, full_name: `Employee ${code}`, user_id: userId, status: 'active', created_at: now, updated_at: now })
+    .values({
+      id: newId(),
+      employee_code: code,
+      full_name: `Employee ${code}`,
+      user_id: userId,
+      status: 'active',
+      created_at: now,
+      updated_at: now,
+    })
     .execute();
 }
 
@@ -91,7 +82,10 @@ describeDb('training-assignment import', (env) => {
     const enrolled = await env.req('POST', '/api/enrollments', { as: moderator, body: { courseId: course.courseId, memberId: c.id } });
     expect(enrolled.statusCode).toBe(201);
     // assigned has an open assignment for the course; finished completed it.
-    const pre = await env.req('POST', '/api/training-assignments', { as: hr, body: { courseId: course.courseId, dueDate: DUE, memberIds: [assigned.id] } });
+    const pre = await env.req('POST', '/api/training-assignments', {
+      as: hr,
+      body: { courseId: course.courseId, dueDate: DUE, memberIds: [assigned.id] },
+    });
     expect(pre.statusCode).toBe(201);
     const now = nowIso();
     await env.ctx.db
