@@ -4,11 +4,20 @@ import type { Executor, Tx } from '../db/database.ts';
 import type { EmployeeDocumentsTable, EmployeeDocumentTypesTable } from '../db/schema-hr.ts';
 import { bool, nowIso } from '../db/dialect.ts';
 import { newId } from '../db/ids.ts';
-import type { AppError} from '../http/errors.ts';
+import type { AppError } from '../http/errors.ts';
 import { errors } from '../http/errors.ts';
 import { hasAnyRole } from '../http/access.ts';
 import { recordAudit } from '../platform/audit.service.ts';
-import { deleteFileRows, discardBlob, discardBlobs, getFileRow, insertFileRow, type FileRow, type StoredBlob, type UploadRule } from '../platform/files.service.ts';
+import {
+  deleteFileRows,
+  replaceFile,
+  discardBlobs,
+  getFileRow,
+  insertFileRow,
+  type FileRow,
+  type StoredBlob,
+  type UploadRule,
+} from '../platform/files.service.ts';
 import { HR_ROLES } from '../../contract/roles.ts';
 import type {
   CreateDocumentTypeBody,
@@ -40,7 +49,9 @@ export function toDocumentType(r: EmployeeDocumentTypesTable) {
 }
 
 function typeNameTaken(): AppError {
-  return errors.conflict('NAME_TAKEN', 'A document type with this name already exists.', { errors: [{ path: 'name', message: 'Already used.' }] });
+  return errors.conflict('NAME_TAKEN', 'A document type with this name already exists.', {
+    errors: [{ path: 'name', message: 'Already used.' }],
+  });
 }
 
 export async function createDocumentType(ctx: AppContext, actor: Actor, input: z.infer<typeof CreateDocumentTypeBody>) {
@@ -54,7 +65,12 @@ export async function createDocumentType(ctx: AppContext, actor: Actor, input: z
       created_at: now,
       updated_at: now,
     };
-    const ins = await trx.insertInto('employee_document_types').values(row).onConflict((oc) => oc.column('name').doNothing()).returning('id').executeTakeFirst();
+    const ins = await trx
+      .insertInto('employee_document_types')
+      .values(row)
+      .onConflict((oc) => oc.column('name').doNothing())
+      .returning('id')
+      .executeTakeFirst();
     if (!ins) throw typeNameTaken();
     const view = toDocumentType(row);
     await recordAudit(trx, { actorId: actor.id, action: 'create', entity: 'employee_document_type', entityId: row.id, after: view });
@@ -82,7 +98,14 @@ export async function updateDocumentType(ctx: AppContext, actor: Actor, id: stri
       .returningAll()
       .executeTakeFirstOrThrow();
     const after = toDocumentType(updated);
-    await recordAudit(trx, { actorId: actor.id, action: 'update', entity: 'employee_document_type', entityId: id, before: toDocumentType(row), after });
+    await recordAudit(trx, {
+      actorId: actor.id,
+      action: 'update',
+      entity: 'employee_document_type',
+      entityId: id,
+      before: toDocumentType(row),
+      after,
+    });
     return after;
   });
 }
@@ -116,7 +139,11 @@ export function toDocument(r: DocRow): EmployeeDocument {
 }
 
 function documentQuery(db: Executor) {
-  return db.selectFrom('employee_documents').leftJoin('files', 'files.id', 'employee_documents.file_id').selectAll('employee_documents').select('files.filename as file_name');
+  return db
+    .selectFrom('employee_documents')
+    .leftJoin('files', 'files.id', 'employee_documents.file_id')
+    .selectAll('employee_documents')
+    .select('files.filename as file_name');
 }
 
 export async function findDocument(db: Executor, id: string): Promise<EmployeeDocument | null> {
@@ -135,13 +162,17 @@ async function resolveDates(
   let expiry = expiryDate;
   if (typeId) {
     const type = await db.selectFrom('employee_document_types').selectAll().where('id', '=', typeId).executeTakeFirst();
-    if (!type) throw errors.validation([{ path: 'documentTypeId', message: 'No document type has this id.' }], 'No document type has this id.');
+    if (!type)
+      throw errors.validation([{ path: 'documentTypeId', message: 'No document type has this id.' }], 'No document type has this id.');
     if (!explicitExpiry && expiry === null && type.expires === 1 && type.default_validity_months && issueDate) {
       expiry = addMonths(issueDate, type.default_validity_months);
     }
   }
   if (issueDate && expiry && expiry < issueDate) {
-    throw errors.validation([{ path: 'expiryDate', message: 'The expiry date is before the issue date.' }], 'The expiry date is before the issue date.');
+    throw errors.validation(
+      [{ path: 'expiryDate', message: 'The expiry date is before the issue date.' }],
+      'The expiry date is before the issue date.',
+    );
   }
   return { issueDate, expiryDate: expiry };
 }
@@ -151,10 +182,20 @@ async function assertEmployee(db: Executor, employeeId: string): Promise<void> {
   if (!e) throw errors.validation([{ path: 'employeeId', message: 'No employee has this id.' }], 'No employee has this id.');
 }
 
-export async function createDocument(ctx: AppContext, actor: Actor, input: z.infer<typeof CreateEmployeeDocumentBody>): Promise<EmployeeDocument> {
+export async function createDocument(
+  ctx: AppContext,
+  actor: Actor,
+  input: z.infer<typeof CreateEmployeeDocumentBody>,
+): Promise<EmployeeDocument> {
   return ctx.db.transaction().execute(async (trx) => {
     await assertEmployee(trx, input.employeeId);
-    const dates = await resolveDates(trx, input.documentTypeId ?? null, input.issueDate ?? null, input.expiryDate ?? null, input.expiryDate !== undefined);
+    const dates = await resolveDates(
+      trx,
+      input.documentTypeId ?? null,
+      input.issueDate ?? null,
+      input.expiryDate ?? null,
+      input.expiryDate !== undefined,
+    );
     const now = nowIso();
     const row: EmployeeDocumentsTable = {
       id: newId(),
@@ -177,7 +218,12 @@ export async function createDocument(ctx: AppContext, actor: Actor, input: z.inf
   });
 }
 
-export async function updateDocument(ctx: AppContext, actor: Actor, id: string, patch: z.infer<typeof UpdateEmployeeDocumentBody>): Promise<EmployeeDocument> {
+export async function updateDocument(
+  ctx: AppContext,
+  actor: Actor,
+  id: string,
+  patch: z.infer<typeof UpdateEmployeeDocumentBody>,
+): Promise<EmployeeDocument> {
   return ctx.db.transaction().execute(async (trx) => {
     const before = await findDocument(trx, id);
     if (!before) throw errors.notFound('The document');
@@ -204,31 +250,27 @@ export async function updateDocument(ctx: AppContext, actor: Actor, id: string, 
 
 /** Attaches an uploaded file (already streamed to the store) to a document, replacing any previous one. */
 export async function attachFile(ctx: AppContext, actor: Actor, id: string, blob: StoredBlob): Promise<EmployeeDocument> {
-  let oldKeys: string[] = [];
-  try {
-    const doc = await ctx.db.transaction().execute(async (trx) => {
-      const before = await findDocument(trx, id);
-      if (!before) throw errors.notFound('The document');
-      const file = await insertFileRow(trx, blob, { purpose: EMPLOYEE_DOCUMENT_UPLOAD.purpose, createdBy: actor.id });
-      await trx.updateTable('employee_documents').set({ file_id: file.id, updated_at: nowIso() }).where('id', '=', id).execute();
-      oldKeys = await deleteFileRows(trx, [before.fileId]);
-      const after = (await findDocument(trx, id))!;
-      await recordAudit(trx, { actorId: actor.id, action: 'attach-file', entity: 'employee_document', entityId: id, before, after });
-      return after;
-    });
-    await discardBlobs(ctx, oldKeys);
-    return doc;
-  } catch (e) {
-    await discardBlob(ctx, blob.storageKey);
-    throw e;
-  }
+  return replaceFile(ctx, blob, async (trx) => {
+    const before = await findDocument(trx, id);
+    if (!before) throw errors.notFound('The document');
+    const file = await insertFileRow(trx, blob, { purpose: EMPLOYEE_DOCUMENT_UPLOAD.purpose, createdBy: actor.id });
+    await trx.updateTable('employee_documents').set({ file_id: file.id, updated_at: nowIso() }).where('id', '=', id).execute();
+    const replaced = await deleteFileRows(trx, [before.fileId]);
+    const after = (await findDocument(trx, id))!;
+    await recordAudit(trx, { actorId: actor.id, action: 'attach-file', entity: 'employee_document', entityId: id, before, after });
+    return { result: after, replaced };
+  });
 }
 
 export async function deleteDocument(ctx: AppContext, actor: Actor, id: string): Promise<void> {
   const keys = await ctx.db.transaction().execute(async (trx) => {
     const before = await findDocument(trx, id);
     if (!before) throw errors.notFound('The document');
-    await trx.updateTable('employee_compliance').set({ evidence_document_id: null, updated_at: nowIso() }).where('evidence_document_id', '=', id).execute();
+    await trx
+      .updateTable('employee_compliance')
+      .set({ evidence_document_id: null, updated_at: nowIso() })
+      .where('evidence_document_id', '=', id)
+      .execute();
     await trx.deleteFrom('employee_documents').where('id', '=', id).execute();
     const k = await deleteFileRows(trx, [before.fileId]);
     await recordAudit(trx, { actorId: actor.id, action: 'delete', entity: 'employee_document', entityId: id, before });
@@ -261,17 +303,31 @@ export async function listDocuments(ctx: AppContext, f: z.infer<typeof EmployeeD
   if (f.employeeId) q = q.where('employee_documents.employee_id', '=', f.employeeId);
   if (f.documentTypeId) q = q.where('employee_documents.document_type_id', '=', f.documentTypeId);
   if (f.expiringBefore) q = q.where('employee_documents.expiry_date', '<', f.expiringBefore);
-  let page = q.leftJoin('files', 'files.id', 'employee_documents.file_id').selectAll('employee_documents').select('files.filename as file_name');
+  let page = q
+    .leftJoin('files', 'files.id', 'employee_documents.file_id')
+    .selectAll('employee_documents')
+    .select('files.filename as file_name');
   if (f.cursor) page = page.where('employee_documents.id', '<', f.cursor);
-  const rows = await page.orderBy('employee_documents.id', 'desc').limit(f.limit + 1).execute();
+  const rows = await page
+    .orderBy('employee_documents.id', 'desc')
+    .limit(f.limit + 1)
+    .execute();
   const items = rows.slice(0, f.limit).map(toDocument);
   let total: number | undefined;
   if (f.withTotal) total = Number((await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
-  return { items, nextCursor: rows.length > f.limit ? (items[items.length - 1]?.id ?? null) : null, ...(total !== undefined ? { total } : {}) };
+  return {
+    items,
+    nextCursor: rows.length > f.limit ? (items[items.length - 1]?.id ?? null) : null,
+    ...(total !== undefined ? { total } : {}),
+  };
 }
 
 export async function documentsOfEmployee(db: Executor, employeeId: string): Promise<EmployeeDocument[]> {
-  const rows = await documentQuery(db).where('employee_documents.employee_id', '=', employeeId).orderBy('employee_documents.id', 'desc').limit(500).execute();
+  const rows = await documentQuery(db)
+    .where('employee_documents.employee_id', '=', employeeId)
+    .orderBy('employee_documents.id', 'desc')
+    .limit(500)
+    .execute();
   return rows.map(toDocument);
 }
 
@@ -323,6 +379,9 @@ export async function fileSourceDocument(
 }
 
 export async function existingSourceDocument(db: Executor, kind: string, sourceId: string): Promise<EmployeeDocument | null> {
-  const r = await documentQuery(db).where('employee_documents.source_kind', '=', kind).where('employee_documents.source_id', '=', sourceId).executeTakeFirst();
+  const r = await documentQuery(db)
+    .where('employee_documents.source_kind', '=', kind)
+    .where('employee_documents.source_id', '=', sourceId)
+    .executeTakeFirst();
   return r ? toDocument(r) : null;
 }

@@ -15,7 +15,7 @@ import { AppError, errors } from '../http/errors.ts';
 import { recordAudit } from '../platform/audit.service.ts';
 import {
   deleteFileRows,
-  discardBlob,
+  replaceFile,
   discardBlobs,
   insertFileRow,
   storagePath,
@@ -24,12 +24,7 @@ import {
   type UploadRule,
 } from '../platform/files.service.ts';
 import { imageDataUrl, renderPdf } from '../platform/pdf.ts';
-import type {
-  CertificateTemplate,
-  CreateTemplateInput,
-  TemplateImageSlot,
-  UpdateTemplateInput,
-} from '../../contract/certificates.ts';
+import type { CertificateTemplate, CreateTemplateInput, TemplateImageSlot, UpdateTemplateInput } from '../../contract/certificates.ts';
 import { DEFAULT_TEMPLATE_ID } from '../db/migrations/0005-certificates.ts';
 import { renderCertificatePdf, type CertificateData, type RenderTemplate } from './certificate-pdf.ts';
 
@@ -124,7 +119,13 @@ async function templateOr404(db: Executor, id: string): Promise<TemplateRow> {
 }
 
 export async function listTemplates(ctx: AppContext): Promise<CertificateTemplate[]> {
-  const rows = await ctx.db.selectFrom('certificate_templates').selectAll().orderBy('is_default', 'desc').orderBy('name').orderBy('id').execute();
+  const rows = await ctx.db
+    .selectFrom('certificate_templates')
+    .selectAll()
+    .orderBy('is_default', 'desc')
+    .orderBy('name')
+    .orderBy('id')
+    .execute();
   return rows.map(toTemplate);
 }
 
@@ -166,7 +167,10 @@ export async function updateTemplate(ctx: AppContext, actor: Actor, id: string, 
   return ctx.db.transaction().execute(async (trx) => {
     const before = toTemplate(await templateOr404(trx, id));
     if (input.isDefault === false && before.isDefault) {
-      throw errors.unprocessable('DEFAULT_TEMPLATE_REQUIRED', 'One template must stay the default: make another template the default instead.');
+      throw errors.unprocessable(
+        'DEFAULT_TEMPLATE_REQUIRED',
+        'One template must stay the default: make another template the default instead.',
+      );
     }
     await trx
       .updateTable('certificate_templates')
@@ -205,7 +209,14 @@ async function templateInUse(db: Executor, id: string): Promise<AppError | null>
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('certificate_template_id', '=', id)
       .executeTakeFirstOrThrow(),
-    db.selectFrom('courses').select(['id', 'title']).where('certificate_template_id', '=', id).orderBy('title').orderBy('id').limit(IN_USE_SAMPLE).execute(),
+    db
+      .selectFrom('courses')
+      .select(['id', 'title'])
+      .where('certificate_template_id', '=', id)
+      .orderBy('title')
+      .orderBy('id')
+      .limit(IN_USE_SAMPLE)
+      .execute(),
   ]);
   const courseCount = Number(count.n);
   if (courseCount === 0) return null;
@@ -227,14 +238,23 @@ export async function deleteTemplate(ctx: AppContext, actor: Actor, id: string):
     keys = await ctx.db.transaction().execute(async (trx) => {
       const row = await templateOr404(trx, id);
       if (row.is_default === 1) {
-        throw errors.unprocessable('DEFAULT_TEMPLATE_REQUIRED', 'The default template cannot be deleted: make another template the default first.');
+        throw errors.unprocessable(
+          'DEFAULT_TEMPLATE_REQUIRED',
+          'The default template cannot be deleted: make another template the default first.',
+        );
       }
       const inUse = await templateInUse(trx, id);
       if (inUse) throw inUse;
       await trx.updateTable('certificates').set({ template_id: null }).where('template_id', '=', id).execute();
       await trx.deleteFrom('certificate_templates').where('id', '=', id).execute();
       const storageKeys = await deleteFileRows(trx, [row.background_file_id, row.logo_file_id, row.signature_file_id]);
-      await recordAudit(trx, { actorId: actor.id, action: 'delete', entity: 'certificate-template', entityId: id, before: toTemplate(row) });
+      await recordAudit(trx, {
+        actorId: actor.id,
+        action: 'delete',
+        entity: 'certificate-template',
+        entityId: id,
+        before: toTemplate(row),
+      });
       return storageKeys;
     });
   } catch (e) {
@@ -341,10 +361,10 @@ export async function setTemplateImage(
   slot: TemplateImageSlot,
   blob: StoredBlob,
 ): Promise<CertificateTemplate> {
-  let result: { view: CertificateTemplate; oldKeys: string[] };
-  try {
-    await assertDecodableImage(ctx, blob);
-    result = await ctx.db.transaction().execute(async (trx) => {
+  return replaceFile(
+    ctx,
+    blob,
+    async (trx) => {
       const row = await templateOr404(trx, id);
       const column = SLOT_COLUMN[slot];
       const file = await insertFileRow(trx, blob, { purpose: CERTIFICATE_IMAGE_RULE.purpose, createdBy: actor.id });
@@ -362,17 +382,18 @@ export async function setTemplateImage(
         before: { slot, fileId: row[column] },
         after: { slot, fileId: file.id, contentType: file.content_type, size: file.size, sha256: file.sha256 },
       });
-      return { view: toTemplate(await templateOr404(trx, id)), oldKeys };
-    });
-  } catch (e) {
-    await discardBlob(ctx, blob.storageKey);
-    throw e;
-  }
-  await discardBlobs(ctx, result.oldKeys);
-  return result.view;
+      return { result: toTemplate(await templateOr404(trx, id)), replaced: oldKeys };
+    },
+    () => assertDecodableImage(ctx, blob),
+  );
 }
 
-export async function removeTemplateImage(ctx: AppContext, actor: Actor, id: string, slot: TemplateImageSlot): Promise<CertificateTemplate> {
+export async function removeTemplateImage(
+  ctx: AppContext,
+  actor: Actor,
+  id: string,
+  slot: TemplateImageSlot,
+): Promise<CertificateTemplate> {
   const result = await ctx.db.transaction().execute(async (trx) => {
     const row = await templateOr404(trx, id);
     const column = SLOT_COLUMN[slot];
@@ -383,7 +404,13 @@ export async function removeTemplateImage(ctx: AppContext, actor: Actor, id: str
       .where('id', '=', id)
       .execute();
     const oldKeys = await deleteFileRows(trx, [row[column]]);
-    await recordAudit(trx, { actorId: actor.id, action: 'remove-image', entity: 'certificate-template', entityId: id, before: { slot, fileId: row[column] } });
+    await recordAudit(trx, {
+      actorId: actor.id,
+      action: 'remove-image',
+      entity: 'certificate-template',
+      entityId: id,
+      before: { slot, fileId: row[column] },
+    });
     return { view: toTemplate(await templateOr404(trx, id)), oldKeys };
   });
   await discardBlobs(ctx, result.oldKeys);
@@ -483,7 +510,12 @@ export const SAMPLE_DATA: Omit<CertificateData, 'verificationUrl'> = {
 };
 
 /** Renders the template with sample data; `changes` previews unsaved edits on top of it. */
-export async function previewTemplate(ctx: AppContext, id: string, changes: UpdateTemplateInput | undefined, publicBase: string): Promise<Buffer> {
+export async function previewTemplate(
+  ctx: AppContext,
+  id: string,
+  changes: UpdateTemplateInput | undefined,
+  publicBase: string,
+): Promise<Buffer> {
   const row = await templateOr404(ctx.db, id);
   const merged: TemplateRow = { ...row, ...columnsOf(changes ?? {}) };
   const template = await toRenderTemplate(ctx, ctx.db, merged);

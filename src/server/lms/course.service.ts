@@ -23,7 +23,7 @@ import { AppError, errors, type FieldError } from '../http/errors.ts';
 import { recordAudit } from '../platform/audit.service.ts';
 import {
   deleteFileRows,
-  discardBlob,
+  replaceFile,
   discardBlobs,
   insertFileRow,
   UPLOAD_RULES,
@@ -548,29 +548,21 @@ export async function setInstructors(ctx: AppContext, actor: Actor, id: string, 
 
 /** Stores an uploaded image as the course image; the previous image file is removed. */
 export async function setCourseImage(ctx: AppContext, actor: Actor, id: string, blob: StoredBlob): Promise<Course> {
-  let result: { view: Course; oldKeys: string[] };
-  try {
-    result = await ctx.db.transaction().execute(async (trx) => {
-      const course = await manageableCourse(ctx, trx, actor, id, { lock: true });
-      const file = await insertFileRow(trx, blob, { purpose: UPLOAD_RULES.courseImage.purpose, createdBy: actor.id });
-      await trx.updateTable('courses').set({ image_file_id: file.id, updated_at: nowIso() }).where('id', '=', id).execute();
-      const oldKeys = await deleteFileRows(trx, [course.image_file_id]);
-      await recordAudit(trx, {
-        actorId: actor.id,
-        action: 'set-image',
-        entity: 'course',
-        entityId: id,
-        before: { imageFileId: course.image_file_id },
-        after: { imageFileId: file.id, filename: file.filename, contentType: file.content_type, size: file.size, sha256: file.sha256 },
-      });
-      return { view: await presentCourse(trx, id), oldKeys };
+  return replaceFile(ctx, blob, async (trx) => {
+    const course = await manageableCourse(ctx, trx, actor, id, { lock: true });
+    const file = await insertFileRow(trx, blob, { purpose: UPLOAD_RULES.courseImage.purpose, createdBy: actor.id });
+    await trx.updateTable('courses').set({ image_file_id: file.id, updated_at: nowIso() }).where('id', '=', id).execute();
+    const oldKeys = await deleteFileRows(trx, [course.image_file_id]);
+    await recordAudit(trx, {
+      actorId: actor.id,
+      action: 'set-image',
+      entity: 'course',
+      entityId: id,
+      before: { imageFileId: course.image_file_id },
+      after: { imageFileId: file.id, filename: file.filename, contentType: file.content_type, size: file.size, sha256: file.sha256 },
     });
-  } catch (e) {
-    await discardBlob(ctx, blob.storageKey);
-    throw e;
-  }
-  await discardBlobs(ctx, result.oldKeys);
-  return result.view;
+    return { result: await presentCourse(trx, id), replaced: oldKeys };
+  });
 }
 
 export async function getCourseImage(ctx: AppContext, actor: Actor, id: string): Promise<FileRow> {
@@ -985,34 +977,26 @@ export async function lessonUploadRule(ctx: AppContext, actor: Actor, lessonId: 
 
 /** Attaches an uploaded file to a video or PDF lesson; the previous file is removed. */
 export async function setLessonFile(ctx: AppContext, actor: Actor, lessonId: string, blob: StoredBlob): Promise<Lesson> {
-  let result: { view: Lesson; oldKeys: string[] };
-  try {
-    result = await ctx.db.transaction().execute(async (trx) => {
-      const { lesson } = await manageableLesson(ctx, trx, actor, lessonId);
-      const rule = FILE_RULES[lesson.kind];
-      if (!rule || !rule.accept.includes(blob.contentType)) {
-        throw new AppError(409, 'LESSON_CHANGED', 'The lesson changed while the file was uploading; upload it again.');
-      }
-      const file = await insertFileRow(trx, blob, { purpose: rule.purpose, createdBy: actor.id });
-      await trx.updateTable('lessons').set({ file_id: file.id, updated_at: nowIso() }).where('id', '=', lessonId).execute();
-      const oldKeys = await deleteFileRows(trx, [lesson.file_id]);
-      await touchCourse(trx, lesson.course_id);
-      await recordAudit(trx, {
-        actorId: actor.id,
-        action: 'set-file',
-        entity: 'lesson',
-        entityId: lessonId,
-        before: { fileId: lesson.file_id },
-        after: { fileId: file.id, filename: file.filename, contentType: file.content_type, size: file.size, sha256: file.sha256 },
-      });
-      return { view: await loadLessonView(trx, lessonId), oldKeys };
+  return replaceFile(ctx, blob, async (trx) => {
+    const { lesson } = await manageableLesson(ctx, trx, actor, lessonId);
+    const rule = FILE_RULES[lesson.kind];
+    if (!rule || !rule.accept.includes(blob.contentType)) {
+      throw new AppError(409, 'LESSON_CHANGED', 'The lesson changed while the file was uploading; upload it again.');
+    }
+    const file = await insertFileRow(trx, blob, { purpose: rule.purpose, createdBy: actor.id });
+    await trx.updateTable('lessons').set({ file_id: file.id, updated_at: nowIso() }).where('id', '=', lessonId).execute();
+    const oldKeys = await deleteFileRows(trx, [lesson.file_id]);
+    await touchCourse(trx, lesson.course_id);
+    await recordAudit(trx, {
+      actorId: actor.id,
+      action: 'set-file',
+      entity: 'lesson',
+      entityId: lessonId,
+      before: { fileId: lesson.file_id },
+      after: { fileId: file.id, filename: file.filename, contentType: file.content_type, size: file.size, sha256: file.sha256 },
     });
-  } catch (e) {
-    await discardBlob(ctx, blob.storageKey);
-    throw e;
-  }
-  await discardBlobs(ctx, result.oldKeys);
-  return result.view;
+    return { result: await loadLessonView(trx, lessonId), replaced: oldKeys };
+  });
 }
 
 /** The lesson's file, under the same read rule as the lesson. */

@@ -18,7 +18,7 @@ import { pipeline } from 'node:stream/promises';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Selectable } from 'kysely';
 import type { AppContext } from '../context.ts';
-import type { Executor } from '../db/database.ts';
+import type { Executor, Tx } from '../db/database.ts';
 import { nowIso } from '../db/dialect.ts';
 import { newId } from '../db/ids.ts';
 import type { FilesTable } from '../db/schema.ts';
@@ -294,6 +294,30 @@ export async function deleteFileRows(db: Executor, ids: readonly (string | null 
 
 export async function discardBlobs(ctx: AppContext, storageKeys: readonly string[]): Promise<void> {
   await Promise.all(storageKeys.map((k) => discardBlob(ctx, k)));
+}
+
+/**
+ * Puts an uploaded blob in the place of its owner's file, in one transaction: `swap` inserts the
+ * file row (insertFileRow), points the owner at it, deletes the rows it replaces (deleteFileRows)
+ * and returns their storage keys with its result. If `check` or the transaction fails, the
+ * uploaded bytes are removed; once it has committed, the replaced bytes are.
+ */
+export async function replaceFile<T>(
+  ctx: AppContext,
+  blob: StoredBlob,
+  swap: (trx: Tx) => Promise<{ result: T; replaced: string[] }>,
+  check?: () => Promise<void>,
+): Promise<T> {
+  let done: { result: T; replaced: string[] };
+  try {
+    await check?.();
+    done = await ctx.db.transaction().execute(swap);
+  } catch (e) {
+    await discardBlob(ctx, blob.storageKey);
+    throw e;
+  }
+  await discardBlobs(ctx, done.replaced);
+  return done.result;
 }
 
 // ---------------------------------------------------------------------------------------------

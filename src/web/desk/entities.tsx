@@ -31,6 +31,7 @@ import { changesOf } from '../../contract/audit.ts';
 import { CompleteComplianceButton, DownloadButton, FileToRecordButton, RevokeButton, RolesEditor } from './actions.tsx';
 import { CourseEditor } from './CourseEditor.tsx';
 import { StatusBadge } from './ListView.tsx';
+import type { ReactNode } from 'react';
 import type { EntityMeta, LinkRef, Row } from './meta.ts';
 import { newQuestion, QuestionEditor, questionsFromQuiz, questionsToWire, type QuestionDraft } from './QuestionEditor.tsx';
 
@@ -146,6 +147,35 @@ function OnboardingResult({ row }: { row: Row }) {
       </Stack>
     </Paper>
   );
+}
+
+/** Departments and designations: names created on first use, listed with their headcount. */
+function namesEntity(slug: 'department' | 'designation', label: string, icon: ReactNode): EntityMeta {
+  return {
+    slug,
+    label,
+    singular: label.slice(0, -1),
+    description: `${label} (created on first use by an employee) and their headcount.`,
+    icon,
+    section: 'HR',
+    roles: HR_ROLE_NAMES,
+    api: { list: `/api/${slug}s`, create: false, update: false, exportCsv: `/api/${slug}s/export.csv` },
+    columns: [
+      {
+        key: 'name',
+        label: 'Name',
+        render: (r) => (
+          <Anchor component={Link} to={`/app/employee?${slug}=${encodeURIComponent(String(r.name))}`}>
+            {String(r.name)}
+          </Anchor>
+        ),
+      },
+      { key: 'employees', label: 'Active employees', numeric: true },
+    ],
+    filters: [{ name: 'q', label: 'Name contains', kind: 'text' }],
+    fields: [],
+    noForm: true,
+  };
 }
 
 function TemplatePreview({ row, unsaved }: { row: Row; unsaved: Record<string, unknown> }) {
@@ -299,7 +329,12 @@ export const ENTITIES: EntityMeta[] = [
           </Badge>
         ),
       },
-      { key: 'completedAt', sort: 'completedAt', label: 'Completed', render: (r) => (r.completedAt ? String(r.completedAt).slice(0, 10) : '') },
+      {
+        key: 'completedAt',
+        sort: 'completedAt',
+        label: 'Completed',
+        render: (r) => (r.completedAt ? String(r.completedAt).slice(0, 10) : ''),
+      },
       { key: 'createdAt', sort: 'createdAt', label: 'Enrolled', render: (r) => String(r.createdAt).slice(0, 10) },
     ],
     filters: [
@@ -737,56 +772,8 @@ export const ENTITIES: EntityMeta[] = [
       { name: 'reminderLeadDays', label: 'Reminder lead time (days)', kind: 'number', min: 0 },
     ],
   },
-  {
-    slug: 'department',
-    label: 'Departments',
-    singular: 'Department',
-    description: 'Departments (created on first use by an employee) and their headcount.',
-    icon: <IconUsers size={18} />,
-    section: 'HR',
-    roles: HR_ROLE_NAMES,
-    api: { list: '/api/departments', create: false, update: false, exportCsv: '/api/departments/export.csv' },
-    columns: [
-      {
-        key: 'name',
-        label: 'Name',
-        render: (r) => (
-          <Anchor component={Link} to={`/app/employee?department=${encodeURIComponent(String(r.name))}`}>
-            {String(r.name)}
-          </Anchor>
-        ),
-      },
-      { key: 'employees', label: 'Active employees', numeric: true },
-    ],
-    filters: [{ name: 'q', label: 'Name contains', kind: 'text' }],
-    fields: [],
-    noForm: true,
-  },
-  {
-    slug: 'designation',
-    label: 'Designations',
-    singular: 'Designation',
-    description: 'Designations (created on first use by an employee) and their headcount.',
-    icon: <IconUser size={18} />,
-    section: 'HR',
-    roles: HR_ROLE_NAMES,
-    api: { list: '/api/designations', create: false, update: false, exportCsv: '/api/designations/export.csv' },
-    columns: [
-      {
-        key: 'name',
-        label: 'Name',
-        render: (r) => (
-          <Anchor component={Link} to={`/app/employee?designation=${encodeURIComponent(String(r.name))}`}>
-            {String(r.name)}
-          </Anchor>
-        ),
-      },
-      { key: 'employees', label: 'Active employees', numeric: true },
-    ],
-    filters: [{ name: 'q', label: 'Name contains', kind: 'text' }],
-    fields: [],
-    noForm: true,
-  },
+  namesEntity('department', 'Departments', <IconUsers size={18} />),
+  namesEntity('designation', 'Designations', <IconUser size={18} />),
   // ---------------------------------------------------------------------------------- Settings
   {
     slug: 'user',
