@@ -89,13 +89,13 @@ const WRITE_BATCH = 2000;
 /** Values per IN (...) list. */
 const IN_CHUNK = 900;
 
-function chunks<T>(list: readonly T[], size = IN_CHUNK): T[][] {
+export function chunks<T>(list: readonly T[], size = IN_CHUNK): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
   return out;
 }
 
-interface CourseInfo {
+export interface ImportCourse {
   id: string;
   title: string;
   published: boolean;
@@ -105,20 +105,100 @@ interface CourseInfo {
   visible: boolean;
 }
 
+export type RowError = { column: string | null; message: string };
+
+/**
+ * The courses an import's rows name, by id or by exact title, loaded a few IN queries per batch and
+ * kept for the rest of the file. `describe` says what the importing actor may do with each.
+ */
+export class ImportCourses {
+  private readonly byId = new Map<string, ImportCourse | null>();
+  private readonly byTitle = new Map<string, ImportCourse[]>();
+
+  constructor(
+    private readonly db: Executor,
+    private readonly describe: (rows: { id: string; title: string; published: number }[]) => Promise<ImportCourse[]>,
+  ) {}
+
+  /** Loads the ids and titles not loaded yet. */
+  async load(ids: readonly string[], titles: readonly string[]): Promise<void> {
+    const newIds = [...new Set(ids)].filter((x) => !this.byId.has(x));
+    const newTitles = [...new Set(titles)].filter((x) => !this.byTitle.has(x));
+    for (const part of chunks(newIds)) {
+      const rows = await this.db.selectFrom('courses').select(['id', 'title', 'published']).where('id', 'in', part).execute();
+      for (const c of await this.describe(rows)) this.byId.set(c.id, c);
+    }
+    for (const id of newIds) if (!this.byId.has(id)) this.byId.set(id, null);
+    for (const part of chunks(newTitles)) {
+      const rows = await this.db.selectFrom('courses').select(['id', 'title', 'published']).where('title', 'in', part).execute();
+      for (const c of await this.describe(rows)) this.byTitle.set(c.title, [...(this.byTitle.get(c.title) ?? []), c]);
+    }
+    for (const t of newTitles) if (!this.byTitle.has(t)) this.byTitle.set(t, []);
+  }
+
+  /**
+   * The visible course a row names (a loaded id, or a title only one visible course has), the column
+   * that named it, and the row's error otherwise. `idChecked`: the id passed the row's own checks.
+   */
+  pick(courseId: string, courseTitle: string, idChecked: boolean): { course: ImportCourse | null; column: string; error: RowError | null } {
+    if (courseId && idChecked) {
+      const course = this.byId.get(courseId);
+      if (!course || !course.visible)
+        return { course: null, column: 'courseId', error: { column: 'courseId', message: `No course has the id ${courseId}.` } };
+      if (courseTitle && courseTitle !== course.title)
+        return {
+          course: null,
+          column: 'courseId',
+          error: { column: 'courseTitle', message: `The course ${courseId} is titled "${course.title}", not "${courseTitle}".` },
+        };
+      return { course, column: 'courseId', error: null };
+    }
+    if (!courseId && courseTitle) {
+      const list = (this.byTitle.get(courseTitle) ?? []).filter((c) => c.visible);
+      if (list.length === 1) return { course: list[0]!, column: 'courseTitle', error: null };
+      const message =
+        list.length === 0
+          ? `No course is titled "${courseTitle}".`
+          : `${list.length} courses are titled "${courseTitle}": give the courseId instead.`;
+      return { course: null, column: 'courseTitle', error: { column: 'courseTitle', message } };
+    }
+    return { course: null, column: 'courseId', error: null };
+  }
+}
+
+/**
+ * The member|course keys among `pairs` that `find` reports rows for (it gets each chunk of members
+ * and courses; a few queries for a whole batch).
+ */
+export async function pairsFound(
+  pairs: readonly { memberId: string; courseId: string }[],
+  find: (members: string[], courses: string[]) => Promise<{ member_id: string; course_id: string }[]>,
+): Promise<Set<string>> {
+  const out = new Set<string>();
+  const members = [...new Set(pairs.map((r) => r.memberId))];
+  const courses = [...new Set(pairs.map((r) => r.courseId))];
+  for (const memberPart of chunks(members)) {
+    for (const coursePart of chunks(courses)) {
+      for (const r of await find(memberPart, coursePart)) out.add(`${r.member_id}|${r.course_id}`);
+    }
+  }
+  return out;
+}
+
 class EnrollmentImportRun implements ImportKindRun<EnrollmentImportItem> {
-  private readonly coursesById = new Map<string, CourseInfo | null>();
-  private readonly coursesByTitle = new Map<string, CourseInfo[]>();
+  private readonly courses: ImportCourses;
   private readonly admin: boolean;
 
   constructor(private readonly ic: ImportRunContext) {
     this.admin = isCourseAdmin(ic.actor);
+    this.courses = new ImportCourses(ic.ctx.db, (rows) => this.courseInfos(rows));
   }
 
   private get db(): Executor {
     return this.ic.ctx.db;
   }
 
-  private async courseInfos(rows: { id: string; title: string; published: number }[]): Promise<CourseInfo[]> {
+  private async courseInfos(rows: { id: string; title: string; published: number }[]): Promise<ImportCourse[]> {
     const actor = this.ic.actor;
     let taught = new Set<string>();
     if (!this.admin && actor.id && hasAnyRole(actor.roles, ['Course Creator']) && rows.length > 0) {
@@ -135,26 +215,6 @@ class EnrollmentImportRun implements ImportKindRun<EnrollmentImportItem> {
       const manageable = this.admin || taught.has(r.id);
       return { id: r.id, title: r.title, published: r.published === 1, manageable, visible: r.published === 1 || manageable };
     });
-  }
-
-  /** Loads courses by id and by title that are not cached yet: a few queries per batch at most. */
-  private async loadCourses(ids: string[], titles: string[]): Promise<void> {
-    const newIds = [...new Set(ids)].filter((x) => !this.coursesById.has(x));
-    const newTitles = [...new Set(titles)].filter((x) => !this.coursesByTitle.has(x));
-    for (const part of chunks(newIds)) {
-      const rows = await this.db.selectFrom('courses').select(['id', 'title', 'published']).where('id', 'in', part).execute();
-      for (const c of await this.courseInfos(rows)) this.coursesById.set(c.id, c);
-    }
-    for (const id of newIds) if (!this.coursesById.has(id)) this.coursesById.set(id, null);
-    for (const part of chunks(newTitles)) {
-      const rows = await this.db.selectFrom('courses').select(['id', 'title', 'published']).where('title', 'in', part).execute();
-      for (const c of await this.courseInfos(rows)) {
-        const list = this.coursesByTitle.get(c.title) ?? [];
-        list.push(c);
-        this.coursesByTitle.set(c.title, list);
-      }
-    }
-    for (const t of newTitles) if (!this.coursesByTitle.has(t)) this.coursesByTitle.set(t, []);
   }
 
   async resolve(rows: readonly ImportRow[]): Promise<RowOutcome<EnrollmentImportItem>[]> {
@@ -206,7 +266,7 @@ class EnrollmentImportRun implements ImportKindRun<EnrollmentImportItem> {
       parsed.map((p) => ({ email: p.email, code: p.code, emailValid: !p.errors.some((e) => e.column === 'memberEmail') })),
     );
 
-    await this.loadCourses(
+    await this.courses.load(
       parsed.filter((p) => p.courseId).map((p) => p.courseId),
       parsed.filter((p) => !p.courseId && p.courseTitle).map((p) => p.courseTitle),
     );
@@ -217,28 +277,12 @@ class EnrollmentImportRun implements ImportKindRun<EnrollmentImportItem> {
       const member = memberOf[i]!;
       const memberId = member.memberId;
       if (member.error) errors.push(member.error);
-      let course: CourseInfo | null | undefined;
-      let courseColumn = 'courseId';
-      if (p.courseId && !p.errors.some((e) => e.column === 'courseId')) {
-        course = this.coursesById.get(p.courseId);
-        if (!course || !course.visible) {
-          errors.push({ column: 'courseId', message: `No course has the id ${p.courseId}.` });
-          course = null;
-        } else if (p.courseTitle && p.courseTitle !== course.title) {
-          errors.push({ column: 'courseTitle', message: `The course ${p.courseId} is titled "${course.title}", not "${p.courseTitle}".` });
-          course = null;
-        }
-      } else if (!p.courseId && p.courseTitle) {
-        courseColumn = 'courseTitle';
-        const list = (this.coursesByTitle.get(p.courseTitle) ?? []).filter((c) => c.visible);
-        if (list.length === 0) errors.push({ column: 'courseTitle', message: `No course is titled "${p.courseTitle}".` });
-        else if (list.length > 1)
-          errors.push({
-            column: 'courseTitle',
-            message: `${list.length} courses are titled "${p.courseTitle}": give the courseId instead.`,
-          });
-        else course = list[0];
-      }
+      const {
+        course,
+        column: courseColumn,
+        error,
+      } = this.courses.pick(p.courseId, p.courseTitle, !p.errors.some((e) => e.column === 'courseId'));
+      if (error) errors.push(error);
       if (course) {
         if (!course.manageable) {
           errors.push({ column: courseColumn, message: `You may only enroll people in courses you manage ("${course.title}").` });
@@ -249,21 +293,16 @@ class EnrollmentImportRun implements ImportKindRun<EnrollmentImportItem> {
       return { p, errors, memberId, courseId: course?.id };
     });
 
-    const pairs = resolved.filter((r) => r.errors.length === 0 && r.memberId && r.courseId);
-    const existing = new Set<string>();
-    const members = [...new Set(pairs.map((r) => r.memberId!))];
-    const courses = [...new Set(pairs.map((r) => r.courseId!))];
-    for (const memberPart of chunks(members)) {
-      for (const coursePart of chunks(courses)) {
-        const found = await this.db
+    const existing = await pairsFound(
+      resolved.flatMap((r) => (r.errors.length === 0 && r.memberId && r.courseId ? [{ memberId: r.memberId, courseId: r.courseId }] : [])),
+      (members, courses) =>
+        this.db
           .selectFrom('enrollments')
           .select(['member_id', 'course_id'])
-          .where('member_id', 'in', memberPart)
-          .where('course_id', 'in', coursePart)
-          .execute();
-        for (const e of found) existing.add(`${e.member_id}|${e.course_id}`);
-      }
-    }
+          .where('member_id', 'in', members)
+          .where('course_id', 'in', courses)
+          .execute(),
+    );
 
     return resolved.map((r, i): RowOutcome<EnrollmentImportItem> => {
       if (r.errors.length > 0 || !r.memberId || !r.courseId) return { kind: 'error', errors: r.errors };

@@ -14,7 +14,7 @@ import { TRAINING_ASSIGNMENT_IMPORT_COLUMNS } from '../../contract/imports.ts';
 import type { ImportKind, ImportKindRun, ImportRow, ImportRunContext, RowOutcome } from '../platform/imports.service.ts';
 import { normalizeEmail } from '../platform/users.service.ts';
 import { z } from 'zod';
-import { resolveImportMembers } from './enrollment-import.ts';
+import { ImportCourses, pairsFound, resolveImportMembers, type RowError } from './enrollment-import.ts';
 import { assignCourse } from './training-assignment.service.ts';
 
 export interface AssignmentImportItem {
@@ -25,57 +25,37 @@ export interface AssignmentImportItem {
 }
 
 type RowError = { column: string | null; message: string };
-type CourseInfo = { id: string; title: string };
-
 const Email = z.email();
 /** Rows per write call (assignCourse chunks its own statements). */
 const WRITE_BATCH = 2000;
-/** Values per IN (...) list. */
-const IN_CHUNK = 900;
-
-function chunks<T>(list: readonly T[], size = IN_CHUNK): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
-  return out;
-}
 
 class AssignmentImportRun implements ImportKindRun<AssignmentImportItem> {
-  private readonly coursesById = new Map<string, CourseInfo | null>();
-  private readonly coursesByTitle = new Map<string, CourseInfo[]>();
+  // Assigners may assign any course, as the API allows.
+  private readonly courses: ImportCourses;
   private readonly on = today();
 
-  constructor(private readonly ic: ImportRunContext) {}
+  constructor(private readonly ic: ImportRunContext) {
+    this.courses = new ImportCourses(ic.ctx.db, (rows) =>
+      Promise.resolve(rows.map((r) => ({ id: r.id, title: r.title, published: r.published === 1, manageable: true, visible: true }))),
+    );
+  }
 
   private get db(): Executor {
     return this.ic.ctx.db;
-  }
-
-  /** Courses by id and by title not cached yet (assigners may assign any course, as the API allows). */
-  private async loadCourses(ids: string[], titles: string[]): Promise<void> {
-    const newIds = [...new Set(ids)].filter((x) => !this.coursesById.has(x));
-    const newTitles = [...new Set(titles)].filter((x) => !this.coursesByTitle.has(x));
-    for (const part of chunks(newIds)) {
-      const rows = await this.db.selectFrom('courses').select(['id', 'title']).where('id', 'in', part).execute();
-      for (const c of rows) this.coursesById.set(c.id, c);
-    }
-    for (const id of newIds) if (!this.coursesById.has(id)) this.coursesById.set(id, null);
-    for (const part of chunks(newTitles)) {
-      const rows = await this.db.selectFrom('courses').select(['id', 'title']).where('title', 'in', part).execute();
-      for (const c of rows) this.coursesByTitle.set(c.title, [...(this.coursesByTitle.get(c.title) ?? []), c]);
-    }
-    for (const t of newTitles) if (!this.coursesByTitle.has(t)) this.coursesByTitle.set(t, []);
   }
 
   async resolve(rows: readonly ImportRow[]): Promise<RowOutcome<AssignmentImportItem>[]> {
     const parsed = rows.map(({ values: v }) => {
       const errors: RowError[] = [];
       const email = v.memberEmail ? normalizeEmail(v.memberEmail) : '';
-      if (email && !Email.safeParse(email).success) errors.push({ column: 'memberEmail', message: `"${v.memberEmail}" is not an email address.` });
+      if (email && !Email.safeParse(email).success)
+        errors.push({ column: 'memberEmail', message: `"${v.memberEmail}" is not an email address.` });
       const code = (v.employeeCode ?? '').trim();
       if (code.length > 64) errors.push({ column: 'employeeCode', message: 'The employee code is longer than 64 characters.' });
       if (!email && !code) errors.push({ column: 'memberEmail', message: 'Give the member: memberEmail or employeeCode.' });
       const courseId = (v.courseId ?? '').trim();
-      if (courseId && !IdSchema.safeParse(courseId).success) errors.push({ column: 'courseId', message: `"${courseId}" is not a course id.` });
+      if (courseId && !IdSchema.safeParse(courseId).success)
+        errors.push({ column: 'courseId', message: `"${courseId}" is not a course id.` });
       const courseTitle = v.courseTitle ?? '';
       if (courseTitle.length > 500) errors.push({ column: 'courseTitle', message: 'The course title is longer than 500 characters.' });
       if (!courseId && !courseTitle) errors.push({ column: 'courseId', message: 'Give the course: courseId or courseTitle.' });
@@ -92,7 +72,7 @@ class AssignmentImportRun implements ImportKindRun<AssignmentImportItem> {
       this.db,
       parsed.map((p) => ({ email: p.email, code: p.code, emailValid: !p.errors.some((e) => e.column === 'memberEmail') })),
     );
-    await this.loadCourses(
+    await this.courses.load(
       parsed.filter((p) => p.courseId && !p.errors.some((e) => e.column === 'courseId')).map((p) => p.courseId),
       parsed.filter((p) => !p.courseId && p.courseTitle).map((p) => p.courseTitle),
     );
@@ -101,49 +81,31 @@ class AssignmentImportRun implements ImportKindRun<AssignmentImportItem> {
       const errors = [...p.errors];
       const member = members[i]!;
       if (member.error) errors.push(member.error);
-      let course: CourseInfo | null | undefined;
-      if (p.courseId && !p.errors.some((e) => e.column === 'courseId')) {
-        course = this.coursesById.get(p.courseId);
-        if (!course) errors.push({ column: 'courseId', message: `No course has the id ${p.courseId}.` });
-        else if (p.courseTitle && p.courseTitle !== course.title) {
-          errors.push({ column: 'courseTitle', message: `The course ${p.courseId} is titled "${course.title}", not "${p.courseTitle}".` });
-          course = null;
-        }
-      } else if (!p.courseId && p.courseTitle) {
-        const list = this.coursesByTitle.get(p.courseTitle) ?? [];
-        if (list.length === 0) errors.push({ column: 'courseTitle', message: `No course is titled "${p.courseTitle}".` });
-        else if (list.length > 1)
-          errors.push({ column: 'courseTitle', message: `${list.length} courses are titled "${p.courseTitle}": give the courseId instead.` });
-        else course = list[0];
-      }
+      const { course, error } = this.courses.pick(p.courseId, p.courseTitle, !p.errors.some((e) => e.column === 'courseId'));
+      if (error) errors.push(error);
       return { p, errors, memberId: member.memberId, courseId: course?.id };
     });
 
     // Pairs that need nothing: an open assignment exists, or the member completed the course.
-    const pairs = resolved.filter((r) => r.errors.length === 0 && r.memberId && r.courseId);
-    const done = new Set<string>();
-    const memberIds = [...new Set(pairs.map((r) => r.memberId!))];
-    const courseIds = [...new Set(pairs.map((r) => r.courseId!))];
-    for (const memberPart of chunks(memberIds)) {
-      for (const coursePart of chunks(courseIds)) {
-        const open = await this.db
-          .selectFrom('training_assignments')
-          .select(['member_id', 'course_id'])
-          .where('status', '=', 'open')
-          .where('member_id', 'in', memberPart)
-          .where('course_id', 'in', coursePart)
-          .execute();
-        for (const a of open) done.add(`${a.member_id}|${a.course_id}`);
-        const completed = await this.db
-          .selectFrom('enrollments')
-          .select(['member_id', 'course_id'])
-          .where('progress', '=', 100)
-          .where('member_id', 'in', memberPart)
-          .where('course_id', 'in', coursePart)
-          .execute();
-        for (const e of completed) done.add(`${e.member_id}|${e.course_id}`);
-      }
-    }
+    const pairs = resolved.flatMap((r) =>
+      r.errors.length === 0 && r.memberId && r.courseId ? [{ memberId: r.memberId, courseId: r.courseId }] : [],
+    );
+    const done = await pairsFound(pairs, async (members, courses) => [
+      ...(await this.db
+        .selectFrom('training_assignments')
+        .select(['member_id', 'course_id'])
+        .where('status', '=', 'open')
+        .where('member_id', 'in', members)
+        .where('course_id', 'in', courses)
+        .execute()),
+      ...(await this.db
+        .selectFrom('enrollments')
+        .select(['member_id', 'course_id'])
+        .where('progress', '=', 100)
+        .where('member_id', 'in', members)
+        .where('course_id', 'in', courses)
+        .execute()),
+    ]);
 
     return resolved.map((r, i): RowOutcome<AssignmentImportItem> => {
       if (r.errors.length > 0 || !r.memberId || !r.courseId) return { kind: 'error', errors: r.errors };
