@@ -24,7 +24,6 @@ export interface AssignmentImportItem {
   dueDate: string;
 }
 
-type RowError = { column: string | null; message: string };
 const Email = z.email();
 /** Rows per write call (assignCourse chunks its own statements). */
 const WRITE_BATCH = 2000;
