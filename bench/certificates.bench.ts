@@ -79,6 +79,7 @@ export default defineBenchmark({
           certificate_validity_months: 24,
           disable_self_enrollment: 0,
           sequential: 0,
+          lesson_count: 0,
           created_by: null,
           created_at: now,
           updated_at: now,

@@ -65,7 +65,7 @@ export default defineBenchmark({
               id: newId(),
               member_id: userId(tag, k),
               course_id: courseId(tag, 1),
-              progress: 0,
+              completed_lessons: 0,
               current_lesson_id: null,
               source: 'import',
               batch_id: null,

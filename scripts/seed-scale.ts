@@ -11,7 +11,7 @@
  * People: users with the LMS Student role (employee records arrive with the HR module; until
  * then "employees" are their user accounts). Courses: published, one chapter with `lessons`
  * lessons, every fifth mandatory. Enrollments: distinct member + course pairs spread over all
- * courses, each with 0..lessons completed lessons (lesson_completions rows) and the progress and
+ * courses, each with 0..lessons completed lessons (lesson_completions rows) and the completed lesson count and
  * completed_at that recomputeProgress would derive from them.
  */
 import { randomBytes } from 'node:crypto';
@@ -102,9 +102,9 @@ export async function seedCourses(db: Db, dialect: Dialect, tag: string, count: 
   const j = sql`seq.n`;
   await db.transaction().execute(async (trx) => {
     await sql`insert into courses (id, title, short_introduction, description, tags, published, published_at, mandatory, paid,
-                                   enable_certification, certificate_issue_mode, disable_self_enrollment, sequential, created_at, updated_at)
+                                   enable_certification, certificate_issue_mode, disable_self_enrollment, sequential, lesson_count, created_at, updated_at)
       select ${padded(dialect, `${tag}c`, j)}, ${sql.lit('Scale course ')} || cast(seq.n as text) || ${sql.lit(` (${tag})`)}, ${'A course of the scale seed'}, ${''}, ${'[]'},
-             1, ${now}, case when seq.n % 5 = 0 then 1 else 0 end, 0, 0, ${'auto'}, 0, 0, ${now}, ${now}
+             1, ${now}, case when seq.n % 5 = 0 then 1 else 0 end, 0, 0, ${'auto'}, 0, 0, ${sql.lit(lessons)}, ${now}, ${now}
         from ${series(dialect, 0, count)}`.execute(trx);
     await sql`insert into chapters (id, course_id, title, position, created_at)
       select ${padded(dialect, `${tag}h`, j)}, ${padded(dialect, `${tag}c`, j)}, ${'Chapter 1'}, 0, ${now}
@@ -153,13 +153,12 @@ export async function seedEnrollments(
   const member = sql`(seq.n % ${U})`;
   const course = sql`(((seq.n / ${U}) + (seq.n % ${U})) % ${C})`;
   const done = sql`((seq.n * 7919 + 13) % (${L} + 1))`;
-  const progress = sql`((${done} * 100) / ${L})`;
   let completions = 0;
   await inChunks(count, chunk, async (from, to) => {
     await db.transaction().execute(async (trx) => {
-      await sql`insert into enrollments (id, member_id, course_id, progress, source, completed_at, last_activity_at, created_at)
+      await sql`insert into enrollments (id, member_id, course_id, completed_lessons, source, completed_at, last_activity_at, created_at)
         select ${padded(dialect, `${tag}e`, sql`seq.n`, 12)}, ${padded(dialect, `${tag}u`, member)}, ${padded(dialect, `${tag}c`, course)},
-               ${progress}, ${opts.source ?? 'admin'}, case when ${done} = ${L} then ${now} else null end, ${now}, ${now}
+               ${done}, ${opts.source ?? 'admin'}, case when ${done} = ${L} then ${now} else null end, ${now}, ${now}
           from ${series(dialect, from, to)}`.execute(trx);
       if (opts.completions === false) return;
       const lessonIdSql =
@@ -247,7 +246,7 @@ export async function seedCompliance(db: Db, dialect: Dialect, employees: number
   const now = new Date().toISOString();
   let t = performance.now();
   await seedUsers(db, dialect, tag, employees + batch, { log });
-  await seedCourses(db, dialect, tag, COMPLIANCE_COURSES, 1);
+  await seedCourses(db, dialect, tag, COMPLIANCE_COURSES, 2);
   await sql`update courses set mandatory = 1 where id like ${`${tag}c%`}`.execute(db);
   const n = sql`seq.n`;
   await db.transaction().execute(async (trx) => {
@@ -273,10 +272,10 @@ export async function seedCompliance(db: Db, dialect: Dialect, employees: number
     const course = sql`seq.n % ${sql.lit(COMPLIANCE_COURSES)}`;
     const bucket = sql`((seq.n / ${sql.lit(COMPLIANCE_COURSES)}) * 7 + (seq.n % ${sql.lit(COMPLIANCE_COURSES)}) * 3) % 10`;
     await db.transaction().execute(async (trx) => {
-      await sql`insert into enrollments (id, member_id, course_id, progress, current_lesson_id, source, batch_id, payment_id, completed_at,
+      await sql`insert into enrollments (id, member_id, course_id, completed_lessons, current_lesson_id, source, batch_id, payment_id, completed_at,
                                          last_activity_at, created_by, created_at)
         select ${padded(dialect, `${tag}n`, n)}, ${padded(dialect, `${tag}u`, member)}, ${padded(dialect, `${tag}c`, course)},
-               case when ${bucket} < 4 then 100 when ${bucket} < 7 then 50 else 0 end, null, 'onboarding', null, null,
+               case when ${bucket} < 4 then 2 when ${bucket} < 7 then 1 else 0 end, null, 'onboarding', null, null,
                case when ${bucket} < 4 then ${now} else null end, ${now}, null, ${now}
           from ${series(dialect, from, to)}`.execute(trx);
       // Open assignments for the enrollments not complete; a third of them overdue.

@@ -2,6 +2,7 @@ import { expect, it } from 'vitest';
 import { describeDb, json, sessionCookie } from '../../test/helpers/harness.ts';
 import { AppError } from './http/errors.ts';
 import { DEMO_NOT_EMPTY, DEMO_PASSWORD, seedDemo, formatDemoSeed, type DemoSeedResult } from './demo-seed.ts';
+import { progressSql } from './lms/progress.service.ts';
 
 const TABLES = [
   'users',
@@ -79,7 +80,7 @@ describeDb('smooth seed --demo', (env) => {
     expect(courses.filter((c) => c.paid === 1)).toHaveLength(1);
     expect(courses.filter((c) => c.enable_certification === 1)).toHaveLength(2);
 
-    const enrollments = await db.selectFrom('enrollments').select(['progress', 'source', 'completed_at']).execute();
+    const enrollments = await db.selectFrom('enrollments').select([progressSql().as('progress'), 'source', 'completed_at']).execute();
     const progress = new Set(enrollments.map((e) => Number(e.progress)));
     expect(progress.has(0)).toBe(true);
     expect(progress.has(100)).toBe(true);

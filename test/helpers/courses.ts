@@ -4,6 +4,7 @@ import type { TestEnv, TestUser } from './harness.ts';
 import type { Course, Lesson, Outline } from '../../src/contract/courses.ts';
 import { newId } from '../../src/server/db/ids.ts';
 import { nowIso } from '../../src/server/db/dialect.ts';
+import { progressSql } from '../../src/server/lms/progress.service.ts';
 
 export type Problem = { code: string; status: number; detail: string; errors?: { path: string; message: string }[] };
 export type Chapter = { id: string; courseId: string; title: string; position: number };
@@ -28,7 +29,7 @@ export async function enroll(env: TestEnv, memberId: string, courseId: string): 
       id,
       member_id: memberId,
       course_id: courseId,
-      progress: 0,
+      completed_lessons: 0,
       current_lesson_id: null,
       source: 'admin',
       batch_id: null,
@@ -65,6 +66,6 @@ export function courseKit(env: TestEnv) {
         .execute();
     },
     progressOf: async (enrollmentId: string) =>
-      env.ctx.db.selectFrom('enrollments').select(['progress', 'completed_at']).where('id', '=', enrollmentId).executeTakeFirstOrThrow(),
+      env.ctx.db.selectFrom('enrollments').select([progressSql().as('progress'), 'completed_at']).where('id', '=', enrollmentId).executeTakeFirstOrThrow(),
   };
 }

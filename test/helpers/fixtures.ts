@@ -52,6 +52,7 @@ export async function makeCourse(
       certificate_validity_months: null,
       disable_self_enrollment: bool(opts.disableSelfEnrollment ?? false),
       sequential: bool(opts.sequential ?? false),
+      lesson_count: opts.lessons ?? 4,
       created_by: null,
       created_at: now,
       updated_at: now,

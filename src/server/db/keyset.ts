@@ -15,6 +15,8 @@ import type { Dialect } from './database.ts';
 export interface SortKey {
   /** The column (or joined column) the key orders by. */
   ref: string;
+  /** An expression to order by instead of the column (a derived value). */
+  sql?: RawBuilder<unknown>;
   kind: 'text' | 'number' | 'date';
   nullable?: boolean;
   /** A number key on an integer column: a cursor value must be a 32-bit integer. */
@@ -54,7 +56,7 @@ export function keysetOrder(sort: string | undefined, keys: SortKeys<string>, id
 
 /** The expression a key orders by (normalised as the module comment says). */
 export function sortExpression(key: SortKey, dialect: Dialect): RawBuilder<unknown> {
-  const ref = sql.ref(key.ref);
+  const ref = key.sql ?? sql.ref(key.ref);
   if (key.kind === 'number') return key.nullable ? sql`coalesce(${ref}, -1)` : sql`${ref}`;
   const value = key.nullable ? sql`coalesce(${ref}, '')` : sql`${ref}`;
   if (key.kind === 'date') return value;

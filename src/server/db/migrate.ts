@@ -13,6 +13,7 @@ import * as m0010 from './migrations/0010-import-kinds.ts';
 import * as m0011 from './migrations/0011-quiz-fixes.ts';
 import * as m0012 from './migrations/0012-sort-indexes.ts';
 import * as m0013 from './migrations/0013-progress-index.ts';
+import * as m0014 from './migrations/0014-derived-progress.ts';
 
 type Step = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
@@ -31,6 +32,7 @@ const STEPS: Record<string, Step> = {
   '0011-quiz-fixes': m0011,
   '0012-sort-indexes': m0012,
   '0013-progress-index': m0013,
+  '0014-derived-progress': m0014,
 };
 
 class Provider implements MigrationProvider {
@@ -44,14 +46,23 @@ class Provider implements MigrationProvider {
   }
 }
 
-export async function migrateToLatest(database: Database): Promise<string[]> {
-  const migrator = new Migrator({
+function migrator(database: Database): Migrator {
+  return new Migrator({
     db: database.db,
     provider: new Provider(database.dialect),
     migrationTableName: 'schema_migrations',
     migrationLockTableName: 'schema_migrations_lock',
   });
-  const { error, results } = await migrator.migrateToLatest();
+}
+
+export async function migrateToLatest(database: Database): Promise<string[]> {
+  const { error, results } = await migrator(database).migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(`migration failed: ${JSON.stringify(error)}`);
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Runs the migrations up to and including `name` (to test a later migration on data of that schema). */
+export async function migrateUpTo(database: Database, name: keyof typeof STEPS): Promise<void> {
+  const { error } = await migrator(database).migrateTo(name);
+  if (error) throw error instanceof Error ? error : new Error(`migration failed: ${JSON.stringify(error)}`);
 }

@@ -108,6 +108,8 @@ export interface CoursesTable {
   certificate_validity_months: number | null;
   disable_self_enrollment: number;
   sequential: number;
+  /** Number of lessons, kept by the lesson writes (recomputeProgress). */
+  lesson_count: number;
   created_by: string | null;
   created_at: string;
   updated_at: string;
@@ -160,7 +162,8 @@ export interface EnrollmentsTable {
   id: string;
   member_id: string;
   course_id: string;
-  progress: number;
+  /** Lessons of the course the member completed; progress is derived (lms/progress.service.ts). */
+  completed_lessons: number;
   current_lesson_id: string | null;
   source: string;
   batch_id: string | null;

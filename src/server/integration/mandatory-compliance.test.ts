@@ -4,6 +4,7 @@ import { describeDb, json, type TestEnv, type TestUser } from '../../../test/hel
 import { makeCourse } from '../../../test/helpers/fixtures.ts';
 import { today } from '../db/dialect.ts';
 import { countExisting } from '../db/migrations/0009-compliance-speed.ts';
+import { DERIVED_TERMS } from '../db/migrations/0014-derived-progress.ts';
 import { foldComplianceCounts } from './mandatory-compliance.ts';
 
 type Row = { courseId: string; title: string; expected: number; completed: number; inProgress: number; notStarted: number; overdue: number; completionRate: number };
@@ -81,9 +82,9 @@ async function fromBaseTables(env: TestEnv, department?: string): Promise<Row[]>
     select c.id, c.title,
            (select count(*) from employees em where em.status = 'active' and em.user_id is not null ${inDept}) as expected,
            (select count(*) from enrollments e join employees em on em.user_id = e.member_id and em.status = 'active'
-             where e.course_id = c.id and e.progress = 100 ${inDept}) as completed,
+             where e.course_id = c.id and e.completed_at is not null ${inDept}) as completed,
            (select count(*) from enrollments e join employees em on em.user_id = e.member_id and em.status = 'active'
-             where e.course_id = c.id and e.progress > 0 and e.progress < 100 ${inDept}) as in_progress,
+             where e.course_id = c.id and e.completed_lessons > 0 and e.completed_at is null ${inDept}) as in_progress,
            (select count(*) from training_assignments ta join employees em on em.user_id = ta.member_id and em.status = 'active'
              where ta.course_id = c.id and ta.status = 'open' and ta.due_date < ${today()} ${inDept}) as overdue
       from courses c
@@ -220,7 +221,7 @@ describeDb('mandatory training compliance follows every write at once', (env) =>
     await sql`delete from compliance_progress_counts`.execute(env.ctx.db);
     await sql`delete from compliance_open_assignment_counts`.execute(env.ctx.db);
     await sql`delete from compliance_headcounts`.execute(env.ctx.db);
-    await countExisting(env.ctx.db);
+    await countExisting(env.ctx.db, DERIVED_TERMS);
     expect(await stats()).toEqual(kept);
   });
 

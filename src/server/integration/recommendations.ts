@@ -153,7 +153,7 @@ async function rankBuiltIn(ctx: AppContext, memberId: string): Promise<{ ranked:
     db
       .selectFrom('enrollments')
       .innerJoin('courses', 'courses.id', 'enrollments.course_id')
-      .select(['courses.id', 'courses.title', 'courses.short_introduction', 'courses.tags', 'courses.category', 'enrollments.progress'])
+      .select(['courses.id', 'courses.title', 'courses.short_introduction', 'courses.tags', 'courses.category', 'enrollments.completed_at'])
       .where('enrollments.member_id', '=', memberId)
       .execute(),
     // The catalog as a learner sees it (published courses), less the courses the learner is in.
@@ -189,7 +189,7 @@ async function rankBuiltIn(ctx: AppContext, memberId: string): Promise<{ ranked:
             .selectFrom('enrollments')
             .select(eb.fn.countAll<number>().as('n'))
             .whereRef('enrollments.course_id', '=', 'courses.id')
-            .where('enrollments.progress', '=', 100)
+            .where('enrollments.completed_at', 'is not', null)
             .as('completed'),
       ])
       .where('courses.published', '=', 1)
@@ -211,7 +211,7 @@ async function rankBuiltIn(ctx: AppContext, memberId: string): Promise<{ ranked:
     department: person?.department ?? null,
     designation: person?.designation ?? null,
     employee: person !== null,
-    history: history.map((h) => ({ title: h.title, category: h.category, tags: parseTags(h.tags), completed: Number(h.progress) === 100 })),
+    history: history.map((h) => ({ title: h.title, category: h.category, tags: parseTags(h.tags), completed: h.completed_at !== null })),
   };
   if (!candidates.length) return { ranked: [], profile };
 
@@ -222,9 +222,9 @@ async function rankBuiltIn(ctx: AppContext, memberId: string): Promise<{ ranked:
     const rows = await sql<PeerCounts>`
       select en.course_id,
              sum(case when pe.department_id = me.department_id then 1 else 0 end) as department_taken,
-             sum(case when pe.department_id = me.department_id and en.progress = 100 then 1 else 0 end) as department_completed,
+             sum(case when pe.department_id = me.department_id and en.completed_at is not null then 1 else 0 end) as department_completed,
              sum(case when pe.designation_id = me.designation_id then 1 else 0 end) as designation_taken,
-             sum(case when pe.designation_id = me.designation_id and en.progress = 100 then 1 else 0 end) as designation_completed
+             sum(case when pe.designation_id = me.designation_id and en.completed_at is not null then 1 else 0 end) as designation_completed
         from employees me
         join employees pe
           on pe.id <> me.id and pe.status = 'active' and pe.user_id is not null
@@ -253,7 +253,7 @@ async function rankBuiltIn(ctx: AppContext, memberId: string): Promise<{ ranked:
     let similarity = 0;
     let similar: (typeof history)[number] | null = null;
     for (let j = 0; j < history.length; j++) {
-      const s = cosine(vector, historyVectors[j]!) * (Number(history[j]!.progress) === 100 ? 1 : 0.8);
+      const s = cosine(vector, historyVectors[j]!) * (history[j]!.completed_at !== null ? 1 : 0.8);
       if (s > similarity) {
         similarity = s;
         similar = history[j]!;
@@ -287,7 +287,7 @@ async function rankBuiltIn(ctx: AppContext, memberId: string): Promise<{ ranked:
       signals.push({
         kind: 'similar',
         points: 20 * similarity,
-        reason: `Similar to ${similar.title} ${Number(similar.progress) === 100 ? 'you completed' : 'you are taking'}`,
+        reason: `Similar to ${similar.title} ${similar.completed_at !== null ? 'you completed' : 'you are taking'}`,
       });
     }
     if (role >= 0.1) signals.push({ kind: 'role', points: 10 * role, reason: `Matches your role: ${person!.designation!}` });

@@ -4,34 +4,13 @@
  * is cleared, and from then on the database refuses unknown templates and deleting a template in use.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Migrator, sql, type Kysely, type Migration } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { openDatabase, type Database } from '../db/database.ts';
-import { migrateToLatest } from '../db/migrate.ts';
+import { migrateToLatest, migrateUpTo } from '../db/migrate.ts';
 import { isForeignKeyViolation } from '../db/dialect.ts';
-import * as m0001 from '../db/migrations/0001-platform.ts';
-import * as m0002 from '../db/migrations/0002-lms-core.ts';
-import * as m0003 from '../db/migrations/0003-course-extras.ts';
-import * as m0004 from '../db/migrations/0004-quizzes.ts';
-import * as m0005 from '../db/migrations/0005-certificates.ts';
-import * as m0006 from '../db/migrations/0006-hr.ts';
-import * as m0007 from '../db/migrations/0007-imports.ts';
 import { createScratchDatabase, postgresReachable, testDialects, type ScratchDatabase } from '../../../test/helpers/db.ts';
 
-const BEFORE = { '0001-platform': m0001, '0002-lms-core': m0002, '0003-course-extras': m0003, '0004-quizzes': m0004, '0005-certificates': m0005, '0006-hr': m0006, '0007-imports': m0007 };
 const NOW = '2026-01-01T00:00:00.000Z';
-
-async function migrateBefore0008(database: Database): Promise<void> {
-  const migrations: Record<string, Migration> = {};
-  for (const [name, step] of Object.entries(BEFORE)) migrations[name] = { up: (db) => step.up(db, database.dialect) };
-  const migrator = new Migrator({
-    db: database.db,
-    provider: { getMigrations: () => Promise.resolve(migrations) },
-    migrationTableName: 'schema_migrations',
-    migrationLockTableName: 'schema_migrations_lock',
-  });
-  const { error } = await migrator.migrateToLatest();
-  if (error) throw error;
-}
 
 async function insertCourse(db: Kysely<unknown>, id: string, templateId: string | null): Promise<void> {
   await sql`
@@ -59,7 +38,7 @@ for (const dialect of testDialects()) {
       scratch = await createScratchDatabase(dialect);
       database = openDatabase(scratch.target);
       db = database.db as unknown as Kysely<unknown>;
-      await migrateBefore0008(database);
+      await migrateUpTo(database, '0007-imports');
       await sql`insert into users (id, email, full_name, created_at, updated_at) values ('u1', 'u1@example.test', 'Una One', ${NOW}, ${NOW})`.execute(db);
       await sql`
         insert into certificate_templates (id, name, title, body, primary_color, text_color, background_color, title_font, body_font, created_at, updated_at)
@@ -110,7 +89,7 @@ for (const dialect of testDialects()) {
       expect(
         isForeignKeyViolation(
           await failure(
-            sql`insert into enrollments (id, member_id, course_id, progress, source, last_activity_at, created_at)
+            sql`insert into enrollments (id, member_id, course_id, completed_lessons, source, last_activity_at, created_at)
                 values ('e2', 'u1', 'no-such-course', 0, 'admin', ${NOW}, ${NOW})`.execute(db),
           ),
         ),

@@ -34,6 +34,7 @@ import { HR_READERS, canManageCourse, canSeeCourse, isCourseAdmin, readableByMem
 import { certificateFileName, renderCertificatePdf, ZipBuilder, type CertificateData, type RenderTemplate } from './certificate-pdf.ts';
 import { CertificateRenderPool } from './certificate-render-pool.ts';
 import { renderTemplateFor } from './certificate-template.service.ts';
+import { progressSql } from './progress.service.ts';
 
 declare module '../platform/hooks.ts' {
   interface HookEvents {
@@ -268,7 +269,7 @@ export async function claimCertificate(
     if (existing) return { certificate: present(ctx, existing), created: false };
     const enrollment = await trx
       .selectFrom('enrollments')
-      .select(['progress'])
+      .select(progressSql().as('progress'))
       .where('member_id', '=', memberId)
       .where('course_id', '=', courseId)
       .executeTakeFirst();
@@ -290,7 +291,7 @@ export async function claimCertificate(
 export async function courseCertificateState(ctx: AppContext, actor: Actor, courseId: string) {
   const course = await visibleCourse(ctx.db, actor, courseId);
   const enrollment = actor.id
-    ? await ctx.db.selectFrom('enrollments').select('progress').where('member_id', '=', actor.id).where('course_id', '=', courseId).executeTakeFirst()
+    ? await ctx.db.selectFrom('enrollments').select(progressSql().as('progress')).where('member_id', '=', actor.id).where('course_id', '=', courseId).executeTakeFirst()
     : undefined;
   const row = actor.id ? await rowOf(ctx.db, actor.id, courseId) : undefined;
   const progress = enrollment ? Number(enrollment.progress) : null;

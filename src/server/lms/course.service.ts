@@ -48,7 +48,7 @@ import type { COURSE_SORTS } from '../../contract/courses.ts';
 import { LMS_STAFF } from '../../contract/roles.ts';
 import type { SearchResult } from '../../contract/search.ts';
 import { canManageCourse, isCourseAdmin } from './course-access.ts';
-import { recomputeProgress } from './progress.service.ts';
+import { progressSql, recomputeProgress } from './progress.service.ts';
 import { assertUnlocked } from './enrollment.service.ts';
 import { assertQuizLinkable } from './quiz.service.ts';
 import { assertCertificateTemplate } from './certificate-template.service.ts';
@@ -327,6 +327,7 @@ export async function createCourse(ctx: AppContext, actor: Actor, input: CreateC
     certificate_validity_months: input.certificateValidityMonths ?? null,
     disable_self_enrollment: bool(input.disableSelfEnrollment ?? false),
     sequential: bool(input.sequential ?? false),
+    lesson_count: 0,
     created_by: actor.id,
     created_at: now,
     updated_at: now,
@@ -1038,7 +1039,7 @@ export async function getOutline(ctx: AppContext, actor: Actor, courseId: string
       'courses.sequential',
       'courses.enable_certification',
       'enrollments.id as enrollment_id',
-      'enrollments.progress',
+      progressSql().as('progress'),
       'enrollments.current_lesson_id',
       'enrollments.completed_at',
       'enrollments.source',

@@ -100,7 +100,7 @@ describeDb('enrollment import and export', (env) => {
         [a.id, c2.courseId, 'import'],
       ].sort(),
     );
-    expect(rows.every((r) => r.created_by === admin.id && r.progress === 0)).toBe(true);
+    expect(rows.every((r) => r.created_by === admin.id && r.completed_lessons === 0)).toBe(true);
     const audit = await env.ctx.db.selectFrom('audit_log').selectAll().where('import_id', '=', state.id).execute();
     expect(
       audit

@@ -331,7 +331,7 @@ class EnrollmentImportRun implements ImportKindRun<EnrollmentImportItem> {
       id: newId(),
       member_id: it.memberId,
       course_id: it.courseId,
-      progress: 0,
+      completed_lessons: 0,
       current_lesson_id: null,
       source: it.source,
       batch_id: it.batchId,

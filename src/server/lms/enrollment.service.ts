@@ -1,4 +1,4 @@
-import { sql, type SelectQueryBuilder } from 'kysely';
+import { sql, type RawBuilder, type SelectQueryBuilder } from 'kysely';
 import type { Actor, AppContext } from '../context.ts';
 import type { Executor, Tx } from '../db/database.ts';
 import type { DB, EnrollmentsTable } from '../db/schema.ts';
@@ -11,9 +11,9 @@ import { recordAudit } from '../platform/audit.service.ts';
 import { normalizeEmail } from '../platform/users.service.ts';
 import type { Enrollment, EnrollmentListFilters, EnrollmentSource, ENROLLMENT_SORTS } from '../../contract/enrollments.ts';
 import { HR_READERS, canManageCourse, canSeeCourse, canSeeLearnersOf, isCourseAdmin, readableByMemberOrInstructor } from './course-access.ts';
-import { recomputeEnrollment } from './progress.service.ts';
+import { countCompletion, progressSql, type EnrollmentRow } from './progress.service.ts';
 
-export function toEnrollment(r: EnrollmentsTable): Enrollment {
+export function toEnrollment(r: EnrollmentRow): Enrollment {
   return {
     id: r.id,
     memberId: r.member_id,
@@ -84,7 +84,12 @@ export async function enroll(_ctx: AppContext, trx: Tx, input: EnrollInput): Pro
 
   if (course.existing_id) {
     if (PERSON_SOURCES.has(input.source)) throw alreadyEnrolled(course.existing_id);
-    const existing = await trx.selectFrom('enrollments').selectAll().where('id', '=', course.existing_id).executeTakeFirstOrThrow();
+    const existing = await trx
+      .selectFrom('enrollments')
+      .selectAll()
+      .select(progressSql().as('progress'))
+      .where('id', '=', course.existing_id)
+      .executeTakeFirstOrThrow();
     return { enrollment: toEnrollment(existing), created: false };
   }
 
@@ -107,7 +112,7 @@ export async function enroll(_ctx: AppContext, trx: Tx, input: EnrollInput): Pro
     id: newId(),
     member_id: input.memberId,
     course_id: input.courseId,
-    progress: 0,
+    completed_lessons: 0,
     current_lesson_id: null,
     source: input.source,
     batch_id: input.batchId ?? null,
@@ -128,13 +133,15 @@ export async function enroll(_ctx: AppContext, trx: Tx, input: EnrollInput): Pro
     const winner = await trx
       .selectFrom('enrollments')
       .selectAll()
+      .select(progressSql().as('progress'))
       .where('member_id', '=', input.memberId)
       .where('course_id', '=', input.courseId)
       .executeTakeFirstOrThrow();
     if (PERSON_SOURCES.has(input.source)) throw alreadyEnrolled(winner.id);
     return { enrollment: toEnrollment(winner), created: false };
   }
-  const enrollment = toEnrollment(inserted);
+  // A new row has no completed lesson: progress 0.
+  const enrollment = toEnrollment({ ...inserted, progress: 0 });
   await recordAudit(trx, {
     actorId: input.actorId,
     action: 'create',
@@ -182,14 +189,14 @@ async function canSeeEnrollment(db: Executor, actor: Actor, e: { member_id: stri
 }
 
 export async function getEnrollment(ctx: AppContext, actor: Actor, id: string): Promise<Enrollment> {
-  const row = await ctx.db.selectFrom('enrollments').selectAll().where('id', '=', id).executeTakeFirst();
+  const row = await ctx.db.selectFrom('enrollments').selectAll().select(progressSql().as('progress')).where('id', '=', id).executeTakeFirst();
   if (!row || !(await canSeeEnrollment(ctx.db, actor, row))) throw errors.notFound('The enrollment');
   return toEnrollment(row);
 }
 
 export async function deleteEnrollment(ctx: AppContext, actor: Actor, id: string, requestId: string | null): Promise<void> {
   await ctx.db.transaction().execute(async (trx) => {
-    const row = await trx.selectFrom('enrollments').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await trx.selectFrom('enrollments').selectAll().select(progressSql().as('progress')).where('id', '=', id).executeTakeFirst();
     if (!row || !(await canSeeEnrollment(trx, actor, row))) throw errors.notFound('The enrollment');
     if (!isCourseAdmin(actor)) throw errors.forbidden('Only Moderators and System Managers may delete enrollments.');
     const completions = await trx
@@ -225,8 +232,7 @@ export function applyEnrollmentFilters(q: EnrollmentQuery, f: Omit<EnrollmentLis
   if (f.courseId) q = q.where('enrollments.course_id', '=', f.courseId);
   if (f.memberId) q = q.where('enrollments.member_id', '=', f.memberId);
   if (f.source) q = q.where('enrollments.source', '=', f.source);
-  if (f.progressMin !== undefined) q = q.where('enrollments.progress', '>=', f.progressMin);
-  if (f.progressMax !== undefined) q = q.where('enrollments.progress', '<=', f.progressMax);
+  q = progressRange(q, f.courseId, f.progressMin, f.progressMax);
   if (f.completed !== undefined) q = q.where('enrollments.completed_at', f.completed ? 'is not' : 'is', null);
   if (f.q) {
     const text = f.q;
@@ -243,9 +249,34 @@ export function applyEnrollmentFilters(q: EnrollmentQuery, f: Omit<EnrollmentLis
   return q;
 }
 
+/**
+ * Progress between min and max (inclusive). Within one course the range is one of completed
+ * lesson counts — progress ≥ a ⇔ completed ≥ ceil(a × lessons / 100) and progress ≤ b (< 100) ⇔
+ * completed ≤ floor(((b + 1) × lessons − 1) / 100) — which the index (course_id,
+ * completed_lessons, id) serves; across courses the derived progress is compared.
+ */
+function progressRange(q: EnrollmentQuery, courseId: string | undefined, min: number | undefined, max: number | undefined): EnrollmentQuery {
+  const from = min !== undefined && min > 0 ? Math.trunc(min) : undefined;
+  const to = max !== undefined && max < 100 ? Math.trunc(max) : undefined;
+  if (!courseId) {
+    if (from !== undefined) q = q.where(progressSql(), '>=', from);
+    if (to !== undefined) q = q.where(progressSql(), '<=', to);
+    return q;
+  }
+  // No lessons: every enrollment is at 0%, so a lower bound above 0 matches none (the bound is out of reach).
+  const bound = (count: RawBuilder<number>) =>
+    sql<number>`(select case when c.lesson_count = 0 then ${sql.lit(NO_LESSONS)} else ${count} end from courses c where c.id = ${courseId})`;
+  if (from !== undefined) q = q.where('enrollments.completed_lessons', '>=', bound(sql<number>`(${sql.lit(from)} * c.lesson_count + 99) / 100`));
+  if (to !== undefined) q = q.where('enrollments.completed_lessons', '<=', bound(sql<number>`((${sql.lit(to + 1)} * c.lesson_count) - 1) / 100`));
+  return q;
+}
+
+/** Beyond any count of completed lessons (an int4). */
+const NO_LESSONS = 2_147_483_647;
+
 const ENROLLMENT_SORT_KEYS: SortKeys<(typeof ENROLLMENT_SORTS)[number]> = {
   createdAt: { ref: 'enrollments.created_at', kind: 'date' },
-  progress: { ref: 'enrollments.progress', kind: 'number', integer: true },
+  progress: { ref: 'enrollments.progress', sql: progressSql(), kind: 'number', integer: true },
   completedAt: { ref: 'enrollments.completed_at', kind: 'date', nullable: true },
   memberName: { ref: 'sort_member.full_name', kind: 'text' },
   courseTitle: { ref: 'sort_course.title', kind: 'text' },
@@ -270,7 +301,7 @@ export async function listEnrollments(ctx: AppContext, actor: Actor, f: Enrollme
         .innerJoin('users', 'users.id', 'enrollments.member_id')
         .innerJoin('courses', 'courses.id', 'enrollments.course_id')
         .selectAll('enrollments')
-        .select(['users.full_name as member_name', 'users.email as member_email', 'courses.title as course_title'])
+        .select([progressSql().as('progress'), 'users.full_name as member_name', 'users.email as member_email', 'courses.title as course_title'])
         .where('enrollments.id', 'in', shown)
         .execute()
     : [];
@@ -346,13 +377,14 @@ export async function markLessonComplete(
   ctx: AppContext,
   trx: Tx,
   input: { memberId: string; lessonId: string; courseId: string; enrollmentId: string; actorId: string | null },
-): Promise<EnrollmentsTable> {
-  await trx
+): Promise<EnrollmentRow> {
+  const inserted = await trx
     .insertInto('lesson_completions')
     .values({ id: newId(), member_id: input.memberId, lesson_id: input.lessonId, course_id: input.courseId, completed_at: nowIso() })
     .onConflict((oc) => oc.columns(['member_id', 'lesson_id']).doNothing())
-    .execute();
-  return recomputeEnrollment(ctx, trx, input);
+    .returning('id')
+    .executeTakeFirst();
+  return countCompletion(ctx, trx, { enrollmentId: input.enrollmentId, courseId: input.courseId, actorId: input.actorId, counted: inserted !== undefined });
 }
 
 export async function completeLesson(ctx: AppContext, actor: Actor, lessonId: string): Promise<Enrollment> {
@@ -408,6 +440,7 @@ export async function setCurrentLesson(ctx: AppContext, actor: Actor, lessonId: 
       .set({ current_lesson_id: lesson.id, last_activity_at: nowIso() })
       .where('id', '=', enrollment.id)
       .returningAll()
+      .returning(progressSql().as('progress'))
       .executeTakeFirstOrThrow();
     return toEnrollment(updated);
   });
@@ -419,18 +452,7 @@ export async function myCourses(ctx: AppContext, actor: Actor) {
     .selectFrom('enrollments')
     .innerJoin('courses', 'courses.id', 'enrollments.course_id')
     .selectAll('enrollments')
-    .select([
-      'courses.title',
-      'courses.short_introduction',
-      'courses.image_file_id',
-      'courses.mandatory',
-      (eb) =>
-        eb
-          .selectFrom('lessons')
-          .select((l) => l.fn.countAll<number>().as('n'))
-          .whereRef('lessons.course_id', '=', 'courses.id')
-          .as('lesson_count'),
-    ])
+    .select([progressSql().as('progress'), 'courses.title', 'courses.short_introduction', 'courses.image_file_id', 'courses.mandatory', 'courses.lesson_count'])
     .where('enrollments.member_id', '=', actor.id)
     .orderBy('enrollments.last_activity_at', 'desc')
     .orderBy('enrollments.id', 'desc')
@@ -466,17 +488,7 @@ export async function courseLearners(ctx: AppContext, actor: Actor, courseId: st
   let q = applyEnrollmentFilters(ctx.db.selectFrom('enrollments'), { ...f, courseId })
     .innerJoin('users', 'users.id', 'enrollments.member_id')
     .selectAll('enrollments')
-    .select([
-      'users.full_name',
-      'users.email',
-      (eb) =>
-        eb
-          .selectFrom('lesson_completions')
-          .select((l) => l.fn.countAll<number>().as('n'))
-          .whereRef('lesson_completions.member_id', '=', 'enrollments.member_id')
-          .whereRef('lesson_completions.course_id', '=', 'enrollments.course_id')
-          .as('completed_lessons'),
-    ]);
+    .select([progressSql().as('progress'), 'users.full_name', 'users.email']);
   if (f.cursor) q = q.where('enrollments.id', '<', f.cursor);
   const rows = await q.orderBy('enrollments.id', 'desc').limit(f.limit + 1).execute();
   const items = rows.slice(0, f.limit).map((r) => ({
@@ -503,9 +515,9 @@ export async function courseProgressStats(ctx: AppContext, actor: Actor, courseI
   }
   const buckets = await ctx.db
     .selectFrom('enrollments')
-    .select([sql<number>`case when progress = 100 then 10 else progress / 10 end`.as('bucket'), (eb) => eb.fn.countAll<number>().as('n')])
+    .select([sql<number>`${progressSql()} / 10`.as('bucket'), (eb) => eb.fn.countAll<number>().as('n')])
     .where('course_id', '=', courseId)
-    .groupBy(sql`case when progress = 100 then 10 else progress / 10 end`)
+    .groupBy(sql`${progressSql()} / 10`)
     .execute();
   const distribution = Array.from({ length: 11 }, (_, i) => ({
     range: i === 10 ? '100' : `${i * 10}-${i * 10 + 9}`,

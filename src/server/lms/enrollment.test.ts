@@ -4,7 +4,7 @@ import { makeCourse } from '../../../test/helpers/fixtures.ts';
 import { nowIso } from '../db/dialect.ts';
 import { newId } from '../db/ids.ts';
 import { enroll } from './enrollment.service.ts';
-import { recomputeProgress } from './progress.service.ts';
+import { progressSql, recomputeProgress } from './progress.service.ts';
 
 type E = { id: string; progress: number; completedAt: string | null; source: string; currentLessonId: string | null; paymentId: string | null };
 
@@ -161,7 +161,7 @@ describeDb('enrollments and progress', (env) => {
     expect(results.every((r) => r.statusCode === 200)).toBe(true);
     const rows = await env.ctx.db.selectFrom('lesson_completions').select('id').where('member_id', '=', learner.id).where('lesson_id', '=', lessonIds[1]!).execute();
     expect(rows).toHaveLength(1);
-    const e = await env.ctx.db.selectFrom('enrollments').select('progress').where('member_id', '=', learner.id).where('course_id', '=', courseId).executeTakeFirstOrThrow();
+    const e = await env.ctx.db.selectFrom('enrollments').select(progressSql().as('progress')).where('member_id', '=', learner.id).where('course_id', '=', courseId).executeTakeFirstOrThrow();
     expect(e.progress).toBe(25);
   });
 
@@ -173,7 +173,7 @@ describeDb('enrollments and progress', (env) => {
       const e = json<E>(await env.req('POST', `/api/courses/${courseId}/enroll`, { as: learner }));
       const results = await Promise.all(lessonIds.map((l) => env.req('POST', `/api/lessons/${l}/complete`, { as: learner })));
       expect(results.map((r) => r.statusCode)).toEqual(lessonIds.map(() => 200));
-      const row = await env.ctx.db.selectFrom('enrollments').select(['progress', 'completed_at']).where('id', '=', e.id).executeTakeFirstOrThrow();
+      const row = await env.ctx.db.selectFrom('enrollments').select([progressSql().as('progress'), 'completed_at']).where('id', '=', e.id).executeTakeFirstOrThrow();
       expect(row.progress).toBe(100);
       expect(row.completed_at).not.toBeNull();
       expect(completedEvents.filter((id) => id === e.id)).toHaveLength(1);
@@ -348,10 +348,10 @@ describeDb('enrollments and progress', (env) => {
     const learner = await env.user();
     const { courseId } = await makeCourse(env);
     const now = nowIso();
-    const row = { member_id: learner.id, course_id: courseId, progress: 0, current_lesson_id: null, source: 'admin', batch_id: null, payment_id: null, completed_at: null, last_activity_at: now, created_by: null, created_at: now };
+    const row = { member_id: learner.id, course_id: courseId, completed_lessons: 0, current_lesson_id: null, source: 'admin', batch_id: null, payment_id: null, completed_at: null, last_activity_at: now, created_by: null, created_at: now };
     await env.ctx.db.insertInto('enrollments').values({ id: newId(), ...row }).execute();
     await expect(env.ctx.db.insertInto('enrollments').values({ id: newId(), ...row }).execute()).rejects.toThrow();
-    await expect(env.ctx.db.insertInto('enrollments').values({ id: newId(), ...row, member_id: (await env.user()).id, progress: 140 }).execute()).rejects.toThrow();
+    await expect(env.ctx.db.insertInto('enrollments').values({ id: newId(), ...row, member_id: (await env.user()).id, completed_lessons: -1 }).execute()).rejects.toThrow();
   });
 
   it('counts enrollments and completions per ISO week for staff; bad ranges are 400', async () => {
@@ -364,7 +364,7 @@ describeDb('enrollments and progress', (env) => {
     const set = (id: string, created: string, completed: string | null) =>
       env.ctx.db
         .updateTable('enrollments')
-        .set({ created_at: created, completed_at: completed, progress: completed ? 100 : 0 })
+        .set({ created_at: created, completed_at: completed, completed_lessons: completed ? 1 : 0 })
         .where('id', '=', id)
         .execute();
     await set(ids[0]!, '2025-03-03T08:00:00.000Z', null);

@@ -92,10 +92,11 @@ describeDb('List sorting with keyset paging', (env) => {
     for (const m of members) {
       for (const c of courses) {
         const id = await enroll(env, m.id, c);
-        const progress = [0, 50, 100][i % 3]!;
+        // 0, 2 or 4 of the course's 4 lessons: 0%, 50%, 100%.
+        const done = [0, 2, 4][i % 3]!;
         await env.ctx.db
           .updateTable('enrollments')
-          .set({ progress, created_at: stamps[i % 2]!, completed_at: progress === 100 ? stamps[(i >> 1) % 2]! : null })
+          .set({ completed_lessons: done, created_at: stamps[i % 2]!, completed_at: done === 4 ? stamps[(i >> 1) % 2]! : null })
           .where('id', '=', id)
           .execute();
         i++;

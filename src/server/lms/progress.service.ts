@@ -23,23 +23,38 @@ declare module '../platform/hooks.ts' {
 /** Completions per enrollment.completed call. */
 export const COMPLETION_BATCH = 1000;
 
-/** progress = floor(completed / total × 100); 0 for a course without lessons. Both operands are integers. */
-function progressOf(completed: RawBuilder<unknown>, total: RawBuilder<unknown>): RawBuilder<number> {
-  return sql<number>`case when ${total} = 0 then 0 else (${completed} * 100) / ${total} end`;
+/**
+ * An enrollment's progress (0–100), derived: floor(completed lessons / lessons of the course × 100),
+ * 100 exactly when completed_at is set (every lesson complete), 0 for a course without lessons.
+ * `e` is the alias of the enrollments row in the query; the course's lesson count is read by id.
+ */
+export function progressSql(e = 'enrollments'): RawBuilder<number> {
+  const col = (c: string) => sql.ref(`${e}.${c}`);
+  return sql<number>`(case when ${col('completed_at')} is not null then 100 else coalesce((
+    select case when pc.lesson_count = 0 then 0 else (${col('completed_lessons')} * 100) / pc.lesson_count end
+      from courses pc where pc.id = ${col('course_id')}), 0) end)`;
 }
+
+/** An enrollments row with its derived progress. */
+export type EnrollmentRow = EnrollmentsTable & { progress: number };
 
 export interface ProgressChange {
   id: string;
   member_id: string;
-  progress: number;
   completed_at: string | null;
 }
 
 /**
- * Recomputes progress = floor(completed lessons / lessons × 100) for every enrollment of a course
- * in one set-based statement (after lessons are added, moved or deleted). Only rows whose progress changes are
- * written; completed_at is set when a row reaches 100 and cleared when it drops below. Fires
- * `enrollment.completed` for the rows that newly reached 100 (in batches).
+ * After lessons of a course were added, moved or deleted: records the course's lesson count and
+ * brings every enrollment of the course in line with it in one set-based statement — the number
+ * of completed lessons is recounted from the completion rows, completed_at is set where every
+ * lesson is now complete and cleared where a new lesson is not. Only rows whose count or
+ * completion changes are written (adding a lesson rewrites just the enrollments that were
+ * complete). Fires `enrollment.completed` for the rows that newly completed (in batches).
+ *
+ * On PostgreSQL the course row is locked first: a lesson completion in flight holds a key-share
+ * lock on it (the completion row's foreign key), so the recount waits for it and sees it, and a
+ * completion that starts later waits for this transaction and reads the new lesson count.
  */
 export async function recomputeProgress(
   ctx: AppContext,
@@ -47,22 +62,26 @@ export async function recomputeProgress(
   courseId: string,
   opts: { actorId?: string | null } = {},
 ): Promise<ProgressChange[]> {
-  const { total } = await trx
-    .selectFrom('lessons')
-    .select((eb) => eb.fn.countAll<number>().as('total'))
-    .where('course_id', '=', courseId)
-    .executeTakeFirstOrThrow();
-  const n = Number(total);
+  if (ctx.dialect === 'postgres') await sql`select id from courses where id = ${courseId} for update`.execute(trx);
+  const course = await trx
+    .updateTable('courses')
+    .set((eb) => ({
+      lesson_count: eb.selectFrom('lessons').select((l) => l.fn.countAll<number>().as('n')).where('lessons.course_id', '=', courseId),
+    }))
+    .where('id', '=', courseId)
+    .returning('lesson_count')
+    .executeTakeFirst();
+  if (!course) return [];
+  // SQLite binds JS numbers as REAL; the cast keeps the comparison an integer one on both engines.
+  const lessons = sql`cast(${Number(course.lesson_count)} as integer)`;
+  const complete = (n: RawBuilder<unknown>) => sql`case when ${lessons} > 0 and ${n} >= ${lessons} then 1 else 0 end`;
   const now = nowIso();
-  // SQLite binds JS numbers as REAL; the cast keeps the division an integer division on both engines.
-  const lessons = sql`cast(${n} as integer)`;
   const result = await sql<ProgressChange>`
     update enrollments
-       set progress = x.p,
-           completed_at = case when x.p = 100 then ${now} else null end
+       set completed_lessons = x.n,
+           completed_at = case when ${complete(sql`x.n`)} = 1 then coalesce(enrollments.completed_at, ${now}) else null end
       from (
-        select e.id,
-               ${progressOf(sql`coalesce(c.n, 0)`, lessons)} as p
+        select e.id, coalesce(c.n, 0) as n
           from enrollments e
           left join (
             select member_id, count(*) as n
@@ -73,9 +92,11 @@ export async function recomputeProgress(
          where e.course_id = ${courseId}
       ) x
      where enrollments.id = x.id
-       and enrollments.progress <> x.p
-    returning enrollments.id, enrollments.member_id, enrollments.progress, enrollments.completed_at`.execute(trx);
-  const completions = result.rows.filter((r) => r.progress === 100 && r.completed_at).map((r) => ({ enrollmentId: r.id, memberId: r.member_id }));
+       and (enrollments.completed_lessons <> x.n
+            or (case when enrollments.completed_at is null then 0 else 1 end) <> ${complete(sql`x.n`)})
+    returning enrollments.id, enrollments.member_id, enrollments.completed_at`.execute(trx);
+  // A row that was complete keeps its completed_at; only the newly completed carry this statement's.
+  const completions = result.rows.filter((r) => r.completed_at === now).map((r) => ({ enrollmentId: r.id, memberId: r.member_id }));
   for (let i = 0; i < completions.length; i += COMPLETION_BATCH) {
     await ctx.hooks.emit('enrollment.completed', trx, {
       courseId,
@@ -88,42 +109,40 @@ export async function recomputeProgress(
 }
 
 /**
- * One enrollment after its member completed a lesson: records the activity and recomputes its
- * progress, in two statements. The first locks the row (so concurrent completions of the same
- * member queue up and the second statement of each sees the others' completions) and returns
- * the progress before; the second counts and writes. Fires `enrollment.completed` when the row
- * newly reaches 100. Returns the row as written.
+ * One enrollment after a lesson completion of its member was recorded: records the activity and,
+ * when the completion row is new (`counted`), adds it to the count in the same statement — the row lock
+ * queues concurrent completions of the same member and each adds to the count the other wrote.
+ * completed_at is set when the count reaches the course's lesson count. Fires
+ * `enrollment.completed` when the row newly completes. Returns the row as written.
  */
-export async function recomputeEnrollment(
+export async function countCompletion(
   ctx: AppContext,
   trx: Tx,
-  input: { enrollmentId: string; courseId: string; memberId: string; actorId: string | null },
-): Promise<EnrollmentsTable> {
+  input: { enrollmentId: string; courseId: string; actorId: string | null; counted: boolean },
+): Promise<EnrollmentRow> {
   const now = nowIso();
-  const before = await trx
+  const add = input.counted ? 1 : 0;
+  const count = sql<number>`(enrollments.completed_lessons + ${sql.lit(add)})`;
+  const lessons = sql`(select c.lesson_count from courses c where c.id = enrollments.course_id)`;
+  const updated = await trx
     .updateTable('enrollments')
-    .set({ last_activity_at: now })
+    .set({
+      completed_lessons: count,
+      last_activity_at: now,
+      completed_at: sql`case when ${lessons} > 0 and ${count} >= ${lessons} then coalesce(enrollments.completed_at, ${now}) else null end`,
+    })
     .where('id', '=', input.enrollmentId)
-    .returning('progress')
-    .executeTakeFirstOrThrow();
-  const total = sql`(select count(*) from lessons where course_id = ${input.courseId})`;
-  const completed = sql`(select count(*) from lesson_completions where member_id = ${input.memberId} and course_id = ${input.courseId})`;
-  const row = await sql<EnrollmentsTable>`
-    with v as (select ${progressOf(completed, total)} as p)
-    update enrollments
-       set progress = (select p from v),
-           completed_at = case when (select p from v) = 100 then coalesce(completed_at, ${now}) else null end
-     where id = ${input.enrollmentId}
-    returning *`.execute(trx);
-  const updated = row.rows[0];
+    .returningAll()
+    .returning(progressSql().as('progress'))
+    .executeTakeFirst();
   if (!updated) throw new Error(`enrollment ${input.enrollmentId} vanished`);
-  if (Number(before.progress) !== 100 && updated.progress === 100 && updated.completed_at) {
+  if (input.counted && updated.completed_at === now) {
     await ctx.hooks.emit('enrollment.completed', trx, {
       courseId: input.courseId,
-      completedAt: updated.completed_at,
+      completedAt: now,
       actorId: input.actorId,
       completions: [{ enrollmentId: updated.id, memberId: updated.member_id }],
     });
   }
-  return updated;
+  return { ...updated, progress: Number(updated.progress) };
 }

@@ -12,6 +12,7 @@ import {
   type QuizView,
   type SubmissionResult,
 } from '../../../test/helpers/quizzes.ts';
+import { progressSql } from './progress.service.ts';
 
 type Detail = SubmissionResult & { answers: { questionId: string; text: string; awardedMarks?: number | null }[] };
 
@@ -62,7 +63,7 @@ describeDb('quiz integrity: previews, edits during attempts, lesson links', (env
     // No progress moved, no completion, no audit entry, nothing in lists or statistics.
     const enrollment = await env.ctx.db
       .selectFrom('enrollments')
-      .select(['progress', 'completed_at'])
+      .select([progressSql().as('progress'), 'completed_at'])
       .where('id', '=', creatorEnrollment)
       .executeTakeFirstOrThrow();
     expect(Number(enrollment.progress)).toBe(0);

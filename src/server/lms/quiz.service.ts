@@ -30,6 +30,7 @@ import {
 } from '../../contract/quizzes.ts';
 import { HR_READERS, canManageCourse, isCourseAdmin, isInstructor, readableByMemberOrInstructor } from './course-access.ts';
 import { assertUnlocked, markLessonComplete } from './enrollment.service.ts';
+import { progressSql } from './progress.service.ts';
 import {
   applyManualGrades,
   gradeAnswers,
@@ -977,7 +978,7 @@ export async function courseQuizReportData(ctx: AppContext, actor: Actor, enroll
     .innerJoin('users', 'users.id', 'enrollments.member_id')
     .innerJoin('courses', 'courses.id', 'enrollments.course_id')
     .selectAll('enrollments')
-    .select(['users.full_name', 'users.email', 'courses.title as course_title'])
+    .select([progressSql().as('progress'), 'users.full_name', 'users.email', 'courses.title as course_title'])
     .where('enrollments.id', '=', enrollmentId)
     .executeTakeFirst();
   if (!e) throw errors.notFound('The enrollment');

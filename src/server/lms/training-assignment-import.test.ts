@@ -94,7 +94,7 @@ describeDb('training-assignment import', (env) => {
         id: newId(),
         member_id: finished.id,
         course_id: course.courseId,
-        progress: 100,
+        completed_lessons: 4,
         current_lesson_id: null,
         source: 'admin',
         batch_id: null,

@@ -100,7 +100,7 @@ class AssignmentImportRun implements ImportKindRun<AssignmentImportItem> {
       ...(await this.db
         .selectFrom('enrollments')
         .select(['member_id', 'course_id'])
-        .where('progress', '=', 100)
+        .where('completed_at', 'is not', null)
         .where('member_id', 'in', members)
         .where('course_id', 'in', courses)
         .execute()),

@@ -28,6 +28,7 @@ import type {
   TrainingAssignment,
 } from '../../contract/training-assignments.ts';
 import { toEnrollment } from './enrollment.service.ts';
+import { progressSql } from './progress.service.ts';
 import { withOwnCommit } from '../db/database.ts';
 
 /** Roles that assign training and read every assignment. */
@@ -95,7 +96,7 @@ export async function ensureEnrollments(
           id: newId(),
           member_id: memberId,
           course_id: input.courseId,
-          progress: 0,
+          completed_lessons: 0,
           current_lesson_id: null,
           source: input.source,
           batch_id: null,
@@ -117,7 +118,8 @@ export async function ensureEnrollments(
         action: 'create',
         entity: 'enrollment',
         entityId: r.id,
-        after: toEnrollment(r),
+        // A new row has no completed lesson: progress 0.
+        after: toEnrollment({ ...r, progress: 0 }),
         importId: input.importId,
       })),
     );
@@ -175,11 +177,11 @@ export async function assignCourse(
   });
   const result: AssignResult = { created: 0, reused: 0, skipped: [], assignments: [], byMember: new Map(), enrollments: new Map() };
   for (const e of enrollments) {
-    result.enrollments.set(e.member_id, { enrollmentId: e.id, created: createdIds.has(e.id), completed: e.progress === 100 });
+    result.enrollments.set(e.member_id, { enrollmentId: e.id, created: createdIds.has(e.id), completed: e.completed_at !== null });
   }
   const on = today();
   const pending = enrollments.filter((e) => {
-    if (e.progress === 100) {
+    if (e.completed_at !== null) {
       result.skipped.push({ memberId: e.member_id, reason: 'already completed' });
       return false;
     }
@@ -294,12 +296,12 @@ export async function previewAssignment(ctx: AppContext, input: CreateAssignment
       .leftJoin('training_assignments as ta', (j) =>
         j.onRef('ta.member_id', '=', 'u.id').on('ta.course_id', '=', input.courseId).on('ta.status', '=', 'open'),
       )
-      .select(['u.id', 'u.full_name', 'e.progress', 'ta.id as assignment_id'])
+      .select(['u.id', 'u.full_name', 'e.completed_at', 'ta.id as assignment_id'])
       .where('u.id', 'in', part)
       .orderBy('u.full_name')
       .execute();
     for (const r of rows) {
-      const state = r.progress === 100 ? 'completed' : r.assignment_id ? 'assigned' : 'new';
+      const state = r.completed_at !== null ? 'completed' : r.assignment_id ? 'assigned' : 'new';
       if (state === 'completed') alreadyCompleted++;
       if (state === 'assigned') alreadyAssigned++;
       if (people.length < 500) people.push({ memberId: r.id, fullName: r.full_name, state });
@@ -399,7 +401,7 @@ export async function listAssignments(ctx: AppContext, actor: Actor, f: Assignme
     .innerJoin('courses as c', 'c.id', 'ta.course_id')
     .leftJoin('enrollments as e', 'e.id', 'ta.enrollment_id')
     .selectAll('ta')
-    .select(['u.full_name as member_name', 'c.title as course_title', 'e.progress']);
+    .select(['u.full_name as member_name', 'c.title as course_title', sql<number | null>`case when e.id is null then null else ${progressSql('e')} end`.as('progress')]);
   const order = keysetOrder(f.sort, ASSIGNMENT_SORT_KEYS, 'ta.id');
   const rows = await applyKeyset(page, order, ctx.dialect, f.cursor)
     .limit(f.limit + 1)

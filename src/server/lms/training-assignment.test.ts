@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest';
 import { describeDb, json, type TestUser } from '../../../test/helpers/harness.ts';
 import { makeCourse } from '../../../test/helpers/fixtures.ts';
+import { progressSql } from './progress.service.ts';
 
 type A = { id: string; memberId: string; courseId: string; enrollmentId: string | null; dueDate: string; status: string; source: string };
 type Result = { created: number; reused: number; skipped: { memberId: string; reason: string }[]; assignments: A[] };
@@ -128,7 +129,7 @@ describeDb('LMS training assignments', (env) => {
 
     const rows = await env.ctx.db.selectFrom('training_assignments').select(['id', 'member_id', 'status', 'completed_at']).where('course_id', '=', courseId).execute();
     expect(rows.map((x) => x.status)).toEqual(['completed', 'completed', 'completed']);
-    const enrollments = await env.ctx.db.selectFrom('enrollments').select(['member_id', 'progress', 'completed_at']).where('course_id', '=', courseId).execute();
+    const enrollments = await env.ctx.db.selectFrom('enrollments').select(['member_id', progressSql().as('progress'), 'completed_at']).where('course_id', '=', courseId).execute();
     expect(enrollments.map((e) => e.progress)).toEqual([100, 100, 100, 100]);
     // The assignment's completion date is the enrollment's.
     for (const a of rows) expect(a.completed_at).toBe(enrollments.find((e) => e.member_id === a.member_id)!.completed_at);

@@ -54,12 +54,38 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
   // Writes that commit between the first count and the triggers would be missed: hold them off
   // (the migration runs in one transaction on PostgreSQL; SQLite has one writer anyway).
   if (pg) await sql`lock table enrollments, training_assignments, employees in share row exclusive mode`.execute(db);
-  await countExisting(db);
-  for (const statement of pg ? postgresTriggers() : sqliteTriggers()) await sql.raw(statement).execute(db);
+  await countExisting(db, PROGRESS_TERMS);
+  for (const statement of complianceTriggers(dialect, PROGRESS_TERMS)) await sql.raw(statement).execute(db);
+}
+
+/**
+ * How a row of enrollments counts: started (counted at all), completed, in progress, and the
+ * columns whose update can move a row between those. 0009 wrote them over `progress`; 0014
+ * (progress derived from completed_lessons) replaces the triggers with its own terms.
+ */
+export interface EnrollmentTerms {
+  started: (t: string) => string;
+  completed: (t: string) => string;
+  inProgress: (t: string) => string;
+  /** Columns of enrollments that the update trigger of SQLite watches (besides member_id, course_id). */
+  stateColumns: string;
+}
+
+const PROGRESS_TERMS: EnrollmentTerms = {
+  started: (t) => `${t}.progress > 0`,
+  completed: (t) => `case when ${t}.progress = 100 then 1 else 0 end`,
+  inProgress: (t) => `case when ${t}.progress > 0 and ${t}.progress < 100 then 1 else 0 end`,
+  stateColumns: 'progress',
+};
+
+/** The statements creating the count triggers (and, on PostgreSQL, their functions). */
+export function complianceTriggers(dialect: Dialect, terms: EnrollmentTerms): string[] {
+  return dialect === 'postgres' ? postgresTriggers(terms) : sqliteTriggers(terms);
 }
 
 /** Fills the (empty) count tables from the data already there. */
-export async function countExisting(db: QueryExecutorProvider): Promise<void> {
+export async function countExisting(db: QueryExecutorProvider, terms: EnrollmentTerms): Promise<void> {
+  const { completed: COMPLETED, inProgress: IN_PROGRESS, started: STARTED } = terms;
   await sql`
     insert into compliance_headcounts (department_key, employees)
     select coalesce(department_id, ''), count(*) from employees where status = 'active' and user_id is not null
@@ -69,7 +95,7 @@ export async function countExisting(db: QueryExecutorProvider): Promise<void> {
     select e.course_id, coalesce(em.department_id, ''), sum(${sql.raw(COMPLETED('e'))}), sum(${sql.raw(IN_PROGRESS('e'))})
       from enrollments e
       join employees em on em.user_id = e.member_id and em.status = 'active'
-     where e.progress > 0
+     where ${sql.raw(STARTED('e'))}
      group by e.course_id, coalesce(em.department_id, '')`.execute(db);
   await sql`
     insert into compliance_open_assignment_counts (course_id, department_key, due_date, open_count)
@@ -80,16 +106,15 @@ export async function countExisting(db: QueryExecutorProvider): Promise<void> {
      group by ta.course_id, coalesce(em.department_id, ''), ta.due_date`.execute(db);
 }
 
-const COMPLETED = (t: string) => `case when ${t}.progress = 100 then 1 else 0 end`;
-const IN_PROGRESS = (t: string) => `case when ${t}.progress > 0 and ${t}.progress < 100 then 1 else 0 end`;
 /** The department key of the active employee linked to user `userRef`, or no row. */
 const ACTIVE_EMPLOYEE = (userRef: string) => `from employees em where em.user_id = ${userRef} and em.status = 'active'`;
 
-function sqliteTriggers(): string[] {
+function sqliteTriggers(terms: EnrollmentTerms): string[] {
+  const { completed: COMPLETED, inProgress: IN_PROGRESS, started: STARTED } = terms;
   const addProgress = (row: 'new' | 'old', sign: 1 | -1) => `
     insert into compliance_progress_counts (course_id, department_key, completed, in_progress)
     select ${row}.course_id, coalesce(em.department_id, ''), ${sign} * ${COMPLETED(row)}, ${sign} * ${IN_PROGRESS(row)}
-      ${ACTIVE_EMPLOYEE(`${row}.member_id`)} and ${row}.progress > 0
+      ${ACTIVE_EMPLOYEE(`${row}.member_id`)} and ${STARTED(row)}
     on conflict (course_id, department_key) do update
       set completed = completed + excluded.completed, in_progress = in_progress + excluded.in_progress;`;
   const addOpen = (row: 'new' | 'old', sign: 1 | -1) => `
@@ -107,7 +132,7 @@ function sqliteTriggers(): string[] {
     insert into compliance_progress_counts (course_id, department_key, completed, in_progress)
     select e.course_id, coalesce(${row}.department_id, ''), ${sign} * sum(${COMPLETED('e')}), ${sign} * sum(${IN_PROGRESS('e')})
       from enrollments e
-     where e.member_id = ${row}.user_id and e.progress > 0
+     where e.member_id = ${row}.user_id and ${STARTED('e')}
      group by e.course_id
     on conflict (course_id, department_key) do update
       set completed = completed + excluded.completed, in_progress = in_progress + excluded.in_progress;
@@ -127,11 +152,11 @@ function sqliteTriggers(): string[] {
   const openChanged = `(old.member_id is not new.member_id or old.course_id is not new.course_id
     or old.status is not new.status or old.due_date is not new.due_date)`;
   return [
-    `create trigger enrollments_compliance_insert after insert on enrollments when new.progress > 0
+    `create trigger enrollments_compliance_insert after insert on enrollments when ${STARTED('new')}
      begin ${addProgress('new', 1)} end`,
-    `create trigger enrollments_compliance_update after update of progress, member_id, course_id on enrollments when ${bucketChanged}
+    `create trigger enrollments_compliance_update after update of ${terms.stateColumns}, member_id, course_id on enrollments when ${bucketChanged}
      begin ${addProgress('old', -1)} ${addProgress('new', 1)} end`,
-    `create trigger enrollments_compliance_delete after delete on enrollments when old.progress > 0
+    `create trigger enrollments_compliance_delete after delete on enrollments when ${STARTED('old')}
      begin ${addProgress('old', -1)} end`,
     `create trigger training_assignments_compliance_insert after insert on training_assignments when new.status = 'open'
      begin ${addOpen('new', 1)} end`,
@@ -153,11 +178,12 @@ function sqliteTriggers(): string[] {
   ];
 }
 
-function postgresTriggers(): string[] {
+function postgresTriggers(terms: EnrollmentTerms): string[] {
+  const { completed: COMPLETED, inProgress: IN_PROGRESS, started: STARTED } = terms;
   // Delta rows (member_id, course_id, completed, in_progress) of one statement, by operation.
   const progressDeltas = {
-    INSERT: `select n.member_id, n.course_id, ${COMPLETED('n')} as completed, ${IN_PROGRESS('n')} as in_progress from new_rows n where n.progress > 0`,
-    DELETE: `select o.member_id, o.course_id, -${COMPLETED('o')} as completed, -${IN_PROGRESS('o')} as in_progress from old_rows o where o.progress > 0`,
+    INSERT: `select n.member_id, n.course_id, ${COMPLETED('n')} as completed, ${IN_PROGRESS('n')} as in_progress from new_rows n where ${STARTED('n')}`,
+    DELETE: `select o.member_id, o.course_id, -${COMPLETED('o')} as completed, -${IN_PROGRESS('o')} as in_progress from old_rows o where ${STARTED('o')}`,
     UPDATE: `select c.member_id, c.course_id, c.completed, c.in_progress from (
                select n.id, n.member_id, n.course_id, ${COMPLETED('n')} as completed, ${IN_PROGRESS('n')} as in_progress from new_rows n
                union all
@@ -224,7 +250,7 @@ function postgresTriggers(): string[] {
       insert into compliance_progress_counts (course_id, department_key, completed, in_progress)
       select e.course_id, s.department_key, sum(s.sign * ${COMPLETED('e')}), sum(s.sign * ${IN_PROGRESS('e')})
         from (${sides}) s
-        join enrollments e on e.member_id = s.user_id and e.progress > 0
+        join enrollments e on e.member_id = s.user_id and ${STARTED('e')}
        group by e.course_id, s.department_key
       having sum(s.sign * ${COMPLETED('e')}) <> 0 or sum(s.sign * ${IN_PROGRESS('e')}) <> 0;
       insert into compliance_open_assignment_counts (course_id, department_key, due_date, open_count)
