@@ -1039,7 +1039,7 @@ export async function getOutline(ctx: AppContext, actor: Actor, courseId: string
       'courses.sequential',
       'courses.enable_certification',
       'enrollments.id as enrollment_id',
-      progressSql().as('progress'),
+      progressSql('enrollments', 'courses').as('progress'),
       'enrollments.current_lesson_id',
       'enrollments.completed_at',
       'enrollments.source',

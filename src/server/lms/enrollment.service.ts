@@ -259,8 +259,10 @@ function progressRange(q: EnrollmentQuery, courseId: string | undefined, min: nu
   const from = min !== undefined && min > 0 ? Math.trunc(min) : undefined;
   const to = max !== undefined && max < 100 ? Math.trunc(max) : undefined;
   if (!courseId) {
+    // 100% is exactly "completed"; below 100 only incomplete rows qualify.
+    if (from === 100) return q.where('enrollments.completed_at', 'is not', null);
+    if (to !== undefined) q = q.where('enrollments.completed_at', 'is', null).where(progressSql(), '<=', to);
     if (from !== undefined) q = q.where(progressSql(), '>=', from);
-    if (to !== undefined) q = q.where(progressSql(), '<=', to);
     return q;
   }
   // No lessons: every enrollment is at 0%, so a lower bound above 0 matches none (the bound is out of reach).
@@ -301,7 +303,7 @@ export async function listEnrollments(ctx: AppContext, actor: Actor, f: Enrollme
         .innerJoin('users', 'users.id', 'enrollments.member_id')
         .innerJoin('courses', 'courses.id', 'enrollments.course_id')
         .selectAll('enrollments')
-        .select([progressSql().as('progress'), 'users.full_name as member_name', 'users.email as member_email', 'courses.title as course_title'])
+        .select([progressSql('enrollments', 'courses').as('progress'), 'users.full_name as member_name', 'users.email as member_email', 'courses.title as course_title'])
         .where('enrollments.id', 'in', shown)
         .execute()
     : [];
@@ -452,7 +454,7 @@ export async function myCourses(ctx: AppContext, actor: Actor) {
     .selectFrom('enrollments')
     .innerJoin('courses', 'courses.id', 'enrollments.course_id')
     .selectAll('enrollments')
-    .select([progressSql().as('progress'), 'courses.title', 'courses.short_introduction', 'courses.image_file_id', 'courses.mandatory', 'courses.lesson_count'])
+    .select([progressSql('enrollments', 'courses').as('progress'), 'courses.title', 'courses.short_introduction', 'courses.image_file_id', 'courses.mandatory', 'courses.lesson_count'])
     .where('enrollments.member_id', '=', actor.id)
     .orderBy('enrollments.last_activity_at', 'desc')
     .orderBy('enrollments.id', 'desc')

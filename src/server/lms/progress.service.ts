@@ -26,13 +26,16 @@ export const COMPLETION_BATCH = 1000;
 /**
  * An enrollment's progress (0–100), derived: floor(completed lessons / lessons of the course × 100),
  * 100 exactly when completed_at is set (every lesson complete), 0 for a course without lessons.
- * `e` is the alias of the enrollments row in the query; the course's lesson count is read by id.
+ * `e` is the alias of the enrollments row in the query; `course` the alias of its course when the
+ * query joins it already, otherwise the course's lesson count is read by id.
  */
-export function progressSql(e = 'enrollments'): RawBuilder<number> {
+export function progressSql(e = 'enrollments', course?: string): RawBuilder<number> {
   const col = (c: string) => sql.ref(`${e}.${c}`);
-  return sql<number>`(case when ${col('completed_at')} is not null then 100 else coalesce((
-    select case when pc.lesson_count = 0 then 0 else (${col('completed_lessons')} * 100) / pc.lesson_count end
-      from courses pc where pc.id = ${col('course_id')}), 0) end)`;
+  const share = (lessons: RawBuilder<unknown>) => sql`case when ${lessons} = 0 then 0 else (${col('completed_lessons')} * 100) / ${lessons} end`;
+  const derived = course
+    ? share(sql.ref(`${course}.lesson_count`))
+    : sql`coalesce((select ${share(sql`pc.lesson_count`)} from courses pc where pc.id = ${col('course_id')}), 0)`;
+  return sql<number>`(case when ${col('completed_at')} is not null then 100 else ${derived} end)`;
 }
 
 /** An enrollments row with its derived progress. */

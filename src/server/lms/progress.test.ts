@@ -178,7 +178,7 @@ describeDb('derived progress', (env) => {
     await env.req('POST', `/api/lessons/${lessons[0]!.id}/complete`, { as: learner });
     // A lesson is added and the course recomputed, but not yet committed, when the learner
     // completes what was the last lesson.
-    let completing: Promise<{ statusCode: number; body: string }> | null = null;
+    let completing: ReturnType<typeof env.req> | null = null;
     await env.ctx.db.transaction().execute(async (trx) => {
       const now = nowIso();
       await trx

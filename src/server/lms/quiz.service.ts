@@ -978,7 +978,7 @@ export async function courseQuizReportData(ctx: AppContext, actor: Actor, enroll
     .innerJoin('users', 'users.id', 'enrollments.member_id')
     .innerJoin('courses', 'courses.id', 'enrollments.course_id')
     .selectAll('enrollments')
-    .select([progressSql().as('progress'), 'users.full_name', 'users.email', 'courses.title as course_title'])
+    .select([progressSql('enrollments', 'courses').as('progress'), 'users.full_name', 'users.email', 'courses.title as course_title'])
     .where('enrollments.id', '=', enrollmentId)
     .executeTakeFirst();
   if (!e) throw errors.notFound('The enrollment');

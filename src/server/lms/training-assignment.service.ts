@@ -401,7 +401,7 @@ export async function listAssignments(ctx: AppContext, actor: Actor, f: Assignme
     .innerJoin('courses as c', 'c.id', 'ta.course_id')
     .leftJoin('enrollments as e', 'e.id', 'ta.enrollment_id')
     .selectAll('ta')
-    .select(['u.full_name as member_name', 'c.title as course_title', sql<number | null>`case when e.id is null then null else ${progressSql('e')} end`.as('progress')]);
+    .select(['u.full_name as member_name', 'c.title as course_title', sql<number | null>`case when e.id is null then null else ${progressSql('e', 'c')} end`.as('progress')]);
   const order = keysetOrder(f.sort, ASSIGNMENT_SORT_KEYS, 'ta.id');
   const rows = await applyKeyset(page, order, ctx.dialect, f.cursor)
     .limit(f.limit + 1)
