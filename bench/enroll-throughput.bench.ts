@@ -96,7 +96,7 @@ export default defineBenchmark({
     const log = (msg: string) => opts.log(msg);
     const { warmupMs, measureMs } = durations(quick);
     // Every request needs a member who has not done it yet: enough for the whole run at a few hundred req/s.
-    const members = quick ? 3_000 : 12_000;
+    const members = quick ? 5_000 : 40_000;
     const server = await startBenchServer(dialect, { log });
     let raw: { url: string; close(): Promise<void> } | null = null;
     try {

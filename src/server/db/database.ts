@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
+import { Kysely, PostgresDialect, sql, type Compilable, type CompiledQuery, type Transaction } from 'kysely';
 import type { DatabaseTarget } from '../config.ts';
 import type { DB } from './schema.ts';
 import { GroupCommitSqliteDialect, type SqliteHandle } from './sqlite-group-commit.ts';
@@ -47,6 +47,7 @@ export function openDatabase(target: DatabaseTarget, opts: { poolSize?: number }
   const pool = new pg.Pool({ connectionString: target.url, max: opts.poolSize ?? 10 });
   // An idle client that errors (server restart) must not crash the process.
   pool.on('error', () => {});
+  pool.on('connect', namePreparedStatements);
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,
@@ -85,6 +86,75 @@ function withStatementCache(conn: SQLite.Database, max = 500): SqliteHandle {
       return stmt;
     },
   };
+}
+
+const SLOT = '\u0000smooth-slot:';
+
+interface Template {
+  compiled: CompiledQuery;
+  /** Per parameter: the argument it takes, or null for a value fixed by the query. */
+  slots: (string | null)[];
+}
+
+/**
+ * A fixed-shape query built and compiled once per database and shape, then run with new arguments:
+ * for hot paths, where building and compiling with Kysely costs more than running the statement.
+ * `build` receives, in place of each argument, a placeholder that becomes that statement
+ * parameter; so it must use every argument as a plain value (a comparison, an inserted value) and
+ * must not look at it (no branching, no `in` lists, no text built from it). Arguments that are
+ * undefined are left out of the placeholders (as Kysely leaves undefined values out of an insert),
+ * and each set of defined arguments is its own shape. The statement sent is the one `build` wrote.
+ */
+export function prepared<A extends object, R>(
+  build: (db: Executor, args: A) => Compilable<R>,
+): (db: Executor, args: A) => Promise<R[]> {
+  const byDatabase = new WeakMap<object, Map<string, Template>>();
+  const templateOf = (db: Executor, shape: string, keys: string[]): Template => {
+    const adapter = db.getExecutor().adapter;
+    let shapes = byDatabase.get(adapter);
+    if (!shapes) byDatabase.set(adapter, (shapes = new Map<string, Template>()));
+    let t = shapes.get(shape);
+    if (!t) {
+      const placeholders = Object.fromEntries(keys.map((k) => [k, SLOT + k])) as A;
+      const compiled = build(db, placeholders).compile();
+      const slots = compiled.parameters.map((p) => {
+        if (typeof p !== 'string' || !p.includes(SLOT)) return null;
+        const key = p.slice(SLOT.length);
+        if (!p.startsWith(SLOT) || !keys.includes(key)) throw new Error(`prepared(): an argument was used inside a value: ${compiled.sql}`);
+        return key;
+      });
+      if (compiled.sql.includes(SLOT)) throw new Error(`prepared(): an argument ended up in the SQL text: ${compiled.sql}`);
+      t = { compiled, slots };
+      shapes.set(shape, t);
+      if (!PREPARED_SQL.has(compiled.sql)) PREPARED_SQL.set(compiled.sql, `smooth_${PREPARED_SQL.size + 1}`);
+    }
+    return t;
+  };
+  return async (db, args) => {
+    const values = args as Record<string, unknown>;
+    const keys = Object.keys(values).filter((k) => values[k] !== undefined);
+    const t = templateOf(db, keys.join(','), keys);
+    const parameters = t.slots.map((slot, i) => (slot === null ? t.compiled.parameters[i] : values[slot]));
+    const result = await db.executeQuery<R>({ ...t.compiled, parameters });
+    return result.rows;
+  };
+}
+
+/** SQL text of prepared() queries → the name of their PostgreSQL prepared statement. */
+const PREPARED_SQL = new Map<string, string>();
+
+/**
+ * PostgreSQL parses and plans every unnamed query. The prepared() queries run as named statements
+ * instead (pg's `{ name, text, values }`): each connection parses and plans them once — the set is
+ * small and fixed.
+ */
+function namePreparedStatements(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  client.query = ((...args: unknown[]) => {
+    const [text, values] = args;
+    const name = typeof text === 'string' && args.length === 2 && Array.isArray(values) ? PREPARED_SQL.get(text) : undefined;
+    return name ? query({ name, text, values }) : query(...args);
+  }) as typeof client.query;
 }
 
 export async function ping(db: Db): Promise<void> {

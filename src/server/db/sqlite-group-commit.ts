@@ -8,8 +8,9 @@
  * - a request's commit resolves only once the shared transaction has committed, so a response
  *   never reports a change that is not durable; if that commit fails, every request in the group
  *   gets the error;
- * - the shared transaction commits as soon as nobody is waiting for the connection (checked after
- *   the I/O callbacks of the current loop turn), or after `maxBatch` transactions or `maxWaitMs`;
+ * - the shared transaction commits as soon as nobody is waiting for the connection and no
+ *   transaction joined it during the last turn of the loop (checked after the I/O callbacks of
+ *   each turn), or after `maxBatch` transactions or `maxWaitMs`;
  * - a statement that writes outside a transaction commits the group before it returns.
  *
  * Requests still run one at a time on the single connection (as with the plain driver); only the
@@ -126,6 +127,8 @@ export class GroupCommitDriver implements Driver {
   private openedAt = 0;
   private waiters: Waiter[] = [];
   private checkScheduled = false;
+  /** Size of the group at the last idle check. */
+  private seenAtCheck = 0;
   private readonly maxBatch: number;
   private readonly maxWaitMs: number;
 
@@ -233,15 +236,24 @@ export class GroupCommitDriver implements Driver {
     if (this.open && (this.waiters.length >= this.maxBatch || performance.now() - this.openedAt >= this.maxWaitMs)) this.flushQuietly();
     this.holder = null;
     this.mutex.unlock();
-    if (this.open && !this.checkScheduled) {
-      this.checkScheduled = true;
-      setImmediate(() => {
-        this.checkScheduled = false;
-        // Nobody took the connection during this turn of the loop: commit now. Otherwise the
-        // holder's release decides again.
-        if (this.open && this.holder === null && this.mutex.waiting === 0) this.flushQuietly();
-      });
-    }
+    if (this.open && !this.checkScheduled) this.scheduleCheck();
+  }
+
+  private scheduleCheck(): void {
+    this.checkScheduled = true;
+    setImmediate(() => {
+      this.checkScheduled = false;
+      // Nobody took the connection during this turn of the loop: commit now, unless the group
+      // grew during the turn (requests are arriving: one more turn lets the next ones join).
+      // Otherwise the holder's release decides again.
+      if (!this.open || this.holder !== null || this.mutex.waiting !== 0) return;
+      if (this.waiters.length > this.seenAtCheck) {
+        this.seenAtCheck = this.waiters.length;
+        this.scheduleCheck();
+        return;
+      }
+      this.flushQuietly();
+    });
   }
 
   /** Commits the shared transaction (synchronously: nobody holds the connection). */
@@ -249,6 +261,7 @@ export class GroupCommitDriver implements Driver {
     if (!this.open) return;
     const waiters = this.waiters;
     this.waiters = [];
+    this.seenAtCheck = 0;
     this.open = false;
     try {
       this.handle.exec('COMMIT');
@@ -272,6 +285,7 @@ export class GroupCommitDriver implements Driver {
   private fail(e: unknown): void {
     const waiters = this.waiters;
     this.waiters = [];
+    this.seenAtCheck = 0;
     this.open = false;
     if (this.handle.inTransaction) this.handle.exec('ROLLBACK');
     for (const w of waiters) w.reject(e);

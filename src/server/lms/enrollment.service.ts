@@ -1,7 +1,7 @@
 import { sql, type RawBuilder, type SelectQueryBuilder } from 'kysely';
 import type { Actor, AppContext } from '../context.ts';
-import type { Executor, Tx } from '../db/database.ts';
-import type { DB, EnrollmentsTable } from '../db/schema.ts';
+import { prepared, type Executor, type Tx } from '../db/database.ts';
+import type { DB, EnrollmentsTable, LessonCompletionsTable } from '../db/schema.ts';
 import { containsCi, nowIso } from '../db/dialect.ts';
 import { newId } from '../db/ids.ts';
 import { applyKeyset, keysetOrder, keysetPage, type SortKeys } from '../db/keyset.ts';
@@ -66,6 +66,47 @@ export async function hasCompletedPayment(db: Executor, memberId: string, course
   return p?.id ?? null;
 }
 
+// enroll()'s statements, compiled once (see prepared()).
+/** The course and the member's existing row (if any) in one read. */
+const courseForEnroll = prepared((db, a: { memberId: string; courseId: string }) =>
+  db
+    .selectFrom('courses')
+    .leftJoin('enrollments', (j) => j.onRef('enrollments.course_id', '=', 'courses.id').on('enrollments.member_id', '=', a.memberId))
+    .select(['courses.id', 'courses.published', 'courses.paid', 'courses.disable_self_enrollment', 'enrollments.id as existing_id'])
+    .where('courses.id', '=', a.courseId),
+);
+
+/** What the insert asks of the course (1 = asked): published; open to self-enrollment without payment. */
+interface CourseAsked {
+  ask_published: number;
+  ask_open: number;
+}
+const ASK_NOTHING: CourseAsked = { ask_published: 0, ask_open: 0 };
+
+/**
+ * Inserts the row when its course exists and is as asked; nothing when it is not, or when the
+ * member already has a row (the unique index decides).
+ */
+const insertEnrollment = prepared((db, a: EnrollmentsTable & CourseAsked) => {
+  const { ask_published, ask_open, ...row } = a;
+  const columns = Object.keys(row) as (keyof EnrollmentsTable)[];
+  return db
+    .insertInto('enrollments')
+    .columns(columns)
+    .expression(
+      db
+        .selectFrom('courses')
+        .select((eb) => columns.map((c) => (c === 'course_id' ? eb.ref('courses.id').as(c) : eb.val(row[c]).as(c))))
+        .where('courses.id', '=', row.course_id)
+        .where((eb) => eb.or([eb(eb.val(ask_published), '=', eb.lit(0)), eb('courses.published', '=', 1)]))
+        .where((eb) =>
+          eb.or([eb(eb.val(ask_open), '=', eb.lit(0)), eb.and([eb('courses.disable_self_enrollment', '=', 0), eb('courses.paid', '=', 0)])]),
+        ),
+    )
+    .onConflict((oc) => oc.columns(['member_id', 'course_id']).doNothing())
+    .returningAll();
+});
+
 /**
  * The one entry point every enrollment path uses (self, admin, cohort, onboarding, assignment,
  * import). Runs inside the caller's transaction. The unique index on (member, course) decides
@@ -73,40 +114,6 @@ export async function hasCompletedPayment(db: Executor, memberId: string, course
  * people get 409 ALREADY_ENROLLED with its id.
  */
 export async function enroll(_ctx: AppContext, trx: Tx, input: EnrollInput): Promise<EnrollResult> {
-  // The course and the member's existing row (if any) in one read.
-  const course = await trx
-    .selectFrom('courses')
-    .leftJoin('enrollments', (j) => j.onRef('enrollments.course_id', '=', 'courses.id').on('enrollments.member_id', '=', input.memberId))
-    .select(['courses.id', 'courses.published', 'courses.paid', 'courses.disable_self_enrollment', 'enrollments.id as existing_id'])
-    .where('courses.id', '=', input.courseId)
-    .executeTakeFirst();
-  if (!course) throw errors.notFound('The course');
-
-  if (course.existing_id) {
-    if (PERSON_SOURCES.has(input.source)) throw alreadyEnrolled(course.existing_id);
-    const existing = await trx
-      .selectFrom('enrollments')
-      .selectAll()
-      .select(progressSql().as('progress'))
-      .where('id', '=', course.existing_id)
-      .executeTakeFirstOrThrow();
-    return { enrollment: toEnrollment(existing), created: false };
-  }
-
-  if (NEEDS_PUBLISHED.has(input.source) && course.published !== 1) {
-    throw errors.unprocessable('COURSE_NOT_PUBLISHED', 'The course is not published, so nobody can enroll in it yet.');
-  }
-  let paymentId = input.paymentId ?? null;
-  if (input.source === 'self') {
-    if (course.disable_self_enrollment === 1) {
-      throw errors.unprocessable('SELF_ENROLLMENT_DISABLED', 'This course does not allow self-enrollment. Ask your training team to enroll you.');
-    }
-    if (course.paid === 1) {
-      paymentId = await hasCompletedPayment(trx, input.memberId, input.courseId);
-      if (!paymentId) throw new AppError(402, 'PAYMENT_REQUIRED', 'This is a paid course: complete the payment before enrolling.');
-    }
-  }
-
   const now = nowIso();
   const row: EnrollmentsTable = {
     id: newId(),
@@ -116,29 +123,60 @@ export async function enroll(_ctx: AppContext, trx: Tx, input: EnrollInput): Pro
     current_lesson_id: null,
     source: input.source,
     batch_id: input.batchId ?? null,
-    payment_id: paymentId,
+    payment_id: input.paymentId ?? null,
     completed_at: null,
     last_activity_at: now,
     created_by: input.actorId,
     created_at: now,
   };
-  const inserted = await trx
-    .insertInto('enrollments')
-    .values(row)
-    .onConflict((oc) => oc.columns(['member_id', 'course_id']).doNothing())
-    .returningAll()
-    .executeTakeFirst();
+  // Most enrollments pass every check below without a payment: the insert asks the course for
+  // what the source needs (published; open to self-enrollment and free) and inserts at once. When
+  // it inserts nothing, the checks find out why, in their order. Each ask stands for checks below:
+  // a check on the course added there needs its ask here, or the first insert would pass it by.
+  const asked: CourseAsked = { ask_published: NEEDS_PUBLISHED.has(input.source) ? 1 : 0, ask_open: input.source === 'self' ? 1 : 0 };
+  let [inserted] = await insertEnrollment(trx, { ...row, ...asked });
   if (!inserted) {
-    // A concurrent request inserted the row between our read and our insert.
-    const winner = await trx
-      .selectFrom('enrollments')
-      .selectAll()
-      .select(progressSql().as('progress'))
-      .where('member_id', '=', input.memberId)
-      .where('course_id', '=', input.courseId)
-      .executeTakeFirstOrThrow();
-    if (PERSON_SOURCES.has(input.source)) throw alreadyEnrolled(winner.id);
-    return { enrollment: toEnrollment(winner), created: false };
+    const [course] = await courseForEnroll(trx, { memberId: input.memberId, courseId: input.courseId });
+    if (!course) throw errors.notFound('The course');
+
+    if (course.existing_id) {
+      if (PERSON_SOURCES.has(input.source)) throw alreadyEnrolled(course.existing_id);
+      const existing = await trx
+        .selectFrom('enrollments')
+        .selectAll()
+        .select(progressSql().as('progress'))
+        .where('id', '=', course.existing_id)
+        .executeTakeFirstOrThrow();
+      return { enrollment: toEnrollment(existing), created: false };
+    }
+
+    if (NEEDS_PUBLISHED.has(input.source) && course.published !== 1) {
+      throw errors.unprocessable('COURSE_NOT_PUBLISHED', 'The course is not published, so nobody can enroll in it yet.');
+    }
+    if (input.source === 'self') {
+      if (course.disable_self_enrollment === 1) {
+        throw errors.unprocessable('SELF_ENROLLMENT_DISABLED', 'This course does not allow self-enrollment. Ask your training team to enroll you.');
+      }
+      if (course.paid === 1) {
+        row.payment_id = await hasCompletedPayment(trx, input.memberId, input.courseId);
+        if (!row.payment_id) throw new AppError(402, 'PAYMENT_REQUIRED', 'This is a paid course: complete the payment before enrolling.');
+      }
+    }
+
+    // Checked: the insert asks nothing more of the course.
+    [inserted] = await insertEnrollment(trx, { ...row, ...ASK_NOTHING });
+    if (!inserted) {
+      // A concurrent request inserted the row between our read and our insert.
+      const winner = await trx
+        .selectFrom('enrollments')
+        .selectAll()
+        .select(progressSql().as('progress'))
+        .where('member_id', '=', input.memberId)
+        .where('course_id', '=', input.courseId)
+        .executeTakeFirstOrThrow();
+      if (PERSON_SOURCES.has(input.source)) throw alreadyEnrolled(winner.id);
+      return { enrollment: toEnrollment(winner), created: false };
+    }
   }
   // A new row has no completed lesson: progress 0.
   const enrollment = toEnrollment({ ...inserted, progress: 0 });
@@ -343,17 +381,28 @@ interface LessonRow {
 async function lessonAndEnrollment(db: Executor, actor: Actor, lessonId: string): Promise<{ lesson: LessonRow; enrollment: { id: string; member_id: string } }> {
   if (!actor.id) throw errors.notFound('The lesson');
   const memberId = actor.id;
-  const row = await db
-    .selectFrom('lessons')
-    .innerJoin('courses', 'courses.id', 'lessons.course_id')
-    .leftJoin('enrollments', (j) => j.onRef('enrollments.course_id', '=', 'lessons.course_id').on('enrollments.member_id', '=', memberId))
-    .select(['lessons.id', 'lessons.course_id', 'lessons.chapter_id', 'lessons.kind', 'lessons.position', 'courses.sequential', 'enrollments.id as enrollment_id'])
-    .where('lessons.id', '=', lessonId)
-    .executeTakeFirst();
+  const [row] = await selectLessonAndEnrollment(db, { memberId, lessonId });
   if (!row?.enrollment_id) throw errors.notFound('The lesson');
   const { enrollment_id, ...lesson } = row;
   return { lesson, enrollment: { id: enrollment_id, member_id: memberId } };
 }
+
+// Lesson completion's statements, compiled once (see prepared()).
+const selectLessonAndEnrollment = prepared((db, a: { memberId: string; lessonId: string }) =>
+  db
+    .selectFrom('lessons')
+    .innerJoin('courses', 'courses.id', 'lessons.course_id')
+    .leftJoin('enrollments', (j) => j.onRef('enrollments.course_id', '=', 'lessons.course_id').on('enrollments.member_id', '=', a.memberId))
+    .select(['lessons.id', 'lessons.course_id', 'lessons.chapter_id', 'lessons.kind', 'lessons.position', 'courses.sequential', 'enrollments.id as enrollment_id'])
+    .where('lessons.id', '=', a.lessonId),
+);
+const insertCompletion = prepared((db, row: LessonCompletionsTable) =>
+  db
+    .insertInto('lesson_completions')
+    .values(row)
+    .onConflict((oc) => oc.columns(['member_id', 'lesson_id']).doNothing())
+    .returning('id'),
+);
 
 /** Lessons of a course in reading order (chapter position, lesson position). */
 export async function lessonOrder(db: Executor, courseId: string): Promise<string[]> {
@@ -380,12 +429,13 @@ export async function markLessonComplete(
   trx: Tx,
   input: { memberId: string; lessonId: string; courseId: string; enrollmentId: string; actorId: string | null },
 ): Promise<EnrollmentRow> {
-  const inserted = await trx
-    .insertInto('lesson_completions')
-    .values({ id: newId(), member_id: input.memberId, lesson_id: input.lessonId, course_id: input.courseId, completed_at: nowIso() })
-    .onConflict((oc) => oc.columns(['member_id', 'lesson_id']).doNothing())
-    .returning('id')
-    .executeTakeFirst();
+  const [inserted] = await insertCompletion(trx, {
+    id: newId(),
+    member_id: input.memberId,
+    lesson_id: input.lessonId,
+    course_id: input.courseId,
+    completed_at: nowIso(),
+  });
   return countCompletion(ctx, trx, { enrollmentId: input.enrollmentId, courseId: input.courseId, actorId: input.actorId, counted: inserted !== undefined });
 }
 

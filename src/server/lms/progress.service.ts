@@ -1,6 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { AppContext } from '../context.ts';
-import type { Tx } from '../db/database.ts';
+import { prepared, type Tx } from '../db/database.ts';
 import { nowIso } from '../db/dialect.ts';
 import type { EnrollmentsTable } from '../db/schema.ts';
 
@@ -111,6 +111,22 @@ export async function recomputeProgress(
   return result.rows;
 }
 
+/** Adds `add` (0 or 1) completed lessons to an enrollment and sets or clears completed_at to match. */
+const addCompletion = prepared((db, a: { id: string; add: number; now: string }) => {
+  const count = sql<number>`(enrollments.completed_lessons + cast(${a.add} as integer))`;
+  const lessons = sql`(select c.lesson_count from courses c where c.id = enrollments.course_id)`;
+  return db
+    .updateTable('enrollments')
+    .set({
+      completed_lessons: count,
+      last_activity_at: a.now,
+      completed_at: sql`case when ${lessons} > 0 and ${count} >= ${lessons} then coalesce(enrollments.completed_at, ${a.now}) else null end`,
+    })
+    .where('id', '=', a.id)
+    .returningAll()
+    .returning(progressSql().as('progress'));
+});
+
 /**
  * One enrollment after a lesson completion of its member was recorded: records the activity and,
  * when the completion row is new (`counted`), adds it to the count in the same statement — the row lock
@@ -124,20 +140,7 @@ export async function countCompletion(
   input: { enrollmentId: string; courseId: string; actorId: string | null; counted: boolean },
 ): Promise<EnrollmentRow> {
   const now = nowIso();
-  const add = input.counted ? 1 : 0;
-  const count = sql<number>`(enrollments.completed_lessons + ${sql.lit(add)})`;
-  const lessons = sql`(select c.lesson_count from courses c where c.id = enrollments.course_id)`;
-  const updated = await trx
-    .updateTable('enrollments')
-    .set({
-      completed_lessons: count,
-      last_activity_at: now,
-      completed_at: sql`case when ${lessons} > 0 and ${count} >= ${lessons} then coalesce(enrollments.completed_at, ${now}) else null end`,
-    })
-    .where('id', '=', input.enrollmentId)
-    .returningAll()
-    .returning(progressSql().as('progress'))
-    .executeTakeFirst();
+  const [updated] = await addCompletion(trx, { id: input.enrollmentId, add: input.counted ? 1 : 0, now });
   if (!updated) throw new Error(`enrollment ${input.enrollmentId} vanished`);
   if (input.counted && updated.completed_at === now) {
     await ctx.hooks.emit('enrollment.completed', trx, {

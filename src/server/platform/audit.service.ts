@@ -1,4 +1,4 @@
-import type { Executor } from '../db/database.ts';
+import { prepared, type Executor } from '../db/database.ts';
 import { newId } from '../db/ids.ts';
 import { nowIso } from '../db/dialect.ts';
 
@@ -32,9 +32,11 @@ export function auditRow(e: AuditEntryInput) {
   };
 }
 
+const insertAuditRow = prepared((db, row: ReturnType<typeof auditRow>) => db.insertInto('audit_log').values(row));
+
 /** Appends one entry. Call it with the transaction that makes the change. */
 export async function recordAudit(db: Executor, e: AuditEntryInput): Promise<void> {
-  await db.insertInto('audit_log').values(auditRow(e)).execute();
+  await insertAuditRow(db, auditRow(e));
 }
 
 /** Appends many entries in set-based batches (imports). */

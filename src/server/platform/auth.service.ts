@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AppContext } from '../context.ts';
-import type { Executor } from '../db/database.ts';
+import { prepared, type Executor } from '../db/database.ts';
 import { nowIso } from '../db/dialect.ts';
 import { newId, newSecret } from '../db/ids.ts';
 import { AppError, errors } from '../http/errors.ts';
@@ -103,16 +103,19 @@ export async function logout(ctx: AppContext, token: string): Promise<void> {
 /** Touches last_seen at most once a minute, so reads do not turn into writes on every request. */
 const TOUCH_EVERY_MS = 60_000;
 
-export async function principalFromSession(ctx: AppContext, token: string): Promise<Principal | null> {
-  const id = sha256(token);
-  // One round trip: the session, its user and the user's roles (one row per role).
-  const rows = await ctx.db
+/** One round trip: the session, its user and the user's roles (one row per role). */
+const sessionPrincipal = prepared((db, a: { id: string }) =>
+  db
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
     .leftJoin('user_roles', 'user_roles.user_id', 'users.id')
     .select(['sessions.last_seen_at', 'sessions.expires_at', 'users.id', 'users.email', 'users.full_name', 'users.enabled', 'user_roles.role'])
-    .where('sessions.id', '=', id)
-    .execute();
+    .where('sessions.id', '=', a.id),
+);
+
+export async function principalFromSession(ctx: AppContext, token: string): Promise<Principal | null> {
+  const id = sha256(token);
+  const rows = await sessionPrincipal(ctx.db, { id });
   const row = rows[0];
   if (!row) return null;
   const now = Date.now();
