@@ -3,12 +3,10 @@
  * children (enrollments, chapters) stay attached, a reference to a template that no longer exists
  * is cleared, and from then on the database refuses unknown templates and deleting a template in use.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { sql, type Kysely } from 'kysely';
-import { openDatabase, type Database } from '../db/database.ts';
-import { migrateToLatest, migrateUpTo } from '../db/migrate.ts';
 import { isForeignKeyViolation } from '../db/dialect.ts';
-import { createScratchDatabase, postgresReachable, testDialects, type ScratchDatabase } from '../../../test/helpers/db.ts';
+import { describeMigration, failure } from '../../../test/helpers/migration.ts';
 
 const NOW = '2026-01-01T00:00:00.000Z';
 
@@ -18,54 +16,43 @@ async function insertCourse(db: Kysely<unknown>, id: string, templateId: string 
     values (${id}, ${`Course ${id}`}, 1, 0, 1, ${templateId}, 12, ${NOW}, ${NOW})`.execute(db);
 }
 
-async function failure(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error('the statement was expected to fail');
-}
-
-for (const dialect of testDialects()) {
-  describe(`migration 0008: courses.certificate_template_id foreign key [${dialect}]`, () => {
-    let scratch: ScratchDatabase | null = null;
-    let database: Database;
-    let db: Kysely<unknown>;
-
-    beforeAll(async () => {
-      if (dialect === 'postgres' && !(await postgresReachable())) return;
-      scratch = await createScratchDatabase(dialect);
-      database = openDatabase(scratch.target);
-      db = database.db as unknown as Kysely<unknown>;
-      await migrateUpTo(database, '0007-imports');
-      await sql`insert into users (id, email, full_name, created_at, updated_at) values ('u1', 'u1@example.test', 'Una One', ${NOW}, ${NOW})`.execute(db);
-      await sql`
-        insert into certificate_templates (id, name, title, body, primary_color, text_color, background_color, title_font, body_font, created_at, updated_at)
-        values ('tpl-used', 'Used', 'Certificate', 'Body', '#000000', '#000000', '#ffffff', 'DejaVuSans', 'DejaVuSans', ${NOW}, ${NOW})`.execute(db);
-      await insertCourse(db, 'c-used', 'tpl-used');
-      await insertCourse(db, 'c-gone', 'tpl-deleted-long-ago');
-      await insertCourse(db, 'c-none', null);
-      await sql`
-        insert into enrollments (id, member_id, course_id, progress, source, last_activity_at, created_at)
-        values ('e1', 'u1', 'c-used', 40, 'admin', ${NOW}, ${NOW})`.execute(db);
-      await sql`insert into chapters (id, course_id, title, position, created_at) values ('ch1', 'c-used', 'One', 1, ${NOW})`.execute(db);
-      await migrateToLatest(database);
-    });
-
-    afterAll(async () => {
-      if (!scratch) return;
-      await database.close();
-      await scratch.drop();
-    });
-
+describeMigration(
+  'migration 0008: courses.certificate_template_id foreign key',
+  '0007-imports',
+  async (db) => {
+    await sql`insert into users (id, email, full_name, created_at, updated_at) values ('u1', 'u1@example.test', 'Una One', ${NOW}, ${NOW})`.execute(
+      db,
+    );
+    await sql`
+      insert into certificate_templates (id, name, title, body, primary_color, text_color, background_color, title_font, body_font, created_at, updated_at)
+      values ('tpl-used', 'Used', 'Certificate', 'Body', '#000000', '#000000', '#ffffff', 'DejaVuSans', 'DejaVuSans', ${NOW}, ${NOW})`.execute(
+      db,
+    );
+    await insertCourse(db, 'c-used', 'tpl-used');
+    await insertCourse(db, 'c-gone', 'tpl-deleted-long-ago');
+    await insertCourse(db, 'c-none', null);
+    await sql`
+      insert into enrollments (id, member_id, course_id, progress, source, last_activity_at, created_at)
+      values ('e1', 'u1', 'c-used', 40, 'admin', ${NOW}, ${NOW})`.execute(db);
+    await sql`insert into chapters (id, course_id, title, position, created_at) values ('ch1', 'c-used', 'One', 1, ${NOW})`.execute(db);
+  },
+  (m) => {
     it('keeps every course with its columns and children, and clears only the dangling reference', async ({ skip }) => {
-      if (!scratch) skip();
+      if (!m.ready) skip();
+      const db = m.db;
       const courses = (
-        await sql<{ id: string; title: string; certificate_template_id: string | null; certificate_validity_months: number; published: number }>`
+        await sql<{
+          id: string;
+          title: string;
+          certificate_template_id: string | null;
+          certificate_validity_months: number;
+          published: number;
+        }>`
           select id, title, certificate_template_id, certificate_validity_months, published from courses order by id`.execute(db)
       ).rows;
-      expect(courses.map((c) => ({ ...c, certificate_validity_months: Number(c.certificate_validity_months), published: Number(c.published) }))).toEqual([
+      expect(
+        courses.map((c) => ({ ...c, certificate_validity_months: Number(c.certificate_validity_months), published: Number(c.published) })),
+      ).toEqual([
         { id: 'c-gone', title: 'Course c-gone', certificate_template_id: null, certificate_validity_months: 12, published: 1 },
         { id: 'c-none', title: 'Course c-none', certificate_template_id: null, certificate_validity_months: 12, published: 1 },
         { id: 'c-used', title: 'Course c-used', certificate_template_id: 'tpl-used', certificate_validity_months: 12, published: 1 },
@@ -75,9 +62,12 @@ for (const dialect of testDialects()) {
     });
 
     it('refuses a course pointing at an unknown template, and deleting a template in use', async ({ skip }) => {
-      if (!scratch) skip();
+      if (!m.ready) skip();
+      const db = m.db;
       expect(isForeignKeyViolation(await failure(insertCourse(db, 'c-bad', 'no-such-template')))).toBe(true);
-      expect(isForeignKeyViolation(await failure(sql`update courses set certificate_template_id = 'nope' where id = 'c-none'`.execute(db)))).toBe(true);
+      expect(
+        isForeignKeyViolation(await failure(sql`update courses set certificate_template_id = 'nope' where id = 'c-none'`.execute(db))),
+      ).toBe(true);
       expect(isForeignKeyViolation(await failure(sql`delete from certificate_templates where id = 'tpl-used'`.execute(db)))).toBe(true);
       const n = (await sql<{ n: number }>`select count(*) as n from courses`.execute(db)).rows[0]!;
       expect(Number(n.n)).toBe(3);
@@ -85,7 +75,8 @@ for (const dialect of testDialects()) {
     });
 
     it('still enforces the foreign keys that point at courses, and their cascades', async ({ skip }) => {
-      if (!scratch) skip();
+      if (!m.ready) skip();
+      const db = m.db;
       expect(
         isForeignKeyViolation(
           await failure(
@@ -101,5 +92,5 @@ for (const dialect of testDialects()) {
       expect((await sql<{ id: string }>`select id from chapters`.execute(db)).rows).toEqual([]);
       await sql`delete from certificate_templates where id = 'tpl-used'`.execute(db);
     });
-  });
-}
+  },
+);

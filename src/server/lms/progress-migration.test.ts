@@ -4,108 +4,91 @@
  * progress equals the stored one, the compliance counts come out as before and their triggers
  * follow the new columns; the progress column is gone and the database refuses a negative count.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { sql, type Kysely } from 'kysely';
-import { openDatabase, type Database } from '../db/database.ts';
-import { migrateToLatest, migrateUpTo } from '../db/migrate.ts';
-import { createScratchDatabase, postgresReachable, testDialects, type ScratchDatabase } from '../../../test/helpers/db.ts';
+import { describeMigration, failure } from '../../../test/helpers/migration.ts';
 import { progressSql } from './progress.service.ts';
 
 const NOW = '2026-01-01T00:00:00.000Z';
 
-async function failure(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error('the statement was expected to fail');
-}
+const counts = async (db: Kysely<unknown>) =>
+  (
+    await sql<{ course_id: string; department_key: string; completed: number; in_progress: number }>`
+        select course_id, department_key, sum(completed) as completed, sum(in_progress) as in_progress
+          from compliance_progress_counts group by course_id, department_key
+        having sum(completed) <> 0 or sum(in_progress) <> 0
+         order by course_id, department_key`.execute(db)
+  ).rows.map((r) => ({ ...r, completed: Number(r.completed), in_progress: Number(r.in_progress) }));
 
-for (const dialect of testDialects()) {
-  describe(`migration 0014: progress derived from completed lessons [${dialect}]`, () => {
-    let scratch: ScratchDatabase | null = null;
-    let database: Database;
-    let db: Kysely<unknown>;
-
-    const counts = async () =>
-      (
-        await sql<{ course_id: string; department_key: string; completed: number; in_progress: number }>`
-          select course_id, department_key, sum(completed) as completed, sum(in_progress) as in_progress
-            from compliance_progress_counts group by course_id, department_key
-          having sum(completed) <> 0 or sum(in_progress) <> 0
-           order by course_id, department_key`.execute(db)
-      ).rows.map((r) => ({ ...r, completed: Number(r.completed), in_progress: Number(r.in_progress) }));
-
-    beforeAll(async () => {
-      if (dialect === 'postgres' && !(await postgresReachable())) return;
-      scratch = await createScratchDatabase(dialect);
-      database = openDatabase(scratch.target);
-      db = database.db as unknown as Kysely<unknown>;
-      await migrateUpTo(database, '0013-progress-index');
-      for (const u of ['u1', 'u2', 'u3']) {
-        await sql`insert into users (id, email, full_name, created_at, updated_at) values (${u}, ${`${u}@example.test`}, ${`User ${u}`}, ${NOW}, ${NOW})`.execute(db);
-      }
-      await sql`insert into departments (id, name, created_at) values ('d1', 'Plant', ${NOW})`.execute(db);
-      for (const [id, user] of [
-        ['em1', 'u1'],
-        ['em2', 'u2'],
-      ] as const) {
-        await sql`insert into employees (id, employee_code, full_name, user_id, department_id, status, created_at, updated_at)
-                  values (${id}, ${id}, ${`Employee ${id}`}, ${user}, 'd1', 'active', ${NOW}, ${NOW})`.execute(db);
-      }
-      for (const c of ['c1', 'c2', 'c3']) {
-        await sql`insert into courses (id, title, published, mandatory, created_at, updated_at) values (${c}, ${`Course ${c}`}, 1, 1, ${NOW}, ${NOW})`.execute(db);
-      }
-      await sql`insert into chapters (id, course_id, title, position, created_at) values ('h1', 'c1', 'One', 0, ${NOW}), ('h3', 'c3', 'One', 0, ${NOW})`.execute(db);
-      const lessons: [string, string, string][] = [
-        ['l1', 'c1', 'h1'],
-        ['l2', 'c1', 'h1'],
-        ['l3', 'c1', 'h1'],
-        ['l4', 'c1', 'h1'],
-        ['m1', 'c3', 'h3'],
-        ['m2', 'c3', 'h3'],
-        ['m3', 'c3', 'h3'],
-      ];
-      for (const [i, [id, course, chapter]] of lessons.entries()) {
-        await sql`insert into lessons (id, course_id, chapter_id, title, kind, body, is_preview, position, created_at, updated_at)
-                  values (${id}, ${course}, ${chapter}, ${id}, 'text', '', 0, ${i}, ${NOW}, ${NOW})`.execute(db);
-      }
-      // Stored progress as 0013 kept it, with the completion rows behind it. c2 has no lessons.
-      const enrollments: [string, string, string, number, string | null][] = [
-        ['e1', 'u1', 'c1', 100, NOW],
-        ['e2', 'u2', 'c1', 50, null],
-        ['e3', 'u3', 'c1', 0, null],
-        ['e4', 'u1', 'c2', 0, null],
-        ['e5', 'u2', 'c3', 33, null],
-      ];
-      for (const [id, member, course, progress, completedAt] of enrollments) {
-        await sql`insert into enrollments (id, member_id, course_id, progress, source, completed_at, last_activity_at, created_at)
-                  values (${id}, ${member}, ${course}, ${progress}, 'admin', ${completedAt}, ${NOW}, ${NOW})`.execute(db);
-      }
-      const completions: [string, string, string][] = [
-        ['u1', 'l1', 'c1'],
-        ['u1', 'l2', 'c1'],
-        ['u1', 'l3', 'c1'],
-        ['u1', 'l4', 'c1'],
-        ['u2', 'l1', 'c1'],
-        ['u2', 'l2', 'c1'],
-        ['u2', 'm1', 'c3'],
-      ];
-      for (const [i, [member, lesson, course]] of completions.entries()) {
-        await sql`insert into lesson_completions (id, member_id, lesson_id, course_id, completed_at) values (${`lc${i}`}, ${member}, ${lesson}, ${course}, ${NOW})`.execute(db);
-      }
-      await migrateToLatest(database);
-    });
-
-    afterAll(async () => {
-      if (!scratch) return;
-      await database.close();
-      await scratch.drop();
-    });
-
+describeMigration(
+  'migration 0014: progress derived from completed lessons',
+  '0013-progress-index',
+  async (db) => {
+    for (const u of ['u1', 'u2', 'u3']) {
+      await sql`insert into users (id, email, full_name, created_at, updated_at) values (${u}, ${`${u}@example.test`}, ${`User ${u}`}, ${NOW}, ${NOW})`.execute(
+        db,
+      );
+    }
+    await sql`insert into departments (id, name, created_at) values ('d1', 'Plant', ${NOW})`.execute(db);
+    for (const [id, user] of [
+      ['em1', 'u1'],
+      ['em2', 'u2'],
+    ] as const) {
+      await sql`insert into employees (id, employee_code, full_name, user_id, department_id, status, created_at, updated_at)
+                values (${id}, ${id}, ${`Employee ${id}`}, ${user}, 'd1', 'active', ${NOW}, ${NOW})`.execute(db);
+    }
+    for (const c of ['c1', 'c2', 'c3']) {
+      await sql`insert into courses (id, title, published, mandatory, created_at, updated_at) values (${c}, ${`Course ${c}`}, 1, 1, ${NOW}, ${NOW})`.execute(
+        db,
+      );
+    }
+    await sql`insert into chapters (id, course_id, title, position, created_at) values ('h1', 'c1', 'One', 0, ${NOW}), ('h3', 'c3', 'One', 0, ${NOW})`.execute(
+      db,
+    );
+    const lessons: [string, string, string][] = [
+      ['l1', 'c1', 'h1'],
+      ['l2', 'c1', 'h1'],
+      ['l3', 'c1', 'h1'],
+      ['l4', 'c1', 'h1'],
+      ['m1', 'c3', 'h3'],
+      ['m2', 'c3', 'h3'],
+      ['m3', 'c3', 'h3'],
+    ];
+    for (const [i, [id, course, chapter]] of lessons.entries()) {
+      await sql`insert into lessons (id, course_id, chapter_id, title, kind, body, is_preview, position, created_at, updated_at)
+                values (${id}, ${course}, ${chapter}, ${id}, 'text', '', 0, ${i}, ${NOW}, ${NOW})`.execute(db);
+    }
+    // Stored progress as 0013 kept it, with the completion rows behind it. c2 has no lessons.
+    const enrollments: [string, string, string, number, string | null][] = [
+      ['e1', 'u1', 'c1', 100, NOW],
+      ['e2', 'u2', 'c1', 50, null],
+      ['e3', 'u3', 'c1', 0, null],
+      ['e4', 'u1', 'c2', 0, null],
+      ['e5', 'u2', 'c3', 33, null],
+    ];
+    for (const [id, member, course, progress, completedAt] of enrollments) {
+      await sql`insert into enrollments (id, member_id, course_id, progress, source, completed_at, last_activity_at, created_at)
+                values (${id}, ${member}, ${course}, ${progress}, 'admin', ${completedAt}, ${NOW}, ${NOW})`.execute(db);
+    }
+    const completions: [string, string, string][] = [
+      ['u1', 'l1', 'c1'],
+      ['u1', 'l2', 'c1'],
+      ['u1', 'l3', 'c1'],
+      ['u1', 'l4', 'c1'],
+      ['u2', 'l1', 'c1'],
+      ['u2', 'l2', 'c1'],
+      ['u2', 'm1', 'c3'],
+    ];
+    for (const [i, [member, lesson, course]] of completions.entries()) {
+      await sql`insert into lesson_completions (id, member_id, lesson_id, course_id, completed_at) values (${`lc${i}`}, ${member}, ${lesson}, ${course}, ${NOW})`.execute(
+        db,
+      );
+    }
+  },
+  (m) => {
     it('counts completed lessons and lessons, and derives the progress that was stored', async ({ skip }) => {
-      if (!scratch) skip();
+      if (!m.ready) skip();
+      const db = m.db;
       const courses = (await sql<{ id: string; lesson_count: number }>`select id, lesson_count from courses order by id`.execute(db)).rows;
       expect(courses.map((c) => [c.id, Number(c.lesson_count)])).toEqual([
         ['c1', 4],
@@ -124,17 +107,22 @@ for (const dialect of testDialects()) {
         ['e5', 1, 33, null],
       ]);
       const columns =
-        dialect === 'postgres'
-          ? (await sql<{ name: string }>`select column_name as name from information_schema.columns where table_name = 'enrollments'`.execute(db)).rows
+        m.dialect === 'postgres'
+          ? (
+              await sql<{
+                name: string;
+              }>`select column_name as name from information_schema.columns where table_name = 'enrollments'`.execute(db)
+            ).rows
           : (await sql<{ name: string }>`select name from pragma_table_info('enrollments')`.execute(db)).rows;
       expect(columns.map((c) => c.name)).not.toContain('progress');
       expect(columns.map((c) => c.name)).toContain('completed_lessons');
     });
 
     it('keeps the compliance counts, and its triggers follow completed lessons and completion', async ({ skip }) => {
-      if (!scratch) skip();
+      if (!m.ready) skip();
+      const db = m.db;
       // u1 (em1) completed c1; u2 (em2) is in progress in c1 and c3; u3 has no employee record.
-      expect(await counts()).toEqual([
+      expect(await counts(db)).toEqual([
         { course_id: 'c1', department_key: 'd1', completed: 1, in_progress: 1 },
         { course_id: 'c3', department_key: 'd1', completed: 0, in_progress: 1 },
       ]);
@@ -143,18 +131,25 @@ for (const dialect of testDialects()) {
       await sql`insert into employees (id, employee_code, full_name, user_id, department_id, status, created_at, updated_at)
                 values ('em3', 'em3', 'Employee em3', 'u3', 'd1', 'active', ${NOW}, ${NOW})`.execute(db);
       await sql`update enrollments set completed_lessons = 1 where id = 'e3'`.execute(db);
-      expect(await counts()).toEqual([{ course_id: 'c1', department_key: 'd1', completed: 2, in_progress: 1 }]);
+      expect(await counts(db)).toEqual([{ course_id: 'c1', department_key: 'd1', completed: 2, in_progress: 1 }]);
     });
 
     it('refuses a negative count and keeps the other constraints', async ({ skip }) => {
-      if (!scratch) skip();
+      if (!m.ready) skip();
+      const db = m.db;
       await failure(sql`update enrollments set completed_lessons = -1 where id = 'e1'`.execute(db));
       await failure(sql`update enrollments set source = 'elsewhere' where id = 'e1'`.execute(db));
       await failure(
-        sql`insert into enrollments (id, member_id, course_id, source, last_activity_at, created_at) values ('e9', 'u1', 'c1', 'admin', ${NOW}, ${NOW})`.execute(db),
+        sql`insert into enrollments (id, member_id, course_id, source, last_activity_at, created_at) values ('e9', 'u1', 'c1', 'admin', ${NOW}, ${NOW})`.execute(
+          db,
+        ),
       );
-      const e1 = (await sql<{ completed_lessons: number; source: string }>`select completed_lessons, source from enrollments where id = 'e1'`.execute(db)).rows[0]!;
+      const e1 = (
+        await sql<{ completed_lessons: number; source: string }>`select completed_lessons, source from enrollments where id = 'e1'`.execute(
+          db,
+        )
+      ).rows[0]!;
       expect([Number(e1.completed_lessons), e1.source]).toEqual([4, 'admin']);
     });
-  });
-}
+  },
+);

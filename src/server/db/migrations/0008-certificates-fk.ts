@@ -1,16 +1,15 @@
 import { sql, type Kysely } from 'kysely';
 import type { Dialect } from '../database.ts';
+import { rebuildSqliteTable } from './sqlite-rebuild.ts';
 
 /**
  * courses.certificate_template_id becomes a foreign key to certificate_templates (no action on
  * delete: a template that courses use cannot be deleted). References to templates that no longer
  * exist are cleared first (those courses already rendered with the default template).
  *
- * SQLite cannot add a constraint to a column, so the courses table is rebuilt (the documented
- * "12 step" procedure): with foreign keys off and inside one transaction, a copy with the
- * constraint is filled, the old table dropped, the copy renamed and the indexes and triggers
- * recreated; foreign_key_check must then find nothing or the whole change is rolled back. Kysely
- * runs SQLite migrations outside a transaction on its single connection, which the pragma needs.
+ * SQLite cannot add a constraint to a column, so the courses table is rebuilt (rebuildSqliteTable):
+ * a copy with the constraint is filled, the old table dropped, the copy renamed and the indexes
+ * and triggers recreated.
  *
  * Zip jobs get an index for finding the ones left queued or running by a process that died.
  */
@@ -33,44 +32,31 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
 }
 
 async function rebuildSqliteCourses(db: Kysely<unknown>, clearDangling: ReturnType<typeof sql>): Promise<void> {
-  const fkOn = (await sql<{ foreign_keys: number }>`pragma foreign_keys`.execute(db)).rows[0]?.foreign_keys === 1;
-  await sql`pragma foreign_keys = off`.execute(db);
-  try {
-    await sql`begin immediate`.execute(db);
-    try {
-      await clearDangling.execute(db);
-      const table = (await sql<{ sql: string }>`select sql from sqlite_master where type = 'table' and name = 'courses'`.execute(db)).rows[0];
-      if (!table) throw new Error('0008: the courses table is missing');
-      const column = /"certificate_template_id" text(?=\s*[,)])/;
-      const head = /^create table "courses"/i;
-      if (!column.test(table.sql) || !head.test(table.sql)) throw new Error(`0008: unexpected courses definition: ${table.sql}`);
-      const createNew = table.sql
-        .replace(head, 'create table "courses_0008"')
-        .replace(column, '"certificate_template_id" text references "certificate_templates" ("id")');
-      const others = (
-        await sql<{ sql: string }>`
-          select sql from sqlite_master where tbl_name = 'courses' and type in ('index', 'trigger') and sql is not null order by type, name`.execute(db)
-      ).rows;
-      const columns = (await sql<{ name: string }>`select name from pragma_table_info('courses') order by cid`.execute(db)).rows.map((c) => c.name);
-      const list = sql.join(columns.map((c) => sql.ref(c)));
+  await rebuildSqliteTable(db, '0008', 'courses', async () => {
+    await clearDangling.execute(db);
+    const table = (await sql<{ sql: string }>`select sql from sqlite_master where type = 'table' and name = 'courses'`.execute(db)).rows[0];
+    if (!table) throw new Error('0008: the courses table is missing');
+    const column = /"certificate_template_id" text(?=\s*[,)])/;
+    const head = /^create table "courses"/i;
+    if (!column.test(table.sql) || !head.test(table.sql)) throw new Error(`0008: unexpected courses definition: ${table.sql}`);
+    const createNew = table.sql
+      .replace(head, 'create table "courses_0008"')
+      .replace(column, '"certificate_template_id" text references "certificate_templates" ("id")');
+    const others = (
+      await sql<{ sql: string }>`
+        select sql from sqlite_master where tbl_name = 'courses' and type in ('index', 'trigger') and sql is not null order by type, name`.execute(
+        db,
+      )
+    ).rows;
+    const columns = (await sql<{ name: string }>`select name from pragma_table_info('courses') order by cid`.execute(db)).rows.map(
+      (c) => c.name,
+    );
+    const list = sql.join(columns.map((c) => sql.ref(c)));
 
-      await sql.raw(createNew).execute(db);
-      await sql`insert into courses_0008 (${list}) select ${list} from courses`.execute(db);
-      await sql`drop table courses`.execute(db);
-      await sql`alter table courses_0008 rename to courses`.execute(db);
-      for (const o of others) await sql.raw(o.sql).execute(db);
-
-      // Rows of courses, or rows pointing at courses, that the rebuild left without their parent.
-      const broken = (await sql<{ table: string; parent: string }>`pragma foreign_key_check`.execute(db)).rows.filter(
-        (r) => r.table === 'courses' || r.parent === 'courses',
-      );
-      if (broken.length) throw new Error(`0008: foreign key check failed after rebuilding courses: ${JSON.stringify(broken.slice(0, 5))}`);
-      await sql`commit`.execute(db);
-    } catch (e) {
-      await sql`rollback`.execute(db);
-      throw e;
-    }
-  } finally {
-    if (fkOn) await sql`pragma foreign_keys = on`.execute(db);
-  }
+    await sql.raw(createNew).execute(db);
+    await sql`insert into courses_0008 (${list}) select ${list} from courses`.execute(db);
+    await sql`drop table courses`.execute(db);
+    await sql`alter table courses_0008 rename to courses`.execute(db);
+    for (const o of others) await sql.raw(o.sql).execute(db);
+  });
 }

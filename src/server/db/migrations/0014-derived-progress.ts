@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Dialect } from '../database.ts';
 import { complianceTriggers, countExisting, type EnrollmentTerms } from './0009-compliance-speed.ts';
+import { rebuildSqliteTable } from './sqlite-rebuild.ts';
 
 /**
  * Progress is derived instead of stored: an enrollment keeps the number of its course's lessons the
@@ -16,8 +17,8 @@ import { complianceTriggers, countExisting, type EnrollmentTerms } from './0009-
  *
  * lesson_completions loses (member_id, course_id): (course_id, member_id) serves the same lookups.
  *
- * SQLite cannot drop a column that a CHECK constraint names, so enrollments is rebuilt (as in 0008:
- * foreign keys off, one transaction, foreign_key_check before commit).
+ * SQLite cannot drop a column that a CHECK constraint names, so enrollments is rebuilt
+ * (rebuildSqliteTable).
  */
 export const DERIVED_TERMS: EnrollmentTerms = {
   started: (t) => `${t}.completed_lessons > 0`,
@@ -31,7 +32,9 @@ const COUNT_COMPLETIONS = sql`(select count(*) from lesson_completions lc where 
 export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
   if (dialect === 'postgres') {
     // Writers of these tables wait until the counts and triggers are in place.
-    await sql`lock table courses, lessons, enrollments, lesson_completions, training_assignments, employees in share row exclusive mode`.execute(db);
+    await sql`lock table courses, lessons, enrollments, lesson_completions, training_assignments, employees in share row exclusive mode`.execute(
+      db,
+    );
     await sql`alter table courses add column lesson_count integer not null default 0`.execute(db);
     await sql`alter table enrollments add column completed_lessons integer not null default 0`.execute(db);
     await sql`update enrollments set completed_lessons = ${COUNT_COMPLETIONS} where exists (select 1 from lesson_completions lc where lc.member_id = enrollments.member_id and lc.course_id = enrollments.course_id)`.execute(
@@ -97,42 +100,31 @@ const KEPT_COLUMNS = [
 ];
 
 async function rebuildSqliteEnrollments(db: Kysely<unknown>): Promise<void> {
-  const fkOn = (await sql<{ foreign_keys: number }>`pragma foreign_keys`.execute(db)).rows[0]?.foreign_keys === 1;
-  await sql`pragma foreign_keys = off`.execute(db);
-  try {
-    await sql`begin immediate`.execute(db);
-    try {
-      await sql`alter table courses add column lesson_count integer not null default 0`.execute(db);
-      // The count triggers name enrollments.progress (also those on employees): they are recreated below.
-      const triggers = (await sql<{ name: string }>`select name from sqlite_master where type = 'trigger' and name like '%compliance%'`.execute(db)).rows;
-      for (const t of triggers) await sql`drop trigger ${sql.id(t.name)}`.execute(db);
-      const columns = (await sql<{ name: string }>`select name from pragma_table_info('enrollments') order by cid`.execute(db)).rows.map((c) => c.name);
-      const expected = [...KEPT_COLUMNS, 'progress'].sort();
-      if (JSON.stringify([...columns].sort()) !== JSON.stringify(expected)) throw new Error(`0014: unexpected enrollments columns: ${columns.join(', ')}`);
-      // Indexes that do not name progress come back as they were.
-      const indexes = (
-        await sql<{ sql: string }>`
-          select sql from sqlite_master
-           where tbl_name = 'enrollments' and type = 'index' and sql is not null and sql not like '%progress%'
-           order by name`.execute(db)
-      ).rows;
-      const list = sql.join(KEPT_COLUMNS.map((c) => sql.ref(c)));
-      await sql.raw(SQLITE_ENROLLMENTS).execute(db);
-      await sql`insert into enrollments_0014 (${list}, completed_lessons) select ${list}, ${COUNT_COMPLETIONS} from enrollments`.execute(db);
-      await sql`drop table enrollments`.execute(db);
-      await sql`alter table enrollments_0014 rename to enrollments`.execute(db);
-      for (const i of indexes) await sql.raw(i.sql).execute(db);
-
-      const broken = (await sql<{ table: string; parent: string }>`pragma foreign_key_check`.execute(db)).rows.filter(
-        (r) => r.table === 'enrollments' || r.parent === 'enrollments',
-      );
-      if (broken.length) throw new Error(`0014: foreign key check failed after rebuilding enrollments: ${JSON.stringify(broken.slice(0, 5))}`);
-      await sql`commit`.execute(db);
-    } catch (e) {
-      await sql`rollback`.execute(db);
-      throw e;
-    }
-  } finally {
-    if (fkOn) await sql`pragma foreign_keys = on`.execute(db);
-  }
+  await rebuildSqliteTable(db, '0014', 'enrollments', async () => {
+    await sql`alter table courses add column lesson_count integer not null default 0`.execute(db);
+    // The count triggers name enrollments.progress (also those on employees): they are recreated later.
+    const triggers = (
+      await sql<{ name: string }>`select name from sqlite_master where type = 'trigger' and name like '%compliance%'`.execute(db)
+    ).rows;
+    for (const t of triggers) await sql`drop trigger ${sql.id(t.name)}`.execute(db);
+    const columns = (await sql<{ name: string }>`select name from pragma_table_info('enrollments') order by cid`.execute(db)).rows.map(
+      (c) => c.name,
+    );
+    const expected = [...KEPT_COLUMNS, 'progress'].sort();
+    if (JSON.stringify([...columns].sort()) !== JSON.stringify(expected))
+      throw new Error(`0014: unexpected enrollments columns: ${columns.join(', ')}`);
+    // Indexes that do not name progress come back as they were.
+    const indexes = (
+      await sql<{ sql: string }>`
+        select sql from sqlite_master
+         where tbl_name = 'enrollments' and type = 'index' and sql is not null and sql not like '%progress%'
+         order by name`.execute(db)
+    ).rows;
+    const list = sql.join(KEPT_COLUMNS.map((c) => sql.ref(c)));
+    await sql.raw(SQLITE_ENROLLMENTS).execute(db);
+    await sql`insert into enrollments_0014 (${list}, completed_lessons) select ${list}, ${COUNT_COMPLETIONS} from enrollments`.execute(db);
+    await sql`drop table enrollments`.execute(db);
+    await sql`alter table enrollments_0014 rename to enrollments`.execute(db);
+    for (const i of indexes) await sql.raw(i.sql).execute(db);
+  });
 }
