@@ -43,7 +43,7 @@ function ensureBuilt(log: (m: string) => void): void {
   const index = path.join(REPO_ROOT, 'dist/web/index.html');
   if (fs.existsSync(index) && fs.statSync(index).mtimeMs >= newestMtime(path.join(REPO_ROOT, 'src/web'))) return;
   log('building the web app (npx vite build)');
-  const r = spawnSync('npx', ['vite', 'build', '--logLevel', 'warn'], { cwd: REPO_ROOT, stdio: 'inherit' });
+  const r = spawnSync('npx', ['vite', 'build', '--logLevel', 'warn'], { cwd: REPO_ROOT, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } });
   if (r.status !== 0) throw new Error('npx vite build failed');
 }
 

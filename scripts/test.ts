@@ -30,7 +30,7 @@ if (!fs.existsSync(chromium)) {
 }
 
 if (!env.SKIP_WEB_BUILD) {
-  const build = spawnSync('npx', ['vite', 'build', '--logLevel', 'warn'], { stdio: 'inherit', env });
+  const build = spawnSync('npx', ['vite', 'build', '--logLevel', 'warn'], { stdio: 'inherit', env: { ...env, NODE_ENV: 'production' } });
   if (build.status !== 0) {
     console.error('The web build failed.');
     process.exit(1);

@@ -32,7 +32,8 @@ function ensureWebBuilt(): void {
     built = true;
     return;
   }
-  const r = spawnSync('npx', ['vite', 'build', '--logLevel', 'warn'], { stdio: 'inherit' });
+  // Vitest sets NODE_ENV=test, which would make a development build of React.
+  const r = spawnSync('npx', ['vite', 'build', '--logLevel', 'warn'], { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } });
   if (r.status !== 0) throw new Error('`npx vite build` failed; the browser tests need the built web app in dist/web.');
   built = true;
 }
