@@ -7,7 +7,7 @@ import { newId } from '../db/ids.ts';
 import { applyKeyset, keysetOrder, keysetPage, type SortKeys } from '../db/keyset.ts';
 import { AppError, errors } from '../http/errors.ts';
 import { hasAnyRole } from '../http/access.ts';
-import { recordAudit } from '../platform/audit.service.ts';
+import { auditRow, recordAudit, type AuditEntryInput, type AuditRow } from '../platform/audit.service.ts';
 import { normalizeEmail } from '../platform/users.service.ts';
 import type { Enrollment, EnrollmentListFilters, EnrollmentSource, ENROLLMENT_SORTS } from '../../contract/enrollments.ts';
 import { HR_READERS, canManageCourse, canSeeCourse, canSeeLearnersOf, isCourseAdmin, readableByMemberOrInstructor } from './course-access.ts';
@@ -87,7 +87,7 @@ const ASK_NOTHING: CourseAsked = { ask_published: 0, ask_open: 0 };
  * Inserts the row when its course exists and is as asked; nothing when it is not, or when the
  * member already has a row (the unique index decides).
  */
-const insertEnrollment = prepared((db, a: EnrollmentsTable & CourseAsked) => {
+function enrollmentInsert(db: Executor, a: EnrollmentsTable & CourseAsked) {
   const { ask_published, ask_open, ...row } = a;
   const columns = Object.keys(row) as (keyof EnrollmentsTable)[];
   return db
@@ -105,15 +105,55 @@ const insertEnrollment = prepared((db, a: EnrollmentsTable & CourseAsked) => {
     )
     .onConflict((oc) => oc.columns(['member_id', 'course_id']).doNothing())
     .returningAll();
+}
+const insertEnrollment = prepared(enrollmentInsert);
+
+/** An audit row's columns as arguments of one statement (`audit_<column>`). */
+type AuditArgs = { [K in Extract<keyof AuditRow, string> as `audit_${K}`]: AuditRow[K] };
+
+/**
+ * PostgreSQL: the enrollment and, when it was inserted, its audit entry in one statement (a
+ * data-modifying WITH) — atomic on its own, so a self-enrollment needs no transaction round trips.
+ */
+const insertEnrollmentAudited = prepared((db, a: EnrollmentsTable & CourseAsked & AuditArgs) => {
+  const enrollment = Object.fromEntries(Object.entries(a).filter(([k]) => !k.startsWith('audit_'))) as EnrollmentsTable & CourseAsked;
+  const audit = Object.entries(a).filter(([k]) => k.startsWith('audit_')) as [keyof AuditArgs, unknown][];
+  return db
+    .with('ins', () => enrollmentInsert(db, enrollment))
+    .with('aud', (qc) =>
+      qc
+        .insertInto('audit_log')
+        .columns(audit.map(([k]) => k.slice('audit_'.length) as keyof AuditRow))
+        .expression((eb) => eb.selectFrom('ins').select((s) => audit.map(([k, v]) => s.val(v).as(k.slice('audit_'.length))))),
+    )
+    .selectFrom('ins')
+    .selectAll();
 });
 
 /**
+ * Inserts the row as asked and, when it is inserted, its audit entry: one statement on
+ * PostgreSQL, two on SQLite (inside the caller's transaction). Returns the inserted row, if any.
+ */
+async function insertAudited(ctx: AppContext, db: Executor, row: EnrollmentsTable, asked: CourseAsked, importId: string | null): Promise<EnrollmentsTable | undefined> {
+  // A new row has no completed lesson: progress 0.
+  const entry: AuditEntryInput = { actorId: row.created_by, action: 'create', entity: 'enrollment', entityId: row.id, after: toEnrollment({ ...row, progress: 0 }), importId };
+  if (ctx.dialect === 'postgres') {
+    const audit = Object.fromEntries(Object.entries(auditRow(entry)).map(([k, v]) => [`audit_${k}`, v])) as AuditArgs;
+    return (await insertEnrollmentAudited(db, { ...row, ...asked, ...audit }))[0];
+  }
+  const [inserted] = await insertEnrollment(db, { ...row, ...asked });
+  if (inserted) await recordAudit(db, entry);
+  return inserted;
+}
+
+/**
  * The one entry point every enrollment path uses (self, admin, cohort, onboarding, assignment,
- * import). Runs inside the caller's transaction. The unique index on (member, course) decides
+ * import). Runs inside the caller's transaction — except a self-enrollment on PostgreSQL, which
+ * runs on its own: keep every write here a single statement (insertAudited). The unique index on (member, course) decides
  * races: the insert does nothing when a row exists, and then automatic paths reuse that row while
  * people get 409 ALREADY_ENROLLED with its id.
  */
-export async function enroll(_ctx: AppContext, trx: Tx, input: EnrollInput): Promise<EnrollResult> {
+export async function enroll(ctx: AppContext, db: Executor, input: EnrollInput): Promise<EnrollResult> {
   const now = nowIso();
   const row: EnrollmentsTable = {
     id: newId(),
@@ -134,14 +174,14 @@ export async function enroll(_ctx: AppContext, trx: Tx, input: EnrollInput): Pro
   // it inserts nothing, the checks find out why, in their order. Each ask stands for checks below:
   // a check on the course added there needs its ask here, or the first insert would pass it by.
   const asked: CourseAsked = { ask_published: NEEDS_PUBLISHED.has(input.source) ? 1 : 0, ask_open: input.source === 'self' ? 1 : 0 };
-  let [inserted] = await insertEnrollment(trx, { ...row, ...asked });
+  let inserted = await insertAudited(ctx, db, row, asked, input.importId ?? null);
   if (!inserted) {
-    const [course] = await courseForEnroll(trx, { memberId: input.memberId, courseId: input.courseId });
+    const [course] = await courseForEnroll(db, { memberId: input.memberId, courseId: input.courseId });
     if (!course) throw errors.notFound('The course');
 
     if (course.existing_id) {
       if (PERSON_SOURCES.has(input.source)) throw alreadyEnrolled(course.existing_id);
-      const existing = await trx
+      const existing = await db
         .selectFrom('enrollments')
         .selectAll()
         .select(progressSql().as('progress'))
@@ -158,16 +198,16 @@ export async function enroll(_ctx: AppContext, trx: Tx, input: EnrollInput): Pro
         throw errors.unprocessable('SELF_ENROLLMENT_DISABLED', 'This course does not allow self-enrollment. Ask your training team to enroll you.');
       }
       if (course.paid === 1) {
-        row.payment_id = await hasCompletedPayment(trx, input.memberId, input.courseId);
+        row.payment_id = await hasCompletedPayment(db, input.memberId, input.courseId);
         if (!row.payment_id) throw new AppError(402, 'PAYMENT_REQUIRED', 'This is a paid course: complete the payment before enrolling.');
       }
     }
 
     // Checked: the insert asks nothing more of the course.
-    [inserted] = await insertEnrollment(trx, { ...row, ...ASK_NOTHING });
+    inserted = await insertAudited(ctx, db, row, ASK_NOTHING, input.importId ?? null);
     if (!inserted) {
       // A concurrent request inserted the row between our read and our insert.
-      const winner = await trx
+      const winner = await db
         .selectFrom('enrollments')
         .selectAll()
         .select(progressSql().as('progress'))
@@ -178,16 +218,7 @@ export async function enroll(_ctx: AppContext, trx: Tx, input: EnrollInput): Pro
       return { enrollment: toEnrollment(winner), created: false };
     }
   }
-  // A new row has no completed lesson: progress 0.
   const enrollment = toEnrollment({ ...inserted, progress: 0 });
-  await recordAudit(trx, {
-    actorId: input.actorId,
-    action: 'create',
-    entity: 'enrollment',
-    entityId: enrollment.id,
-    after: enrollment,
-    importId: input.importId ?? null,
-  });
   return { enrollment, created: true };
 }
 
@@ -196,7 +227,11 @@ export async function selfEnroll(ctx: AppContext, actor: Actor, courseId: string
   const memberId = actor.id;
   // enroll() answers 404 for an unknown course and 422 COURSE_NOT_PUBLISHED for an unpublished one,
   // so a learner who followed a stale link learns why.
-  return ctx.db.transaction().execute(async (trx) => (await enroll(ctx, trx, { memberId, courseId, source: 'self', actorId: memberId })).enrollment);
+  const input: EnrollInput = { memberId, courseId, source: 'self', actorId: memberId };
+  // On PostgreSQL each write of enroll() is one statement with its audit entry, atomic on its own:
+  // no transaction round trips. SQLite writes the audit entry separately, so inside one.
+  if (ctx.dialect === 'postgres') return (await enroll(ctx, ctx.db, input)).enrollment;
+  return ctx.db.transaction().execute(async (trx) => (await enroll(ctx, trx, input)).enrollment);
 }
 
 export async function adminEnroll(

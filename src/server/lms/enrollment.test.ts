@@ -31,6 +31,9 @@ describeDb('enrollments and progress', (env) => {
     expect(json(again)).toMatchObject({ code: 'ALREADY_ENROLLED', enrollmentId: e.id });
     const audit = await env.ctx.db.selectFrom('audit_log').selectAll().where('entity', '=', 'enrollment').where('entity_id', '=', e.id).execute();
     expect(audit.map((a) => a.action)).toEqual(['create']);
+    // The entry holds the row as created, written by the same statement or transaction.
+    expect(JSON.parse(audit[0]!.after_json!)).toEqual(json(res));
+    expect(audit[0]).toMatchObject({ actor_id: learner.id, entity_id: e.id, import_id: null });
   });
 
   it('refuses unpublished (422), self-enrollment off (422) and paid without payment (402), writing nothing', async () => {

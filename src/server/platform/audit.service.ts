@@ -17,6 +17,9 @@ function json(v: unknown): string | null {
   return v === undefined || v === null ? null : JSON.stringify(v);
 }
 
+/** A row of audit_log as written. */
+export type AuditRow = ReturnType<typeof auditRow>;
+
 export function auditRow(e: AuditEntryInput) {
   return {
     id: newId(),
