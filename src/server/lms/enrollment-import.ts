@@ -10,9 +10,7 @@
  */
 import { z } from 'zod';
 import type { Executor, Tx } from '../db/database.ts';
-import type { EnrollmentsTable } from '../db/schema.ts';
 import { nowIso } from '../db/dialect.ts';
-import { newId } from '../db/ids.ts';
 import { hasAnyRole } from '../http/access.ts';
 import { IdSchema, IsoDate } from '../../contract/common.ts';
 import { ENROLLMENT_IMPORT_COLUMNS } from '../../contract/imports.ts';
@@ -22,7 +20,7 @@ import type { AuditEntryInput } from '../platform/audit.service.ts';
 import type { CsvColumn } from '../platform/list-export.ts';
 import { normalizeEmail } from '../platform/users.service.ts';
 import { isCourseAdmin } from './course-access.ts';
-import type { listEnrollments } from './enrollment.service.ts';
+import { newEnrollmentRow, type listEnrollments } from './enrollment.service.ts';
 import { assignCourse } from './training-assignment.service.ts';
 
 /** Template columns plus the optional batch. */
@@ -327,20 +325,9 @@ class EnrollmentImportRun implements ImportKindRun<EnrollmentImportItem> {
     if (items.length === 0) return [];
     const now = nowIso();
     const actorId = this.ic.actor.id;
-    const rows: EnrollmentsTable[] = items.map((it) => ({
-      id: newId(),
-      member_id: it.memberId,
-      course_id: it.courseId,
-      completed_lessons: 0,
-      current_lesson_id: null,
-      source: it.source,
-      batch_id: it.batchId,
-      payment_id: null,
-      completed_at: null,
-      last_activity_at: now,
-      created_by: actorId,
-      created_at: now,
-    }));
+    const rows = items.map((it) =>
+      newEnrollmentRow({ memberId: it.memberId, courseId: it.courseId, source: it.source, actorId, batchId: it.batchId }, now),
+    );
     const inserted = await trx
       .insertInto('enrollments')
       .values(rows)
@@ -383,20 +370,22 @@ class EnrollmentImportRun implements ImportKindRun<EnrollmentImportItem> {
   }
 }
 
+/** Header errors of a file whose rows name a member (email or employee code) and a course (id or title). */
+export function memberAndCourseHeaderErrors(has: ReadonlySet<string>): { column: string | null; message: string }[] {
+  const out: { column: string | null; message: string }[] = [];
+  if (!has.has('memberEmail') && !has.has('employeeCode'))
+    out.push({ column: null, message: 'The header needs a memberEmail or employeeCode column.' });
+  if (!has.has('courseId') && !has.has('courseTitle'))
+    out.push({ column: null, message: 'The header needs a courseId or courseTitle column.' });
+  return out;
+}
+
 export const enrollmentImportKind: ImportKind<EnrollmentImportItem> = {
   name: 'enrollments',
   columns: ENROLLMENT_COLUMNS,
   writeBatch: WRITE_BATCH,
   keyLabel: 'member and course',
-  checkHeader(columns) {
-    const has = new Set(columns);
-    const out: { column: string | null; message: string }[] = [];
-    if (!has.has('memberEmail') && !has.has('employeeCode'))
-      out.push({ column: null, message: 'The header needs a memberEmail or employeeCode column.' });
-    if (!has.has('courseId') && !has.has('courseTitle'))
-      out.push({ column: null, message: 'The header needs a courseId or courseTitle column.' });
-    return out;
-  },
+  checkHeader: (columns) => memberAndCourseHeaderErrors(new Set(columns)),
   start: (ic) => new EnrollmentImportRun(ic),
 };
 

@@ -30,6 +30,32 @@ export function toEnrollment(r: EnrollmentRow): Enrollment {
   };
 }
 
+/** A row as every enrollment path inserts it: no lesson complete yet, no current lesson. */
+export function newEnrollmentRow(
+  input: { memberId: string; courseId: string; source: EnrollmentSource; actorId: string | null; batchId?: string | null; paymentId?: string | null },
+  now = nowIso(),
+): EnrollmentsTable {
+  return {
+    id: newId(),
+    member_id: input.memberId,
+    course_id: input.courseId,
+    completed_lessons: 0,
+    current_lesson_id: null,
+    source: input.source,
+    batch_id: input.batchId ?? null,
+    payment_id: input.paymentId ?? null,
+    completed_at: null,
+    last_activity_at: now,
+    created_by: input.actorId,
+    created_at: now,
+  };
+}
+
+/** A row just inserted by newEnrollmentRow, as the API shows it (no lesson complete: progress 0). */
+export function toNewEnrollment(r: EnrollmentsTable): Enrollment {
+  return toEnrollment({ ...r, progress: 0 });
+}
+
 /** Paths on which a person asked for the row: a second attempt is a 409, not a silent reuse. */
 const PERSON_SOURCES: ReadonlySet<EnrollmentSource> = new Set(['self', 'admin']);
 /** Paths that may only enroll into published courses. */
@@ -135,8 +161,7 @@ const insertEnrollmentAudited = prepared((db, a: EnrollmentsTable & CourseAsked 
  * PostgreSQL, two on SQLite (inside the caller's transaction). Returns the inserted row, if any.
  */
 async function insertAudited(ctx: AppContext, db: Executor, row: EnrollmentsTable, asked: CourseAsked, importId: string | null): Promise<EnrollmentsTable | undefined> {
-  // A new row has no completed lesson: progress 0.
-  const entry: AuditEntryInput = { actorId: row.created_by, action: 'create', entity: 'enrollment', entityId: row.id, after: toEnrollment({ ...row, progress: 0 }), importId };
+  const entry: AuditEntryInput = { actorId: row.created_by, action: 'create', entity: 'enrollment', entityId: row.id, after: toNewEnrollment(row), importId };
   if (ctx.dialect === 'postgres') {
     const audit = Object.fromEntries(Object.entries(auditRow(entry)).map(([k, v]) => [`audit_${k}`, v])) as AuditArgs;
     return (await insertEnrollmentAudited(db, { ...row, ...asked, ...audit }))[0];
@@ -154,21 +179,7 @@ async function insertAudited(ctx: AppContext, db: Executor, row: EnrollmentsTabl
  * people get 409 ALREADY_ENROLLED with its id.
  */
 export async function enroll(ctx: AppContext, db: Executor, input: EnrollInput): Promise<EnrollResult> {
-  const now = nowIso();
-  const row: EnrollmentsTable = {
-    id: newId(),
-    member_id: input.memberId,
-    course_id: input.courseId,
-    completed_lessons: 0,
-    current_lesson_id: null,
-    source: input.source,
-    batch_id: input.batchId ?? null,
-    payment_id: input.paymentId ?? null,
-    completed_at: null,
-    last_activity_at: now,
-    created_by: input.actorId,
-    created_at: now,
-  };
+  const row = newEnrollmentRow(input);
   // Most enrollments pass every check below without a payment: the insert asks the course for
   // what the source needs (published; open to self-enrollment and free) and inserts at once. When
   // it inserts nothing, the checks find out why, in their order. Each ask stands for checks below:
@@ -218,7 +229,7 @@ export async function enroll(ctx: AppContext, db: Executor, input: EnrollInput):
       return { enrollment: toEnrollment(winner), created: false };
     }
   }
-  const enrollment = toEnrollment({ ...inserted, progress: 0 });
+  const enrollment = toNewEnrollment(inserted);
   return { enrollment, created: true };
 }
 

@@ -14,7 +14,7 @@ import { TRAINING_ASSIGNMENT_IMPORT_COLUMNS } from '../../contract/imports.ts';
 import type { ImportKind, ImportKindRun, ImportRow, ImportRunContext, RowOutcome } from '../platform/imports.service.ts';
 import { normalizeEmail } from '../platform/users.service.ts';
 import { z } from 'zod';
-import { ImportCourses, pairsFound, resolveImportMembers, type RowError } from './enrollment-import.ts';
+import { ImportCourses, memberAndCourseHeaderErrors, pairsFound, resolveImportMembers, type RowError } from './enrollment-import.ts';
 import { assignCourse } from './training-assignment.service.ts';
 
 export interface AssignmentImportItem {
@@ -146,11 +146,7 @@ export const trainingAssignmentImportKind: ImportKind<AssignmentImportItem> = {
   keyLabel: 'member and course',
   checkHeader(columns) {
     const has = new Set(columns);
-    const out: { column: string | null; message: string }[] = [];
-    if (!has.has('memberEmail') && !has.has('employeeCode'))
-      out.push({ column: null, message: 'The header needs a memberEmail or employeeCode column.' });
-    if (!has.has('courseId') && !has.has('courseTitle'))
-      out.push({ column: null, message: 'The header needs a courseId or courseTitle column.' });
+    const out = memberAndCourseHeaderErrors(has);
     if (!has.has('dueDate')) out.push({ column: null, message: 'The header needs a dueDate column.' });
     return out;
   },

@@ -27,7 +27,7 @@ import type {
   CreateAssignmentInput,
   TrainingAssignment,
 } from '../../contract/training-assignments.ts';
-import { toEnrollment } from './enrollment.service.ts';
+import { newEnrollmentRow, toNewEnrollment } from './enrollment.service.ts';
 import { progressSql } from './progress.service.ts';
 import { withOwnCommit } from '../db/database.ts';
 
@@ -92,20 +92,7 @@ export async function ensureEnrollments(
     const inserted = await trx
       .insertInto('enrollments')
       .values(
-        part.map((memberId) => ({
-          id: newId(),
-          member_id: memberId,
-          course_id: input.courseId,
-          completed_lessons: 0,
-          current_lesson_id: null,
-          source: input.source,
-          batch_id: null,
-          payment_id: null,
-          completed_at: null,
-          last_activity_at: now,
-          created_by: input.actorId,
-          created_at: now,
-        })),
+        part.map((memberId) => newEnrollmentRow({ memberId, courseId: input.courseId, source: input.source, actorId: input.actorId }, now)),
       )
       .onConflict((oc) => oc.columns(['member_id', 'course_id']).doNothing())
       .returningAll()
@@ -118,8 +105,7 @@ export async function ensureEnrollments(
         action: 'create',
         entity: 'enrollment',
         entityId: r.id,
-        // A new row has no completed lesson: progress 0.
-        after: toEnrollment({ ...r, progress: 0 }),
+        after: toNewEnrollment(r),
         importId: input.importId,
       })),
     );
