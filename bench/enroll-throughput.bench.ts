@@ -17,6 +17,7 @@ import { newTag, seedCourses, seedSessions, seedUsers, sessionToken, courseId, l
 import { compared, defineBenchmark, durations, type BenchResult } from './lib/types.ts';
 import { describeLoad, load, mergeLoadResults, request, type LoadResult } from './lib/load.ts';
 import { startBenchServer } from './lib/server.ts';
+import { addCpu, cpuSince, cpuSnapshot, describeCpuPerRequest, type CpuParts } from './lib/cpu.ts';
 
 const CONCURRENCY = 8;
 const RAW_MARKER = '@@RAW_INSERT_SERVER@@';
@@ -53,7 +54,7 @@ async function serveRawInsert(target: DatabaseTarget): Promise<void> {
   process.on('SIGTERM', () => void stop());
 }
 
-async function startRawInsertServer(target: DatabaseTarget): Promise<{ url: string; close(): Promise<void> }> {
+async function startRawInsertServer(target: DatabaseTarget): Promise<{ url: string; pid: number; close(): Promise<void> }> {
   const child = spawn(process.execPath, ['--import', 'tsx', SELF], {
     env: { ...process.env, SMOOTH_RAW_INSERT_DB: JSON.stringify(target) },
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
@@ -76,6 +77,7 @@ async function startRawInsertServer(target: DatabaseTarget): Promise<{ url: stri
   });
   return {
     url,
+    pid: child.pid!,
     async close() {
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');
@@ -98,7 +100,7 @@ export default defineBenchmark({
     // Every request needs a member who has not done it yet: enough for the whole run at a few hundred req/s.
     const members = quick ? 5_000 : 40_000;
     const server = await startBenchServer(dialect, { log });
-    let raw: { url: string; close(): Promise<void> } | null = null;
+    let raw: { url: string; pid: number; close(): Promise<void> } | null = null;
     try {
       const db = server.ctx.db;
       const tag = newTag();
@@ -159,12 +161,19 @@ export default defineBenchmark({
       const rounds = quick ? 2 : 4;
       const seg = measureMs / (2 * rounds);
       const parts: Record<'raw' | 'enroll' | 'complete', LoadResult[]> = { raw: [], enroll: [], complete: [] };
+      const zero: CpuParts = { client: 0, server: 0, database: 0 };
+      const cpu: Record<'raw' | 'enroll' | 'complete', CpuParts> = { raw: zero, enroll: zero, complete: zero };
+      const snapshot = (k: 'raw' | 'enroll' | 'complete') => cpuSnapshot(k === 'raw' ? raw!.pid : server.pid, dialect === 'postgres');
       for (let r = 0; r < rounds; r++) {
-        for (const k of ['raw', 'enroll', 'complete', 'complete', 'enroll', 'raw'] as const) parts[k].push(await run(k, seg));
+        for (const k of ['raw', 'enroll', 'complete', 'complete', 'enroll', 'raw'] as const) {
+          const before = snapshot(k);
+          parts[k].push(await run(k, seg));
+          cpu[k] = addCpu(cpu[k], cpuSince(before, snapshot(k)));
+        }
         log(`  round ${r + 1}: members used for enroll ${nextEnroll}, for complete ${nextComplete} of ${members}`);
       }
       const m = { raw: mergeLoadResults(parts.raw), enroll: mergeLoadResults(parts.enroll), complete: mergeLoadResults(parts.complete) };
-      for (const r of Object.values(m)) log(describeLoad(r));
+      for (const [k, r] of Object.entries(m)) log(`${describeLoad(r)}; ${describeCpuPerRequest(cpu[k as keyof typeof m], r.requests)}`);
 
       const enrolled = await db
         .selectFrom('enrollments')

@@ -10,6 +10,7 @@ import { courseKit } from '../../../test/helpers/courses.ts';
 import { newId } from '../db/ids.ts';
 import { nowIso } from '../db/dialect.ts';
 import { recomputeProgress } from './progress.service.ts';
+import type { Tx } from '../db/database.ts';
 
 type Item = { id: string; memberId: string; progress: number; completedAt: string | null };
 
@@ -168,31 +169,80 @@ describeDb('derived progress', (env) => {
     }
   });
 
-  it('a completion that starts while a lesson is being added waits for it and counts against the new lesson count', async () => {
+  /** A published course of `lessons` lessons in one chapter and a learner enrolled in it. */
+  async function enrolledLearner(lessons: number) {
     const creator = await env.user(['Course Creator']);
     const course = await h.course(creator, { published: true });
     const chapter = await h.chapter(creator, course.id);
-    const lessons = [await h.lesson(creator, chapter.id), await h.lesson(creator, chapter.id)];
+    const lessonIds: string[] = [];
+    for (let i = 0; i < lessons; i++) lessonIds.push((await h.lesson(creator, chapter.id)).id);
     const learner = await env.user();
     const e = json<Item>(await env.req('POST', `/api/courses/${course.id}/enroll`, { as: learner }));
-    await env.req('POST', `/api/lessons/${lessons[0]!.id}/complete`, { as: learner });
-    // A lesson is added and the course recomputed, but not yet committed, when the learner
-    // completes what was the last lesson.
+    return { courseId: course.id, chapterId: chapter.id, lessonIds, learner, enrollmentId: e.id };
+  }
+
+  /**
+   * Changes the course's lessons and recomputes it in a transaction that stays open while `lessonId`
+   * is completed (the request starts before the commit and is given time to run into its locks).
+   */
+  async function completeDuring(courseId: string, change: (trx: Tx) => Promise<unknown>, learner: TestUser, lessonId: string) {
     let completing: ReturnType<typeof env.req> | null = null;
     await env.ctx.db.transaction().execute(async (trx) => {
-      const now = nowIso();
-      await trx
-        .insertInto('lessons')
-        .values({ id: newId(), course_id: course.id, chapter_id: chapter.id, title: 'Added', kind: 'text', body: '', video_url: null, file_id: null, quiz_id: null, scorm_package_id: null, is_preview: 0, position: 2, created_at: now, updated_at: now })
-        .execute();
-      await recomputeProgress(env.ctx, trx, course.id);
-      completing = env.req('POST', `/api/lessons/${lessons[1]!.id}/complete`, { as: learner });
+      await change(trx);
+      await recomputeProgress(env.ctx, trx, courseId);
+      completing = env.req('POST', `/api/lessons/${lessonId}/complete`, { as: learner });
       await new Promise((r) => setTimeout(r, 300));
     });
-    const res = await completing!;
+    return completing!;
+  }
+
+  it('a completion that starts while a lesson is being added waits for it and counts against the new lesson count', async () => {
+    const { courseId, chapterId, lessonIds, learner, enrollmentId } = await enrolledLearner(2);
+    await env.req('POST', `/api/lessons/${lessonIds[0]}/complete`, { as: learner });
+    // A lesson is added and the course recomputed, not yet committed, when the learner completes
+    // what was the last lesson.
+    const now = nowIso();
+    const res = await completeDuring(
+      courseId,
+      (trx) =>
+        trx
+          .insertInto('lessons')
+          .values({ id: newId(), course_id: courseId, chapter_id: chapterId, title: 'Added', kind: 'text', body: '', video_url: null, file_id: null, quiz_id: null, scorm_package_id: null, is_preview: 0, position: 2, created_at: now, updated_at: now })
+          .execute(),
+      learner,
+      lessonIds[1]!,
+    );
     expect(res.statusCode).toBe(200);
     expect(json<{ enrollment: Item }>(res).enrollment).toMatchObject({ progress: 66, completedAt: null });
-    expect(await h.progressOf(e.id)).toMatchObject({ progress: 66, completed_at: null });
+    expect(await h.progressOf(enrollmentId)).toMatchObject({ progress: 66, completed_at: null });
+  });
+
+  it('a completion that starts while another lesson is being removed waits for it and, now the last one, completes the course once', async () => {
+    const { courseId, lessonIds, learner, enrollmentId } = await enrolledLearner(3);
+    await env.req('POST', `/api/lessons/${lessonIds[0]}/complete`, { as: learner });
+    const completed: string[] = [];
+    env.ctx.hooks.on('enrollment.completed', async (_trx, p) => {
+      completed.push(...p.completions.map((c) => c.enrollmentId).filter((id) => id === enrollmentId));
+    });
+    // The third lesson is removed (1 of 2 done) when the learner completes the second: that
+    // completion must count against 2 lessons and finish the course.
+    const res = await completeDuring(courseId, (trx) => trx.deleteFrom('lessons').where('id', '=', lessonIds[2]!).execute(), learner, lessonIds[1]!);
+    expect(res.statusCode).toBe(200);
+    expect(json<{ enrollment: Item }>(res).enrollment).toMatchObject({ progress: 100 });
+    const row = await h.progressOf(enrollmentId);
+    expect(row.progress).toBe(100);
+    expect(row.completed_at).not.toBeNull();
+    expect(completed).toEqual([enrollmentId]);
+  });
+
+  it('completing a lesson while it is being deleted answers 404 NOT_FOUND and writes nothing', async () => {
+    const { courseId, lessonIds, learner, enrollmentId } = await enrolledLearner(3);
+    const res = await completeDuring(courseId, (trx) => trx.deleteFrom('lessons').where('id', '=', lessonIds[1]!).execute(), learner, lessonIds[1]!);
+    expect(res.statusCode).toBe(404);
+    expect(json<{ code: string }>(res).code).toBe('NOT_FOUND');
+    const rows = await env.ctx.db.selectFrom('lesson_completions').select('id').where('member_id', '=', learner.id).execute();
+    expect(rows).toEqual([]);
+    expect(await h.progressOf(enrollmentId)).toMatchObject({ progress: 0, completed_at: null });
   });
 });
 
