@@ -1,4 +1,4 @@
-import { sql, type RawBuilder, type SelectQueryBuilder } from 'kysely';
+import { sql, type QueryCreator, type RawBuilder, type SelectQueryBuilder } from 'kysely';
 import type { Actor, AppContext } from '../context.ts';
 import { prepared, type Executor, type Tx } from '../db/database.ts';
 import type { DB, EnrollmentsTable, LessonCompletionsTable } from '../db/schema.ts';
@@ -473,7 +473,7 @@ export async function lessonOrder(db: Executor, courseId: string): Promise<strin
 export async function markLessonComplete(
   ctx: AppContext,
   trx: Tx,
-  input: { memberId: string; lessonId: string; courseId: string; enrollmentId: string; actorId: string | null },
+  input: { memberId: string; lessonId: string; courseId: string; actorId: string | null },
 ): Promise<EnrollmentRow> {
   const [inserted] = await insertCompletion(trx, {
     id: newId(),
@@ -482,45 +482,69 @@ export async function markLessonComplete(
     course_id: input.courseId,
     completed_at: nowIso(),
   });
-  return countCompletion(ctx, trx, { enrollmentId: input.enrollmentId, courseId: input.courseId, actorId: input.actorId, counted: inserted !== undefined });
+  return countCompletion(ctx, trx, { memberId: input.memberId, courseId: input.courseId, actorId: input.actorId, counted: inserted !== undefined });
 }
 
 /**
- * PostgreSQL: the common lesson completion as one statement, atomic on its own (no transaction
- * round trips): a text, video or PDF lesson of a course taken in any order, by an enrolled member,
- * that does not finish the course. It locks the course (key share: a change of its lesson count in
- * flight is waited for and then read as committed, and the recompute waits for this completion) and
- * then the enrollment (a concurrent completion of the same member is waited for and its count
- * read), checks the count on the rows as locked, inserts the completion row and counts it. When any
- * of that does not hold it changes nothing and returns no row; completeLesson then takes the
- * transactional path, which gives the errors and runs the `enrollment.completed` subscribers inside
- * the transaction that finishes the course. Locks are taken course first, enrollment second, as the
- * transactional path and the recompute take them.
+ * The lesson when the member may complete it with "Mark complete" straight away: enrolled in its
+ * course, a text, video or PDF lesson (quizzes and SCORM packages complete themselves), in a course
+ * taken in any order. Anything else goes through lessonAndEnrollment and its checks.
+ */
+function openLesson(qc: QueryCreator<DB>, a: { memberId: string; lessonId: string }) {
+  return qc
+    .selectFrom('lessons')
+    .innerJoin('courses as c', 'c.id', 'lessons.course_id')
+    .innerJoin('enrollments as e', (j) => j.onRef('e.course_id', '=', 'lessons.course_id').on('e.member_id', '=', a.memberId))
+    .select(['lessons.id as lesson_id', 'lessons.course_id', 'e.id as enrollment_id', 'c.lesson_count'])
+    .where('lessons.id', '=', a.lessonId)
+    .where('lessons.kind', 'not in', [sql.lit('quiz'), sql.lit('scorm')])
+    .where('c.sequential', '=', 0);
+}
+type WithOpenLesson = QueryCreator<DB & { l: { lesson_id: string; course_id: string; enrollment_id: string; lesson_count: number } }>;
+
+/** The completion row of the open lesson `l`, unless the member has it already. */
+function insertCompletionOf(qc: WithOpenLesson, a: { id: string; memberId: string; now: string }) {
+  return qc
+    .insertInto('lesson_completions')
+    .columns(['id', 'member_id', 'lesson_id', 'course_id', 'completed_at'])
+    .expression((eb) =>
+      eb
+        .selectFrom('l')
+        .select((s) => [s.val(a.id).as('id'), s.val(a.memberId).as('member_id'), 'l.lesson_id', 'l.course_id', s.val(a.now).as('completed_at')])
+        // SQLite reads ON after a FROM without WHERE as a join constraint.
+        .where(sql<boolean>`true`),
+    )
+    .onConflict((oc) => oc.columns(['member_id', 'lesson_id']).doNothing())
+    .returning(['id', 'course_id']);
+}
+
+/** Inside completeLesson's transaction: the completion row of an open lesson (none when it is not open or done already). */
+const insertOpenCompletion = prepared((db, a: { id: string; memberId: string; lessonId: string; now: string }) =>
+  insertCompletionOf(
+    db.with('l', (qc) => openLesson(qc, a)),
+    a,
+  ),
+);
+
+/**
+ * PostgreSQL: a completion of an open lesson that does not finish the course, as one statement,
+ * atomic on its own (no transaction round trips). It locks the course (key share: a change of its
+ * lesson count in flight is waited for and then read as committed, and the recompute waits for
+ * this completion) and then the enrollment (a concurrent completion of the same member is waited
+ * for and its count read), checks the count on the rows as locked, inserts the completion row and
+ * counts it. When any of that does not hold it changes nothing and returns no row, and
+ * completeLesson takes the transactional path, which gives the errors and runs the
+ * `enrollment.completed` subscribers inside the transaction that finishes the course. Locks are
+ * taken course first, enrollment second, as the transactional path and the recompute take them.
  */
 const completeWithoutFinishing = prepared((db, a: { id: string; memberId: string; lessonId: string; now: string }) =>
   db
     .with('l', (qc) =>
-      qc
-        .selectFrom('lessons')
-        .innerJoin('courses as c', 'c.id', 'lessons.course_id')
-        .innerJoin('enrollments as e', (j) => j.onRef('e.course_id', '=', 'lessons.course_id').on('e.member_id', '=', a.memberId))
-        .select(['lessons.id as lesson_id', 'lessons.course_id', 'e.id as enrollment_id', 'c.lesson_count'])
-        .where('lessons.id', '=', a.lessonId)
-        .where('lessons.kind', 'not in', [sql.lit('quiz'), sql.lit('scorm')])
-        .where('c.sequential', '=', 0)
+      openLesson(qc, a)
         .where(sql`e.completed_lessons + 1`, '<', sql.ref('c.lesson_count'))
         .modifyEnd(sql`for key share of c for no key update of e`),
     )
-    .with('ins', (qc) =>
-      qc
-        .insertInto('lesson_completions')
-        .columns(['id', 'member_id', 'lesson_id', 'course_id', 'completed_at'])
-        .expression((eb) =>
-          eb.selectFrom('l').select((s) => [s.val(a.id).as('id'), s.val(a.memberId).as('member_id'), 'l.lesson_id', 'l.course_id', s.val(a.now).as('completed_at')]),
-        )
-        .onConflict((oc) => oc.columns(['member_id', 'lesson_id']).doNothing())
-        .returning('id'),
-    )
+    .with('ins', (qc) => insertCompletionOf(qc, a))
     .updateTable('enrollments as e')
     .from('l')
     .set({ completed_lessons: sql`e.completed_lessons + (select count(*) from ins)`, last_activity_at: a.now })
@@ -529,24 +553,33 @@ const completeWithoutFinishing = prepared((db, a: { id: string; memberId: string
     .returning(progressSql('e', 'l').as('progress')),
 );
 
-/** The completion through completeWithoutFinishing, or null when it needs the transactional path. */
-async function completeQuickly(ctx: AppContext, memberId: string, lessonId: string): Promise<EnrollmentRow | null> {
+/**
+ * "Mark complete". Most completions are of open lessons (see openLesson), so the completion row is
+ * inserted first and the lesson looked at closer only when nothing was inserted: on PostgreSQL in
+ * one statement when it does not finish the course (completeWithoutFinishing), otherwise in a
+ * transaction that also runs the `enrollment.completed` subscribers.
+ */
+export async function completeLesson(ctx: AppContext, actor: Actor, lessonId: string): Promise<Enrollment> {
   try {
-    const [row] = await completeWithoutFinishing(ctx.db, { id: newId(), memberId, lessonId, now: nowIso() });
-    return row ? { ...row, progress: Number(row.progress) } : null;
+    return await completeLessonOnce(ctx, actor, lessonId);
   } catch (e) {
-    // The lesson was deleted while this ran (its completion row lost its foreign key).
-    if (isForeignKeyViolation(e)) return null;
+    // The lesson was deleted while this ran: its completion row lost its foreign key, nothing was written.
+    if (isForeignKeyViolation(e)) throw errors.notFound('The lesson');
     throw e;
   }
 }
 
-export async function completeLesson(ctx: AppContext, actor: Actor, lessonId: string): Promise<Enrollment> {
-  if (ctx.dialect === 'postgres' && actor.id) {
-    const row = await completeQuickly(ctx, actor.id, lessonId);
-    if (row) return toEnrollment(row);
+async function completeLessonOnce(ctx: AppContext, actor: Actor, lessonId: string): Promise<Enrollment> {
+  const memberId = actor.id;
+  if (ctx.dialect === 'postgres' && memberId) {
+    const [row] = await completeWithoutFinishing(ctx.db, { id: newId(), memberId, lessonId, now: nowIso() });
+    if (row) return toEnrollment({ ...row, progress: Number(row.progress) });
   }
   return ctx.db.transaction().execute(async (trx) => {
+    if (memberId) {
+      const [inserted] = await insertOpenCompletion(trx, { id: newId(), memberId, lessonId, now: nowIso() });
+      if (inserted) return toEnrollment(await countCompletion(ctx, trx, { memberId, courseId: inserted.course_id, actorId: memberId, counted: true }));
+    }
     const { lesson, enrollment } = await lessonAndEnrollment(trx, actor, lessonId);
     if (lesson.kind === 'quiz') {
       throw errors.unprocessable('LESSON_REQUIRES_QUIZ', 'This lesson completes when you pass its quiz.');
@@ -559,7 +592,6 @@ export async function completeLesson(ctx: AppContext, actor: Actor, lessonId: st
       memberId: enrollment.member_id,
       lessonId: lesson.id,
       courseId: lesson.course_id,
-      enrollmentId: enrollment.id,
       actorId: actor.id,
     });
     return toEnrollment(updated);

@@ -112,7 +112,7 @@ export async function recomputeProgress(
 }
 
 /** Adds `add` (0 or 1) completed lessons to an enrollment and sets or clears completed_at to match. */
-const addCompletion = prepared((db, a: { id: string; add: number; now: string }) => {
+const addCompletion = prepared((db, a: { memberId: string; courseId: string; add: number; now: string }) => {
   const count = sql<number>`(enrollments.completed_lessons + cast(${a.add} as integer))`;
   const lessons = sql`(select c.lesson_count from courses c where c.id = enrollments.course_id)`;
   return db
@@ -122,26 +122,27 @@ const addCompletion = prepared((db, a: { id: string; add: number; now: string })
       last_activity_at: a.now,
       completed_at: sql`case when ${lessons} > 0 and ${count} >= ${lessons} then coalesce(enrollments.completed_at, ${a.now}) else null end`,
     })
-    .where('id', '=', a.id)
+    .where('member_id', '=', a.memberId)
+    .where('course_id', '=', a.courseId)
     .returningAll()
     .returning(progressSql().as('progress'));
 });
 
 /**
- * One enrollment after a lesson completion of its member was recorded: records the activity and,
- * when the completion row is new (`counted`), adds it to the count in the same statement — the row lock
- * queues concurrent completions of the same member and each adds to the count the other wrote.
- * completed_at is set when the count reaches the course's lesson count. Fires
- * `enrollment.completed` when the row newly completes. Returns the row as written.
+ * The member's enrollment in the course after a lesson completion was recorded: records the
+ * activity and, when the completion row is new (`counted`), adds it to the count in the same
+ * statement — the row lock queues concurrent completions of the same member and each adds to the
+ * count the other wrote. completed_at is set when the count reaches the course's lesson count.
+ * Fires `enrollment.completed` when the row newly completes. Returns the row as written.
  */
 export async function countCompletion(
   ctx: AppContext,
   trx: Tx,
-  input: { enrollmentId: string; courseId: string; actorId: string | null; counted: boolean },
+  input: { memberId: string; courseId: string; actorId: string | null; counted: boolean },
 ): Promise<EnrollmentRow> {
   const now = nowIso();
-  const [updated] = await addCompletion(trx, { id: input.enrollmentId, add: input.counted ? 1 : 0, now });
-  if (!updated) throw new Error(`enrollment ${input.enrollmentId} vanished`);
+  const [updated] = await addCompletion(trx, { memberId: input.memberId, courseId: input.courseId, add: input.counted ? 1 : 0, now });
+  if (!updated) throw new Error(`the enrollment of ${input.memberId} in ${input.courseId} vanished`);
   if (input.counted && updated.completed_at === now) {
     await ctx.hooks.emit('enrollment.completed', trx, {
       courseId: input.courseId,

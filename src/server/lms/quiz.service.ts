@@ -591,7 +591,7 @@ async function quizLessonsOf(db: Executor, quizId: string, memberId: string) {
   return db
     .selectFrom('lessons')
     .innerJoin('enrollments', (j) => j.onRef('enrollments.course_id', '=', 'lessons.course_id').on('enrollments.member_id', '=', memberId))
-    .select(['lessons.id as lesson_id', 'lessons.course_id', 'enrollments.id as enrollment_id'])
+    .select(['lessons.id as lesson_id', 'lessons.course_id'])
     .where('lessons.quiz_id', '=', quizId)
     .where('lessons.kind', '=', 'quiz')
     .orderBy('lessons.id')
@@ -621,7 +621,7 @@ async function assertQuizUnlocked(db: Executor, quizId: string, memberId: string
 async function completeQuizLessons(ctx: AppContext, trx: Tx, quizId: string, memberId: string, actorId: string | null): Promise<void> {
   const rows = await quizLessonsOf(trx, quizId, memberId);
   for (const r of rows) {
-    await markLessonComplete(ctx, trx, { memberId, lessonId: r.lesson_id, courseId: r.course_id, enrollmentId: r.enrollment_id, actorId });
+    await markLessonComplete(ctx, trx, { memberId, lessonId: r.lesson_id, courseId: r.course_id, actorId });
   }
 }
 
