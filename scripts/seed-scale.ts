@@ -97,14 +97,18 @@ export async function seedUsers(
 }
 
 /** `count` published courses, each with one chapter and `lessons` text lessons. */
-export async function seedCourses(db: Db, dialect: Dialect, tag: string, count: number, lessons: number): Promise<void> {
+/** How progress is kept: derived from counts (the schema since migration 0014), or stored (before it). */
+export type ProgressSchema = 'counts' | 'stored';
+
+export async function seedCourses(db: Db, dialect: Dialect, tag: string, count: number, lessons: number, schema: ProgressSchema = 'counts'): Promise<void> {
   const now = new Date().toISOString();
   const j = sql`seq.n`;
+  const lessonCount = schema === 'counts' ? { column: sql`lesson_count, `, value: sql`${sql.lit(lessons)}, ` } : { column: sql``, value: sql`` };
   await db.transaction().execute(async (trx) => {
     await sql`insert into courses (id, title, short_introduction, description, tags, published, published_at, mandatory, paid,
-                                   enable_certification, certificate_issue_mode, disable_self_enrollment, sequential, lesson_count, created_at, updated_at)
+                                   enable_certification, certificate_issue_mode, disable_self_enrollment, sequential, ${lessonCount.column}created_at, updated_at)
       select ${padded(dialect, `${tag}c`, j)}, ${sql.lit('Scale course ')} || cast(seq.n as text) || ${sql.lit(` (${tag})`)}, ${'A course of the scale seed'}, ${''}, ${'[]'},
-             1, ${now}, case when seq.n % 5 = 0 then 1 else 0 end, 0, 0, ${'auto'}, 0, 0, ${sql.lit(lessons)}, ${now}, ${now}
+             1, ${now}, case when seq.n % 5 = 0 then 1 else 0 end, 0, 0, ${'auto'}, 0, 0, ${lessonCount.value}${now}, ${now}
         from ${series(dialect, 0, count)}`.execute(trx);
     await sql`insert into chapters (id, course_id, title, position, created_at)
       select ${padded(dialect, `${tag}h`, j)}, ${padded(dialect, `${tag}c`, j)}, ${'Chapter 1'}, 0, ${now}
@@ -140,6 +144,8 @@ export async function seedEnrollments(
     chunk?: number;
     /** Write the lesson_completions rows behind each progress (default true; list/export benchmarks skip them). */
     completions?: boolean;
+    /** 'stored' writes the progress column of the schema before migration 0014 instead of the count. */
+    schema?: ProgressSchema;
     log?: (m: string) => void;
   },
 ): Promise<{ completions: number }> {
@@ -156,9 +162,10 @@ export async function seedEnrollments(
   let completions = 0;
   await inChunks(count, chunk, async (from, to) => {
     await db.transaction().execute(async (trx) => {
-      await sql`insert into enrollments (id, member_id, course_id, completed_lessons, source, completed_at, last_activity_at, created_at)
+      const progress = opts.schema === 'stored' ? { column: sql`progress`, value: sql`(${done} * 100) / ${L}` } : { column: sql`completed_lessons`, value: done };
+      await sql`insert into enrollments (id, member_id, course_id, ${progress.column}, source, completed_at, last_activity_at, created_at)
         select ${padded(dialect, `${tag}e`, sql`seq.n`, 12)}, ${padded(dialect, `${tag}u`, member)}, ${padded(dialect, `${tag}c`, course)},
-               ${done}, ${opts.source ?? 'admin'}, case when ${done} = ${L} then ${now} else null end, ${now}, ${now}
+               ${progress.value}, ${opts.source ?? 'admin'}, case when ${done} = ${L} then ${now} else null end, ${now}, ${now}
           from ${series(dialect, from, to)}`.execute(trx);
       if (opts.completions === false) return;
       const lessonIdSql =

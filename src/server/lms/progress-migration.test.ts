@@ -20,10 +20,21 @@ const counts = async (db: Kysely<unknown>) =>
          order by course_id, department_key`.execute(db)
   ).rows.map((r) => ({ ...r, completed: Number(r.completed), in_progress: Number(r.in_progress) }));
 
+/** The indexes of enrollments (name → definition as the database prints it). */
+const indexesOf = async (db: Kysely<unknown>, dialect: string) =>
+  Object.fromEntries(
+    (dialect === 'postgres'
+      ? (await sql<{ name: string; definition: string }>`select indexname as name, indexdef as definition from pg_indexes where tablename = 'enrollments'`.execute(db)).rows
+      : (await sql<{ name: string; definition: string }>`select name, sql as definition from sqlite_master where type = 'index' and tbl_name = 'enrollments'`.execute(db)).rows
+    ).map((r) => [r.name, r.definition]),
+  );
+let indexesBefore: Record<string, string> = {};
+
 describeMigration(
   'migration 0014: progress derived from completed lessons',
   '0013-progress-index',
-  async (db) => {
+  async (db, dialect) => {
+    indexesBefore = await indexesOf(db, dialect);
     for (const u of ['u1', 'u2', 'u3']) {
       await sql`insert into users (id, email, full_name, created_at, updated_at) values (${u}, ${`${u}@example.test`}, ${`User ${u}`}, ${NOW}, ${NOW})`.execute(
         db,
@@ -132,6 +143,17 @@ describeMigration(
                 values ('em3', 'em3', 'Employee em3', 'u3', 'd1', 'active', ${NOW}, ${NOW})`.execute(db);
       await sql`update enrollments set completed_lessons = 1 where id = 'e3'`.execute(db);
       expect(await counts(db)).toEqual([{ course_id: 'c1', department_key: 'd1', completed: 2, in_progress: 1 }]);
+    });
+
+    it('keeps every index of enrollments that does not name progress, as it was, and adds (course, completed lessons)', async ({ skip }) => {
+      if (!m.ready) skip();
+      const after = await indexesOf(m.db, m.dialect);
+      const kept = Object.fromEntries(Object.entries(indexesBefore).filter(([, definition]) => !/\bprogress\b/.test(definition ?? '')));
+      expect(Object.keys(kept).length).toBeGreaterThanOrEqual(6);
+      expect(Object.keys(indexesBefore).length).toBeGreaterThan(Object.keys(kept).length);
+      const { enrollments_course_done_idx: added, ...rest } = after;
+      expect(rest).toEqual(kept);
+      expect(added).toMatch(/course_id.*completed_lessons.*id/);
     });
 
     it('refuses a negative count and keeps the other constraints', async ({ skip }) => {
