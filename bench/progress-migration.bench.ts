@@ -17,7 +17,7 @@ import { compared, defineBenchmark } from './lib/types.ts';
 export default defineBenchmark({
   name: 'progress-migration',
   description:
-    'Migration 0014 (progress derived from completed-lesson counts) on 1,000,000 enrollments with their lesson completions ' +
+    'Migration 0014 (progress derived from completed-lesson counts) on 250,000 enrollments with their lesson completions ' +
     '(20,000 with --quick), vs one raw copy of the enrollments table; no goal.',
   async run(opts) {
     const { dialect, quick } = opts;

@@ -96,10 +96,10 @@ export async function seedUsers(
   });
 }
 
-/** `count` published courses, each with one chapter and `lessons` text lessons. */
 /** How progress is kept: derived from counts (the schema since migration 0014), or stored (before it). */
 export type ProgressSchema = 'counts' | 'stored';
 
+/** `count` published courses, each with one chapter and `lessons` text lessons. */
 export async function seedCourses(db: Db, dialect: Dialect, tag: string, count: number, lessons: number, schema: ProgressSchema = 'counts'): Promise<void> {
   const now = new Date().toISOString();
   const j = sql`seq.n`;

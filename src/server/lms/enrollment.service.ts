@@ -280,7 +280,10 @@ export async function getEnrollment(ctx: AppContext, actor: Actor, id: string): 
 
 export async function deleteEnrollment(ctx: AppContext, actor: Actor, id: string, requestId: string | null): Promise<void> {
   await ctx.db.transaction().execute(async (trx) => {
-    const row = await trx.selectFrom('enrollments').selectAll().select(progressSql().as('progress')).where('id', '=', id).executeTakeFirst();
+    // Locked first on PostgreSQL: a completion in flight finishes before the completions are read
+    // and deleted, and one that comes later waits and then finds no enrollment (lockForCompletion).
+    const read = trx.selectFrom('enrollments').selectAll().select(progressSql().as('progress')).where('id', '=', id);
+    const row = await (ctx.dialect === 'postgres' ? read.forUpdate() : read).executeTakeFirst();
     if (!row || !(await canSeeEnrollment(trx, actor, row))) throw errors.notFound('The enrollment');
     if (!isCourseAdmin(actor)) throw errors.forbidden('Only Moderators and System Managers may delete enrollments.');
     const completions = await trx
@@ -518,6 +521,29 @@ function insertCompletionOf(qc: WithOpenLesson, a: { id: string; memberId: strin
     .returning(['id', 'course_id']);
 }
 
+/**
+ * PostgreSQL, first in a transaction that completes a lesson: the course (key share), then the
+ * member's enrollment in it (no key update). Every completion takes them in this order before it
+ * writes, as the single statement does, and after the course the deletion of a lesson or an
+ * enrollment and the recompute come (they lock the course for update first, or the enrollment):
+ * without it the completion row's foreign keys would lock the lesson before the course, and a
+ * completion and a lesson deletion could each wait for the other. Nothing is locked when the member
+ * is not enrolled.
+ */
+const lockCompletionRows = prepared((db, a: { memberId: string; lessonId: string }) =>
+  db
+    .selectFrom('lessons')
+    .innerJoin('courses as c', 'c.id', 'lessons.course_id')
+    .innerJoin('enrollments as e', (j) => j.onRef('e.course_id', '=', 'lessons.course_id').on('e.member_id', '=', a.memberId))
+    .select('e.id')
+    .where('lessons.id', '=', a.lessonId)
+    .modifyEnd(sql`for key share of c for no key update of e`),
+);
+
+export async function lockForCompletion(ctx: AppContext, trx: Tx, memberId: string, lessonId: string): Promise<void> {
+  if (ctx.dialect === 'postgres') await lockCompletionRows(trx, { memberId, lessonId });
+}
+
 /** Inside completeLesson's transaction: the completion row of an open lesson (none when it is not open or done already). */
 const insertOpenCompletion = prepared((db, a: { id: string; memberId: string; lessonId: string; now: string }) =>
   insertCompletionOf(
@@ -528,14 +554,14 @@ const insertOpenCompletion = prepared((db, a: { id: string; memberId: string; le
 
 /**
  * PostgreSQL: a completion of an open lesson that does not finish the course, as one statement,
- * atomic on its own (no transaction round trips). It locks the course (key share: a change of its
- * lesson count in flight is waited for and then read as committed, and the recompute waits for
- * this completion) and then the enrollment (a concurrent completion of the same member is waited
- * for and its count read), checks the count on the rows as locked, inserts the completion row and
- * counts it. When any of that does not hold it changes nothing and returns no row, and
- * completeLesson takes the transactional path, which gives the errors and runs the
- * `enrollment.completed` subscribers inside the transaction that finishes the course. Locks are
- * taken course first, enrollment second, as the transactional path and the recompute take them.
+ * atomic on its own (no transaction round trips). It locks the course (key share: the recompute
+ * waits for this completion; a recompute in flight is waited for and its lesson count read as
+ * committed) and then the enrollment (a concurrent completion of the same member is waited for and
+ * its count read), checks the count again on the rows as locked, inserts the completion row and
+ * counts it. When any of that does not hold (a lesson being added may already fail the check on the
+ * count it started with), it changes nothing and returns no row, and completeLesson takes the
+ * transactional path, which gives the errors and runs the `enrollment.completed` subscribers inside
+ * the transaction that finishes the course. Lock order: see lockForCompletion.
  */
 const completeWithoutFinishing = prepared((db, a: { id: string; memberId: string; lessonId: string; now: string }) =>
   db
@@ -563,11 +589,13 @@ export async function completeLesson(ctx: AppContext, actor: Actor, lessonId: st
   try {
     return await completeLessonOnce(ctx, actor, lessonId);
   } catch (e) {
-    // The lesson was deleted while this ran: its completion row lost its foreign key, nothing was written.
-    if (isForeignKeyViolation(e)) throw errors.notFound('The lesson');
+    // The lesson (or its course) was deleted while this ran: nothing was written.
+    if (isForeignKeyViolation(e) && LESSON_GONE.has((e as { constraint?: string }).constraint ?? '')) throw errors.notFound('The lesson');
     throw e;
   }
 }
+/** The foreign keys a completion row loses when its lesson is deleted (PostgreSQL names them). */
+const LESSON_GONE = new Set(['lesson_completions_lesson_id_fkey', 'lesson_completions_course_id_fkey']);
 
 async function completeLessonOnce(ctx: AppContext, actor: Actor, lessonId: string): Promise<Enrollment> {
   const memberId = actor.id;
@@ -577,6 +605,7 @@ async function completeLessonOnce(ctx: AppContext, actor: Actor, lessonId: strin
   }
   return ctx.db.transaction().execute(async (trx) => {
     if (memberId) {
+      await lockForCompletion(ctx, trx, memberId, lessonId);
       const [inserted] = await insertOpenCompletion(trx, { id: newId(), memberId, lessonId, now: nowIso() });
       if (inserted) return toEnrollment(await countCompletion(ctx, trx, { memberId, courseId: inserted.course_id, actorId: memberId, counted: true }));
     }

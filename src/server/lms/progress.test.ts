@@ -4,6 +4,7 @@
  * instructor dashboard, and completions racing with lessons being added.
  */
 import { expect, it } from 'vitest';
+import { sql } from 'kysely';
 import { describeDb, json, type TestUser } from '../../../test/helpers/harness.ts';
 import { makeCourse } from '../../../test/helpers/fixtures.ts';
 import { courseKit } from '../../../test/helpers/courses.ts';
@@ -233,6 +234,25 @@ describeDb('derived progress', (env) => {
     expect(row.progress).toBe(100);
     expect(row.completed_at).not.toBeNull();
     expect(completed).toEqual([enrollmentId]);
+  });
+
+  it('the last lesson completed while a deletion of it holds the course: the deletion goes through, the completion is 404', async () => {
+    const { courseId, lessonIds, learner } = await enrolledLearner(2);
+    await env.req('POST', `/api/lessons/${lessonIds[0]}/complete`, { as: learner });
+    // As deleting a lesson does: the course is locked first, the lesson deleted after. The
+    // completion (it would finish the course, so it takes the transaction) starts in between.
+    let completing: ReturnType<typeof env.req> | null = null;
+    await env.ctx.db.transaction().execute(async (trx) => {
+      if (env.dialect === 'postgres') await sql`select id from courses where id = ${courseId} for update`.execute(trx);
+      completing = env.req('POST', `/api/lessons/${lessonIds[1]}/complete`, { as: learner });
+      await new Promise((r) => setTimeout(r, 300));
+      await trx.deleteFrom('lessons').where('id', '=', lessonIds[1]!).execute();
+      await recomputeProgress(env.ctx, trx, courseId);
+    });
+    const res = await completing!;
+    expect(res.statusCode).toBe(404);
+    const rows = await env.ctx.db.selectFrom('lesson_completions').select('lesson_id').where('member_id', '=', learner.id).execute();
+    expect(rows.map((r) => r.lesson_id)).toEqual([lessonIds[0]]);
   });
 
   it('completing a lesson while it is being deleted answers 404 NOT_FOUND and writes nothing', async () => {

@@ -29,7 +29,7 @@ import {
   type UpdateQuizInput,
 } from '../../contract/quizzes.ts';
 import { HR_READERS, canManageCourse, isCourseAdmin, isInstructor, readableByMemberOrInstructor } from './course-access.ts';
-import { assertUnlocked, markLessonComplete } from './enrollment.service.ts';
+import { assertUnlocked, lockForCompletion, markLessonComplete } from './enrollment.service.ts';
 import { progressSql } from './progress.service.ts';
 import {
   applyManualGrades,
@@ -621,6 +621,7 @@ async function assertQuizUnlocked(db: Executor, quizId: string, memberId: string
 async function completeQuizLessons(ctx: AppContext, trx: Tx, quizId: string, memberId: string, actorId: string | null): Promise<void> {
   const rows = await quizLessonsOf(trx, quizId, memberId);
   for (const r of rows) {
+    await lockForCompletion(ctx, trx, memberId, r.lesson_id);
     await markLessonComplete(ctx, trx, { memberId, lessonId: r.lesson_id, courseId: r.course_id, actorId });
   }
 }
