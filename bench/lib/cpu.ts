@@ -53,16 +53,29 @@ export interface CpuParts {
   database: number;
 }
 
-/**
- * Snapshot of CPU ms so far; `since(before)` gives the difference. Backends that exit between
- * two snapshots lose their time, so keep connection pools open while measuring.
- */
+/** Snapshot of CPU ms so far; cpuSince(before, after) gives the difference. */
 export function cpuSnapshot(serverPid: number, withPostgres: boolean): CpuParts {
   return {
     client: processCpuMs(process.pid),
     server: processCpuMs(serverPid),
-    database: withPostgres ? pidsNamed('postgres').reduce((s, pid) => s + processCpuMs(pid), 0) : 0,
+    database: withPostgres ? postgresCpuMs() : 0,
   };
+}
+
+/** Last time on CPU seen per PostgreSQL process, kept after it exits. */
+const postgresSeen = new Map<number, number>();
+
+/**
+ * Time on CPU of PostgreSQL's processes: those running now, plus the last figure of those that
+ * exited since the first snapshot (a pool closing an idle connection must not subtract its
+ * backend's lifetime from the difference of two snapshots). A process id reused by a new backend
+ * within a run would be undercounted.
+ */
+function postgresCpuMs(): number {
+  for (const pid of pidsNamed('postgres')) postgresSeen.set(pid, Math.max(postgresSeen.get(pid) ?? 0, processCpuMs(pid)));
+  let sum = 0;
+  for (const ms of postgresSeen.values()) sum += ms;
+  return sum;
 }
 
 export function cpuSince(before: CpuParts, after: CpuParts): CpuParts {
