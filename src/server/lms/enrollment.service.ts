@@ -540,8 +540,10 @@ const lockCompletionRows = prepared((db, a: { memberId: string; lessonId: string
     .modifyEnd(sql`for key share of c for no key update of e`),
 );
 
-export async function lockForCompletion(ctx: AppContext, trx: Tx, memberId: string, lessonId: string): Promise<void> {
-  if (ctx.dialect === 'postgres') await lockCompletionRows(trx, { memberId, lessonId });
+/** Whether the member is still enrolled (SQLite runs one transaction at a time: always true there). */
+export async function lockForCompletion(ctx: AppContext, trx: Tx, memberId: string, lessonId: string): Promise<boolean> {
+  if (ctx.dialect !== 'postgres') return true;
+  return (await lockCompletionRows(trx, { memberId, lessonId })).length > 0;
 }
 
 /** Inside completeLesson's transaction: the completion row of an open lesson (none when it is not open or done already). */

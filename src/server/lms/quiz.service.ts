@@ -621,7 +621,8 @@ async function assertQuizUnlocked(db: Executor, quizId: string, memberId: string
 async function completeQuizLessons(ctx: AppContext, trx: Tx, quizId: string, memberId: string, actorId: string | null): Promise<void> {
   const rows = await quizLessonsOf(trx, quizId, memberId);
   for (const r of rows) {
-    await lockForCompletion(ctx, trx, memberId, r.lesson_id);
+    // An enrollment deleted while this ran takes its lesson progress with it.
+    if (!(await lockForCompletion(ctx, trx, memberId, r.lesson_id))) continue;
     await markLessonComplete(ctx, trx, { memberId, lessonId: r.lesson_id, courseId: r.course_id, actorId });
   }
 }

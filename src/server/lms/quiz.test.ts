@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest';
+import { sql } from 'kysely';
 import { describeDb, json } from '../../../test/helpers/harness.ts';
 import { makeCourse } from '../../../test/helpers/fixtures.ts';
 import { AUTO_QUESTIONS, OPEN_QUESTION, answersFor, createQuiz, enrollIn, submit, type QuizView, type SubmissionResult } from '../../../test/helpers/quizzes.ts';
@@ -204,13 +205,19 @@ describeDb('quizzes', (env) => {
     expect(foreign.statusCode).toBe(404);
   });
 
-  it('passing a quiz lesson completes it and moves progress; failing does not; a later pass does', async () => {
+  /** A course of a text lesson and a quiz lesson (pass mark 80%), and a learner enrolled in it. */
+  async function quizLessonCourse() {
     const mod = await env.user(['Moderator']);
     const learner = await env.user();
     const course = await makeCourse(env, { lessons: 2, kinds: ['text', 'quiz'] });
     const quiz = await createQuiz(env, mod, { courseId: course.courseId, passingPercentage: 80 });
     await env.ctx.db.updateTable('lessons').set({ quiz_id: quiz.id }).where('id', '=', course.lessonIds[1]!).execute();
     const enrollmentId = await enrollIn(env, course.courseId, learner);
+    return { learner, course, quiz, enrollmentId };
+  }
+
+  it('passing a quiz lesson completes it and moves progress; failing does not; a later pass does', async () => {
+    const { learner, course, quiz, enrollmentId } = await quizLessonCourse();
     const fail = await submit(env, learner, quiz.id, { answers: answersFor(quiz, { single: [0], multiple: [0], text: 'Paris' }) });
     expect(json(fail)).toMatchObject({ passed: false, percentage: 50 });
     let e = json<{ progress: number }>(await env.req('GET', `/api/enrollments/${enrollmentId}`, { as: learner }));
@@ -225,6 +232,24 @@ describeDb('quizzes', (env) => {
     // Passing again is harmless (idempotent completion).
     expect((await submit(env, learner, quiz.id, { answers: answersFor(quiz, { single: [0], multiple: [0, 1], text: 'Paris' }) })).statusCode).toBe(201);
     expect(await env.ctx.db.selectFrom('lesson_completions').select('id').where('member_id', '=', learner.id).execute()).toHaveLength(1);
+  });
+
+  it('a quiz passed while the enrollment is being deleted is graded; no lesson progress is left behind', async () => {
+    const { learner, quiz, enrollmentId } = await quizLessonCourse();
+    // As deleting an enrollment does: the row is locked, its completions and then the row deleted.
+    let submitting: ReturnType<typeof submit> | null = null;
+    await env.ctx.db.transaction().execute(async (trx) => {
+      if (env.dialect === 'postgres') await sql`select id from enrollments where id = ${enrollmentId} for update`.execute(trx);
+      submitting = submit(env, learner, quiz.id, { answers: answersFor(quiz, { single: [0], multiple: [0, 1], text: 'Paris' }) });
+      await new Promise((r) => setTimeout(r, 300));
+      await trx.deleteFrom('lesson_completions').where('member_id', '=', learner.id).execute();
+      await trx.deleteFrom('enrollments').where('id', '=', enrollmentId).execute();
+    });
+    const res = await submitting!;
+    // PostgreSQL grades the attempt that started while enrolled; SQLite runs it after the deletion.
+    expect(res.statusCode, res.body).toBe(env.dialect === 'postgres' ? 201 : 404);
+    expect(await env.ctx.db.selectFrom('lesson_completions').select('id').where('member_id', '=', learner.id).execute()).toEqual([]);
+    expect(await env.ctx.db.selectFrom('enrollments').select('id').where('id', '=', enrollmentId).execute()).toEqual([]);
   });
 
   it('open answers wait for review; graders finalise; the lesson completes on a passing grade', async () => {
