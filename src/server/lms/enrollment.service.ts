@@ -494,15 +494,23 @@ export async function markLessonComplete(
  * taken in any order. Anything else goes through lessonAndEnrollment and its checks.
  */
 function openLesson(qc: QueryCreator<DB>, a: { memberId: string; lessonId: string }) {
+  return lessonOfMember(qc, a)
+    .select(['lessons.id as lesson_id', 'lessons.course_id', 'e.id as enrollment_id', 'c.lesson_count'])
+    .where('lessons.kind', 'not in', [sql.lit('quiz'), sql.lit('scorm')])
+    .where('c.sequential', '=', 0);
+}
+
+/** The lesson with its course (`c`) and the member's enrollment in it (`e`); nothing when not enrolled. */
+function lessonOfMember(qc: QueryCreator<DB>, a: { memberId: string; lessonId: string }) {
   return qc
     .selectFrom('lessons')
     .innerJoin('courses as c', 'c.id', 'lessons.course_id')
     .innerJoin('enrollments as e', (j) => j.onRef('e.course_id', '=', 'lessons.course_id').on('e.member_id', '=', a.memberId))
-    .select(['lessons.id as lesson_id', 'lessons.course_id', 'e.id as enrollment_id', 'c.lesson_count'])
-    .where('lessons.id', '=', a.lessonId)
-    .where('lessons.kind', 'not in', [sql.lit('quiz'), sql.lit('scorm')])
-    .where('c.sequential', '=', 0);
+    .where('lessons.id', '=', a.lessonId);
 }
+
+/** The row locks every completion takes before it writes, in this order (see lockCompletionRows). */
+const COMPLETION_LOCKS = sql`for key share of c for no key update of e`;
 type WithOpenLesson = QueryCreator<DB & { l: { lesson_id: string; course_id: string; enrollment_id: string; lesson_count: number } }>;
 
 /** The completion row of the open lesson `l`, unless the member has it already. */
@@ -530,15 +538,7 @@ function insertCompletionOf(qc: WithOpenLesson, a: { id: string; memberId: strin
  * completion and a lesson deletion could each wait for the other. Nothing is locked when the member
  * is not enrolled.
  */
-const lockCompletionRows = prepared((db, a: { memberId: string; lessonId: string }) =>
-  db
-    .selectFrom('lessons')
-    .innerJoin('courses as c', 'c.id', 'lessons.course_id')
-    .innerJoin('enrollments as e', (j) => j.onRef('e.course_id', '=', 'lessons.course_id').on('e.member_id', '=', a.memberId))
-    .select('e.id')
-    .where('lessons.id', '=', a.lessonId)
-    .modifyEnd(sql`for key share of c for no key update of e`),
-);
+const lockCompletionRows = prepared((db, a: { memberId: string; lessonId: string }) => lessonOfMember(db, a).select('e.id').modifyEnd(COMPLETION_LOCKS));
 
 /** Whether the member is still enrolled (SQLite runs one transaction at a time: always true there). */
 export async function lockForCompletion(ctx: AppContext, trx: Tx, memberId: string, lessonId: string): Promise<boolean> {
@@ -568,9 +568,7 @@ const insertOpenCompletion = prepared((db, a: { id: string; memberId: string; le
 const completeWithoutFinishing = prepared((db, a: { id: string; memberId: string; lessonId: string; now: string }) =>
   db
     .with('l', (qc) =>
-      openLesson(qc, a)
-        .where(sql`e.completed_lessons + 1`, '<', sql.ref('c.lesson_count'))
-        .modifyEnd(sql`for key share of c for no key update of e`),
+      openLesson(qc, a).where(sql`e.completed_lessons + 1`, '<', sql.ref('c.lesson_count')).modifyEnd(COMPLETION_LOCKS),
     )
     .with('ins', (qc) => insertCompletionOf(qc, a))
     .updateTable('enrollments as e')
@@ -603,7 +601,7 @@ async function completeLessonOnce(ctx: AppContext, actor: Actor, lessonId: strin
   const memberId = actor.id;
   if (ctx.dialect === 'postgres' && memberId) {
     const [row] = await completeWithoutFinishing(ctx.db, { id: newId(), memberId, lessonId, now: nowIso() });
-    if (row) return toEnrollment({ ...row, progress: Number(row.progress) });
+    if (row) return toEnrollment(row);
   }
   return ctx.db.transaction().execute(async (trx) => {
     if (memberId) {

@@ -38,6 +38,19 @@ export function progressSql(e = 'enrollments', course?: string): RawBuilder<numb
   return sql<number>`(case when ${col('completed_at')} is not null then 100 else ${derived} end)`;
 }
 
+/**
+ * 1 when `count` completed lessons finish a course of `lessons` lessons, else 0 (a course without
+ * lessons is never finished).
+ */
+function finishes(count: RawBuilder<unknown>, lessons: RawBuilder<unknown>): RawBuilder<number> {
+  return sql<number>`case when ${lessons} > 0 and ${count} >= ${lessons} then 1 else 0 end`;
+}
+
+/** completed_at of an enrollment of `count` completed lessons: kept when set, `now` when it newly finishes, null when not finished. */
+function completedAtFor(count: RawBuilder<unknown>, lessons: RawBuilder<unknown>, now: string): RawBuilder<string | null> {
+  return sql`case when ${finishes(count, lessons)} = 1 then coalesce(enrollments.completed_at, ${now}) else null end`;
+}
+
 /** An enrollments row with its derived progress. */
 export type EnrollmentRow = EnrollmentsTable & { progress: number };
 
@@ -77,12 +90,11 @@ export async function recomputeProgress(
   if (!course) return [];
   // SQLite binds JS numbers as REAL; the cast keeps the comparison an integer one on both engines.
   const lessons = sql`cast(${Number(course.lesson_count)} as integer)`;
-  const complete = (n: RawBuilder<unknown>) => sql`case when ${lessons} > 0 and ${n} >= ${lessons} then 1 else 0 end`;
   const now = nowIso();
   const result = await sql<ProgressChange>`
     update enrollments
        set completed_lessons = x.n,
-           completed_at = case when ${complete(sql`x.n`)} = 1 then coalesce(enrollments.completed_at, ${now}) else null end
+           completed_at = ${completedAtFor(sql`x.n`, lessons, now)}
       from (
         select e.id, coalesce(c.n, 0) as n
           from enrollments e
@@ -96,7 +108,7 @@ export async function recomputeProgress(
       ) x
      where enrollments.id = x.id
        and (enrollments.completed_lessons <> x.n
-            or (case when enrollments.completed_at is null then 0 else 1 end) <> ${complete(sql`x.n`)})
+            or (case when enrollments.completed_at is null then 0 else 1 end) <> ${finishes(sql`x.n`, lessons)})
     returning enrollments.id, enrollments.member_id, enrollments.completed_at`.execute(trx);
   // A row that was complete keeps its completed_at; only the newly completed carry this statement's.
   const completions = result.rows.filter((r) => r.completed_at === now).map((r) => ({ enrollmentId: r.id, memberId: r.member_id }));
@@ -120,7 +132,7 @@ const addCompletion = prepared((db, a: { memberId: string; courseId: string; add
     .set({
       completed_lessons: count,
       last_activity_at: a.now,
-      completed_at: sql`case when ${lessons} > 0 and ${count} >= ${lessons} then coalesce(enrollments.completed_at, ${a.now}) else null end`,
+      completed_at: completedAtFor(count, lessons, a.now),
     })
     .where('member_id', '=', a.memberId)
     .where('course_id', '=', a.courseId)

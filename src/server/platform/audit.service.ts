@@ -35,7 +35,7 @@ export function auditRow(e: AuditEntryInput) {
   };
 }
 
-const insertAuditRow = prepared((db, row: ReturnType<typeof auditRow>) => db.insertInto('audit_log').values(row));
+const insertAuditRow = prepared((db, row: AuditRow) => db.insertInto('audit_log').values(row));
 
 /** Appends one entry. Call it with the transaction that makes the change. */
 export async function recordAudit(db: Executor, e: AuditEntryInput): Promise<void> {
