@@ -6,6 +6,7 @@
  * PostgreSQL, writers of the tables it touches wait for it, on SQLite the server starts after it.
  * Limit: one raw copy of the enrollments table (create table … as select *), on the same data.
  * No goal: the figure says how long an upgrade of a large database holds its writers.
+ * BENCH_MIGRATION_ENROLLMENTS sets another size (a multiple of 10, e.g. 1000000; seeding takes minutes).
  */
 import { sql } from 'kysely';
 import { openDatabase } from '../src/server/db/database.ts';
@@ -22,8 +23,10 @@ export default defineBenchmark({
   async run(opts) {
     const { dialect, quick } = opts;
     const log = (msg: string) => opts.log(msg);
-    const employees = quick ? 2_000 : 25_000;
     const courses = 10;
+    const size = Number(process.env.BENCH_MIGRATION_ENROLLMENTS ?? (quick ? 20_000 : 250_000));
+    if (!Number.isInteger(size) || size < courses || size % courses !== 0) throw new Error(`BENCH_MIGRATION_ENROLLMENTS must be a multiple of ${courses}`);
+    const employees = size / courses;
     const lessons = 5;
     const count = employees * courses;
     const scratch = await createScratchDatabase(dialect);
