@@ -14,6 +14,8 @@ import * as m0011 from './migrations/0011-quiz-fixes.ts';
 import * as m0012 from './migrations/0012-sort-indexes.ts';
 import * as m0013 from './migrations/0013-progress-index.ts';
 import * as m0014 from './migrations/0014-derived-progress.ts';
+import * as m0015 from './migrations/0015-audit-import-index.ts';
+import * as m0016 from './migrations/0016-compliance-row-triggers.ts';
 
 type Step = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
@@ -33,6 +35,8 @@ const STEPS: Record<string, Step> = {
   '0012-sort-indexes': m0012,
   '0013-progress-index': m0013,
   '0014-derived-progress': m0014,
+  '0015-audit-import-index': m0015,
+  '0016-compliance-row-triggers': m0016,
 };
 
 class Provider implements MigrationProvider {

@@ -16,14 +16,19 @@ const CSP = [
   "connect-src 'self'",
 ].join(';');
 
-/** Security headers, computed once and set on every response (routes may override, e.g. the API docs). */
+const HSTS = 'max-age=31536000; includeSubDomains';
+
+/**
+ * Security headers of everything a browser may render or embed: pages, files (PDF, video, SCORM),
+ * downloads. Routes may set their own (e.g. the API docs' CSP).
+ */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'content-security-policy': CSP,
   'cross-origin-opener-policy': 'same-origin',
   'cross-origin-resource-policy': 'same-origin',
   'origin-agent-cluster': '?1',
   'referrer-policy': 'no-referrer',
-  'strict-transport-security': 'max-age=31536000; includeSubDomains',
+  'strict-transport-security': HSTS,
   'x-content-type-options': 'nosniff',
   'x-dns-prefetch-control': 'off',
   'x-download-options': 'noopen',
@@ -32,9 +37,30 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'x-xss-protection': '0',
 };
 
+/**
+ * Security headers of a JSON answer (API data and problem details), as the OWASP REST security
+ * cheat sheet lists them: never cached, never framed, never sniffed or rendered as a document.
+ * The document headers above (script sources, window isolation, download handling) do nothing for
+ * JSON, and every API response would carry their bytes.
+ */
+export const JSON_SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'cache-control': 'no-store',
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+  'cross-origin-resource-policy': 'same-origin',
+  'referrer-policy': 'no-referrer',
+  'strict-transport-security': HSTS,
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+};
+
+const JSON_TYPE = /^application\/(?:problem\+)?json\b/;
+
 export function registerSecurityHeaders(app: FastifyInstance): void {
-  app.addHook('onRequest', (_req, reply, done) => {
-    reply.headers(SECURITY_HEADERS);
-    done();
+  // On send, when the content type is known; a header the route set itself is left as it is.
+  app.addHook('onSend', (_req, reply, payload, done) => {
+    const type = reply.getHeader('content-type');
+    const headers = typeof type === 'string' && JSON_TYPE.test(type) ? JSON_SECURITY_HEADERS : SECURITY_HEADERS;
+    for (const name in headers) if (!reply.hasHeader(name)) void reply.header(name, headers[name]);
+    done(null, payload);
   });
 }

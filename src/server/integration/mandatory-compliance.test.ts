@@ -225,6 +225,36 @@ describeDb('mandatory training compliance follows every write at once', (env) =>
     expect(await stats()).toEqual(kept);
   });
 
+  it('writes a delta only when a row changes bucket; a recompute counts once for the whole course', async () => {
+    hr ??= await env.user(['HR Manager']);
+    moderator ??= await env.user(['Moderator']);
+    const course = await makeCourse(env, { mandatory: true, title: 'D Deltas', lessons: 2 });
+    const people = await Promise.all(Array.from({ length: 4 }, () => env.user([])));
+    for (const u of people) await employee('Deltas', u);
+    const deltaRows = async () =>
+      Number(
+        (await sql<{ n: number }>`select count(*) as n from compliance_progress_counts where course_id = ${course.courseId}`.execute(env.ctx.db)).rows[0]!.n,
+      );
+    const before = await deltaRows();
+    for (const u of people) await enroll(u, course.courseId);
+    expect(await deltaRows()).toBe(before); // nobody started: nothing to count
+    for (const u of people) await completeLesson(u, course.lessonIds[0]!);
+    const started = await deltaRows();
+    expect(started).toBe(before + (env.dialect === 'postgres' ? 4 : 1)); // each one enters "in progress"
+    await completeLesson(people[0]!, course.lessonIds[0]!); // again: no change of bucket
+    expect(await deltaRows()).toBe(started);
+    for (const u of people) await completeLesson(u, course.lessonIds[1]!);
+    await expectExact(['Deltas']);
+    const finished = await deltaRows();
+
+    // A new lesson moves all four from completed back to in progress: one set-based count.
+    const added = await env.req('POST', `/api/chapters/${course.chapterIds[0]}/lessons`, { as: moderator, body: { title: 'New', kind: 'text', body: 'x' } });
+    expect(added.statusCode).toBe(201);
+    expect(await deltaRows()).toBe(env.dialect === 'postgres' ? finished + 1 : finished);
+    await expectExact(['Deltas']);
+    expect(brief(await stats('Deltas')).find((r) => r[0] === 'D Deltas')).toEqual(['D Deltas', 4, 0, 4, 0, 0]);
+  });
+
   it('stays exact under parallel enrollments, lesson completions, assignment and employee changes', async () => {
     hr ??= await env.user(['HR Manager']);
     const course = await makeCourse(env, { mandatory: true, title: 'C Parallel', lessons: 3 });

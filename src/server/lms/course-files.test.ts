@@ -47,6 +47,7 @@ describeDb('courses: images, lesson files, range requests', (env) => {
     expect(got.headers['content-type']).toBe('image/png');
     expect(got.rawPayload.equals(samples.png)).toBe(true);
     expect(got.headers['cache-control']).toContain('immutable');
+    expect(got.headers['x-frame-options']).toBe('SAMEORIGIN'); // a file keeps the document headers: the portal frames PDFs
     const etag = got.headers.etag as string;
     expect(etag).toBe(`"${createHash('sha256').update(samples.png).digest('hex')}"`);
     const again = await env.req('GET', `/api/courses/${c.id}/image`, { as: learner, headers: { 'if-none-match': etag } });

@@ -108,6 +108,14 @@ describeDb('enrollment import and export', (env) => {
         .map((x) => x.entity_id)
         .sort(),
     ).toEqual(rows.map((r) => r.id).sort());
+    // The audit log API lists an import's entries, newest first, and nothing of other writes.
+    const listed = json<{ items: { id: string; importId: string | null }[] }>(
+      await env.req('GET', `/api/audit-log?importId=${state.id}&limit=100`, { as: admin }),
+    ).items;
+    expect(listed.map((x) => x.id)).toEqual(audit.map((x) => x.id).sort().reverse());
+    expect(listed.every((x) => x.importId === state.id)).toBe(true);
+    expect(json<{ items: unknown[] }>(await env.req('GET', '/api/audit-log?importId=no-such-import', { as: admin })).items).toEqual([]);
+    expect((await env.req('GET', `/api/audit-log?importId=${'x'.repeat(65)}`, { as: admin })).statusCode).toBe(400);
     const summary = audit.find((x) => x.entity === 'import');
     expect(JSON.parse(summary!.after_json!)).toMatchObject({ fileName: 'enrollments.csv', created: 4, total: 4 });
     expect(summary!.actor_id).toBe(admin.id);

@@ -130,7 +130,7 @@ function enrollmentInsert(db: Executor, a: EnrollmentsTable & CourseAsked) {
         ),
     )
     .onConflict((oc) => oc.columns(['member_id', 'course_id']).doNothing())
-    .returningAll();
+    .returning('id');
 }
 const insertEnrollment = prepared(enrollmentInsert);
 
@@ -158,17 +158,18 @@ const insertEnrollmentAudited = prepared((db, a: EnrollmentsTable & CourseAsked 
 
 /**
  * Inserts the row as asked and, when it is inserted, its audit entry: one statement on
- * PostgreSQL, two on SQLite (inside the caller's transaction). Returns the inserted row, if any.
+ * PostgreSQL, two on SQLite (inside the caller's transaction). Returns the row when it was
+ * inserted (the statement hands back only its id: every column is the row's own).
  */
 async function insertAudited(ctx: AppContext, db: Executor, row: EnrollmentsTable, asked: CourseAsked, importId: string | null): Promise<EnrollmentsTable | undefined> {
   const entry: AuditEntryInput = { actorId: row.created_by, action: 'create', entity: 'enrollment', entityId: row.id, after: toNewEnrollment(row), importId };
   if (ctx.dialect === 'postgres') {
     const audit = Object.fromEntries(Object.entries(auditRow(entry)).map(([k, v]) => [`audit_${k}`, v])) as AuditArgs;
-    return (await insertEnrollmentAudited(db, { ...row, ...asked, ...audit }))[0];
+    return (await insertEnrollmentAudited(db, { ...row, ...asked, ...audit })).length > 0 ? row : undefined;
   }
-  const [inserted] = await insertEnrollment(db, { ...row, ...asked });
-  if (inserted) await recordAudit(db, entry);
-  return inserted;
+  if ((await insertEnrollment(db, { ...row, ...asked })).length === 0) return undefined;
+  await recordAudit(db, entry);
+  return row;
 }
 
 /**

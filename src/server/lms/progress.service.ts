@@ -91,6 +91,10 @@ export async function recomputeProgress(
   // SQLite binds JS numbers as REAL; the cast keeps the comparison an integer one on both engines.
   const lessons = sql`cast(${Number(course.lesson_count)} as integer)`;
   const now = nowIso();
+  // PostgreSQL: the compliance counts of this update are counted once for the statement, not per
+  // row (the triggers of migration 0016 read this setting; it lasts until the update is done).
+  const pg = ctx.dialect === 'postgres';
+  if (pg) await countsPerStatement('statement').execute(trx);
   const result = await sql<ProgressChange>`
     update enrollments
        set completed_lessons = x.n,
@@ -110,6 +114,7 @@ export async function recomputeProgress(
        and (enrollments.completed_lessons <> x.n
             or (case when enrollments.completed_at is null then 0 else 1 end) <> ${finishes(sql`x.n`, lessons)})
     returning enrollments.id, enrollments.member_id, enrollments.completed_at`.execute(trx);
+  if (pg) await countsPerStatement('').execute(trx);
   // A row that was complete keeps its completed_at; only the newly completed carry this statement's.
   const completions = result.rows.filter((r) => r.completed_at === now).map((r) => ({ enrollmentId: r.id, memberId: r.member_id }));
   for (let i = 0; i < completions.length; i += COMPLETION_BATCH) {
@@ -122,6 +127,8 @@ export async function recomputeProgress(
   }
   return result.rows;
 }
+
+const countsPerStatement = (mode: 'statement' | '') => sql`select set_config('smooth.compliance_counts', ${mode}, true)`;
 
 /** Adds `add` (0 or 1) completed lessons to an enrollment and sets or clears completed_at to match. */
 const addCompletion = prepared((db, a: { memberId: string; courseId: string; add: number; now: string }) => {

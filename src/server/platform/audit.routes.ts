@@ -23,6 +23,7 @@ const AuditListQuery = z.strictObject({
   entity: z.string().max(64).optional(),
   entityId: z.string().max(64).optional(),
   actorId: z.string().max(64).optional(),
+  importId: z.string().max(64).optional(),
   action: z.string().max(64).optional(),
   from: IsoDateTime.optional(),
   to: IsoDateTime.optional(),

@@ -53,6 +53,7 @@ export interface AuditQuery {
   entity?: string | undefined;
   entityId?: string | undefined;
   actorId?: string | undefined;
+  importId?: string | undefined;
   action?: string | undefined;
   from?: string | undefined;
   to?: string | undefined;
@@ -65,6 +66,7 @@ export async function listAudit(db: Executor, q: AuditQuery) {
   if (q.entity) query = query.where('entity', '=', q.entity);
   if (q.entityId) query = query.where('entity_id', '=', q.entityId);
   if (q.actorId) query = query.where('actor_id', '=', q.actorId);
+  if (q.importId) query = query.where('import_id', '=', q.importId);
   if (q.action) query = query.where('action', '=', q.action);
   if (q.from) query = query.where('at', '>=', q.from);
   if (q.to) query = query.where('at', '<', q.to);

@@ -161,6 +161,22 @@ describeDb('platform: access, errors, users, audit', (env) => {
     expect((await env.req('GET', '/assets/../../package.json')).statusCode).toBe(404);
   });
 
+  it('JSON answers carry the API security headers: never cached, framed or sniffed', async () => {
+    for (const res of [await env.req('GET', '/api/health'), await env.req('GET', '/api/auth/me')]) {
+      expect(res.headers['content-type']).toMatch(/^application\/(problem\+)?json/);
+      expect(res.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'");
+      expect(res.headers['cache-control']).toBe('no-store');
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['x-frame-options']).toBe('DENY');
+      expect(res.headers['strict-transport-security']).toContain('max-age=');
+      expect(res.headers['cross-origin-opener-policy']).toBeUndefined();
+    }
+    // Pages keep the document headers, and a header the route set itself (the page's Cache-Control).
+    const page = await env.req('GET', '/lms');
+    expect(page.headers['cache-control']).toBe('no-cache');
+    expect(page.headers['x-frame-options']).toBe('SAMEORIGIN');
+  });
+
   it('an unexpected failure answers 500 without leaking SQL or stacks', async () => {
     const database = openDatabase(env.config.database);
     await migrateToLatest(database);
