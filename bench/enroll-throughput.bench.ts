@@ -18,6 +18,7 @@ import { compared, defineBenchmark, durations, type BenchResult } from './lib/ty
 import { describeLoad, load, mergeLoadResults, request, type LoadResult } from './lib/load.ts';
 import { startBenchServer } from './lib/server.ts';
 import { addCpu, cpuSince, cpuSnapshot, describeCpuPerRequest, type CpuParts } from './lib/cpu.ts';
+import { refreshStatistics } from '../src/server/db/statistics.ts';
 
 const CONCURRENCY = 8;
 const RAW_MARKER = '@@RAW_INSERT_SERVER@@';
@@ -107,7 +108,7 @@ export default defineBenchmark({
       await seedUsers(db, dialect, tag, members);
       await seedSessions(db, tag, 0, members);
       await seedCourses(db, dialect, tag, 1, 4);
-      await sql`analyze`.execute(db);
+      await refreshStatistics(db, dialect, { full: true });
       log(`seeded ${members} members with sessions and a course of 4 lessons`);
       const scratch = JSON.parse(JSON.stringify(server.ctx.config.database)) as DatabaseTarget;
       raw = await startRawInsertServer(scratch);

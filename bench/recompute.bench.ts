@@ -15,6 +15,7 @@ import { recomputeProgress } from '../src/server/lms/progress.service.ts';
 import { chapterId, courseId, newTag, seedCourses, seedEnrollments, seedUsers } from '../scripts/seed-scale.ts';
 import { compared, defineBenchmark, type BenchResult } from './lib/types.ts';
 import { startBenchServer } from './lib/server.ts';
+import { refreshStatistics } from '../src/server/db/statistics.ts';
 
 export default defineBenchmark({
   name: 'recompute',
@@ -35,7 +36,7 @@ export default defineBenchmark({
           await seedUsers(db, d, tag, n);
           await seedCourses(db, d, tag, 3, lessons);
           const { completions } = await seedEnrollments(db, d, tag, { employees: n, courses: 3, lessons, count: 3 * n, log: l });
-          await sql`analyze`.execute(db);
+          await refreshStatistics(db, d, { full: true });
           l(`seeded three courses with ${n} enrollments each and ${completions} lesson completions in all`);
           return tag;
         },

@@ -9,11 +9,11 @@
  * Both processes run the scheduler with `auth.purge` every second (SMOOTH_JOB_SCHEDULES); at the
  * end every second of the run must have been claimed by exactly one of them.
  */
-import { sql } from 'kysely';
 import { courseId, newTag, seedCourses, seedEnrollments, seedSessions, seedUsers, sessionToken } from '../scripts/seed-scale.ts';
 import { compared, defineBenchmark, durations, figure, type BenchResult } from './lib/types.ts';
 import { describeLoad, load, mergeLoadResults, type LoadResult } from './lib/load.ts';
 import { spawnServer, startBenchServer, type ChildServer } from './lib/server.ts';
+import { refreshStatistics } from '../src/server/db/statistics.ts';
 
 const CONCURRENCY = 8;
 const READERS = 2_000;
@@ -40,7 +40,7 @@ export default defineBenchmark({
       await seedCourses(db, dialect, tag, 6, 4);
       // Readers 0..READERS-1 in courses 0..4; course 5 is left for the self-enrolls.
       await seedEnrollments(db, dialect, tag, { employees: READERS, courses: 5, lessons: 4, count: READERS * 5, completions: false });
-      await sql`analyze`.execute(db);
+      await refreshStatistics(db, dialect, { full: true });
       b = await spawnServer('app', {
         ...process.env,
         ...jobEnv,

@@ -19,6 +19,7 @@ import { pathToFileURL } from 'node:url';
 import { sql, type RawBuilder } from 'kysely';
 import type { Db, Dialect } from '../src/server/db/database.ts';
 import { sha256 } from '../src/server/platform/auth.service.ts';
+import { refreshStatistics } from '../src/server/db/statistics.ts';
 
 export interface ScaleOptions {
   employees: number;
@@ -209,7 +210,7 @@ export async function seedEnrollmentsOnly(
     completions: false,
     log: opts.log,
   });
-  await sql`analyze`.execute(db);
+  await refreshStatistics(db, dialect, { full: true });
   opts.log(`seeded ${opts.enrollments} enrollments in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   return tag;
 }
@@ -234,7 +235,7 @@ export async function seedScale(db: Db, dialect: Dialect, opts: ScaleOptions): P
     log,
   });
   log(`${opts.enrollments} enrollments + ${completions} lesson completions in ${Date.now() - t2} ms`);
-  await sql`analyze`.execute(db);
+  await refreshStatistics(db, dialect, { full: true });
   return { tag, employees: opts.employees, courses: opts.courses, lessons, enrollments: opts.enrollments, lessonCompletions: completions };
 }
 
@@ -297,7 +298,8 @@ export async function seedCompliance(db: Db, dialect: Dialect, employees: number
     log(`enrollments ${to}/${total}`);
   }
   // As autovacuum would have by now on PostgreSQL (visibility map for index-only scans).
-  await sql.raw(dialect === 'postgres' ? 'vacuum analyze' : 'analyze').execute(db);
+  if (dialect === 'postgres') await sql`vacuum`.execute(db);
+  await refreshStatistics(db, dialect, { full: true });
   const counts = await sql<{ e: number; a: number }>`select (select count(*) from enrollments) as e, (select count(*) from training_assignments) as a`.execute(db);
   log(
     `seeded ${Number(counts.rows[0]!.e)} enrollments and ${Number(counts.rows[0]!.a)} assignments in ${((performance.now() - t) / 1000).toFixed(1)} s`,

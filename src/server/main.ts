@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Config } from './config.ts';
 import { buildApp, type Built } from './app.ts';
 import { openDatabase, type Database } from './db/database.ts';
+import { refreshStatistics } from './db/statistics.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { Jobs } from './platform/jobs.ts';
 import { purgeExpiredAuth } from './platform/auth.service.ts';
@@ -35,6 +36,8 @@ export async function openAndMigrate(config: Config): Promise<Database> {
 /** start: config -> database -> app -> listen. */
 export async function startServer(config: Config, opts: { logger?: boolean; webDir?: string } = {}): Promise<Running> {
   const database = await openAndMigrate(config);
+  // SQLite plans from the statistics of its file: bring them up to date before serving.
+  if (database.dialect === 'sqlite') await refreshStatistics(database.db, database.dialect);
   const built = await buildApp({
     config,
     database,
@@ -53,6 +56,7 @@ export async function startServer(config: Config, opts: { logger?: boolean; webD
   }
   const jobs = new Jobs(ctx);
   jobs.register({ name: 'auth.purge', schedule: '17 3 * * *', run: purgeExpiredAuth });
+  jobs.register({ name: 'db.statistics', schedule: '47 3 * * *', run: (c) => refreshStatistics(c.db, c.dialect) });
   jobs.register(certificateExpiryJob);
   jobs.register(complianceExpiryJob);
   jobs.register(complianceCountsFoldJob);

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createScratchDatabase, postgresReachable, testDialects, type ScratchDatabase } from '../../../test/helpers/db.ts';
 import { openDatabase, prepared, type Database } from './database.ts';
 import { migrateToLatest } from './migrate.ts';
+import { refreshStatistics } from './statistics.ts';
 
 // Settings rows stand in for any table (key primary key, value_json and updated_at not null).
 const insertSetting = prepared((db, a: { key: string; value_json: string; updated_at: string }) =>
@@ -100,6 +101,27 @@ for (const dialect of testDialects()) {
         );
         expect(Number(idle.rows[0]!.n)).toBe(0);
       }
+    });
+
+    it('refreshStatistics(): the planner gets row counts; SQLite keeps no STAT4 samples (they re-prepare statements per run)', async ({ skip }) => {
+      if (!scratch) return skip();
+      const db = database.db;
+      for (let i = 0; i < 300; i++) await put(db, `stat-${i % 7}-${i}`);
+      await refreshStatistics(db, dialect, { full: true });
+      if (dialect === 'postgres') {
+        const rows = await sql<{ n: number }>`select count(*) as n from pg_stats where tablename = 'settings'`.execute(db);
+        expect(Number(rows.rows[0]!.n)).toBeGreaterThan(0);
+        return;
+      }
+      const stat1 = await sql<{ idx: string }>`select idx from sqlite_stat1 where tbl = 'settings'`.execute(db);
+      expect(stat1.rows.length).toBeGreaterThan(0);
+      const samples = async () => Number((await sql<{ n: number }>`select count(*) as n from sqlite_stat4`.execute(db)).rows[0]!.n);
+      expect(await samples()).toBe(0);
+      // The light refresh (at start, daily) leaves none either, and the other connection keeps working.
+      for (let i = 0; i < 3000; i++) await put(db, `grow-${i}`);
+      await refreshStatistics(db, dialect);
+      expect(await samples()).toBe(0);
+      expect(await settingKey(other.db, { key: 'grow-1' })).toEqual([{ key: 'grow-1' }]);
     });
   });
 }
