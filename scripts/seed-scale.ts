@@ -298,7 +298,6 @@ export async function seedCompliance(db: Db, dialect: Dialect, employees: number
     log(`enrollments ${to}/${total}`);
   }
   // As autovacuum would have by now on PostgreSQL (visibility map for index-only scans).
-  if (dialect === 'postgres') await sql`vacuum`.execute(db);
   await refreshStatistics(db, dialect, { full: true });
   const counts = await sql<{ e: number; a: number }>`select (select count(*) from enrollments) as e, (select count(*) from training_assignments) as a`.execute(db);
   log(

@@ -5,7 +5,9 @@ import { withOwnCommit, type Db, type Dialect } from './database.ts';
  * Planner statistics, refreshed by the product itself (at start and by a daily job) so a database
  * that grew keeps its plans.
  *
- * PostgreSQL: `analyze` (autovacuum does it too; this only makes it happen now).
+ * PostgreSQL: `analyze` (autovacuum does it too; this only makes it happen now); `full` (after a
+ * bulk load): `vacuum analyze`, which also marks the pages all-visible for index-only scans, as
+ * autovacuum would a while after the load.
  *
  * SQLite: `pragma optimize` analyzes the tables whose size changed a lot since their last analysis
  * (`full`: `analyze` everything, after a bulk load). Only the per-index row counts are kept
@@ -17,7 +19,7 @@ import { withOwnCommit, type Db, type Dialect } from './database.ts';
  */
 export async function refreshStatistics(db: Db, dialect: Dialect, opts: { full?: boolean } = {}): Promise<void> {
   if (dialect === 'postgres') {
-    await sql`analyze`.execute(db);
+    await (opts.full ? sql`vacuum analyze` : sql`analyze`).execute(db);
     return;
   }
   await withOwnCommit(() =>
