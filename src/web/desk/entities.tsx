@@ -905,6 +905,7 @@ export const ENTITIES: EntityMeta[] = [
       { name: 'entityId', label: 'Record id', kind: 'text' },
       { name: 'action', label: 'Action', kind: 'text' },
       { name: 'actorId', label: 'By', kind: 'link', link: USER_LINK },
+      { name: 'importId', label: 'Import id', kind: 'text' },
     ],
     fields: [],
   },
