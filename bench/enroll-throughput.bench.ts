@@ -7,7 +7,10 @@
  * index). Goal for both: ratio ≥ 0.5.
  *
  * The raw server is this file run as a script: `node --import tsx bench/enroll-throughput.bench.ts`
- * with SMOOTH_RAW_INSERT_DB set; it runs in its own process like the real server.
+ * with SMOOTH_RAW_INSERT_DB set; it runs in its own process like the real server. It also answers
+ * POST /raw-session: the session lookup of the request's cookie (one indexed read of sessions),
+ * then the same raw insert for that member — the two round trips any authenticated write makes,
+ * printed as a second reference (no goal).
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -35,7 +38,20 @@ async function serveRawInsert(target: DatabaseTarget): Promise<void> {
     db,
   );
   await sql`create unique index if not exists bench_raw_enrollments_uq on bench_raw_enrollments (member_id, course_id)`.execute(db);
+  const { sha256 } = await import('../src/server/platform/auth.service.ts');
   const app = Fastify({ logger: false });
+  app.post('/raw-session', async (req, reply) => {
+    const token = /(?:^|;\s*)smooth_session=([^;]+)/.exec(req.headers.cookie ?? '')?.[1];
+    const session = token
+      ? await sql<{ user_id: string }>`select user_id from sessions where id = ${sha256(token)} and expires_at > ${new Date().toISOString()}`.execute(db)
+      : null;
+    const member = session?.rows[0]?.user_id;
+    if (!member) return reply.code(401).send({ code: 'UNAUTHENTICATED' });
+    const id = newId();
+    await sql`insert into bench_raw_enrollments (id, member_id, course_id, created_at) values (${id}, ${member}, ${id}, ${new Date().toISOString()})
+      on conflict (member_id, course_id) do nothing`.execute(db);
+    return reply.code(201).send({ id });
+  });
   app.post('/raw', async (_req, reply) => {
     const id = newId();
     await sql`insert into bench_raw_enrollments (id, member_id, course_id, created_at) values (${id}, ${id}, ${'course'}, ${new Date().toISOString()})
@@ -93,7 +109,8 @@ export default defineBenchmark({
   name: 'enroll-throughput',
   description:
     'Requests/s of self-enroll (POST /api/courses/:id/enroll, a new member each time) and of a first lesson completion ' +
-    '(POST /api/lessons/:id/complete) vs a minimal Fastify server doing one raw INSERT per request into the same database; goal ratio ≥ 0.5.',
+    '(POST /api/lessons/:id/complete) vs a minimal Fastify server doing one raw INSERT per request into the same database; goal ratio ≥ 0.5. ' +
+      'Also vs the same server doing a session lookup and then the insert (the round trips of any authenticated write; no goal).',
   async run(opts) {
     const { dialect, quick } = opts;
     const log = (msg: string) => opts.log(msg);
@@ -123,13 +140,26 @@ export default defineBenchmark({
       if (firstDone.status !== 200) throw new Error(`lesson complete answered ${firstDone.status}: ${firstDone.body}`);
       const rawOnce = await request(`${raw.url}/raw`, { method: 'POST' });
       if (rawOnce.status !== 201) throw new Error(`raw insert answered ${rawOnce.status}: ${rawOnce.body}`);
+      const rawSessionOnce = await request(`${raw.url}/raw-session`, { method: 'POST', headers: { cookie: cookieOf(0) } });
+      if (rawSessionOnce.status !== 201) throw new Error(`raw session + insert answered ${rawSessionOnce.status}: ${rawSessionOnce.body}`);
 
       let nextEnroll = 1;
       let nextComplete = 1;
       let enrolledUpTo = 1;
-      const run = (what: 'raw' | 'enroll' | 'complete', durationMs: number): Promise<LoadResult> => {
+      let nextSession = 0;
+      type Target = 'raw' | 'rawSession' | 'enroll' | 'complete';
+      const run = (what: Target, durationMs: number): Promise<LoadResult> => {
         if (what === 'raw')
           return load({ url: `${raw!.url}/raw`, method: 'POST', concurrency: CONCURRENCY, durationMs, label: 'raw insert' });
+        if (what === 'rawSession')
+          return load({
+            url: `${raw!.url}/raw-session`,
+            method: 'POST',
+            headers: () => ({ cookie: cookieOf(nextSession++ % members) }),
+            concurrency: CONCURRENCY,
+            durationMs,
+            label: 'raw session lookup + insert',
+          });
         if (what === 'enroll') {
           const left = members - nextEnroll;
           return load({
@@ -156,24 +186,30 @@ export default defineBenchmark({
 
       log(`warm-up ${warmupMs / 1000} s per target, concurrency ${CONCURRENCY}`);
       await run('raw', warmupMs);
+      await run('rawSession', warmupMs / 2);
       await run('enroll', warmupMs);
       await run('complete', warmupMs / 2);
 
       const rounds = quick ? 2 : 4;
       const seg = measureMs / (2 * rounds);
-      const parts: Record<'raw' | 'enroll' | 'complete', LoadResult[]> = { raw: [], enroll: [], complete: [] };
+      const parts: Record<Target, LoadResult[]> = { raw: [], rawSession: [], enroll: [], complete: [] };
       const zero: CpuParts = { client: 0, server: 0, database: 0 };
-      const cpu: Record<'raw' | 'enroll' | 'complete', CpuParts> = { raw: zero, enroll: zero, complete: zero };
-      const snapshot = (k: 'raw' | 'enroll' | 'complete') => cpuSnapshot(k === 'raw' ? raw!.pid : server.pid, dialect === 'postgres');
+      const cpu: Record<Target, CpuParts> = { raw: zero, rawSession: zero, enroll: zero, complete: zero };
+      const snapshot = (k: Target) => cpuSnapshot(k === 'raw' || k === 'rawSession' ? raw!.pid : server.pid, dialect === 'postgres');
       for (let r = 0; r < rounds; r++) {
-        for (const k of ['raw', 'enroll', 'complete', 'complete', 'enroll', 'raw'] as const) {
+        for (const k of ['raw', 'rawSession', 'enroll', 'complete', 'complete', 'enroll', 'rawSession', 'raw'] as const) {
           const before = snapshot(k);
           parts[k].push(await run(k, seg));
           cpu[k] = addCpu(cpu[k], cpuSince(before, snapshot(k)));
         }
         log(`  round ${r + 1}: members used for enroll ${nextEnroll}, for complete ${nextComplete} of ${members}`);
       }
-      const m = { raw: mergeLoadResults(parts.raw), enroll: mergeLoadResults(parts.enroll), complete: mergeLoadResults(parts.complete) };
+      const m = {
+        raw: mergeLoadResults(parts.raw),
+        rawSession: mergeLoadResults(parts.rawSession),
+        enroll: mergeLoadResults(parts.enroll),
+        complete: mergeLoadResults(parts.complete),
+      };
       for (const [k, r] of Object.entries(m)) log(`${describeLoad(r)}; ${describeCpuPerRequest(cpu[k as keyof typeof m], r.requests)}`);
 
       const enrolled = await db
@@ -187,6 +223,8 @@ export default defineBenchmark({
         compared('self-enroll throughput', m.enroll.rps, 'req/s', { name: 'raw insert server', value: m.raw.rps }, { atLeast: 0.5 }),
         compared('lesson-complete throughput', m.complete.rps, 'req/s', { name: 'raw insert server', value: m.raw.rps }, { atLeast: 0.5 }),
         compared('self-enroll p95 latency', m.enroll.latency.p95, 'ms', { name: 'raw insert p95', value: m.raw.latency.p95 }),
+        compared('self-enroll vs an authenticated raw insert', m.enroll.rps, 'req/s', { name: 'raw session lookup + insert server', value: m.rawSession.rps }),
+        compared('lesson complete vs an authenticated raw insert', m.complete.rps, 'req/s', { name: 'raw session lookup + insert server', value: m.rawSession.rps }),
       ];
       return results;
     } finally {
