@@ -36,8 +36,6 @@ export async function openAndMigrate(config: Config): Promise<Database> {
 /** start: config -> database -> app -> listen. */
 export async function startServer(config: Config, opts: { logger?: boolean; webDir?: string } = {}): Promise<Running> {
   const database = await openAndMigrate(config);
-  // SQLite plans from the statistics of its file: bring them up to date before serving.
-  if (database.dialect === 'sqlite') await refreshStatistics(database.db, database.dialect);
   const built = await buildApp({
     config,
     database,
@@ -45,6 +43,13 @@ export async function startServer(config: Config, opts: { logger?: boolean; webD
     webDir: opts.webDir ?? path.resolve('dist/web'),
   });
   const { app, ctx } = built;
+  // SQLite plans from the statistics in its file: bring them up to date before serving. A writer
+  // that holds the database longer than the busy timeout only postpones this to the daily job.
+  if (database.dialect === 'sqlite') {
+    await refreshStatistics(database.db, database.dialect).catch((e: unknown) =>
+      app.log.warn({ err: e }, 'planner statistics were not refreshed at start; the db.statistics job will'),
+    );
+  }
   if (config.admin && (await countUsers(ctx.db)) === 0) {
     await createUser(ctx, SYSTEM_ACTOR, {
       email: config.admin.email,
