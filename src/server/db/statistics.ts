@@ -13,9 +13,9 @@ import { withOwnCommit, type Db, type Dialect } from './database.ts';
  * (`full`: `analyze` everything, after a bulk load). Only the per-index row counts are kept
  * (sqlite_stat1): better-sqlite3 builds SQLite with STAT4, and with STAT4 samples SQLite prepares
  * every statement that compares an indexed column with a parameter anew each time it runs with
- * other values (a range lookup by (course, progress) took 29 µs instead of 19). The row counts
- * choose between our indexes as well. Samples are removed in the same transaction, so no other
- * connection ever loads them.
+ * other values: a full compile per run of most hot statements. The row counts choose between our
+ * indexes as well. Samples are removed in the same transaction, so no other connection ever loads
+ * them.
  */
 export async function refreshStatistics(db: Db, dialect: Dialect, opts: { full?: boolean } = {}): Promise<void> {
   if (dialect === 'postgres') {
