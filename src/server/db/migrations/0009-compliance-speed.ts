@@ -178,10 +178,14 @@ function sqliteTriggers(terms: EnrollmentTerms): string[] {
   ];
 }
 
-function postgresTriggers(terms: EnrollmentTerms): string[] {
+/**
+ * PostgreSQL: the statement a statement trigger runs to count the enrollments of its transition
+ * tables (new_rows, old_rows) that `op` moved between buckets, appending delta rows.
+ */
+export function progressCountStatement(terms: EnrollmentTerms, op: 'INSERT' | 'UPDATE' | 'DELETE'): string {
   const { completed: COMPLETED, inProgress: IN_PROGRESS, started: STARTED } = terms;
   // Delta rows (member_id, course_id, completed, in_progress) of one statement, by operation.
-  const progressDeltas = {
+  const deltas = {
     INSERT: `select n.member_id, n.course_id, ${COMPLETED('n')} as completed, ${IN_PROGRESS('n')} as in_progress from new_rows n where ${STARTED('n')}`,
     DELETE: `select o.member_id, o.course_id, -${COMPLETED('o')} as completed, -${IN_PROGRESS('o')} as in_progress from old_rows o where ${STARTED('o')}`,
     UPDATE: `select c.member_id, c.course_id, c.completed, c.in_progress from (
@@ -193,6 +197,18 @@ function postgresTriggers(terms: EnrollmentTerms): string[] {
             where o.member_id <> n.member_id or o.course_id <> n.course_id
                or ${COMPLETED('o')} <> ${COMPLETED('n')} or ${IN_PROGRESS('o')} <> ${IN_PROGRESS('n')}`,
   };
+  return `
+    insert into compliance_progress_counts (course_id, department_key, completed, in_progress)
+    select d.course_id, coalesce(em.department_id, ''), sum(d.completed), sum(d.in_progress)
+      from (${deltas[op]}) d
+      join employees em on em.user_id = d.member_id and em.status = 'active'
+     group by d.course_id, coalesce(em.department_id, '')
+    having sum(d.completed) <> 0 or sum(d.in_progress) <> 0;`;
+}
+
+function postgresTriggers(terms: EnrollmentTerms): string[] {
+  const { completed: COMPLETED, inProgress: IN_PROGRESS, started: STARTED } = terms;
+  // Delta rows (member_id, course_id, due_date, open_count) of one statement, by operation.
   const openDeltas = {
     INSERT: `select n.member_id, n.course_id, n.due_date, 1 as open_count from new_rows n where n.status = 'open'`,
     DELETE: `select o.member_id, o.course_id, o.due_date, -1 as open_count from old_rows o where o.status = 'open'`,
@@ -204,13 +220,6 @@ function postgresTriggers(terms: EnrollmentTerms): string[] {
              join old_rows o on o.id = c.id join new_rows n on n.id = c.id
             where o.member_id <> n.member_id or o.course_id <> n.course_id or o.status <> n.status or o.due_date <> n.due_date`,
   };
-  const progressFrom = (deltas: string) => `
-    insert into compliance_progress_counts (course_id, department_key, completed, in_progress)
-    select d.course_id, coalesce(em.department_id, ''), sum(d.completed), sum(d.in_progress)
-      from (${deltas}) d
-      join employees em on em.user_id = d.member_id and em.status = 'active'
-     group by d.course_id, coalesce(em.department_id, '')
-    having sum(d.completed) <> 0 or sum(d.in_progress) <> 0;`;
   const openFrom = (deltas: string) => `
     insert into compliance_open_assignment_counts (course_id, department_key, due_date, open_count)
     select d.course_id, coalesce(em.department_id, ''), d.due_date, sum(d.open_count)
@@ -218,7 +227,7 @@ function postgresTriggers(terms: EnrollmentTerms): string[] {
       join employees em on em.user_id = d.member_id and em.status = 'active'
      group by d.course_id, coalesce(em.department_id, ''), d.due_date
     having sum(d.open_count) <> 0;`;
-  const byOperation = (body: (deltas: string) => string, deltas: Record<'INSERT' | 'UPDATE' | 'DELETE', string>) => `
+  const byOperation = <T,>(body: (deltas: T) => string, deltas: Record<'INSERT' | 'UPDATE' | 'DELETE', T>) => `
     begin
       if tg_op = 'INSERT' then ${body(deltas.INSERT)}
       elsif tg_op = 'UPDATE' then ${body(deltas.UPDATE)}
@@ -262,7 +271,7 @@ function postgresTriggers(terms: EnrollmentTerms): string[] {
     end if;`;
 
   const statements: string[] = [
-    `create function compliance_enrollments_changed() returns trigger language plpgsql as $$${byOperation(progressFrom, progressDeltas)}$$`,
+    `create function compliance_enrollments_changed() returns trigger language plpgsql as $$${byOperation((op) => progressCountStatement(terms, op), { INSERT: 'INSERT', UPDATE: 'UPDATE', DELETE: 'DELETE' } as const)}$$`,
     `create function compliance_assignments_changed() returns trigger language plpgsql as $$${byOperation(openFrom, openDeltas)}$$`,
     `create function compliance_employees_changed() returns trigger language plpgsql as $$${byOperation(employeeBody, employeeSides)}$$`,
   ];

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Dialect } from '../database.ts';
+import { progressCountStatement } from './0009-compliance-speed.ts';
 import { DERIVED_TERMS } from './0014-derived-progress.ts';
 
 /**
@@ -52,19 +53,7 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
       `create function compliance_enrollments_updated() returns trigger language plpgsql as $$
     begin
       if not (${PER_STATEMENT}) then return null; end if;
-      insert into compliance_progress_counts (course_id, department_key, completed, in_progress)
-      select d.course_id, coalesce(em.department_id, ''), sum(d.completed), sum(d.in_progress)
-        from (select c.member_id, c.course_id, c.completed, c.in_progress from (
-                select n.id, n.member_id, n.course_id, ${COMPLETED('n')} as completed, ${IN_PROGRESS('n')} as in_progress from new_rows n
-                union all
-                select o.id, o.member_id, o.course_id, -${COMPLETED('o')}, -${IN_PROGRESS('o')} from old_rows o
-              ) c
-              join old_rows o on o.id = c.id join new_rows n on n.id = c.id
-             where o.member_id <> n.member_id or o.course_id <> n.course_id
-                or ${COMPLETED('o')} <> ${COMPLETED('n')} or ${IN_PROGRESS('o')} <> ${IN_PROGRESS('n')}) d
-        join employees em on em.user_id = d.member_id and em.status = 'active'
-       group by d.course_id, coalesce(em.department_id, '')
-      having sum(d.completed) <> 0 or sum(d.in_progress) <> 0;
+      ${progressCountStatement(DERIVED_TERMS, 'UPDATE')}
       return null;
     end $$`,
     )
