@@ -158,18 +158,20 @@ const insertEnrollmentAudited = prepared((db, a: EnrollmentsTable & CourseAsked 
 
 /**
  * Inserts the row as asked and, when it is inserted, its audit entry: one statement on
- * PostgreSQL, two on SQLite (inside the caller's transaction). Returns the row when it was
- * inserted (the statement hands back only its id: every column is the row's own).
+ * PostgreSQL, two on SQLite (inside the caller's transaction). Returns the enrollment as the API
+ * shows it when the row was inserted (the statement hands back only its id: every column is the
+ * row's own).
  */
-async function insertAudited(ctx: AppContext, db: Executor, row: EnrollmentsTable, asked: CourseAsked, importId: string | null): Promise<EnrollmentsTable | undefined> {
-  const entry: AuditEntryInput = { actorId: row.created_by, action: 'create', entity: 'enrollment', entityId: row.id, after: toNewEnrollment(row), importId };
+async function insertAudited(ctx: AppContext, db: Executor, row: EnrollmentsTable, asked: CourseAsked, importId: string | null): Promise<Enrollment | undefined> {
+  const enrollment = toNewEnrollment(row);
+  const entry: AuditEntryInput = { actorId: row.created_by, action: 'create', entity: 'enrollment', entityId: row.id, after: enrollment, importId };
   if (ctx.dialect === 'postgres') {
     const audit = Object.fromEntries(Object.entries(auditRow(entry)).map(([k, v]) => [`audit_${k}`, v])) as AuditArgs;
-    return (await insertEnrollmentAudited(db, { ...row, ...asked, ...audit })).length > 0 ? row : undefined;
+    return (await insertEnrollmentAudited(db, { ...row, ...asked, ...audit })).length > 0 ? enrollment : undefined;
   }
   if ((await insertEnrollment(db, { ...row, ...asked })).length === 0) return undefined;
   await recordAudit(db, entry);
-  return row;
+  return enrollment;
 }
 
 /**
@@ -230,8 +232,7 @@ export async function enroll(ctx: AppContext, db: Executor, input: EnrollInput):
       return { enrollment: toEnrollment(winner), created: false };
     }
   }
-  const enrollment = toNewEnrollment(inserted);
-  return { enrollment, created: true };
+  return { enrollment: inserted, created: true };
 }
 
 export async function selfEnroll(ctx: AppContext, actor: Actor, courseId: string): Promise<Enrollment> {
