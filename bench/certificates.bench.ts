@@ -14,9 +14,7 @@
 import fs from 'node:fs';
 import { newId, newSecret } from '../src/server/db/ids.ts';
 import { nowIso, today } from '../src/server/db/dialect.ts';
-import { renderCertificatePdf } from '../src/server/lms/certificate-pdf.ts';
-import { renderTemplateFor } from '../src/server/lms/certificate-template.service.ts';
-import { verificationUrl } from '../src/server/lms/certificate.service.ts';
+import { renderCertificatePdf, renderTemplateFor, verificationUrl } from '../src/server/lms/certificates/index.ts';
 import { request } from './lib/load.ts';
 import { startBenchServer } from './lib/server.ts';
 import { defineBenchmark, figure, type BenchResult } from './lib/types.ts';

@@ -6,24 +6,31 @@
  * the same kind of database (same database file / server, its own table with the same unique
  * index). Goal for both: ratio ≥ 0.5.
  *
+ * Also POST /api/enrollments by API token (a Moderator's Bearer token, a new member each time, at
+ * concurrency 4 and 8): the route an HR system calls one record at a time. Goal: at concurrency 8,
+ * ≥ 0.7 of the self-enroll rate of the same run.
+ *
  * The raw server is this file run as a script: `node --import tsx bench/enroll-throughput.bench.ts`
  * with SMOOTH_RAW_INSERT_DB set; it runs in its own process like the real server. It also answers
  * POST /raw-session: the session lookup of the request's cookie (one indexed read of sessions),
- * then the same raw insert for that member — the two round trips any authenticated write makes,
- * printed as a second reference (no goal).
+ * then the same raw insert for that member — the two round trips any authenticated write makes.
+ * The authenticated-write goal: self-enroll and enrollment by token ≥ 0.7 of that server.
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import type { DatabaseTarget } from '../src/server/config.ts';
-import { newTag, seedCourses, seedSessions, seedUsers, sessionToken, courseId, lessonId } from '../scripts/seed-scale.ts';
+import { newTag, seedCourses, seedSessions, seedUsers, sessionToken, courseId, lessonId, userId } from '../scripts/seed-scale.ts';
 import { compared, defineBenchmark, durations, type BenchResult } from './lib/types.ts';
 import { describeLoad, load, mergeLoadResults, request, type LoadResult } from './lib/load.ts';
 import { startBenchServer } from './lib/server.ts';
+import { createApiToken } from '../src/server/platform/auth.service.ts';
 import { addCpu, cpuSince, cpuSnapshot, describeCpuPerRequest, type CpuParts } from './lib/cpu.ts';
 import { refreshStatistics } from '../src/server/db/statistics.ts';
 
 const CONCURRENCY = 8;
+/** Concurrency levels of the enrollment by API token. */
+const TOKEN_CONCURRENCY = [4, 8] as const;
 const RAW_MARKER = '@@RAW_INSERT_SERVER@@';
 const SELF = fileURLToPath(import.meta.url);
 
@@ -110,7 +117,9 @@ export default defineBenchmark({
   description:
     'Requests/s of self-enroll (POST /api/courses/:id/enroll, a new member each time) and of a first lesson completion ' +
     '(POST /api/lessons/:id/complete) vs a minimal Fastify server doing one raw INSERT per request into the same database; goal ratio ≥ 0.5. ' +
-      'Also vs the same server doing a session lookup and then the insert (the round trips of any authenticated write; no goal).',
+      'Also vs the same server doing a session lookup and then the insert (the round trips of any authenticated write): the ' +
+      'authenticated-write goal is ≥ 0.7 of that "session lookup + insert" server (self-enroll, enrollment by token). And staff ' +
+      'enrollment by API token (POST /api/enrollments, concurrency 4 and 8): goal ≥ 0.7 of the self-enroll rate of the same run.',
   async run(opts) {
     const { dialect, quick } = opts;
     const log = (msg: string) => opts.log(msg);
@@ -124,9 +133,12 @@ export default defineBenchmark({
       const tag = newTag();
       await seedUsers(db, dialect, tag, members);
       await seedSessions(db, tag, 0, members);
-      await seedCourses(db, dialect, tag, 1, 4);
+      // Course 0 for self-enrollment and lesson completion, course 1 for the enrollment by token.
+      await seedCourses(db, dialect, tag, 2, 4);
       await refreshStatistics(db, dialect, { full: true });
-      log(`seeded ${members} members with sessions and a course of 4 lessons`);
+      const staff = await server.createUser(['Moderator'], 'HR sync');
+      const { token } = await createApiToken(server.ctx, staff.id, 'enroll-throughput');
+      log(`seeded ${members} members with sessions and two courses of 4 lessons; a Moderator's API token`);
       const scratch = JSON.parse(JSON.stringify(server.ctx.config.database)) as DatabaseTarget;
       raw = await startRawInsertServer(scratch);
       log(`raw insert server at ${raw.url}`);
@@ -140,6 +152,14 @@ export default defineBenchmark({
       if (firstDone.status !== 200) throw new Error(`lesson complete answered ${firstDone.status}: ${firstDone.body}`);
       const rawOnce = await request(`${raw.url}/raw`, { method: 'POST' });
       if (rawOnce.status !== 201) throw new Error(`raw insert answered ${rawOnce.status}: ${rawOnce.body}`);
+      const tokenCourse = courseId(tag, 1);
+      const tokenHeaders = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+      const tokenOnce = await request(`${server.url}/api/enrollments`, {
+        method: 'POST',
+        headers: tokenHeaders,
+        body: JSON.stringify({ courseId: tokenCourse, memberId: userId(tag, 0) }),
+      });
+      if (tokenOnce.status !== 201) throw new Error(`enrollment by token answered ${tokenOnce.status}: ${tokenOnce.body}`);
       const rawSessionOnce = await request(`${raw.url}/raw-session`, { method: 'POST', headers: { cookie: cookieOf(0) } });
       if (rawSessionOnce.status !== 201) throw new Error(`raw session + insert answered ${rawSessionOnce.status}: ${rawSessionOnce.body}`);
 
@@ -147,8 +167,23 @@ export default defineBenchmark({
       let nextComplete = 1;
       let enrolledUpTo = 1;
       let nextSession = 0;
-      type Target = 'raw' | 'rawSession' | 'enroll' | 'complete';
+      let nextToken = 1;
+      type Target = 'raw' | 'rawSession' | 'enroll' | 'complete' | 'token4' | 'token8';
       const run = (what: Target, durationMs: number): Promise<LoadResult> => {
+        if (what === 'token4' || what === 'token8') {
+          const concurrency = what === 'token4' ? TOKEN_CONCURRENCY[0] : TOKEN_CONCURRENCY[1];
+          const left = members - nextToken;
+          return load({
+            url: `${server.url}/api/enrollments`,
+            method: 'POST',
+            headers: tokenHeaders,
+            body: () => JSON.stringify({ courseId: tokenCourse, memberId: userId(tag, nextToken++) }),
+            concurrency,
+            durationMs,
+            requests: Math.max(1, left - concurrency),
+            label: `enrollment by token (concurrency ${concurrency})`,
+          });
+        }
         if (what === 'raw')
           return load({ url: `${raw!.url}/raw`, method: 'POST', concurrency: CONCURRENCY, durationMs, label: 'raw insert' });
         if (what === 'rawSession')
@@ -189,26 +224,29 @@ export default defineBenchmark({
       await run('rawSession', warmupMs / 2);
       await run('enroll', warmupMs);
       await run('complete', warmupMs / 2);
+      await run('token8', warmupMs / 2);
 
       const rounds = quick ? 2 : 4;
       const seg = measureMs / (2 * rounds);
-      const parts: Record<Target, LoadResult[]> = { raw: [], rawSession: [], enroll: [], complete: [] };
+      const parts: Record<Target, LoadResult[]> = { raw: [], rawSession: [], enroll: [], complete: [], token4: [], token8: [] };
       const zero: CpuParts = { client: 0, server: 0, database: 0 };
-      const cpu: Record<Target, CpuParts> = { raw: zero, rawSession: zero, enroll: zero, complete: zero };
+      const cpu: Record<Target, CpuParts> = { raw: zero, rawSession: zero, enroll: zero, complete: zero, token4: zero, token8: zero };
       const snapshot = (k: Target) => cpuSnapshot(k === 'raw' || k === 'rawSession' ? raw!.pid : server.pid, dialect === 'postgres');
       for (let r = 0; r < rounds; r++) {
-        for (const k of ['raw', 'rawSession', 'enroll', 'complete', 'complete', 'enroll', 'rawSession', 'raw'] as const) {
+        for (const k of ['raw', 'rawSession', 'enroll', 'token8', 'token4', 'complete', 'complete', 'token4', 'token8', 'enroll', 'rawSession', 'raw'] as const) {
           const before = snapshot(k);
           parts[k].push(await run(k, seg));
           cpu[k] = addCpu(cpu[k], cpuSince(before, snapshot(k)));
         }
-        log(`  round ${r + 1}: members used for enroll ${nextEnroll}, for complete ${nextComplete} of ${members}`);
+        log(`  round ${r + 1}: members used for enroll ${nextEnroll}, for complete ${nextComplete}, by token ${nextToken} of ${members}`);
       }
       const m = {
         raw: mergeLoadResults(parts.raw),
         rawSession: mergeLoadResults(parts.rawSession),
         enroll: mergeLoadResults(parts.enroll),
         complete: mergeLoadResults(parts.complete),
+        token4: mergeLoadResults(parts.token4),
+        token8: mergeLoadResults(parts.token8),
       };
       for (const [k, r] of Object.entries(m)) log(`${describeLoad(r)}; ${describeCpuPerRequest(cpu[k as keyof typeof m], r.requests)}`);
 
@@ -223,8 +261,11 @@ export default defineBenchmark({
         compared('self-enroll throughput', m.enroll.rps, 'req/s', { name: 'raw insert server', value: m.raw.rps }, { atLeast: 0.5 }),
         compared('lesson-complete throughput', m.complete.rps, 'req/s', { name: 'raw insert server', value: m.raw.rps }, { atLeast: 0.5 }),
         compared('self-enroll p95 latency', m.enroll.latency.p95, 'ms', { name: 'raw insert p95', value: m.raw.latency.p95 }),
-        compared('self-enroll vs an authenticated raw insert', m.enroll.rps, 'req/s', { name: 'raw session lookup + insert server', value: m.rawSession.rps }),
+        compared('self-enroll vs an authenticated raw insert', m.enroll.rps, 'req/s', { name: 'raw session lookup + insert server', value: m.rawSession.rps }, { atLeast: 0.7 }),
         compared('lesson complete vs an authenticated raw insert', m.complete.rps, 'req/s', { name: 'raw session lookup + insert server', value: m.rawSession.rps }),
+        compared('enrollment by token (concurrency 8) vs self-enroll', m.token8.rps, 'req/s', { name: 'self-enroll (concurrency 8)', value: m.enroll.rps }, { atLeast: 0.7 }),
+        compared('enrollment by token (concurrency 4) vs self-enroll', m.token4.rps, 'req/s', { name: 'self-enroll (concurrency 8)', value: m.enroll.rps }),
+        compared('enrollment by token (concurrency 8) vs an authenticated raw insert', m.token8.rps, 'req/s', { name: 'raw session lookup + insert server', value: m.rawSession.rps }, { atLeast: 0.7 }),
       ];
       return results;
     } finally {

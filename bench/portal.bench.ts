@@ -19,8 +19,8 @@ import { spawnSync } from 'node:child_process';
 import { chromium } from 'playwright-core';
 import { compared, defineBenchmark, figure, type BenchResult } from './lib/types.ts';
 import { REPO_ROOT, startBenchServer } from './lib/server.ts';
-import { createCourse, createChapter, createLesson } from '../src/server/lms/course.service.ts';
-import { completeLesson, enroll, setCurrentLesson } from '../src/server/lms/enrollment.service.ts';
+import { createCourse, createChapter, createLesson } from '../src/server/lms/courses/index.ts';
+import { completeLesson, enroll, setCurrentLesson } from '../src/server/lms/enrollments/index.ts';
 import type { Actor } from '../src/server/context.ts';
 
 const ENROLLMENTS = 50;

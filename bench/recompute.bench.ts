@@ -11,7 +11,7 @@
 import { sql } from 'kysely';
 import { nowIso } from '../src/server/db/dialect.ts';
 import { newId } from '../src/server/db/ids.ts';
-import { recomputeProgress } from '../src/server/lms/progress.service.ts';
+import { recomputeProgress } from '../src/server/lms/enrollments/index.ts';
 import { chapterId, courseId, newTag, seedCourses, seedEnrollments, seedUsers } from '../scripts/seed-scale.ts';
 import { compared, defineBenchmark, type BenchResult } from './lib/types.ts';
 import { startBenchServer } from './lib/server.ts';

@@ -164,7 +164,15 @@ export async function startBenchServer<T = undefined>(dialect: BenchDialect, opt
     cleanups.push(() => scratch.drop());
     log(`scratch ${dialect} database ready`);
 
-    const env = { ...process.env, ...opts.env, BENCH_DATABASE: JSON.stringify(scratch.target), SMOOTH_SCRYPT_COST: scryptCost };
+    // Benchmarks measure throughput: the general request budget is off unless a bench sets it.
+    const env = {
+      ...process.env,
+      SMOOTH_RATE_LIMIT_PER_MINUTE: '0',
+      SMOOTH_RATE_LIMIT_ANONYMOUS_PER_MINUTE: '0',
+      ...opts.env,
+      BENCH_DATABASE: JSON.stringify(scratch.target),
+      SMOOTH_SCRYPT_COST: scryptCost,
+    };
     const child = await spawnServer('app', env);
     cleanups.push(() => child.close());
     log(`server listening at ${child.url} (pid ${child.pid})`);

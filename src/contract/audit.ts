@@ -1,3 +1,22 @@
+import { z } from 'zod';
+
+/** One audit log entry as the API answers it. */
+export const AuditEntry = z.object({
+  id: z.string(),
+  at: z.string(),
+  actorId: z.string().nullable(),
+  action: z.string(),
+  entity: z.string(),
+  entityId: z.string(),
+  before: z.unknown(),
+  after: z.unknown(),
+  requestId: z.string().nullable(),
+  importId: z.string().nullable(),
+  position: z.number().int().nullable().describe('Place in the hash chain (1 is the first entry)'),
+  hash: z.string().nullable().describe('SHA-256 (hex) of the entry and prevHash'),
+  prevHash: z.string().nullable().describe('hash of the entry before it in the chain'),
+});
+
 /** The fields an audit entry changed, with their values before and after (shared by the desk and the CSV export). */
 export function changesOf(e: { before: unknown; after: unknown }): { field: string; from: unknown; to: unknown }[] {
   const b = (e.before && typeof e.before === 'object' ? e.before : {}) as Record<string, unknown>;

@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { IdSchema, IsoDate, PageQuery, SortQuery } from './common.ts';
+import { IdSchema, IsoDate, PageQuery, SortQuery, trimInvisible, VisibleText } from './common.ts';
 
 export const CERTIFICATE_STATUSES = ['valid', 'expired', 'revoked'] as const;
 export type CertificateStatus = (typeof CERTIFICATE_STATUSES)[number];
 export const CertificateStatusSchema = z.enum(CERTIFICATE_STATUSES);
 
-export const CERTIFICATE_SOURCES = ['auto', 'claim', 'manual'] as const;
+export const CERTIFICATE_SOURCES = ['auto', 'claim', 'manual', 'evaluation'] as const;
 export type CertificateSource = (typeof CERTIFICATE_SOURCES)[number];
 
 export const CertificateSchema = z.object({
@@ -24,6 +24,8 @@ export const CertificateSchema = z.object({
   issuedBy: z.string().nullable(),
   revokedAt: z.string().nullable(),
   revokeReason: z.string().nullable(),
+  /** When the holder attested the course (courses asking for an attestation), else null. */
+  attestedAt: z.string().nullable(),
   createdAt: z.string(),
 });
 export type Certificate = z.infer<typeof CertificateSchema>;
@@ -56,11 +58,14 @@ export type CertificateListFilters = z.infer<typeof CertificateListQuery>;
 export const IssueCertificateBody = z.strictObject({
   memberId: IdSchema,
   courseId: IdSchema,
+  /** Today or earlier; not before the member's enrollment unless `reason` says why. */
   issueDate: IsoDate.optional(),
+  /** Why the issue date is earlier than the enrollment (kept in the audit entry). */
+  reason: z.string().trim().min(1).max(1000).optional(),
 });
 
 export const RevokeCertificateBody = z.strictObject({
-  reason: z.string().trim().min(1).max(1000),
+  reason: VisibleText(1000, 'The reason'),
 });
 
 /** The caller's view of a course's certificate: what the course page needs for its actions. */
@@ -69,13 +74,38 @@ export const CourseCertificateStateSchema = z.object({
   issueMode: z.enum(['auto', 'claim']),
   progress: z.number().int().nullable(),
   eligible: z.boolean(),
+  /** The course asks the learner to attest (POST /api/courses/:id/attestation) before its certificate. */
+  attestationRequired: z.boolean(),
+  /** The caller attested the course as it stands now. */
+  attested: z.boolean(),
   certificate: CertificateSchema.nullable(),
+});
+
+/** Attest a completed course: the learner re-enters their password. */
+export const AttestBody = z.strictObject({ password: z.string().min(1, 'Enter your password.').max(1000) });
+
+export const AttestationSchema = z.object({
+  id: z.string(),
+  memberId: z.string(),
+  courseId: z.string(),
+  statement: z.string(),
+  /** sha256 (hex) of the course content the learner completed. */
+  contentHash: z.string(),
+  signedAt: z.string(),
+  clientAddress: z.string().nullable(),
 });
 
 // ---------------------------------------------------------------------------------------------
 // Templates
 
-export const CERTIFICATE_PLACEHOLDERS = ['memberName', 'courseTitle', 'issueDate', 'expiryDate', 'verificationUrl', 'certificateId'] as const;
+export const CERTIFICATE_PLACEHOLDERS = [
+  'memberName',
+  'courseTitle',
+  'issueDate',
+  'expiryDate',
+  'verificationUrl',
+  'certificateId',
+] as const;
 export type CertificatePlaceholder = (typeof CERTIFICATE_PLACEHOLDERS)[number];
 export const TEMPLATE_IMAGE_SLOTS = ['background', 'logo', 'signature'] as const;
 export type TemplateImageSlot = (typeof TEMPLATE_IMAGE_SLOTS)[number];
@@ -93,11 +123,22 @@ export function unknownPlaceholders(text: string): string[] {
   return [...bad];
 }
 
-function placeholderText(max: number) {
+/**
+ * A template text: at most `max` characters, `lines` lines and `placeholders` placeholders (each
+ * is filled with up to a course title's length), so that one certificate stays one page and its
+ * render stays short.
+ */
+function placeholderText(max: number, limits: { lines: number; placeholders: number }) {
   return z
     .string()
     .max(max)
     .superRefine((v, c) => {
+      const lines = v.split(/\r?\n/).length;
+      if (lines > limits.lines) c.addIssue({ code: 'custom', message: `At most ${limits.lines} lines (this text has ${lines}).` });
+      const used = [...v.matchAll(/\{\{[^{}]*\}\}/g)].length;
+      if (used > limits.placeholders) {
+        c.addIssue({ code: 'custom', message: `At most ${limits.placeholders} placeholders (this text has ${used}).` });
+      }
       const bad = unknownPlaceholders(v);
       if (bad.length) {
         c.addIssue({
@@ -111,14 +152,14 @@ function placeholderText(max: number) {
 const Color = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'A colour as #rrggbb');
 
 const templateFields = {
-  name: z.string().trim().min(1).max(200),
+  name: VisibleText(200, 'The name'),
   orientation: z.enum(['landscape', 'portrait']),
   pageSize: z.enum(['A4', 'LETTER']),
-  title: placeholderText(200).pipe(z.string().trim().min(1)),
-  subtitle: placeholderText(300),
-  body: placeholderText(4000),
-  signerName: z.string().trim().max(200),
-  signerTitle: z.string().trim().max(200),
+  title: placeholderText(200, { lines: 2, placeholders: 3 }).pipe(VisibleText(200, 'The title')),
+  subtitle: placeholderText(300, { lines: 3, placeholders: 3 }),
+  body: placeholderText(4000, { lines: 40, placeholders: 12 }),
+  signerName: z.string().overwrite(trimInvisible).max(200),
+  signerTitle: z.string().overwrite(trimInvisible).max(200),
   primaryColor: Color,
   textColor: Color,
   backgroundColor: Color,

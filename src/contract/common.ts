@@ -1,11 +1,40 @@
 import { z } from 'zod';
 
-export const IdSchema = z.string().min(1).max(64).regex(/^[0-9a-z]+$/, 'Not a valid id');
+export const IdSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[0-9a-z]+$/, 'Not a valid id');
 export const IdParams = z.strictObject({ id: IdSchema });
 
 /** ISO date YYYY-MM-DD that is a real calendar day. */
 export const IsoDate = z.iso.date();
 export const IsoDateTime = z.iso.datetime();
+
+/**
+ * Characters that show nothing: whitespace and other separators, control and format characters
+ * (zero-width space and joiners, BOM, bidi marks, word joiner), and the blank-looking fillers
+ * (Hangul fillers, braille blank, Mongolian vowel separator).
+ */
+const INVISIBLE_CLASS = '[\\s\\p{Z}\\p{Cc}\\p{Cf}\\u115F\\u1160\\u3164\\uFFA0\\u2800\\u180E]';
+const INVISIBLE_EDGES = new RegExp(`^${INVISIBLE_CLASS}+|${INVISIBLE_CLASS}+$`, 'gu');
+
+/** Strips invisible characters from both ends of a text. */
+export function trimInvisible(text: string): string {
+  return text.replace(INVISIBLE_EDGES, '');
+}
+
+/**
+ * Text that must show something (titles, names): trimmed of invisible characters at both ends,
+ * refused when nothing visible is left, at most `max` characters.
+ */
+export function VisibleText(max: number, what = 'This text') {
+  return z
+    .string()
+    .overwrite(trimInvisible)
+    .min(1, `${what} is empty or made only of invisible characters (such as spaces or zero-width spaces).`)
+    .max(max, `${what} is longer than ${max} characters.`);
+}
 
 export const LimitSchema = z.coerce.number().int().min(1).max(500).default(20);
 
@@ -13,7 +42,10 @@ export const PageQuery = {
   limit: LimitSchema,
   // A sorted list's cursor carries the last row's sort value (up to 200 characters) and its id.
   cursor: z.string().max(1200).optional(),
-  withTotal: z.enum(['true', 'false']).optional().transform((v) => v === 'true'),
+  withTotal: z
+    .enum(['true', 'false'])
+    .optional()
+    .transform((v) => v === 'true'),
 };
 
 /**
@@ -31,12 +63,18 @@ export function pageOf<T extends z.ZodType>(item: T) {
 
 export const BoolQuery = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
+/** RFC 9457 problem details, the body of every 4xx/5xx answer (`application/problem+json`). */
 export const Problem = z
   .object({
     type: z.string(),
     title: z.string(),
-    status: z.number(),
+    status: z.number().int(),
     detail: z.string(),
+    /** Stable UPPER_SNAKE name, e.g. ALREADY_ENROLLED. */
     code: z.string(),
+    instance: z.string(),
+    requestId: z.string(),
+    /** Where a request or file failed its schema (400 VALIDATION_FAILED and a few others). */
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
   })
   .loose();

@@ -1,17 +1,18 @@
 import { z } from 'zod';
-import { BoolQuery, IdSchema, PageQuery, SortQuery } from './common.ts';
+import { BoolQuery, IdSchema, PageQuery, SortQuery, VisibleText } from './common.ts';
 import { EnrollmentSourceSchema } from './enrollments.ts';
+import { ScormLessonStatusSchema } from './scorm.ts';
 
 /** Lesson kinds, as stored (the lessons_kind check constraint holds the same list). */
-export const LESSON_KINDS = ['text', 'video', 'pdf', 'scorm', 'quiz'] as const;
+export const LESSON_KINDS = ['text', 'video', 'pdf', 'scorm', 'quiz', 'assignment'] as const;
 export type LessonKind = (typeof LESSON_KINDS)[number];
 export const LessonKindSchema = z.enum(LESSON_KINDS);
 
 export const CERTIFICATE_ISSUE_MODES = ['auto', 'claim'] as const;
 
-const Title = z.string().trim().min(1, 'Give a title').max(200);
+const Title = VisibleText(200, 'The title');
 const Markdown = z.string().max(200_000);
-const Tag = z.string().trim().min(1).max(50);
+const Tag = VisibleText(50, 'A tag');
 
 /** Currencies this runtime knows (ISO 4217). */
 const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
@@ -40,7 +41,7 @@ const courseFields = {
   title: Title,
   shortIntroduction: z.string().trim().max(500),
   description: Markdown,
-  category: z.string().trim().min(1).max(100).nullable(),
+  category: VisibleText(100, 'The category').nullable(),
   tags: z.array(Tag).max(20),
   published: z.boolean(),
   mandatory: z.boolean(),
@@ -49,12 +50,23 @@ const courseFields = {
   currency: CurrencySchema.nullable(),
   enableCertification: z.boolean(),
   certificateIssueMode: z.enum(CERTIFICATE_ISSUE_MODES),
+  /** The certificate is issued only through a passing certificate evaluation, not at 100%. */
+  evaluationRequired: z.boolean(),
   certificateTemplateId: IdSchema.nullable(),
   certificateValidityMonths: z.number().int().min(1).max(600).nullable(),
+  /** The certificate waits until the learner attests, re-entering their password (POST /api/courses/:id/attestation). */
+  requiresAttestation: z.boolean(),
+  /** What the learner attests; null means the standard statement (DEFAULT_ATTESTATION_TEXT). */
+  attestationText: VisibleText(2000, 'The attestation text').nullable(),
+  /** Recertification: a new cycle opens this many days before a certificate of the course expires (needs a validity). */
+  recertifyDaysBefore: z.number().int().min(1).max(3650).nullable(),
   disableSelfEnrollment: z.boolean(),
   sequential: z.boolean(),
   instructorIds: z.array(IdSchema).max(50),
 };
+
+/** The statement a learner signs when the course names none. */
+export const DEFAULT_ATTESTATION_TEXT = 'I have read and understood the content of this course and will apply it in my work.';
 
 /**
  * Create a course. A Course Creator always becomes one of its instructors; a Moderator or System
@@ -74,8 +86,12 @@ export const CreateCourseBody = z.strictObject({
   currency: courseFields.currency.optional(),
   enableCertification: courseFields.enableCertification.optional(),
   certificateIssueMode: courseFields.certificateIssueMode.optional(),
+  evaluationRequired: courseFields.evaluationRequired.optional(),
   certificateTemplateId: courseFields.certificateTemplateId.optional(),
   certificateValidityMonths: courseFields.certificateValidityMonths.optional(),
+  requiresAttestation: courseFields.requiresAttestation.optional(),
+  attestationText: courseFields.attestationText.optional(),
+  recertifyDaysBefore: courseFields.recertifyDaysBefore.optional(),
   disableSelfEnrollment: courseFields.disableSelfEnrollment.optional(),
   sequential: courseFields.sequential.optional(),
   instructorIds: courseFields.instructorIds.optional(),
@@ -97,8 +113,12 @@ export const UpdateCourseBody = z
     currency: courseFields.currency,
     enableCertification: courseFields.enableCertification,
     certificateIssueMode: courseFields.certificateIssueMode,
+    evaluationRequired: courseFields.evaluationRequired,
     certificateTemplateId: courseFields.certificateTemplateId,
     certificateValidityMonths: courseFields.certificateValidityMonths,
+    requiresAttestation: courseFields.requiresAttestation,
+    attestationText: courseFields.attestationText,
+    recertifyDaysBefore: courseFields.recertifyDaysBefore,
     disableSelfEnrollment: courseFields.disableSelfEnrollment,
     sequential: courseFields.sequential,
   })
@@ -128,8 +148,13 @@ export const CourseSchema = z.object({
   currency: z.string().nullable(),
   enableCertification: z.boolean(),
   certificateIssueMode: z.enum(CERTIFICATE_ISSUE_MODES),
+  evaluationRequired: z.boolean(),
   certificateTemplateId: z.string().nullable(),
   certificateValidityMonths: z.number().int().nullable(),
+  requiresAttestation: z.boolean(),
+  /** The statement the learner signs (the course's own, or the standard one). */
+  attestationText: z.string(),
+  recertifyDaysBefore: z.number().int().nullable(),
   disableSelfEnrollment: z.boolean(),
   sequential: z.boolean(),
   instructors: z.array(InstructorSchema),
@@ -243,6 +268,9 @@ export const OutlineSchema = z.object({
     paid: z.boolean(),
     sequential: z.boolean(),
     enableCertification: z.boolean(),
+    requiresAttestation: z.boolean(),
+    /** The statement a learner signs when the course requires an attestation. */
+    attestationText: z.string(),
     lessonCount: z.number().int(),
     /** Whether the caller may edit the course. */
     canManage: z.boolean(),
@@ -263,6 +291,8 @@ export const OutlineSchema = z.object({
           completed: z.boolean(),
           /** Sequential course: a previous lesson is still incomplete, so this one is not open yet. */
           locked: z.boolean(),
+          /** An incomplete SCORM lesson of an enrolled caller: which SCOs are not done and what they last reported. */
+          scorm: ScormLessonStatusSchema.optional(),
         }),
       ),
     }),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BoolQuery, IdSchema, PageQuery, SortQuery } from './common.ts';
+import { BoolQuery, IdSchema, PageQuery, SortQuery, VisibleText } from './common.ts';
 
 export const ENROLLMENT_SOURCES = ['self', 'admin', 'cohort', 'onboarding', 'assignment', 'import'] as const;
 export type EnrollmentSource = (typeof ENROLLMENT_SOURCES)[number];
@@ -28,6 +28,11 @@ export const EnrollmentRowSchema = EnrollmentSchema.extend({
   courseTitle: z.string(),
 });
 
+/** Why an enrollment is removed: required of a course's instructors, optional for Moderators and System Managers. */
+const RemovalReason = VisibleText(1000, 'The reason');
+export const RemoveEnrollmentBody = z.strictObject({ reason: RemovalReason.optional() }).nullish();
+export const RemoveEnrollmentQuery = z.strictObject({ reason: RemovalReason.optional() });
+
 export const CreateEnrollmentBody = z
   .strictObject({
     courseId: IdSchema,
@@ -38,6 +43,50 @@ export const CreateEnrollmentBody = z
     message: 'Give exactly one of memberId or memberEmail',
     path: ['memberId'],
   });
+
+/** At most this many items per POST /api/enrollments/batch. */
+export const ENROLLMENT_BATCH_MAX = 1000;
+
+/** Sources an integrator may give a batch item (default admin); `self` is what a learner does. */
+export const BATCH_ENROLLMENT_SOURCES = ['admin', 'import', 'assignment', 'onboarding', 'cohort'] as const;
+
+export const BatchEnrollmentItem = z
+  .strictObject({
+    courseId: IdSchema,
+    memberId: IdSchema.optional(),
+    memberEmail: z.email().max(254).optional(),
+    employeeCode: z.string().trim().min(1).max(64).optional(),
+    source: z.enum(BATCH_ENROLLMENT_SOURCES).optional(),
+  })
+  .refine((b) => (b.memberId ? 1 : 0) + (b.memberEmail ? 1 : 0) + (b.employeeCode ? 1 : 0) === 1, {
+    message: 'Give exactly one of memberId, memberEmail or employeeCode',
+    path: ['memberId'],
+  });
+export type BatchEnrollmentItem = z.infer<typeof BatchEnrollmentItem>;
+
+export const BatchEnrollmentBody = z.strictObject({
+  items: z.array(BatchEnrollmentItem).min(1).max(ENROLLMENT_BATCH_MAX),
+});
+
+/** The problem codes a batch item can carry. */
+export const BATCH_ITEM_PROBLEMS = ['NOT_FOUND', 'FORBIDDEN', 'COURSE_NOT_PUBLISHED'] as const;
+
+export const BatchItemResultSchema = z.object({
+  index: z.number().int(),
+  status: z.enum(['created', 'existing', 'failed']),
+  enrollmentId: z.string().optional(),
+  problem: z
+    .object({
+      code: z.enum(BATCH_ITEM_PROBLEMS),
+      /** The item's member that names what failed: courseId, memberId, memberEmail or employeeCode. */
+      path: z.string(),
+      detail: z.string(),
+    })
+    .optional(),
+});
+export type BatchItemResult = z.infer<typeof BatchItemResultSchema>;
+
+export const BatchEnrollmentResult = z.object({ items: z.array(BatchItemResultSchema) });
 
 const Progress = z.coerce.number().int().min(0).max(100);
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { HR_ROLES, type Role } from './roles.ts';
 
-export const IMPORT_KINDS = ['enrollments', 'employees', 'training-assignments'] as const;
+export const IMPORT_KINDS = ['enrollments', 'employees', 'training-assignments', 'users'] as const;
 export type ImportKindName = (typeof IMPORT_KINDS)[number];
 
 /** Who may import (and download the template of) each kind: the roles of its POST /api/<kind>/import. */
@@ -9,7 +9,11 @@ export const IMPORT_ROLES: Record<ImportKindName, readonly Role[]> = {
   enrollments: ['System Manager', 'Moderator', 'Course Creator'],
   employees: HR_ROLES,
   'training-assignments': ['System Manager', 'Moderator', 'HR Manager', 'HR User'],
+  users: ['System Manager', 'HR Manager'],
 };
+
+/** Roles an HR Manager may give the accounts of a user import (a System Manager may give any). */
+export const HR_MANAGER_GRANTABLE: readonly Role[] = ['LMS Student', 'HR User', 'HR Manager'];
 
 export const IMPORT_STATUSES = ['queued', 'running', 'done', 'failed'] as const;
 export type ImportStatus = (typeof IMPORT_STATUSES)[number];
@@ -21,10 +25,22 @@ export type ImportMode = (typeof IMPORT_MODES)[number];
 export const ENROLLMENT_IMPORT_COLUMNS = ['memberEmail', 'employeeCode', 'courseId', 'courseTitle', 'source', 'dueDate'] as const;
 
 /** The columns of the employee import (and its template), in this order. */
-export const EMPLOYEE_IMPORT_COLUMNS = ['employeeCode', 'fullName', 'email', 'department', 'designation', 'reportsTo', 'dateOfJoining', 'status'] as const;
+export const EMPLOYEE_IMPORT_COLUMNS = [
+  'employeeCode',
+  'fullName',
+  'email',
+  'department',
+  'designation',
+  'reportsTo',
+  'dateOfJoining',
+  'status',
+] as const;
 
 /** The columns of the training-assignment import (and its template), in this order. */
 export const TRAINING_ASSIGNMENT_IMPORT_COLUMNS = ['memberEmail', 'employeeCode', 'courseId', 'courseTitle', 'dueDate'] as const;
+
+/** The columns of the user import (and its template), in this order; roles are separated by `;`. */
+export const USER_IMPORT_COLUMNS = ['email', 'fullName', 'roles', 'employeeCode'] as const;
 
 /** One problem in an imported file: `row` is the file's own line number (the header is line 1). */
 export const ImportRowErrorSchema = z.object({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BoolQuery, IdSchema, PageQuery, SortQuery } from './common.ts';
+import { BoolQuery, IdSchema, PageQuery, SortQuery, VisibleText } from './common.ts';
 
 export const QUESTION_KINDS = ['single', 'multiple', 'text', 'open'] as const;
 export type QuestionKind = (typeof QUESTION_KINDS)[number];
@@ -13,7 +13,7 @@ export const MAX_QUESTIONS = 200;
 export const MAX_OPTIONS = 20;
 
 const OptionInput = z.strictObject({
-  text: z.string().trim().min(1).max(2000),
+  text: VisibleText(2000, 'The text'),
   correct: z.boolean().default(false),
 });
 
@@ -21,7 +21,7 @@ export const QuestionInput = z
   .strictObject({
     kind: z.enum(QUESTION_KINDS),
     /** Markdown. */
-    text: z.string().trim().min(1).max(20_000),
+    text: VisibleText(20_000, 'The question'),
     options: z.array(OptionInput).max(MAX_OPTIONS).optional(),
     /** Accepted answers of a short-text question, compared after trimming and case folding. */
     answers: z.array(z.string().trim().min(1).max(500)).max(50).optional(),
@@ -41,7 +41,8 @@ export const QuestionInput = z
       if (q.kind === 'multiple' && correct < 1) {
         ctx.addIssue({ code: 'custom', path: ['options'], message: 'A multiple-choice question has at least one correct option.' });
       }
-      if (q.answers !== undefined) ctx.addIssue({ code: 'custom', path: ['answers'], message: 'Only short-text questions have accepted answers.' });
+      if (q.answers !== undefined)
+        ctx.addIssue({ code: 'custom', path: ['answers'], message: 'Only short-text questions have accepted answers.' });
     } else {
       if (q.options !== undefined) ctx.addIssue({ code: 'custom', path: ['options'], message: 'Only choice questions have options.' });
       if (q.kind === 'text' && (q.answers ?? []).length < 1) {
@@ -55,7 +56,7 @@ export const QuestionInput = z
 export type QuestionInputT = z.infer<typeof QuestionInput>;
 
 const quizFields = {
-  title: z.string().trim().min(1).max(300),
+  title: VisibleText(300, 'The title'),
   /** Markdown shown above the questions. */
   description: z.string().max(20_000),
   courseId: IdSchema.nullable(),
@@ -63,7 +64,12 @@ const quizFields = {
   /** 0 = unlimited. */
   maxAttempts: z.number().int().min(0).max(1000),
   /** null = untimed. */
-  timeLimitMinutes: z.number().int().min(1).max(24 * 60).nullable(),
+  timeLimitMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .nullable(),
   /** Shuffle questions and options, per attempt (stable for that attempt). */
   shuffle: z.boolean(),
   showAnswers: z.boolean(),

@@ -1,15 +1,7 @@
 import { z } from 'zod';
 
 /** Role names exactly as they appear on the wire. */
-export const ROLES = [
-  'System Manager',
-  'Moderator',
-  'Course Creator',
-  'Batch Evaluator',
-  'LMS Student',
-  'HR Manager',
-  'HR User',
-] as const;
+export const ROLES = ['System Manager', 'Moderator', 'Course Creator', 'Batch Evaluator', 'LMS Student', 'HR Manager', 'HR User'] as const;
 
 export type Role = (typeof ROLES)[number];
 

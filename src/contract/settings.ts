@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { VisibleText } from './common.ts';
 
 /** The chat-completions URL of an OpenAI-compatible provider that may re-rank recommendations. */
 const ProviderEndpoint = z
@@ -7,7 +8,7 @@ const ProviderEndpoint = z
   .refine((u) => !/^[a-z]+:\/\/[^/]*@/i.test(u), 'Put credentials in the key, not in the URL');
 
 export const SettingsSchema = z.object({
-  organisationName: z.string().trim().min(1).max(200),
+  organisationName: VisibleText(200, 'The organisation name'),
   defaultDueDays: z.number().int().min(1).max(3650),
   certificateExpiryWarningDays: z.number().int().min(1).max(365),
   supportEmail: z.email().nullable(),
@@ -15,6 +16,19 @@ export const SettingsSchema = z.object({
   recommendationModel: z.string().trim().min(1).max(200).nullable(),
   /** The provider key is write-only: reads only tell whether one is set. */
   recommendationApiKey: z.object({ set: z.boolean() }),
+  /** Training assignment reminders go this many days before the due date (each once). */
+  reminderDays: z.array(z.number().int().min(1).max(365)).max(10),
+  /** Days overdue before the learner's manager is told (HR Managers after twice as many). */
+  escalateAfterDays: z.number().int().min(1).max(365),
+  /** The sender address of every mail. */
+  mailFrom: z.email().nullable(),
+  /** The SMTP server URL is write-only (it carries a password): reads only tell whether one is set. */
+  smtpUrl: z.object({ set: z.boolean() }),
+  /** How paid courses and batches are paid: Stripe Checkout, or invoices staff mark paid. */
+  paymentGateway: z.enum(['stripe', 'manual']),
+  /** The Stripe keys are write-only: reads only tell whether one is set. */
+  stripeSecretKey: z.object({ set: z.boolean() }),
+  stripeWebhookSecret: z.object({ set: z.boolean() }),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 
@@ -26,7 +40,21 @@ export const SETTINGS_DEFAULTS: Settings = {
   recommendationEndpoint: null,
   recommendationModel: null,
   recommendationApiKey: { set: false },
+  reminderDays: [7, 1],
+  escalateAfterDays: 3,
+  mailFrom: null,
+  smtpUrl: { set: false },
+  paymentGateway: 'manual',
+  stripeSecretKey: { set: false },
+  stripeWebhookSecret: { set: false },
 };
+
+/** smtp:// or smtps:// (TLS from the first byte); STARTTLS is used on smtp:// when the server offers it. */
+export const SmtpUrl = z
+  .string()
+  .trim()
+  .max(2000)
+  .refine((u) => /^smtps?:\/\/[^/\s]+/i.test(u), 'Use an smtp:// or smtps:// URL, e.g. smtps://user:password@mail.example.com:465');
 
 export const SettingsPatch = z.strictObject({
   organisationName: SettingsSchema.shape.organisationName.optional(),
@@ -37,5 +65,27 @@ export const SettingsPatch = z.strictObject({
   recommendationModel: SettingsSchema.shape.recommendationModel.optional(),
   /** A new key, or null to remove it. */
   recommendationApiKey: z.string().trim().min(1).max(500).nullable().optional(),
+  reminderDays: SettingsSchema.shape.reminderDays.optional(),
+  escalateAfterDays: SettingsSchema.shape.escalateAfterDays.optional(),
+  mailFrom: SettingsSchema.shape.mailFrom.optional(),
+  /** A new SMTP server URL, or null to remove it. */
+  smtpUrl: SmtpUrl.nullable().optional(),
+  paymentGateway: SettingsSchema.shape.paymentGateway.optional(),
+  /** A new Stripe secret key (sk_...), or null to remove it. */
+  stripeSecretKey: z
+    .string()
+    .trim()
+    .regex(/^(sk|rk)_[A-Za-z0-9_]+$/, 'A Stripe secret key starts with sk_ or rk_')
+    .max(500)
+    .nullable()
+    .optional(),
+  /** A new Stripe webhook signing secret (whsec_...), or null to remove it. */
+  stripeWebhookSecret: z
+    .string()
+    .trim()
+    .regex(/^whsec_[A-Za-z0-9_]+$/, 'A webhook signing secret starts with whsec_')
+    .max(500)
+    .nullable()
+    .optional(),
 });
 export type SettingsPatchInput = z.infer<typeof SettingsPatch>;

@@ -7,12 +7,15 @@ import multipart from '@fastify/multipart';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Config } from './config.ts';
 import type { AppContext } from './context.ts';
 import type { Database } from './db/database.ts';
 import { registerAccess, type RegisteredRoute } from './http/access.ts';
 import { registerErrorHandling } from './http/errors.ts';
+import { serversOf, swaggerOptions } from './http/openapi.ts';
+import { registerInputGuard } from './http/input-guard.ts';
+import { registerRateLimit } from './http/rate-limit.ts';
 import { registerSecurityHeaders } from './http/security-headers.ts';
 import type { App } from './http/types.ts';
 import { Hooks } from './platform/hooks.ts';
@@ -22,18 +25,15 @@ import { registerAuthRoutes } from './platform/auth.routes.ts';
 import { registerHealthRoutes } from './platform/health.routes.ts';
 import { registerUserRoutes } from './platform/users.routes.ts';
 import { registerSettingsRoutes } from './platform/settings.routes.ts';
-import { registerWebRoutes } from './web.routes.ts';
-import { registerCourseRoutes } from './lms/course.routes.ts';
-import { registerEnrollmentRoutes } from './lms/enrollment.routes.ts';
-import { registerEnrollmentImportRoutes } from './lms/enrollment-import.routes.ts';
-import { registerTrainingAssignmentImportRoutes } from './lms/training-assignment-import.routes.ts';
-import { registerQuizRoutes } from './lms/quiz.routes.ts';
-import { registerCertificateRoutes } from './lms/certificate.routes.ts';
-import { registerLmsHooks } from './lms/lms-hooks.ts';
-import { registerHrRoutes } from './hr/hr.routes.ts';
-import { registerEmployeeImportRoutes } from './hr/employee-import.routes.ts';
+import { registerWebRoutes, webPage } from './web.routes.ts';
+import { registerLms } from './lms/index.ts';
+import { registerHrRoutes } from './hr/index.ts';
 import { registerIntegrations } from './integration/index.ts';
 import { VERSION } from './version.ts';
+import { Jobs } from './platform/jobs.ts';
+import { registerAllJobs } from './jobs-catalog.ts';
+import { registerJobRoutes } from './platform/jobs.routes.ts';
+import { registerMailRoutes } from './platform/mail/mail.routes.ts';
 
 export const JSON_BODY_LIMIT = 1024 * 1024;
 
@@ -49,6 +49,8 @@ export interface Built {
   app: App;
   ctx: AppContext;
   routes: RegisteredRoute[];
+  /** Every job, registered (`smooth start` schedules them; /api/jobs lists and runs them). */
+  jobs: Jobs;
 }
 
 export async function buildApp(opts: BuildOptions): Promise<Built> {
@@ -58,6 +60,16 @@ export async function buildApp(opts: BuildOptions): Promise<Built> {
     bodyLimit: JSON_BODY_LIMIT,
     genReqId: () => randomUUID(),
     trustProxy: config.trustProxy,
+    // A client must deliver its headers and body within requestTimeoutMs (checked every quarter of
+    // it, so a trickled body cannot hold a connection open), and an idle keep-alive connection is
+    // closed soon. Slow answers (a long import with ?wait=true) are not cut.
+    requestTimeout: config.requestTimeoutMs,
+    keepAliveTimeout: 5_000,
+    http: {
+      headersTimeout: Math.min(config.requestTimeoutMs, 60_000),
+      requestTimeout: config.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(config.requestTimeoutMs / 4))),
+    },
     ajv: undefined,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   });
@@ -75,7 +87,8 @@ export async function buildApp(opts: BuildOptions): Promise<Built> {
   };
   const routes: RegisteredRoute[] = [];
 
-  registerErrorHandling(app);
+  const webDir = opts.webDir ?? path.resolve('dist/web');
+  registerErrorHandling(app, webPage(webDir));
   await app.register(cookie);
   registerSecurityHeaders(app);
   await app.register(multipart, { limits: { fileSize: 50 * 1024 * 1024, files: 1, fields: 20, fieldSize: 64 * 1024 } });
@@ -86,27 +99,15 @@ export async function buildApp(opts: BuildOptions): Promise<Built> {
     }
   });
   registerAccess(app, ctx, routes);
+  registerInputGuard(app);
+  await registerRateLimit(app, config.rateLimit);
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: { title: 'Smooth LMS API', version: VERSION, description: 'Learning portal, staff desk and HR integration API.' },
-      components: {
-        securitySchemes: {
-          session: { type: 'apiKey', in: 'cookie', name: 'smooth_session' },
-          token: { type: 'http', scheme: 'bearer' },
-        },
-      },
-      security: [{ session: [] }, { token: [] }],
-    },
-    transform: jsonSchemaTransform,
-    hideUntagged: false,
-  });
+  await app.register(swagger, swaggerOptions(VERSION));
   await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
   app.get(
     '/api/openapi.json',
     { config: { access: 'public' }, schema: { hide: true } },
-    async () => app.swagger(),
+    async () => ({ ...app.swagger(), servers: serversOf(ctx.config) }),
   );
 
   registerHealthRoutes(app, ctx);
@@ -114,23 +115,19 @@ export async function buildApp(opts: BuildOptions): Promise<Built> {
   registerUserRoutes(app, ctx);
   registerAuditRoutes(app, ctx);
   registerSettingsRoutes(app, ctx);
-  registerCourseRoutes(app, ctx);
-  registerEnrollmentRoutes(app, ctx);
-  registerEnrollmentImportRoutes(app, ctx);
-  registerTrainingAssignmentImportRoutes(app, ctx);
-  registerQuizRoutes(app, ctx);
-  registerCertificateRoutes(app, ctx);
+  registerLms(app, ctx);
   registerHrRoutes(app, ctx);
-  registerEmployeeImportRoutes(app, ctx);
-  registerLmsHooks(ctx);
   registerIntegrations(app, ctx);
+  const jobs = new Jobs(ctx);
+  registerAllJobs(jobs);
+  registerJobRoutes(app, jobs);
+  registerMailRoutes(app, ctx);
 
-  const webDir = opts.webDir ?? path.resolve('dist/web');
   if (fs.existsSync(path.join(webDir, 'index.html'))) {
     await app.register(fastifyStatic, { root: webDir, serve: false });
   }
   registerWebRoutes(app, webDir);
 
   await app.ready();
-  return { app, ctx, routes };
+  return { app, ctx, routes, jobs };
 }

@@ -30,22 +30,71 @@ describe('configuration and the smooth command', () => {
     expect(r.stderr).toContain('DATABASE_URL must start with "sqlite:" or "postgres://"');
   });
 
+  it('users create refuses a short or common password before touching the database', () => {
+    const r = smooth(['users', 'create', '--email', 'weak@example.com', '--password', '12345678', '--name', 'Weak'], { DATABASE_URL: 'sqlite:/nonexistent/dir/x.db' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('--password: Use at least 12 characters');
+  });
+
   it('migrate and users create work against a SQLite file; bad roles and duplicates are refused', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smooth-cli-'));
     const env = { SMOOTH_DATA_DIR: dir, DATABASE_URL: '', SMOOTH_SCRYPT_COST: '10' };
     try {
       expect(smooth(['migrate'], env).status).toBe(0);
-      const ok = smooth(['users', 'create', '--email', 'Ops@Example.com', '--password', 'password123', '--name', 'Ops', '--roles', 'System Manager,Moderator'], env);
+      const ok = smooth(['users', 'create', '--email', 'Ops@Example.com', '--password', 'ops-passphrase-2026', '--name', 'Ops', '--roles', 'System Manager,Moderator'], env);
       expect(ok.stderr).toBe('');
       expect(ok.stdout).toContain('Created ops@example.com (System Manager, Moderator)');
-      const badRole = smooth(['users', 'create', '--email', 'x@example.com', '--password', 'password123', '--name', 'X', '--roles', 'Wizard'], env);
+      const badRole = smooth(['users', 'create', '--email', 'x@example.com', '--password', 'ops-passphrase-2026', '--name', 'X', '--roles', 'Wizard'], env);
       expect(badRole.status).toBe(2);
       expect(badRole.stderr).toContain('unknown role "Wizard"');
-      const dup = smooth(['users', 'create', '--email', 'ops@example.com', '--password', 'password123', '--name', 'Again'], env);
+      const dup = smooth(['users', 'create', '--email', 'ops@example.com', '--password', 'ops-passphrase-2026', '--name', 'Again'], env);
       expect(dup.status).not.toBe(0);
       expect(dup.stderr).toContain('already exists');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 120_000);
+
+  it('jobs list shows every job; jobs run NAME runs one and prints its outcome; an unknown name is refused', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smooth-cli-'));
+    const env = { SMOOTH_DATA_DIR: dir, DATABASE_URL: '', SMOOTH_SCRYPT_COST: '10', SMOOTH_SMTP_URL: '' };
+    try {
+      const run = smooth(['jobs', 'run', 'notifications.reminders'], env);
+      expect(run.stderr).toBe('');
+      expect(run.status).toBe(0);
+      expect(run.stdout).toMatch(/^notifications\.reminders: done in \d+ ms: \{"dueSoon":0,"overdue":0,"escalatedToManager":0,"escalatedToHr":0\}\n$/);
+      const list = smooth(['jobs', 'list'], env);
+      expect(list.status).toBe(0);
+      expect(list.stdout).toMatch(/notifications\.reminders\s+0 6 \* \* \*\s+last done at \S+ in \d+ ms/);
+      expect(list.stdout).toMatch(/mail\.outbox\s+\* \* \* \* \*\s+never run/);
+      const unknown = smooth(['jobs', 'run', 'no.such'], env);
+      expect(unknown.status).toBe(2);
+      expect(unknown.stderr).toContain('no job is called "no.such"');
+      expect(smooth(['jobs'], env).status).toBe(2);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('import users FILE.csv creates the accounts, says each was mailed an invitation (no password printed), and creates nothing the second time', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smooth-cli-'));
+    const env = { SMOOTH_DATA_DIR: dir, DATABASE_URL: '', SMOOTH_SCRYPT_COST: '10' };
+    const file = path.join(dir, 'users.csv');
+    fs.writeFileSync(file, 'email,fullName,roles,employeeCode\nann@example.com,Ann,Moderator;LMS Student,\nbo@example.com,Bo,,\nBO@Example.com,Bo Twice,,\nzed@example.com,Zed,Wizard,\n');
+    try {
+      const first = smooth(['import', 'users', file, '--mode', 'valid-rows'], env);
+      expect(first.status, first.stderr).toBe(0);
+      expect(first.stdout).toContain('created 2, skipped 0 (email already has an account), 2 errors');
+      expect(first.stdout).toContain('Each new account was mailed an invitation to choose its password');
+      expect(first.stdout).not.toMatch(/password\W*\n {2}ann@example\.com/i);
+      expect(first.stderr).toContain('line 4: Duplicate of row 3: the same email appears twice in the file.');
+      expect(first.stderr).toContain('line 5 (roles): Unknown role "Wizard"');
+      const second = smooth(['import', 'users', file, '--mode', 'valid-rows'], env);
+      expect(second.status).toBe(0);
+      expect(second.stdout).toContain('created 0, skipped 2');
+      expect(second.stdout).not.toContain('mailed an invitation');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

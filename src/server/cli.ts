@@ -11,11 +11,14 @@ import { CreateUserBody } from '../contract/users.ts';
 import { AppError } from './http/errors.ts';
 import { VERSION } from './version.ts';
 import { createImport, runImport, type ImportKind } from './platform/imports.service.ts';
-import { enrollmentImportKind } from './lms/enrollment-import.ts';
-import { trainingAssignmentImportKind } from './lms/training-assignment-import.ts';
-import { employeeImportKind } from './hr/employee-import.ts';
+import { userImportKind } from './integration/index.ts';
+import { enrollmentImportKind } from './lms/enrollments/index.ts';
+import { trainingAssignmentImportKind } from './lms/training/index.ts';
+import { employeeImportKind } from './hr/employees/index.ts';
 import { IMPORT_KINDS, IMPORT_MODES, type ImportKindName, type ImportMode } from '../contract/imports.ts';
 import { formatDemoSeed, seedDemo } from './demo-seed.ts';
+import { backup, BackupError, restore } from './platform/backup.ts';
+import { recordChainHead, verifyChain } from './platform/audit-chain.ts';
 
 const HELP = `smooth ${VERSION} — Smooth LMS
 
@@ -26,6 +29,12 @@ Usage:
   smooth import enrollments|employees|training-assignments FILE.csv [--dry-run] [--mode all-or-nothing|valid-rows]
                                                    import a CSV (the template: GET /api/<kind>/import-template)
   smooth seed --demo                               fill an empty database with a demo organisation; prints the logins
+  smooth backup FILE                               the database (online, consistent) and the file store in one zip
+  smooth restore FILE [--force]                    restore a backup into an empty database (--force replaces one)
+  smooth audit verify                              walk the audit log hash chain (exit 1 names the first break)
+  smooth audit head                                record and print the chain head (as the daily audit.head job)
+  smooth jobs list                                 the scheduled jobs with their last run
+  smooth jobs run NAME                             run a job now (e.g. notifications.reminders, mail.outbox)
   smooth help
 
 Environment:
@@ -34,6 +43,7 @@ Environment:
   PORT, HOST        where to listen (default 8000, 127.0.0.1)
   SMOOTH_ADMIN_EMAIL, SMOOTH_ADMIN_PASSWORD   create the first System Manager headlessly
   SMOOTH_PUBLIC_URL base URL used in links (e.g. https://lms.example.com)
+  SMOOTH_SMTP_URL   the mail server: smtp://user:pass@host:587 (STARTTLS) or smtps://user:pass@host:465
 
 Roles: ${ROLES.join(', ')}
 `;
@@ -107,6 +117,7 @@ const IMPORTS: Record<ImportKindName, { kind: ImportKind<unknown>; skipped: stri
   enrollments: { kind: enrollmentImportKind, skipped: 'already enrolled' },
   employees: { kind: employeeImportKind, skipped: 'employee code already there' },
   'training-assignments': { kind: trainingAssignmentImportKind, skipped: 'already assigned or completed' },
+  users: { kind: userImportKind, skipped: 'email already has an account' },
 };
 
 /** `smooth import <kind> FILE.csv [--dry-run] [--mode all-or-nothing|valid-rows]`: the API's import engine. */
@@ -172,6 +183,9 @@ async function importCommand(argv: string[]): Promise<void> {
       `Import ${state.id} ${state.status}${dryRun ? ' (dry run)' : ''}: ${state.total} rows, ${verb} ${state.created}, ` +
         `skipped ${state.skipped} (${chosen.skipped}), ${state.errorCount} errors (mode ${mode}).\n`,
     );
+    if (chosen.kind.name === 'users' && !dryRun && state.created > 0) {
+      process.stdout.write(`Each new account was mailed an invitation to choose its password (the link works for 7 days).\n`);
+    }
     if (state.status === 'failed') process.exitCode = 1;
   } finally {
     await app.close();
@@ -202,6 +216,70 @@ async function seedCommand(argv: string[]): Promise<void> {
   }
 }
 
+function megabytes(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** `smooth backup FILE`: safe while the server runs. */
+async function backupCommand(argv: string[]): Promise<void> {
+  const { positionals } = parseArgs({ args: argv, allowPositionals: true, options: {} });
+  if (positionals.length !== 1) fail('usage: smooth backup FILE', 2);
+  const file = positionals[0]!;
+  const m = await backup(loadConfig(), file);
+  const size = fs.statSync(file).size;
+  process.stdout.write(
+    `Backed up ${m.dialect === 'sqlite' ? 'SQLite' : 'PostgreSQL'} (${m.tables} tables, ${m.rows} rows) and ${m.files} files ` +
+      `(${megabytes(m.fileBytes)}) to ${file} (${megabytes(size)}).\n`,
+  );
+}
+
+/** `smooth restore FILE [--force]`: stop the servers on this database first. */
+async function restoreCommand(argv: string[]): Promise<void> {
+  const usage = 'usage: smooth restore FILE [--force]';
+  let values: { force?: boolean };
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { force: { type: 'boolean' } } }));
+  } catch {
+    return fail(usage, 2);
+  }
+  if (positionals.length !== 1) fail(usage, 2);
+  const r = await restore(loadConfig(), positionals[0]!, { force: values.force === true });
+  process.stdout.write(
+    `Restored the backup of ${r.manifest.createdAt} (Smooth LMS ${r.manifest.appVersion}, ` +
+      `${r.manifest.dialect === 'sqlite' ? 'SQLite' : 'PostgreSQL'}): ${r.tables} tables, ${r.rows} rows, ${r.files} files` +
+      `${r.replaced ? ', replacing what was there' : ''}. Migrations newer than the backup run when the server starts.\n`,
+  );
+}
+
+/** `smooth jobs list` and `smooth jobs run NAME` (as GET /api/jobs and POST /api/jobs/:name/run). */
+async function jobsCommand(argv: string[]): Promise<void> {
+  const usage = 'usage: smooth jobs list | smooth jobs run NAME';
+  const [sub, name, ...more] = argv;
+  if (more.length > 0 || (sub === 'list' && name !== undefined) || (sub === 'run' && !name) || (sub !== 'list' && sub !== 'run')) fail(usage, 2);
+  const config = loadConfig();
+  const database = await openAndMigrate(config);
+  const { app, jobs } = await buildApp({ config, database, logger: false });
+  try {
+    if (sub === 'list') {
+      for (const j of await jobs.list()) {
+        const last = j.lastRun
+          ? `last ${j.lastRun.status} at ${j.lastRun.startedAt}${j.lastRun.durationMs !== null ? ` in ${j.lastRun.durationMs} ms` : ''}${j.lastRun.outcome ? `: ${j.lastRun.outcome}` : ''}`
+          : 'never run';
+        process.stdout.write(`${j.name.padEnd(26)} ${j.schedule.padEnd(14)} ${last}\n`);
+      }
+      return;
+    }
+    if (!jobs.has(name!)) fail(`no job is called "${name}" (smooth jobs list shows them)`, 2);
+    const r = await jobs.runNow(name!);
+    process.stdout.write(`${r.name}: ${r.status} in ${r.durationMs} ms${r.outcome ? `: ${r.outcome}` : ''}\n`);
+    if (r.status !== 'done') process.exitCode = 1;
+  } finally {
+    await app.close();
+    await database.close();
+  }
+}
+
 async function main(): Promise<void> {
   const [cmd, ...rest] = process.argv.slice(2);
   switch (cmd) {
@@ -213,6 +291,30 @@ async function main(): Promise<void> {
       return importCommand(rest);
     case 'seed':
       return seedCommand(rest);
+    case 'backup':
+      return backupCommand(rest);
+    case 'restore':
+      return restoreCommand(rest);
+    case 'audit': {
+      const usage = 'usage: smooth audit verify | smooth audit head';
+      if ((rest[0] !== 'verify' && rest[0] !== 'head') || rest.length > 1) return fail(usage, 2);
+      const database = await openAndMigrate(loadConfig());
+      try {
+        if (rest[0] === 'head') {
+          const head = await recordChainHead(database.db);
+          process.stdout.write(`${head.seq} entries, head ${head.hash} (recorded ${head.at})\n`);
+          return;
+        }
+        const result = await verifyChain(database.db);
+        process.stdout.write(`${result.summary}\n`);
+        if (!result.intact) process.exitCode = 1;
+      } finally {
+        await database.close();
+      }
+      return;
+    }
+    case 'jobs':
+      return jobsCommand(rest);
     case 'users':
       if (rest[0] === 'create') return usersCreate(rest.slice(1));
       return fail('usage: smooth users create --email E --password P --name N --roles "LMS Student"', 2);
@@ -232,7 +334,7 @@ async function main(): Promise<void> {
 
 main().catch((e: unknown) => {
   if (e instanceof ConfigError) fail(e.message, 78);
-  if (e instanceof AppError) fail(e.message, 1);
+  if (e instanceof AppError || e instanceof BackupError) fail(e.message, 1);
   const msg = e instanceof Error ? e.message : String(e);
   if (/ECONNREFUSED|ENOTFOUND|password authentication|does not exist/.test(msg)) fail(`cannot reach the database: ${msg}`, 69);
   fail(e instanceof Error ? (e.stack ?? e.message) : String(e));

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { Password } from '../contract/users.ts';
 
 export type DatabaseTarget = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
 
@@ -20,6 +21,20 @@ export interface Config {
   trustProxy: boolean;
   /** Cron patterns (UTC) that replace the default schedule of named jobs (SMOOTH_JOB_SCHEDULES). */
   jobSchedules: Record<string, string>;
+  /** Requests per minute per signed-in user and per anonymous client address (0 = no limit). */
+  rateLimit: { perMinute: number; anonymousPerMinute: number };
+  /** Milliseconds a request (headers and body) may take to arrive (SMOOTH_REQUEST_TIMEOUT_MS). */
+  requestTimeoutMs: number;
+  /**
+   * Outbound endpoints set in LMS Settings (the recommendation provider) may be on private,
+   * loopback or link-local addresses (SMOOTH_ALLOW_PRIVATE_ENDPOINTS=true). Off by default: such an
+   * endpoint lets whoever triggers the call reach the server's internal network.
+   */
+  allowPrivateEndpoints: boolean;
+  /** The SMTP server (SMOOTH_SMTP_URL, smtp:// or smtps://); when unset the settings' smtpUrl is used. */
+  smtpUrl?: string | null;
+  /** Where Stripe API calls go (SMOOTH_STRIPE_API_URL, e.g. a local stand-in); null: api.stripe.com. */
+  stripeApiUrl: string | null;
 }
 
 export class ConfigError extends Error {
@@ -101,8 +116,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
       problems.push('SMOOTH_ADMIN_EMAIL and SMOOTH_ADMIN_PASSWORD go together: set both or neither');
     } else if (!/^[^@\s]+@[^@\s]+$/.test(adminEmail)) {
       problems.push(`SMOOTH_ADMIN_EMAIL is not an email address (got "${adminEmail}")`);
-    } else if (adminPassword.length < 8) {
-      problems.push('SMOOTH_ADMIN_PASSWORD must be at least 8 characters');
+    } else if (!Password.safeParse(adminPassword).success) {
+      problems.push(`SMOOTH_ADMIN_PASSWORD: ${Password.safeParse(adminPassword).error?.issues[0]?.message ?? 'not accepted'}`);
     } else {
       admin = { email: adminEmail, password: adminPassword };
     }
@@ -121,8 +136,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
   const secureRaw = env.SMOOTH_SECURE_COOKIES;
   const secureCookies = secureRaw === 'true' ? true : secureRaw === 'false' ? false : 'auto';
   const jobSchedules = parseJobSchedules(env.SMOOTH_JOB_SCHEDULES, problems);
+  const perMinute = intFrom('SMOOTH_RATE_LIMIT_PER_MINUTE', env.SMOOTH_RATE_LIMIT_PER_MINUTE, 12_000, 0, 10_000_000, problems);
+  const anonymousPerMinute = intFrom(
+    'SMOOTH_RATE_LIMIT_ANONYMOUS_PER_MINUTE',
+    env.SMOOTH_RATE_LIMIT_ANONYMOUS_PER_MINUTE,
+    1_200,
+    0,
+    10_000_000,
+    problems,
+  );
+  const requestTimeoutMs = intFrom('SMOOTH_REQUEST_TIMEOUT_MS', env.SMOOTH_REQUEST_TIMEOUT_MS, 120_000, 100, 3_600_000, problems);
+  const smtpUrl = env.SMOOTH_SMTP_URL?.trim() || null;
+  if (smtpUrl && !/^smtps?:\/\/[^/\s]+/i.test(smtpUrl)) problems.push('SMOOTH_SMTP_URL must be an smtp:// or smtps:// URL');
+  const stripeApi = stripeApiUrl(env.SMOOTH_STRIPE_API_URL, problems);
   if (problems.length) throw new ConfigError(problems);
   return {
+    smtpUrl,
     database,
     dataDir,
     port,
@@ -135,6 +164,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     secureCookies,
     trustProxy: env.SMOOTH_TRUST_PROXY === 'true',
     jobSchedules,
+    rateLimit: { perMinute, anonymousPerMinute },
+    requestTimeoutMs,
+    allowPrivateEndpoints: env.SMOOTH_ALLOW_PRIVATE_ENDPOINTS === 'true',
+    stripeApiUrl: stripeApi,
   };
 }
 
@@ -150,7 +183,13 @@ function parseJobSchedules(raw: string | undefined, problems: string[]): Record<
     if (!part.trim()) continue;
     const eq = part.indexOf('=');
     const name = eq > 0 ? part.slice(0, eq).trim() : '';
-    const pattern = eq > 0 ? part.slice(eq + 1).trim().replace(/\s+/g, ' ') : '';
+    const pattern =
+      eq > 0
+        ? part
+            .slice(eq + 1)
+            .trim()
+            .replace(/\s+/g, ' ')
+        : '';
     const fields = pattern.split(' ').length;
     if (!/^[a-z][a-z0-9.-]*$/.test(name) || !/^[0-9*/,\-A-Za-z? ]+$/.test(pattern) || fields < 5 || fields > 6) {
       problems.push(`SMOOTH_JOB_SCHEDULES: "${part.trim()}" is not name=cron-pattern (e.g. certificate.expiry=0 1 * * *)`);
@@ -159,4 +198,17 @@ function parseJobSchedules(raw: string | undefined, problems: string[]): Record<
     out[name] = pattern;
   }
   return out;
+}
+
+function stripeApiUrl(raw: string | undefined, problems: string[]): string | null {
+  const v = raw?.trim();
+  if (!v) return null;
+  try {
+    const u = new URL(v);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('protocol');
+    return u.origin;
+  } catch {
+    problems.push(`SMOOTH_STRIPE_API_URL must be an http:// or https:// URL (got "${v}")`);
+    return null;
+  }
 }

@@ -2,7 +2,7 @@ import { expect, it } from 'vitest';
 import { describeDb, json, sessionCookie } from '../../test/helpers/harness.ts';
 import { AppError } from './http/errors.ts';
 import { DEMO_NOT_EMPTY, DEMO_PASSWORD, seedDemo, formatDemoSeed, type DemoSeedResult } from './demo-seed.ts';
-import { progressSql } from './lms/progress.service.ts';
+import { progressSql } from './lms/enrollments/index.ts';
 
 const TABLES = [
   'users',
@@ -80,7 +80,10 @@ describeDb('smooth seed --demo', (env) => {
     expect(courses.filter((c) => c.paid === 1)).toHaveLength(1);
     expect(courses.filter((c) => c.enable_certification === 1)).toHaveLength(2);
 
-    const enrollments = await db.selectFrom('enrollments').select([progressSql().as('progress'), 'source', 'completed_at']).execute();
+    const enrollments = await db
+      .selectFrom('enrollments')
+      .select([progressSql().as('progress'), 'source', 'completed_at'])
+      .execute();
     const progress = new Set(enrollments.map((e) => Number(e.progress)));
     expect(progress.has(0)).toBe(true);
     expect(progress.has(100)).toBe(true);
@@ -110,13 +113,16 @@ describeDb('smooth seed --demo', (env) => {
     // Every change went through the services: audit entries exist for what was created.
     const audited = await db.selectFrom('audit_log').select('entity').distinct().execute();
     for (const entity of ['user', 'employee', 'course', 'lesson', 'quiz', 'certificate']) {
-      expect(audited.map((a) => a.entity), entity).toContain(entity);
+      expect(
+        audited.map((a) => a.entity),
+        entity,
+      ).toContain(entity);
     }
 
     const text = formatDemoSeed(result);
     expect(text).toContain('admin@demo.smooth');
     expect(text).toContain(DEMO_PASSWORD);
-  });
+  }, 120_000);
 
   it('prints logins that work through POST /api/auth/login, with the right roles', async () => {
     const roles = result.logins.map((l) => l.role);

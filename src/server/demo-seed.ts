@@ -2,15 +2,15 @@ import type { Actor, AppContext } from './context.ts';
 import { today } from './db/dialect.ts';
 import { errors } from './http/errors.ts';
 import { createUser, normalizeEmail } from './platform/users.service.ts';
-import { createEmployee } from './hr/employee.service.ts';
-import { createOnboardings } from './hr/onboarding.service.ts';
-import { addDays } from './hr/dates.ts';
-import { createChapter, createCourse, createLesson } from './lms/course.service.ts';
-import { createQuiz, submitQuiz } from './lms/quiz.service.ts';
-import { adminEnroll, completeLesson, selfEnroll } from './lms/enrollment.service.ts';
+import { createEmployee } from './hr/employees/index.ts';
+import { createOnboardings } from './hr/onboarding/index.ts';
+import { addDays } from './hr/index.ts';
+import { createChapter, createCourse, createLesson } from './lms/courses/index.ts';
+import { createQuiz, submitQuiz } from './lms/quizzes/index.ts';
+import { adminEnroll, completeLesson, selfEnroll } from './lms/enrollments/index.ts';
 import { CreateCourseBody, CreateLessonBody } from '../contract/courses.ts';
 import { CreateQuizBody, type QuestionKind } from '../contract/quizzes.ts';
-import { CreateEmployeeBody } from '../contract/hr.ts';
+import { CreateEmployeeBody } from '../contract/employees.ts';
 import { CreateUserBody } from '../contract/users.ts';
 import type { Role } from '../contract/roles.ts';
 
@@ -22,7 +22,7 @@ import type { Role } from '../contract/roles.ts';
  * to 100 % (completed courses issue their certificates through the enrollment.completed hook).
  */
 
-export const DEMO_PASSWORD = 'demo-password-1';
+export const DEMO_PASSWORD = 'demo-password-2026';
 export const DEMO_NOT_EMPTY = 'the database is not empty; seed --demo only fills an empty database';
 
 export interface DemoLogin {

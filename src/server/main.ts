@@ -4,14 +4,10 @@ import { buildApp, type Built } from './app.ts';
 import { openDatabase, type Database } from './db/database.ts';
 import { refreshStatistics } from './db/statistics.ts';
 import { migrateToLatest } from './db/migrate.ts';
-import { Jobs } from './platform/jobs.ts';
-import { purgeExpiredAuth } from './platform/auth.service.ts';
 import { countUsers, createUser } from './platform/users.service.ts';
 import { SYSTEM_ACTOR } from './context.ts';
-import { certificateExpiryJob } from './lms/certificate.service.ts';
-import { complianceExpiryJob } from './hr/compliance.service.ts';
-import { reapStaleImports, staleImportsJob } from './platform/imports.service.ts';
-import { complianceCountsFoldJob } from './integration/mandatory-compliance.ts';
+import { reapStaleImports } from './platform/imports.service.ts';
+import type { Jobs } from './platform/jobs.ts';
 
 export interface Running {
   built: Built;
@@ -59,14 +55,8 @@ export async function startServer(config: Config, opts: { logger?: boolean; webD
     });
     app.log.info({ email: config.admin.email }, 'created the first System Manager from SMOOTH_ADMIN_EMAIL');
   }
-  const jobs = new Jobs(ctx);
-  jobs.register({ name: 'auth.purge', schedule: '17 3 * * *', run: purgeExpiredAuth });
-  jobs.register({ name: 'db.statistics', schedule: '47 3 * * *', run: (c) => refreshStatistics(c.db, c.dialect) });
-  jobs.register(certificateExpiryJob);
-  jobs.register(complianceExpiryJob);
-  jobs.register(complianceCountsFoldJob);
-  // Imports left unfinished by a process that stopped end as failed: now, then every few minutes.
-  jobs.register(staleImportsJob);
+  // Every job is registered with the app (jobs-catalog.ts); this process also schedules them.
+  const { jobs } = built;
   await reapStaleImports(ctx);
   await app.listen({ port: config.port, host: config.host });
   const addr = app.server.address();

@@ -7,6 +7,8 @@ import { MantineProvider } from '@mantine/core';
 import { Notifications } from '@mantine/notifications';
 import { QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { RouterProvider } from 'react-router';
+import { setNonce } from 'get-nonce';
+import { z } from 'zod';
 import { ApiError } from './ui/api.ts';
 import { router } from './routes.tsx';
 import { ME_KEY } from './ui/session.ts';
@@ -30,12 +32,25 @@ const queryClient: QueryClient = new QueryClient({
   },
 });
 
+/** The response's style nonce: the page's CSP accepts the <style> elements Mantine writes only with it. */
+const styleNonce = document.querySelector<HTMLMetaElement>('meta[property="csp-nonce"]')?.nonce ?? '';
+
+// The scroll lock of Mantine's modals and menus (react-remove-scroll) writes its <style> with this nonce.
+setNonce(styleNonce);
+// zod probes `new Function` for its fast path; the CSP (no unsafe-eval) refuses it, and reports each try.
+z.config({ jitless: true });
+
 const root = document.getElementById('root');
 if (!root) throw new Error('The page has no #root element.');
 
 createRoot(root).render(
   <StrictMode>
-    <MantineProvider theme={theme} cssVariablesResolver={cssVariablesResolver} defaultColorScheme="light">
+    <MantineProvider
+      theme={theme}
+      cssVariablesResolver={cssVariablesResolver}
+      defaultColorScheme="light"
+      getStyleNonce={() => styleNonce}
+    >
       <Notifications position="top-right" />
       <QueryClientProvider client={queryClient}>
         <RouterProvider router={router} />

@@ -3,14 +3,14 @@ import { createBrowserRouter, Link, Outlet, useRouteError } from 'react-router';
 import { Button, Center, Stack, Text, Title } from '@mantine/core';
 import HomeRedirect from './pages/HomeRedirect.tsx';
 import { errorMessage } from './ui/api.ts';
+import { loadDesk, loadPortal } from './ui/areas.ts';
 import { RequireAuth } from './ui/RequireAuth.tsx';
 import { PageLoader } from './ui/states.tsx';
 
-// Each area is its own chunk: the login page does not download the desk, and so on.
-const loadPortal = () => import('./portal/PortalFrame.tsx');
-const loadDesk = () => import('./desk/DeskFrame.tsx');
 const SetupPage = lazy(() => import('./pages/SetupPage.tsx'));
 const LoginPage = lazy(() => import('./pages/LoginPage.tsx'));
+const ForgotPasswordPage = lazy(() => import('./pages/ForgotPasswordPage.tsx'));
+const SetPasswordPage = lazy(() => import('./pages/SetPasswordPage.tsx'));
 const PortalFrame = lazy(loadPortal);
 const DeskFrame = lazy(loadDesk);
 const CertificateVerifyPage = lazy(() => import('./portal/CertificateVerifyPage.tsx'));
@@ -68,6 +68,9 @@ export const router = createBrowserRouter([
       { path: '/', element: <HomeRedirect /> },
       { path: '/setup', element: <SetupPage /> },
       { path: '/login', element: <LoginPage /> },
+      { path: '/forgot-password', element: <ForgotPasswordPage /> },
+      // Public: the page of an invitation or password reset link (the person has no session yet).
+      { path: '/lms/set-password', element: <SetPasswordPage /> },
       // Public: anyone holding a verification link may check a certificate without logging in.
       { path: '/lms/certificates/verify/:code', element: <CertificateVerifyPage /> },
       { path: '/lms/*', element: <RequireAuth>{(me) => <PortalFrame me={me} />}</RequireAuth> },

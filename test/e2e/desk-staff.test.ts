@@ -9,7 +9,16 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { APIRequestContext, Browser, BrowserContext, Page } from 'playwright-core';
-import { checkA11y, describeBrowser, launchBrowser, screenshot, startTestServer, watchPageErrors, type TestServer } from './helpers.ts';
+import {
+  checkA11y,
+  describeBrowser,
+  launchBrowser,
+  screenshot,
+  startTestServer,
+  watchCspViolations,
+  watchPageErrors,
+  type TestServer,
+} from './helpers.ts';
 
 const ADMIN = { email: 'desk.admin@example.com', password: 'admin-password-1', fullName: 'Dana Desk' };
 const HR = { email: 'hilda.hr@example.com', password: 'hr-password-123', fullName: 'Hilda HR' };
@@ -31,6 +40,7 @@ describeBrowser('desk: lists, filters, import, enrollment actions, HR onboarding
   let admin: BrowserContext;
   let page: Page;
   let pageErrors: string[];
+  let cspViolations: string[];
   let mandatoryId: string;
   let otherId: string;
   const learners: { id: string; email: string; name: string; done: number }[] = [];
@@ -98,6 +108,7 @@ describeBrowser('desk: lists, filters, import, enrollment actions, HR onboarding
 
     page = await admin.newPage();
     pageErrors = watchPageErrors(page);
+    cspViolations = await watchCspViolations(page);
   });
 
   afterAll(async () => {
@@ -146,8 +157,7 @@ describeBrowser('desk: lists, filters, import, enrollment actions, HR onboarding
   });
 
   it('sorts the enrollment list on the server from a column header and keeps the sort in the URL; "/" opens the search', async () => {
-    const listed = (query: string) =>
-      page.locator(`[data-testid="desk-list"][data-query*="${query}"][aria-busy="false"]`).waitFor();
+    const listed = (query: string) => page.locator(`[data-testid="desk-list"][data-query*="${query}"][aria-busy="false"]`).waitFor();
     await page.goto(at(`/app/lms-enrollment?courseId=${mandatoryId}`));
     await page.getByTestId('list-count').filter({ hasText: '5 rows' }).waitFor();
     const header = (key: string) => page.locator(`th:has([data-sort-key="${key}"])`);
@@ -239,6 +249,56 @@ describeBrowser('desk: lists, filters, import, enrollment actions, HR onboarding
     expect(fs.readFileSync(file).subarray(0, 5).toString()).toBe('%PDF-');
     await checkA11y(page, '/app/lms-enrollment/:id');
     await screenshot(page, 'desk-enrollment-form');
+  });
+
+  it('adds a quiz lesson by picking the quiz by its title; without a quiz the form says what is missing and adds nothing', async () => {
+    await ok(
+      await admin.request.post(at('/api/quizzes'), {
+        data: {
+          title: 'Spreadsheet basics check',
+          courseId: otherId,
+          passingPercentage: 50,
+          questions: [
+            {
+              kind: 'single',
+              text: 'Which key recalculates?',
+              marks: 1,
+              options: [
+                { text: 'F9', correct: true },
+                { text: 'F1', correct: false },
+              ],
+            },
+          ],
+        },
+      }),
+      201,
+    );
+    const lessonsBefore = (
+      await ok<{ chapters: { lessons: unknown[] }[] }>(await admin.request.get(at(`/api/courses/${otherId}/outline`)), 200)
+    ).chapters[0]!.lessons.length;
+    await page.goto(at(`/app/lms-course/${otherId}`));
+    const editor = page.getByTestId('course-editor');
+    await editor.getByLabel('New lesson title').fill('Check your formulas');
+    await editor.getByLabel('Kind').click();
+    await page.getByRole('option', { name: 'quiz', exact: true }).click();
+    await editor.getByRole('button', { name: 'Add lesson' }).click();
+    await editor.getByText('Choose the quiz this lesson shows.').waitFor();
+    const outline = async () =>
+      (
+        await ok<{ chapters: { lessons: { title: string; kind: string }[] }[] }>(
+          await admin.request.get(at(`/api/courses/${otherId}/outline`)),
+          200,
+        )
+      ).chapters[0]!.lessons;
+    expect((await outline()).length).toBe(lessonsBefore);
+    await checkA11y(page, 'course editor with the quiz picker');
+    await editor.getByLabel(/^Quiz/).fill('Spreadsheet');
+    await page.getByRole('option', { name: /Spreadsheet basics check/ }).click();
+    await editor.getByRole('button', { name: 'Add lesson' }).click();
+    await editor.getByText('Check your formulas').waitFor();
+    const lessons = await outline();
+    expect(lessons.length).toBe(lessonsBefore + 1);
+    expect(lessons.at(-1)).toMatchObject({ title: 'Check your formulas', kind: 'quiz' });
   });
 
   it('previews a certificate template with unsaved edits, without saving them', async () => {
@@ -343,5 +403,16 @@ describeBrowser('desk: lists, filters, import, enrollment actions, HR onboarding
     await checkA11y(page, '/app/statistics');
     await screenshot(page, 'desk-statistics');
     expect(pageErrors).toEqual([]);
+  });
+
+  it('renders under a CSP without unsafe-inline: the styles Mantine writes carry the response nonce, nothing was refused', async () => {
+    const csp = (await page.goto(`${server.url}/app/lms-enrollment`))!.headers()['content-security-policy']!;
+    expect(csp).not.toContain('unsafe-inline');
+    await page.getByTestId('desk-list').waitFor();
+    const nonce = /'nonce-([^']+)'/.exec(csp)![1]!;
+    const styles = await page.evaluate(() => [...document.querySelectorAll('style')].map((s) => s.nonce));
+    expect(styles.length).toBeGreaterThan(0);
+    expect(styles.every((n) => n === nonce)).toBe(true);
+    expect(cspViolations).toEqual([]);
   });
 });

@@ -11,6 +11,7 @@ import { describe, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { loadConfig } from '../../src/server/config.ts';
 import { startServer } from '../../src/server/main.ts';
+import { seedDemo } from '../../src/server/demo-seed.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -38,8 +39,11 @@ function ensureWebBuilt(): void {
   built = true;
 }
 
-/** A real server (HTTP on 127.0.0.1, a free port) over a new, empty SQLite database. */
-export async function startTestServer(): Promise<TestServer> {
+/**
+ * A real server (HTTP on 127.0.0.1, a free port) over a new SQLite database: empty, or with the
+ * demo organisation of `smooth seed --demo` (`{ demo: true }`).
+ */
+export async function startTestServer(opts: { demo?: boolean } = {}): Promise<TestServer> {
   ensureWebBuilt();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'smooth-e2e-'));
   const config = loadConfig(
@@ -51,6 +55,7 @@ export async function startTestServer(): Promise<TestServer> {
   config.logLevel = 'silent';
   config.secureCookies = false;
   const running = await startServer(config, { logger: false, webDir: WEB_DIR });
+  if (opts.demo) await seedDemo(running.built.ctx);
   return {
     url: running.url,
     dataDir,
@@ -126,6 +131,17 @@ interface AxeViolation {
  */
 export async function checkA11y(page: Page, label = page.url()): Promise<void> {
   axeSource ??= fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+  // A dialog fading in is measured half-transparent (its colours blend with the overlay): wait until
+  // every running CSS transition and animation has finished, so axe sees what the user sees.
+  // Spinners repeat forever and are left out.
+  await page.evaluate(() =>
+    Promise.all(
+      document
+        .getAnimations()
+        .filter((a) => Number.isFinite(a.effect?.getComputedTiming().iterations ?? 1))
+        .map((a) => a.finished.catch(() => undefined)),
+    ),
+  );
   const loaded = await page.evaluate(() => typeof (window as unknown as { axe?: unknown }).axe !== 'undefined');
   if (!loaded) await page.evaluate(axeSource);
   const violations = await page.evaluate(async () => {
@@ -171,4 +187,25 @@ export function watchPageErrors(page: Page): string[] {
     errors.push(`console error: ${text}`);
   });
   return errors;
+}
+
+/**
+ * Collects the page's Content-Security-Policy refusals (an inline style or script the policy
+ * blocked), from the document's `securitypolicyviolation` events and from the console. The
+ * listener is installed through the DevTools protocol, which the policy does not govern; call it
+ * before the page loads anything.
+ */
+export async function watchCspViolations(page: Page): Promise<string[]> {
+  const violations: string[] = [];
+  await page.exposeBinding('__smoothCspViolation', (_source, text: string) => void violations.push(text));
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      const report = (window as unknown as { __smoothCspViolation: (t: string) => void }).__smoothCspViolation;
+      void report(`${e.effectiveDirective} refused ${e.blockedURI || 'inline'} at ${e.sourceFile || document.location.pathname}:${e.lineNumber} (${e.sample})`);
+    });
+  });
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && /Content Security Policy/i.test(msg.text())) violations.push(`console: ${msg.text()}`);
+  });
+  return violations;
 }

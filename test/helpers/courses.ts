@@ -4,7 +4,7 @@ import type { TestEnv, TestUser } from './harness.ts';
 import type { Course, Lesson, Outline } from '../../src/contract/courses.ts';
 import { newId } from '../../src/server/db/ids.ts';
 import { nowIso } from '../../src/server/db/dialect.ts';
-import { progressSql } from '../../src/server/lms/progress.service.ts';
+import { progressSql } from '../../src/server/lms/enrollments/index.ts';
 
 export type Problem = { code: string; status: number; detail: string; errors?: { path: string; message: string }[] };
 export type Chapter = { id: string; courseId: string; title: string; position: number };

@@ -80,7 +80,7 @@ export function describeDb(name: string, fn: (env: TestEnv) => void): void {
           async user(roles: Role[] = ['LMS Student'], fullName?: string) {
             const n = ++seq;
             const email = `user${n}.${Date.now().toString(36)}@example.com`;
-            const password = `pass-${n}-secret`;
+            const password = `user-${n}-passphrase`;
             const u = await createUser(built.ctx, SYSTEM_ACTOR, { email, password, fullName: fullName ?? `Test User ${n}`, roles });
             const res = await built.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email, password } });
             return { id: u.id, email, password, fullName: u.fullName, roles, cookie: sessionCookie(res) };

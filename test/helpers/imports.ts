@@ -1,4 +1,6 @@
 import { expect } from 'vitest';
+import { nowIso } from '../../src/server/db/dialect.ts';
+import { newId } from '../../src/server/db/ids.ts';
 import type { TestEnv, TestUser } from './harness.ts';
 import { multipart } from './multipart.ts';
 import type { ImportState } from '../../src/contract/imports.ts';
@@ -29,4 +31,21 @@ export function expectOneError(s: ImportState, row: number, column: string | nul
   expect(list, `row ${row}: ${JSON.stringify(list)}`).toHaveLength(1);
   expect(list[0]![0]).toBe(column);
   expect(list[0]![1]).toContain(text);
+}
+
+/** Inserts `n` users (no password) in one statement per 500, for imports of many rows. */
+export async function bulkUsers(env: TestEnv, n: number, tag: string): Promise<{ id: string; email: string }[]> {
+  const now = nowIso();
+  const users = Array.from({ length: n }, (_, i) => ({ id: newId(), email: `${tag}-${i}@bulk.example.com` }));
+  for (let i = 0; i < users.length; i += 500) {
+    await env.ctx.db
+      .insertInto('users')
+      .values(
+        users
+          .slice(i, i + 500)
+          .map((u, j) => ({ ...u, full_name: `Bulk ${tag} ${i + j}`, password_hash: null, enabled: 1, created_at: now, updated_at: now })),
+      )
+      .execute();
+  }
+  return users;
 }

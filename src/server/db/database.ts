@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { hash } from 'node:crypto';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
@@ -35,6 +36,7 @@ export function openDatabase(target: DatabaseTarget, opts: { poolSize?: number }
     conn.pragma('busy_timeout = 5000');
     conn.pragma('cache_size = -65536');
     conn.pragma('temp_store = MEMORY');
+    registerSqliteFunctions(conn);
     const db = new Kysely<DB>({ dialect: new GroupCommitSqliteDialect(withStatementCache(conn)) });
     return {
       db,
@@ -44,9 +46,11 @@ export function openDatabase(target: DatabaseTarget, opts: { poolSize?: number }
       },
     };
   }
-  const pool = new pg.Pool({ connectionString: target.url, max: opts.poolSize ?? 10 });
+  const pool = new pg.Pool({ connectionString: target.url, max: opts.poolSize ?? 10, connectionTimeoutMillis: 10_000 });
   // An idle client that errors (server restart) must not crash the process.
   pool.on('error', () => {});
+  // Nor may one that is checked out when the server goes away: its query fails (503), the process lives.
+  pool.on('connect', (client) => client.on('error', () => {}));
   pool.on('connect', namePreparedStatements);
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return {
@@ -56,6 +60,19 @@ export function openDatabase(target: DatabaseTarget, opts: { poolSize?: number }
       await db.destroy();
     },
   };
+}
+
+/**
+ * Functions SQLite lacks that the schema uses: sha256(text) -> lower-case hex of the SHA-256 of its
+ * UTF-8 bytes, as PostgreSQL's encode(sha256(convert_to(text, 'UTF8')), 'hex') (the audit chain's
+ * trigger). NULL in, NULL out.
+ */
+export function registerSqliteFunctions(conn: SQLite.Database): void {
+  conn.function('sha256', { deterministic: true }, (text: unknown) => {
+    if (text === null) return null;
+    const value = typeof text === 'string' ? text : typeof text === 'number' || typeof text === 'bigint' ? text.toString() : Buffer.from(text as Uint8Array);
+    return hash('sha256', value, 'hex');
+  });
 }
 
 /**

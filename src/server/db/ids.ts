@@ -63,6 +63,20 @@ export function newId(): string {
   return encode(bytes).slice(0, 26);
 }
 
+/**
+ * The smallest id newId() can hand out at or after the instant `ms`: ids sort by creation time, so
+ * `id >= idAtTime(ms)` selects the rows made since then through the primary key.
+ */
+export function idAtTime(ms: number): string {
+  const bytes = new Uint8Array(16);
+  let t = Math.max(0, Math.floor(ms));
+  for (let i = 5; i >= 0; i--) {
+    bytes[i] = t % 256;
+    t = Math.floor(t / 256);
+  }
+  return encode(bytes).slice(0, 26);
+}
+
 /** A random secret token, URL-safe. */
 export function newSecret(bytes = 32): string {
   return randomBytes(bytes).toString('base64url');

@@ -16,6 +16,19 @@ import * as m0013 from './migrations/0013-progress-index.ts';
 import * as m0014 from './migrations/0014-derived-progress.ts';
 import * as m0015 from './migrations/0015-audit-import-index.ts';
 import * as m0016 from './migrations/0016-compliance-row-triggers.ts';
+import * as m0017 from './migrations/0017-login-throttle.ts';
+import * as m0018 from './migrations/0018-import-owner.ts';
+import * as m0019 from './migrations/0019-batches.ts';
+import * as m0020 from './migrations/0020-integrations.ts';
+import * as m0021 from './migrations/0021-audit-chain.ts';
+import * as m0024 from './migrations/0024-submission-course.ts';
+import * as m0025 from './migrations/0025-scorm.ts';
+import * as m0026 from './migrations/0026-notifications.ts';
+import * as m0027 from './migrations/0027-assignments.ts';
+import * as m0028 from './migrations/0028-payments.ts';
+import * as m0029 from './migrations/0029-attestation.ts';
+import * as m0032 from './migrations/0032-job-owner.ts';
+import * as m0033 from './migrations/0033-password-links.ts';
 
 type Step = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
@@ -37,6 +50,19 @@ const STEPS: Record<string, Step> = {
   '0014-derived-progress': m0014,
   '0015-audit-import-index': m0015,
   '0016-compliance-row-triggers': m0016,
+  '0017-login-throttle': m0017,
+  '0018-import-owner': m0018,
+  '0019-batches': m0019,
+  '0020-integrations': m0020,
+  '0021-audit-chain': m0021,
+  '0024-submission-course': m0024,
+  '0025-scorm': m0025,
+  '0026-notifications': m0026,
+  '0027-assignments': m0027,
+  '0028-payments': m0028,
+  '0029-attestation': m0029,
+  '0032-job-owner': m0032,
+  '0033-password-links': m0033,
 };
 
 class Provider implements MigrationProvider {

@@ -39,8 +39,10 @@ export interface CertificatesTable {
   /** YYYY-MM-DD, null = no expiry. */
   expiry_date: string | null;
   verification_code: string;
-  /** 'auto' | 'claim' | 'manual' */
+  /** 'auto' | 'claim' | 'manual' | 'evaluation' */
   source: string;
+  /** The batch the certificate was earned in (through an evaluation). */
+  batch_id: string | null;
   issued_by: string | null;
   revoked_at: string | null;
   revoked_by: string | null;
@@ -48,6 +50,8 @@ export interface CertificatesTable {
   /** Set by the daily expiry job: null, 'expiring' or 'expired'. */
   expiry_notice: string | null;
   expiry_notice_at: string | null;
+  /** Set when the member started a new cycle of the course (recertification); null for the current certificate. */
+  superseded_at: string | null;
   created_at: string;
 }
 
@@ -64,10 +68,26 @@ export interface CertificateZipJobsTable {
   error: string | null;
   created_at: string;
   updated_at: string;
+  /** The process running it, `host:pid:start` (platform/process-owner.ts); null on jobs from before owners were recorded. */
+  owner: string | null;
+}
+
+/** A learner's signed statement for a course (courses.requires_attestation), per content version. */
+export interface AttestationsTable {
+  id: string;
+  member_id: string;
+  course_id: string;
+  /** sha256 (hex) of the course content the learner completed: see attestation.service.ts. */
+  content_hash: string;
+  statement: string;
+  signed_at: string;
+  client_address: string | null;
+  user_agent: string | null;
 }
 
 export interface CertificateTables {
   certificate_templates: CertificateTemplatesTable;
   certificates: CertificatesTable;
   certificate_zip_jobs: CertificateZipJobsTable;
+  attestations: AttestationsTable;
 }

@@ -25,6 +25,10 @@ export interface ImportsTable {
   finished_at: string | null;
   /** When the process running it last wrote; a queued/running import silent for long is reaped. */
   heartbeat_at: string | null;
+  /** `host:pid` of the process running it. */
+  owner: string | null;
+  /** The uploaded CSV's name under DATA_DIR/imports (deleted when the import ends), or null (CLI). */
+  upload_file: string | null;
 }
 
 export interface ImportTables {

@@ -3,7 +3,12 @@ import type { Generated } from 'kysely';
 import type { QuizTables } from './schema-quizzes.ts';
 import type { CertificateTables } from './schema-certificates.ts';
 import type { HrTables } from './schema-hr.ts';
+import type { NotifyTables } from './schema-notify.ts';
 import type { ImportTables } from './schema-imports.ts';
+import type { BatchTables } from './schema-batches.ts';
+import type { ScormTables } from './schema-scorm.ts';
+import type { AssignmentTables } from './schema-assignments.ts';
+import type { PaymentTables } from './schema-payments.ts';
 
 export interface UsersTable {
   id: string;
@@ -30,6 +35,17 @@ export interface SessionsTable {
   user_agent: string | null;
 }
 
+/** A one-time set-password link (migration 0033): id is the SHA-256 (base64url) of its secret. */
+export interface PasswordLinksTable {
+  id: string;
+  user_id: string;
+  purpose: 'invitation' | 'reset';
+  created_by: string | null;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
 export interface ApiTokensTable {
   id: string;
   user_id: string;
@@ -41,11 +57,12 @@ export interface ApiTokensTable {
   revoked_at: string | null;
 }
 
-export interface AuthFailuresTable {
-  id: string;
-  email: string;
-  ip: string;
-  at: string;
+/** One counter per login key (`email:...`, `ip:...`); see auth.service.ts. */
+export interface LoginThrottleTable {
+  key: string;
+  failures: number;
+  next_at: string;
+  updated_at: string;
 }
 
 export interface AuditLogTable {
@@ -59,6 +76,25 @@ export interface AuditLogTable {
   after_json: string | null;
   request_id: string | null;
   import_id: string | null;
+  /** Chain position, predecessor's hash and own hash: filled by the database (migration 0021). */
+  seq: Generated<number | null>;
+  prev_hash: Generated<string | null>;
+  hash: Generated<string | null>;
+}
+
+/** The audit chain's last position and hash (one row, id 1). */
+export interface AuditChainHeadTable {
+  id: number;
+  seq: number;
+  hash: string;
+}
+
+/** Heads of the audit chain recorded by the audit.head job. */
+export interface AuditHeadsTable {
+  id: string;
+  at: string;
+  seq: number;
+  hash: string;
 }
 
 export interface SettingsTable {
@@ -73,6 +109,8 @@ export interface JobRunsTable {
   started_at: string;
   finished_at: string | null;
   status: string;
+  /** What the run returned (JSON) or why it failed. */
+  outcome: string | null;
 }
 
 export interface FilesTable {
@@ -103,9 +141,16 @@ export interface CoursesTable {
   price: number | null;
   currency: string | null;
   enable_certification: number;
+  /** 1: the certificate is issued only through a passing certificate evaluation. */
+  evaluation_required: Generated<number>;
   certificate_issue_mode: string;
   certificate_template_id: string | null;
   certificate_validity_months: number | null;
+  /** 1: the certificate waits for the learner's attestation (attestations). */
+  requires_attestation: Generated<number>;
+  attestation_text: Generated<string | null>;
+  /** A new cycle opens this many days before a certificate expires (recertification); null: never. */
+  recertify_days_before: number | null;
   disable_self_enrollment: number;
   sequential: number;
   /** Number of lessons, kept by the lesson writes (recomputeProgress). */
@@ -145,19 +190,6 @@ export interface LessonsTable {
   updated_at: string;
 }
 
-export interface PaymentsTable {
-  id: string;
-  member_id: string;
-  course_id: string;
-  amount: number;
-  currency: string;
-  status: string;
-  gateway: string;
-  gateway_reference: string | null;
-  created_at: string;
-  updated_at: string;
-}
-
 export interface EnrollmentsTable {
   id: string;
   member_id: string;
@@ -183,21 +215,24 @@ export interface LessonCompletionsTable {
 }
 
 /** Every table; each domain declares its own tables in schema-<domain>.ts. */
-export interface DB extends QuizTables, CertificateTables, HrTables, ImportTables {
+export interface DB
+  extends QuizTables, CertificateTables, HrTables, ImportTables, BatchTables, ScormTables, NotifyTables, AssignmentTables, PaymentTables {
   files: FilesTable;
   courses: CoursesTable;
   course_instructors: CourseInstructorsTable;
   chapters: ChaptersTable;
   lessons: LessonsTable;
-  payments: PaymentsTable;
   enrollments: EnrollmentsTable;
   lesson_completions: LessonCompletionsTable;
   users: UsersTable;
   user_roles: UserRolesTable;
   sessions: SessionsTable;
   api_tokens: ApiTokensTable;
-  auth_failures: AuthFailuresTable;
+  password_links: PasswordLinksTable;
+  login_throttle: LoginThrottleTable;
   audit_log: AuditLogTable;
+  audit_chain_head: AuditChainHeadTable;
+  audit_heads: AuditHeadsTable;
   settings: SettingsTable;
   job_runs: JobRunsTable;
 }

@@ -1,4 +1,4 @@
-import type { OnboardingResult } from '../../contract/hr.ts';
+import type { OnboardingResult } from '../../contract/onboarding.ts';
 
 export interface OnboardingHookItem {
   onboardingId: string;

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { ZodError } from 'zod';
+import { isDatabaseUnavailable } from '../db/dialect.ts';
 
 export interface FieldError {
   path: string;
@@ -36,6 +37,7 @@ const TITLES: Record<number, string> = {
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
+  502: 'Bad Gateway',
   503: 'Service Unavailable',
 };
 
@@ -48,6 +50,12 @@ export const errors = {
   conflict: (code: string, detail: string, extras: Record<string, unknown> = {}) => new AppError(409, code, detail, extras),
   unprocessable: (code: string, detail: string, extras: Record<string, unknown> = {}) =>
     new AppError(422, code, detail, extras),
+  unavailable: (retryAfterSeconds = 5) =>
+    new AppError(503, 'SERVICE_UNAVAILABLE', 'The service cannot reach its database right now. Try again shortly.', {}, {
+      'Retry-After': String(retryAfterSeconds),
+    }),
+  rateLimited: (retryAfterSeconds: number, detail = 'Too many requests. Try again later.') =>
+    new AppError(429, 'RATE_LIMITED', detail, { retryAfter: retryAfterSeconds }, { 'Retry-After': String(retryAfterSeconds) }),
 };
 
 export function problemType(code: string): string {
@@ -100,8 +108,20 @@ function fieldErrorsFromValidation(err: FastifyError): FieldError[] {
   });
 }
 
-export function registerErrorHandling(app: FastifyInstance): void {
+/**
+ * `page`: when given, a GET for an unknown URL outside /api/ from a browser (it accepts HTML)
+ * answers the web app's page with 404, so the app shows its own not-found page; API paths keep
+ * problem+json.
+ */
+export function registerErrorHandling(
+  app: FastifyInstance,
+  page?: (req: FastifyRequest, reply: FastifyReply) => unknown,
+): void {
   app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
+    if (isDatabaseUnavailable(err)) {
+      req.log.error({ err }, 'database unavailable');
+      err = errors.unavailable();
+    }
     if (err instanceof AppError) {
       for (const [k, v] of Object.entries(err.headers)) void reply.header(k, v);
       if (err.status >= 500) req.log.error({ err }, 'request failed');
@@ -148,6 +168,17 @@ export function registerErrorHandling(app: FastifyInstance): void {
   });
 
   app.setNotFoundHandler((req, reply) => {
+    const pathOnly = req.url.split('?')[0] ?? '';
+    if (
+      page &&
+      (req.method === 'GET' || req.method === 'HEAD') &&
+      !pathOnly.startsWith('/api/') &&
+      pathOnly !== '/api' &&
+      /text\/html/.test(req.headers.accept ?? '')
+    ) {
+      reply.code(404);
+      return page(req, reply);
+    }
     return sendProblem(reply, 404, 'NOT_FOUND', `No route ${req.method} ${req.url.split('?')[0]}.`);
   });
 }

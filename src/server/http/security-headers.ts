@@ -1,20 +1,29 @@
 import type { FastifyInstance } from 'fastify';
 
-const CSP = [
-  "default-src 'self'",
-  "base-uri 'self'",
-  "font-src 'self' data:",
-  "form-action 'self'",
-  "frame-ancestors 'self'",
-  "img-src 'self' data: blob:",
-  "object-src 'none'",
-  "script-src 'self'",
-  "script-src-attr 'none'",
-  "style-src 'self' 'unsafe-inline'",
-  "media-src 'self' blob: https:",
-  "frame-src 'self'",
-  "connect-src 'self'",
-].join(';');
+/**
+ * The Content-Security-Policy of a page. Styles come from the app's own stylesheets; the few
+ * <style> elements the UI library writes at run time carry the response's nonce (the page's
+ * <meta property="csp-nonce">), so no inline style is allowed without it.
+ */
+export function pageCsp(styleNonce: string | null = null): string {
+  return [
+    "default-src 'self'",
+    "base-uri 'self'",
+    "font-src 'self' data:",
+    "form-action 'self'",
+    "frame-ancestors 'self'",
+    "img-src 'self' data: blob:",
+    "object-src 'none'",
+    "script-src 'self'",
+    "script-src-attr 'none'",
+    styleNonce ? `style-src 'self' 'nonce-${styleNonce}'` : "style-src 'self'",
+    "media-src 'self' blob: https:",
+    "frame-src 'self'",
+    "connect-src 'self'",
+  ].join(';');
+}
+
+const CSP = pageCsp();
 
 const HSTS = 'max-age=31536000; includeSubDomains';
 

@@ -1,7 +1,7 @@
 import { sql, type Expression, type SqlBool } from 'kysely';
 import type { Executor } from '../db/database.ts';
 import { errors } from '../http/errors.ts';
-import type { AudienceResolver, AudienceTarget } from '../lms/training-assignment.service.ts';
+import { type AudienceResolver, type AudienceTarget } from '../lms/training/index.ts';
 
 async function idByName(db: Executor, table: 'departments' | 'designations', name: string, path: string): Promise<string> {
   const row = await db.selectFrom(table).select('id').where('name', '=', name.trim()).executeTakeFirst();

@@ -9,12 +9,12 @@ import type { Executor } from '../db/database.ts';
 import { today } from '../db/dialect.ts';
 import { errors } from '../http/errors.ts';
 import { deleteFileRows, discardBlobs, saveBuffer } from '../platform/files.service.ts';
-import { employeeOfUser } from '../hr/employee.service.ts';
-import { existingSourceDocument, fileSourceDocument } from '../hr/employee-document.service.ts';
-import { certificatePdf } from '../lms/certificate.service.ts';
-import { courseQuizPdf, quizSubmissionPdf } from '../lms/quiz-report.ts';
-import type { EmployeeDocument } from '../../contract/hr.ts';
-import type { DOCUMENT_SOURCE_KINDS } from '../../contract/hr.ts';
+import { employeeOfUser } from '../hr/employees/index.ts';
+import { existingSourceDocument, fileSourceDocument } from '../hr/documents/index.ts';
+import { certificatePdf } from '../lms/certificates/index.ts';
+import { courseQuizPdf, quizSubmissionPdf } from '../lms/quizzes/index.ts';
+import type { EmployeeDocument } from '../../contract/documents.ts';
+import type { DOCUMENT_SOURCE_KINDS } from '../../contract/documents.ts';
 
 export type SourceKind = (typeof DOCUMENT_SOURCE_KINDS)[number];
 

@@ -8,6 +8,16 @@ import { registerRecommendationRoutes } from './recommendations.routes.ts';
 import { onOnboardingCreated } from './onboarding-hook.ts';
 import { personDetailsFromHr } from './person-details.ts';
 import { registerSearchRoutes } from './search.ts';
+import { registerUserImportRoutes } from './user-import.routes.ts';
+import { registerPasswordLinkRoutes } from './password-links.routes.ts';
+import { inviteUsers } from './password-links.ts';
+
+export { userImportKind } from './user-import.ts';
+import { registerTrainingRecordRoutes } from './training-record.routes.ts';
+import { registerTeamRoutes } from './team.routes.ts';
+import { registerNotificationHooks, registerNotificationRoutes } from './notifications/index.ts';
+import { registerRecertificationRoutes } from './recertification.routes.ts';
+export { recertificationJob } from './recertification.ts';
 
 /**
  * The one place where hr/ and lms/ meet: subscribes the HR ↔ LMS hooks and registers the routes
@@ -17,6 +27,18 @@ export function registerIntegrations(app: App, ctx: AppContext): void {
   registerIntegrationRoutes(app, ctx);
   registerSearchRoutes(app, ctx);
   registerRecommendationRoutes(app, ctx);
+  registerUserImportRoutes(app, ctx);
+  registerPasswordLinkRoutes(app, ctx);
+  // An account created without a password: its person is invited to choose one.
+  ctx.hooks.on('user.created', async (trx, p) => {
+    if (p.invite) await inviteUsers(ctx, trx, [p.userId], p.actorId);
+  });
+  registerTrainingRecordRoutes(app, ctx);
+  registerTeamRoutes(app, ctx);
+  registerNotificationRoutes(app, ctx);
+  registerRecertificationRoutes(app, ctx);
+  // Enrolled, assigned, certificate issued: notifications and mail written with the change.
+  registerNotificationHooks(ctx);
 
   // on_employee_created / linking a user later: the user gets LMS Student in the same transaction
   // (one statement for a whole imported batch).

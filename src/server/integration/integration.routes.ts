@@ -5,13 +5,14 @@ import { actorOf } from '../http/access.ts';
 import { errors } from '../http/errors.ts';
 import { BoolQuery, IdParams, LimitSchema, pageOf } from '../../contract/common.ts';
 import { HR_ROLES, type Role } from '../../contract/roles.ts';
-import { EmployeeComplianceSchema, EmployeeDocumentSchema, EmployeeSchema, FileFromLmsBody, NotificationSchema } from '../../contract/hr.ts';
+import { EmployeeComplianceSchema, NotificationSchema } from '../../contract/compliance.ts';
+import { EmployeeDocumentSchema, FileFromLmsBody } from '../../contract/documents.ts';
+import { EmployeeSchema } from '../../contract/employees.ts';
 import { MandatoryComplianceQuery, MandatoryComplianceRowSchema, TrainingAssignmentSchema } from '../../contract/training-assignments.ts';
-import { employeeOfUser } from '../hr/employee.service.ts';
-import { documentsOfEmployee } from '../hr/employee-document.service.ts';
-import { complianceOfEmployee } from '../hr/compliance.service.ts';
-import { registerTrainingAssignmentRoutes } from '../lms/training-assignment.routes.ts';
-import { assignmentsOf } from '../lms/training-assignment.service.ts';
+import { employeeOfUser } from '../hr/employees/index.ts';
+import { documentsOfEmployee } from '../hr/documents/index.ts';
+import { complianceOfEmployee } from '../hr/compliance/index.ts';
+import { registerTrainingAssignmentRoutes, assignmentsOf } from '../lms/training/index.ts';
 import { hrAudience } from './audience.ts';
 import { fileFromLms } from './file-to-record.ts';
 import { mandatoryCompliance } from './mandatory-compliance.ts';
@@ -41,7 +42,7 @@ export function registerIntegrationRoutes(app: App, ctx: AppContext): void {
   app.post(
     '/api/employee-documents/from-lms',
     {
-      config: { access: HR_ROLES },
+      config: { access: HR_ROLES, problems: ['NOT_AN_EMPLOYEE', 'RENDER_TIMEOUT'] },
       schema: {
         tags: ['hr'],
         summary: 'File an LMS certificate, Quiz Submission Report or Course Quiz PDF on the learner\'s employee record',

@@ -1,9 +1,9 @@
 import type { AppContext } from '../context.ts';
 import type { Tx } from '../db/database.ts';
 import { getSettings } from '../platform/settings.service.ts';
-import { addDays } from '../hr/dates.ts';
-import type { OnboardingHookItem } from '../hr/hr-hooks.ts';
-import { assignCourse } from '../lms/training-assignment.service.ts';
+import { addDays } from '../hr/index.ts';
+import type { OnboardingHookItem } from '../hr/index.ts';
+import { assignCourse } from '../lms/training/index.ts';
 
 /**
  * on_onboarding_created: every onboarded employee with a linked user is enrolled in every

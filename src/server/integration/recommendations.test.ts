@@ -236,6 +236,8 @@ describeDb('recommendations', (env) => {
       expect(bad.statusCode).toBe(400);
       expect(json<Problem>(bad).errors?.[0]?.path).toBe('recommendationEndpoint');
       expect(await env.count('settings')).toBe(settingsBefore);
+      // The provider here is a local listener: loopback endpoints need SMOOTH_ALLOW_PRIVATE_ENDPOINTS.
+      env.config.allowPrivateEndpoints = true;
       const set = await env.req('PATCH', '/api/settings', {
         as: admin,
         body: { recommendationEndpoint: endpoint, recommendationModel: 'ranker-1', recommendationApiKey: KEY },
@@ -303,8 +305,80 @@ describeDb('recommendations', (env) => {
       expect(ids(await recommend(learner, '?limit=20'))).toEqual(builtIn);
       expect(seen.length).toBe(calls);
     } finally {
+      env.config.allowPrivateEndpoints = false;
       provider.closeAllConnections();
       await new Promise((r) => provider.close(r));
+    }
+  }, 30_000);
+
+  it('refuses private endpoints, and an endpoint change without a new key drops the stored key', async () => {
+    const KEY = 'sk-live-abcdef-do-not-leak';
+    admin ??= await env.user(['System Manager']);
+    const learner = await env.user(['LMS Student']);
+    await course('Something To Suggest');
+    const heard: { url: string | undefined; auth: string | undefined }[] = [];
+    const listener = http.createServer((req, res) => {
+      heard.push({ url: req.url, auth: req.headers.authorization });
+      req.resume();
+      res.statusCode = 500;
+      res.end();
+    });
+    await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r));
+    const port = (listener.address() as AddressInfo).port;
+    try {
+      // Loopback, private, link-local and mapped addresses are refused without the variable; nothing is written.
+      const before = { settings: await env.count('settings'), audit: await env.count('audit_log') };
+      for (const endpoint of [
+        `http://127.0.0.1:${port}/v1/chat`,
+        'http://localhost/v1/chat',
+        'http://10.1.2.3/v1/chat',
+        'http://192.168.0.10/v1/chat',
+        'http://169.254.169.254/latest/meta-data',
+        'http://[::1]/v1/chat',
+        'http://[::ffff:127.0.0.1]/v1/chat',
+        'http://[fd00::1]/v1/chat',
+      ]) {
+        const res = await env.req('PATCH', '/api/settings', { as: admin, body: { recommendationEndpoint: endpoint, recommendationApiKey: KEY } });
+        expect(res.statusCode, endpoint).toBe(400);
+        expect(json<Problem>(res).code, endpoint).toBe('VALIDATION_FAILED');
+        expect(json<Problem>(res).errors?.[0]?.path, endpoint).toBe('recommendationEndpoint');
+      }
+      expect({ settings: await env.count('settings'), audit: await env.count('audit_log') }).toEqual(before);
+
+      // The operator allows private endpoints; a provider is set with its key.
+      env.config.allowPrivateEndpoints = true;
+      const set = await env.req('PATCH', '/api/settings', {
+        as: admin,
+        body: { recommendationEndpoint: `http://127.0.0.1:${port}/real-provider`, recommendationApiKey: KEY },
+      });
+      expect(set.statusCode, set.body).toBe(200);
+      // Only the endpoint changes (to a listener of someone's choosing): the stored key is dropped with it.
+      const moved = await env.req('PATCH', '/api/settings', { as: admin, body: { recommendationEndpoint: `http://127.0.0.1:${port}/attacker` } });
+      expect(moved.statusCode, moved.body).toBe(200);
+      expect(json(moved)).toMatchObject({ recommendationApiKey: { set: false } });
+      expect((await env.req('GET', '/api/me/recommendations', { as: learner })).statusCode).toBe(200);
+      expect(heard).toEqual([]);
+      // A new endpoint with a new key in the same patch keeps that key; the same endpoint again keeps it too.
+      const both = await env.req('PATCH', '/api/settings', {
+        as: admin,
+        body: { recommendationEndpoint: `http://127.0.0.1:${port}/other-provider`, recommendationApiKey: 'sk-new-key-1' },
+      });
+      expect(json(both)).toMatchObject({ recommendationApiKey: { set: true } });
+      const same = await env.req('PATCH', '/api/settings', { as: admin, body: { recommendationEndpoint: `http://127.0.0.1:${port}/other-provider` } });
+      expect(json(same)).toMatchObject({ recommendationApiKey: { set: true } });
+      expect((await env.req('GET', '/api/me/recommendations', { as: learner })).statusCode).toBe(200);
+      expect(heard).toEqual([{ url: '/other-provider', auth: 'Bearer sk-new-key-1' }]);
+
+      // Set while allowed, then the variable goes away: the learner's request no longer reaches the address.
+      env.config.allowPrivateEndpoints = false;
+      expect((await env.req('GET', '/api/me/recommendations', { as: learner })).statusCode).toBe(200);
+      expect(heard).toHaveLength(1);
+      expect(JSON.stringify(heard)).not.toContain(KEY);
+    } finally {
+      env.config.allowPrivateEndpoints = false;
+      await env.req('PATCH', '/api/settings', { as: admin, body: { recommendationEndpoint: null, recommendationApiKey: null } });
+      listener.closeAllConnections();
+      await new Promise((r) => listener.close(r));
     }
   }, 30_000);
 });

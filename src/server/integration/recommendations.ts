@@ -16,11 +16,11 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Actor, AppContext } from '../context.ts';
 import { errors } from '../http/errors.ts';
-import { courseImageUrl } from '../lms/course.service.ts';
+import { courseImageUrl, parseTags } from '../lms/courses/index.ts';
 import { recommendationProvider, type RecommendationProvider } from '../platform/settings.service.ts';
 import type { Recommendation, RecommendationKind } from '../../contract/recommendations.ts';
 import { personDetailsFromHr } from './person-details.ts';
-import { parseTags } from '../lms/course.service.ts';
+import { refusedOutboundHost } from '../platform/outbound-address.ts';
 
 /** How long the external re-ranker may take before the built-in order answers. */
 export const RERANK_TIMEOUT_MS = 2000;
@@ -447,6 +447,9 @@ export async function recommendationsFor(ctx: AppContext, actor: Actor, limit: n
     // The provider sees a shortlist: enough to re-order, small enough to answer quickly.
     const shortlist = ranked.slice(0, Math.max(limit * 2, 20));
     try {
+      // Checked again at every call: the host name may resolve elsewhere than when it was set.
+      const refused = ctx.config.allowPrivateEndpoints ? null : await refusedOutboundHost(provider.endpoint);
+      if (refused) throw new Error(refused);
       const order = await rerankWithProvider(provider, profile, shortlist);
       const byId = new Map(shortlist.map((r) => [r.recommendation.course.id, r.recommendation]));
       return order.slice(0, limit).map((id) => byId.get(id)!);

@@ -3,9 +3,9 @@ import type { App } from '../http/types.ts';
 import { actorOf, hasAnyRole } from '../http/access.ts';
 import { HR_ROLES, type Role } from '../../contract/roles.ts';
 import { SearchQuery, SearchResponse, type SearchResult } from '../../contract/search.ts';
-import { searchCourses } from '../lms/course.service.ts';
-import { listQuizzes } from '../lms/quiz.service.ts';
-import { searchEmployees } from '../hr/employee.service.ts';
+import { searchCourses } from '../lms/courses/index.ts';
+import { listQuizzes } from '../lms/quizzes/index.ts';
+import { searchEmployees } from '../hr/employees/index.ts';
 import { searchUsers } from '../platform/users.service.ts';
 
 /** Who may find people as users (product §1: users and roles are managed by these). */

@@ -6,7 +6,7 @@ import { answersFor, createQuiz, submit } from '../../../test/helpers/quizzes.ts
 import { ENROLLMENT_SORTS } from '../../contract/enrollments.ts';
 import { COURSE_SORTS } from '../../contract/courses.ts';
 import { USER_SORTS } from '../../contract/users.ts';
-import { EMPLOYEE_SORTS } from '../../contract/hr.ts';
+import { EMPLOYEE_SORTS } from '../../contract/employees.ts';
 import { ASSIGNMENT_SORTS } from '../../contract/training-assignments.ts';
 import { CERTIFICATE_SORTS } from '../../contract/certificates.ts';
 import { SUBMISSION_SORTS } from '../../contract/quizzes.ts';
@@ -119,7 +119,7 @@ describeDb('List sorting with keyset paging', (env) => {
 
     const admin = await env.user(['System Manager'], 'Zed Admin');
     for (const n of ['dora', 'Dora', 'ed', 'Ed', 'fay']) await env.user([], n);
-    await env.ctx.db.updateTable('users').set({ created_at: '2026-03-01T00:00:00.000Z' }).where('full_name', 'in', ['dora', 'Dora', 'ed']).execute();
+    await env.ctx.db.updateTable('users').set({ created_at: '2026-03-01T00:00:00.000Z', updated_at: '2026-03-02T00:00:00.000Z' }).where('full_name', 'in', ['dora', 'Dora', 'ed']).execute();
     await checkList(admin, '/api/users', USER_SORTS, ['email']);
 
     const people = [
@@ -155,7 +155,7 @@ describeDb('List sorting with keyset paging', (env) => {
 
     for (const [i, l] of learners.entries()) {
       for (const courseId of [c1, c2]) {
-        const res = await env.req('POST', '/api/certificates', { as: staff, body: { memberId: l.id, courseId, issueDate: i < 2 ? '2026-05-01' : '2026-05-02' } });
+        const res = await env.req('POST', '/api/certificates', { as: staff, body: { memberId: l.id, courseId, issueDate: i < 2 ? '2026-05-01' : '2026-05-02', reason: 'Paper certificate on file' } });
         expect(res.statusCode, res.body).toBe(201);
       }
     }

@@ -1,3 +1,4 @@
+import type { RawBuilder, SqlBool } from 'kysely';
 import { prepared, type Executor } from '../db/database.ts';
 import { newId } from '../db/ids.ts';
 import { nowIso } from '../db/dialect.ts';
@@ -37,7 +38,11 @@ export function auditRow(e: AuditEntryInput) {
 
 const insertAuditRow = prepared((db, row: AuditRow) => db.insertInto('audit_log').values(row));
 
-/** Appends one entry. Call it with the transaction that makes the change. */
+/**
+ * Appends one entry. Call it with the transaction that makes the change. The database chains it
+ * (seq, prev_hash, hash: see audit-chain.ts); on PostgreSQL the transaction then holds the chain
+ * lock until it ends, so write the audit entry last where a transaction does more.
+ */
 export async function recordAudit(db: Executor, e: AuditEntryInput): Promise<void> {
   await insertAuditRow(db, auditRow(e));
 }
@@ -61,8 +66,10 @@ export interface AuditQuery {
   cursor?: string | undefined;
 }
 
-export async function listAudit(db: Executor, q: AuditQuery) {
+/** The audit log, newest first, keyset-paged by id; `scope` narrows it further (e.g. to one course's entries). */
+export async function listAudit(db: Executor, q: AuditQuery, scope?: RawBuilder<SqlBool>) {
   let query = db.selectFrom('audit_log').selectAll();
+  if (scope) query = query.where(scope);
   if (q.entity) query = query.where('entity', '=', q.entity);
   if (q.entityId) query = query.where('entity_id', '=', q.entityId);
   if (q.actorId) query = query.where('actor_id', '=', q.actorId);
@@ -85,6 +92,9 @@ export async function listAudit(db: Executor, q: AuditQuery) {
       after: r.after_json ? (JSON.parse(r.after_json) as unknown) : null,
       requestId: r.request_id,
       importId: r.import_id,
+      position: r.seq === null ? null : Number(r.seq),
+      hash: r.hash,
+      prevHash: r.prev_hash,
     })),
     nextCursor: rows.length > q.limit ? (page[page.length - 1]?.id ?? null) : null,
   };

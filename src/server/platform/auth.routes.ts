@@ -37,7 +37,7 @@ export function registerAuthRoutes(app: App, ctx: AppContext): void {
   app.post(
     '/api/setup',
     {
-      config: { access: 'public' },
+      config: { access: 'public', problems: ['SETUP_DONE'] },
       schema: {
         tags: ['auth'],
         summary: 'Create the first System Manager (only while no user exists) and log in',
@@ -56,7 +56,7 @@ export function registerAuthRoutes(app: App, ctx: AppContext): void {
   app.post(
     '/api/auth/login',
     {
-      config: { access: 'public' },
+      config: { access: 'public', problems: ['UNAUTHENTICATED'] },
       schema: { tags: ['auth'], summary: 'Log in with email and password', body: LoginBody, response: { 200: z.object({ user: MeSchema }) } },
     },
     async (req, reply) => {

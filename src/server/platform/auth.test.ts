@@ -22,7 +22,7 @@ describeDb('setup, login, sessions and tokens', (env) => {
     const me = await env.req('GET', '/api/auth/me', { headers: { cookie: sessionCookie(res) } });
     expect(json(me)).toMatchObject({ email: 'boss@example.com' });
 
-    const again = await env.req('POST', '/api/setup', { body: { email: 'other@example.com', fullName: 'Other', password: 'password123' } });
+    const again = await env.req('POST', '/api/setup', { body: { email: 'other@example.com', fullName: 'Other', password: 'other-admin-passphrase' } });
     expect(again.statusCode).toBe(409);
     expect(json(again)).toMatchObject({ code: 'SETUP_DONE' });
     expect(await env.count('users')).toBe(1);
@@ -33,7 +33,7 @@ describeDb('setup, login, sessions and tokens', (env) => {
     // The first test already created one; the race here is against a closed setup.
     const results = await Promise.all(
       Array.from({ length: 8 }, (_, i) =>
-        env.req('POST', '/api/setup', { body: { email: `race${i}@example.com`, fullName: 'Racer', password: 'password123' } }),
+        env.req('POST', '/api/setup', { body: { email: `race${i}@example.com`, fullName: 'Racer', password: 'other-admin-passphrase' } }),
       ),
     );
     expect(results.every((r) => r.statusCode === 409)).toBe(true);
@@ -96,7 +96,7 @@ describeDb('setup, login, sessions and tokens', (env) => {
 
   it('rate limits failed logins per email with 429 and Retry-After', async () => {
     const u = await env.user();
-    for (let i = 0; i < LOGIN_LIMITS.perEmail; i++) {
+    for (let i = 0; i < LOGIN_LIMITS.account.free; i++) {
       const r = await env.req('POST', '/api/auth/login', { body: { email: u.email, password: 'nope-nope' } });
       expect(r.statusCode).toBe(401);
     }

@@ -102,6 +102,9 @@ export async function* readCsv(source: string | Readable, opts: { delimiter?: Cs
       while (start < raw.length && (raw[start] === '\n' || raw[start] === '\r')) start++;
       const recordLine = line + countNewlines(raw, 0, start);
       line += countNewlines(raw);
+      if (raw.includes('\u0000')) {
+        throw new CsvSyntaxError('The file contains a NUL character (\\u0000); save it as plain text CSV.', recordLine);
+      }
       const fields = r.record.map((f) => f.trim());
       if (fields.every((f) => f === '')) continue;
       yield { line: recordLine, fields };

@@ -11,6 +11,7 @@
  * - larger than the limit              -> 413 PAYLOAD_TOO_LARGE, errors[{ path: 'file' }], maxBytes
  */
 import fs from 'node:fs';
+import { contentDisposition } from '../http/content-disposition.ts';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
@@ -46,6 +47,8 @@ const SIGNATURES: readonly Signature[] = [
   { contentType: 'image/gif', matches: (h) => ascii(h, 0, 'GIF87a') || ascii(h, 0, 'GIF89a') },
   { contentType: 'image/webp', matches: (h) => ascii(h, 0, 'RIFF') && ascii(h, 8, 'WEBP') },
   { contentType: 'application/pdf', matches: (h) => ascii(h, 0, '%PDF-') },
+  // A zip archive that starts with a local file header (an empty zip has nothing to accept).
+  { contentType: 'application/zip', matches: (h) => h.length >= 4 && h.readUInt32LE(0) === 0x04034b50 },
   // ISO base media (MP4): a box whose type is 'ftyp' opens the file.
   { contentType: 'video/mp4', matches: (h) => ascii(h, 4, 'ftyp') },
   // WebM: an EBML header whose DocType is "webm" (Matroska proper is not accepted).
@@ -83,6 +86,7 @@ export const UPLOAD_RULES = {
   },
   lessonVideo: { accept: ['video/mp4', 'video/webm'], maxBytes: 500 * MB, label: 'an MP4 or WebM video', purpose: 'lesson-video' },
   lessonPdf: { accept: ['application/pdf'], maxBytes: 50 * MB, label: 'a PDF document', purpose: 'lesson-pdf' },
+  scormPackage: { accept: ['application/zip'], maxBytes: 300 * MB, label: 'a SCORM package (a ZIP archive)', purpose: 'scorm-package' },
 } as const satisfies Record<string, UploadRule>;
 
 function formatBytes(n: number): string {
@@ -388,10 +392,6 @@ export function parseRange(header: string | undefined, size: number): ParsedRang
   return { kind: 'range', start, end: Math.min(end, size - 1) };
 }
 
-function contentDisposition(kind: 'inline' | 'attachment', filename: string): string {
-  const fallback = filename.replace(/[^\x20-\x7e]|["\\]/g, '_');
-  return `${kind}; filename="${fallback}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
-}
 
 /**
  * Sends a stored file: Content-Type from the row, ETag from its sha256 (If-None-Match -> 304),
@@ -418,7 +418,7 @@ export async function sendFileWithRange(
     .header('Accept-Ranges', 'bytes')
     .header('ETag', etag)
     .header('Cache-Control', opts.cacheControl ?? 'private, no-cache')
-    .header('Content-Disposition', contentDisposition(opts.disposition ?? 'inline', file.filename));
+    .header('Content-Disposition', contentDisposition(file.filename, opts.disposition ?? 'inline'));
 
   const inm = req.headers['if-none-match'];
   if (inm && inm.split(',').some((t) => t.trim() === etag || t.trim() === '*')) {

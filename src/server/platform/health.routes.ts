@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { AppContext } from '../context.ts';
 import type { App } from '../http/types.ts';
-import { ping } from '../db/database.ts';
+import { databaseReachable } from './health.service.ts';
 import { VERSION } from '../version.ts';
 
 export function registerHealthRoutes(app: App, ctx: AppContext): void {
@@ -19,13 +19,10 @@ export function registerHealthRoutes(app: App, ctx: AppContext): void {
       },
     },
     async (_req, reply) => {
-      try {
-        await ping(ctx.db);
+      if (await databaseReachable(ctx)) {
         return { status: 'ok' as const, version: VERSION, database: { dialect: ctx.dialect, reachable: true } };
-      } catch (err) {
-        ctx.log.error({ err }, 'health: database unreachable');
-        return reply.code(503).send({ status: 'degraded' as const, version: VERSION, database: { dialect: ctx.dialect, reachable: false } });
       }
+      return reply.code(503).send({ status: 'degraded' as const, version: VERSION, database: { dialect: ctx.dialect, reachable: false } });
     },
   );
 }

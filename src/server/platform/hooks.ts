@@ -5,7 +5,8 @@ import type { Tx } from '../db/database.ts';
  * writes commit or roll back with the change that fired it.
  */
 export interface HookEvents {
-  'user.created': { userId: string; actorId: string | null };
+  /** `invite`: the account has no password yet, so its person is sent a set-password invitation. */
+  'user.created': { userId: string; actorId: string | null; invite: boolean };
 }
 
 type Handler<P> = (trx: Tx, payload: P) => Promise<void>;

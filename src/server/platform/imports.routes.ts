@@ -16,7 +16,8 @@ import { AppError, errors, fieldErrorsFromZod } from '../http/errors.ts';
 import { IdParams } from '../../contract/common.ts';
 import { ImportFieldsSchema, ImportStateSchema, type ImportMode } from '../../contract/imports.ts';
 import { cleanFilename, detectContentType, missingFile, tooLarge, wrongType, type UploadRule } from './files.service.ts';
-import { createImport, getImport, runImport, runInBackground, settleImports, type ImportKind } from './imports.service.ts';
+import { countCsvRecords } from './csv.ts';
+import { createImport, getImport, importSizeProblem, importUploadDir, runImport, runInBackground, settleImports, type ImportKind } from './imports.service.ts';
 
 export const IMPORT_MAX_BYTES = 20 * 1024 * 1024;
 
@@ -113,7 +114,7 @@ export async function receiveImportUpload(ctx: AppContext, req: FastifyRequest, 
         part.file.resume();
         throw missingFile(`Send the CSV in a part named "file" (got "${part.fieldname}").`);
       }
-      const target = path.join(ctx.config.dataDir, 'imports', `${newId()}.csv`);
+      const target = path.join(importUploadDir(ctx), `${newId()}.csv`);
       await saveCsv(part.file, target, rule);
       saved = { file: target, fileName: cleanFilename(part.filename, 'import.csv') };
     }
@@ -152,15 +153,31 @@ export async function handleImportUpload<Item>(
 ): Promise<FastifyReply> {
   const actor = actorOf(req);
   const upload = await receiveImportUpload(ctx, req);
+  // Too many rows for all-or-nothing on this database: refused before anything is recorded.
+  if (upload.mode === 'all-or-nothing' && kind.allOrNothingLimit?.(ctx) != null) {
+    const problem = importSizeProblem(ctx, kind, upload.mode, await countCsvRecords(upload.file).catch(() => 0));
+    if (problem !== null) {
+      await fs.promises.rm(upload.file, { force: true }).catch(() => {});
+      throw errors.validation([{ path: 'mode', message: problem }], problem);
+    }
+  }
   let id: string;
   try {
-    id = await createImport(ctx, actor, { kind: kind.name, fileName: upload.fileName, mode: upload.mode, dryRun: upload.dryRun });
+    id = await createImport(ctx, actor, {
+      kind: kind.name,
+      fileName: upload.fileName,
+      mode: upload.mode,
+      dryRun: upload.dryRun,
+      uploadFile: upload.file,
+    });
   } catch (e) {
     await fs.promises.rm(upload.file, { force: true }).catch(() => {});
     throw e;
   }
   const input = { id, file: upload.file, mode: upload.mode, dryRun: upload.dryRun, deleteFile: true };
-  if (wait) return reply.code(200).send(await runImport(ctx, actor, kind, input));
+  if (wait) {
+    return reply.code(200).send(await runImport(ctx, actor, kind, input));
+  }
   runInBackground(ctx, actor, kind, input);
   return reply.code(202).header('Location', `/api/imports/${id}`).send({ importId: id });
 }

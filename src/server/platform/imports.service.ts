@@ -14,6 +14,7 @@
  * itself (who, file name, counts).
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import type { Actor, AppContext } from '../context.ts';
 import type { Tx } from '../db/database.ts';
 import { bool, nowIso } from '../db/dialect.ts';
@@ -25,6 +26,7 @@ import type { ImportKindName, ImportMode, ImportRowError, ImportState, ImportSta
 import { recordAudit, recordAuditMany, type AuditEntryInput } from './audit.service.ts';
 import { CsvSyntaxError, countCsvRecords, readCsv } from './csv.ts';
 import { withOwnCommit } from '../db/database.ts';
+import { ownerGone, PROCESS_OWNER } from './process-owner.ts';
 
 /** At most this many errors are kept in the import record (errorCount has the full number). */
 export const MAX_STORED_ERRORS = 1000;
@@ -77,6 +79,12 @@ export interface ImportKind<Item> {
   writeBatch: number;
   /** What two rows with the same key share, for the duplicate-row error ("member and course"). */
   keyLabel: string;
+  /**
+   * Most rows an all-or-nothing import of this kind may have on this database, or null for no
+   * limit: its one transaction holds the write lock for the whole write (on SQLite every other
+   * write waits meanwhile). A larger file fails before anything is checked or written.
+   */
+  allOrNothingLimit?(ctx: AppContext): number | null;
   start(ic: ImportRunContext): ImportKindRun<Item>;
 }
 
@@ -85,6 +93,13 @@ export interface NewImport {
   fileName: string;
   mode: ImportMode;
   dryRun: boolean;
+  /** The uploaded scratch file (under DATA_DIR/imports), deleted when the import ends however it ends. */
+  uploadFile?: string;
+}
+
+/** Where uploads wait for their import. */
+export function importUploadDir(ctx: AppContext): string {
+  return path.join(ctx.config.dataDir, 'imports');
 }
 
 function toState(r: ImportsTable): ImportState {
@@ -106,6 +121,25 @@ function toState(r: ImportsTable): ImportState {
     createdAt: r.created_at,
     finishedAt: r.finished_at,
   };
+}
+
+/**
+ * The all-or-nothing limit of one-writer databases: at most one write batch, so the import's one
+ * transaction holds the write lock as briefly as a valid-rows batch does (SQLite runs every request
+ * on one connection: a 100,000-row transaction would stall all of them for its whole length).
+ */
+export function oneBatchOnSqlite(writeBatch: number): (ctx: AppContext) => number | null {
+  return (ctx) => (ctx.dialect === 'sqlite' ? writeBatch : null);
+}
+
+/** Why a file of `total` rows may not be imported in `mode` here, in words; null when it may. */
+export function importSizeProblem<Item>(ctx: AppContext, kind: ImportKind<Item>, mode: ImportMode, total: number): string | null {
+  const limit = mode === 'all-or-nothing' ? (kind.allOrNothingLimit?.(ctx) ?? null) : null;
+  if (limit === null || total <= limit) return null;
+  return (
+    `An all-or-nothing import takes at most ${limit.toLocaleString('en-US')} rows on this server's database; this file has ` +
+    `${total.toLocaleString('en-US')}. Split the file, or import it with mode valid-rows (each batch is written on its own).`
+  );
 }
 
 export async function createImport(ctx: AppContext, actor: Actor, input: NewImport): Promise<string> {
@@ -130,6 +164,8 @@ export async function createImport(ctx: AppContext, actor: Actor, input: NewImpo
       created_at: nowIso(),
       finished_at: null,
       heartbeat_at: nowIso(),
+      owner: PROCESS_OWNER,
+      upload_file: input.uploadFile ? path.basename(input.uploadFile) : null,
     })
     .execute();
   return id;
@@ -250,9 +286,15 @@ export async function runImport<Item>(ctx: AppContext, actor: Actor, kind: Impor
   heartbeat.unref();
 
   try {
-    await ctx.db.updateTable('imports').set({ status: 'running', heartbeat_at: nowIso() }).where('id', '=', id).execute();
+    await ctx.db.updateTable('imports').set({ status: 'running', heartbeat_at: nowIso(), owner: PROCESS_OWNER }).where('id', '=', id).execute();
     total = await countCsvRecords(input.file);
     await progress('validating', true);
+    const tooLarge = importSizeProblem(ctx, kind, input.mode, total);
+    if (tooLarge !== null) {
+      errs.add(0, null, tooLarge);
+      await finish('failed');
+      return await importState(ctx, id);
+    }
 
     const run = kind.start({ ctx, actor, importId: id, dryRun: input.dryRun });
     const items: Item[] = [];
@@ -332,25 +374,41 @@ export async function runImport<Item>(ctx: AppContext, actor: Actor, kind: Impor
 
     await progress('writing', true);
     const size = kind.writeBatch;
+    /** Writes a batch; returns how many rows it created (the counters change once it commits). */
     const writeBatch = async (trx: Tx, slice: readonly Item[]) => {
       const out = await run.write(trx, slice);
       const written = Array.isArray(out) ? { created: out.length, audit: out } : out;
       await recordAuditMany(trx, written.audit, 2000);
-      created += written.created;
-      skipped += slice.length - written.created;
+      return written.created;
     };
     // Long transactions: committed on their own, not in a group with quick requests.
     await withOwnCommit(async () => {
       if (input.mode === 'all-or-nothing') {
         await ctx.db.transaction().execute(async (trx) => {
-          for (let i = 0; i < items.length; i += size) await writeBatch(trx, items.slice(i, i + size));
+          let n = 0;
+          for (let i = 0; i < items.length; i += size) n += await writeBatch(trx, items.slice(i, i + size));
+          created = n;
+          skipped += items.length - n;
           await auditImport(trx, 'done');
           await finish('done', trx);
         });
       } else {
         for (let i = 0; i < items.length; i += size) {
-          await ctx.db.transaction().execute((trx) => writeBatch(trx, items.slice(i, i + size)));
-          await progress('writing');
+          const slice = items.slice(i, i + size);
+          // The counters commit with the rows they count: an import cut off at any point reports
+          // exactly what it wrote.
+          const n = await ctx.db.transaction().execute(async (trx) => {
+            const made = await writeBatch(trx, slice);
+            await trx
+              .updateTable('imports')
+              .set({ phase: 'writing', created: created + made, skipped: skipped + slice.length - made, heartbeat_at: nowIso() })
+              .where('id', '=', id)
+              .execute();
+            return made;
+          });
+          created += n;
+          skipped += slice.length - n;
+          input.onProgress?.({ phase: 'writing', processed, total, created });
         }
         await ctx.db.transaction().execute(async (trx) => {
           await auditImport(trx, 'done');
@@ -365,7 +423,8 @@ export async function runImport<Item>(ctx: AppContext, actor: Actor, kind: Impor
       errs.add(e.line, null, e.message);
     } else {
       ctx.log.error({ err: e, importId: id }, 'import failed');
-      // In all-or-nothing the transaction rolled back: nothing of this import was written.
+      // valid-rows: `created` counts the committed batches. all-or-nothing: the one transaction
+      // rolled back, nothing of this import was written.
       if (input.mode === 'all-or-nothing') created = 0;
       errs.add(0, null, 'The import stopped because of an unexpected error; it has been logged.');
     }
@@ -383,33 +442,78 @@ export async function runImport<Item>(ctx: AppContext, actor: Actor, kind: Impor
 }
 
 /** How often a running import marks itself alive. */
-export const IMPORT_HEARTBEAT_MS = 30_000;
-/** An import queued or running without a heartbeat for this long has lost its process. */
-export const IMPORT_STALE_MS = 10 * 60_000;
+export const IMPORT_HEARTBEAT_MS = 15_000;
+/** An import queued or running without a heartbeat for this long, by a process of another machine, has lost its process. */
+export const IMPORT_STALE_MS = 2 * 60_000;
+/**
+ * On its own machine a live process keeps its imports however long it is silent (a long SQLite
+ * transaction holds back the heartbeat), up to this much (a recycled process id).
+ */
+const SAME_HOST_STALE_MS = 60 * 60_000;
+/** Upload scratch files older than this that no unfinished import refers to are left-overs. */
+const ORPHAN_UPLOAD_MS = 60 * 60_000;
 
 /**
- * Ends as failed every import left queued or running by a process that stopped (crash, kill,
- * restart): no heartbeat for `staleMs`. Runs on server start and from the jobs runner. Returns
- * the ids it ended.
+ * Ends as failed every import left queued or running by a process that stopped (crash, kill -9,
+ * restart): at once when that process ran on this machine (every SQLite import, since SQLite is
+ * one machine's file), after `staleMs` without a heartbeat when it ran on another one (several
+ * processes on one PostgreSQL database). The rows its committed batches wrote stay, and its
+ * counters (committed with them) say how many; its uploaded file is deleted, and so are upload
+ * left-overs no unfinished import refers to. Runs on server start and from the jobs runner.
+ * Returns the ids it ended.
  */
 export async function reapStaleImports(ctx: AppContext, staleMs = IMPORT_STALE_MS): Promise<string[]> {
-  const cutoff = new Date(Date.now() - staleMs).toISOString();
-  const error: ImportRowError = { row: 0, column: null, message: 'The import stopped: the process running it ended before it finished.' };
-  const rows = await ctx.db
-    .updateTable('imports')
-    .set({ status: 'failed', phase: 'finished', error_count: 1, errors_json: JSON.stringify([error]), finished_at: nowIso() })
+  const open = await ctx.db
+    .selectFrom('imports')
+    .select(['id', 'owner', 'heartbeat_at', 'created_at'])
     .where('status', 'in', ['queued', 'running'])
-    .where((eb) => eb(eb.fn.coalesce('heartbeat_at', 'created_at'), '<', cutoff))
-    .returning('id')
     .execute();
-  const ids = rows.map((r) => r.id);
-  if (ids.length > 0) ctx.log.warn({ importIds: ids }, 'ended imports left unfinished by a stopped process');
-  return ids;
+  const ended: string[] = [];
+  for (const row of open.filter((r) => ownerGone(r.owner, r.heartbeat_at ?? r.created_at, { staleMs, sameHostStaleMs: SAME_HOST_STALE_MS }))) {
+    await ctx.db.transaction().execute(async (trx) => {
+      const current = await trx.selectFrom('imports').select(['created', 'skipped', 'upload_file']).where('id', '=', row.id).executeTakeFirstOrThrow();
+      const created = Number(current.created);
+      const error: ImportRowError = {
+        row: 0,
+        column: null,
+        message:
+          'The import stopped: the process running it ended before it finished. ' +
+          (created > 0 ? `The ${created} rows written before that stay; import the file again to add the rest (rows already there are skipped).` : 'Nothing was written.'),
+      };
+      const res = await trx
+        .updateTable('imports')
+        .set({ status: 'failed', phase: 'finished', error_count: 1, errors_json: JSON.stringify([error]), finished_at: nowIso(), upload_file: null })
+        .where('id', '=', row.id)
+        .where('status', 'in', ['queued', 'running'])
+        .executeTakeFirst();
+      if (Number(res.numUpdatedRows) === 0) return;
+      ended.push(row.id);
+      if (current.upload_file) await fs.promises.rm(path.join(importUploadDir(ctx), path.basename(current.upload_file)), { force: true });
+    });
+  }
+  if (ended.length > 0) ctx.log.warn({ importIds: ended }, 'ended imports left unfinished by a stopped process');
+  await removeOrphanUploads(ctx);
+  return ended;
+}
+
+/** Deletes upload scratch files that no queued or running import refers to (a process died while receiving one). */
+async function removeOrphanUploads(ctx: AppContext): Promise<void> {
+  const dir = importUploadDir(ctx);
+  const names = await fs.promises.readdir(dir).catch(() => [] as string[]);
+  if (names.length === 0) return;
+  const rows = await ctx.db.selectFrom('imports').select('upload_file').where('status', 'in', ['queued', 'running']).where('upload_file', 'is not', null).execute();
+  const inUse = new Set(rows.map((r) => r.upload_file));
+  for (const name of names) {
+    if (inUse.has(name)) continue;
+    const file = path.join(dir, name);
+    const stat = await fs.promises.stat(file).catch(() => null);
+    if (stat?.isFile() && Date.now() - stat.mtimeMs > ORPHAN_UPLOAD_MS) await fs.promises.rm(file, { force: true }).catch(() => {});
+  }
 }
 
 export const staleImportsJob = {
   name: 'imports.reap',
-  schedule: '*/5 * * * *',
+  schedule: '* * * * *',
   run: (ctx: AppContext) => reapStaleImports(ctx),
 };
 

@@ -106,7 +106,7 @@ describeDb('list CSV exports', (env) => {
     await env.ctx.db.updateTable('users').set({ enabled: 0 }).where('id', 'in', ids.slice(10, 20)).execute();
 
     const all = await exportCsv(env, admin, '/api/users', `q=${tag}`);
-    expect(all.header).toEqual(['ID', 'Name', 'Email', 'Roles', 'Enabled']);
+    expect(all.header).toEqual(['ID', 'Name', 'Email', 'Roles', 'Enabled', 'Created', 'Updated']);
     expect(all.rows).toHaveLength(2500);
     expect(new Set(all.rows.map((r) => r[0]))).toEqual(new Set(ids));
     for (const [i, f] of FORMULAS.entries()) expect(all.rows.find((r) => r[0] === ids[i])![1]).toBe(`'${f}`);
@@ -115,6 +115,7 @@ describeDb('list CSV exports', (env) => {
 
     await expectSameRows(env, admin, '/api/users', `q=${tag}`);
     await expectSameRows(env, admin, '/api/users', `q=${tag}&sort=-fullName`);
+    await expectSameRows(env, admin, '/api/users', `q=${tag}&updatedSince=2000-01-01`);
     expect(await expectSameRows(env, admin, '/api/users', `q=${tag}&enabled=false`, 3)).toHaveLength(10);
     const students = await expectSameRows(env, hr, '/api/users', 'role=LMS%20Student', 7);
     expect(students.map((r) => r[0])).toContain(learner.id);
@@ -175,7 +176,7 @@ describeDb('list CSV exports', (env) => {
     ] as const) {
       const res = await env.req('POST', '/api/certificates', {
         as: mod,
-        body: { memberId: member.id, courseId: course.courseId, issueDate },
+        body: { memberId: member.id, courseId: course.courseId, issueDate, reason: 'Paper certificate on file' },
       });
       expect(res.statusCode, res.body).toBe(201);
     }

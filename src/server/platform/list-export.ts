@@ -11,6 +11,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { Executor } from '../db/database.ts';
 import type { Access } from '../http/access.ts';
+import type { ProblemCode } from '../http/openapi.ts';
 import type { App } from '../http/types.ts';
 import { csvStream, type CsvValue } from './csv.ts';
 
@@ -83,6 +84,8 @@ export async function sendListCsv<F, T, X = undefined>(reply: FastifyReply, spec
 export interface ListExportRoute<Q, T, X> {
   /** The list route's access rule. */
   access: Access;
+  /** Codes the list answers beyond the generic ones (as the list route's `config.problems`). */
+  problems?: readonly ProblemCode[];
   tags: string[];
   /** The list route's query schema, as it is (limit, cursor and withTotal are accepted and ignored). */
   querystring: z.ZodType<Q>;
@@ -98,7 +101,7 @@ export function registerListExport<Q extends object, T, X = undefined>(app: App,
   app.get(
     `${listUrl}/export.csv`,
     {
-      config: { access: route.access },
+      config: { access: route.access, problems: route.problems },
       schema: {
         tags: route.tags,
         summary: `GET ${listUrl} with the same filters, streamed as CSV (limit and cursor are ignored)`,

@@ -1,10 +1,12 @@
 /**
  * PDF rendering (pdfmake) with embedded DejaVu fonts, so names in any Latin, Greek or Cyrillic
- * script print ("Zoë Łukasiewicz", "Дмитрий"). One place for fonts, page footers and metadata.
+ * script print ("Zoë Łukasiewicz", "Дмитрий"), and fallback fonts from the machine for the other
+ * scripts (pdf-fonts.ts: "王小明", "김민준", "สมชาย"). One place for fonts, page footers and metadata.
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { FontFallback, withFallbackRuns, type GlyphSource } from './pdf-fonts.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -56,6 +58,25 @@ interface GlyphRunLike {
 }
 interface LayoutFont {
   layout(text: string, features?: unknown, ...rest: unknown[]): GlyphRunLike;
+  getGlyph?(id: number, codePoints?: number[]): { codePoints: number[] };
+}
+
+/**
+ * fontkit caches a glyph with the characters it was first asked for. A subset that embeds a
+ * composite glyph (Ÿ is Y plus a diaeresis) asks for its parts with no characters; with the parsed
+ * font shared, a later document's Y would then come back with none, and pdfkit would write no
+ * text for it (the PDF shows Y, but copying or searching the text skips it). A glyph asked for
+ * with characters gets them when the cache had none.
+ */
+function withGlyphCharacters(font: LayoutFont): LayoutFont {
+  const getGlyph = font.getGlyph?.bind(font);
+  if (!getGlyph) return font;
+  font.getGlyph = (id: number, codePoints?: number[]) => {
+    const glyph = getGlyph(id, codePoints);
+    if (codePoints && codePoints.length > 0 && glyph.codePoints.length === 0) glyph.codePoints = codePoints;
+    return glyph;
+  };
+  return font;
 }
 
 const LAYOUT_CACHE_MAX = 50_000;
@@ -94,9 +115,16 @@ function withLayoutCache(font: LayoutFont): LayoutFont {
  * cache entry is given a `create` that remembers its result per font buffer (the buffers come from
  * pdfmake's virtual file system, loaded once below, so the same buffer means the same file).
  */
+/** The fontkit that pdfmake's pdfkit loads (the one whose module cache entry counts). */
+function fontkitPathOfPdfkit(): string {
+  const pdfkitDir = path.dirname(
+    require.resolve('pdfkit/package.json', { paths: [path.dirname(require.resolve('pdfmake/package.json'))] }),
+  );
+  return require.resolve('fontkit', { paths: [pdfkitDir] });
+}
+
 function shareParsedFonts(): void {
-  const pdfkitDir = path.dirname(require.resolve('pdfkit/package.json', { paths: [path.dirname(require.resolve('pdfmake/package.json'))] }));
-  const fontkitPath = require.resolve('fontkit', { paths: [pdfkitDir] });
+  const fontkitPath = fontkitPathOfPdfkit();
   const real = require(fontkitPath) as { create(buffer: Uint8Array, postscriptName?: string): unknown };
   const cached = require.cache[fontkitPath];
   if (!cached || (real as { sharedParse?: boolean }).sharedParse) return;
@@ -108,7 +136,7 @@ function shareParsedFonts(): void {
     if (!byName) parsed.set(buffer, (byName = new Map<string, unknown>()));
     const key = postscriptName ?? '';
     let font = byName.get(key);
-    if (font === undefined) byName.set(key, (font = withLayoutCache(real.create(buffer, postscriptName) as LayoutFont)));
+    if (font === undefined) byName.set(key, (font = withLayoutCache(withGlyphCharacters(real.create(buffer, postscriptName) as LayoutFont))));
     return font;
   };
   cached.exports = wrapper;
@@ -185,7 +213,9 @@ const IMAGE_CACHE_MAX = 16;
  */
 function shareDecodedImages(): void {
   const pdfmakeDir = path.dirname(require.resolve('pdfmake/package.json'));
-  const mod = require(path.join(pdfmakeDir, 'js', 'PDFDocument.js')) as { default: { prototype: PdfMakeDocument & { imagesShared?: boolean } } };
+  const mod = require(path.join(pdfmakeDir, 'js', 'PDFDocument.js')) as {
+    default: { prototype: PdfMakeDocument & { imagesShared?: boolean } };
+  };
   const proto = mod.default.prototype;
   if (proto.imagesShared) return;
   proto.imagesShared = true;
@@ -270,7 +300,51 @@ function pdfmake(): PdfMake {
   pm.setUrlAccessPolicy(() => false);
   pm.setLocalAccessPolicy(() => false);
   instance = pm;
+  fontTable = fonts;
   return pm;
+}
+
+let fontTable: Record<string, Record<string, string>> = {};
+let fallback: FontFallback | null = null;
+
+function fontkit(): { create(buffer: Uint8Array): unknown } {
+  return require(fontkitPathOfPdfkit()) as { create(buffer: Uint8Array): unknown };
+}
+
+function fontFallback(): FontFallback {
+  if (fallback) return fallback;
+  const fk = fontkit();
+  const parse = (file: string) => fk.create(fs.readFileSync(file)) as GlyphSource;
+  const primary = [parse(path.join(fontDir, FONT_FILES.DejaVuSans.normal)), parse(path.join(fontDir, FONT_FILES.DejaVuSerif.normal))];
+  fallback = new FontFallback(
+    primary,
+    (file) => {
+      try {
+        return parse(file);
+      } catch {
+        return null;
+      }
+    },
+    (message) => process.emitWarning(message, 'SmoothPdfFonts'),
+  );
+  return fallback;
+}
+
+/** Gives pdfmake the fallback families the document's text asked for (their files read once). */
+function registerFallbackFonts(pm: PdfMake, fb: FontFallback): void {
+  let added = false;
+  for (const fam of fb.registered()) {
+    if (fontTable[fam.family]) continue;
+    for (const [name, file] of Object.entries(fam.files)) pm.virtualfs.writeFileSync(name, fs.readFileSync(file));
+    fontTable[fam.family] = { ...fam.faces };
+    added = true;
+  }
+  if (added) pm.setFonts(fontTable);
+}
+
+type PagePart<A extends unknown[]> = ((...args: A) => PdfContent) | undefined;
+function runsIn<A extends unknown[]>(part: PagePart<A>, fb: FontFallback): PagePart<A> {
+  return part ? (...args: A) => withFallbackRuns(part(...args), fb) : undefined;
 }
 
 export const PDF_FONTS = ['DejaVuSans', 'DejaVuSerif'] as const;
@@ -284,7 +358,19 @@ export async function renderPdf(doc: PdfDocDefinition): Promise<Buffer> {
     defaultStyle: { font: 'DejaVuSans', fontSize: 10, ...(doc.defaultStyle ?? {}) },
     info: { creator: 'Smooth LMS', producer: 'Smooth LMS', ...(doc.info ?? {}) },
   };
-  return pdfmake().createPdf(def).getBuffer();
+  const pm = pdfmake();
+  const fb = fontFallback();
+  def.content = withFallbackRuns(def.content, fb);
+  def.header = runsIn(def.header, fb);
+  def.footer = runsIn(def.footer, fb);
+  def.background = runsIn(def.background, fb);
+  // Page parts are laid out page by page, after the fonts are handed over: a first call finds
+  // the families their text needs (only page numbers change between pages).
+  def.header?.(1, 1);
+  def.footer?.(1, 1);
+  def.background?.(1, { width: 595, height: 842 });
+  registerFallbackFonts(pm, fb);
+  return pm.createPdf(def).getBuffer();
 }
 
 /** The standard report footer: document id on the left, "Page x of y" on the right. */

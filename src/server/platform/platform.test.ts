@@ -72,7 +72,7 @@ describeDb('platform: access, errors, users, audit', (env) => {
     const admin = await env.user(['System Manager']);
     const res = await env.req('POST', '/api/users', {
       as: admin,
-      body: { email: 'Dup.Person@Example.com', fullName: 'Dup Person', password: 'password123', roles: ['Moderator', 'LMS Student'] },
+      body: { email: 'Dup.Person@Example.com', fullName: 'Dup Person', password: 'dup-person-passphrase', roles: ['Moderator', 'LMS Student'] },
     });
     expect(res.statusCode).toBe(201);
     const user = json<{ id: string; roles: string[]; email: string }>(res);
@@ -158,6 +158,12 @@ describeDb('platform: access, errors, users, audit', (env) => {
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-security-policy']).toContain("script-src 'self'");
     expect(res.headers['x-content-type-options']).toBe('nosniff');
+    // No inline style without this response's nonce; every response has its own.
+    const again = await env.req('GET', '/lms/some/deep/link');
+    const nonces = [res, again].map((r) => /style-src 'self' 'nonce-([A-Za-z0-9+/=]{20,})'/.exec(String(r.headers['content-security-policy']))?.[1]);
+    expect(nonces[0]).toBeTruthy();
+    expect(nonces[1]).not.toBe(nonces[0]);
+    expect(res.headers['content-security-policy']).not.toContain('unsafe-inline');
     expect((await env.req('GET', '/assets/../../package.json')).statusCode).toBe(404);
   });
 
@@ -182,13 +188,13 @@ describeDb('platform: access, errors, users, audit', (env) => {
     await migrateToLatest(database);
     const { app } = await buildApp({ config: env.config, database, logger: false });
     // The last test of the file: it breaks the schema on purpose.
-    await sql`drop table ${sql.table('auth_failures')}`.execute(database.db).catch(() => {});
+    await sql`drop table ${sql.table('login_throttle')}`.execute(database.db).catch(() => {});
     try {
       const res = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: 'x@example.com', password: 'whatever1' } });
       expect(res.statusCode).toBe(500);
       const body = json<{ code: string; detail: string; requestId: string }>(res);
       expect(body.code).toBe('INTERNAL_ERROR');
-      expect(res.body).not.toMatch(/auth_failures|select|at \w+ \(/i);
+      expect(res.body).not.toMatch(/login_throttle|select|at \w+ \(/i);
       expect(body.requestId).toBeTruthy();
     } finally {
       await app.close();

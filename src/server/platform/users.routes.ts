@@ -3,9 +3,9 @@ import type { AppContext } from '../context.ts';
 import type { App } from '../http/types.ts';
 import { actorOf } from '../http/access.ts';
 import { errors } from '../http/errors.ts';
-import { BoolQuery, IdParams, PageQuery, SortQuery, pageOf } from '../../contract/common.ts';
+import { BoolQuery, IdParams, IsoDate, IsoDateTime, PageQuery, SortQuery, pageOf } from '../../contract/common.ts';
 import { RoleSchema } from '../../contract/roles.ts';
-import { CreateUserBody, SetRolesBody, UpdateUserBody, UserSchema, USER_SORTS } from '../../contract/users.ts';
+import { CreateUserBody, SetRolesBody, UpdateUserBody, UserRowSchema, UserSchema, USER_SORTS } from '../../contract/users.ts';
 import { createUser, getUser, listUsers, setRoles, updateUser } from './users.service.ts';
 import { registerListExport, yesNo } from './list-export.ts';
 
@@ -17,6 +17,7 @@ const UserListQuerySchema = z.strictObject({
   q: z.string().max(200).optional(),
   role: RoleSchema.optional(),
   enabled: BoolQuery.optional(),
+  updatedSince: z.union([IsoDateTime, IsoDate]).optional(),
 });
 
 export function registerUserRoutes(app: App, ctx: AppContext): void {
@@ -27,8 +28,12 @@ export function registerUserRoutes(app: App, ctx: AppContext): void {
       schema: {
         tags: ['users'],
         summary: 'List users',
+        description:
+          'For reconciliation: updatedSince (ISO timestamp or date) keeps the users whose account changed at or after it (roles, name, ' +
+          'enabled, password) and sorts by updatedAt ascending unless sort says otherwise; page with cursor until nextCursor is null, ' +
+          'then next time ask from the largest updatedAt seen. GET /api/users/export.csv takes the same filters.',
         querystring: UserListQuerySchema,
-        response: { 200: pageOf(UserSchema) },
+        response: { 200: pageOf(UserRowSchema) },
       },
     },
     async (req) => listUsers(ctx, req.query),
@@ -45,12 +50,14 @@ export function registerUserRoutes(app: App, ctx: AppContext): void {
       { header: 'Email', value: (r) => r.email },
       { header: 'Roles', value: (r) => r.roles.join(', ') },
       { header: 'Enabled', value: (r) => yesNo(r.enabled) },
+      { header: 'Created', value: (r) => r.createdAt },
+      { header: 'Updated', value: (r) => r.updatedAt },
     ],
   });
 
   app.post(
     '/api/users',
-    { config: { access: ADMIN }, schema: { tags: ['users'], summary: 'Create a user', body: CreateUserBody, response: { 201: UserSchema } } },
+    { config: { access: ADMIN, problems: ['EMAIL_TAKEN'] }, schema: { tags: ['users'], summary: 'Create a user', body: CreateUserBody, response: { 201: UserSchema } } },
     async (req, reply) => reply.code(201).send(await createUser(ctx, actorOf(req), req.body)),
   );
 
@@ -70,7 +77,7 @@ export function registerUserRoutes(app: App, ctx: AppContext): void {
   app.patch(
     '/api/users/:id',
     {
-      config: { access: ADMIN },
+      config: { access: ADMIN, problems: ['CANNOT_DISABLE_SELF'] },
       schema: { tags: ['users'], summary: 'Change name, password or enabled', params: IdParams, body: UpdateUserBody, response: { 200: UserSchema } },
     },
     async (req) => updateUser(ctx, actorOf(req), req.params.id, req.body),
@@ -79,7 +86,7 @@ export function registerUserRoutes(app: App, ctx: AppContext): void {
   app.put(
     '/api/users/:id/roles',
     {
-      config: { access: ADMIN },
+      config: { access: ADMIN, problems: ['CANNOT_DEMOTE_SELF'] },
       schema: { tags: ['users'], summary: "Replace a user's roles", params: IdParams, body: SetRolesBody, response: { 200: UserSchema } },
     },
     async (req) => setRoles(ctx, actorOf(req), req.params.id, req.body.roles),

@@ -97,7 +97,7 @@ export async function insertUser(ctx: AppContext, trx: Tx, actor: Actor, input: 
   }
   const view: UserView = { id, email, fullName: input.fullName.trim(), enabled: input.enabled ?? true, roles, createdAt: now };
   await recordAudit(trx, { actorId: actor.id, action: 'create', entity: 'user', entityId: id, after: view });
-  await ctx.hooks.emit('user.created', trx, { userId: id, actorId: actor.id });
+  await ctx.hooks.emit('user.created', trx, { userId: id, actorId: actor.id, invite: passwordHash === null });
   return view;
 }
 
@@ -174,6 +174,10 @@ export async function grantRoleMany(trx: Executor, userIds: readonly string[], r
       .execute();
     granted.push(...rows.map((r) => r.user_id));
   }
+  // A role is a change of the user: lists synced by updatedSince see it.
+  for (let i = 0; i < granted.length; i += 1000) {
+    await trx.updateTable('users').set({ updated_at: nowIso() }).where('id', 'in', granted.slice(i, i + 1000)).execute();
+  }
   return granted;
 }
 
@@ -200,9 +204,10 @@ export async function updateUser(
       })
       .where('id', '=', userId)
       .execute();
+    let revoked: { sessions: number; apiTokens: number } | null = null;
     if (patch.enabled === false || passwordHash) {
-      // A disabled user (or a password change) ends every session at once.
-      await trx.deleteFrom('sessions').where('user_id', '=', userId).execute();
+      // A disabled user (or a password change) ends every session and API token at once.
+      revoked = await revokeCredentials(trx, userId);
     }
     const after = (await getUser(trx, userId))!;
     await recordAudit(trx, {
@@ -211,10 +216,45 @@ export async function updateUser(
       entity: 'user',
       entityId: userId,
       before,
-      after: { ...after, ...(passwordHash ? { passwordChanged: true } : {}) },
+      after: { ...after, ...(passwordHash ? { passwordChanged: true } : {}), ...(revoked ? { revoked } : {}) },
     });
     return after;
   });
+}
+
+/**
+ * Sets a password the person chose through a one-time link (inside the caller's transaction): like
+ * a password change, every session and API token of the account ends. Audited as done by the
+ * account itself.
+ */
+export async function replacePassword(
+  trx: Tx,
+  userId: string,
+  passwordHash: string,
+  how: { purpose: 'invitation' | 'reset' },
+): Promise<{ sessions: number; apiTokens: number }> {
+  await trx.updateTable('users').set({ password_hash: passwordHash, updated_at: nowIso() }).where('id', '=', userId).execute();
+  const revoked = await revokeCredentials(trx, userId);
+  await recordAudit(trx, {
+    actorId: userId,
+    action: 'set-password',
+    entity: 'user',
+    entityId: userId,
+    after: { passwordChanged: true, through: how.purpose === 'invitation' ? 'invitation link' : 'password reset link', revoked },
+  });
+  return revoked;
+}
+
+/** Ends every session and revokes every live API token of a user (inside the caller's transaction). */
+async function revokeCredentials(trx: Tx, userId: string): Promise<{ sessions: number; apiTokens: number }> {
+  const s = await trx.deleteFrom('sessions').where('user_id', '=', userId).executeTakeFirst();
+  const t = await trx
+    .updateTable('api_tokens')
+    .set({ revoked_at: nowIso() })
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return { sessions: Number(s.numDeletedRows), apiTokens: Number(t.numUpdatedRows) };
 }
 
 export interface UserListQuery {
@@ -224,12 +264,15 @@ export interface UserListQuery {
   limit: number;
   cursor?: string | undefined;
   sort?: (typeof USER_SORTS)[number] | `-${(typeof USER_SORTS)[number]}` | undefined;
+  /** Only users changed at or after this instant (ISO); sorted by updatedAt unless `sort` says otherwise. */
+  updatedSince?: string | undefined;
 }
 
 const USER_SORT_KEYS: SortKeys<(typeof USER_SORTS)[number]> = {
   fullName: { ref: 'users.full_name', kind: 'text' },
   email: { ref: 'users.email', kind: 'text' },
   createdAt: { ref: 'users.created_at', kind: 'date' },
+  updatedAt: { ref: 'users.updated_at', kind: 'date' },
 };
 
 export async function listUsers(ctx: AppContext, q: UserListQuery) {
@@ -245,7 +288,8 @@ export async function listUsers(ctx: AppContext, q: UserListQuery) {
     );
   }
   if (q.enabled !== undefined) query = query.where('users.enabled', '=', bool(q.enabled));
-  const order = keysetOrder(q.sort, USER_SORT_KEYS, 'users.id', { desc: false });
+  if (q.updatedSince) query = query.where('users.updated_at', '>=', new Date(q.updatedSince).toISOString());
+  const order = keysetOrder(q.sort ?? (q.updatedSince ? 'updatedAt' : undefined), USER_SORT_KEYS, 'users.id', { desc: false });
   const rows = await applyKeyset(query, order, ctx.dialect, q.cursor).limit(q.limit + 1).execute();
   const { page, nextCursor } = keysetPage(order, rows, q.limit);
   const roleRows = page.length
@@ -255,13 +299,14 @@ export async function listUsers(ctx: AppContext, q: UserListQuery) {
   for (const r of roleRows) byUser.set(r.user_id, [...(byUser.get(r.user_id) ?? []), r.role]);
   return {
     items: page.map(
-      (u): UserView => ({
+      (u): UserView & { updatedAt: string } => ({
         id: u.id,
         email: u.email,
         fullName: u.full_name,
         enabled: u.enabled === 1,
         roles: sortRoles(byUser.get(u.id) ?? []),
         createdAt: u.created_at,
+        updatedAt: u.updated_at,
       }),
     ),
     nextCursor,

@@ -1,8 +1,10 @@
-import { Badge, Button, Code, Group, Paper, Stack, Table, Text, Title } from '@mantine/core';
+import { Badge, Button, Group, Paper, Stack, Table, Text, Title } from '@mantine/core';
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { api } from '../ui/api.ts';
 import { ErrorState, PageLoader } from '../ui/states.tsx';
 import { changesOf } from '../../contract/audit.ts';
+import { COURSE_LINK, LinkedName, USER_LINK } from './entities/shared.tsx';
+import { readableValue } from './format.ts';
 
 export interface AuditEntry {
   id: string;
@@ -22,9 +24,37 @@ interface AuditPage {
 
 function short(v: unknown): string {
   if (v === undefined) return '—';
-  if (v === null) return 'empty';
-  const s = typeof v === 'string' ? v : JSON.stringify(v);
+  if (v === null || v === '') return 'empty';
+  const s = readableValue(v);
   return s.length > 120 ? `${s.slice(0, 117)}…` : s;
+}
+
+/** Fields whose value is the id of a user or a course: shown as the name, linked. */
+const USER_FIELDS = new Set(['memberId', 'createdBy', 'actorId', 'userId', 'issuedBy', 'revokedBy', 'gradedBy']);
+const COURSE_FIELDS = new Set(['courseId']);
+/** Fields that say nothing to a reader (the record's own id, internal batch and payment keys). */
+const HIDDEN_FIELDS = new Set(['id', 'batchId']);
+
+/** "lastActivityAt" → "Last activity at", "memberId" → "Member". */
+export function fieldLabel(name: string): string {
+  const base = name.endsWith('Id') && name.length > 2 ? name.slice(0, -2) : name;
+  const words = base
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/_/g, ' ')
+    .toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+function ChangeValue({ field, value }: { field: string; value: unknown }) {
+  if (typeof value === 'string' && value && USER_FIELDS.has(field)) return <LinkedName link={USER_LINK} id={value} />;
+  if (typeof value === 'string' && value && COURSE_FIELDS.has(field)) return <LinkedName link={COURSE_LINK} id={value} />;
+  return <>{short(value)}</>;
+}
+
+/** What an action is called in words: "delete" → "Deleted". */
+export function actionLabel(action: string): string {
+  const known: Record<string, string> = { create: 'Created', update: 'Changed', delete: 'Deleted', revoke: 'Revoked', import: 'Imported' };
+  return known[action] ?? fieldLabel(action);
 }
 
 /** What changed between the before and after images of an audit entry. */
@@ -80,24 +110,31 @@ export function AuditHistory({ entity, entityId }: { entity: string; entityId?: 
                     c="gray.9"
                     tt="none"
                   >
-                    {e.action}
+                    {actionLabel(e.action)}
                   </Badge>
                   <Text size="sm">
-                    by <ActorName id={e.actorId} /> · <time dateTime={e.at}>{e.at.slice(0, 19).replace('T', ' ')} UTC</time>
+                    by <ActorName id={e.actorId} /> · <time dateTime={e.at}>{readableValue(e.at)}</time>
                   </Text>
                 </Group>
                 {changes.length > 0 && (
                   <Table mt={4} withRowBorders={false} verticalSpacing={2} fz="xs">
                     <Table.Tbody>
-                      {changes.slice(0, 30).map((c) => (
-                        <Table.Tr key={c.field}>
-                          <Table.Td w={180}>
-                            <Code>{c.field}</Code>
-                          </Table.Td>
-                          <Table.Td c="gray.7">{short(c.from)}</Table.Td>
-                          <Table.Td>→ {short(c.to)}</Table.Td>
-                        </Table.Tr>
-                      ))}
+                      {changes
+                        .filter((c) => !HIDDEN_FIELDS.has(c.field))
+                        .slice(0, 30)
+                        .map((c) => (
+                          <Table.Tr key={c.field}>
+                            <Table.Td w={180} fw={600}>
+                              {fieldLabel(c.field)}
+                            </Table.Td>
+                            <Table.Td c="gray.7">
+                              <ChangeValue field={c.field} value={c.from} />
+                            </Table.Td>
+                            <Table.Td>
+                              → <ChangeValue field={c.field} value={c.to} />
+                            </Table.Td>
+                          </Table.Tr>
+                        ))}
                     </Table.Tbody>
                   </Table>
                 )}
@@ -111,6 +148,71 @@ export function AuditHistory({ entity, entityId }: { entity: string; entityId?: 
           )}
         </Stack>
       )}
+    </Paper>
+  );
+}
+
+/**
+ * A record that no longer exists: who deleted it and when, and its last values, from the audit
+ * log; a record that never existed says so.
+ */
+export function DeletedRecord({
+  entity,
+  entityId,
+  singular,
+  onRetry,
+}: {
+  entity: string;
+  entityId: string;
+  singular: string;
+  onRetry: () => void;
+}) {
+  const entry = useQuery({
+    queryKey: ['desk-audit-deleted', entity, entityId],
+    queryFn: ({ signal }) =>
+      api.get<AuditPage>(`/api/audit-log?${new URLSearchParams({ entity, entityId, action: 'delete', limit: '1' }).toString()}`, {
+        signal,
+      }),
+  });
+  if (entry.isPending) return <PageLoader label="Looking the record up in the audit log…" />;
+  const deleted = entry.data?.items[0];
+  if (!deleted) {
+    return (
+      <ErrorState
+        title={`This ${singular.toLowerCase()} does not exist`}
+        error={new Error('The link may be old or mistyped.')}
+        onRetry={onRetry}
+      />
+    );
+  }
+  const last = (deleted.before ?? {}) as Record<string, unknown>;
+  return (
+    <Paper withBorder radius="md" p="lg" component="section" aria-labelledby="deleted-title" data-testid="deleted-record">
+      <Title order={2} fz="lg" id="deleted-title">
+        {`This ${singular.toLowerCase()} was deleted`}
+      </Title>
+      <Text size="sm" mt={4}>
+        by <ActorName id={deleted.actorId} /> · <time dateTime={deleted.at}>{readableValue(deleted.at)}</time>
+      </Text>
+      <Text size="sm" fw={600} mt="md">
+        Its last values
+      </Text>
+      <Table mt={4} withRowBorders={false} verticalSpacing={2} fz="sm">
+        <Table.Tbody>
+          {Object.entries(last)
+            .filter(([k, v]) => !HIDDEN_FIELDS.has(k) && typeof v !== 'object')
+            .map(([k, v]) => (
+              <Table.Tr key={k}>
+                <Table.Td w={200} fw={600}>
+                  {fieldLabel(k)}
+                </Table.Td>
+                <Table.Td>
+                  <ChangeValue field={k} value={v} />
+                </Table.Td>
+              </Table.Tr>
+            ))}
+        </Table.Tbody>
+      </Table>
     </Paper>
   );
 }

@@ -1,9 +1,12 @@
 import { useState, type DragEvent } from 'react';
-import { Badge, Button, Group, Modal, Paper, Select, Stack, Switch, Text, Textarea, TextInput, Title } from '@mantine/core';
+import { Badge, Button, FileInput, Group, Modal, Paper, Select, Stack, Switch, Text, Textarea, TextInput, Title } from '@mantine/core';
 import { notify } from './notify.ts';
 import { useQuery } from '@tanstack/react-query';
 import { api, ApiError, errorMessage } from '../ui/api.ts';
 import { ErrorState, PageLoader } from '../ui/states.tsx';
+import { ScormPackageField, uploadScormPackage } from './ScormPackageField.tsx';
+import { LinkPicker } from './LinkPicker.tsx';
+import type { LinkRef } from './meta.ts';
 
 interface OutlineLesson {
   id: string;
@@ -27,10 +30,31 @@ interface LessonFull {
   body: string;
   videoUrl: string | null;
   quizId: string | null;
+  scormPackageId: string | null;
   isPreview: boolean;
 }
 
-const KINDS = ['text', 'video', 'pdf', 'scorm', 'quiz'];
+const KINDS = ['text', 'video', 'pdf', 'scorm', 'quiz', 'assignment'];
+
+/** Quizzes a lesson may show: picked by title, with the course each belongs to. */
+const QUIZ_LINK: LinkRef = {
+  url: '/api/quizzes',
+  slug: 'lms-quiz',
+  label: (r) => (r.courseTitle ? `${String(r.title)} · ${String(r.courseTitle)}` : String(r.title)),
+};
+
+/** Where a quiz is written: the quiz form, in a new tab, so the lesson being added stays here. */
+function NewQuizLink() {
+  return (
+    <Text size="xs">
+      No quiz yet?{' '}
+      <a href="/app/lms-quiz/new" target="_blank" rel="noopener">
+        Write a new quiz
+      </a>{' '}
+      (opens in a new tab), then search for its title here.
+    </Text>
+  );
+}
 
 type Drag = { type: 'chapter'; id: string } | { type: 'lesson'; id: string; chapterId: string };
 
@@ -278,33 +302,78 @@ function AddLesson({
 }: {
   chapterId: string;
   busy: boolean;
-  onAdd: (body: { title: string; kind: string }) => Promise<void>;
+  onAdd: (body: { title: string; kind: string; quizId?: string; scormPackageId?: string }) => Promise<void>;
 }) {
   const [title, setTitle] = useState('');
   const [kind, setKind] = useState('text');
+  const [quizId, setQuizId] = useState<string | null>(null);
+  const [zip, setZip] = useState<File | null>(null);
+  const [uploading, setUploading] = useState(false);
+  const [missing, setMissing] = useState<{ title?: string; quizId?: string; zip?: string }>({});
+  const submit = async () => {
+    const problems = {
+      ...(title.trim() ? {} : { title: 'Give the lesson a title.' }),
+      ...(kind === 'quiz' && !quizId ? { quizId: 'Choose the quiz this lesson shows.' } : {}),
+      ...(kind === 'scorm' && !zip ? { zip: 'Choose the SCORM package (a .zip file) for this lesson.' } : {}),
+    };
+    setMissing(problems);
+    if (Object.keys(problems).length) return;
+    let scormPackageId: string | undefined;
+    if (kind === 'scorm' && zip) {
+      setUploading(true);
+      try {
+        scormPackageId = (await uploadScormPackage(zip)).id;
+      } catch (e) {
+        setMissing({ zip: e instanceof ApiError && e.fieldErrors.length ? e.fieldErrors.map((f) => f.message).join(' ') : errorMessage(e) });
+        return;
+      } finally {
+        setUploading(false);
+      }
+    }
+    await onAdd({ title: title.trim(), kind, ...(kind === 'quiz' && quizId ? { quizId } : {}), ...(scormPackageId ? { scormPackageId } : {}) });
+    setTitle('');
+    setQuizId(null);
+    setZip(null);
+  };
   return (
-    <Group
-      mt="xs"
-      align="flex-end"
-      component="form"
-      onSubmit={(e) => {
-        e.preventDefault();
-        if (!title.trim()) return;
-        void onAdd({ title: title.trim(), kind }).then(() => setTitle(''));
-      }}
-    >
-      <TextInput
-        id={`new-lesson-${chapterId}`}
-        label="New lesson title"
-        size="xs"
-        value={title}
-        onChange={(e) => setTitle(e.currentTarget.value)}
-      />
-      <Select label="Kind" size="xs" w={110} data={KINDS} value={kind} allowDeselect={false} onChange={(v) => setKind(v ?? 'text')} />
-      <Button type="submit" size="xs" variant="default" disabled={busy}>
-        Add lesson
-      </Button>
-    </Group>
+    <Stack gap={4} mt="xs">
+      <Group
+        align="flex-start"
+        component="form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void submit();
+        }}
+      >
+        <TextInput
+          id={`new-lesson-${chapterId}`}
+          label="New lesson title"
+          size="xs"
+          value={title}
+          error={missing.title}
+          onChange={(e) => setTitle(e.currentTarget.value)}
+        />
+        <Select label="Kind" size="xs" w={110} data={KINDS} value={kind} allowDeselect={false} onChange={(v) => setKind(v ?? 'text')} />
+        {kind === 'quiz' && (
+          <LinkPicker
+            id={`new-lesson-quiz-${chapterId}`}
+            link={QUIZ_LINK}
+            label="Quiz"
+            value={quizId}
+            onChange={setQuizId}
+            error={missing.quizId}
+            required
+          />
+        )}
+        {kind === 'scorm' && (
+          <FileInput label="SCORM package (.zip)" size="xs" w={240} accept=".zip,application/zip" value={zip} onChange={setZip} error={missing.zip} clearable />
+        )}
+        <Button type="submit" size="xs" variant="default" disabled={busy} loading={uploading} mt={22}>
+          Add lesson
+        </Button>
+      </Group>
+      {kind === 'quiz' && <NewQuizLink />}
+    </Stack>
   );
 }
 
@@ -340,7 +409,7 @@ function LessonForm({ lesson, onDone, onDeleted }: { lesson: LessonFull; onDone:
   const [title, setTitle] = useState(lesson.title);
   const [body, setBody] = useState(lesson.body);
   const [videoUrl, setVideoUrl] = useState(lesson.videoUrl ?? '');
-  const [quizId, setQuizId] = useState(lesson.quizId ?? '');
+  const [quizId, setQuizId] = useState<string | null>(lesson.quizId);
   const [isPreview, setIsPreview] = useState(lesson.isPreview);
   const [error, setError] = useState<ApiError | null>(null);
   const [saving, setSaving] = useState(false);
@@ -349,7 +418,7 @@ function LessonForm({ lesson, onDone, onDeleted }: { lesson: LessonFull; onDone:
     setError(null);
     const patch: Record<string, unknown> = { title, body, isPreview };
     if (lesson.kind === 'video') patch.videoUrl = videoUrl.trim() || null;
-    if (lesson.kind === 'quiz') patch.quizId = quizId.trim() || null;
+    if (lesson.kind === 'quiz') patch.quizId = quizId;
     try {
       await api.patch(`/api/lessons/${lesson.id}`, patch);
       notify('Lesson saved.', 'green');
@@ -396,9 +465,19 @@ function LessonForm({ lesson, onDone, onDeleted }: { lesson: LessonFull; onDone:
         />
       )}
       {lesson.kind === 'quiz' && (
-        <TextInput label="Quiz id" value={quizId} onChange={(e) => setQuizId(e.currentTarget.value)} error={error?.fieldError('quizId')} />
+        <Stack gap={4}>
+          <LinkPicker link={QUIZ_LINK} label="Quiz" value={quizId} onChange={setQuizId} error={error?.fieldError('quizId')} required />
+          <NewQuizLink />
+        </Stack>
       )}
+      {lesson.kind === 'scorm' && lesson.scormPackageId && <ScormPackageField packageId={lesson.scormPackageId} />}
       <Switch label="Free preview" checked={isPreview} onChange={(e) => setIsPreview(e.currentTarget.checked)} />
+      {lesson.kind === 'assignment' && (
+        <Text size="sm">
+          Learners hand in work here; it completes when an evaluator passes it. Write the assignment in the desk under Assignments
+          (New assignment) and choose this lesson there.
+        </Text>
+      )}
       <Group justify="space-between">
         <Button color="red" variant="light" onClick={() => void remove()}>
           Delete lesson
@@ -410,3 +489,4 @@ function LessonForm({ lesson, onDone, onDeleted }: { lesson: LessonFull; onDone:
     </Stack>
   );
 }
+

@@ -1,10 +1,12 @@
 import { Link, Route, Routes, useParams } from 'react-router';
-import { findEntity } from './entities.tsx';
+import { findEntity } from './entities/index.ts';
 import { FormView } from './FormView.tsx';
+import { GettingStarted } from './GettingStarted.tsx';
 import { ImportPage } from './ImportPage.tsx';
 import { ListView } from './ListView.tsx';
 import { DeskSearchBox, SearchPage } from './SearchPage.tsx';
 import StatisticsPage from './StatisticsPage.tsx';
+import NotificationsDeskPage from './NotificationsDeskPage.tsx';
 import { Anchor, Box, Button, Group, Paper, SimpleGrid, Stack, Text, ThemeIcon, Title, UnstyledButton } from '@mantine/core';
 import { Frame, type FrameGroup } from '../ui/Frame.tsx';
 import { IconBook, IconGrid, IconHome, IconTools } from '../ui/icons.tsx';
@@ -80,6 +82,7 @@ function DeskHome({ me }: { me: Me }) {
         </Paper>
       ) : (
         <Stack gap="xl">
+          {me.roles.includes('System Manager') && <GettingStarted />}
           {sections.map((section) => (
             <section key={section.label} aria-labelledby={`desk-section-${section.label}`}>
               <Title order={2} fz="lg" mb="sm" id={`desk-section-${section.label}`}>
@@ -156,6 +159,7 @@ function DeskList({ me }: { me: Me }) {
     );
   }
   if (slug === 'statistics') return <StatisticsPage me={me} />;
+  if (slug === 'notifications') return <NotificationsDeskPage />;
   const meta = findEntity(slug);
   if (!meta) {
     return (

@@ -24,7 +24,8 @@ import { api, ApiError, errorMessage } from '../ui/api.ts';
 import { Page } from '../ui/Page.tsx';
 import { hasAnyRole, type Me } from '../ui/session.ts';
 import { ErrorState, PageLoader } from '../ui/states.tsx';
-import { AuditHistory } from './AuditHistory.tsx';
+import { AuditHistory, DeletedRecord } from './AuditHistory.tsx';
+import { readableValue } from './format.ts';
 import { LinkPicker } from './LinkPicker.tsx';
 import { itemUrl, type EntityMeta, type FieldMeta, type Row } from './meta.ts';
 
@@ -51,6 +52,40 @@ function toWire(f: FieldMeta, value: unknown): { send: boolean; value?: unknown 
   return { send: true, value };
 }
 
+/** A field error in words a reader understands, in place of a schema library's wording. */
+export function plainFieldMessage(label: string, message: string): string {
+  if (/received undefined|required/i.test(message)) return `${label} is required.`;
+  const tooShort = /Too small: expected string to have >=?(\d+) characters?/i.exec(message);
+  if (tooShort) return tooShort[1] === '1' ? `${label} cannot be empty.` : `${label} needs at least ${tooShort[1]} characters.`;
+  const tooLong = /Too big: expected string to have <=?(\d+) characters?/i.exec(message);
+  if (tooLong) return `${label} can have at most ${tooLong[1]} characters.`;
+  const small = /Too small: expected number to be >=?(-?[\d.]+)/i.exec(message);
+  if (small) return `${label} must be at least ${small[1]}.`;
+  const big = /Too big: expected number to be <=?(-?[\d.]+)/i.exec(message);
+  if (big) return `${label} must be at most ${big[1]}.`;
+  if (/^Invalid input: expected/i.test(message)) return `${label} has a value of the wrong kind.`;
+  if (/^Invalid option/i.test(message)) return `Choose one of the offered values for ${label.toLowerCase()}.`;
+  return message;
+}
+
+/** What the form can tell before sending: required fields and number limits. */
+function checkValues(fields: FieldMeta[], values: Values): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const f of fields) {
+    if (f.readOnly) continue;
+    const v = values[f.name];
+    const empty = v === '' || v === null || v === undefined || (Array.isArray(v) && v.length === 0);
+    if (f.required && empty && f.kind !== 'custom' && f.kind !== 'boolean') out[f.name] = `${f.label} is required.`;
+    else if (f.kind === 'number' && !empty) {
+      const n = typeof v === 'number' ? v : Number(v);
+      if (!Number.isFinite(n)) out[f.name] = `${f.label} must be a number.`;
+      else if (f.min !== undefined && n < f.min) out[f.name] = `${f.label} must be at least ${f.min}.`;
+      else if (f.max !== undefined && n > f.max) out[f.name] = `${f.label} must be at most ${f.max}.`;
+    }
+  }
+  return out;
+}
+
 function sameValue(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
@@ -66,6 +101,22 @@ export function FormView({ meta, me, id }: { meta: EntityMeta; me: Me; id: strin
   });
   if (!isNew && record.isPending) return <PageLoader />;
   if (!isNew && record.isError) {
+    const gone = record.error instanceof ApiError && record.error.status === 404;
+    if (gone && id && meta.auditEntity && hasAnyRole(me, ['System Manager', 'Moderator'])) {
+      return (
+        <Page
+          title={`Deleted ${meta.singular.toLowerCase()}`}
+          description={
+            <Anchor component={Link} to={`/app/${meta.slug}`} size="sm">
+              ← {meta.label}
+            </Anchor>
+          }
+          size="xl"
+        >
+          <DeletedRecord entity={meta.auditEntity} entityId={id} singular={meta.singular} onRetry={() => void record.refetch()} />
+        </Page>
+      );
+    }
     return (
       <Page title={meta.singular} size="xl">
         <ErrorState
@@ -97,6 +148,8 @@ function FormBody({ meta, me, row, refresh }: { meta: EntityMeta; me: Me; row: R
   const [saving, setSaving] = useState(false);
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [deleting, setDeleting] = useState(false);
+  const [localErrors, setLocalErrors] = useState<Record<string, string>>({});
+  const [result, setResult] = useState<Row | null>(null);
   useEffect(() => setValues(initial), [initial]);
 
   const canWrite = isNew
@@ -106,8 +159,16 @@ function FormBody({ meta, me, row, refresh }: { meta: EntityMeta; me: Me; row: R
   const editable = fields.some((f) => !f.readOnly);
   const title = isNew ? `New ${meta.singular.toLowerCase()}` : (meta.title?.(row) ?? String(row[fields[0]?.name ?? 'id'] ?? row.id));
 
-  const set = (name: string, v: unknown) => setValues((s) => ({ ...s, [name]: v }));
-  const fieldError = (name: string) => error?.fieldErrors.find((e) => e.path === name || e.path.startsWith(`${name}.`))?.message;
+  const set = (name: string, v: unknown) => {
+    setValues((s) => ({ ...s, [name]: v }));
+    setLocalErrors(({ [name]: _gone, ...rest }) => rest);
+  };
+  const fieldError = (name: string) => {
+    if (localErrors[name]) return localErrors[name];
+    const server = error?.fieldErrors.find((e) => e.path === name || e.path.startsWith(`${name}.`))?.message;
+    const label = fields.find((f) => f.name === name)?.label ?? name;
+    return server ? plainFieldMessage(label, server) : undefined;
+  };
 
   // What a save would send: every field of a new row, the changed fields of an existing one.
   const changes = useMemo(() => {
@@ -126,6 +187,12 @@ function FormBody({ meta, me, row, refresh }: { meta: EntityMeta; me: Me; row: R
     setError(null);
     setOtherError(null);
     const body = changes;
+    const found = { ...checkValues(fields, values), ...(meta.validate?.(values) ?? {}) };
+    setLocalErrors(found);
+    if (Object.keys(found).length > 0) {
+      document.getElementById(`field-${Object.keys(found)[0]}`)?.focus();
+      return;
+    }
     if (!isNew && Object.keys(body).length === 0) {
       notify('Nothing changed.');
       return;
@@ -135,6 +202,10 @@ function FormBody({ meta, me, row, refresh }: { meta: EntityMeta; me: Me; row: R
       if (isNew) {
         const created = await api.post<Row>(meta.api.create || meta.api.list, body);
         await client.invalidateQueries({ queryKey: ['desk-list', meta.slug] });
+        if (meta.createResult) {
+          setResult(created);
+          return;
+        }
         notify(`${meta.singular} created.`, 'green');
         void navigate(`/app/${meta.slug}/${encodeURIComponent(String(created.id))}`, { replace: true, state: { created } });
       } else {
@@ -152,7 +223,10 @@ function FormBody({ meta, me, row, refresh }: { meta: EntityMeta; me: Me; row: R
         const known = err.fieldErrors.some((fe) => fields.some((f) => fe.path === f.name || fe.path.startsWith(`${f.name}.`)));
         if (!known)
           setOtherError(
-            err.detail + (err.fieldErrors.length ? ` (${err.fieldErrors.map((fe) => `${fe.path}: ${fe.message}`).join('; ')})` : ''),
+            err.detail +
+              (err.fieldErrors.length
+                ? ` (${err.fieldErrors.map((fe) => plainFieldMessage(fields.find((f) => f.name === fe.path)?.label ?? fe.path, fe.message)).join(' ')})`
+                : ''),
           );
       } else setOtherError(errorMessage(err));
     } finally {
@@ -174,6 +248,35 @@ function FormBody({ meta, me, row, refresh }: { meta: EntityMeta; me: Me; row: R
       setDeleting(false);
     }
   };
+
+  if (result && meta.createResult) {
+    return (
+      <Page
+        title={title}
+        description={
+          <Anchor component={Link} to={`/app/${meta.slug}`} size="sm">
+            ← {meta.label}
+          </Anchor>
+        }
+        size="xl"
+      >
+        <Paper withBorder radius="md" p="lg" component="section" aria-label="Result" role="status">
+          {meta.createResult(result)}
+          <Group mt="md">
+            <Button
+              variant="default"
+              onClick={() => {
+                setResult(null);
+                setValues(initial);
+              }}
+            >
+              {`New ${meta.singular.toLowerCase()}`}
+            </Button>
+          </Group>
+        </Paper>
+      </Page>
+    );
+  }
 
   return (
     <Page
@@ -200,7 +303,8 @@ function FormBody({ meta, me, row, refresh }: { meta: EntityMeta; me: Me; row: R
           {otherError}
         </Alert>
       )}
-      {fields.length > 0 && (
+      {!isNew && !editable && fields.length > 0 && <ReadOnlyRecord fields={fields} row={row} />}
+      {fields.length > 0 && (isNew || editable) && (
         <Paper
           withBorder
           radius="md"
@@ -276,6 +380,26 @@ function FormBody({ meta, me, row, refresh }: { meta: EntityMeta; me: Me; row: R
         </Stack>
       </Modal>
     </Page>
+  );
+}
+
+/** A record nobody edits here, shown as labelled values (not greyed inputs). */
+function ReadOnlyRecord({ fields, row }: { fields: FieldMeta[]; row: Row }) {
+  return (
+    <Paper withBorder radius="md" p="lg" component="section" aria-label="Details">
+      <SimpleGrid cols={{ base: 1, sm: 2, md: 3 }} spacing="md" verticalSpacing="sm" component="dl" m={0}>
+        {fields.map((f) => (
+          <div key={f.name}>
+            <Text component="dt" size="sm" c="gray.7">
+              {f.label}
+            </Text>
+            <Text component="dd" m={0} fw={500} data-field={f.name}>
+              {f.display ? f.display(row) : readableValue(row[f.name])}
+            </Text>
+          </div>
+        ))}
+      </SimpleGrid>
+    </Paper>
   );
 }
 

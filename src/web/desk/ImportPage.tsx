@@ -39,6 +39,13 @@ const KINDS: Record<ImportKindName, { label: string; slug: string; help: string 
       'One row per employee: code and full name; email links an existing user (who becomes an LMS Student); department and ' +
       'designation must exist; reportsTo is the manager’s employee code, already there or anywhere in the file. Codes already there are skipped.',
   },
+  users: {
+    label: 'User accounts',
+    slug: 'user',
+    help:
+      'One row per person: email, full name, roles separated by ";" (LMS Student when empty) and optionally the employee code to link. ' +
+      'Emails that already have an account are skipped. Each new account gets an initial password, listed once after the import.',
+  },
   'training-assignments': {
     label: 'Training assignments',
     slug: 'lms-training-assignment',
@@ -224,6 +231,12 @@ export function ImportPage({ meta, kind: initialKind }: { meta: EntityMeta; kind
                   </Table.Tbody>
                 </Table>
               </Table.ScrollContainer>
+            )}
+            {kind === 'users' && !s.dryRun && s.created > 0 && s.status === 'done' && (
+              <Alert color="blue" variant="light" title="Invitations sent">
+                Each new account was mailed an invitation to choose its password. The link works for 7 days; the employee form can send
+                it again.
+              </Alert>
             )}
             {s.errorCount > s.errors.length && (
               <Text size="sm" c="gray.7">

@@ -77,7 +77,7 @@ export function LinkPicker({
       filter={link.noSearch ? undefined : ({ options: o }) => o}
       nothingFoundMessage={options.isFetching ? 'Searching…' : 'Nothing found'}
       error={error}
-      required={required}
+      withAsterisk={required}
       comboboxProps={{ withinPortal: true }}
     />
   );

@@ -17,6 +17,7 @@ import {
   TextInput,
   UnstyledButton,
 } from '@mantine/core';
+import { useDebouncedValue } from '@mantine/hooks';
 import { notify } from './notify.ts';
 import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, errorMessage } from '../ui/api.ts';
@@ -191,9 +192,10 @@ export function ListView({ meta, me }: { meta: EntityMeta; me: Me }) {
         </>
       }
     >
+      {meta.listHeader?.()}
       {meta.filters.length > 0 && (
-        <Paper withBorder radius="md" p="md" component="section" aria-label="Filters">
-          <SimpleGrid cols={{ base: 1, sm: 2, md: 3, lg: 4 }} spacing="sm">
+        <Paper withBorder radius="md" p="sm" component="section" aria-label="Filters">
+          <SimpleGrid cols={{ base: 1, sm: 2, md: 3, lg: 6 }} spacing="xs" verticalSpacing="xs">
             {meta.filters.map((f) => (
               <FilterInput key={f.name} filter={f} search={search} setFilter={setFilter} />
             ))}
@@ -252,8 +254,25 @@ export function ListView({ meta, me }: { meta: EntityMeta; me: Me }) {
         </Paper>
       ) : (
         <Paper withBorder radius="md">
-          <Table.ScrollContainer minWidth={640}>
-            <Table highlightOnHover verticalSpacing="xs" data-testid="desk-list" data-query={query} aria-busy={list.isFetching}>
+          <Table.ScrollContainer
+            minWidth={640}
+            maxHeight="calc(100vh - 240px)"
+            type="native"
+            tabIndex={0}
+            role="region"
+            aria-label={`${meta.label} table`}
+          >
+            <Table
+              highlightOnHover
+              stickyHeader
+              verticalSpacing={4}
+              horizontalSpacing="sm"
+              fz="sm"
+              className="desk-table"
+              data-testid="desk-list"
+              data-query={query}
+              aria-busy={list.isFetching}
+            >
               <Table.Thead>
                 <Table.Tr>
                   {canDelete && (
@@ -325,15 +344,19 @@ export function ListView({ meta, me }: { meta: EntityMeta; me: Me }) {
                       )}
                       {meta.columns.map((c, ci) => {
                         const content = c.render ? c.render(row) : formatCell(row[c.key]);
+                        // Long text stays on one line, cut with an ellipsis; the whole text is the tooltip.
+                        const tip = typeof content === 'string' && content.length > 0 ? content : undefined;
                         return (
                           <Table.Td key={c.key} ta={c.numeric ? 'right' : undefined}>
-                            {ci === 0 && href ? (
-                              <Anchor component={Link} to={href} fw={600}>
-                                {content === '' || content === null ? id : content}
-                              </Anchor>
-                            ) : (
-                              content
-                            )}
+                            <div className="desk-cell" title={tip}>
+                              {ci === 0 && href ? (
+                                <Anchor component={Link} to={href} fw={600} size="sm">
+                                  {content === '' || content === null ? id : content}
+                                </Anchor>
+                              ) : (
+                                content
+                              )}
+                            </div>
                           </Table.Td>
                         );
                       })}
@@ -429,7 +452,6 @@ function FilterInput({
 }) {
   const value = search.get(f.name);
   const id = `filter-${f.name}`;
-  const [text, setText] = useState(value ?? '');
   const data = useMemo(() => (f.options ?? []).map((o) => ({ value: o, label: o.replace(/_/g, ' ') })), [f.options]);
   switch (f.kind) {
     case 'select':
@@ -459,56 +481,131 @@ function FilterInput({
       return (
         <TextInput id={id} type="date" label={f.label} value={value ?? ''} onChange={(e) => setFilter(f.name, e.currentTarget.value)} />
       );
-    case 'range': {
-      const [minName, maxName] = f.rangeParams ?? [`${f.name}Min`, `${f.name}Max`];
-      return (
-        <Group gap="xs" grow wrap="nowrap" align="flex-end">
-          <RangeEnd label={`${f.label} from`} name={minName} f={f} search={search} setFilter={setFilter} />
-          <RangeEnd label={`${f.label} to`} name={maxName} f={f} search={search} setFilter={setFilter} />
-        </Group>
-      );
-    }
+    case 'range':
+      return <RangeFilter f={f} search={search} setFilter={setFilter} />;
     default:
-      return (
-        <TextInput
-          id={id}
-          label={f.label}
-          value={text}
-          placeholder="Search…"
-          onChange={(e) => setText(e.currentTarget.value)}
-          onBlur={() => setFilter(f.name, text.trim())}
-          onKeyDown={(e) => {
-            if (e.key === 'Enter') setFilter(f.name, text.trim());
-          }}
-        />
-      );
+      return <TextFilter id={id} f={f} value={value} setFilter={setFilter} />;
   }
 }
 
-function RangeEnd({
-  label,
-  name,
+/** A text filter that applies a moment after typing stops (and at once on Enter). */
+function TextFilter({
+  id,
+  f,
+  value,
+  setFilter,
+}: {
+  id: string;
+  f: FilterMeta;
+  value: string | null;
+  setFilter: (name: string, value: string | null) => void;
+}) {
+  const [text, setText] = useState(value ?? '');
+  const [debounced] = useDebouncedValue(text, 350);
+  const applied = useRef(value ?? '');
+  // The URL changed from elsewhere (Clear filters, a link): show its value.
+  useEffect(() => {
+    if ((value ?? '') !== applied.current) {
+      applied.current = value ?? '';
+      setText(value ?? '');
+    }
+  }, [value]);
+  const apply = (v: string) => {
+    const t = v.trim();
+    if (t === applied.current) return;
+    applied.current = t;
+    setFilter(f.name, t);
+  };
+  useEffect(() => {
+    apply(debounced);
+  }, [debounced]);
+  return (
+    <TextInput
+      id={id}
+      label={f.label}
+      value={text}
+      placeholder="Search…"
+      onChange={(e) => setText(e.currentTarget.value)}
+      onKeyDown={(e) => {
+        if (e.key === 'Enter') apply(text);
+      }}
+    />
+  );
+}
+
+/**
+ * A number range (e.g. progress from–to): checked in the form (whole numbers within the limits,
+ * from ≤ to) and applied a moment after typing stops; an invalid range says why next to the field
+ * and keeps the list as it was.
+ */
+function RangeFilter({
   f,
   search,
   setFilter,
 }: {
-  label: string;
-  name: string;
   f: FilterMeta;
   search: URLSearchParams;
   setFilter: (name: string, value: string | null) => void;
 }) {
-  const value = search.get(name);
+  const [minName, maxName] = f.rangeParams ?? [`${f.name}Min`, `${f.name}Max`];
+  const urlMin = search.get(minName) ?? '';
+  const urlMax = search.get(maxName) ?? '';
+  const [from, setFrom] = useState<string>(urlMin);
+  const [to, setTo] = useState<string>(urlMax);
+  const [debounced] = useDebouncedValue(`${from}|${to}`, 400);
+  const applied = useRef(`${urlMin}|${urlMax}`);
+  useEffect(() => {
+    const now = `${urlMin}|${urlMax}`;
+    if (now !== applied.current) {
+      applied.current = now;
+      setFrom(urlMin);
+      setTo(urlMax);
+    }
+  }, [urlMin, urlMax]);
+  const lo = f.min ?? Number.MIN_SAFE_INTEGER;
+  const hi = f.max ?? Number.MAX_SAFE_INTEGER;
+  const check = (v: string, label: string): string | null => {
+    if (v === '') return null;
+    const n = Number(v);
+    if (!Number.isInteger(n)) return `${label} must be a whole number.`;
+    if (n < lo || n > hi) return `${label} must be between ${lo} and ${hi}.`;
+    return null;
+  };
+  const fromError = check(from, 'From');
+  const toError =
+    check(to, 'To') ?? (from !== '' && to !== '' && !fromError && Number(from) > Number(to) ? 'To must not be below from.' : null);
+  const valid = !fromError && !toError;
+  useEffect(() => {
+    const [a, b] = debounced.split('|') as [string, string];
+    if (!valid || `${a}|${b}` !== `${from}|${to}` || debounced === applied.current) return;
+    applied.current = debounced;
+    setFilter(minName, a === '' ? null : a);
+    setFilter(maxName, b === '' ? null : b);
+  }, [debounced, valid]);
   return (
-    <NumberInput
-      id={`filter-${name}`}
-      label={label}
-      value={value ?? ''}
-      min={f.min}
-      max={f.max}
-      clampBehavior="strict"
-      allowDecimal={false}
-      onChange={(v) => setFilter(name, v === '' ? null : String(v))}
-    />
+    <Group gap="xs" grow wrap="nowrap" align="flex-start">
+      <NumberInput
+        id={`filter-${minName}`}
+        label={`${f.label} from`}
+        value={from}
+        min={f.min}
+        max={f.max}
+        allowDecimal={false}
+        allowNegative={lo < 0}
+        error={fromError}
+        onChange={(v) => setFrom(v === '' ? '' : String(v))}
+      />
+      <NumberInput
+        id={`filter-${maxName}`}
+        label={`${f.label} to`}
+        value={to}
+        min={f.min}
+        max={f.max}
+        allowDecimal={false}
+        allowNegative={lo < 0}
+        error={toError}
+        onChange={(v) => setTo(v === '' ? '' : String(v))}
+      />
+    </Group>
   );
 }

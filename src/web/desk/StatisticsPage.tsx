@@ -110,15 +110,16 @@ function ComplianceWidget() {
               Overdue: r.overdue,
             }))}
             dataKey="title"
-            type="stacked"
             orientation="vertical"
-            yAxisProps={{ width: 180 }}
+            yAxisProps={{ width: 180, interval: 0 }}
             withLegend
+            // Completed + in progress + not started make up the expected learners; the overdue
+            // ones are among those not completed, so they get their own bar beside the stack.
             series={[
-              { name: 'Completed', color: 'green.6' },
-              { name: 'In progress', color: 'blue.6' },
-              { name: 'Not started', color: 'gray.5' },
-              { name: 'Overdue', color: 'red.6' },
+              { name: 'Completed', color: 'green.6', stackId: 'expected' },
+              { name: 'In progress', color: 'blue.6', stackId: 'expected' },
+              { name: 'Not started', color: 'gray.5', stackId: 'expected' },
+              { name: 'Overdue', color: 'red.6', stackId: 'overdue' },
             ]}
             aria-label="Mandatory training compliance chart"
           />
@@ -190,16 +191,19 @@ function ScoresWidget() {
       ) : rows.length === 0 ? (
         <Text size="sm">No graded quiz attempts yet.</Text>
       ) : (
+        // Bars run across, course titles on the left: every course is labelled, however long its title.
         <BarChart
-          h={260}
+          h={Math.max(180, rows.length * 56)}
           data={rows.map((r) => ({ title: r.title, 'Average %': r.averagePercentage ?? 0, 'Pass rate %': r.passRate ?? 0 }))}
           dataKey="title"
+          orientation="vertical"
           series={[
             { name: 'Average %', color: 'blue.6' },
             { name: 'Pass rate %', color: 'teal.6' },
           ]}
           withLegend
-          yAxisProps={{ domain: [0, 100] }}
+          xAxisProps={{ domain: [0, 100] }}
+          yAxisProps={{ width: 180, interval: 0 }}
           aria-label="Average assessment score chart"
         />
       )}

@@ -2,28 +2,21 @@ import { useState } from 'react';
 import { Button, Checkbox, Group, Modal, Paper, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
 import { notify } from './notify.ts';
 import { ROLES, type Role } from '../../contract/roles.ts';
-import { api, errorMessage } from '../ui/api.ts';
+import { api, ApiError, errorMessage, toApiError, useMe } from '../ui/api.ts';
 import type { Row } from './meta.ts';
 
-/** Downloads a file from the API (keeps the session cookie; shows API errors in words). */
+/** Downloads a file from the API (keeps the session cookie); an error answer is thrown as an ApiError. */
 export async function downloadFile(url: string, fallbackName: string): Promise<void> {
   const res = await fetch(url, { credentials: 'same-origin' });
-  if (!res.ok) {
-    let detail = `The download failed (HTTP ${res.status}).`;
-    try {
-      const p = (await res.json()) as { detail?: string };
-      if (p.detail) detail = p.detail;
-    } catch {
-      // not JSON
-    }
-    throw new Error(detail);
-  }
+  if (!res.ok) throw await toApiError(res);
   const blob = await res.blob();
   const cd = res.headers.get('content-disposition') ?? '';
-  const name = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(cd)?.[1];
+  // The UTF-8 name (filename*=) keeps accented letters; the plain filename= is only its ASCII stand-in.
+  const utf8 = /filename\*=UTF-8''([^;]+)/i.exec(cd)?.[1];
+  const plain = /filename="?([^";]+)"?/i.exec(cd)?.[1];
   const a = document.createElement('a');
   a.href = URL.createObjectURL(blob);
-  a.download = name ? decodeURIComponent(name) : fallbackName;
+  a.download = utf8 ? decodeURIComponent(utf8) : (plain ?? fallbackName);
   document.body.append(a);
   a.click();
   a.remove();
@@ -179,5 +172,113 @@ export function CompleteComplianceButton({ id, refresh }: { id: string; refresh:
     >
       Mark complete today
     </Button>
+  );
+}
+
+interface ChainVerification {
+  entries: number;
+  intact: boolean;
+  headHash: string;
+  summary: string;
+  checkedAt: string;
+  problem: { message: string } | null;
+}
+
+/** The audit log's hash chain check (System Managers): whether any entry was changed, removed or reordered. */
+export function AuditChainStatus({ canVerify }: { canVerify: boolean }) {
+  const [result, setResult] = useState<ChainVerification | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  if (!canVerify) return null;
+  const verify = () => {
+    setBusy(true);
+    setError(null);
+    api
+      .get<ChainVerification>('/api/audit-log/verify')
+      .then(setResult)
+      .catch((e: unknown) => setError(errorMessage(e)))
+      .finally(() => setBusy(false));
+  };
+  return (
+    <Paper withBorder radius="md" p="md" component="section" aria-label="Audit log verification">
+      <Group justify="space-between" wrap="nowrap">
+        <Stack gap={2}>
+          <Text fw={600}>Tamper check</Text>
+          {!result && !error && <Text size="sm" c="gray.7">Every entry is chained to the one before it by a hash. Check that none was changed, removed or reordered.</Text>}
+          {result && (
+            <Text size="sm" c={result.intact ? '#1e6b2f' : '#a51d1d'} fw={500} data-testid="audit-chain-status">
+              {result.intact ? `Intact: ${result.entries.toLocaleString()} entries, checked ${result.checkedAt.slice(0, 16).replace('T', ' ')} UTC.` : `Broken: ${result.problem?.message ?? result.summary}`}
+            </Text>
+          )}
+          {result && (
+            <Text size="xs" c="gray.7" style={{ wordBreak: 'break-all' }}>
+              Last entry hash {result.headHash}
+            </Text>
+          )}
+          {error && (
+            <Text size="sm" c="red.9">
+              {error}
+            </Text>
+          )}
+        </Stack>
+        <Button variant="default" loading={busy} onClick={verify}>
+          {result ? 'Check again' : 'Verify chain'}
+        </Button>
+      </Group>
+    </Paper>
+  );
+}
+
+/** Who reads a course's audit trail (Course Creators: the courses they teach). */
+const AUDIT_READERS: readonly string[] = ['System Manager', 'Moderator', 'Course Creator'];
+const isoDay = (d: Date) => d.toISOString().slice(0, 10);
+
+/** "Audit trail": one course's audit entries for a date range, as PDF or CSV (errors next to the dates). */
+export function CourseAuditButton({ courseId, title }: { courseId: string; title: string }) {
+  const me = useMe().data;
+  const [open, setOpen] = useState(false);
+  const [from, setFrom] = useState(() => isoDay(new Date(Date.now() - 365 * 86_400_000)));
+  const [to, setTo] = useState(() => isoDay(new Date()));
+  const [busy, setBusy] = useState<'pdf' | 'csv' | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+  const query = new URLSearchParams({ ...(from ? { from } : {}), ...(to ? { to } : {}) }).toString();
+  const download = (kind: 'pdf' | 'csv') => {
+    setBusy(kind);
+    setError(null);
+    const base = `/api/courses/${encodeURIComponent(courseId)}/audit-log`;
+    downloadFile(kind === 'pdf' ? `${base}.pdf?${query}&download=true` : `${base}/export.csv?${query}`, `audit-trail.${kind}`)
+      .catch((e: unknown) => {
+        if (e instanceof ApiError && e.fieldErrors.length > 0) setError(e);
+        else notify(errorMessage(e), 'red');
+      })
+      .finally(() => setBusy(null));
+  };
+  if (!me?.roles.some((r) => AUDIT_READERS.includes(r))) return null;
+  return (
+    <>
+      <Button variant="default" onClick={() => setOpen(true)}>
+        Audit trail
+      </Button>
+      <Modal opened={open} onClose={() => setOpen(false)} title={`Audit trail — ${title}`} size="lg" closeButtonProps={{ 'aria-label': 'Close' }}>
+        <Stack>
+          <Text size="sm">
+            Every recorded change to this course, its lessons and quizzes, and its learners&apos; enrollments, quiz attempts and certificates,
+            with who made it and when. Each entry carries its place in the tamper-evident audit log.
+          </Text>
+          <SimpleGrid cols={{ base: 1, sm: 2 }}>
+            <TextInput label="First day" type="date" value={from} onChange={(e) => setFrom(e.currentTarget.value)} error={error?.fieldError('querystring.from')} />
+            <TextInput label="Last day" type="date" value={to} onChange={(e) => setTo(e.currentTarget.value)} error={error?.fieldError('querystring.to')} />
+          </SimpleGrid>
+          <Group justify="flex-end">
+            <Button variant="default" loading={busy === 'csv'} onClick={() => download('csv')}>
+              Download CSV
+            </Button>
+            <Button loading={busy === 'pdf'} onClick={() => download('pdf')}>
+              Download PDF
+            </Button>
+          </Group>
+        </Stack>
+      </Modal>
+    </>
   );
 }

@@ -60,6 +60,8 @@ export interface FieldMeta {
   initial?: unknown;
   /** The form value → what the API takes (custom fields). */
   toWire?: (value: unknown) => unknown;
+  /** How a read-only record shows the value (default: the value in words, dates readable). */
+  display?: (row: Row) => ReactNode;
   /** Full width in the form grid. */
   wide?: boolean;
 }
@@ -136,11 +138,20 @@ export interface EntityMeta {
   /** Extra buttons in the form's header. */
   actions?: (row: Row, ctx: { refresh: () => void }) => ReactNode;
   /** A bulk-import page exists for this entity (`/app/<slug>/import`). */
-  importKind?: 'enrollments' | 'employees' | 'training-assignments';
+  importKind?: 'enrollments' | 'employees' | 'training-assignments' | 'users';
   /** A single-record page (settings): the form loads `api.list` and saves with PATCH to it. */
   single?: boolean;
   /** Loads one record for the form (default: GET the item URL), e.g. to add the names of linked rows. */
   load?: (id: string, signal: AbortSignal) => Promise<Row>;
+  /** Shown above the list's filters (e.g. the audit log's chain verification). */
+  listHeader?: () => ReactNode;
+  /**
+   * A create that answers a summary instead of one record (e.g. a bulk assignment): the form shows
+   * this in place of opening the new record.
+   */
+  createResult?: (created: Row) => ReactNode;
+  /** Rules between fields, checked in the form before sending: field name → message in words. */
+  validate?: (values: Record<string, unknown>) => Record<string, string>;
   /** A list without a form (rows are not links). */
   noForm?: boolean;
 }

@@ -1,8 +1,8 @@
 import type { ReactNode } from 'react';
 import type { Role } from '../../contract/roles.ts';
-import { IconGrid } from '../ui/icons.tsx';
+import { IconBell, IconGrid } from '../ui/icons.tsx';
 import { HR_ROLE_NAMES, LMS_STAFF_ROLES, hasAnyRole, type Me } from '../ui/session.ts';
-import { ENTITIES } from './entities.tsx';
+import { ENTITIES } from './entities/index.ts';
 import type { EntityMeta } from './meta.ts';
 
 export interface DeskDoctype {
@@ -30,6 +30,14 @@ const STATISTICS: DeskDoctype = {
   roles: STATISTICS_ROLES,
 };
 
+const NOTIFICATIONS: DeskDoctype = {
+  slug: 'notifications',
+  label: 'Notifications and Jobs',
+  description: 'The mail outbox, scheduled jobs with their last run, and message templates.',
+  icon: <IconBell size={18} />,
+  roles: ['System Manager'],
+};
+
 function doctypeOf(e: EntityMeta): DeskDoctype {
   return { slug: e.slug, label: e.label, description: e.description, icon: e.icon, roles: e.roles };
 }
@@ -38,7 +46,11 @@ function doctypeOf(e: EntityMeta): DeskDoctype {
 export const DESK_SECTIONS: DeskSection[] = [
   { label: 'Learning', roles: LMS_STAFF_ROLES, items: [STATISTICS, ...ENTITIES.filter((e) => e.section === 'Learning').map(doctypeOf)] },
   { label: 'HR', roles: HR_ROLE_NAMES, items: ENTITIES.filter((e) => e.section === 'HR').map(doctypeOf) },
-  { label: 'Settings', roles: ['System Manager', 'Moderator'], items: ENTITIES.filter((e) => e.section === 'Settings').map(doctypeOf) },
+  {
+    label: 'Settings',
+    roles: ['System Manager', 'Moderator'],
+    items: [...ENTITIES.filter((e) => e.section === 'Settings').map(doctypeOf), NOTIFICATIONS],
+  },
 ];
 
 export function mayOpen(me: Pick<Me, 'roles'>, d: Pick<DeskDoctype, 'roles'>): boolean {

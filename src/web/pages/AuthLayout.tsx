@@ -2,6 +2,9 @@ import type { ReactNode } from 'react';
 import { Anchor, Box, Center, Group, Paper, Stack, Text, Title } from '@mantine/core';
 import { IconLogo } from '../ui/icons.tsx';
 
+/** Alert titles in the text colour (the coloured default is too faint on the light background). */
+export const ALERT_STYLES = { title: { color: 'var(--mantine-color-gray-9)' } } as const;
+
 /** The centered card used by the setup and login pages. */
 export function AuthLayout({
   title,

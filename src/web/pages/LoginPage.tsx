@@ -1,11 +1,12 @@
 import { useState, type FormEvent } from 'react';
-import { Navigate, useNavigate, useSearchParams } from 'react-router';
-import { Alert, Button, PasswordInput, Stack, TextInput } from '@mantine/core';
+import { Link, Navigate, useNavigate, useSearchParams } from 'react-router';
+import { Alert, Anchor, Button, Group, PasswordInput, Stack, TextInput } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, ApiError, errorMessage } from '../ui/api.ts';
 import { IconAlert } from '../ui/icons.tsx';
 import { PageLoader } from '../ui/states.tsx';
 import { ME_KEY, homeOf, safeNext, useMe, type Me } from '../ui/session.ts';
+import { preloadAreaOf } from '../ui/areas.ts';
 import { useTitle } from '../ui/useTitle.ts';
 import { AuthLayout } from './AuthLayout.tsx';
 
@@ -48,10 +49,14 @@ export default function LoginPage() {
 
   const login = useMutation({
     mutationFn: (body: { email: string; password: string }) => api.post<{ user: Me }>('/api/auth/login', body),
-    onSuccess: ({ user }) => {
+    // The button keeps spinning until the destination's code is here: the page then changes at
+    // once instead of leaving the filled-in form on screen while the desk or portal downloads.
+    onSuccess: async ({ user }) => {
       setJustLoggedIn(true);
+      const to = destination(next, user);
+      await preloadAreaOf(to).catch(() => undefined);
       client.setQueryData(ME_KEY, user);
-      void navigate(destination(next, user), { replace: true });
+      await navigate(to, { replace: true });
     },
   });
 
@@ -114,6 +119,11 @@ export default function LoginPage() {
             }}
             error={missing.password}
           />
+          <Group justify="flex-end" mt={-8}>
+            <Anchor component={Link} to="/forgot-password" size="sm">
+              Forgot password?
+            </Anchor>
+          </Group>
           <Button type="submit" fullWidth size="md" loading={login.isPending} mt="xs">
             Log in
           </Button>

@@ -1,13 +1,15 @@
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate } from 'react-router';
-import { Alert, Anchor, Button, PasswordInput, Stack, Text, TextInput } from '@mantine/core';
+import { Alert, Anchor, Button, Stack, Text, TextInput } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, ApiError, errorMessage } from '../ui/api.ts';
 import { IconAlert, IconShield } from '../ui/icons.tsx';
 import { ErrorState, PageLoader } from '../ui/states.tsx';
 import { ME_KEY, SETUP_KEY, useMe, useSetupStatus, homeOf, type Me } from '../ui/session.ts';
+import { loadDesk } from '../ui/areas.ts';
 import { useTitle } from '../ui/useTitle.ts';
 import { AuthLayout } from './AuthLayout.tsx';
+import { NewPasswordFields } from './NewPasswordFields.tsx';
 
 type Field = 'fullName' | 'email' | 'password' | 'confirm';
 type FieldErrors = Partial<Record<Field, string>>;
@@ -19,7 +21,7 @@ function validate(v: Record<Field, string>): FieldErrors {
   if (!v.fullName.trim()) e.fullName = 'Enter your full name';
   if (!v.email.trim()) e.email = 'Enter your email address';
   else if (!/^[^@\s]+@[^@\s]+$/.test(v.email.trim())) e.email = 'Enter a valid email address';
-  if (v.password.length < 8) e.password = 'Use at least 8 characters';
+  if (v.password.length < 12) e.password = 'Use at least 12 characters';
   if (v.confirm !== v.password) e.confirm = 'The passwords do not match';
   return e;
 }
@@ -28,7 +30,17 @@ function validate(v: Record<Field, string>): FieldErrors {
 export default function SetupPage() {
   useTitle('Set up');
   const status = useSetupStatus();
+  // Once this form has created the administrator, the page only leads on to the desk (the setup
+  // status turning to "done" must not show the "already done" page on the way).
+  const [created, setCreated] = useState(false);
 
+  if (created) {
+    return (
+      <AuthLayout title="Set up Smooth LMS">
+        <PageLoader label="Opening the desk…" />
+      </AuthLayout>
+    );
+  }
   if (status.isPending) {
     return (
       <AuthLayout title="Set up Smooth LMS">
@@ -44,7 +56,7 @@ export default function SetupPage() {
     );
   }
   if (!status.data.needed) return <SetupDone />;
-  return <SetupForm />;
+  return <SetupForm onCreated={() => setCreated(true)} />;
 }
 
 function SetupDone() {
@@ -69,7 +81,7 @@ function SetupDone() {
   );
 }
 
-function SetupForm() {
+function SetupForm({ onCreated }: { onCreated: () => void }) {
   const navigate = useNavigate();
   const client = useQueryClient();
   const [values, setValues] = useState<Record<Field, string>>({ fullName: '', email: '', password: '', confirm: '' });
@@ -78,10 +90,13 @@ function SetupForm() {
 
   const setup = useMutation({
     mutationFn: (body: { fullName: string; email: string; password: string }) => api.post<{ user: Me }>('/api/setup', body),
-    onSuccess: ({ user }) => {
+    // The desk's code is fetched before leaving, so the desk shows at once.
+    onSuccess: async ({ user }) => {
+      onCreated();
+      await loadDesk().catch(() => undefined);
       client.setQueryData(ME_KEY, user);
       client.setQueryData(SETUP_KEY, { needed: false });
-      void navigate('/app', { replace: true });
+      await navigate('/app', { replace: true });
     },
     onError: (err) => {
       if (err instanceof ApiError && err.code === 'SETUP_DONE') {
@@ -160,26 +175,12 @@ function SetupForm() {
             onChange={change('email')}
             error={errors.email}
           />
-          <PasswordInput
-            id="setup-password"
-            label="Password"
-            name="password"
-            autoComplete="new-password"
-            description="At least 8 characters."
-            required
-            value={values.password}
-            onChange={change('password')}
-            error={errors.password}
-          />
-          <PasswordInput
-            id="setup-confirm"
-            label="Confirm password"
-            name="confirm"
-            autoComplete="new-password"
-            required
-            value={values.confirm}
-            onChange={change('confirm')}
-            error={errors.confirm}
+          <NewPasswordFields
+            idPrefix="setup"
+            labels={{ password: 'Password', confirm: 'Confirm password' }}
+            values={values}
+            errors={errors}
+            onChange={change}
           />
           <Button type="submit" fullWidth size="md" loading={setup.isPending} mt="xs">
             Create administrator

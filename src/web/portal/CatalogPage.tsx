@@ -1,7 +1,21 @@
 import { useEffect, useMemo, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
-import { Badge, Button, Card, Checkbox, Group, Paper, Select, SimpleGrid, Stack, Text, TextInput, Title, VisuallyHidden } from '@mantine/core';
+import {
+  Badge,
+  Button,
+  Card,
+  Checkbox,
+  Group,
+  Paper,
+  Select,
+  SimpleGrid,
+  Stack,
+  Text,
+  TextInput,
+  Title,
+  VisuallyHidden,
+} from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { api } from '../ui/api.ts';
 import { Page } from '../ui/Page.tsx';
@@ -225,13 +239,19 @@ function CatalogCard({ course, enrolled }: { course: Course; enrolled: boolean }
         <Button component={Link} to={`/lms/courses/${course.id}`} mt="md" fullWidth variant="light">
           Go to course<VisuallyHidden> {course.title}</VisuallyHidden>
         </Button>
+      ) : course.paid ? (
+        <>
+          <Text size="sm" c="gray.7" mt="md">
+            Paid course: buy it on its page.
+          </Text>
+          <Button component={Link} to={`/lms/courses/${course.id}`} mt="xs" fullWidth variant="default">
+            About this course<VisuallyHidden> {course.title}</VisuallyHidden>
+          </Button>
+        </>
       ) : (
         <Button mt="md" fullWidth onClick={enroll} loading={pending} disabled={course.disableSelfEnrollment}>
-          {course.paid ? 'Buy' : 'Enroll'}
-          <VisuallyHidden>
-            {course.paid ? ' ' : ' in '}
-            {course.title}
-          </VisuallyHidden>
+          Enroll
+          <VisuallyHidden> in {course.title}</VisuallyHidden>
         </Button>
       )}
     </Card>

@@ -1,6 +1,6 @@
 import { Link } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
-import { Button, Paper, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import { Anchor, Button, Paper, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { api } from '../ui/api.ts';
 import { Page } from '../ui/Page.tsx';
 import { Empty, QueryState } from '../ui/states.tsx';
@@ -12,7 +12,18 @@ import { keys, type Certificate } from './portal-api.ts';
 export default function CertificatesPage() {
   const certs = useQuery({ queryKey: keys.myCertificates, queryFn: ({ signal }) => api.get<Certificate[]>('/api/me/certificates', { signal }) });
   return (
-    <Page title="Certificates" description="Certificates you have earned by completing courses.">
+    <Page
+      title="Certificates"
+      description={
+        <>
+          Certificates you have earned by completing courses. Some courses certify after an evaluation:{' '}
+          <Anchor component={Link} to="/lms/evaluations">
+            book a certificate evaluation
+          </Anchor>
+          .
+        </>
+      }
+    >
       <QueryState query={certs} loadingLabel="Loading your certificates…">
         {(items) =>
           items.length === 0 ? (

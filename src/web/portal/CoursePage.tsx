@@ -1,11 +1,15 @@
-import { Link, useParams } from 'react-router';
+import { useState } from 'react';
+import { Link, useNavigate, useParams } from 'react-router';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Badge, Button, Group, Paper, Stack, Text, ThemeIcon, Title } from '@mantine/core';
+import { Alert, Badge, Button, Group, Modal, Paper, Stack, Text, ThemeIcon, Title } from '@mantine/core';
 import { api, errorMessage } from '../ui/api.ts';
 import { Page } from '../ui/Page.tsx';
 import { ErrorState, PageLoader } from '../ui/states.tsx';
 import { IconAward, IconChecklist } from '../ui/icons.tsx';
+import { AttestationPanel } from './AttestationPanel.tsx';
 import { CertificateActions, ProgressLine, RefusalAlert, useEnroll } from './PortalParts.tsx';
+import { BuyButton } from './BuyButton.tsx';
+import { minorPerMajor } from '../../contract/payments.ts';
 import {
   continueLessonId,
   flatLessons,
@@ -27,8 +31,55 @@ export default function CoursePage() {
   const { courseId = '' } = useParams();
   const outline = useOutline(courseId);
   if (outline.isPending) return <PageLoader label="Loading the course…" />;
-  if (outline.isError) return <ErrorState error={outline.error} onRetry={() => void outline.refetch()} title="This course could not be loaded" />;
+  if (outline.isError)
+    return <ErrorState error={outline.error} onRetry={() => void outline.refetch()} title="This course could not be loaded" />;
   return <CourseView outline={outline.data} />;
+}
+
+/**
+ * "Leave course" for a learner who enrolled themselves in a course that is not mandatory, after a
+ * confirmation; the server may still refuse (an open training assignment), said in words.
+ */
+function LeaveCourse({ courseId, title }: { courseId: string; title: string }) {
+  const [open, setOpen] = useState(false);
+  const client = useQueryClient();
+  const navigate = useNavigate();
+  const leave = useMutation({
+    mutationFn: () => api.post<void>(`/api/courses/${courseId}/leave`),
+    onSuccess: async () => {
+      setOpen(false);
+      await client.invalidateQueries({ queryKey: keys.myCourses });
+      await client.invalidateQueries({ queryKey: keys.outline(courseId) });
+      void navigate('/lms');
+    },
+  });
+  return (
+    <>
+      <Button variant="default" color="red" onClick={() => setOpen(true)}>
+        Leave course
+      </Button>
+      <Modal opened={open} onClose={() => setOpen(false)} title={`Leave ${title}?`} centered closeButtonProps={{ 'aria-label': 'Close' }}>
+        <Stack>
+          <Text size="sm">
+            Your progress in this course will be removed. You can enroll again later, but you will start from the beginning.
+          </Text>
+          {leave.isError && (
+            <Alert color="orange" variant="light" role="alert" title="You cannot leave this course">
+              <Text size="sm">{errorMessage(leave.error)}</Text>
+            </Alert>
+          )}
+          <Group justify="flex-end">
+            <Button variant="default" onClick={() => setOpen(false)}>
+              Stay enrolled
+            </Button>
+            <Button color="red" loading={leave.isPending} onClick={() => leave.mutate()}>
+              Leave course
+            </Button>
+          </Group>
+        </Stack>
+      </Modal>
+    </>
+  );
 }
 
 function CourseView({ outline }: { outline: Outline }) {
@@ -38,13 +89,17 @@ function CourseView({ outline }: { outline: Outline }) {
   const done = lessons.filter((l) => l.completed).length;
   const { enroll, pending, refusal } = useEnroll(course.id);
   const started = !!enrollment && (enrollment.progress > 0 || !!enrollment.currentLessonId);
-  // Not enrolled: whether learners may enroll themselves is on the full course record.
+  // The full course record: its description, and whether learners may enroll themselves.
   const full = useQuery({
     queryKey: ['courses', course.id],
-    queryFn: ({ signal }) => api.get<Course>(`/api/courses/${course.id}`, { signal }),
-    enabled: !enrollment,
+    queryFn: ({ signal }) => api.get<Course & { descriptionHtml?: string }>(`/api/courses/${course.id}`, { signal }),
   });
   const selfEnrollment = !full.data?.disableSelfEnrollment;
+  // A paid course with a price is bought here; one without a price is arranged by the training team.
+  const paid = !!course.paid;
+  const price = full.data?.price ?? null;
+  const currency = full.data?.currency ?? null;
+  const buyable = paid && selfEnrollment && price !== null && !!currency;
 
   return (
     <Page
@@ -83,26 +138,32 @@ function CourseView({ outline }: { outline: Outline }) {
               <Text size="sm" c="gray.7">
                 {done} of {lessons.length} {lessons.length === 1 ? 'lesson' : 'lessons'} complete
               </Text>
-              {next && (
-                <Group>
+              <Group>
+                {next && (
                   <Button component={Link} to={`/lms/courses/${course.id}/lessons/${next}`}>
                     {enrollment.progress >= 100 ? 'Review lessons' : started ? 'Continue' : 'Start the course'}
                   </Button>
-                </Group>
-              )}
+                )}
+                {enrollment.source === 'self' && !course.mandatory && <LeaveCourse courseId={course.id} title={course.title} />}
+              </Group>
             </>
           ) : (
             <>
               <Text size="sm" c="gray.7">
-                {!selfEnrollment
-                  ? 'You are not enrolled in this course. Your training team enrolls people in it: ask them to enroll you.'
-                  : 'You are not enrolled in this course.'}
+                {buyable
+                  ? 'This is a paid course: buy it to enroll. Your receipt is under My payments.'
+                  : paid
+                  ? 'This is a paid course. Access is given once it is paid for: ask your training team to arrange it and enroll you.'
+                  : !selfEnrollment
+                    ? 'You are not enrolled in this course. Your training team enrolls people in it: ask them to enroll you.'
+                    : 'You are not enrolled in this course.'}
               </Text>
               <RefusalAlert refusal={refusal} />
+              {buyable && <BuyButton target={{ courseId: course.id }} price={Math.round(price * minorPerMajor(currency))} currency={currency} />}
               <Group>
-                {selfEnrollment && (
+                {selfEnrollment && !paid && (
                   <Button onClick={enroll} loading={pending}>
-                    {course.paid ? 'Buy' : 'Enroll'}
+                    Enroll
                   </Button>
                 )}
                 {course.canManage && next && (
@@ -116,7 +177,21 @@ function CourseView({ outline }: { outline: Outline }) {
         </Stack>
       </Paper>
 
+      {enrollment && enrollment.progress >= 100 && course.requiresAttestation && (
+        <AttestationPanel courseId={course.id} statement={course.attestationText} />
+      )}
       {enrollment && enrollment.progress >= 100 && course.enableCertification && <CertificatePanel courseId={course.id} />}
+
+      {full.data?.descriptionHtml && (
+        <section aria-labelledby="about-heading">
+          <Title order={2} fz="lg" mb="sm" id="about-heading">
+            Course description
+          </Title>
+          <Paper withBorder radius="lg" p={{ base: 'md', sm: 'lg' }}>
+            <div className="lesson-body" dangerouslySetInnerHTML={{ __html: full.data.descriptionHtml }} />
+          </Paper>
+        </section>
+      )}
 
       <section aria-labelledby="outline-heading">
         <Title order={2} fz="lg" mb="sm" id="outline-heading">
@@ -133,7 +208,13 @@ function CourseView({ outline }: { outline: Outline }) {
                 </Title>
                 <Stack component="ol" gap={4} style={{ listStyle: 'none', margin: 0, padding: 0 }}>
                   {chapter.lessons.map((lesson) => (
-                    <LessonRow key={lesson.id} courseId={course.id} lesson={lesson} enrolled={!!enrollment} canOpen={!!enrollment || course.canManage || lesson.isPreview} />
+                    <LessonRow
+                      key={lesson.id}
+                      courseId={course.id}
+                      lesson={lesson}
+                      enrolled={!!enrollment}
+                      canOpen={!!enrollment || course.canManage || lesson.isPreview}
+                    />
                   ))}
                 </Stack>
               </Paper>
@@ -145,7 +226,17 @@ function CourseView({ outline }: { outline: Outline }) {
   );
 }
 
-function LessonRow({ courseId, lesson, enrolled, canOpen }: { courseId: string; lesson: OutlineLesson; enrolled: boolean; canOpen: boolean }) {
+function LessonRow({
+  courseId,
+  lesson,
+  enrolled,
+  canOpen,
+}: {
+  courseId: string;
+  lesson: OutlineLesson;
+  enrolled: boolean;
+  canOpen: boolean;
+}) {
   return (
     <li data-testid="outline-lesson" data-completed={lesson.completed ? 'true' : 'false'}>
       <Group gap="sm" wrap="nowrap" py={6} align="flex-start">
@@ -175,10 +266,41 @@ function LessonRow({ courseId, lesson, enrolled, canOpen }: { courseId: string; 
           <Text size="xs" c={lesson.completed ? 'teal.9' : 'gray.7'}>
             {lesson.completed ? 'Completed' : 'Pending'}
             {!lesson.completed && enrolled && lesson.kind === 'quiz' && <QuizPendingReason lessonId={lesson.id} />}
+            {!lesson.completed && lesson.scorm && <ScormPendingReason status={lesson.scorm} />}
           </Text>
         </Stack>
       </Group>
     </li>
+  );
+}
+
+const SCORM_STATUS: Record<string, string> = {
+  'not attempted': 'not started',
+  incomplete: 'in progress',
+  browsed: 'only browsed',
+  failed: 'failed',
+  unknown: 'no status reported',
+  completed: 'completed but not passed',
+  passed: 'passed',
+};
+
+/** Why a SCORM lesson is still pending: the items not done yet and what each last reported. */
+function ScormPendingReason({ status }: { status: NonNullable<OutlineLesson['scorm']> }) {
+  const first = status.incomplete[0];
+  if (!first) return null;
+  const what = (i: typeof first) => {
+    const said = i.successStatus === 'failed' ? 'failed' : (SCORM_STATUS[i.completionStatus] ?? i.completionStatus);
+    const score = i.scoreRaw !== null ? `, score ${i.scoreRaw}` : '';
+    const when = i.lastReportedAt ? `, last reported ${new Date(i.lastReportedAt).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })}` : '';
+    return `“${i.title}” ${said}${score}${when}`;
+  };
+  const more = status.incomplete.length - 1;
+  return (
+    <span data-testid="scorm-reason">
+      {' '}
+      — {status.doneCount} of {status.scoCount} parts done; {what(first)}
+      {more > 0 ? ` (and ${more} more part${more === 1 ? '' : 's'} to do)` : ''}
+    </span>
   );
 }
 
@@ -195,7 +317,8 @@ function QuizPendingReason({ lessonId }: { lessonId: string }) {
   if (!latest.data) reason = 'not attempted yet';
   else if (latest.data.status === 'pending_review') reason = 'waiting for a grader';
   else if (latest.data.status === 'in_progress') reason = 'attempt in progress';
-  else if (latest.data.passed === false) reason = left === 0 ? 'failed, no attempts left — ask your instructor' : `failed (${latest.data.percentage ?? 0}%), ${leftText}`;
+  else if (latest.data.passed === false)
+    reason = left === 0 ? 'failed, no attempts left — ask your instructor' : `failed (${latest.data.percentage ?? 0}%), ${leftText}`;
   else reason = 'not passed yet';
   return <span data-testid="quiz-reason"> — {reason}</span>;
 }

@@ -9,6 +9,7 @@ import { api } from '../ui/api.ts';
 import { Page } from '../ui/Page.tsx';
 import { ErrorState, PageLoader, QueryState } from '../ui/states.tsx';
 import { ProgressLine } from './PortalParts.tsx';
+import type { ScormAttemptRow } from '../../contract/scorm.ts';
 import { formatDate, useOutline, type LearnerRow, type Page as ListPage, type ProgressStats, type SubmissionRow } from './portal-api.ts';
 
 const STATUS_FILTERS: Record<string, string> = {
@@ -82,6 +83,7 @@ export default function InstructorDashboardPage() {
       </QueryState>
       <Learners courseId={courseId} />
       <QuizResults courseId={courseId} />
+      {outline.data?.chapters.some((c) => c.lessons.some((l) => l.kind === 'scorm')) && <ScormResults courseId={courseId} />}
     </Page>
   );
 }
@@ -267,6 +269,78 @@ function QuizResults({ courseId }: { courseId: string }) {
                           '—'
                         )}
                       </Table.Td>
+                    </Table.Tr>
+                  ))}
+                </Table.Tbody>
+              </Table>
+            </Table.ScrollContainer>
+          )
+        }
+      </QueryState>
+    </Paper>
+  );
+}
+
+const SCORM_STATUS: Record<string, string> = {
+  completed: 'Completed',
+  passed: 'Passed',
+  failed: 'Failed',
+  incomplete: 'In progress',
+  browsed: 'Browsed',
+  'not attempted': 'Not started',
+  unknown: 'No status',
+};
+
+function minutes(seconds: number): string {
+  const m = Math.round(seconds / 60);
+  return m < 1 ? 'under a minute' : m === 1 ? '1 minute' : `${m} minutes`;
+}
+
+/** What the SCORM packages of the course reported per learner and item: status, score, time. */
+function ScormResults({ courseId }: { courseId: string }) {
+  const rows = useQuery({
+    queryKey: ['courses', courseId, 'scorm-attempts'],
+    queryFn: ({ signal }) => api.get<ListPage<ScormAttemptRow>>(`/api/scorm-attempts?courseId=${courseId}&limit=200`, { signal }),
+  });
+  return (
+    <Paper withBorder radius="lg" p="md" component="section" aria-labelledby="scorm-results-heading">
+      <Title order={2} fz="md" mb="sm" id="scorm-results-heading">
+        SCORM results
+      </Title>
+      <QueryState query={rows} loadingLabel="Loading SCORM results…">
+        {(data) =>
+          data.items.length === 0 ? (
+            <Text c="gray.7">Nobody has opened a SCORM lesson of this course yet.</Text>
+          ) : (
+            <Table.ScrollContainer minWidth={720}>
+              <Table striped data-testid="scorm-results-table">
+                <Table.Thead>
+                  <Table.Tr>
+                    <Table.Th>Learner</Table.Th>
+                    <Table.Th>Lesson</Table.Th>
+                    <Table.Th>Item</Table.Th>
+                    <Table.Th>Status</Table.Th>
+                    <Table.Th>Score</Table.Th>
+                    <Table.Th>Time spent</Table.Th>
+                    <Table.Th>Last reported</Table.Th>
+                  </Table.Tr>
+                </Table.Thead>
+                <Table.Tbody>
+                  {data.items.map((r) => (
+                    <Table.Tr key={r.id}>
+                      <Table.Td>{r.memberName}</Table.Td>
+                      <Table.Td>{r.lessonTitle}</Table.Td>
+                      <Table.Td>{r.title ?? 'An item no longer in the package'}</Table.Td>
+                      <Table.Td>
+                        <Badge c="gray.9" variant="light" color={r.done ? 'teal' : r.successStatus === 'failed' ? 'red' : 'gray'}>
+                          {r.successStatus === 'failed' ? 'Failed' : (SCORM_STATUS[r.completionStatus] ?? r.completionStatus)}
+                        </Badge>
+                      </Table.Td>
+                      <Table.Td>
+                        {r.scoreRaw !== null ? `${r.scoreRaw}${r.scoreMax !== null ? ` / ${r.scoreMax}` : ''}` : r.scoreScaled !== null ? `${Math.round(r.scoreScaled * 100)}%` : '—'}
+                      </Table.Td>
+                      <Table.Td>{minutes(r.totalSeconds)}</Table.Td>
+                      <Table.Td>{formatDate(r.updatedAt)}</Table.Td>
                     </Table.Tr>
                   ))}
                 </Table.Tbody>

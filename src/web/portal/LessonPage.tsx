@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { lazy, Suspense, useEffect } from 'react';
 import { Link, useParams } from 'react-router';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Alert, Anchor, Badge, Box, Button, Container, Group, Paper, Stack, Text, Title } from '@mantine/core';
@@ -7,7 +7,21 @@ import { useTitle } from '../ui/useTitle.ts';
 import { ErrorState, PageLoader } from '../ui/states.tsx';
 import { ProgressLine, ALERT_STYLES } from './PortalParts.tsx';
 import { QuizPlayer } from './QuizPlayer.tsx';
-import { applyEnrollment, flatLessons, KIND_LABEL, useLesson, useOutline, type Enrollment, type Lesson, type Outline } from './portal-api.ts';
+import { useMe } from '../ui/session.ts';
+
+// The SCORM runtime is large: it loads with the first SCORM lesson.
+const ScormPlayer = lazy(() => import('./ScormPlayer.tsx'));
+import { LessonAssignment } from './LessonAssignment.tsx';
+import {
+  applyEnrollment,
+  flatLessons,
+  KIND_LABEL,
+  useLesson,
+  useOutline,
+  type Enrollment,
+  type Lesson,
+  type Outline,
+} from './portal-api.ts';
 
 /** The lesson player: content by kind, Previous/Next, Mark complete, live progress. */
 export default function LessonPage() {
@@ -17,7 +31,8 @@ export default function LessonPage() {
   useTitle(lesson.data?.title ?? 'Lesson');
   if (outline.isPending || lesson.isPending) return <PageLoader label="Loading the lesson…" />;
   if (outline.isError) return <ErrorState error={outline.error} onRetry={() => void outline.refetch()} />;
-  if (lesson.isError) return <ErrorState error={lesson.error} onRetry={() => void lesson.refetch()} title="This lesson could not be loaded" />;
+  if (lesson.isError)
+    return <ErrorState error={lesson.error} onRetry={() => void lesson.refetch()} title="This lesson could not be loaded" />;
   return <Player outline={outline.data} lesson={lesson.data} />;
 }
 
@@ -100,7 +115,7 @@ function Player({ outline, lesson }: { outline: Outline; lesson: Lesson }) {
             ) : (
               <span />
             )}
-            {enrolled && lesson.kind !== 'quiz' && lesson.kind !== 'scorm' && !completed && (
+            {enrolled && lesson.kind !== 'quiz' && lesson.kind !== 'scorm' && lesson.kind !== 'assignment' && !completed && (
               <Button onClick={() => complete.mutate()} loading={complete.isPending} color="teal.9">
                 Mark complete
               </Button>
@@ -145,7 +160,14 @@ function LessonContent({ lesson, courseId, enrolled }: { lesson: Lesson; courseI
           {src ? (
             <Box style={{ borderRadius: 'var(--mantine-radius-lg)', overflow: 'hidden', background: 'black' }}>
               {/* Captions are not part of the lesson model yet; the lesson text carries the transcript. */}
-              <video controls preload="metadata" src={src} style={{ display: 'block', width: '100%', maxHeight: '70vh' }} aria-label={`Video: ${lesson.title}`} data-testid="lesson-video">
+              <video
+                controls
+                preload="metadata"
+                src={src}
+                style={{ display: 'block', width: '100%', maxHeight: '70vh' }}
+                aria-label={`Video: ${lesson.title}`}
+                data-testid="lesson-video"
+              >
                 <track kind="captions" />
               </video>
             </Box>
@@ -164,7 +186,12 @@ function LessonContent({ lesson, courseId, enrolled }: { lesson: Lesson; courseI
               <iframe
                 src={lesson.fileUrl}
                 title={`PDF: ${lesson.title}`}
-                style={{ width: '100%', height: '75vh', border: '1px solid var(--mantine-color-gray-3)', borderRadius: 'var(--mantine-radius-lg)' }}
+                style={{
+                  width: '100%',
+                  height: '75vh',
+                  border: '1px solid var(--mantine-color-gray-3)',
+                  borderRadius: 'var(--mantine-radius-lg)',
+                }}
                 data-testid="lesson-pdf"
               />
               <Group gap="sm">
@@ -199,16 +226,40 @@ function LessonContent({ lesson, courseId, enrolled }: { lesson: Lesson; courseI
           )}
         </Stack>
       );
+    case 'assignment':
+      return (
+        <Stack gap="md">
+          {body}
+          {enrolled ? <LessonAssignment lessonId={lesson.id} /> : <Text c="gray.7">Enroll in the course to hand in this assignment.</Text>}
+        </Stack>
+      );
     case 'scorm':
       return (
         <Stack gap="md">
           {body}
-          <Alert styles={ALERT_STYLES} color="gray" variant="light" title="SCORM package">
-            This lesson is a SCORM package. It completes when the package reports completion.
-          </Alert>
+          {lesson.scormPackageId ? (
+            enrolled ? (
+              <Suspense fallback={<PageLoader label="Loading the SCORM player…" />}>
+                <ScormLesson lesson={lesson} courseId={courseId} />
+              </Suspense>
+            ) : (
+              <Text c="gray.7">Enroll in the course to take this lesson.</Text>
+            )
+          ) : (
+            <Alert styles={ALERT_STYLES} color="gray" variant="light" title="SCORM package">
+              This SCORM lesson has no package yet.
+            </Alert>
+          )}
         </Stack>
       );
     default:
       return body ?? <Text c="gray.7">This lesson has no text yet.</Text>;
   }
+}
+
+function ScormLesson({ lesson, courseId }: { lesson: Lesson; courseId: string }) {
+  const me = useMe().data;
+  return (
+    <ScormPlayer lessonId={lesson.id} courseId={courseId} title={lesson.title} learner={{ id: me?.id ?? '', name: me?.fullName ?? '' }} />
+  );
 }

@@ -71,7 +71,10 @@ export default function MyCoursesPage({ me }: { me: Me }) {
               </Paper>
             );
           }
-          const inProgress = data.items.filter((c) => c.enrollment.progress < 100);
+          // Started: some progress, or a lesson opened; a course at 0 % nobody opened is not started.
+          const started = (c: (typeof data.items)[number]) => c.enrollment.progress > 0 || !!c.enrollment.currentLessonId;
+          const inProgress = data.items.filter((c) => c.enrollment.progress < 100 && started(c));
+          const notStarted = data.items.filter((c) => c.enrollment.progress < 100 && !started(c));
           const completed = data.items.filter((c) => c.enrollment.progress >= 100);
           return (
             <Stack gap="xl">
@@ -79,7 +82,9 @@ export default function MyCoursesPage({ me }: { me: Me }) {
                 <Title order={2} fz="lg" mb="sm" id="in-progress-heading">
                   In progress ({inProgress.length})
                 </Title>
-                {inProgress.length === 0 ? (
+                {inProgress.length === 0 && notStarted.length > 0 ? (
+                  <Text c="gray.7">Nothing started yet: your courses to start are below.</Text>
+                ) : inProgress.length === 0 ? (
                   <Text c="gray.7">
                     Nothing in progress — well done. Find your next course in the{' '}
                     <Text component={Link} to="/lms/catalog" c="blue.8" td="underline">
@@ -91,6 +96,14 @@ export default function MyCoursesPage({ me }: { me: Me }) {
                   <CourseGrid items={inProgress} assignments={assigned} />
                 )}
               </section>
+              {notStarted.length > 0 && (
+                <section aria-labelledby="not-started-heading">
+                  <Title order={2} fz="lg" mb="sm" id="not-started-heading">
+                    Not started ({notStarted.length})
+                  </Title>
+                  <CourseGrid items={notStarted} assignments={assigned} />
+                </section>
+              )}
               {completed.length > 0 && (
                 <section aria-labelledby="completed-heading">
                   <Title order={2} fz="lg" mb="sm" id="completed-heading">

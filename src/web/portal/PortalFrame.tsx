@@ -1,14 +1,15 @@
 import './portal.css';
 import { lazy, Suspense, useEffect, useRef } from 'react';
 import { Link, NavigationType, Route, Routes, useLocation, useNavigationType } from 'react-router';
-import { Button, Paper } from '@mantine/core';
+import { ActionIcon, Button, Indicator, Paper } from '@mantine/core';
 import { Frame, type FrameGroup } from '../ui/Frame.tsx';
-import { IconAward, IconBook, IconChecklist, IconGrid, IconTools, IconUser } from '../ui/icons.tsx';
+import { IconAward, IconBell, IconBook, IconChecklist, IconGrid, IconTools, IconUser, IconUsers } from '../ui/icons.tsx';
 import { Page } from '../ui/Page.tsx';
 import { hasAnyRole, isStaff, type Me } from '../ui/session.ts';
 import { Empty, PageLoader } from '../ui/states.tsx';
 import MyCoursesPage from './MyCoursesPage.tsx';
-import { prefetchMyCourses } from './portal-api.ts';
+import { prefetchMyCourses, useMyTeam } from './portal-api.ts';
+import { useUnreadCount } from './notifications-api.ts';
 
 // My Courses is the portal's landing page and ships with the frame; every other page is its own
 // chunk, downloaded when it is first opened.
@@ -20,29 +21,52 @@ const CertificateVerifyPage = lazy(() => import('./CertificateVerifyPage.tsx'));
 const InstructorDashboardPage = lazy(() => import('./InstructorDashboardPage.tsx'));
 const TeachingPage = lazy(() => import('./TeachingPage.tsx'));
 const ProfilePage = lazy(() => import('./ProfilePage.tsx'));
+const BatchesPage = lazy(() => import('./BatchesPage.tsx'));
+const BatchPage = lazy(() => import('./BatchPage.tsx'));
+const NotificationsPage = lazy(() => import('./NotificationsPage.tsx'));
+const NotificationPreferencesPage = lazy(() => import('./NotificationPreferencesPage.tsx'));
+const AssignmentPage = lazy(() => import('./AssignmentPage.tsx'));
+const GradingPage = lazy(() => import('./GradingPage.tsx'));
+const GradeSubmissionPage = lazy(() => import('./GradingPage.tsx').then((m) => ({ default: m.GradeSubmissionPage })));
+const EvaluationsPage = lazy(() => import('./EvaluationsPage.tsx'));
+const EvaluatorCalendarPage = lazy(() => import('./EvaluatorCalendarPage.tsx'));
+const PaymentsPage = lazy(() => import('./PaymentsPage.tsx'));
+const TeamPage = lazy(() => import('./TeamPage.tsx'));
+const PaymentReturnPage = lazy(() => import('./PaymentsPage.tsx').then((m) => ({ default: m.PaymentReturnPage })));
 
 if (/^\/lms\/?$/.test(window.location.pathname)) prefetchMyCourses();
 
 export const TEACHERS = ['System Manager', 'Moderator', 'Course Creator'] as const;
+const GRADERS = ['System Manager', 'Moderator', 'Course Creator', 'Batch Evaluator'] as const;
 
 /**
  * Learners get Profile in the header. Staff already have the Desk button there, so on wider
  * screens their Teaching and Profile links sit on the My Courses page (and in the phone menu),
  * which keeps the header on one line at tablet widths.
  */
-function groupsFor(me: Me): FrameGroup[] {
+function groupsFor(me: Me, manages: boolean): FrameGroup[] {
   const links = [
     { to: '/lms', label: 'My Courses', icon: <IconBook size={18} />, end: true },
     { to: '/lms/catalog', label: 'Catalog', icon: <IconGrid size={18} /> },
+    { to: '/lms/batches', label: 'Batches', icon: <IconUsers size={18} /> },
     { to: '/lms/certificates', label: 'Certificates', icon: <IconAward size={18} /> },
+    ...(manages ? [{ to: '/lms/team', label: 'My team', icon: <IconUsers size={18} /> }] : []),
   ];
   const profile = { to: '/lms/profile', label: 'Profile', icon: <IconUser size={18} /> };
-  if (!isStaff(me)) return [{ links: [...links, profile] }];
-  const more = hasAnyRole(me, TEACHERS) ? [{ to: '/lms/teaching', label: 'Teaching', icon: <IconChecklist size={18} /> }, profile] : [profile];
-  return [
-    { links },
-    { label: 'More', menuOnly: true, links: [...more, { to: '/app', label: 'Desk', icon: <IconTools size={18} /> }] },
+  const notifications = { to: '/lms/notifications', label: 'Notifications', icon: <IconBell size={18} /> };
+  if (!isStaff(me)) return [{ links: [...links, profile] }, { label: 'More', menuOnly: true, links: [notifications] }];
+  const grading = hasAnyRole(me, GRADERS)
+    ? [
+        { to: '/lms/grading', label: 'Grading', icon: <IconChecklist size={18} /> },
+        { to: '/lms/evaluations/calendar', label: 'Evaluation calendar', icon: <IconAward size={18} /> },
+      ]
+    : [];
+  const more = [
+    ...(hasAnyRole(me, TEACHERS) ? [{ to: '/lms/teaching', label: 'Teaching', icon: <IconChecklist size={18} /> }] : []),
+    ...grading,
+    profile,
   ];
+  return [{ links }, { label: 'More', menuOnly: true, links: [...more, { to: '/app', label: 'Desk', icon: <IconTools size={18} /> }] }];
 }
 
 /**
@@ -65,30 +89,57 @@ function useStartAtTopOnNavigate() {
   }, [pathname, type]);
 }
 
+/** The bell: a link to the notifications with the unread count (said in words to screen readers). */
+function NotificationBell() {
+  const unread = useUnreadCount();
+  const n = unread.data ?? 0;
+  return (
+    // From 1200 px: narrower headers have no room (tablets reach it from Profile, phones from the menu).
+    <Indicator label={n > 99 ? '99+' : n} size={18} disabled={n === 0} color="red.8" offset={4} visibleFrom="lg">
+      <ActionIcon
+        component={Link}
+        to="/lms/notifications"
+        variant="subtle"
+        color="gray"
+        size={36}
+        aria-label={n === 0 ? 'Notifications, none unread' : `Notifications, ${n} unread`}
+        data-testid="notification-bell"
+      >
+        <IconBell size={20} />
+      </ActionIcon>
+    </Indicator>
+  );
+}
+
 /** The learning portal (`/lms/*`): what a learner (and an instructor) sees. */
 export default function PortalFrame({ me }: { me: Me }) {
   useStartAtTopOnNavigate();
+  // Managers (someone reports to them on their employee record) get "My team".
+  const manages = (useMyTeam().data?.members.length ?? 0) > 0;
   return (
     <Frame
       me={me}
       homeHref="/lms"
-      groups={groupsFor(me)}
+      groups={groupsFor(me, manages)}
       layout="top"
       headerExtra={
-        isStaff(me) ? (
-          <Button
-            component={Link}
-            to="/app"
-            variant="subtle"
-            color="gray"
-            size="compact-sm"
-            h={32}
-            leftSection={<IconTools size={16} />}
-            visibleFrom="sm"
-          >
-            Desk
-          </Button>
-        ) : null
+        <>
+          <NotificationBell />
+          {isStaff(me) ? (
+            <Button
+              component={Link}
+              to="/app"
+              variant="subtle"
+              color="gray"
+              size="compact-sm"
+              h={32}
+              leftSection={<IconTools size={16} />}
+              visibleFrom="sm"
+            >
+              Desk
+            </Button>
+          ) : null}
+        </>
       }
     >
       <Suspense fallback={<PageLoader />}>
@@ -98,10 +149,22 @@ export default function PortalFrame({ me }: { me: Me }) {
           <Route path="courses/:courseId" element={<CoursePage />} />
           <Route path="courses/:courseId/lessons/:lessonId" element={<LessonPage />} />
           <Route path="courses/:courseId/dashboard" element={<InstructorDashboardPage />} />
+          <Route path="batches" element={<BatchesPage />} />
+          <Route path="batches/:batchId" element={<BatchPage />} />
           <Route path="certificates" element={<CertificatesPage />} />
+          <Route path="assignments/:assignmentId" element={<AssignmentPage />} />
+          <Route path="grading" element={<GradingPage />} />
+          <Route path="grading/:submissionId" element={<GradeSubmissionPage />} />
+          <Route path="evaluations" element={<EvaluationsPage />} />
+          <Route path="evaluations/calendar" element={<EvaluatorCalendarPage me={me} />} />
+          <Route path="payments" element={<PaymentsPage />} />
+          <Route path="payments/:paymentId" element={<PaymentReturnPage />} />
           <Route path="certificates/verify/:code" element={<CertificateVerifyPage embedded />} />
           <Route path="teaching" element={<TeachingPage me={me} />} />
+          <Route path="team" element={<TeamPage />} />
           <Route path="profile" element={<ProfilePage me={me} />} />
+          <Route path="notifications" element={<NotificationsPage />} />
+          <Route path="notifications/preferences" element={<NotificationPreferencesPage />} />
           <Route path="*" element={<PortalNotFound />} />
         </Routes>
       </Suspense>

@@ -1,6 +1,6 @@
 import { Link } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
-import { Anchor, Badge, Group, Paper, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { Anchor, Badge, Button, Group, Paper, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { api } from '../ui/api.ts';
 import { Page } from '../ui/Page.tsx';
 import type { Me } from '../ui/session.ts';
@@ -16,7 +16,20 @@ export default function ProfilePage({ me }: { me: Me }) {
   const courses = useMyCourses();
   const titleOf = new Map((courses.data?.items ?? []).map((c) => [c.course.id, c.course.title]));
   return (
-    <Page title="Profile" description="Your account, your training assignments and your HR records.">
+    <Page
+      title="Profile"
+      description="Your account, your training assignments and your HR records."
+      actions={
+        <Group gap="sm">
+          <Button component={Link} to="/lms/notifications" variant="default">
+            Notifications
+          </Button>
+          <Button component={Link} to="/lms/payments" variant="default">
+            My payments and receipts
+          </Button>
+        </Group>
+      }
+    >
       <Paper withBorder radius="lg" p="md" component="section" aria-labelledby="account-heading">
         <Title order={2} fz="md" mb="sm" id="account-heading">
           Account

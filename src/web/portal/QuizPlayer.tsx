@@ -1,6 +1,21 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Alert, Badge, Button, Checkbox, Group, Paper, Radio, SegmentedControl, Stack, Text, Textarea, TextInput, Title } from '@mantine/core';
+import {
+  Alert,
+  Badge,
+  Button,
+  Checkbox,
+  Group,
+  Modal,
+  Paper,
+  Radio,
+  SegmentedControl,
+  Stack,
+  Text,
+  Textarea,
+  TextInput,
+  Title,
+} from '@mantine/core';
 import { api, ApiError, errorMessage } from '../ui/api.ts';
 import { ALERT_STYLES } from './PortalParts.tsx';
 import { ErrorState, PageLoader } from '../ui/states.tsx';
@@ -153,6 +168,7 @@ function Attempt({
     return () => clearInterval(timer);
   }, [deadlineAt]);
 
+  const [confirming, setConfirming] = useState(false);
   const set = (id: string, a: Answer) => setAnswers((prev) => ({ ...prev, [id]: a }));
   const shown = layout === 'all' ? quiz.questions : quiz.questions.slice(index, index + 1);
   const answered = quiz.questions.filter((qq) => {
@@ -164,7 +180,9 @@ function Attempt({
     <form
       onSubmit={(e) => {
         e.preventDefault();
-        submit.mutate(answers);
+        // Unanswered questions count as wrong and the attempt is used: ask first.
+        if (answered < quiz.questions.length) setConfirming(true);
+        else submit.mutate(answers);
       }}
       aria-label={`Quiz: ${quiz.title}`}
     >
@@ -175,7 +193,14 @@ function Attempt({
               {quiz.title}
             </Title>
             {left !== null && (
-              <Badge c="gray.9" size="lg" color={left < 60 ? 'red' : 'blue'} variant="light" role="timer" aria-label={`Time left ${formatClock(left)}`}>
+              <Badge
+                c="gray.9"
+                size="lg"
+                color={left < 60 ? 'red' : 'blue'}
+                variant="light"
+                role="timer"
+                aria-label={`Time left ${formatClock(left)}`}
+              >
                 Time left {formatClock(left)}
               </Badge>
             )}
@@ -220,7 +245,11 @@ function Attempt({
               <Button variant="default" onClick={() => setIndex((i) => Math.max(0, i - 1))} disabled={index === 0}>
                 Previous question
               </Button>
-              <Button variant="default" onClick={() => setIndex((i) => Math.min(quiz.questions.length - 1, i + 1))} disabled={index >= quiz.questions.length - 1}>
+              <Button
+                variant="default"
+                onClick={() => setIndex((i) => Math.min(quiz.questions.length - 1, i + 1))}
+                disabled={index >= quiz.questions.length - 1}
+              >
                 Next question
               </Button>
             </Group>
@@ -234,6 +263,33 @@ function Attempt({
           )}
         </Group>
       </Stack>
+      <Modal
+        opened={confirming}
+        onClose={() => setConfirming(false)}
+        title="Submit with unanswered questions?"
+        centered
+        closeButtonProps={{ 'aria-label': 'Close' }}
+      >
+        <Stack gap="md">
+          <Text size="sm">
+            {`${quiz.questions.length - answered} of ${quiz.questions.length} ${quiz.questions.length - answered === 1 ? 'question is' : 'questions are'} not answered. They count as wrong, and submitting uses this attempt.`}
+          </Text>
+          <Group justify="flex-end">
+            <Button variant="default" onClick={() => setConfirming(false)}>
+              Keep answering
+            </Button>
+            <Button
+              loading={submit.isPending}
+              onClick={() => {
+                setConfirming(false);
+                submit.mutate(answers);
+              }}
+            >
+              Submit anyway
+            </Button>
+          </Group>
+        </Stack>
+      </Modal>
     </form>
   );
 }
@@ -302,7 +358,12 @@ function QuestionCard({
           </Stack>
         </Checkbox.Group>
       ) : question.kind === 'text' ? (
-        <TextInput label={heading} value={answer?.text ?? ''} onChange={(e) => onChange({ text: e.currentTarget.value })} maxLength={20_000} />
+        <TextInput
+          label={heading}
+          value={answer?.text ?? ''}
+          onChange={(e) => onChange({ text: e.currentTarget.value })}
+          maxLength={20_000}
+        />
       ) : (
         <Textarea
           label={heading}
@@ -328,11 +389,14 @@ function QuizResult({ quiz, result }: { quiz: Quiz; result: SubmissionResult }) 
   const pending = result.passed === null && !expired;
   return (
     <Stack gap="md">
-      <Alert styles={ALERT_STYLES}
+      <Alert
+        styles={ALERT_STYLES}
         color={pending ? 'blue' : result.passed ? 'teal' : 'red'}
         variant="light"
         role="status"
-        title={expired ? 'Time ran out — not passed' : pending ? 'Submitted — waiting for grading' : result.passed ? 'Passed' : 'Not passed'}
+        title={
+          expired ? 'Time ran out — not passed' : pending ? 'Submitted — waiting for grading' : result.passed ? 'Passed' : 'Not passed'
+        }
         data-testid="quiz-result"
       >
         <Text size="sm">
@@ -384,6 +448,12 @@ function givenText(a: AnswerRow): string {
 }
 
 function correctText(a: AnswerRow): string {
-  if (a.options) return a.options.filter((o) => o.correct).map((o) => o.text).join(', ') || '—';
+  if (a.options)
+    return (
+      a.options
+        .filter((o) => o.correct)
+        .map((o) => o.text)
+        .join(', ') || '—'
+    );
   return a.acceptedAnswers?.join(' or ') ?? '—';
 }

@@ -3,13 +3,16 @@
  * browser bundle), query keys and the query hooks the pages share.
  */
 import { useQuery, type QueryClient } from '@tanstack/react-query';
+import type { Team } from '../../contract/team.ts';
 import type { z } from 'zod';
 import type { Course, Lesson, Outline } from '../../contract/courses.ts';
 import type { Enrollment, LearnerRowSchema, MyCourseSchema } from '../../contract/enrollments.ts';
 import type { Quiz, Submission, SubmissionResultSchema, SubmissionRowSchema } from '../../contract/quizzes.ts';
 import type { Certificate, CourseCertificateStateSchema, Verification } from '../../contract/certificates.ts';
 import type { TrainingAssignment } from '../../contract/training-assignments.ts';
-import type { Employee, EmployeeCompliance, EmployeeDocument } from '../../contract/hr.ts';
+import type { Employee } from '../../contract/employees.ts';
+import type { EmployeeCompliance } from '../../contract/compliance.ts';
+import type { EmployeeDocument } from '../../contract/documents.ts';
 import type { Recommendation } from '../../contract/recommendations.ts';
 import { api } from '../ui/api.ts';
 
@@ -47,6 +50,7 @@ export const keys = {
   myAssignments: ['me', 'assignments'] as const,
   myCertificates: ['me', 'certificates'] as const,
   meHr: ['me', 'hr'] as const,
+  myTeam: ['me', 'team'] as const,
   catalog: (params: string) => ['courses', 'catalog', params] as const,
   facets: ['courses', 'facets'] as const,
   outline: (courseId: string) => ['courses', courseId, 'outline'] as const,
@@ -182,6 +186,7 @@ export const KIND_LABEL: Record<Lesson['kind'], string> = {
   video: 'Video',
   pdf: 'PDF',
   scorm: 'SCORM package',
+  assignment: 'Assignment',
   quiz: 'Quiz',
 };
 
@@ -197,4 +202,9 @@ export function formatDate(iso: string | null | undefined): string {
 export function todayIso(): string {
   const d = new Date();
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+
+/** The caller's direct reports with their required training (empty for everyone who manages nobody). */
+export function useMyTeam() {
+  return useQuery({ queryKey: keys.myTeam, queryFn: ({ signal }) => api.get<Team>('/api/me/team', { signal }), staleTime: 60_000 });
 }

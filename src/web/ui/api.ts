@@ -57,7 +57,8 @@ export interface RequestOptions {
   headers?: Record<string, string>;
 }
 
-async function toApiError(res: Response): Promise<ApiError> {
+/** The API's problem+json answer as an ApiError (code, detail, field errors). */
+export async function toApiError(res: Response): Promise<ApiError> {
   let problem: Problem = {};
   const type = res.headers.get('content-type') ?? '';
   if (type.includes('json')) {

@@ -82,6 +82,12 @@ export const IconClipboard = (p: P) => (
   </Icon>
 );
 
+export const IconCheck = (p: P) => (
+  <Icon {...p}>
+    <path d="m5 12.5 4.5 4.5L19 7.5" />
+  </Icon>
+);
+
 export const IconChecklist = (p: P) => (
   <Icon {...p}>
     <path d="m4 6 1.5 1.5L8 5M4 12l1.5 1.5L8 11M4 18l1.5 1.5L8 17M11 6h9M11 12h9M11 18h9" />
@@ -153,5 +159,12 @@ export const IconInbox = (p: P) => (
 export const IconTools = (p: P) => (
   <Icon {...p}>
     <path d="M14.7 6.3a4 4 0 0 0-5.4 5.1L3 17.7 6.3 21l6.3-6.3a4 4 0 0 0 5.1-5.4l-2.6 2.6-2.5-.6-.6-2.5z" />
+  </Icon>
+);
+
+export const IconBell = (p: P) => (
+  <Icon {...p}>
+    <path d="M6 8a6 6 0 0 1 12 0c0 7 3 9 3 9H3s3-2 3-9" />
+    <path d="M10.3 21a1.94 1.94 0 0 0 3.4 0" />
   </Icon>
 );

@@ -1,7 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Dialect } from '../database.ts';
 import { ENROLLMENT_SOURCES } from '../../../contract/enrollments.ts';
-import { LESSON_KINDS } from '../../../contract/courses.ts';
 
 export async function up(db: Kysely<unknown>, _dialect: Dialect): Promise<void> {
   await db.schema
@@ -81,7 +80,7 @@ export async function up(db: Kysely<unknown>, _dialect: Dialect): Promise<void> 
     .addColumn('position', 'integer', (c) => c.notNull())
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('updated_at', 'text', (c) => c.notNull())
-    .addCheckConstraint('lessons_kind', sql`kind in (${sql.join(LESSON_KINDS.map((k) => sql.lit(k)))})`)
+    .addCheckConstraint('lessons_kind', sql`kind in ('text', 'video', 'pdf', 'scorm', 'quiz')`)
     .execute();
   await db.schema.createIndex('lessons_chapter_idx').on('lessons').columns(['chapter_id', 'position']).execute();
   await db.schema.createIndex('lessons_course_idx').on('lessons').columns(['course_id']).execute();

@@ -1,0 +1,131 @@
+import { z } from 'zod';
+import { IdSchema, IsoDate, IsoDateTime, PageQuery } from './common.ts';
+import { CurrencySchema } from './courses.ts';
+
+export const PAYMENT_STATUSES = ['pending', 'paid', 'failed', 'refunded', 'expired'] as const;
+export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
+/** stripe: Stripe Checkout; manual: an invoice staff mark paid; none: nothing to pay (100% off). */
+export const PAYMENT_GATEWAYS = ['stripe', 'manual', 'none'] as const;
+export type PaymentGateway = (typeof PAYMENT_GATEWAYS)[number];
+
+/** A checkout for one course or one batch, with an optional coupon code. */
+export const CheckoutBody = z
+  .strictObject({
+    courseId: IdSchema.optional(),
+    batchId: IdSchema.optional(),
+    couponCode: z.string().trim().min(1).max(40).optional(),
+  })
+  .refine((b) => (b.courseId === undefined) !== (b.batchId === undefined), {
+    message: 'Give either courseId or batchId (one of them).',
+    path: ['courseId'],
+  });
+export type CheckoutInput = z.infer<typeof CheckoutBody>;
+
+export const PaymentSchema = z.object({
+  id: z.string(),
+  memberId: z.string(),
+  memberName: z.string(),
+  courseId: z.string().nullable(),
+  batchId: z.string().nullable(),
+  /** The course or batch title, as the receipt prints it. */
+  itemTitle: z.string(),
+  /** What is paid, in integer minor units (cents), after the coupon's discount. */
+  amount: z.number().int(),
+  currency: z.string(),
+  discount: z.number().int(),
+  couponCode: z.string().nullable(),
+  status: z.enum(PAYMENT_STATUSES),
+  gateway: z.enum(PAYMENT_GATEWAYS),
+  gatewayReference: z.string().nullable(),
+  invoiceNumber: z.string().nullable(),
+  enrollmentId: z.string().nullable(),
+  batchMemberId: z.string().nullable(),
+  refundReason: z.string().nullable(),
+  accessRevoked: z.boolean(),
+  paidAt: z.string().nullable(),
+  refundedAt: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type Payment = z.infer<typeof PaymentSchema>;
+
+/** The checkout's answer: the payment, and where to pay it (Stripe Checkout) when there is somewhere. */
+export const CheckoutResultSchema = PaymentSchema.extend({ checkoutUrl: z.string().optional() });
+export type CheckoutResult = z.infer<typeof CheckoutResultSchema>;
+
+export const MarkPaidBody = z.strictObject({
+  /** The invoice the customer paid. */
+  invoiceNumber: z.string().trim().min(1, 'Give the invoice number.').max(100),
+});
+
+export const RefundBody = z.strictObject({
+  reason: z.string().trim().min(1, 'Give the reason for the refund.').max(1000),
+  /** Also end the enrollment (or batch membership) the payment gave; lesson progress stays in the audit log. */
+  revokeAccess: z.boolean(),
+});
+export type RefundInput = z.infer<typeof RefundBody>;
+
+export const PaymentListQuery = z.strictObject({
+  ...PageQuery,
+  memberId: IdSchema.optional(),
+  courseId: IdSchema.optional(),
+  batchId: IdSchema.optional(),
+  status: z.enum(PAYMENT_STATUSES).optional(),
+});
+export type PaymentListInput = z.infer<typeof PaymentListQuery>;
+
+const When = z.union([IsoDate, IsoDateTime]);
+
+export const CreateCouponBody = z
+  .strictObject({
+    code: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9_-]{3,40}$/, 'Use 3 to 40 letters, digits, "-" or "_".')
+      .transform((s) => s.toUpperCase()),
+    percentOff: z.number().int().min(1).max(100).optional(),
+    /** Minor units, in `currency`. */
+    amountOff: z.number().int().min(1).max(100_000_000).optional(),
+    currency: CurrencySchema.optional(),
+    validFrom: When.optional(),
+    validUntil: When.optional(),
+    maxUses: z.number().int().min(1).max(1_000_000).optional(),
+    /** The courses the coupon applies to; none: every course. */
+    courseIds: z.array(IdSchema).max(200).optional(),
+  })
+  .refine((b) => (b.percentOff === undefined) !== (b.amountOff === undefined), { message: 'Give either percentOff or amountOff.', path: ['percentOff'] })
+  .refine((b) => b.amountOff === undefined || b.currency !== undefined, { message: 'An amount off needs its currency.', path: ['currency'] })
+  .refine((b) => b.validFrom === undefined || b.validUntil === undefined || b.validUntil >= b.validFrom, {
+    message: 'The end of the validity must not be before its start.',
+    path: ['validUntil'],
+  });
+export type CreateCouponInput = z.infer<typeof CreateCouponBody>;
+
+export const CouponSchema = z.object({
+  id: z.string(),
+  code: z.string(),
+  percentOff: z.number().int().nullable(),
+  amountOff: z.number().int().nullable(),
+  currency: z.string().nullable(),
+  validFrom: z.string().nullable(),
+  validUntil: z.string().nullable(),
+  maxUses: z.number().int().nullable(),
+  uses: z.number().int(),
+  courseIds: z.array(z.string()),
+  createdAt: z.string(),
+});
+export type Coupon = z.infer<typeof CouponSchema>;
+
+export const CouponListQuery = z.strictObject({ ...PageQuery });
+
+/** Amounts in minor units as the learner's locale writes them ("€49.00", "49,00 €", "¥4,900"). */
+export function formatMoney(amountMinor: number, currency: string, locale?: string): string {
+  const digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  return new Intl.NumberFormat(locale, { style: 'currency', currency }).format(amountMinor / 10 ** digits);
+}
+
+/** How many minor units one major unit of the currency has (100 for EUR, 1 for JPY). */
+export function minorPerMajor(currency: string): number {
+  const digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  return 10 ** digits;
+}

@@ -1,0 +1,2 @@
+export { complianceExpiryJob, complianceOfEmployee } from './compliance.service.ts';
+export { registerComplianceRoutes } from './compliance.routes.ts';

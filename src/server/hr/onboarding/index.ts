@@ -1,0 +1,2 @@
+export { createOnboardings } from './onboarding.service.ts';
+export { registerOnboardingRoutes } from './onboarding.routes.ts';

@@ -1,0 +1,111 @@
+/**
+ * Events that tell people something, subscribed to the domain hooks: each writes its in-app
+ * notifications and queues their mail in the transaction of the change that fired it. New
+ * enrollments are told by a job a minute later instead (notifyRecentEnrollments).
+ */
+import { sql } from 'kysely';
+import type { AppContext } from '../../context.ts';
+import type { Tx } from '../../db/database.ts';
+import { idAtTime } from '../../db/ids.ts';
+import type { JobDefinition } from '../../platform/jobs.ts';
+import { fanOut } from './fanout.ts';
+
+const CHUNK = 1000;
+
+function chunks<T>(all: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < all.length; i += CHUNK) out.push(all.slice(i, i + CHUNK));
+  return out;
+}
+
+/** The job that tells learners of their new enrollments. */
+export const ENROLLED_JOB = 'notifications.enrolled';
+/** Each pass looks this far back past the start of the previous one (transactions that committed late). */
+const ENROLLED_OVERLAP_MS = 5 * 60_000;
+/** The first pass (no previous run) looks back one day. */
+const ENROLLED_FIRST_LOOKBACK_MS = 24 * 3_600_000;
+
+/**
+ * New enrollments (job notifications.enrolled, every minute): the learner is told, with the course
+ * link. Written by a set-based pass after the fact, not in the enrolling request: the enrollment is
+ * the hub's hottest write, and telling in the same request took half of its throughput. Ids are
+ * time-ordered, so "since the last pass" is a primary-key range; the dedupe key makes overlapping
+ * passes harmless. Enrollments made for a training assignment or an onboarding are told by the
+ * assignment's own message.
+ */
+export async function notifyRecentEnrollments(ctx: AppContext, now = new Date()): Promise<{ told: number }> {
+  const last = await ctx.db
+    .selectFrom('job_runs')
+    .select((eb) => eb.fn.max('started_at').as('started_at'))
+    .where('name', '=', ENROLLED_JOB)
+    .where('status', '=', 'done')
+    .executeTakeFirst();
+  const since = last?.started_at ? Date.parse(last.started_at) - ENROLLED_OVERLAP_MS : now.getTime() - ENROLLED_FIRST_LOOKBACK_MS;
+  const told = await ctx.db.transaction().execute((trx) =>
+    fanOut(ctx, trx, 'enrolled', {
+      select: sql`
+        select e.member_id as user_id, 'enrolled:' || e.id as dedupe_key, '/lms/courses/' || c.id as link,
+               u.full_name as "recipientName", c.title as "courseTitle"
+          from enrollments e
+          join courses c on c.id = e.course_id
+          join users u on u.id = e.member_id
+         where e.id >= ${idAtTime(since)} and e.source not in ('assignment', 'onboarding')`,
+    }),
+  );
+  return { told };
+}
+
+export const enrolledJob: JobDefinition = {
+  name: ENROLLED_JOB,
+  schedule: '* * * * *',
+  run: (ctx) => notifyRecentEnrollments(ctx),
+};
+
+/** New training assignments: the learner is told the course, the due date and the link. */
+export async function notifyAssigned(ctx: AppContext, trx: Tx, assignmentIds: readonly string[]): Promise<void> {
+  for (const part of chunks(assignmentIds)) {
+    await fanOut(ctx, trx, 'assignment.created', {
+      select: sql`
+        select ta.member_id as user_id, 'assigned:' || ta.id as dedupe_key, '/lms/courses/' || c.id as link,
+               u.full_name as "recipientName", c.title as "courseTitle", ta.due_date as "dueDate"
+          from training_assignments ta
+          join courses c on c.id = ta.course_id
+          join users u on u.id = ta.member_id
+         where ta.id in (${sql.join(part)})`,
+    });
+  }
+}
+
+/** A certificate was issued: the member is told, with the PDF link. */
+export async function notifyCertificateIssued(ctx: AppContext, trx: Tx, certificateId: string): Promise<void> {
+  await fanOut(ctx, trx, 'certificate.issued', {
+    select: sql`
+      select cert.member_id as user_id, 'certificate:' || cert.id as dedupe_key, '/api/certificates/' || cert.id || '/pdf' as link,
+             u.full_name as "recipientName", c.title as "courseTitle"
+        from certificates cert
+        join courses c on c.id = cert.course_id
+        join users u on u.id = cert.member_id
+       where cert.id = ${certificateId}`,
+  });
+}
+
+/** A submission was graded: the member is told the score and whether it passed. */
+export async function notifySubmissionGraded(ctx: AppContext, trx: Tx, submissionId: string): Promise<void> {
+  await fanOut(ctx, trx, 'submission.graded', {
+    select: sql`
+      select qs.member_id as user_id, 'graded:' || qs.id as dedupe_key,
+             case when qs.course_id is null then null else '/lms/courses/' || qs.course_id end as link,
+             u.full_name as "recipientName", q.title as "quizTitle", coalesce(qs.percentage, 0) as "percentage",
+             case when qs.passed = 1 then 'passed' else 'not passed' end as "result"
+        from quiz_submissions qs
+        join quizzes q on q.id = qs.quiz_id
+        join users u on u.id = qs.member_id
+       where qs.id = ${submissionId}`,
+  });
+}
+
+export function registerNotificationHooks(ctx: AppContext): void {
+  ctx.hooks.on('training-assignments.created', (trx, p) => notifyAssigned(ctx, trx, p.assignmentIds));
+  ctx.hooks.on('certificate.issued', (trx, p) => notifyCertificateIssued(ctx, trx, p.certificateId));
+  ctx.hooks.on('submission.graded', (trx, p) => notifySubmissionGraded(ctx, trx, p.submissionId));
+}

@@ -1,0 +1,72 @@
+import { expect, it } from 'vitest';
+import { describeDb, json } from '../../../test/helpers/harness.ts';
+import { makeCourse } from '../../../test/helpers/fixtures.ts';
+import { today } from '../db/dialect.ts';
+import { addDays } from '../hr/index.ts';
+
+type Cycle = {
+  cycle: number;
+  current: boolean;
+  closedAt: string | null;
+  certificate: { id: string; verificationCode: string; expiryDate: string | null } | null;
+  completions: { lessonTitle: string }[];
+};
+
+describeDb('recertification', (env) => {
+  it('opens a new cycle before the certificate expires: the old cycle stays readable, the enrollment restarts, an assignment is due at the expiry', async () => {
+    const admin = await env.user(['System Manager']);
+    const learner = await env.user(['LMS Student'], 'Rita Renew');
+    const stranger = await env.user();
+    const { courseId, lessonIds } = await makeCourse(env, { title: 'Hazmat Handling', lessons: 1, enableCertification: true });
+    const patched = await env.req('PATCH', `/api/courses/${courseId}`, { as: admin, body: { certificateValidityMonths: 12, recertifyDaysBefore: 30 } });
+    expect(patched.statusCode, patched.body).toBe(200);
+    expect(json(patched)).toMatchObject({ certificateValidityMonths: 12, recertifyDaysBefore: 30 });
+    const bad = await env.req('PATCH', `/api/courses/${courseId}`, { as: admin, body: { recertifyDaysBefore: 0 } });
+    expect(bad.statusCode).toBe(400);
+
+    const enrolled = json<{ id: string }>(await env.req('POST', '/api/enrollments', { as: admin, body: { courseId, memberId: learner.id } }));
+    expect((await env.req('POST', `/api/lessons/${lessonIds[0]}/complete`, { as: learner })).statusCode).toBe(200);
+    const cert = await env.ctx.db.selectFrom('certificates').selectAll().where('member_id', '=', learner.id).executeTakeFirstOrThrow();
+    expect(cert.expiry_date).not.toBeNull();
+    // Far from expiry: nothing happens.
+    expect(JSON.parse(json<{ outcome: string }>(await env.req('POST', '/api/jobs/recertification/run', { as: admin })).outcome)).toEqual({ cycles: 0, assignments: 0 });
+    const expiry = addDays(today(), 20);
+    await env.ctx.db.updateTable('certificates').set({ issue_date: addDays(today(), -345), expiry_date: expiry }).where('id', '=', cert.id).execute();
+
+    const run = json<{ status: string; outcome: string }>(await env.req('POST', '/api/jobs/recertification/run', { as: admin }));
+    expect(run.status).toBe('done');
+    expect(JSON.parse(run.outcome)).toEqual({ cycles: 1, assignments: 1 });
+    // Once: a second run opens nothing.
+    expect(JSON.parse(json<{ outcome: string }>(await env.req('POST', '/api/jobs/recertification/run', { as: admin })).outcome)).toEqual({ cycles: 0, assignments: 0 });
+
+    const e = json<{ progress: number; completedAt: string | null }>(await env.req('GET', `/api/enrollments/${enrolled.id}`, { as: learner }));
+    expect(e).toMatchObject({ progress: 0, completedAt: null });
+    const cycles = json<{ items: Cycle[] }>(await env.req('GET', `/api/enrollments/${enrolled.id}/cycles`, { as: learner })).items;
+    expect(cycles.map((c) => [c.cycle, c.current])).toEqual([
+      [1, false],
+      [2, true],
+    ]);
+    expect(cycles[0]!.certificate).toMatchObject({ id: cert.id, verificationCode: cert.verification_code, expiryDate: expiry });
+    expect(cycles[0]!.completions.map((c) => c.lessonTitle)).toHaveLength(1);
+    expect(cycles[1]).toMatchObject({ certificate: null, completions: [] });
+    // The old certificate still verifies until it expires.
+    expect(json<{ status: string }>(await env.req('GET', `/api/certificates/verify/${cert.verification_code}`)).status).toBe('valid');
+    // A training assignment due at the old expiry, and the learner is told.
+    const assignment = await env.ctx.db.selectFrom('training_assignments').selectAll().where('member_id', '=', learner.id).executeTakeFirstOrThrow();
+    expect(assignment).toMatchObject({ status: 'open', due_date: expiry, course_id: courseId });
+    const notes = json<{ items: { kind: string; title: string }[] }>(await env.req('GET', '/api/me/notifications', { as: learner })).items;
+    expect(notes.map((n) => n.title)).toContain(`New training: Hazmat Handling, due ${expiry}`);
+    // Another learner's enrollment is not found.
+    expect((await env.req('GET', `/api/enrollments/${enrolled.id}/cycles`, { as: stranger })).statusCode).toBe(404);
+
+    // The new cycle completes: a new certificate, the assignment completed, the old certificate kept.
+    expect((await env.req('POST', `/api/lessons/${lessonIds[0]}/complete`, { as: learner })).statusCode).toBe(200);
+    const certs = await env.ctx.db.selectFrom('certificates').select(['id', 'superseded_at']).where('member_id', '=', learner.id).orderBy('id').execute();
+    expect(certs).toHaveLength(2);
+    expect(certs[0]!.superseded_at).not.toBeNull();
+    expect(certs[1]!.superseded_at).toBeNull();
+    const after = json<{ items: Cycle[] }>(await env.req('GET', `/api/enrollments/${enrolled.id}/cycles`, { as: learner })).items;
+    expect(after[1]!.certificate?.id).toBe(certs[1]!.id);
+    expect((await env.ctx.db.selectFrom('training_assignments').select('status').where('id', '=', assignment.id).executeTakeFirstOrThrow()).status).toBe('completed');
+  });
+});

@@ -1,0 +1,1 @@
+export { registerAssignmentRoutes } from './assignment.routes.ts';

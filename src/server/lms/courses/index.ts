@@ -1,0 +1,14 @@
+export {
+  HR_READERS,
+  canManageCourse,
+  canSeeCourse,
+  canSeeLearnersOf,
+  isCourseAdmin,
+  isInstructor,
+  readableByMemberOrInstructor,
+} from './course.policy.ts';
+export { courseImageUrl, parseTags } from './course.present.ts';
+export { registerCourseRoutes } from './course.routes.ts';
+export { registerCourseAuditRoutes } from './course-audit.routes.ts';
+export { createCourse, searchCourses } from './course.service.ts';
+export { createChapter, createLesson } from './structure.service.ts';

@@ -1,0 +1,54 @@
+import { sql } from 'kysely';
+import type { AppContext } from '../../context.ts';
+import { errors } from '../../http/errors.ts';
+
+export interface PeriodRow {
+  period: string;
+  enrolled: number;
+  completed: number;
+}
+
+const DAY = 86_400_000;
+
+/** Monday of the ISO week that holds `day` (YYYY-MM-DD). */
+function weekStart(day: string): string {
+  const d = new Date(`${day}T00:00:00Z`);
+  const back = (d.getUTCDay() + 6) % 7;
+  return new Date(d.getTime() - back * DAY).toISOString().slice(0, 10);
+}
+
+/**
+ * Enrollments created and completed per week between two dates (inclusive). The database groups
+ * by day (at most one row per day of the range); the days are then folded into ISO weeks.
+ */
+export async function enrollmentsOverTime(ctx: AppContext, range: { from?: string | undefined; to?: string | undefined }): Promise<PeriodRow[]> {
+  const to = range.to ?? new Date().toISOString().slice(0, 10);
+  const from = range.from ?? new Date(new Date(`${to}T00:00:00Z`).getTime() - 7 * 12 * DAY + DAY).toISOString().slice(0, 10);
+  if (from > to) throw errors.validation([{ path: 'from', message: 'from must not be after to' }]);
+  if ((new Date(to).getTime() - new Date(from).getTime()) / DAY > 3 * 366) {
+    throw errors.validation([{ path: 'from', message: 'The range may span at most three years' }]);
+  }
+  const end = `${to}T23:59:59.999Z`;
+  const created = await ctx.db
+    .selectFrom('enrollments')
+    .select([sql<string>`substr(created_at, 1, 10)`.as('day'), (eb) => eb.fn.countAll<number>().as('n')])
+    .where('created_at', '>=', from)
+    .where('created_at', '<=', end)
+    .groupBy(sql`substr(created_at, 1, 10)`)
+    .execute();
+  const completed = await ctx.db
+    .selectFrom('enrollments')
+    .select([sql<string>`substr(completed_at, 1, 10)`.as('day'), (eb) => eb.fn.countAll<number>().as('n')])
+    .where('completed_at', '>=', from)
+    .where('completed_at', '<=', end)
+    .groupBy(sql`substr(completed_at, 1, 10)`)
+    .execute();
+  const weeks = new Map<string, PeriodRow>();
+  for (let t = new Date(`${weekStart(from)}T00:00:00Z`).getTime(); t <= new Date(`${to}T00:00:00Z`).getTime(); t += 7 * DAY) {
+    const period = new Date(t).toISOString().slice(0, 10);
+    weeks.set(period, { period, enrolled: 0, completed: 0 });
+  }
+  for (const r of created) weeks.get(weekStart(r.day))!.enrolled += Number(r.n);
+  for (const r of completed) weeks.get(weekStart(r.day))!.completed += Number(r.n);
+  return [...weeks.values()];
+}

@@ -1,0 +1,2 @@
+export { registerPaymentRoutes } from './payment.routes.ts';
+export { registerStripeWebhookRoute } from './webhook.routes.ts';

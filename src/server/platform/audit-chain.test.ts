@@ -1,0 +1,247 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { sql } from 'kysely';
+import { expect, it } from 'vitest';
+import { describeDb, json, type TestEnv } from '../../../test/helpers/harness.ts';
+import { describeMigration } from '../../../test/helpers/migration.ts';
+import { makeCourse } from '../../../test/helpers/fixtures.ts';
+import type { Executor } from '../db/database.ts';
+import { auditHash, auditHeadJob, chainHead, GENESIS, verifyChain, type ChainVerification } from './audit-chain.ts';
+import { recordAudit } from './audit.service.ts';
+
+class Rollback extends Error {}
+
+/**
+ * Changes the log directly in the database, past its append-only triggers, runs verify on the
+ * changed log, and rolls everything back (so each test starts from an intact chain).
+ */
+async function tampered(env: TestEnv, change: (trx: Executor) => Promise<void>): Promise<ChainVerification> {
+  let result: ChainVerification | undefined;
+  await env.ctx.db
+    .transaction()
+    .execute(async (trx) => {
+      if (env.dialect === 'postgres') await sql`set local session_replication_role = replica`.execute(trx);
+      else {
+        await sql`drop trigger audit_log_no_update`.execute(trx);
+        await sql`drop trigger audit_log_no_delete`.execute(trx);
+      }
+      await change(trx);
+      result = await verifyChain(trx, { pageSize: 3 });
+      throw new Rollback();
+    })
+    .catch((e: unknown) => {
+      if (!(e instanceof Rollback)) throw e;
+    });
+  return result!;
+}
+
+type Entry = { id: string; position: number; hash: string; prevHash: string; action: string; entity: string };
+
+describeDb('audit log hash chain', (env) => {
+  async function someWrites() {
+    const admin = await env.user(['System Manager'], 'Zoë 山田 🎓 "quoted"\\slash');
+    const learner = await env.user();
+    const { courseId } = await makeCourse(env);
+    expect((await env.req('POST', `/api/courses/${courseId}/enroll`, { as: learner })).statusCode).toBe(201);
+    return { admin, learner, courseId };
+  }
+
+  it('chains every entry: positions 1..N, each naming the previous hash, hashes of the canonical content', async () => {
+    const { admin } = await someWrites();
+    const rows = await env.ctx.db.selectFrom('audit_log').selectAll().orderBy('seq').execute();
+    expect(rows.length).toBeGreaterThan(3);
+    let prev = GENESIS;
+    rows.forEach((r, i) => {
+      expect(Number(r.seq)).toBe(i + 1);
+      expect(r.prev_hash).toBe(prev);
+      expect(r.hash).toBe(auditHash(prev, r));
+      prev = r.hash!;
+    });
+    expect(await chainHead(env.ctx.db)).toEqual({ seq: rows.length, hash: prev });
+
+    const res = await env.req('GET', '/api/audit-log/verify', { as: admin });
+    expect(res.statusCode).toBe(200);
+    expect(json(res)).toMatchObject({ entries: rows.length, intact: true, problem: null, headSeq: rows.length, headHash: prev, summary: `${rows.length} entries, chain intact` });
+
+    const list = json<{ items: Entry[] }>(await env.req('GET', '/api/audit-log?limit=500', { as: admin }));
+    const byPos = new Map(list.items.map((e) => [e.position, e]));
+    for (const e of list.items) {
+      expect(e.hash).toMatch(/^[0-9a-f]{64}$/);
+      expect(e.prevHash).toBe(e.position === 1 ? GENESIS : byPos.get(e.position - 1)?.hash);
+    }
+  });
+
+  it('verify is for System Managers only (Moderator and learner 403, anonymous 401)', async () => {
+    expect((await env.req('GET', '/api/audit-log/verify', { as: await env.user(['Moderator']) })).statusCode).toBe(403);
+    expect((await env.req('GET', '/api/audit-log/verify', { as: await env.user() })).statusCode).toBe(403);
+    expect((await env.req('GET', '/api/audit-log/verify')).statusCode).toBe(401);
+  });
+
+  it('the database refuses updates and deletes of chained entries', async () => {
+    const row = await env.ctx.db.selectFrom('audit_log').select('id').orderBy('seq', 'desc').executeTakeFirstOrThrow();
+    await expect(env.ctx.db.updateTable('audit_log').set({ action: 'forged' }).where('id', '=', row.id).execute()).rejects.toThrow(/append-only/);
+    await expect(env.ctx.db.deleteFrom('audit_log').where('id', '=', row.id).execute()).rejects.toThrow(/append-only/);
+    expect((await verifyChain(env.ctx.db)).intact).toBe(true);
+  });
+
+  async function entryAt(seq: number) {
+    return env.ctx.db.selectFrom('audit_log').selectAll().where('seq', '=', seq).executeTakeFirstOrThrow();
+  }
+
+  it('detects an entry edited in the database', async () => {
+    const target = await entryAt(3);
+    const r = await tampered(env, async (trx) => {
+      await trx.updateTable('audit_log').set({ after_json: '{"forged":true}' }).where('id', '=', target.id).execute();
+    });
+    expect(r).toMatchObject({ intact: false, problem: { seq: 3, entryId: target.id, kind: 'changed' } });
+    expect(r.summary).toContain(`entry #3 (${target.id}) was changed`);
+    // A field moved to its neighbour keeps the same concatenated text, not the same hash.
+    const moved = await tampered(env, async (trx) => {
+      await trx.updateTable('audit_log').set({ action: `${target.action}${target.entity.slice(0, 1)}`, entity: target.entity.slice(1) }).where('id', '=', target.id).execute();
+    });
+    expect(moved.problem).toMatchObject({ seq: 3, kind: 'changed' });
+  });
+
+  it('detects an edited entry whose hash was recomputed: the next entry no longer follows it', async () => {
+    const target = await entryAt(2);
+    const r = await tampered(env, async (trx) => {
+      const forged = { ...target, actor_id: null };
+      await trx.updateTable('audit_log').set({ actor_id: null, hash: auditHash(target.prev_hash!, forged) }).where('id', '=', target.id).execute();
+    });
+    expect(r.problem).toMatchObject({ seq: 3, kind: 'out-of-order' });
+  });
+
+  it('detects a deleted entry (in the middle and at the end)', async () => {
+    const target = await entryAt(4);
+    const r = await tampered(env, (trx) => trx.deleteFrom('audit_log').where('id', '=', target.id).execute().then(() => undefined));
+    expect(r).toMatchObject({ intact: false, problem: { seq: 4, kind: 'removed' } });
+    expect(r.summary).toContain('entry #4 was removed');
+
+    const head = await chainHead(env.ctx.db);
+    const last = await tampered(env, (trx) => trx.deleteFrom('audit_log').where('seq', '=', head.seq).execute().then(() => undefined));
+    expect(last.problem).toMatchObject({ seq: head.seq, kind: 'removed' });
+  });
+
+  it('detects entries reordered in the database', async () => {
+    const [a, b] = [await entryAt(2), await entryAt(3)];
+    const r = await tampered(env, async (trx) => {
+      await trx.updateTable('audit_log').set({ seq: -1 }).where('id', '=', a.id).execute();
+      await trx.updateTable('audit_log').set({ seq: 2 }).where('id', '=', b.id).execute();
+      await trx.updateTable('audit_log').set({ seq: 3 }).where('id', '=', a.id).execute();
+    });
+    expect(r).toMatchObject({ intact: false, problem: { seq: 2, entryId: b.id, kind: 'out-of-order' } });
+  });
+
+  it('detects a forged entry inserted into the middle with the next positions moved up', async () => {
+    const head = await chainHead(env.ctx.db);
+    const r = await tampered(env, async (trx) => {
+      // Move entries 3.. up by one (from the end, as the position is unique), then put the forgery at 3.
+      for (let s = head.seq; s >= 3; s--) await trx.updateTable('audit_log').set({ seq: s + 1 }).where('seq', '=', s).execute();
+      const prev = (await trx.selectFrom('audit_log').select('hash').where('seq', '=', 2).executeTakeFirstOrThrow()).hash!;
+      const forged = { id: '00000000000000000000000000', at: '2020-01-01T00:00:00.000Z', actor_id: null, action: 'create', entity: 'forged', entity_id: 'x', before_json: null, after_json: null, request_id: null, import_id: null };
+      const hash = auditHash(prev, forged);
+      if (env.dialect === 'postgres') await trx.insertInto('audit_log').values({ ...forged, seq: 3, prev_hash: prev, hash }).execute();
+      else {
+        await sql`drop trigger audit_log_chain`.execute(trx);
+        await trx.insertInto('audit_log').values({ ...forged, seq: 3, prev_hash: prev, hash }).execute();
+      }
+    });
+    expect(r.problem).toMatchObject({ seq: 4, kind: 'out-of-order' });
+  });
+
+  it('the audit.head job records the head; verify then checks the chain still holds it', async () => {
+    const recorded = (await auditHeadJob.run(env.ctx)) as { seq: number; hash: string };
+    expect(recorded).toEqual(expect.objectContaining(await chainHead(env.ctx.db)));
+    const row = await env.ctx.db.selectFrom('audit_heads').selectAll().orderBy('id', 'desc').executeTakeFirstOrThrow();
+    expect({ seq: Number(row.seq), hash: row.hash }).toEqual({ seq: recorded.seq, hash: recorded.hash });
+    expect((await verifyChain(env.ctx.db)).intact).toBe(true);
+    // The whole chain rewritten from an entry on (every hash recomputed) still differs from the recorded head.
+    const r = await tampered(env, async (trx) => {
+      const rows = await trx.selectFrom('audit_log').selectAll().where('seq', '>=', 2).orderBy('seq').execute();
+      let prev = (await trx.selectFrom('audit_log').select('hash').where('seq', '=', 1).executeTakeFirstOrThrow()).hash!;
+      for (const x of rows) {
+        const changed = x.seq === 2 ? { ...x, action: 'forged' } : x;
+        const hash = auditHash(prev, changed);
+        await trx.updateTable('audit_log').set({ action: changed.action, prev_hash: prev, hash }).where('id', '=', x.id).execute();
+        prev = hash;
+      }
+      await trx.updateTable('audit_chain_head').set({ hash: prev }).where('id', '=', 1).execute();
+    });
+    expect(r.problem).toMatchObject({ seq: recorded.seq, kind: 'changed' });
+  });
+
+  it('a burst of concurrent writers (200 self-enrollments + other audited writes) keeps one valid chain', async () => {
+    const { courseId } = await makeCourse(env);
+    const creator = await env.user(['Course Creator']);
+    const learners = await Promise.all(Array.from({ length: 200 }, () => env.user()));
+    const before = await chainHead(env.ctx.db);
+    const results = await Promise.all([
+      ...learners.map((l) => env.req('POST', `/api/courses/${courseId}/enroll`, { as: l })),
+      ...Array.from({ length: 30 }, (_, i) => env.req('POST', '/api/courses', { as: creator, body: { title: `Burst ${i}` } })),
+      ...Array.from({ length: 30 }, (_, i) =>
+        env.ctx.db.transaction().execute((trx) => recordAudit(trx, { actorId: null, action: 'note', entity: 'burst', entityId: String(i) })),
+      ),
+    ]);
+    const statuses = results.filter((r): r is Awaited<ReturnType<TestEnv['req']>> => r !== undefined && typeof r === 'object' && 'statusCode' in r).map((r) => r.statusCode);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(230);
+    const after = await chainHead(env.ctx.db);
+    expect(after.seq - before.seq).toBe(260);
+    expect(await env.count('audit_log')).toBe(after.seq);
+    const v = await verifyChain(env.ctx.db);
+    expect(v).toMatchObject({ intact: true, entries: after.seq });
+  });
+
+  it('smooth audit verify: exit 0 "N entries, chain intact"; exit 1 naming the first changed entry', () => {
+    const cli = (url: string) =>
+      spawnSync(process.execPath, ['--import', 'tsx', 'src/server/cli.ts', 'audit', 'verify'], {
+        env: { ...process.env, DATABASE_URL: url, SMOOTH_DATA_DIR: env.dataDir },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+    const target = env.config.database;
+    const url = target.kind === 'sqlite' ? `sqlite:${target.file}` : target.url;
+    const ok = cli(url);
+    expect(ok.stderr).toBe('');
+    expect(ok.stdout).toMatch(/^\d+ entries, chain intact\n$/);
+    expect(ok.status).toBe(0);
+    if (target.kind !== 'sqlite') return;
+    // A copy of the database with one entry edited by hand (the sqlite3 shell would do the same).
+    const copy = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'smooth-audit-')), 'copy.db');
+    const src = new SQLite(target.file);
+    src.exec(`vacuum into '${copy.replace(/'/g, "''")}'`);
+    src.close();
+    const c = new SQLite(copy);
+    c.exec(`drop trigger audit_log_no_update; update audit_log set action = 'forged' where seq = 2`);
+    const id = (c.prepare('select id from audit_log where seq = 2').get() as { id: string }).id;
+    c.close();
+    const bad = cli(`sqlite:${copy}`);
+    expect(bad.status).toBe(1);
+    expect(bad.stdout).toContain(`chain broken: entry #2 (${id}) was changed`);
+    fs.rmSync(path.dirname(copy), { recursive: true, force: true });
+  });
+});
+
+describeMigration(
+  'migration 0021 chains the existing audit entries',
+  '0016-compliance-row-triggers',
+  async (db) => {
+    for (let i = 0; i < 5; i++) {
+      await sql`insert into audit_log (id, at, actor_id, action, entity, entity_id, before_json, after_json)
+        values (${`01jaudit000000000000000${i}`}, ${`2026-01-0${i + 1}T00:00:00.000Z`}, ${i % 2 ? null : 'u1'}, 'update', 'course', ${`c${i}`}, ${i ? '{"title":"Ä"}' : null}, '{"title":"Ö 🎓"}')`.execute(db);
+    }
+  },
+  (m) => {
+    it('in id order, intact, and new entries continue the chain', async () => {
+      if (!m.ready) return;
+      const db = m.db as unknown as Executor;
+      const rows = await db.selectFrom('audit_log').select(['id', 'seq']).orderBy('seq').execute();
+      expect(rows.map((r) => [r.id, Number(r.seq)])).toEqual([0, 1, 2, 3, 4].map((i) => [`01jaudit000000000000000${i}`, i + 1]));
+      expect(await verifyChain(db)).toMatchObject({ intact: true, entries: 5 });
+      await recordAudit(db, { actorId: null, action: 'create', entity: 'x', entityId: 'y', after: { name: 'Ø' } });
+      expect(await verifyChain(db)).toMatchObject({ intact: true, entries: 6 });
+    });
+  },
+);

@@ -1,0 +1,21 @@
+import type { AppContext } from '../../context.ts';
+import type { App } from '../../http/types.ts';
+import { OutboxPageSchema, OutboxQuery } from '../../../contract/notifications.ts';
+import { listOutbox } from './outbox-list.ts';
+
+/** The mail outbox for System Managers. */
+export function registerMailRoutes(app: App, ctx: AppContext): void {
+  app.get(
+    '/api/mail-outbox',
+    {
+      config: { access: ['System Manager'] },
+      schema: {
+        tags: ['notifications'],
+        summary: 'The mail outbox, newest first (?status=pending|sent|failed), and whether SMTP is configured',
+        querystring: OutboxQuery,
+        response: { 200: OutboxPageSchema },
+      },
+    },
+    async (req) => listOutbox(ctx, req.query),
+  );
+}

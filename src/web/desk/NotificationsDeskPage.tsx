@@ -1,0 +1,392 @@
+import { useEffect, useState } from 'react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import {
+  Alert,
+  Anchor,
+  Badge,
+  Button,
+  Group,
+  Paper,
+  Select,
+  Stack,
+  Table,
+  Tabs,
+  Text,
+  TextInput,
+  Textarea,
+  Title,
+  VisuallyHidden,
+} from '@mantine/core';
+import { Link } from 'react-router';
+import { api, errorMessage, ApiError } from '../ui/api.ts';
+import { Page } from '../ui/Page.tsx';
+import { Empty, QueryState } from '../ui/states.tsx';
+import { readableValue } from './format.ts';
+
+interface OutboxItem {
+  id: string;
+  to: string;
+  subject: string;
+  event: string;
+  status: 'pending' | 'sent' | 'failed';
+  attempts: number;
+  sentAt: string | null;
+  nextAttemptAt: string | null;
+  lastError: string | null;
+  createdAt: string;
+}
+interface Job {
+  name: string;
+  schedule: string;
+  lastRun: {
+    startedAt: string;
+    finishedAt: string | null;
+    durationMs: number | null;
+    status: 'running' | 'done' | 'failed';
+    outcome: string | null;
+  } | null;
+}
+interface Template {
+  event: string;
+  subject: string;
+  body: string;
+  placeholders: string[];
+  customised: boolean;
+  updatedAt: string | null;
+}
+
+const EVENT_LABELS: Record<string, string> = {
+  enrolled: 'Enrolled in a course',
+  'assignment.created': 'Training assigned',
+  'assignment.due-soon': 'Training due soon',
+  'assignment.overdue': 'Training overdue',
+  'assignment.escalated': 'Overdue training, to the manager or HR',
+  'certificate.issued': 'Certificate issued',
+  digest: 'Daily digest',
+  'account.invitation': 'Invitation to set a password',
+  'account.password-reset': 'Password reset link',
+};
+/** Alert titles in the text colour (the coloured default is too faint on the light background). */
+const ALERT_STYLES = { title: { color: 'var(--mantine-color-gray-9)' } } as const;
+const STATUS_COLOR = { pending: 'yellow', sent: 'green', failed: 'red' } as const;
+
+function duration(ms: number | null): string {
+  if (ms === null) return '—';
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+function Outbox() {
+  const [status, setStatus] = useState<string | null>(null);
+  const list = useQuery({
+    queryKey: ['mail-outbox', status],
+    queryFn: ({ signal }) =>
+      api.get<{ items: OutboxItem[]; smtpConfigured: boolean }>(`/api/mail-outbox?limit=100${status ? `&status=${status}` : ''}`, {
+        signal,
+      }),
+  });
+  return (
+    <Stack gap="md">
+      {list.data && !list.data.smtpConfigured && (
+        <Alert color="yellow" title="SMTP is not configured" role="status" data-testid="smtp-banner" styles={ALERT_STYLES}>
+          No mail leaves the server: messages wait here until a mail server is set (SMOOTH_SMTP_URL, or the SMTP server in{' '}
+          <Anchor component={Link} to="/app/lms-settings">
+            LMS Settings
+          </Anchor>
+          ).
+        </Alert>
+      )}
+      <Select
+        label="Status"
+        placeholder="Any status"
+        data={[
+          { value: 'pending', label: 'Waiting to be sent' },
+          { value: 'sent', label: 'Sent' },
+          { value: 'failed', label: 'Failed' },
+        ]}
+        value={status}
+        onChange={setStatus}
+        clearable
+        maw={260}
+      />
+      <QueryState query={list} loadingLabel="Loading the outbox…">
+        {(page) =>
+          page.items.length === 0 ? (
+            <Empty title="No messages" description="Mail the system sends (enrollments, reminders, certificates) is listed here." />
+          ) : (
+            <Table.ScrollContainer minWidth={760}>
+              <Table striped>
+                <Table.Thead>
+                  <Table.Tr>
+                    <Table.Th>To</Table.Th>
+                    <Table.Th>Subject</Table.Th>
+                    <Table.Th>Status</Table.Th>
+                    <Table.Th>Tries</Table.Th>
+                    <Table.Th>Sent / next try</Table.Th>
+                    <Table.Th>Server answer</Table.Th>
+                  </Table.Tr>
+                </Table.Thead>
+                <Table.Tbody>
+                  {page.items.map((m) => (
+                    <Table.Tr key={m.id}>
+                      <Table.Td>{m.to}</Table.Td>
+                      <Table.Td>{m.subject}</Table.Td>
+                      <Table.Td>
+                        <Badge variant="light" color={STATUS_COLOR[m.status]} c="gray.9" tt="none">
+                          {m.status === 'pending' ? 'waiting' : m.status}
+                        </Badge>
+                      </Table.Td>
+                      <Table.Td>{m.attempts}</Table.Td>
+                      <Table.Td>{readableValue(m.sentAt ?? m.nextAttemptAt)}</Table.Td>
+                      <Table.Td>
+                        <Text size="xs" c="gray.8" maw={320} lineClamp={3}>
+                          {m.lastError ?? '—'}
+                        </Text>
+                      </Table.Td>
+                    </Table.Tr>
+                  ))}
+                </Table.Tbody>
+              </Table>
+            </Table.ScrollContainer>
+          )
+        }
+      </QueryState>
+    </Stack>
+  );
+}
+
+function Jobs() {
+  const qc = useQueryClient();
+  const jobs = useQuery({
+    queryKey: ['jobs'],
+    queryFn: ({ signal }) => api.get<{ items: Job[] }>('/api/jobs', { signal }).then((r) => r.items),
+  });
+  const run = useMutation({
+    mutationFn: (name: string) =>
+      api.post<{ status: string; outcome: string | null; durationMs: number }>(`/api/jobs/${encodeURIComponent(name)}/run`),
+    onSettled: () => qc.invalidateQueries({ queryKey: ['jobs'] }),
+  });
+  return (
+    <Stack gap="md">
+      {run.isError && (
+        <Alert color="red" role="alert">
+          {errorMessage(run.error)}
+        </Alert>
+      )}
+      {run.data && (
+        <Alert color={run.data.status === 'done' ? 'green' : 'red'} role="status">
+          {run.variables} {run.data.status === 'done' ? 'finished' : run.data.status} in {duration(run.data.durationMs)}
+          {run.data.outcome ? `: ${run.data.outcome}` : '.'}
+        </Alert>
+      )}
+      <QueryState query={jobs} loadingLabel="Loading the jobs…">
+        {(items) => (
+          <Table.ScrollContainer minWidth={760}>
+            <Table striped>
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Job</Table.Th>
+                  <Table.Th>Schedule (UTC)</Table.Th>
+                  <Table.Th>Last run</Table.Th>
+                  <Table.Th>Duration</Table.Th>
+                  <Table.Th>Outcome</Table.Th>
+                  <Table.Th>
+                    <VisuallyHidden>Actions</VisuallyHidden>
+                  </Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {items.map((j) => (
+                  <Table.Tr key={j.name}>
+                    <Table.Td>{j.name}</Table.Td>
+                    <Table.Td>
+                      <code>{j.schedule}</code>
+                    </Table.Td>
+                    <Table.Td>{j.lastRun ? readableValue(j.lastRun.startedAt) : 'Never'}</Table.Td>
+                    <Table.Td>{duration(j.lastRun?.durationMs ?? null)}</Table.Td>
+                    <Table.Td>
+                      {j.lastRun && (
+                        <Badge
+                          variant="light"
+                          color={j.lastRun.status === 'failed' ? 'red' : j.lastRun.status === 'done' ? 'green' : 'yellow'}
+                          c="gray.9"
+                          tt="none"
+                          mr={6}
+                        >
+                          {j.lastRun.status}
+                        </Badge>
+                      )}
+                      <Text span size="xs" c="gray.8">
+                        {j.lastRun?.outcome ?? ''}
+                      </Text>
+                    </Table.Td>
+                    <Table.Td>
+                      <Button
+                        size="compact-sm"
+                        variant="default"
+                        onClick={() => run.mutate(j.name)}
+                        loading={run.isPending && run.variables === j.name}
+                      >
+                        Run now<VisuallyHidden>: {j.name}</VisuallyHidden>
+                      </Button>
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
+        )}
+      </QueryState>
+    </Stack>
+  );
+}
+
+/** The mail's HTML for the preview frame: its inline styles (for mail clients) are dropped, as this site's security policy refuses them. */
+function withoutInlineStyles(html: string): string {
+  return html.replace(/\sstyle="[^"]*"/g, '');
+}
+
+function fieldError(err: unknown, path: string): string | undefined {
+  return err instanceof ApiError ? err.fieldError(path) : undefined;
+}
+
+function TemplateEditor({ template }: { template: Template }) {
+  const qc = useQueryClient();
+  const [subject, setSubject] = useState(template.subject);
+  const [body, setBody] = useState(template.body);
+  useEffect(() => {
+    setSubject(template.subject);
+    setBody(template.body);
+  }, [template]);
+  const preview = useMutation({
+    mutationFn: () =>
+      api.post<{ subject: string; text: string; html: string }>(`/api/notification-templates/${template.event}/preview`, { subject, body }),
+  });
+  const save = useMutation({
+    mutationFn: () => api.put<Template>(`/api/notification-templates/${template.event}`, { subject, body }),
+    onSuccess: () => qc.invalidateQueries({ queryKey: ['notification-templates'] }),
+  });
+  const reset = useMutation({
+    mutationFn: () => api.delete(`/api/notification-templates/${template.event}`),
+    onSuccess: () => qc.invalidateQueries({ queryKey: ['notification-templates'] }),
+  });
+  return (
+    <Stack gap="md">
+      <Text size="sm" c="gray.8">
+        Placeholders: {template.placeholders.map((p) => `{{${p}}}`).join(', ')}. The body is Markdown; mail carries it as plain text and as
+        HTML under the organisation&apos;s name.
+      </Text>
+      <TextInput
+        label="Subject"
+        value={subject}
+        onChange={(e) => setSubject(e.currentTarget.value)}
+        error={fieldError(save.error, 'subject')}
+        maxLength={300}
+      />
+      <Textarea
+        label="Message (Markdown)"
+        value={body}
+        onChange={(e) => setBody(e.currentTarget.value)}
+        autosize
+        minRows={6}
+        error={fieldError(save.error, 'body')}
+      />
+      {save.isError && !fieldError(save.error, 'subject') && !fieldError(save.error, 'body') && (
+        <Alert color="red" role="alert">
+          {errorMessage(save.error)}
+        </Alert>
+      )}
+      {save.isSuccess && (
+        <Text size="sm" c="gray.9" fw={600} role="status">
+          Saved.
+        </Text>
+      )}
+      <Group gap="sm">
+        <Button onClick={() => save.mutate()} loading={save.isPending}>
+          Save template
+        </Button>
+        <Button variant="default" onClick={() => preview.mutate()} loading={preview.isPending}>
+          Preview with sample data
+        </Button>
+        {template.customised && (
+          <Button variant="subtle" color="red" onClick={() => reset.mutate()} loading={reset.isPending}>
+            Put the default back
+          </Button>
+        )}
+      </Group>
+      {preview.isError && (
+        <Alert color="red" role="alert">
+          {errorMessage(preview.error)}
+        </Alert>
+      )}
+      {preview.data && (
+        <Paper withBorder radius="md" p="md" data-testid="template-preview" aria-label="Preview">
+          <Title order={3} fz="md" mb="xs">
+            {preview.data.subject}
+          </Title>
+          <iframe
+            title="Preview of the HTML mail"
+            srcDoc={withoutInlineStyles(preview.data.html)}
+            sandbox=""
+            style={{ width: '100%', minHeight: 260, border: 0 }}
+          />
+        </Paper>
+      )}
+    </Stack>
+  );
+}
+
+function Templates() {
+  const templates = useQuery({
+    queryKey: ['notification-templates'],
+    queryFn: ({ signal }) => api.get<{ items: Template[] }>('/api/notification-templates', { signal }).then((r) => r.items),
+  });
+  const [event, setEvent] = useState<string>('enrolled');
+  return (
+    <QueryState query={templates} loadingLabel="Loading the templates…">
+      {(items) => {
+        const t = items.find((x) => x.event === event) ?? items[0];
+        return (
+          <Stack gap="md">
+            <Select
+              label="Event"
+              data={items.map((x) => ({ value: x.event, label: `${EVENT_LABELS[x.event] ?? x.event}${x.customised ? ' (edited)' : ''}` }))}
+              value={event}
+              onChange={(v) => v && setEvent(v)}
+              allowDeselect={false}
+              maw={420}
+            />
+            {t && <TemplateEditor key={t.event} template={t} />}
+          </Stack>
+        );
+      }}
+    </QueryState>
+  );
+}
+
+/** Notifications for System Managers: the mail outbox, the scheduled jobs and the message templates. */
+export default function NotificationsDeskPage() {
+  return (
+    <Page
+      title="Notifications and jobs"
+      description="Mail the system sends, the jobs that send reminders, and the words they use."
+      size="xl"
+    >
+      <Tabs defaultValue="outbox" keepMounted={false}>
+        <Tabs.List mb="md">
+          <Tabs.Tab value="outbox">Mail outbox</Tabs.Tab>
+          <Tabs.Tab value="jobs">Jobs</Tabs.Tab>
+          <Tabs.Tab value="templates">Templates</Tabs.Tab>
+        </Tabs.List>
+        <Tabs.Panel value="outbox">
+          <Outbox />
+        </Tabs.Panel>
+        <Tabs.Panel value="jobs">
+          <Jobs />
+        </Tabs.Panel>
+        <Tabs.Panel value="templates">
+          <Templates />
+        </Tabs.Panel>
+      </Tabs>
+    </Page>
+  );
+}

@@ -1,0 +1,295 @@
+/** The desk's LMS Batch entity: list view, form, and the form's members and live-class panels. */
+import { useState } from 'react';
+import { Link } from 'react-router';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { ActionIcon, Alert, Anchor, Badge, Button, Group, NumberInput, Paper, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { api, errorMessage } from '../../ui/api.ts';
+import { IconUsers } from '../../ui/icons.tsx';
+import type { Role } from '../../../contract/roles.ts';
+import { LinkPicker } from '../LinkPicker.tsx';
+import { AssessmentsPanel, GroupRequestPanel } from './batch-assessments.tsx';
+import type { CustomFieldProps, EntityMeta, LinkRef, Row } from '../meta.ts';
+
+const MANAGERS: readonly Role[] = ['System Manager', 'Moderator', 'Course Creator'];
+const BATCH_COURSE_LINK: LinkRef = { url: '/api/courses', slug: 'lms-course', label: (r) => String(r.title), params: { published: 'true' } };
+const BATCH_USER_LINK: LinkRef = { url: '/api/users', slug: 'user', label: (r) => `${String(r.fullName)} <${String(r.email)}>` };
+
+/** The name behind an id (course title or person), fetched once and cached. */
+function NameOf({ link, id }: { link: LinkRef; id: string }) {
+  const row = useQuery({
+    queryKey: ['desk-link-one', link.url, id],
+    queryFn: ({ signal }) => api.get<Row>(`${link.url}/${encodeURIComponent(id)}`, { signal }),
+    staleTime: 60_000,
+    retry: false,
+  });
+  return <>{row.data ? link.label(row.data) : '…'}</>;
+}
+
+/** An ordered list of linked records (courses of the batch, instructors, evaluators) with a picker to add more. */
+function IdListField({ link, label, ordered, ...p }: CustomFieldProps & { link: LinkRef; label: string; ordered?: boolean }) {
+  const ids = Array.isArray(p.value) ? (p.value as string[]) : [];
+  const set = (next: string[]) => p.onChange(next);
+  const move = (i: number, d: -1 | 1) => {
+    const next = [...ids];
+    const [x] = next.splice(i, 1);
+    next.splice(i + d, 0, x!);
+    set(next);
+  };
+  return (
+    <Stack gap={6}>
+      <LinkPicker
+        link={link}
+        label={label}
+        value={null}
+        placeholder="Search to add…"
+        onChange={(v) => {
+          if (v && !ids.includes(v)) set([...ids, v]);
+        }}
+        error={p.errors[0]?.message}
+      />
+      {ids.length > 0 && (
+        <Stack gap={4} component="ol" style={{ margin: 0, paddingLeft: 20 }}>
+          {ids.map((id, i) => (
+            <li key={id}>
+              <Group gap="xs" wrap="nowrap">
+                <Text size="sm" style={{ flex: 1 }}>
+                  <NameOf link={link} id={id} />
+                </Text>
+                {ordered && (
+                  <>
+                    <ActionIcon variant="subtle" aria-label="Move up" disabled={p.disabled || i === 0} onClick={() => move(i, -1)}>
+                      ↑
+                    </ActionIcon>
+                    <ActionIcon variant="subtle" aria-label="Move down" disabled={p.disabled || i === ids.length - 1} onClick={() => move(i, 1)}>
+                      ↓
+                    </ActionIcon>
+                  </>
+                )}
+                <Button size="compact-xs" variant="subtle" color="red" disabled={p.disabled} onClick={() => set(ids.filter((x) => x !== id))}>
+                  Remove
+                </Button>
+              </Group>
+            </li>
+          ))}
+        </Stack>
+      )}
+    </Stack>
+  );
+}
+
+interface MemberRow {
+  memberId: string;
+  fullName: string;
+  joinedAt: string;
+  courses: { courseId: string; progress: number | null }[];
+}
+
+/** Members of the batch: add by person, remove (their enrollments and progress stay). */
+function MembersPanel({ row, refresh }: { row: Row; refresh: () => void }) {
+  const id = String(row.id);
+  const client = useQueryClient();
+  const [pick, setPick] = useState<string | null>(null);
+  const members = useQuery({
+    queryKey: ['desk-batch-members', id],
+    queryFn: ({ signal }) => api.get<{ items: MemberRow[] }>(`/api/batches/${encodeURIComponent(id)}/members?limit=500`, { signal }),
+  });
+  const done = () => {
+    setPick(null);
+    refresh();
+    void client.invalidateQueries({ queryKey: ['desk-batch-members', id] });
+  };
+  const add = useMutation({ mutationFn: (memberId: string) => api.post(`/api/batches/${encodeURIComponent(id)}/members`, { memberId }), onSuccess: done });
+  const remove = useMutation({ mutationFn: (memberId: string) => api.delete(`/api/batches/${encodeURIComponent(id)}/members/${encodeURIComponent(memberId)}`), onSuccess: done });
+  return (
+    <Paper withBorder radius="md" p="lg" component="section" aria-labelledby="batch-members-title">
+      <Group justify="space-between" mb="sm">
+        <Title order={2} fz="lg" id="batch-members-title">
+          Members {row.seatCount ? `(${String(row.memberCount)} of ${String(row.seatCount)} seats)` : `(${String(row.memberCount)})`}
+        </Title>
+        <Anchor component={Link} to={`/lms/batches/${encodeURIComponent(id)}`} size="sm">
+          Open the batch dashboard
+        </Anchor>
+      </Group>
+      <Group align="flex-end" gap="sm" mb="sm">
+        <div style={{ flex: 1 }}>
+          <LinkPicker link={BATCH_USER_LINK} label="Add a member" value={pick} onChange={setPick} />
+        </div>
+        <Button disabled={!pick} loading={add.isPending} onClick={() => pick && add.mutate(pick)}>
+          Add to batch
+        </Button>
+      </Group>
+      {(add.isError || remove.isError) && (
+        <Alert color="red" mb="sm">
+          {errorMessage(add.error ?? remove.error)}
+        </Alert>
+      )}
+      {members.data && members.data.items.length > 0 ? (
+        <Table data-testid="desk-batch-members">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>Member</Table.Th>
+              <Table.Th>Joined</Table.Th>
+              <Table.Th>Average progress</Table.Th>
+              <Table.Th />
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {members.data.items.map((m) => {
+              const ps = m.courses.map((c) => c.progress ?? 0);
+              return (
+                <Table.Tr key={m.memberId}>
+                  <Table.Td>{m.fullName}</Table.Td>
+                  <Table.Td>{m.joinedAt.slice(0, 10)}</Table.Td>
+                  <Table.Td>{ps.length ? `${Math.floor(ps.reduce((a, b) => a + b, 0) / ps.length)}%` : '—'}</Table.Td>
+                  <Table.Td>
+                    <Button size="compact-sm" variant="subtle" color="red" loading={remove.isPending} onClick={() => remove.mutate(m.memberId)}>
+                      Remove
+                    </Button>
+                  </Table.Td>
+                </Table.Tr>
+              );
+            })}
+          </Table.Tbody>
+        </Table>
+      ) : (
+        <Text size="sm">{members.isPending ? 'Loading…' : 'No members yet.'}</Text>
+      )}
+    </Paper>
+  );
+}
+
+/** Schedule a live class from the desk (times entered in the batch's time zone are converted by the browser). */
+function LiveClassPanel({ row }: { row: Row }) {
+  const id = String(row.id);
+  const client = useQueryClient();
+  const [title, setTitle] = useState('');
+  const [startsAt, setStartsAt] = useState('');
+  const [duration, setDuration] = useState<number | string>(60);
+  const [joinUrl, setJoinUrl] = useState('');
+  const classes = useQuery({
+    queryKey: ['desk-batch-classes', id],
+    queryFn: ({ signal }) => api.get<{ id: string; title: string; startsAt: string; durationMinutes: number }[]>(`/api/batches/${encodeURIComponent(id)}/live-classes`, { signal }),
+  });
+  const create = useMutation({
+    mutationFn: () =>
+      api.post(`/api/batches/${encodeURIComponent(id)}/live-classes`, {
+        title,
+        startsAt: startsAt ? new Date(startsAt).toISOString() : '',
+        durationMinutes: Number(duration),
+        joinUrl,
+      }),
+    onSuccess: () => {
+      setTitle('');
+      setStartsAt('');
+      setJoinUrl('');
+      void client.invalidateQueries({ queryKey: ['desk-batch-classes', id] });
+    },
+  });
+  const fieldError = (name: string) => (create.error as { errors?: { path: string; message: string }[] } | null)?.errors?.find((e) => e.path === name)?.message;
+  return (
+    <Paper withBorder radius="md" p="lg" component="section" aria-labelledby="batch-classes-title">
+      <Title order={2} fz="lg" id="batch-classes-title" mb="sm">
+        Live classes
+      </Title>
+      <Group align="flex-start" gap="sm" mb="sm" wrap="wrap">
+        <TextInput label="Title" value={title} onChange={(e) => setTitle(e.currentTarget.value)} error={fieldError('title')} />
+        <TextInput label="Starts (your time)" type="datetime-local" value={startsAt} onChange={(e) => setStartsAt(e.currentTarget.value)} error={fieldError('startsAt')} />
+        <NumberInput label="Minutes" w={100} min={1} max={1440} value={duration} onChange={setDuration} error={fieldError('durationMinutes')} />
+        <TextInput label="Join link" placeholder="https://…" value={joinUrl} onChange={(e) => setJoinUrl(e.currentTarget.value)} error={fieldError('joinUrl')} />
+        <Button mt={25} loading={create.isPending} onClick={() => create.mutate()}>
+          Schedule
+        </Button>
+      </Group>
+      {create.isError && !fieldError('title') && !fieldError('startsAt') && !fieldError('joinUrl') && !fieldError('durationMinutes') && (
+        <Alert color="red" mb="sm">
+          {errorMessage(create.error)}
+        </Alert>
+      )}
+      <Stack gap={4}>
+        {(classes.data ?? []).map((c) => (
+          <Text size="sm" key={c.id}>
+            {new Date(c.startsAt).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' })} · {c.title} ({c.durationMinutes} min)
+          </Text>
+        ))}
+      </Stack>
+    </Paper>
+  );
+}
+
+const TIMEZONES: readonly string[] = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : ['UTC'];
+
+export const BATCH_ENTITY: EntityMeta = {
+  slug: 'lms-batch',
+  label: 'Batches',
+  singular: 'Batch',
+  description: 'Cohorts: their seats, courses, members and live classes.',
+  icon: <IconUsers size={18} />,
+  section: 'Learning',
+  roles: [...MANAGERS, 'Batch Evaluator'],
+  createRoles: MANAGERS,
+  deleteRoles: MANAGERS,
+  api: { list: '/api/batches', update: 'PATCH', delete: true, total: true },
+  auditEntity: 'batch',
+  deleteWarning: 'Only a batch without members can be deleted; its live classes go with it.',
+  columns: [
+    { key: 'title', label: 'Title' },
+    { key: 'startDate', label: 'Starts' },
+    { key: 'endDate', label: 'Ends' },
+    { key: 'timezone', label: 'Time zone' },
+    {
+      key: 'seats',
+      label: 'Members / seats',
+      numeric: true,
+      render: (r) => (r.seatCount === null ? `${String(r.memberCount)}` : `${String(r.memberCount)} / ${String(r.seatCount)}`),
+    },
+    {
+      key: 'published',
+      label: 'Published',
+      render: (r) =>
+        r.published ? (
+          <Badge variant="light" color="green" c="gray.9">
+            Published
+          </Badge>
+        ) : (
+          <Badge variant="light" color="gray" c="gray.9">
+            Draft
+          </Badge>
+        ),
+    },
+  ],
+  filters: [
+    { name: 'q', label: 'Title contains', kind: 'text' },
+    { name: 'published', label: 'Published', kind: 'boolean' },
+  ],
+  fields: [
+    { name: 'title', label: 'Title', kind: 'text', required: true },
+    { name: 'startDate', label: 'Start date', kind: 'date', required: true },
+    { name: 'endDate', label: 'End date', kind: 'date', required: true },
+    { name: 'timezone', label: 'Time zone', kind: 'select', options: TIMEZONES, required: true, description: 'Live-class times are shown to everyone in their own zone, with this one named.' },
+    { name: 'seatCount', label: 'Seats', kind: 'number', min: 1, nullable: true, description: 'Leave empty for no limit.' },
+    { name: 'description', label: 'Description', kind: 'textarea', wide: true },
+    { name: 'published', label: 'Published', kind: 'boolean' },
+    { name: 'allowSelfEnrollment', label: 'Learners may join', kind: 'boolean' },
+    { name: 'paid', label: 'Paid', kind: 'boolean' },
+    { name: 'price', label: 'Price (cents)', kind: 'number', min: 0, nullable: true },
+    { name: 'currency', label: 'Currency (ISO 4217)', kind: 'text', nullable: true },
+    {
+      name: 'courseIds',
+      label: 'Courses (in order)',
+      kind: 'custom',
+      wide: true,
+      initial: [],
+      render: (p) => <IdListField {...p} link={BATCH_COURSE_LINK} label="Courses (in order)" ordered />,
+    },
+    { name: 'instructorIds', label: 'Instructors', kind: 'custom', initial: [], render: (p) => <IdListField {...p} link={BATCH_USER_LINK} label="Instructors" /> },
+    { name: 'evaluatorIds', label: 'Evaluators', kind: 'custom', initial: [], render: (p) => <IdListField {...p} link={BATCH_USER_LINK} label="Evaluators" /> },
+  ],
+  extras: (row, ctx) => (
+    <Stack gap="lg">
+      <MembersPanel row={row} refresh={ctx.refresh} />
+      <LiveClassPanel row={row} />
+      <AssessmentsPanel row={row} />
+      {row.canManage ? <GroupRequestPanel row={row} /> : null}
+    </Stack>
+  ),
+};

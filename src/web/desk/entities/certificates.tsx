@@ -1,0 +1,143 @@
+/** Desk entities: certificates and certificate templates. */
+import { Anchor, Paper, Text, Title } from '@mantine/core';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { useDebouncedValue } from '@mantine/hooks';
+import { CERTIFICATE_STATUSES } from '../../../contract/certificates.ts';
+import { IconAward, IconGrid } from '../../ui/icons.tsx';
+import { LMS_STAFF_ROLES } from '../../ui/session.ts';
+import { DownloadButton, FileToRecordButton, RevokeButton } from '../actions.tsx';
+import { StatusBadge } from '../ListView.tsx';
+import type { EntityMeta, Row } from '../meta.ts';
+import { MODERATORS, USER_LINK, COURSE_LINK } from './shared.tsx';
+
+function TemplatePreview({ row, unsaved }: { row: Row; unsaved: Record<string, unknown> }) {
+  // The template as saved plus the form's unsaved edits (not its name or default flag), re-rendered
+  // a moment after typing stops.
+  const { name: _name, isDefault: _isDefault, ...edits } = unsaved;
+  const [debounced] = useDebouncedValue(JSON.stringify(edits), 600);
+  const pending = debounced !== '{}';
+  return (
+    <Paper withBorder radius="md" p="lg" component="section" aria-labelledby="template-preview">
+      <Title order={2} fz="lg" mb="sm" id="template-preview">
+        Preview
+      </Title>
+      <Text size="sm" c="gray.7" mb="sm">
+        {pending ? 'A sample certificate with your unsaved changes.' : 'A sample certificate rendered with this template as saved.'}
+      </Text>
+      <PreviewFrame id={String(row.id)} stamp={String(row.updatedAt)} edits={debounced} />
+    </Paper>
+  );
+}
+
+function PreviewFrame({ id, stamp, edits }: { id: string; stamp: string; edits: string }) {
+  const pdf = useQuery({
+    queryKey: ['desk-template-preview', id, stamp, edits],
+    queryFn: async ({ signal }) => {
+      const res = await fetch(`/api/certificate-templates/${encodeURIComponent(id)}/preview.pdf`, {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { 'content-type': 'application/json' },
+        body: edits,
+        signal,
+      });
+      if (!res.ok) {
+        const problem = (await res.json().catch(() => null)) as { detail?: string; errors?: { message: string }[] } | null;
+        throw new Error(problem?.errors?.[0]?.message ?? problem?.detail ?? `The preview could not be rendered (HTTP ${res.status}).`);
+      }
+      return URL.createObjectURL(await res.blob());
+    },
+    staleTime: Infinity,
+    placeholderData: keepPreviousData,
+  });
+  if (pdf.isError) return <Text c="red">{String(pdf.error.message)}</Text>;
+  if (!pdf.data) return <Text size="sm">Rendering…</Text>;
+  return (
+    <Anchor href={pdf.data} target="_blank" rel="noopener">
+      Open the preview PDF
+    </Anchor>
+  );
+}
+
+export const CERTIFICATE_ENTITIES: EntityMeta[] = [
+  {
+    slug: 'lms-certificate',
+    label: 'Certificates',
+    singular: 'Certificate',
+    description: 'Certificates issued on completion.',
+    icon: <IconAward size={18} />,
+    section: 'Learning',
+    roles: [...LMS_STAFF_ROLES, 'HR Manager', 'HR User'],
+    createRoles: MODERATORS,
+    api: { list: '/api/certificates', update: false, total: true, exportCsv: '/api/certificates/export.csv' },
+    auditEntity: 'certificate',
+    title: (r) => `${String(r.courseTitle)} — ${String(r.memberName)}`,
+    columns: [
+      { key: 'memberName', sort: 'memberName', label: 'Member' },
+      { key: 'courseTitle', sort: 'courseTitle', label: 'Course' },
+      { key: 'issueDate', sort: 'issueDate', label: 'Issued' },
+      { key: 'expiryDate', sort: 'expiryDate', label: 'Expires' },
+      { key: 'status', label: 'Status', render: (r) => <StatusBadge value={r.status as string} /> },
+    ],
+    filters: [
+      { name: 'courseId', label: 'Course', kind: 'link', link: COURSE_LINK },
+      { name: 'memberId', label: 'Member', kind: 'link', link: USER_LINK },
+      { name: 'status', label: 'Status', kind: 'select', options: CERTIFICATE_STATUSES },
+      { name: 'expiringBefore', label: 'Expiring before', kind: 'date' },
+    ],
+    fields: [
+      { name: 'memberId', label: 'Member', kind: 'link', link: USER_LINK, required: true },
+      { name: 'courseId', label: 'Course', kind: 'link', link: COURSE_LINK, required: true },
+      { name: 'issueDate', label: 'Issue date', kind: 'date' },
+      { name: 'reason', label: 'Reason for an issue date before the enrollment', kind: 'textarea', createOnly: true },
+      { name: 'expiryDate', label: 'Expiry date', kind: 'date', editOnly: true, readOnly: true },
+      { name: 'status', label: 'Status', kind: 'text', editOnly: true, readOnly: true },
+      { name: 'verificationUrl', label: 'Verification link', kind: 'text', editOnly: true, readOnly: true },
+    ],
+    actions: (row, { refresh }) => (
+      <>
+        <DownloadButton
+          url={`/api/certificates/${encodeURIComponent(String(row.id))}/pdf`}
+          fileName="certificate.pdf"
+          label="Download PDF"
+        />
+        <FileToRecordButton kind="certificate" id={String(row.id)} />
+        {row.status !== 'revoked' && <RevokeButton id={String(row.id)} refresh={refresh} />}
+      </>
+    ),
+  },
+  {
+    slug: 'lms-certificate-template',
+    label: 'Certificate Templates',
+    singular: 'Certificate template',
+    description: 'Layouts and texts of certificates.',
+    icon: <IconGrid size={18} />,
+    section: 'Learning',
+    roles: ['System Manager', 'Moderator'],
+    createRoles: ['System Manager'],
+    deleteRoles: ['System Manager'],
+    api: { list: '/api/certificate-templates', unpaged: true, update: 'PATCH', delete: true },
+    auditEntity: 'certificate-template',
+    columns: [
+      { key: 'name', label: 'Name' },
+      { key: 'orientation', label: 'Orientation' },
+      { key: 'pageSize', label: 'Page' },
+      { key: 'isDefault', label: 'Default', render: (r) => (r.isDefault ? 'Yes' : '') },
+    ],
+    filters: [],
+    fields: [
+      { name: 'name', label: 'Name', kind: 'text', required: true },
+      { name: 'orientation', label: 'Orientation', kind: 'select', options: ['landscape', 'portrait'] },
+      { name: 'pageSize', label: 'Page size', kind: 'select', options: ['A4', 'LETTER'] },
+      { name: 'title', label: 'Title', kind: 'text' },
+      { name: 'subtitle', label: 'Subtitle', kind: 'text' },
+      { name: 'body', label: 'Body ({{memberName}}, {{courseTitle}}, {{issueDate}}…)', kind: 'textarea' },
+      { name: 'signerName', label: 'Signer name', kind: 'text' },
+      { name: 'signerTitle', label: 'Signer title', kind: 'text' },
+      { name: 'primaryColor', label: 'Primary colour', kind: 'text' },
+      { name: 'textColor', label: 'Text colour', kind: 'text' },
+      { name: 'backgroundColor', label: 'Background colour', kind: 'text' },
+      { name: 'isDefault', label: 'Default template', kind: 'boolean' },
+    ],
+    extras: (row, { unsaved }) => <TemplatePreview row={row} unsaved={unsaved} />,
+  },
+];

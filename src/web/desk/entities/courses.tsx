@@ -1,0 +1,92 @@
+/** Desk entities: courses. */
+import { Badge } from '@mantine/core';
+import { IconBook } from '../../ui/icons.tsx';
+import { LMS_STAFF_ROLES } from '../../ui/session.ts';
+import { CourseAuditButton } from '../actions.tsx';
+import { CourseEditor } from '../CourseEditor.tsx';
+import type { EntityMeta } from '../meta.ts';
+import { MODERATORS, AUTHORS, TEMPLATE_LINK } from './shared.tsx';
+
+export const COURSE_ENTITIES: EntityMeta[] = [
+  {
+    slug: 'lms-course',
+    label: 'Courses',
+    singular: 'Course',
+    description: 'Courses, their chapters and lessons.',
+    icon: <IconBook size={18} />,
+    section: 'Learning',
+    roles: LMS_STAFF_ROLES,
+    createRoles: AUTHORS,
+    deleteRoles: MODERATORS,
+    api: { list: '/api/courses', update: 'PATCH', delete: true, total: true, exportCsv: '/api/courses/export.csv' },
+    auditEntity: 'course',
+    actions: (row) => <CourseAuditButton courseId={String(row.id)} title={String(row.title)} />,
+    columns: [
+      { key: 'title', sort: 'title', label: 'Title' },
+      { key: 'category', sort: 'category', label: 'Category' },
+      {
+        key: 'published',
+        label: 'Published',
+        render: (r) =>
+          r.published ? (
+            <Badge variant="light" color="green" c="gray.9">
+              Published
+            </Badge>
+          ) : (
+            <Badge variant="light" color="gray" c="gray.9">
+              Draft
+            </Badge>
+          ),
+      },
+      { key: 'mandatory', label: 'Mandatory', render: (r) => (r.mandatory ? 'Yes' : 'No') },
+      { key: 'lessonCount', label: 'Lessons', numeric: true },
+    ],
+    filters: [
+      { name: 'q', label: 'Title contains', kind: 'text' },
+      { name: 'published', label: 'Published', kind: 'boolean' },
+      { name: 'mandatory', label: 'Mandatory', kind: 'boolean' },
+      { name: 'category', label: 'Category', kind: 'text' },
+    ],
+    fields: [
+      { name: 'title', label: 'Title', kind: 'text', required: true },
+      { name: 'category', label: 'Category', kind: 'text', nullable: true },
+      { name: 'shortIntroduction', label: 'Short introduction', kind: 'textarea' },
+      { name: 'description', label: 'Description (Markdown)', kind: 'textarea' },
+      { name: 'published', label: 'Published', kind: 'boolean' },
+      { name: 'mandatory', label: 'Mandatory', kind: 'boolean', description: 'Onboarding enrolls every new employee.' },
+      { name: 'sequential', label: 'Sequential lessons', kind: 'boolean' },
+      { name: 'disableSelfEnrollment', label: 'No self-enrollment', kind: 'boolean' },
+      { name: 'paid', label: 'Paid', kind: 'boolean' },
+      { name: 'price', label: 'Price', kind: 'number', min: 0, nullable: true },
+      { name: 'currency', label: 'Currency (ISO 4217)', kind: 'text', nullable: true },
+      { name: 'enableCertification', label: 'Certification', kind: 'boolean' },
+      { name: 'certificateIssueMode', label: 'Certificate issue', kind: 'select', options: ['auto', 'claim'] },
+      {
+        name: 'evaluationRequired',
+        label: 'Certificate only after an evaluation',
+        kind: 'boolean',
+        description: 'Learners book a certificate evaluation; a pass issues the certificate (not 100% progress).',
+      },
+      { name: 'certificateTemplateId', label: 'Certificate template', kind: 'link', link: TEMPLATE_LINK, nullable: true },
+      { name: 'certificateValidityMonths', label: 'Certificate validity (months)', kind: 'number', min: 1, max: 600, nullable: true },
+      {
+        name: 'requiresAttestation',
+        label: 'Learners attest',
+        kind: 'boolean',
+        description: 'On completion learners sign the statement below with their password; the certificate waits for it.',
+      },
+      { name: 'attestationText', label: 'Attestation statement', kind: 'textarea', nullable: true },
+      {
+        name: 'recertifyDaysBefore',
+        label: 'Start recertification this many days before a certificate expires',
+        description:
+          'Needs a certificate validity. The learner starts the course again, with a training assignment due on the expiry date.',
+        kind: 'number',
+        min: 1,
+        max: 3650,
+        nullable: true,
+      },
+    ],
+    extras: (row) => <CourseEditor courseId={String(row.id)} />,
+  },
+];

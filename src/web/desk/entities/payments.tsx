@@ -1,0 +1,218 @@
+/** Desk entities: payments (list, filters, export, mark paid, refund) and coupons. */
+import { useState } from 'react';
+import { Badge, Button, Checkbox, Group, Modal, Stack, Text, TextInput, Textarea } from '@mantine/core';
+import { api, errorMessage } from '../../ui/api.ts';
+import { IconClipboard } from '../../ui/icons.tsx';
+import { PAYMENT_STATUSES, formatMoney, type PaymentStatus } from '../../../contract/payments.ts';
+import { notify } from '../notify.ts';
+import type { EntityMeta, Row } from '../meta.ts';
+import { COURSE_LINK, MODERATORS, USER_LINK } from './shared.tsx';
+
+const STATUS_COLOR: Record<PaymentStatus, string> = { pending: 'yellow', paid: 'green', failed: 'red', refunded: 'gray', expired: 'gray' };
+const GATEWAY_LABEL: Record<string, string> = { stripe: 'Stripe', manual: 'Invoice', none: 'Nothing to pay' };
+
+const money = (r: Row) => formatMoney(Number(r.amount), String(r.currency));
+const when = (v: unknown) => (typeof v === 'string' && v ? new Date(v).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }) : '');
+
+function StatusBadge({ status }: { status: PaymentStatus }) {
+  return (
+    <Badge variant="light" color={STATUS_COLOR[status]} c="gray.9">
+      {status}
+    </Badge>
+  );
+}
+
+/** Staff mark an invoiced payment paid: the member is enrolled at once. */
+function MarkPaidButton({ row, refresh }: { row: Row; refresh: () => void }) {
+  const [open, setOpen] = useState(false);
+  const [invoice, setInvoice] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  return (
+    <>
+      <Button onClick={() => setOpen(true)}>Mark paid</Button>
+      <Modal opened={open} onClose={() => setOpen(false)} title={`Mark the payment of ${String(row.memberName)} paid`} centered closeButtonProps={{ 'aria-label': 'Close' }}>
+        <Stack>
+          <Text size="sm">
+            {String(row.memberName)} is enrolled in {String(row.itemTitle)} as soon as you confirm that {money(row)} was received.
+          </Text>
+          <TextInput label="Invoice number" required value={invoice} onChange={(e) => setInvoice(e.currentTarget.value)} error={error} />
+          <Group justify="flex-end">
+            <Button variant="default" onClick={() => setOpen(false)}>
+              Cancel
+            </Button>
+            <Button
+              loading={busy}
+              onClick={() => {
+                if (!invoice.trim()) {
+                  setError('Give the invoice number.');
+                  return;
+                }
+                setBusy(true);
+                api
+                  .post(`/api/payments/${encodeURIComponent(String(row.id))}/mark-paid`, { invoiceNumber: invoice.trim() })
+                  .then(() => {
+                    setOpen(false);
+                    notify('The payment is marked paid and the member is enrolled.', 'green');
+                    refresh();
+                  })
+                  .catch((e: unknown) => setError(errorMessage(e)))
+                  .finally(() => setBusy(false));
+              }}
+            >
+              Mark paid
+            </Button>
+          </Group>
+        </Stack>
+      </Modal>
+    </>
+  );
+}
+
+/** Staff refund a paid payment, with a reason, optionally ending the access it gave. */
+function RefundButton({ row, refresh }: { row: Row; refresh: () => void }) {
+  const [open, setOpen] = useState(false);
+  const [reason, setReason] = useState('');
+  const [revoke, setRevoke] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  return (
+    <>
+      <Button color="red" variant="light" onClick={() => setOpen(true)}>
+        Refund
+      </Button>
+      <Modal opened={open} onClose={() => setOpen(false)} title={`Refund ${money(row)} to ${String(row.memberName)}?`} centered closeButtonProps={{ 'aria-label': 'Close' }}>
+        <Stack>
+          <Textarea label="Reason" required value={reason} onChange={(e) => setReason(e.currentTarget.value)} error={error} autosize minRows={2} />
+          <Checkbox
+            label={`Also end ${String(row.memberName)}’s access to ${String(row.itemTitle)}`}
+            description="Their lesson progress is kept in the audit log."
+            checked={revoke}
+            onChange={(e) => setRevoke(e.currentTarget.checked)}
+          />
+          <Group justify="flex-end">
+            <Button variant="default" onClick={() => setOpen(false)}>
+              Cancel
+            </Button>
+            <Button
+              color="red"
+              loading={busy}
+              onClick={() => {
+                if (!reason.trim()) {
+                  setError('Give the reason for the refund.');
+                  return;
+                }
+                setBusy(true);
+                api
+                  .post(`/api/payments/${encodeURIComponent(String(row.id))}/refund`, { reason: reason.trim(), revokeAccess: revoke })
+                  .then(() => {
+                    setOpen(false);
+                    notify('The payment is refunded.', 'green');
+                    refresh();
+                  })
+                  .catch((e: unknown) => setError(errorMessage(e)))
+                  .finally(() => setBusy(false));
+              }}
+            >
+              Refund
+            </Button>
+          </Group>
+        </Stack>
+      </Modal>
+    </>
+  );
+}
+
+export const PAYMENT_ENTITIES: EntityMeta[] = [
+  {
+    slug: 'lms-payment',
+    label: 'Payments',
+    singular: 'Payment',
+    description: 'Payments for paid courses and batches: mark invoices paid, refund, export.',
+    icon: <IconClipboard size={18} />,
+    section: 'Learning',
+    roles: MODERATORS,
+    api: { list: '/api/payments', create: false, update: false, total: true, exportCsv: '/api/payments/export.csv' },
+    auditEntity: 'payment',
+    title: (r) => `Payment of ${String(r.memberName)} for ${String(r.itemTitle)}`,
+    columns: [
+      { key: 'createdAt', label: 'Created', render: (r) => when(r.createdAt) },
+      { key: 'memberName', label: 'Member' },
+      { key: 'itemTitle', label: 'Course or batch' },
+      { key: 'amount', label: 'Amount', numeric: true, render: money },
+      { key: 'status', label: 'Status', render: (r) => <StatusBadge status={r.status as PaymentStatus} /> },
+      { key: 'gateway', label: 'Paid with', render: (r) => GATEWAY_LABEL[String(r.gateway)] ?? String(r.gateway) },
+      { key: 'invoiceNumber', label: 'Invoice' },
+    ],
+    filters: [
+      { name: 'status', label: 'Status', kind: 'select', options: PAYMENT_STATUSES },
+      { name: 'memberId', label: 'Member', kind: 'link', link: USER_LINK },
+      { name: 'courseId', label: 'Course', kind: 'link', link: COURSE_LINK },
+    ],
+    fields: [
+      { name: 'memberName', label: 'Member', kind: 'text', readOnly: true },
+      { name: 'itemTitle', label: 'Course or batch', kind: 'text', readOnly: true },
+      { name: 'amount', label: 'Amount', kind: 'text', readOnly: true, display: money },
+      { name: 'discount', label: 'Coupon discount', kind: 'text', readOnly: true, display: (r) => (Number(r.discount) > 0 ? `${formatMoney(Number(r.discount), String(r.currency))} (${String(r.couponCode)})` : 'None') },
+      { name: 'status', label: 'Status', kind: 'text', readOnly: true, display: (r) => <StatusBadge status={r.status as PaymentStatus} /> },
+      { name: 'gateway', label: 'Paid with', kind: 'text', readOnly: true, display: (r) => GATEWAY_LABEL[String(r.gateway)] ?? String(r.gateway) },
+      { name: 'invoiceNumber', label: 'Invoice number', kind: 'text', readOnly: true },
+      { name: 'gatewayReference', label: 'Gateway reference', kind: 'text', readOnly: true },
+      { name: 'paidAt', label: 'Paid at', kind: 'text', readOnly: true, display: (r) => when(r.paidAt) },
+      { name: 'refundedAt', label: 'Refunded at', kind: 'text', readOnly: true, display: (r) => when(r.refundedAt) },
+      { name: 'refundReason', label: 'Refund reason', kind: 'text', readOnly: true },
+    ],
+    actions: (row, ctx) => (
+      <Group gap="xs">
+        {row.status === 'pending' && <MarkPaidButton row={row} refresh={ctx.refresh} />}
+        {row.status === 'paid' && <RefundButton row={row} refresh={ctx.refresh} />}
+        {(row.status === 'paid' || row.status === 'refunded') && (
+          <Button component="a" variant="default" href={`/api/payments/${encodeURIComponent(String(row.id))}/receipt.pdf`} target="_blank" rel="noopener">
+            Receipt (PDF)
+          </Button>
+        )}
+      </Group>
+    ),
+  },
+  {
+    slug: 'lms-coupon',
+    label: 'Coupons',
+    singular: 'Coupon',
+    description: 'Discount codes for paid courses: percent or amount off, validity, maximum uses.',
+    icon: <IconClipboard size={18} />,
+    section: 'Learning',
+    roles: MODERATORS,
+    createRoles: MODERATORS,
+    api: { list: '/api/coupons', update: false },
+    auditEntity: 'coupon',
+    title: (r) => `Coupon ${String(r.code)}`,
+    columns: [
+      { key: 'code', label: 'Code' },
+      {
+        key: 'discount',
+        label: 'Discount',
+        render: (r) => (r.percentOff !== null ? `${String(r.percentOff)}%` : formatMoney(Number(r.amountOff), String(r.currency))),
+      },
+      { key: 'uses', label: 'Uses', numeric: true, render: (r) => (r.maxUses === null ? String(r.uses) : `${String(r.uses)} / ${String(r.maxUses)}`) },
+      { key: 'validUntil', label: 'Valid until', render: (r) => when(r.validUntil) },
+    ],
+    filters: [],
+    fields: [
+      { name: 'code', label: 'Code', kind: 'text', required: true, description: '3 to 40 letters, digits, "-" or "_"; learners may type it in any case.' },
+      { name: 'percentOff', label: 'Percent off', kind: 'number', min: 1, max: 100, description: 'Either a percent or an amount off.' },
+      { name: 'amountOff', label: 'Amount off (cents)', kind: 'number', min: 1 },
+      { name: 'currency', label: 'Currency of the amount off (ISO 4217)', kind: 'text' },
+      { name: 'validFrom', label: 'Valid from', kind: 'date' },
+      { name: 'validUntil', label: 'Valid until', kind: 'date' },
+      { name: 'maxUses', label: 'Maximum uses', kind: 'number', min: 1, description: 'Leave empty for no limit. A use is taken at checkout and given back if the payment fails.' },
+    ],
+    validate: (v) => {
+      const out: Record<string, string> = {};
+      const pct = v.percentOff !== undefined && v.percentOff !== null && v.percentOff !== '';
+      const amt = v.amountOff !== undefined && v.amountOff !== null && v.amountOff !== '';
+      if (pct === amt) out.percentOff = 'Give either a percent or an amount off.';
+      if (amt && !v.currency) out.currency = 'An amount off needs its currency.';
+      return out;
+    },
+  },
+];

@@ -1,0 +1,188 @@
+/** Desk entities: users, LMS settings and the audit log. */
+import { Badge, Text } from '@mantine/core';
+import { ROLES } from '../../../contract/roles.ts';
+import { IconClipboard, IconSettings } from '../../ui/icons.tsx';
+import { changesOf } from '../../../contract/audit.ts';
+import { AuditChainStatus, RolesEditor } from '../actions.tsx';
+import { hasAnyRole, useMe } from '../../ui/session.ts';
+import type { EntityMeta } from '../meta.ts';
+import { USER_LINK, LinkedName } from './shared.tsx';
+
+export const PLATFORM_ENTITIES: EntityMeta[] = [
+  {
+    slug: 'user',
+    label: 'Users',
+    singular: 'User',
+    description: 'User accounts and their roles.',
+    icon: <IconClipboard size={18} />,
+    section: 'Settings',
+    roles: ['System Manager'],
+    api: { list: '/api/users', update: 'PATCH', exportCsv: '/api/users/export.csv' },
+    importKind: 'users',
+    auditEntity: 'user',
+    title: (r) => String(r.fullName),
+    columns: [
+      { key: 'fullName', sort: 'fullName', label: 'Name' },
+      { key: 'email', sort: 'email', label: 'Email' },
+      { key: 'roles', label: 'Roles', render: (r) => ((r.roles ?? []) as string[]).join(', ') },
+      { key: 'enabled', label: 'Enabled', render: (r) => (r.enabled ? 'Yes' : 'No') },
+    ],
+    filters: [
+      { name: 'q', label: 'Name or email contains', kind: 'text' },
+      { name: 'role', label: 'Role', kind: 'select', options: ROLES },
+      { name: 'enabled', label: 'Enabled', kind: 'boolean' },
+    ],
+    fields: [
+      { name: 'email', label: 'Email', kind: 'email', required: true, createOnly: true },
+      { name: 'fullName', label: 'Full name', kind: 'text', required: true },
+      { name: 'password', label: 'Password', kind: 'password', description: 'Leave empty to keep the current one.' },
+      { name: 'roles', label: 'Roles', kind: 'multiselect', options: ROLES, createOnly: true },
+      { name: 'enabled', label: 'Enabled', kind: 'boolean' },
+    ],
+    extras: (row, { refresh }) => <RolesEditor user={row} refresh={refresh} />,
+  },
+  {
+    slug: 'lms-settings',
+    label: 'LMS Settings',
+    singular: 'LMS Settings',
+    description: 'Organisation name, default due days and other settings.',
+    icon: <IconSettings size={18} />,
+    section: 'Settings',
+    roles: ['System Manager'],
+    api: { list: '/api/settings', create: false, update: 'PATCH' },
+    auditEntity: 'settings',
+    single: true,
+    title: () => 'LMS Settings',
+    columns: [],
+    filters: [],
+    fields: [
+      { name: 'organisationName', label: 'Organisation name', kind: 'text', required: true },
+      { name: 'defaultDueDays', label: 'Default due days for mandatory training', kind: 'number', min: 1, max: 3650 },
+      { name: 'certificateExpiryWarningDays', label: 'Warn this many days before a certificate expires', kind: 'number', min: 1, max: 365 },
+      { name: 'supportEmail', label: 'Support email', kind: 'email', nullable: true },
+      {
+        name: 'recommendationEndpoint',
+        label: 'Recommendation provider endpoint',
+        description: 'Optional: the chat-completions URL of an OpenAI-compatible service that re-orders course suggestions.',
+        kind: 'text',
+        nullable: true,
+      },
+      { name: 'recommendationModel', label: 'Recommendation provider model', kind: 'text', nullable: true },
+      {
+        name: 'recommendationApiKey',
+        label: 'Recommendation provider key',
+        description: 'Write-only: it is never shown again. Leave empty to keep the stored key.',
+        kind: 'password',
+      },
+      {
+        name: 'escalateAfterDays',
+        label: 'Tell the manager after this many days overdue (HR Managers after twice as many)',
+        kind: 'number',
+        min: 1,
+        max: 365,
+      },
+      { name: 'mailFrom', label: 'Send mail from', kind: 'email', nullable: true },
+      {
+        name: 'smtpUrl',
+        label: 'SMTP server',
+        description:
+          'smtps://user:password@mail.example.com:465 (or smtp:// with STARTTLS). Write-only: leave empty to keep the stored one. SMOOTH_SMTP_URL wins when set.',
+        kind: 'password',
+      },
+      {
+        name: 'paymentGateway',
+        label: 'Payment gateway',
+        kind: 'select',
+        options: ['manual', 'stripe'],
+        description: 'manual: staff mark invoices paid; stripe: learners pay by card through Stripe Checkout.',
+      },
+      {
+        name: 'stripeSecretKey',
+        label: 'Stripe secret key',
+        description: 'Write-only (sk_…): it is never shown again. Leave empty to keep the stored key.',
+        kind: 'password',
+      },
+      {
+        name: 'stripeWebhookSecret',
+        label: 'Stripe webhook signing secret',
+        description: 'Write-only (whsec_…) for the endpoint /api/payments/webhooks/stripe. Leave empty to keep the stored secret.',
+        kind: 'password',
+      },
+    ],
+  },
+  {
+    slug: 'audit-log',
+    label: 'Audit Log',
+    singular: 'Audit entry',
+    description: 'Who changed what, when — including deleted records.',
+    icon: <IconClipboard size={18} />,
+    section: 'Settings',
+    roles: ['System Manager', 'Moderator'],
+    api: { list: '/api/audit-log', create: false, update: false, exportCsv: '/api/audit-log/export.csv' },
+    listHeader: () => <AuditChainHeader />,
+    noForm: true,
+    columns: [
+      { key: 'at', label: 'When', render: (r) => String(r.at).slice(0, 19).replace('T', ' ') },
+      {
+        key: 'action',
+        label: 'Action',
+        render: (r) => (
+          <Badge variant="light" c="gray.9" tt="none" color={r.action === 'delete' ? 'red' : 'blue'}>
+            {String(r.action)}
+          </Badge>
+        ),
+      },
+      { key: 'entity', label: 'Entity' },
+      { key: 'entityId', label: 'Record' },
+      {
+        key: 'actorId',
+        label: 'By',
+        render: (r) => <LinkedName link={{ ...USER_LINK, slug: undefined }} id={r.actorId as string | null} />,
+      },
+      {
+        key: 'changes',
+        label: 'Changes',
+        render: (r) => (
+          <Text size="xs" c="gray.7" maw={360} lineClamp={3}>
+            {changesOf(r as { before: unknown; after: unknown })
+              .map((c) => c.field)
+              .join(', ')}
+          </Text>
+        ),
+      },
+    ],
+    filters: [
+      {
+        name: 'entity',
+        label: 'Entity',
+        kind: 'select',
+        options: [
+          'enrollment',
+          'course',
+          'chapter',
+          'lesson',
+          'quiz',
+          'quiz_submission',
+          'certificate',
+          'training_assignment',
+          'employee',
+          'employee_document',
+          'employee_compliance',
+          'user',
+          'settings',
+        ],
+      },
+      { name: 'entityId', label: 'Record id', kind: 'text' },
+      { name: 'action', label: 'Action', kind: 'text' },
+      { name: 'actorId', label: 'By', kind: 'link', link: USER_LINK },
+      { name: 'importId', label: 'Import id', kind: 'text' },
+    ],
+    fields: [],
+  },
+];
+
+/** The audit log page's tamper check (verification is for System Managers). */
+function AuditChainHeader() {
+  const me = useMe();
+  return <AuditChainStatus canVerify={hasAnyRole(me.data, ['System Manager'])} />;
+}

@@ -1,0 +1,104 @@
+/** Desk entities: quizzes and their submissions. */
+import { IconClipboard, IconQuiz } from '../../ui/icons.tsx';
+import { LMS_STAFF_ROLES } from '../../ui/session.ts';
+import { DownloadButton, FileToRecordButton } from '../actions.tsx';
+import { StatusBadge } from '../ListView.tsx';
+import type { EntityMeta } from '../meta.ts';
+import { newQuestion, QuestionEditor, questionsFromQuiz, questionsToWire, type QuestionDraft } from '../QuestionEditor.tsx';
+import { AUTHORS, USER_LINK, COURSE_LINK, QUIZ_LINK } from './shared.tsx';
+
+export const QUIZ_ENTITIES: EntityMeta[] = [
+  {
+    slug: 'lms-quiz',
+    label: 'Quizzes',
+    singular: 'Quiz',
+    description: 'Quizzes, questions and pass marks.',
+    icon: <IconQuiz size={18} />,
+    section: 'Learning',
+    roles: AUTHORS,
+    api: { list: '/api/quizzes', update: 'PATCH', delete: true, total: true, exportCsv: '/api/quizzes/export.csv' },
+    auditEntity: 'quiz',
+    columns: [
+      { key: 'title', label: 'Title' },
+      { key: 'courseTitle', label: 'Course' },
+      { key: 'questionCount', label: 'Questions', numeric: true },
+      { key: 'passingPercentage', label: 'Pass %', numeric: true },
+      {
+        key: 'maxAttempts',
+        label: 'Max attempts',
+        numeric: true,
+        render: (r) => (r.maxAttempts === 0 ? 'unlimited' : String(r.maxAttempts)),
+      },
+    ],
+    filters: [
+      { name: 'q', label: 'Title contains', kind: 'text' },
+      { name: 'courseId', label: 'Course', kind: 'link', link: COURSE_LINK },
+    ],
+    fields: [
+      { name: 'title', label: 'Title', kind: 'text', required: true },
+      { name: 'courseId', label: 'Course', kind: 'link', link: COURSE_LINK, createOnly: true },
+      { name: 'description', label: 'Description (Markdown)', kind: 'textarea' },
+      { name: 'passingPercentage', label: 'Passing percentage', kind: 'number', min: 0, max: 100, required: true },
+      { name: 'maxAttempts', label: 'Max attempts (0 = unlimited)', kind: 'number', min: 0, max: 1000 },
+      { name: 'timeLimitMinutes', label: 'Time limit (minutes)', kind: 'number', min: 1, nullable: true },
+      { name: 'shuffle', label: 'Shuffle questions and options', kind: 'boolean' },
+      { name: 'showAnswers', label: 'Show answers after submit', kind: 'boolean' },
+      {
+        name: 'questions',
+        label: 'Questions',
+        kind: 'custom',
+        wide: true,
+        initial: [newQuestion()],
+        fromRow: questionsFromQuiz,
+        toWire: (v) => questionsToWire(v as QuestionDraft[]),
+        render: (p) => <QuestionEditor {...p} />,
+      },
+    ],
+  },
+  {
+    slug: 'lms-quiz-submission',
+    label: 'Quiz Submissions',
+    singular: 'Quiz submission',
+    description: 'Quiz attempts with their scores.',
+    icon: <IconClipboard size={18} />,
+    section: 'Learning',
+    roles: [...LMS_STAFF_ROLES, 'HR Manager', 'HR User'],
+    api: { list: '/api/quiz-submissions', create: false, update: false, total: true, exportCsv: '/api/quiz-submissions/export.csv' },
+    auditEntity: 'quiz_submission',
+    title: (r) => `${String(r.quizTitle)} — ${String(r.memberName)} (attempt ${String(r.attempt)})`,
+    columns: [
+      { key: 'memberName', sort: 'memberName', label: 'Member' },
+      { key: 'quizTitle', sort: 'quizTitle', label: 'Quiz' },
+      { key: 'courseTitle', label: 'Course' },
+      { key: 'attempt', sort: 'attempt', label: 'Attempt', numeric: true },
+      { key: 'percentage', sort: 'percentage', label: 'Score %', numeric: true },
+      { key: 'passed', label: 'Passed', render: (r) => (r.passed === null || r.passed === undefined ? '' : r.passed ? 'Yes' : 'No') },
+      { key: 'status', label: 'Status', render: (r) => <StatusBadge value={r.status as string} /> },
+    ],
+    filters: [
+      { name: 'courseId', label: 'Course', kind: 'link', link: COURSE_LINK },
+      { name: 'quizId', label: 'Quiz', kind: 'link', link: QUIZ_LINK },
+      { name: 'memberId', label: 'Member', kind: 'link', link: USER_LINK },
+      { name: 'passed', label: 'Passed', kind: 'boolean' },
+      { name: 'status', label: 'Status', kind: 'select', options: ['in_progress', 'pending_review', 'graded', 'expired'] },
+    ],
+    fields: [
+      { name: 'memberName', label: 'Member', kind: 'text', readOnly: true },
+      { name: 'quizTitle', label: 'Quiz', kind: 'text', readOnly: true },
+      { name: 'score', label: 'Score', kind: 'number', readOnly: true },
+      { name: 'percentage', label: 'Percentage', kind: 'number', readOnly: true },
+      { name: 'status', label: 'Status', kind: 'text', readOnly: true },
+      { name: 'submittedAt', label: 'Submitted at', kind: 'text', readOnly: true },
+    ],
+    actions: (row) => (
+      <>
+        <DownloadButton
+          url={`/api/quiz-submissions/${encodeURIComponent(String(row.id))}/report.pdf`}
+          fileName="quiz-submission-report.pdf"
+          label="Download report PDF"
+        />
+        <FileToRecordButton kind="quiz-submission" id={String(row.id)} />
+      </>
+    ),
+  },
+];

@@ -1,0 +1,210 @@
+/**
+ * Cohorts in a real browser: a learner opens My batches, sees the next live class with its join
+ * button (open from 10 minutes before the start), times in their own zone with the batch's named,
+ * and the batch's schedule and courses; the instructor sees the members × courses grid; staff find
+ * the batch in the desk list /app/lms-batch. Test data is created through the API.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { APIRequestContext, Browser, BrowserContext, Page } from 'playwright-core';
+import { checkA11y, describeBrowser, launchBrowser, screenshot, startTestServer, watchPageErrors, type TestServer } from './helpers.ts';
+
+const ADMIN = { email: 'admin@example.com', password: 'admin-password-1', fullName: 'Ada Admin' };
+const LEARNER = { email: 'lea.learner@example.com', password: 'learner-password-1', fullName: 'Lea Learner' };
+const FELLOW = { email: 'finn.fellow@example.com', password: 'fellow-password-1', fullName: 'Finn Fellow' };
+const INSTRUCTOR = { email: 'iris.instructor@example.com', password: 'instructor-password-1', fullName: 'Iris Instructor' };
+const BATCH = 'New York Autumn Cohort';
+
+interface Created {
+  id: string;
+}
+
+async function ok<T>(res: Awaited<ReturnType<APIRequestContext['post']>>, status: number): Promise<T> {
+  if (res.status() !== status) throw new Error(`${res.url()} answered ${res.status()}: ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+describeBrowser('batches: the learner’s batch page and the instructor’s grid', () => {
+  let server: TestServer;
+  let browser: Browser;
+  let admin: BrowserContext;
+  let batchId: string;
+  const at = (p: string) => `${server.url}${p}`;
+
+  async function login(
+    who: { email: string; password: string },
+    next: string,
+  ): Promise<{ ctx: BrowserContext; page: Page; errors: string[] }> {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB', timezoneId: 'Europe/Berlin' });
+    ctx.setDefaultTimeout(10_000);
+    const page = await ctx.newPage();
+    const errors = watchPageErrors(page);
+    await page.goto(at(`/login?next=${encodeURIComponent(next)}`));
+    await page.getByLabel('Email').fill(who.email);
+    await page.getByLabel(/^Password/).fill(who.password);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.waitForURL((u) => u.pathname === next);
+    return { ctx, page, errors };
+  }
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    browser = await launchBrowser();
+    admin = await browser.newContext();
+    const api = admin.request;
+    await ok(await api.post(at('/api/setup'), { data: ADMIN }), 201);
+    const learner = await ok<Created>(await api.post(at('/api/users'), { data: { ...LEARNER, roles: ['LMS Student'] } }), 201);
+    const fellow = await ok<Created>(await api.post(at('/api/users'), { data: { ...FELLOW, roles: ['LMS Student'] } }), 201);
+    const instructor = await ok<Created>(await api.post(at('/api/users'), { data: { ...INSTRUCTOR, roles: ['Course Creator'] } }), 201);
+    const course = await ok<Created>(await api.post(at('/api/courses'), { data: { title: 'Negotiation Skills', published: true } }), 201);
+    const ch = await ok<Created>(await api.post(at(`/api/courses/${course.id}/chapters`), { data: { title: 'Basics' } }), 201);
+    for (const t of ['Interests', 'Options'])
+      await ok(await api.post(at(`/api/chapters/${ch.id}/lessons`), { data: { title: t, kind: 'text', body: t } }), 201);
+    const today = new Date().toISOString().slice(0, 10);
+    const later = new Date(Date.now() + 60 * 86_400_000).toISOString().slice(0, 10);
+    batchId = (
+      await ok<Created>(
+        await api.post(at('/api/batches'), {
+          data: {
+            title: BATCH,
+            startDate: today,
+            endDate: later,
+            timezone: 'America/New_York',
+            seatCount: 10,
+            published: true,
+            courseIds: [course.id],
+            instructorIds: [instructor.id],
+          },
+        }),
+        201,
+      )
+    ).id;
+    for (const m of [learner, fellow]) await ok(await api.post(at(`/api/batches/${batchId}/members`), { data: { memberId: m.id } }), 201);
+    const soon = new Date(Date.now() + 5 * 60_000);
+    soon.setSeconds(0, 0);
+    await ok(
+      await api.post(at(`/api/batches/${batchId}/live-classes`), {
+        data: { title: 'Opening session', startsAt: soon.toISOString(), durationMinutes: 60, joinUrl: 'https://meet.example.com/opening' },
+      }),
+      201,
+    );
+    await ok(
+      await api.post(at(`/api/batches/${batchId}/live-classes`), {
+        data: {
+          title: 'Practice round',
+          startsAt: new Date(Date.now() + 7 * 86_400_000).toISOString(),
+          durationMinutes: 45,
+          joinUrl: 'https://meet.example.com/practice',
+        },
+      }),
+      201,
+    );
+  }, 60_000);
+
+  afterAll(async () => {
+    await admin?.close();
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('the learner sees My batches with the next live class open to join, times in their zone, the schedule and courses', async () => {
+    const { ctx, page, errors } = await login(LEARNER, '/lms/batches');
+    await page.getByRole('heading', { name: 'My batches', level: 1 }).waitFor();
+    const card = page.getByTestId('batch-card');
+    await expect.poll(() => card.count()).toBe(1);
+    await card.getByRole('heading', { name: BATCH }).waitFor();
+    expect(await card.innerText()).toContain('times of the batch: America/New_York');
+    const next = card.getByTestId('live-class');
+    expect(await next.getByRole('heading').innerText()).toBe('Opening session');
+    const join = next.getByRole('link', { name: 'Join class' });
+    expect(await join.getAttribute('href')).toBe('https://meet.example.com/opening');
+    expect(await next.innerText()).toContain('(Europe/Berlin)');
+    expect(await next.innerText()).toContain('Batch time:');
+    expect(await next.innerText()).toContain('(America/New_York)');
+    expect(await card.innerText()).toContain('Negotiation Skills');
+    await checkA11y(page, 'My batches');
+    await screenshot(page, 'batches-my-batches');
+
+    await card.getByRole('link', { name: BATCH }).click();
+    await page.getByRole('heading', { name: BATCH, level: 1 }).waitFor();
+    const classes = page.getByTestId('live-class');
+    await expect.poll(() => classes.count()).toBe(2);
+    // The later class cannot be joined yet.
+    const practice = classes.nth(1);
+    expect(await practice.getByRole('button', { name: /Join opens 10 min before/ }).isDisabled()).toBe(true);
+    expect(await page.getByTestId('batch-course-progress').innerText()).toBe('0%');
+    // A learner never sees the members grid.
+    expect(await page.getByTestId('batch-grid').count()).toBe(0);
+    await page.getByRole('button', { name: 'Subscribe in my calendar app' }).click();
+    const address = page.getByLabel(/Your private calendar address/);
+    await address.waitFor();
+    const feedUrl = new URL(await address.inputValue());
+    const feed = await ctx.request.get(at(feedUrl.pathname));
+    expect(feed.status()).toBe(200);
+    expect(await feed.text()).toContain('SUMMARY:Opening session');
+    await checkA11y(page, 'batch page (learner)');
+    await screenshot(page, 'batches-learner-batch');
+    expect(errors).toEqual([]);
+    await ctx.close();
+  });
+
+  it('the instructor sees the members × courses grid with attendance and status', async () => {
+    const { ctx, page, errors } = await login(INSTRUCTOR, `/lms/batches/${batchId}`);
+    await page.getByRole('heading', { name: BATCH, level: 1 }).waitFor();
+    const grid = page.getByTestId('batch-grid');
+    await grid.waitFor();
+    const headers = await grid.locator('thead th').allInnerTexts();
+    expect(headers).toEqual(['Member', 'Negotiation Skills', 'Classes attended', 'Assessments passed', 'Status']);
+    const rows = grid.locator('tbody tr');
+    await expect.poll(() => rows.count()).toBe(2);
+    const texts = await rows.allInnerTexts();
+    expect(texts.join('\n')).toContain('Lea Learner');
+    expect(texts.join('\n')).toContain('Finn Fellow');
+    expect(texts[0]).toContain('0%');
+    expect(texts[0]).toContain('0 of 0');
+    expect(texts.join('\n')).not.toContain('@example.com');
+    expect(await page.getByRole('link', { name: 'Download CSV' }).getAttribute('href')).toBe(`/api/batches/${batchId}/members/export.csv`);
+    await checkA11y(page, 'batch page (instructor)');
+    await screenshot(page, 'batches-instructor-grid');
+    expect(errors).toEqual([]);
+    await ctx.close();
+  });
+
+  it('staff find the batch in the desk list /app/lms-batch and open its form', async () => {
+    const { ctx, page, errors } = await login(ADMIN, '/app/lms-batch');
+    await page.getByRole('heading', { name: 'Batches', level: 1 }).waitFor();
+    const link = page.getByRole('link', { name: BATCH });
+    await link.waitFor();
+    expect(await page.locator('table').innerText()).toContain('2 / 10');
+    await link.click();
+    await page.getByTestId('desk-batch-members').waitFor();
+    expect(await page.getByTestId('desk-batch-members').innerText()).toContain('Lea Learner');
+    await checkA11y(page, 'desk batch form');
+    await screenshot(page, 'batches-desk-form');
+
+    // A new batch through the generic form: an end before the start is explained next to the field.
+    await page.goto(at('/app/lms-batch/new'));
+    await page.getByRole('heading', { name: 'New batch', level: 1 }).waitFor();
+    await page.getByLabel('Title').fill('Winter cohort');
+    await page.getByLabel('Start date').fill('2027-01-10');
+    await page.getByLabel('End date').fill('2027-01-05');
+    await page.getByRole('combobox', { name: 'Time zone' }).click();
+    await page.getByRole('option', { name: 'Europe/Lisbon' }).click();
+    await page.getByRole('combobox', { name: 'Courses (in order)' }).fill('Negotiation');
+    await page.getByRole('option', { name: 'Negotiation Skills' }).click();
+    await page.getByRole('button', { name: 'Create batch' }).click();
+    await page.waitForFunction(() => document.getElementById('field-endDate')?.getAttribute('aria-invalid') === 'true');
+    await page.getByLabel('End date').fill('2027-03-05');
+    await page.getByRole('button', { name: 'Create batch' }).click();
+    // The new batch's own page (the form itself lives at /app/lms-batch/new).
+    await page.waitForURL((u) => /^\/app\/lms-batch\/(?!new$)[0-9a-z]+$/.test(u.pathname));
+    const created = await ctx.request.get(at(`/api/batches/${new URL(page.url()).pathname.split('/').pop()!}`));
+    expect(await created.json()).toMatchObject({
+      title: 'Winter cohort',
+      timezone: 'Europe/Lisbon',
+      startDate: '2027-01-10',
+      endDate: '2027-03-05',
+    });
+    expect(errors).toEqual([]);
+    await ctx.close();
+  });
+});

@@ -1,0 +1,112 @@
+/**
+ * Notifications in a real browser: the learner's bell counts the unread notification of an
+ * enrollment, the notifications page lists it in words and marks it read, the preferences page
+ * saves a daily digest; a System Manager's desk page shows the outbox (with the banner that SMTP is
+ * not configured), runs a job by hand and previews a template. Test data is created through the API.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { APIRequestContext, Browser, BrowserContext, Page } from 'playwright-core';
+import { checkA11y, describeBrowser, launchBrowser, screenshot, startTestServer, watchPageErrors, type TestServer } from './helpers.ts';
+
+const ADMIN = { email: 'admin@example.com', password: 'admin-password-1', fullName: 'Ada Admin' };
+const LEARNER = { email: 'nora.notified@example.com', password: 'learner-password-1', fullName: 'Nora Notified' };
+const COURSE = 'Workplace Safety Essentials';
+
+async function ok<T>(res: Awaited<ReturnType<APIRequestContext['post']>>, status: number): Promise<T> {
+  if (res.status() !== status) throw new Error(`${res.url()} answered ${res.status()}: ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+describeBrowser('notifications: the bell, the notifications and preferences pages, the desk page', () => {
+  let server: TestServer;
+  let browser: Browser;
+  let admin: BrowserContext;
+  const at = (p: string) => `${server.url}${p}`;
+
+  async function login(
+    who: { email: string; password: string },
+    next: string,
+  ): Promise<{ ctx: BrowserContext; page: Page; errors: string[] }> {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
+    ctx.setDefaultTimeout(10_000);
+    const page = await ctx.newPage();
+    const errors = watchPageErrors(page);
+    await page.goto(at(`/login?next=${encodeURIComponent(next)}`));
+    await page.getByLabel('Email').fill(who.email);
+    await page.getByLabel(/^Password/).fill(who.password);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.waitForURL((u) => u.pathname === next);
+    return { ctx, page, errors };
+  }
+
+  beforeAll(async () => {
+    delete process.env.SMOOTH_SMTP_URL;
+    server = await startTestServer();
+    browser = await launchBrowser();
+    admin = await browser.newContext();
+    const api = admin.request;
+    await ok(await api.post(at('/api/setup'), { data: ADMIN }), 201);
+    const learner = await ok<{ id: string }>(await api.post(at('/api/users'), { data: { ...LEARNER, roles: ['LMS Student'] } }), 201);
+    const course = await ok<{ id: string }>(await api.post(at('/api/courses'), { data: { title: COURSE, published: true } }), 201);
+    await ok(await api.post(at('/api/enrollments'), { data: { courseId: course.id, memberId: learner.id } }), 201);
+    // The learner is told by the minute job; run it now rather than wait for the schedule.
+    await ok(await api.post(at('/api/jobs/notifications.enrolled/run')), 200);
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('the learner sees the unread count, reads the notification and chooses a daily digest', async () => {
+    const { ctx, page, errors } = await login(LEARNER, '/lms');
+    try {
+      const bell = page.getByRole('link', { name: 'Notifications, 1 unread' });
+      await bell.waitFor();
+      await bell.click();
+      await page.waitForURL((u) => u.pathname === '/lms/notifications');
+      await page.getByRole('heading', { name: `You are enrolled in ${COURSE}` }).waitFor();
+      expect(await page.getByTestId('notification').first().innerText()).toContain('Hello Nora Notified');
+      await checkA11y(page, 'notifications page');
+      await screenshot(page, 'notifications-page');
+      await page.getByRole('button', { name: new RegExp(`^Mark as read\\W+You are enrolled in ${COURSE}$`) }).click();
+      await page.getByRole('link', { name: 'Notifications, none unread' }).waitFor();
+      await page.getByRole('link', { name: 'Email preferences' }).click();
+      await page.waitForURL((u) => u.pathname === '/lms/notifications/preferences');
+      await page.getByLabel("One email a day with the day's notifications").check();
+      await page.getByRole('button', { name: 'Save preferences' }).click();
+      await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+      await checkA11y(page, 'preferences page');
+      await page.reload();
+      await page.getByLabel("One email a day with the day's notifications").waitFor();
+      expect(await page.getByLabel("One email a day with the day's notifications").isChecked()).toBe(true);
+      expect(errors).toEqual([]);
+    } finally {
+      await ctx.close();
+    }
+  }, 120_000);
+
+  it('a System Manager sees the outbox waiting for SMTP, runs a job and previews a template', async () => {
+    const { ctx, page, errors } = await login(ADMIN, '/app/notifications');
+    try {
+      await page.getByTestId('smtp-banner').waitFor();
+      expect(await page.getByTestId('smtp-banner').innerText()).toContain('SMTP is not configured');
+      await page.getByRole('cell', { name: `You are enrolled in ${COURSE}` }).waitFor();
+      expect(await page.getByRole('cell', { name: LEARNER.email }).count()).toBe(1);
+      await checkA11y(page, 'desk outbox');
+      await page.getByRole('tab', { name: 'Jobs' }).click();
+      await page.getByRole('button', { name: /^Run now\W+notifications\.reminders$/ }).click();
+      await page.getByRole('status').filter({ hasText: 'notifications.reminders finished' }).waitFor();
+      await checkA11y(page, 'desk jobs');
+      await page.getByRole('tab', { name: 'Templates' }).click();
+      await page.getByLabel('Subject').fill('Welcome aboard {{courseTitle}}');
+      await page.getByRole('button', { name: 'Preview with sample data' }).click();
+      await page.getByTestId('template-preview').getByRole('heading', { name: 'Welcome aboard Fire Safety Basics' }).waitFor();
+      await checkA11y(page, 'desk templates');
+      await screenshot(page, 'notifications-desk-templates');
+      expect(errors).toEqual([]);
+    } finally {
+      await ctx.close();
+    }
+  }, 120_000);
+});
