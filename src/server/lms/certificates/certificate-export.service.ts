@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import type { Actor, AppContext } from '../../context.ts';
 import type { DB } from '../../db/schema.ts';
 import { nowIso } from '../../db/dialect.ts';
@@ -312,7 +313,10 @@ export async function runZipJob(ctx: AppContext, actor: Actor, id: string, signa
   heartbeat.unref();
   try {
     await fs.promises.mkdir(path.dirname(target), { recursive: true });
+    // Opened before the first certificate is rendered: from then on the partial zip is on disk,
+    // where reapZipJobs finds it if this process dies.
     const out = fs.createWriteStream(target, { flags: 'wx' });
+    await once(out, 'ready');
     const hash = createHash('sha256');
     let size = 0;
     const write = async (b: Buffer) => {
