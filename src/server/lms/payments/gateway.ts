@@ -2,7 +2,7 @@
  * Payment gateways behind one interface: Stripe Checkout (the official SDK) and the manual gateway
  * for invoiced customers (nothing to call: staff mark the payment paid with its invoice number).
  */
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import type { AppContext } from '../../context.ts';
 import { AppError } from '../../http/errors.ts';
 import { paymentSettings, type PaymentSettings } from '../../platform/settings.service.ts';
@@ -46,8 +46,17 @@ export function gatewayFailed(detail: string): AppError {
   return new AppError(502, 'PAYMENT_GATEWAY_FAILED', detail);
 }
 
+/**
+ * The SDK is loaded on first use: it is hundreds of modules, and most processes (the CLI, an
+ * installation without Stripe) never call it.
+ */
+async function loadStripe(): Promise<typeof Stripe> {
+  return (await import('stripe')).default;
+}
+
 /** Timeouts and retries for every Stripe call; SMOOTH_STRIPE_API_URL points the SDK elsewhere. */
-export function stripeClient(ctx: AppContext, secretKey: string): Stripe {
+export async function stripeClient(ctx: AppContext, secretKey: string): Promise<Stripe> {
+  const Stripe = await loadStripe();
   const base = ctx.config.stripeApiUrl ? new URL(ctx.config.stripeApiUrl) : null;
   return new Stripe(secretKey, {
     maxNetworkRetries: 1,
@@ -61,8 +70,8 @@ export function stripeClient(ctx: AppContext, secretKey: string): Stripe {
 
 /** Verifying webhooks needs no API key: a client without one only computes signatures. */
 let verifier: Stripe | null = null;
-export function stripeVerifier(): Stripe {
-  verifier ??= new Stripe('sk_verify_only', { telemetry: false });
+export async function stripeVerifier(): Promise<Stripe> {
+  verifier ??= new (await loadStripe())('sk_verify_only', { telemetry: false });
   return verifier;
 }
 
@@ -139,7 +148,7 @@ export async function gatewayFor(ctx: AppContext, name?: string, settings?: Paym
   if (!s.stripeSecretKey) {
     throw errors503('Stripe payments are switched on but no Stripe secret key is set. Ask an administrator to set it in Settings.');
   }
-  return new StripeGateway(stripeClient(ctx, s.stripeSecretKey));
+  return new StripeGateway(await stripeClient(ctx, s.stripeSecretKey));
 }
 
 function errors503(detail: string): AppError {

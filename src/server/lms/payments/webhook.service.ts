@@ -32,9 +32,10 @@ export async function handleStripeWebhook(ctx: AppContext, rawBody: Buffer, sign
   const { stripeWebhookSecret } = await paymentSettings(ctx.db);
   if (!stripeWebhookSecret) throw signatureInvalid('No webhook signing secret is set, so no webhook can be verified.');
   if (!signature) throw signatureInvalid('The Stripe-Signature header is missing.');
+  const verifier = await stripeVerifier();
   let event: Stripe.Event;
   try {
-    event = stripeVerifier().webhooks.constructEvent(rawBody, signature, stripeWebhookSecret, WEBHOOK_TOLERANCE_SECONDS);
+    event = verifier.webhooks.constructEvent(rawBody, signature, stripeWebhookSecret, WEBHOOK_TOLERANCE_SECONDS);
   } catch {
     throw signatureInvalid('The webhook signature does not verify, or the event is too old.');
   }
