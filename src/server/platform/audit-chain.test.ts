@@ -221,7 +221,7 @@ describeDb('audit log hash chain', (env) => {
     expect(bad.status).toBe(1);
     expect(bad.stdout).toContain(`chain broken: entry #2 (${id}) was changed`);
     fs.rmSync(path.dirname(copy), { recursive: true, force: true });
-  });
+  }, 120_000);
 });
 
 describeMigration(
