@@ -23,11 +23,13 @@ import { enrollmentsOverTime } from './statistics.service.ts';
 import { completeLesson, setCurrentLesson } from './completion.service.ts';
 import { courseLearners, courseProgressStats, myCourses } from './enrollment-list.service.ts';
 import { listEnrollments } from './enrollment-list.service.ts';
+import { registerEnrollmentRuleRoutes } from './enrollment-rules.routes.ts';
 
 const STAFF_ENROLLERS = ['System Manager', 'Moderator', 'Course Creator'] as const;
 const Progress = z.coerce.number().int().min(0).max(100);
 
 export function registerEnrollmentRoutes(app: App, ctx: AppContext): void {
+  registerEnrollmentRuleRoutes(app, ctx);
   app.post(
     '/api/courses/:id/enroll',
     {
