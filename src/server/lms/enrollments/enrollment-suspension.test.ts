@@ -132,7 +132,7 @@ describeDb('enrollment suspension', (env) => {
     const a = await learnerIn(c.courseId, [c.lessonIds[0]!]);
     expect((await env.req('POST', `/api/enrollments/${a.enrollmentId}/suspend`, { as: mod, body: { reason: 'Under review' } })).statusCode).toBe(200);
     const before = await snapshot();
-    const calls: [string, string, unknown][] = [
+    const calls: ['GET' | 'POST' | 'PUT', string, unknown][] = [
       ['GET', `/api/lessons/${c.lessonIds[1]}`, undefined],
       ['POST', `/api/lessons/${c.lessonIds[1]}/complete`, undefined],
       ['PUT', `/api/lessons/${c.lessonIds[1]}/current`, undefined],
@@ -140,7 +140,7 @@ describeDb('enrollment suspension', (env) => {
       ['POST', `/api/quizzes/${quiz.id}/submissions`, { answers: [] }],
     ];
     for (const [method, url, body] of calls) {
-      const res = await env.req(method as 'GET', url, { as: a.learner, ...(body !== undefined ? { body } : {}) });
+      const res = await env.req(method, url, { as: a.learner, ...(body !== undefined ? { body } : {}) });
       expect({ url, status: res.statusCode, code: json(res).code }).toEqual({ url, status: 422, code: 'ENROLLMENT_SUSPENDED' });
       expect(json<{ reason: string }>(res).reason).toBe('Under review');
     }
