@@ -119,7 +119,6 @@ function ReasonModal({
           <FileInput
             label="Evidence (optional)"
             description="A PDF, PNG or JPEG file, at most 20 MB: an attendance sheet or an external certificate."
-            placeholder="Choose a file"
             clearable
             accept="application/pdf,image/png,image/jpeg"
             value={evidence}
@@ -175,7 +174,7 @@ export function EnrollmentRuleActions({ row, refresh }: { row: Row; refresh: () 
         </Button>
       )}
       {!completed && (
-        <Button variant="light" color="teal" onClick={() => setOpen('complete')}>
+        <Button variant="default" onClick={() => setOpen('complete')}>
           Mark complete
         </Button>
       )}
