@@ -148,7 +148,7 @@ export function registerEnrollmentRoutes(app: App, ctx: AppContext): void {
   app.post(
     '/api/lessons/:id/complete',
     {
-      config: { access: 'authenticated', problems: ['LESSON_REQUIRES_QUIZ', 'LESSON_REQUIRES_SCORM', 'LESSON_REQUIRES_ASSIGNMENT', 'LESSON_LOCKED'] },
+      config: { access: 'authenticated', problems: ['LESSON_REQUIRES_QUIZ', 'LESSON_REQUIRES_SCORM', 'LESSON_REQUIRES_ASSIGNMENT', 'LESSON_LOCKED', 'ENROLLMENT_SUSPENDED'] },
       schema: {
         tags: ['progress'],
         summary: "Mark a lesson complete; answers the caller's enrollment with recomputed progress",
@@ -162,7 +162,7 @@ export function registerEnrollmentRoutes(app: App, ctx: AppContext): void {
   app.put(
     '/api/lessons/:id/current',
     {
-      config: { access: 'authenticated' },
+      config: { access: 'authenticated', problems: ['ENROLLMENT_SUSPENDED'] },
       schema: {
         tags: ['progress'],
         summary: 'Record the lesson the caller opened last',
