@@ -14,7 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import { nowIso } from '../src/server/db/dialect.ts';
 import { newId } from '../src/server/db/ids.ts';
-import type { EnrollmentsTable } from '../src/server/db/schema.ts';
+import type { NewEnrollmentsRow } from '../src/server/db/schema.ts';
 import type { ImportState } from '../src/contract/imports.ts';
 import { courseId, newTag, seedCourses, seedUsers, userEmail, userId } from '../scripts/seed-scale.ts';
 import { compared, defineBenchmark, figure, type BenchResult } from './lib/types.ts';
@@ -114,7 +114,7 @@ export default defineBenchmark({
       const t1 = performance.now();
       await db.transaction().execute(async (trx) => {
         for (let i = 0; i < n; i += 2000) {
-          const rows: EnrollmentsTable[] = [];
+          const rows: NewEnrollmentsRow[] = [];
           for (let k = i; k < Math.min(n, i + 2000); k++) {
             rows.push({
               id: newId(),

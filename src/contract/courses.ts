@@ -305,6 +305,9 @@ export const OutlineSchema = z.object({
       currentLessonId: z.string().nullable(),
       completedAt: z.string().nullable(),
       source: EnrollmentSourceSchema,
+      /** Set while staff have suspended the enrollment: lessons stay closed; suspendReason says why. */
+      suspendedAt: z.string().nullable(),
+      suspendReason: z.string().nullable(),
     })
     .nullable(),
 });

@@ -18,8 +18,41 @@ export const EnrollmentSchema = z.object({
   createdAt: z.string(),
   createdBy: z.string().nullable(),
   lastActivityAt: z.string(),
+  /** suspended when suspendedAt is set (whatever the progress), else completed when completedAt is set, else active. */
+  status: z.enum(['active', 'suspended', 'completed']),
+  suspendedAt: z.string().nullable(),
+  suspendedBy: z.string().nullable(),
+  suspendReason: z.string().nullable(),
+  /** Set when staff or an instructor marked the course complete by hand. */
+  completedManuallyAt: z.string().nullable(),
+  completedManuallyBy: z.string().nullable(),
+  completedManuallyReason: z.string().nullable(),
+  /** The evidence file of a manual completion (GET /api/enrollments/:id/evidence). */
+  completionEvidenceFileId: z.string().nullable(),
 });
 export type Enrollment = z.infer<typeof EnrollmentSchema>;
+
+export const ENROLLMENT_STATUSES = ['active', 'suspended', 'completed'] as const;
+export type EnrollmentStatus = (typeof ENROLLMENT_STATUSES)[number];
+
+/** The longest reason a suspension or a manual completion takes. */
+export const ENROLLMENT_REASON_MAX = 500;
+
+export const SuspendEnrollmentBody = z.strictObject({ reason: VisibleText(ENROLLMENT_REASON_MAX, 'The reason') });
+export const MarkCompleteBody = z.strictObject({
+  reason: VisibleText(ENROLLMENT_REASON_MAX, 'The reason'),
+  evidenceFileId: IdSchema.optional(),
+});
+export type MarkCompleteInput = z.infer<typeof MarkCompleteBody>;
+
+/** POST /api/files: an uploaded evidence file, to be named by a manual completion. */
+export const UploadedFileSchema = z.object({
+  id: z.string(),
+  filename: z.string(),
+  contentType: z.string(),
+  size: z.number().int(),
+  createdAt: z.string(),
+});
 
 /** An enrollment with the names a list shows. */
 export const EnrollmentRowSchema = EnrollmentSchema.extend({
@@ -103,6 +136,7 @@ export const EnrollmentListQuery = z
     progressMin: Progress.optional(),
     progressMax: Progress.optional(),
     completed: BoolQuery.optional(),
+    status: z.enum(ENROLLMENT_STATUSES).optional(),
     q: z.string().max(200).optional(),
   })
   .refine((q) => q.progressMin === undefined || q.progressMax === undefined || q.progressMin <= q.progressMax, {

@@ -48,6 +48,13 @@ export const TrainingRecordCourseSchema = z.object({
   dueDate: z.string().nullable(),
   overdue: z.boolean(),
   completedAt: z.string().nullable(),
+  /** Set while the enrollment is suspended (lessons and submissions closed). */
+  suspendedAt: z.string().nullable(),
+  suspendReason: z.string().nullable(),
+  /** A completion marked by hand: when, by whom (name), why, and whether evidence was filed. */
+  manualCompletion: z
+    .object({ at: z.string(), byName: z.string().nullable(), reason: z.string(), evidenceFileId: z.string().nullable() })
+    .nullable(),
   attempts: z.array(TrainingRecordAttemptSchema),
   /** Best percentage over the graded attempts (null without one). */
   bestPercentage: z.number().nullable(),

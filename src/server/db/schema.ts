@@ -204,7 +204,28 @@ export interface EnrollmentsTable {
   last_activity_at: string;
   created_by: string | null;
   created_at: string;
+  /** Suspension (migration 0034): the learner keeps the record but may not open lessons or submit. */
+  suspended_at: string | null;
+  suspended_by: string | null;
+  suspend_reason: string | null;
+  /** Manual completion (migration 0034): who marked the course complete, when, why, with what evidence. */
+  completed_manually_at: string | null;
+  completed_manually_by: string | null;
+  completed_manually_reason: string | null;
+  completion_evidence_file_id: string | null;
 }
+
+/** An enrollment as every enrollment path inserts it: not suspended, not completed by hand (those columns stay null). */
+export type NewEnrollmentsRow = Omit<
+  EnrollmentsTable,
+  | 'suspended_at'
+  | 'suspended_by'
+  | 'suspend_reason'
+  | 'completed_manually_at'
+  | 'completed_manually_by'
+  | 'completed_manually_reason'
+  | 'completion_evidence_file_id'
+>;
 
 export interface LessonCompletionsTable {
   id: string;

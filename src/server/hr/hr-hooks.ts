@@ -18,6 +18,8 @@ declare module '../platform/hooks.ts' {
     'employees.created': { actorId: string | null; importId: string | null; employees: { employeeId: string; userId: string | null }[] };
     /** A user was linked to an existing employee (or the link changed). */
     'employee.user-linked': { employeeId: string; userId: string; actorId: string | null };
+    /** An employee's status became `left`, inside the transaction that changed it (userId: their linked user, if any). */
+    'employee.left': { employeeId: string; userId: string | null; actorId: string | null; requestId: string | null };
     /** One or more onboardings were created (one request or an import-sized batch), inside their transaction. */
     'onboarding.created': { actorId: string | null; onboardings: OnboardingHookItem[] };
   }

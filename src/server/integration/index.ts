@@ -11,6 +11,10 @@ import { registerSearchRoutes } from './search.ts';
 import { registerUserImportRoutes } from './user-import.routes.ts';
 import { registerPasswordLinkRoutes } from './password-links.routes.ts';
 import { inviteUsers } from './password-links.ts';
+import { suspendMemberEnrollments } from '../lms/enrollments/index.ts';
+
+/** The suspension reason of a leaver's enrollments. */
+export const LEAVER_REASON = 'Employee left';
 
 export { userImportKind } from './user-import.ts';
 import { registerTrainingRecordRoutes } from './training-record.routes.ts';
@@ -65,5 +69,9 @@ export function registerIntegrations(app: App, ctx: AppContext): void {
   ctx.hooks.on('employee.user-linked', grantStudent);
   ctx.hooks.on('employees.created', (trx, p) => grantStudents(trx, p.actorId, p.importId, p.employees));
   ctx.hooks.on('onboarding.created', (trx, p) => onOnboardingCreated(ctx, trx, p));
+  // A leaver keeps their training record, but their enrollments are suspended with the status change.
+  ctx.hooks.on('employee.left', async (trx, p) => {
+    if (p.userId) await suspendMemberEnrollments(trx, { memberId: p.userId, reason: LEAVER_REASON, actorId: p.actorId, requestId: p.requestId });
+  });
   ctx.people.register(personDetailsFromHr);
 }

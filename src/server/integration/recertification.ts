@@ -56,7 +56,16 @@ export async function runRecertification(ctx: AppContext, on = today()): Promise
       await trx.deleteFrom('lesson_completions').where('course_id', '=', course.id).where('member_id', 'in', memberIds).execute();
       await trx
         .updateTable('enrollments')
-        .set({ completed_lessons: 0, completed_at: null, current_lesson_id: null })
+        .set({
+          completed_lessons: 0,
+          completed_at: null,
+          current_lesson_id: null,
+          // A completion marked by hand belonged to the closed cycle.
+          completed_manually_at: null,
+          completed_manually_by: null,
+          completed_manually_reason: null,
+          completion_evidence_file_id: null,
+        })
         .where('id', 'in', cycles.map((c) => c.enrollment_id))
         .execute();
       // 3. The old certificate is superseded (a new one can be earned in this cycle).

@@ -129,10 +129,13 @@ export function trainingRecordDoc(r: TrainingRecord, organisation: string, gener
         r.courses.map((c) => [
           c.title,
           [c.mandatory ? 'Mandatory' : '', c.assigned ? 'Assigned' : ''].filter(Boolean).join(', ') || '—',
-          STATUS[c.status] + (c.overdue ? ' (overdue)' : ''),
+          STATUS[c.status] + (c.overdue ? ' (overdue)' : '') + (c.suspendedAt ? ` (suspended: ${c.suspendReason ?? ''})` : ''),
           `${c.progress} %`,
           day(c.dueDate),
-          day(c.completedAt),
+          day(c.completedAt) +
+            (c.manualCompletion
+              ? `\nMarked complete${c.manualCompletion.byName ? ` by ${c.manualCompletion.byName}` : ''}: ${c.manualCompletion.reason}${c.manualCompletion.evidenceFileId ? ' (evidence on file)' : ''}`
+              : ''),
           c.bestPercentage === null ? '—' : `${c.bestPercentage} %`,
         ]),
         'No mandatory, assigned or enrolled course.',

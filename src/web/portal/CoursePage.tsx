@@ -89,6 +89,8 @@ function CourseView({ outline }: { outline: Outline }) {
   const done = lessons.filter((l) => l.completed).length;
   const { enroll, pending, refusal } = useEnroll(course.id);
   const started = !!enrollment && (enrollment.progress > 0 || !!enrollment.currentLessonId);
+  // Suspended by staff: the record and progress stay, the lessons are closed.
+  const suspended = !!enrollment?.suspendedAt;
   // The full course record: its description, and whether learners may enroll themselves.
   const full = useQuery({
     queryKey: ['courses', course.id],
@@ -131,7 +133,18 @@ function CourseView({ outline }: { outline: Outline }) {
                 Taken in order
               </Badge>
             )}
+            {suspended && (
+              <Badge c="red.9" color="red" variant="light">
+                Suspended
+              </Badge>
+            )}
           </Group>
+          {suspended && (
+            <Alert color="red" variant="light" title="Suspended" data-testid="suspended-notice">
+              Your enrollment in this course is suspended, so its lessons are closed for now. Your progress is kept.
+              {enrollment?.suspendReason ? ` Reason: ${enrollment.suspendReason}` : ''}
+            </Alert>
+          )}
           {enrollment ? (
             <>
               <ProgressLine value={enrollment.progress} label={`Progress in ${course.title}`} size="lg" />
@@ -139,7 +152,7 @@ function CourseView({ outline }: { outline: Outline }) {
                 {done} of {lessons.length} {lessons.length === 1 ? 'lesson' : 'lessons'} complete
               </Text>
               <Group>
-                {next && (
+                {next && !suspended && (
                   <Button component={Link} to={`/lms/courses/${course.id}/lessons/${next}`}>
                     {enrollment.progress >= 100 ? 'Review lessons' : started ? 'Continue' : 'Start the course'}
                   </Button>
@@ -213,7 +226,7 @@ function CourseView({ outline }: { outline: Outline }) {
                       courseId={course.id}
                       lesson={lesson}
                       enrolled={!!enrollment}
-                      canOpen={!!enrollment || course.canManage || lesson.isPreview}
+                      canOpen={course.canManage || (!suspended && (!!enrollment || lesson.isPreview))}
                     />
                   ))}
                 </Stack>

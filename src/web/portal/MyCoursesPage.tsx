@@ -232,6 +232,7 @@ function CourseGrid({ items, assignments }: { items: MyCourse[]; assignments: Tr
 function CourseCard({ item, due }: { item: MyCourse; due: TrainingAssignment | null }) {
   const { course, enrollment } = item;
   const done = enrollment.progress >= 100;
+  const suspended = enrollment.status === 'suspended';
   const overdue = !!due && (due.status === 'overdue' || due.dueDate < todayIso());
   const continueTo = enrollment.currentLessonId
     ? `/lms/courses/${course.id}/lessons/${enrollment.currentLessonId}`
@@ -245,10 +246,16 @@ function CourseCard({ item, due }: { item: MyCourse; due: TrainingAssignment | n
         <div className="course-card-image course-card-placeholder" aria-hidden="true" />
       )}
       <div className="course-card-body">
-        {(course.mandatory || done) && (
+        {(course.mandatory || done || suspended) && (
           <p className="course-card-tags">
             {course.mandatory && <span className="course-tag course-tag-mandatory">Mandatory</span>}
             {done && <span className="course-tag course-tag-done">Completed</span>}
+            {suspended && <span className="course-tag course-tag-mandatory">Suspended</span>}
+          </p>
+        )}
+        {suspended && (
+          <p className="course-due overdue" data-testid="suspended-reason">
+            Suspended{enrollment.suspendReason ? `: ${enrollment.suspendReason}` : ''}
           </p>
         )}
         <h3 className="course-card-title" id={titleId}>
@@ -277,8 +284,8 @@ function CourseCard({ item, due }: { item: MyCourse; due: TrainingAssignment | n
         )}
         {done && enrollment.completedAt && <p className="course-due">Completed {formatDate(enrollment.completedAt)}</p>}
       </div>
-      <Link to={done ? `/lms/courses/${course.id}` : continueTo} className={done ? 'course-card-action secondary' : 'course-card-action'}>
-        {done ? 'Review course' : enrollment.progress === 0 && !enrollment.currentLessonId ? 'Start' : 'Continue'}
+      <Link to={done || suspended ? `/lms/courses/${course.id}` : continueTo} className={done ? 'course-card-action secondary' : 'course-card-action'}>
+        {suspended ? 'View course' : done ? 'Review course' : enrollment.progress === 0 && !enrollment.currentLessonId ? 'Start' : 'Continue'}
         <span className="sr-only"> {course.title}</span>
       </Link>
     </article>

@@ -65,7 +65,7 @@ export function registerAssignmentRoutes(app: App, ctx: AppContext): void {
   app.post(
     '/api/assignments/:id/submissions',
     {
-      config: { access: 'authenticated', problems: ['ALREADY_PASSED', 'SUBMISSION_PENDING', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'MALFORMED_REQUEST'] },
+      config: { access: 'authenticated', problems: ['ALREADY_PASSED', 'SUBMISSION_PENDING', 'ENROLLMENT_SUSPENDED', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'MALFORMED_REQUEST'] },
       schema: {
         tags,
         summary: 'Submit work (a new version after a fail): JSON { text } or { url }, or multipart part "file" (PDF, PNG or JPEG, at most 20 MB)',

@@ -15,7 +15,7 @@ import { AppError, errors } from '../../http/errors.ts';
 import { recordAudit } from '../../platform/audit.service.ts';
 import { discardBlob, getFileRow, insertFileRow, type FileRow, type StoredBlob, type UploadRule } from '../../platform/files.service.ts';
 import type { GradeInput, Submission, SubmissionListFilters } from '../../../contract/assignments.ts';
-import { lockForCompletion, markLessonComplete } from '../enrollments/index.ts';
+import { assertEnrollmentActive, lockForCompletion, markLessonComplete } from '../enrollments/index.ts';
 import { gradedByActor } from './assignment.policy.ts';
 import { visibleAssignment } from './assignment.service.ts';
 
@@ -117,6 +117,7 @@ async function submitOnce(ctx: AppContext, actor: Actor, assignmentId: string, c
       .orderBy('ba.id')
       .executeTakeFirst();
     if (Number(taker.enrolled) !== 1 && !assessment) throw errors.notFound('The assignment');
+    if (assignment.course_id) await assertEnrollmentActive(trx, memberId, assignment.course_id);
     checkContent(assignment.submission_kind, content);
     const previous = await trx
       .selectFrom('assignment_submissions')

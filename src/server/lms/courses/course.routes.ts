@@ -273,7 +273,7 @@ export function registerCourseRoutes(app: App, ctx: AppContext): void {
   app.get(
     '/api/lessons/:id',
     {
-      config: { access: 'authenticated', problems: ['LESSON_LOCKED'] },
+      config: { access: 'authenticated', problems: ['LESSON_LOCKED', 'ENROLLMENT_SUSPENDED'] },
       schema: {
         tags,
         summary: "A lesson's content (enrolled members, the course's managers, or anyone for a preview lesson)",
@@ -352,7 +352,7 @@ export function registerCourseRoutes(app: App, ctx: AppContext): void {
   app.get(
     '/api/lessons/:id/file',
     {
-      config: { access: 'authenticated', problems: ['LESSON_LOCKED', 'RANGE_NOT_SATISFIABLE'] },
+      config: { access: 'authenticated', problems: ['LESSON_LOCKED', 'ENROLLMENT_SUSPENDED', 'RANGE_NOT_SATISFIABLE'] },
       schema: { tags, summary: 'The lesson file, with HTTP Range support for seeking', params: IdParams, querystring: VersionQuery },
     },
     async (req, reply) => {

@@ -41,6 +41,8 @@ export async function getOutline(ctx: AppContext, actor: Actor, courseId: string
       'enrollments.current_lesson_id',
       'enrollments.completed_at',
       'enrollments.source',
+      'enrollments.suspended_at',
+      'enrollments.suspend_reason',
     ])
     .select((eb) => [
       eb
@@ -135,6 +137,8 @@ export async function getOutline(ctx: AppContext, actor: Actor, courseId: string
             currentLessonId: head.current_lesson_id,
             completedAt: head.completed_at,
             source: head.source as EnrollmentSource,
+            suspendedAt: head.suspended_at,
+            suspendReason: head.suspend_reason,
           }
         : null,
   };

@@ -24,7 +24,7 @@ import {
 } from '../../platform/files.service.ts';
 import type { CreateLessonInput, Lesson, UpdateLessonInput } from '../../../contract/courses.ts';
 import { canManageCourse } from './course.policy.ts';
-import { recomputeProgress, assertUnlocked } from '../enrollments/index.ts';
+import { recomputeProgress, assertEnrollmentActive, assertUnlocked } from '../enrollments/index.ts';
 import { assertQuizLinkable } from '../quizzes/index.ts';
 import { assertPackageLinkable } from '../scorm/index.ts';
 import { withOwnCommit } from '../../db/database.ts';
@@ -302,7 +302,11 @@ async function assertCanReadLesson(
 ): Promise<void> {
   if (await canManageCourse(ctx.db, actor, lesson.course_id)) return;
   if (await isEnrolled(ctx.db, actor, lesson.course_id)) {
-    if (actor.id) await assertUnlocked(ctx.db, lesson, actor.id);
+    if (actor.id) {
+      // A suspended learner keeps the record but does not open lessons (a preview lesson included).
+      await assertEnrollmentActive(ctx.db, actor.id, lesson.course_id);
+      await assertUnlocked(ctx.db, lesson, actor.id);
+    }
     return;
   }
   if (lesson.is_preview === 1) {

@@ -13,6 +13,7 @@ import { errors } from '../../http/errors.ts';
 import type { Enrollment } from '../../../contract/enrollments.ts';
 import { countCompletion, nextLessonSql, progressSql, type EnrollmentRow } from './progress.service.ts';
 import { toEnrollment } from './enrollment.service.ts';
+import { enrollmentSuspended } from './enrollment-rules.service.ts';
 
 interface LessonRow {
   id: string;
@@ -37,7 +38,8 @@ async function lessonAndEnrollment(
   const memberId = actor.id;
   const [row] = await selectLessonAndEnrollment(db, { memberId, lessonId });
   if (!row?.enrollment_id) throw errors.notFound('The lesson');
-  const { enrollment_id, ...lesson } = row;
+  const { enrollment_id, suspended_at, suspend_reason, ...lesson } = row;
+  if (suspended_at !== null) throw enrollmentSuspended(suspend_reason);
   return { lesson, enrollment: { id: enrollment_id, member_id: memberId } };
 }
 
@@ -55,6 +57,8 @@ const selectLessonAndEnrollment = prepared((db, a: { memberId: string; lessonId:
       'lessons.position',
       'courses.sequential',
       'enrollments.id as enrollment_id',
+      'enrollments.suspended_at',
+      'enrollments.suspend_reason',
     ])
     .where('lessons.id', '=', a.lessonId),
 );
@@ -116,7 +120,8 @@ function openLesson(qc: QueryCreator<DB>, a: { memberId: string; lessonId: strin
   return lessonOfMember(qc, a)
     .select(['lessons.id as lesson_id', 'lessons.course_id', 'e.id as enrollment_id', 'c.lesson_count'])
     .where('lessons.kind', 'not in', [sql.lit('quiz'), sql.lit('scorm'), sql.lit('assignment')])
-    .where('c.sequential', '=', 0);
+    .where('c.sequential', '=', 0)
+    .where('e.suspended_at', 'is', null);
 }
 
 /** The lesson with its course (`c`) and the member's enrollment in it (`e`); nothing when not enrolled. */

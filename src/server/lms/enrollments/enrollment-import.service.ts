@@ -404,6 +404,7 @@ const EXPORT_KEYS = [
   'memberEmail',
   'courseTitle',
   'progress',
+  'status',
   'source',
   'createdAt',
   'completedAt',
@@ -411,6 +412,10 @@ const EXPORT_KEYS = [
   'memberId',
   'courseId',
   'batchId',
+  'suspendedAt',
+  'suspendReason',
+  'completedManuallyAt',
+  'completedManuallyReason',
 ] as const;
 
 /** The columns of GET /api/enrollments/export.csv (the list's rows, see platform/list-export.ts). */

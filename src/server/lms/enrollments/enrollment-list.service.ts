@@ -32,6 +32,10 @@ export function applyEnrollmentFilters(
   if (f.source) q = q.where('enrollments.source', '=', f.source);
   q = progressRange(q, f.courseId, f.progressMin, f.progressMax);
   if (f.completed !== undefined) q = q.where('enrollments.completed_at', f.completed ? 'is not' : 'is', null);
+  // Status as the enrollment shows it: suspended first, then completed, else active.
+  if (f.status === 'suspended') q = q.where('enrollments.suspended_at', 'is not', null);
+  else if (f.status === 'completed') q = q.where('enrollments.suspended_at', 'is', null).where('enrollments.completed_at', 'is not', null);
+  else if (f.status === 'active') q = q.where('enrollments.suspended_at', 'is', null).where('enrollments.completed_at', 'is', null);
   if (f.q) {
     const text = f.q;
     // The member's name or email, or the course's title.

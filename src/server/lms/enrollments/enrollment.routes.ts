@@ -23,11 +23,13 @@ import { enrollmentsOverTime } from './statistics.service.ts';
 import { completeLesson, setCurrentLesson } from './completion.service.ts';
 import { courseLearners, courseProgressStats, myCourses } from './enrollment-list.service.ts';
 import { listEnrollments } from './enrollment-list.service.ts';
+import { registerEnrollmentRuleRoutes } from './enrollment-rules.routes.ts';
 
 const STAFF_ENROLLERS = ['System Manager', 'Moderator', 'Course Creator'] as const;
 const Progress = z.coerce.number().int().min(0).max(100);
 
 export function registerEnrollmentRoutes(app: App, ctx: AppContext): void {
+  registerEnrollmentRuleRoutes(app, ctx);
   app.post(
     '/api/courses/:id/enroll',
     {
@@ -146,7 +148,7 @@ export function registerEnrollmentRoutes(app: App, ctx: AppContext): void {
   app.post(
     '/api/lessons/:id/complete',
     {
-      config: { access: 'authenticated', problems: ['LESSON_REQUIRES_QUIZ', 'LESSON_REQUIRES_SCORM', 'LESSON_REQUIRES_ASSIGNMENT', 'LESSON_LOCKED'] },
+      config: { access: 'authenticated', problems: ['LESSON_REQUIRES_QUIZ', 'LESSON_REQUIRES_SCORM', 'LESSON_REQUIRES_ASSIGNMENT', 'LESSON_LOCKED', 'ENROLLMENT_SUSPENDED'] },
       schema: {
         tags: ['progress'],
         summary: "Mark a lesson complete; answers the caller's enrollment with recomputed progress",
@@ -160,7 +162,7 @@ export function registerEnrollmentRoutes(app: App, ctx: AppContext): void {
   app.put(
     '/api/lessons/:id/current',
     {
-      config: { access: 'authenticated' },
+      config: { access: 'authenticated', problems: ['ENROLLMENT_SUSPENDED'] },
       schema: {
         tags: ['progress'],
         summary: 'Record the lesson the caller opened last',

@@ -4,7 +4,7 @@
  */
 import type { Actor, AppContext } from '../../context.ts';
 import { prepared, type Executor, type Tx } from '../../db/database.ts';
-import type { EnrollmentsTable } from '../../db/schema.ts';
+import type { NewEnrollmentsRow } from '../../db/schema.ts';
 import { isForeignKeyViolation, nowIso } from '../../db/dialect.ts';
 import { newId } from '../../db/ids.ts';
 import { AppError, errors } from '../../http/errors.ts';
@@ -36,8 +36,27 @@ export function toEnrollment(r: EnrollmentRow): Enrollment {
     createdAt: r.created_at,
     createdBy: r.created_by,
     lastActivityAt: r.last_activity_at,
+    status: r.suspended_at !== null ? 'suspended' : r.completed_at !== null ? 'completed' : 'active',
+    suspendedAt: r.suspended_at,
+    suspendedBy: r.suspended_by,
+    suspendReason: r.suspend_reason,
+    completedManuallyAt: r.completed_manually_at,
+    completedManuallyBy: r.completed_manually_by,
+    completedManuallyReason: r.completed_manually_reason,
+    completionEvidenceFileId: r.completion_evidence_file_id,
   };
 }
+
+/** The suspension and manual-completion columns of a row that has neither. */
+export const NOT_SUSPENDED_OR_MARKED = {
+  suspended_at: null,
+  suspended_by: null,
+  suspend_reason: null,
+  completed_manually_at: null,
+  completed_manually_by: null,
+  completed_manually_reason: null,
+  completion_evidence_file_id: null,
+} as const;
 
 /** A row as every enrollment path inserts it: no lesson complete yet, no current lesson. */
 export function newEnrollmentRow(
@@ -50,7 +69,7 @@ export function newEnrollmentRow(
     paymentId?: string | null;
   },
   now = nowIso(),
-): EnrollmentsTable {
+): NewEnrollmentsRow {
   return {
     id: newId(),
     member_id: input.memberId,
@@ -68,8 +87,8 @@ export function newEnrollmentRow(
 }
 
 /** A row just inserted by newEnrollmentRow, as the API shows it (no lesson complete: progress 0). */
-export function toNewEnrollment(r: EnrollmentsTable): Enrollment {
-  return toEnrollment({ ...r, progress: 0 });
+export function toNewEnrollment(r: NewEnrollmentsRow): Enrollment {
+  return toEnrollment({ ...r, ...NOT_SUSPENDED_OR_MARKED, progress: 0 });
 }
 
 /** Paths on which a person asked for the row: a second attempt is a 409, not a silent reuse. */
@@ -133,9 +152,9 @@ const ASK_NOTHING: CourseAsked = { ask_published: 0, ask_open: 0 };
  * Inserts the row when its course exists and is as asked; nothing when it is not, or when the
  * member already has a row (the unique index decides).
  */
-function enrollmentInsert(db: Executor, a: EnrollmentsTable & CourseAsked) {
+function enrollmentInsert(db: Executor, a: NewEnrollmentsRow & CourseAsked) {
   const { ask_published, ask_open, ...row } = a;
-  const columns = Object.keys(row) as (keyof EnrollmentsTable)[];
+  const columns = Object.keys(row) as (keyof NewEnrollmentsRow)[];
   return db
     .insertInto('enrollments')
     .columns(columns)
@@ -164,8 +183,8 @@ type AuditArgs = { [K in Extract<keyof AuditRow, string> as `audit_${K}`]: Audit
  * PostgreSQL: the enrollment and, when it was inserted, its audit entry in one statement (a
  * data-modifying WITH) — atomic on its own, so a self-enrollment needs no transaction round trips.
  */
-const insertEnrollmentAudited = prepared((db, a: EnrollmentsTable & CourseAsked & AuditArgs) => {
-  const enrollment = Object.fromEntries(Object.entries(a).filter(([k]) => !k.startsWith('audit_'))) as EnrollmentsTable & CourseAsked;
+const insertEnrollmentAudited = prepared((db, a: NewEnrollmentsRow & CourseAsked & AuditArgs) => {
+  const enrollment = Object.fromEntries(Object.entries(a).filter(([k]) => !k.startsWith('audit_'))) as NewEnrollmentsRow & CourseAsked;
   const audit = Object.entries(a).filter(([k]) => k.startsWith('audit_')) as [keyof AuditArgs, unknown][];
   return db
     .with('ins', () => enrollmentInsert(db, enrollment))
@@ -188,7 +207,7 @@ const insertEnrollmentAudited = prepared((db, a: EnrollmentsTable & CourseAsked 
 async function insertAudited(
   ctx: AppContext,
   db: Executor,
-  row: EnrollmentsTable,
+  row: NewEnrollmentsRow,
   asked: CourseAsked,
   importId: string | null,
 ): Promise<Enrollment | undefined> {

@@ -46,9 +46,14 @@ function finishes(count: RawBuilder<unknown>, lessons: RawBuilder<unknown>): Raw
   return sql<number>`case when ${lessons} > 0 and ${count} >= ${lessons} then 1 else 0 end`;
 }
 
-/** completed_at of an enrollment of `count` completed lessons: kept when set, `now` when it newly finishes, null when not finished. */
+/**
+ * completed_at of an enrollment of `count` completed lessons: kept when set, `now` when it newly
+ * finishes, null when not finished. A course marked complete by hand stays complete whatever its
+ * lessons become.
+ */
 function completedAtFor(count: RawBuilder<unknown>, lessons: RawBuilder<unknown>, now: string): RawBuilder<string | null> {
-  return sql`case when ${finishes(count, lessons)} = 1 then coalesce(enrollments.completed_at, ${now}) else null end`;
+  return sql`case when enrollments.completed_manually_at is not null then enrollments.completed_at
+                  when ${finishes(count, lessons)} = 1 then coalesce(enrollments.completed_at, ${now}) else null end`;
 }
 
 /**
@@ -131,7 +136,8 @@ export async function recomputeProgress(
       ) x
      where enrollments.id = x.id
        and (enrollments.completed_lessons <> x.n
-            or (case when enrollments.completed_at is null then 0 else 1 end) <> ${finishes(sql`x.n`, lessons)})
+            or (enrollments.completed_manually_at is null
+                and (case when enrollments.completed_at is null then 0 else 1 end) <> ${finishes(sql`x.n`, lessons)}))
     returning enrollments.id, enrollments.member_id, enrollments.completed_at`.execute(trx);
   if (pg) await countsPerStatement('').execute(trx);
   // A row that was complete keeps its completed_at; only the newly completed carry this statement's.

@@ -11,7 +11,7 @@ import { newId } from '../../db/ids.ts';
 import { AppError, errors } from '../../http/errors.ts';
 import { recordAudit } from '../../platform/audit.service.ts';
 import { QUIZ_GRACE_SECONDS, type GradeInput, type SubmissionStatus, type SubmitInput } from '../../../contract/quizzes.ts';
-import { assertUnlocked, lockForCompletion, markLessonComplete } from '../enrollments/index.ts';
+import { assertSomeEnrollmentActive, assertUnlocked, lockForCompletion, markLessonComplete } from '../enrollments/index.ts';
 import {
   applyManualGrades,
   gradeAnswers,
@@ -177,6 +177,7 @@ export async function startAttempt(ctx: AppContext, actor: Actor, quizId: string
   return ctx.db.transaction().execute(async (trx) => {
     const quiz = await loadQuiz(trx, quizId);
     const preview = (await quizAccess(trx, actor, quiz)) === 'manage';
+    if (!preview) await assertQuizEnrollmentActive(trx, quiz, memberId);
     await expireStale(trx, quizId, memberId);
     const open = await openAttempt(trx, quizId, memberId, preview);
     if (open) return { attempt: attemptView(open, true), created: false };
@@ -274,6 +275,16 @@ async function assertQuizUnlocked(db: Executor, quizId: string, memberId: string
   if (locked) throw locked;
 }
 
+/**
+ * 422 ENROLLMENT_SUSPENDED when every enrollment through which the member takes this quiz (its own
+ * course, the courses whose quiz lessons link it) is suspended.
+ */
+async function assertQuizEnrollmentActive(db: Executor, quiz: Pick<QuizRow, 'id' | 'course_id'>, memberId: string): Promise<void> {
+  const courses = (await quizLessonsOf(db, quiz.id, memberId)).map((r) => r.course_id);
+  if (quiz.course_id !== null) courses.push(quiz.course_id);
+  await assertSomeEnrollmentActive(db, memberId, courses);
+}
+
 /** Completes every quiz lesson that links this quiz in courses the member is enrolled in (save_progress_after_quiz). */
 async function completeQuizLessons(ctx: AppContext, trx: Tx, quizId: string, memberId: string, actorId: string | null): Promise<void> {
   const rows = await quizLessonsOf(trx, quizId, memberId);
@@ -320,6 +331,7 @@ export async function submitQuiz(ctx: AppContext, actor: Actor, quizId: string, 
   const outcome = await ctx.db.transaction().execute(async (trx) => {
     const quiz = await loadQuiz(trx, quizId);
     const preview = (await quizAccess(trx, actor, quiz)) === 'manage';
+    if (!preview) await assertQuizEnrollmentActive(trx, quiz, memberId);
 
     let attempt: SubmissionRow | undefined;
     if (input.attemptId) {

@@ -129,7 +129,7 @@ export function registerQuizRoutes(app: App, ctx: AppContext): void {
   app.post(
     '/api/quizzes/:id/attempts',
     {
-      config: { access: 'authenticated', problems: ['MAX_ATTEMPTS_REACHED', 'ATTEMPT_CONFLICT', 'LESSON_LOCKED'] },
+      config: { access: 'authenticated', problems: ['MAX_ATTEMPTS_REACHED', 'ATTEMPT_CONFLICT', 'LESSON_LOCKED', 'ENROLLMENT_SUSPENDED'] },
       schema: {
         tags,
         summary: 'Start an attempt (records the start time, the deadline of a timed quiz and the shuffled order)',
@@ -155,6 +155,7 @@ export function registerQuizRoutes(app: App, ctx: AppContext): void {
         problems: [
           'MAX_ATTEMPTS_REACHED',
           'ATTEMPT_CONFLICT',
+          'ENROLLMENT_SUSPENDED',
           'ATTEMPT_ALREADY_SUBMITTED',
           'ATTEMPT_NOT_STARTED',
           'ATTEMPT_EXPIRED',

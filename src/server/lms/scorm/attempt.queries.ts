@@ -114,6 +114,7 @@ function fastCommitSql(db: Executor, row: AttemptInsert & { version: string }, h
         join enrollments e on e.course_id = l.course_id and e.member_id = ${row.member_id}
         join scorm_scos s on s.package_id = p.id and s.item_id = ${row.sco_id}
        where l.id = ${row.lesson_id} and l.kind = 'scorm' and p.version = ${version} and c.sequential = 0
+         and e.suspended_at is null
     ), ins as (
       insert into scorm_attempts (id, lesson_id, course_id, member_id, sco_id, seq, session_key, completion_status, success_status,
                                   score_raw, score_min, score_max, score_scaled, session_seconds, prior_seconds, location, suspend_data,

@@ -14,7 +14,7 @@ import { errors } from '../../http/errors.ts';
 import type { Enrollment } from '../../../contract/enrollments.ts';
 import type { ScormAttempt, ScormCommitInput, ScormScoAttempt } from '../../../contract/scorm.ts';
 import { canManageCourse } from '../courses/index.ts';
-import { assertUnlocked, lockForCompletion, markLessonComplete, toEnrollment } from '../enrollments/index.ts';
+import { assertUnlocked, enrollmentSuspended, lockForCompletion, markLessonComplete, toEnrollment } from '../enrollments/index.ts';
 import { parseCmi, scoDone, type CmiFields } from './cmi.ts';
 import { fastCommitPg, selectCommitTarget, upsertWithSeq, upsertWithoutSeq, type AttemptInsert } from './attempt.queries.ts';
 import { presentPackage, scosOf, type ScoRow } from './package.service.ts';
@@ -81,8 +81,14 @@ async function scormLesson(db: Executor, lessonId: string) {
 export async function getAttempt(ctx: AppContext, actor: Actor, lessonId: string): Promise<ScormAttempt> {
   const row = await scormLesson(ctx.db, lessonId);
   const me = actor.id ?? '';
-  const enrollment = await ctx.db.selectFrom('enrollments').select('id').where('course_id', '=', row.course_id).where('member_id', '=', me).executeTakeFirst();
+  const enrollment = await ctx.db
+    .selectFrom('enrollments')
+    .select(['id', 'suspended_at', 'suspend_reason'])
+    .where('course_id', '=', row.course_id)
+    .where('member_id', '=', me)
+    .executeTakeFirst();
   if (!enrollment && !(await canManageCourse(ctx.db, actor, row.course_id))) throw errors.notFound('The lesson');
+  if (enrollment?.suspended_at) throw enrollmentSuspended(enrollment.suspend_reason);
   if (enrollment) await assertUnlocked(ctx.db, { id: lessonId, course_id: row.course_id }, me);
   const [scos, rows, completion] = await Promise.all([
     scosOf(ctx.db, row.package_id),
@@ -137,6 +143,7 @@ export async function commitAttempt(ctx: AppContext, actor: Actor, lessonId: str
   }
   const [target] = await selectCommitTarget(ctx.db, { lessonId, memberId, scoId: input.scoId });
   if (!target) throw errors.notFound('The lesson');
+  if (target.suspended_at !== null) throw enrollmentSuspended(target.suspend_reason);
   if (target.sco_row_id === null || target.sco_kind === null)
     throw errors.validation([{ path: 'scoId', message: `The lesson's SCORM package has no item "${input.scoId}".` }]);
   if (target.sequential === 1) await assertUnlocked(ctx.db, { id: lessonId, course_id: target.course_id }, memberId, 1);

@@ -18,7 +18,7 @@ export function canManagePackage(actor: Actor, pkg: { created_by: string | null 
 
 /**
  * Whether the actor may open the package's files and see it: its managers, the instructors of a
- * course with a lesson that uses it, and members enrolled in such a course.
+ * course with a lesson that uses it, and members enrolled in such a course (not suspended).
  */
 export async function canOpenPackage(db: Executor, actor: Actor, pkg: { id: string; created_by: string | null }): Promise<boolean> {
   if (canManagePackage(actor, pkg)) return true;
@@ -29,7 +29,7 @@ export async function canOpenPackage(db: Executor, actor: Actor, pkg: { id: stri
     .select('l.id')
     .where('l.scorm_package_id', '=', pkg.id)
     .where(
-      sql<SqlBool>`(exists (select 1 from enrollments e where e.course_id = l.course_id and e.member_id = ${me})
+      sql<SqlBool>`(exists (select 1 from enrollments e where e.course_id = l.course_id and e.member_id = ${me} and e.suspended_at is null)
         or exists (select 1 from course_instructors ci where ci.course_id = l.course_id and ci.user_id = ${me}))`,
     )
     .limit(1)

@@ -95,7 +95,7 @@ export function registerScormRoutes(app: App, ctx: AppContext): void {
   app.get(
     '/api/lessons/:id/scorm-attempt',
     {
-      config: { access: 'authenticated', problems: ['LESSON_LOCKED'] },
+      config: { access: 'authenticated', problems: ['LESSON_LOCKED', 'ENROLLMENT_SUSPENDED'] },
       schema: {
         tags,
         summary: "The caller's attempt at a SCORM lesson: every SCO with what it last reported (for resuming)",
@@ -107,7 +107,7 @@ export function registerScormRoutes(app: App, ctx: AppContext): void {
   );
 
   const commitOptions = {
-    config: { access: 'authenticated' as const, problems: ['LESSON_LOCKED' as const] },
+    config: { access: 'authenticated' as const, problems: ['LESSON_LOCKED' as const, 'ENROLLMENT_SUSPENDED' as const] },
     schema: {
       tags,
       summary: 'Store one SCO’s runtime data (JSON, or the text/plain body of navigator.sendBeacon)',

@@ -23,6 +23,12 @@ export async function trainingHistoryOf(db: Executor, memberId: string): Promise
         'enrollments.created_at as enrolled_at',
         'enrollments.completed_at',
         'enrollments.completed_lessons',
+        'enrollments.suspended_at',
+        'enrollments.suspend_reason',
+        'enrollments.completed_manually_at',
+        'enrollments.completed_manually_reason',
+        'enrollments.completion_evidence_file_id',
+        (eb) => eb.selectFrom('users as mu').select('mu.full_name').whereRef('mu.id', '=', 'enrollments.completed_manually_by').as('completed_manually_by_name'),
         sql<number>`case when enrollments.id is null then 0 else ${progressSql('enrollments', 'courses')} end`.as('progress'),
         (eb) =>
           eb
@@ -116,6 +122,16 @@ export async function trainingHistoryOf(db: Executor, memberId: string): Promise
       dueDate: c.due_date ?? null,
       overdue: Number(c.overdue ?? 0) > 0,
       completedAt: c.completed_at ?? null,
+      suspendedAt: c.suspended_at ?? null,
+      suspendReason: c.suspend_reason ?? null,
+      manualCompletion: c.completed_manually_at
+        ? {
+            at: c.completed_manually_at,
+            byName: c.completed_manually_by_name ?? null,
+            reason: c.completed_manually_reason ?? '',
+            evidenceFileId: c.completion_evidence_file_id ?? null,
+          }
+        : null,
       attempts: mine.map((a) => ({
         id: a.id,
         quizId: a.quiz_id,

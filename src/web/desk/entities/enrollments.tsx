@@ -1,11 +1,12 @@
 /** Desk entities: enrollments. */
 import { Anchor, Badge, Group } from '@mantine/core';
 import { Link } from 'react-router';
-import { ENROLLMENT_SOURCES } from '../../../contract/enrollments.ts';
+import { ENROLLMENT_SOURCES, ENROLLMENT_STATUSES } from '../../../contract/enrollments.ts';
 import { api } from '../../ui/api.ts';
 import { IconUsers } from '../../ui/icons.tsx';
 import { LMS_STAFF_ROLES } from '../../ui/session.ts';
 import { DownloadButton, FileToRecordButton } from '../actions.tsx';
+import { EnrollmentRuleActions, EnrollmentRuleDetails, EnrollmentStatusBadge } from '../EnrollmentRules.tsx';
 import type { EntityMeta, Row } from '../meta.ts';
 import { MODERATORS, ENROLLERS, USER_LINK, COURSE_LINK, LinkedName, ProgressCell } from './shared.tsx';
 
@@ -27,12 +28,16 @@ export const ENROLLMENT_ENTITIES: EntityMeta[] = [
     load: async (id, signal) => {
       const e = await api.get<Row>(`/api/enrollments/${encodeURIComponent(id)}`, { signal });
       // Names of the member and the course; a reader who may not see one keeps the id.
-      const [member, course] = await Promise.all([
+      const [member, course, marker] = await Promise.all([
         api.get<Row>(`/api/users/${encodeURIComponent(String(e.memberId))}`, { signal }).catch(() => null),
         api.get<Row>(`/api/courses/${encodeURIComponent(String(e.courseId))}`, { signal }).catch(() => null),
+        e.completedManuallyBy
+          ? api.get<Row>(`/api/users/${encodeURIComponent(String(e.completedManuallyBy))}`, { signal }).catch(() => null)
+          : null,
       ]);
       return {
         ...e,
+        completedManuallyByName: marker ? String(marker.fullName) : null,
         memberName: String(member?.fullName ?? e.memberId),
         memberEmail: member ? String(member.email) : null,
         courseTitle: String(course?.title ?? e.courseId),
@@ -44,6 +49,7 @@ export const ENROLLMENT_ENTITIES: EntityMeta[] = [
       { key: 'memberName', sort: 'memberName', label: 'Member' },
       { key: 'courseTitle', sort: 'courseTitle', label: 'Course' },
       { key: 'progress', sort: 'progress', label: 'Progress', numeric: true, render: (r) => <ProgressCell value={r.progress as number} /> },
+      { key: 'status', label: 'Status', render: (r) => <EnrollmentStatusBadge status={r.status as unknown} /> },
       {
         key: 'source',
         label: 'Source',
@@ -65,6 +71,7 @@ export const ENROLLMENT_ENTITIES: EntityMeta[] = [
       { name: 'courseId', label: 'Course', kind: 'link', link: COURSE_LINK },
       { name: 'memberId', label: 'Member', kind: 'link', link: USER_LINK },
       { name: 'source', label: 'Source', kind: 'select', options: ENROLLMENT_SOURCES },
+      { name: 'status', label: 'Status', kind: 'select', options: ENROLLMENT_STATUSES },
       { name: 'completed', label: 'Completed', kind: 'boolean' },
       { name: 'progress', label: 'Progress %', kind: 'range', rangeParams: ['progressMin', 'progressMax'], min: 0, max: 100 },
       { name: 'q', label: 'Member or course contains', kind: 'text' },
@@ -96,6 +103,14 @@ export const ENROLLMENT_ENTITIES: EntityMeta[] = [
         readOnly: true,
         display: (r) => <ProgressCell value={r.progress as number} />,
       },
+      {
+        name: 'status',
+        label: 'Status',
+        kind: 'text',
+        editOnly: true,
+        readOnly: true,
+        display: (r) => <EnrollmentStatusBadge status={r.status as unknown} />,
+      },
       { name: 'source', label: 'Source', kind: 'text', editOnly: true, readOnly: true },
       { name: 'completedAt', label: 'Completed at', kind: 'text', editOnly: true, readOnly: true },
       { name: 'createdAt', label: 'Enrolled at', kind: 'text', editOnly: true, readOnly: true },
@@ -104,21 +119,25 @@ export const ENROLLMENT_ENTITIES: EntityMeta[] = [
     extras: (row) => {
       const q = `memberId=${encodeURIComponent(String(row.memberId))}&courseId=${encodeURIComponent(String(row.courseId))}`;
       return (
-        <Group gap="lg" component="nav" aria-label="Related records">
-          <Anchor component={Link} to={`/app/lms-quiz-submission?${q}`} size="sm">
-            Quiz attempts in this course
-          </Anchor>
-          <Anchor component={Link} to={`/app/lms-certificate?${q}`} size="sm">
-            Certificates for this course
-          </Anchor>
-          <Anchor component={Link} to={`/app/lms-training-assignment?${q}`} size="sm">
-            Training assignments
-          </Anchor>
-        </Group>
+        <>
+          <EnrollmentRuleDetails row={row} />
+          <Group gap="lg" component="nav" aria-label="Related records">
+            <Anchor component={Link} to={`/app/lms-quiz-submission?${q}`} size="sm">
+              Quiz attempts in this course
+            </Anchor>
+            <Anchor component={Link} to={`/app/lms-certificate?${q}`} size="sm">
+              Certificates for this course
+            </Anchor>
+            <Anchor component={Link} to={`/app/lms-training-assignment?${q}`} size="sm">
+              Training assignments
+            </Anchor>
+          </Group>
+        </>
       );
     },
-    actions: (row) => (
+    actions: (row, { refresh }) => (
       <>
+        <EnrollmentRuleActions row={row} refresh={refresh} />
         <DownloadButton
           url={`/api/enrollments/${encodeURIComponent(String(row.id))}/quiz-report.pdf`}
           fileName="course-quiz-report.pdf"
