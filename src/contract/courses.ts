@@ -311,6 +311,8 @@ export const OutlineSchema = z.object({
           locked: z.boolean(),
           /** An incomplete SCORM lesson of an enrolled caller: which SCOs are not done and what they last reported. */
           scorm: ScormLessonStatusSchema.optional(),
+          /** A quiz lesson of an enrolled caller who used every attempt of its quiz without passing. */
+          quizCompletedNotPassed: z.boolean().optional(),
         }),
       ),
     }),

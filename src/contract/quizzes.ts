@@ -318,6 +318,8 @@ export const SubmissionRowSchema = SubmissionResultSchema.extend({
   courseTitle: z.string().nullable(),
   startedAt: z.string(),
   submittedAt: z.string().nullable(),
+  /** The member's result on this quiz (all their attempts): passed, completed_not_passed (every attempt used), or null. */
+  memberOutcome: z.enum(QUIZ_OUTCOMES).nullable(),
 });
 
 export const SUBMISSION_SORTS = ['startedAt', 'submittedAt', 'percentage', 'attempt', 'memberName', 'quizTitle'] as const;

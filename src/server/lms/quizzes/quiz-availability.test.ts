@@ -162,4 +162,33 @@ describeDb('quiz availability and overrides', (env) => {
     expect(row).toEqual({ opens_at: '2027-01-02T00:00:00.000Z', closes_at: null });
     await expect(env.ctx.db.updateTable('quizzes').set({ closes_at: '2027-01-01T00:00:00.000Z' }).where('id', '=', quiz.id).execute()).rejects.toThrow();
   });
+
+  it('completed, not passed: the learner’s outline and quiz, and the instructor’s submission list say so', async () => {
+    const creator = await env.user(['Course Creator']);
+    const learner = await env.user();
+    const course = await makeCourse(env, { instructorIds: [creator.id] });
+    const quiz = await createQuiz(env, creator, { courseId: course.courseId, maxAttempts: 2 });
+    const lesson = await env.req('POST', `/api/chapters/${course.chapterIds[0]}/lessons`, { as: creator, body: { title: 'Final check', kind: 'quiz', quizId: quiz.id } });
+    expect(lesson.statusCode, lesson.body).toBe(201);
+    const lessonId = json<{ id: string }>(lesson).id;
+    await enrollIn(env, course.courseId, learner);
+    type Outline = { chapters: { lessons: { id: string; quizCompletedNotPassed?: boolean }[] }[] };
+    const flag = async () =>
+      json<Outline>(await env.req('GET', `/api/courses/${course.courseId}/outline`, { as: learner }))
+        .chapters.flatMap((c) => c.lessons)
+        .find((l) => l.id === lessonId)!.quizCompletedNotPassed ?? false;
+    expect((await submit(env, learner, quiz.id, wrong(quiz))).statusCode).toBe(201);
+    expect(await flag()).toBe(false);
+    expect((await view(learner, quiz.id)).outcome).toBeNull();
+    expect((await submit(env, learner, quiz.id, wrong(quiz))).statusCode).toBe(201);
+    expect(await flag()).toBe(true);
+    expect((await view(learner, quiz.id)).outcome).toBe('completed_not_passed');
+    const list = json<{ items: { memberId: string; memberOutcome: string | null }[] }>(
+      await env.req('GET', `/api/quiz-submissions?quizId=${quiz.id}`, { as: creator }),
+    );
+    expect(list.items.map((i) => i.memberOutcome)).toEqual(['completed_not_passed', 'completed_not_passed']);
+    // One more attempt from the instructor: no longer "completed, not passed" until it is used.
+    expect((await env.req('PUT', `/api/quizzes/${quiz.id}/overrides/${learner.id}`, { as: creator, body: { extraAttempts: 1 } })).statusCode).toBe(201);
+    expect(await flag()).toBe(false);
+  });
 });
