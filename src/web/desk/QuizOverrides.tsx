@@ -98,7 +98,7 @@ export function QuizOverrides({ quizId, courseId }: { quizId: string; courseId: 
                   <Table.Td>{o.extraAttempts}</Table.Td>
                   <Table.Td>{o.closesAt ? readableValue(o.closesAt) : 'As the quiz'}</Table.Td>
                   <Table.Td>{o.attemptsUsed}</Table.Td>
-                  <Table.Td>{o.outcome === 'completed_not_passed' ? 'Completed, not passed' : o.outcome === 'passed' ? 'Passed' : 'In progress'}</Table.Td>
+                  <Table.Td>{o.outcome === 'completed_not_passed' ? 'Completed, not passed' : o.outcome === 'passed' ? 'Passed' : 'Attempts left'}</Table.Td>
                   <Table.Td>
                     <Button size="xs" variant="default" onClick={() => void remove(o.memberId)} aria-label={`Remove the override of ${o.memberName}`}>
                       Remove
