@@ -51,7 +51,7 @@ function toWire(f: FieldMeta, value: unknown): { send: boolean; value?: unknown 
   if (value === '' || value === null || value === undefined) return f.nullable ? { send: true, value: null } : { send: false };
   if (f.kind === 'number') return { send: true, value: typeof value === 'number' ? value : Number(value) };
   if (f.kind === 'datetime') {
-    const t = new Date(String(value));
+    const t = new Date(typeof value === 'string' ? value : NaN);
     // An unreadable value goes as typed: the server names the field in its answer.
     return { send: true, value: Number.isNaN(t.getTime()) ? value : t.toISOString() };
   }
