@@ -10,6 +10,10 @@ export const IdParams = z.strictObject({ id: IdSchema });
 /** ISO date YYYY-MM-DD that is a real calendar day. */
 export const IsoDate = z.iso.date();
 export const IsoDateTime = z.iso.datetime();
+/** A timestamp with Z or an offset, stored as UTC `toISOString()` text (so text order is time order). */
+export const UtcTimestamp = z.iso
+  .datetime({ offset: true, error: 'Give a date and time such as 2026-12-31T17:00:00Z.' })
+  .transform((s) => new Date(s).toISOString());
 
 /**
  * Characters that show nothing: whitespace and other separators, control and format characters

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BoolQuery, IdSchema, PageQuery, SortQuery, VisibleText } from './common.ts';
+import { BoolQuery, IdSchema, PageQuery, SortQuery, UtcTimestamp, VisibleText } from './common.ts';
 import { EnrollmentSourceSchema } from './enrollments.ts';
 import { ScormLessonStatusSchema } from './scorm.ts';
 
@@ -61,6 +61,11 @@ const courseFields = {
   /** Recertification: a new cycle opens this many days before a certificate of the course expires (needs a validity). */
   recertifyDaysBefore: z.number().int().min(1).max(3650).nullable(),
   disableSelfEnrollment: z.boolean(),
+  /** Self-enrollment opens at / closes at (UTC); null: no limit. Opens before closes. */
+  enrollmentOpensAt: UtcTimestamp.nullable(),
+  enrollmentClosesAt: UtcTimestamp.nullable(),
+  /** Self-enrollment stops when the course holds this many enrollments; null: no limit. */
+  maxEnrollments: z.number().int().min(1).max(1_000_000).nullable(),
   sequential: z.boolean(),
   instructorIds: z.array(IdSchema).max(50),
 };
@@ -93,6 +98,9 @@ export const CreateCourseBody = z.strictObject({
   attestationText: courseFields.attestationText.optional(),
   recertifyDaysBefore: courseFields.recertifyDaysBefore.optional(),
   disableSelfEnrollment: courseFields.disableSelfEnrollment.optional(),
+  enrollmentOpensAt: courseFields.enrollmentOpensAt.optional(),
+  enrollmentClosesAt: courseFields.enrollmentClosesAt.optional(),
+  maxEnrollments: courseFields.maxEnrollments.optional(),
   sequential: courseFields.sequential.optional(),
   instructorIds: courseFields.instructorIds.optional(),
 });
@@ -120,6 +128,9 @@ export const UpdateCourseBody = z
     attestationText: courseFields.attestationText,
     recertifyDaysBefore: courseFields.recertifyDaysBefore,
     disableSelfEnrollment: courseFields.disableSelfEnrollment,
+    enrollmentOpensAt: courseFields.enrollmentOpensAt,
+    enrollmentClosesAt: courseFields.enrollmentClosesAt,
+    maxEnrollments: courseFields.maxEnrollments,
     sequential: courseFields.sequential,
   })
   .partial();
@@ -156,6 +167,13 @@ export const CourseSchema = z.object({
   attestationText: z.string(),
   recertifyDaysBefore: z.number().int().nullable(),
   disableSelfEnrollment: z.boolean(),
+  enrollmentOpensAt: z.string().nullable(),
+  enrollmentClosesAt: z.string().nullable(),
+  maxEnrollments: z.number().int().nullable(),
+  /** Places left for self-enrollment (maxEnrollments minus the course's enrollments, never below 0); null without a maximum. */
+  placesLeft: z.number().int().nullable(),
+  /** Whether self-enrollment is open now by the window and capacity (publication and payment aside). */
+  enrollmentState: z.enum(['open', 'not_yet_open', 'closed', 'full']),
   sequential: z.boolean(),
   instructors: z.array(InstructorSchema),
   lessonCount: z.number().int(),
@@ -293,6 +311,8 @@ export const OutlineSchema = z.object({
           locked: z.boolean(),
           /** An incomplete SCORM lesson of an enrolled caller: which SCOs are not done and what they last reported. */
           scorm: ScormLessonStatusSchema.optional(),
+          /** A quiz lesson of an enrolled caller who used every attempt of its quiz without passing. */
+          quizCompletedNotPassed: z.boolean().optional(),
         }),
       ),
     }),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BoolQuery, IdSchema, PageQuery, SortQuery, VisibleText } from './common.ts';
+import { BoolQuery, IdSchema, PageQuery, SortQuery, UtcTimestamp, VisibleText } from './common.ts';
 
 export const QUESTION_KINDS = ['single', 'multiple', 'text', 'open'] as const;
 export type QuestionKind = (typeof QUESTION_KINDS)[number];
@@ -9,6 +9,9 @@ export type SubmissionStatus = (typeof SUBMISSION_STATUSES)[number];
 
 /** Seconds after an attempt's deadline during which a submission is still accepted (network, clocks). */
 export const QUIZ_GRACE_SECONDS = 30;
+export const QUIZ_AVAILABILITY = ['open', 'not_open', 'closed'] as const;
+export const QUIZ_OUTCOMES = ['passed', 'completed_not_passed'] as const;
+export type QuizOutcome = (typeof QUIZ_OUTCOMES)[number];
 export const MAX_QUESTIONS = 200;
 export const MAX_OPTIONS = 20;
 
@@ -73,6 +76,9 @@ const quizFields = {
   /** Shuffle questions and options, per attempt (stable for that attempt). */
   shuffle: z.boolean(),
   showAnswers: z.boolean(),
+  /** Learners start and submit attempts from / until (UTC); null: no limit. Opens before closes. */
+  opensAt: UtcTimestamp.nullable(),
+  closesAt: UtcTimestamp.nullable(),
   questions: z.array(QuestionInput).min(1).max(MAX_QUESTIONS),
 };
 
@@ -85,6 +91,8 @@ export const CreateQuizBody = z.strictObject({
   timeLimitMinutes: quizFields.timeLimitMinutes.optional(),
   shuffle: quizFields.shuffle.default(false),
   showAnswers: quizFields.showAnswers.default(true),
+  opensAt: quizFields.opensAt.optional(),
+  closesAt: quizFields.closesAt.optional(),
   questions: quizFields.questions,
 });
 export type CreateQuizInput = z.infer<typeof CreateQuizBody>;
@@ -103,6 +111,8 @@ export const UpdateQuizBody = z
     timeLimitMinutes: quizFields.timeLimitMinutes.optional(),
     shuffle: quizFields.shuffle.optional(),
     showAnswers: quizFields.showAnswers.optional(),
+    opensAt: quizFields.opensAt.optional(),
+    closesAt: quizFields.closesAt.optional(),
     questions: quizFields.questions.optional(),
   })
   .refine((b) => Object.keys(b).length > 0, { message: 'Give at least one field to change.' });
@@ -133,6 +143,8 @@ export const QuizSchema = z.object({
   timeLimitMinutes: z.number().int().nullable(),
   shuffle: z.boolean(),
   showAnswers: z.boolean(),
+  opensAt: z.string().nullable(),
+  closesAt: z.string().nullable(),
   maxScore: z.number(),
   questionCount: z.number().int(),
   lessonIds: z.array(z.string()),
@@ -150,8 +162,44 @@ export const QuizSchema = z.object({
   currentAttempt: z
     .object({ id: z.string(), attempt: z.number().int(), startedAt: z.string(), deadlineAt: z.string().nullable() })
     .nullable(),
+  /** The caller's close time: their override's, else the quiz's (staff view: the quiz's). */
+  closesAtForYou: z.string().nullable(),
+  /** Attempts the caller was given on top of maxAttempts (an override); 0 in the staff view. */
+  extraAttempts: z.number().int(),
+  /** Whether the caller may start an attempt now by the quiz's open and close times. */
+  availability: z.enum(QUIZ_AVAILABILITY),
+  /** The caller's result: passed, or every attempt used without passing ('completed_not_passed'); null otherwise. */
+  outcome: z.enum(QUIZ_OUTCOMES).nullable(),
 });
 export type Quiz = z.infer<typeof QuizSchema>;
+
+// --- per-learner overrides ----------------------------------------------------------------------
+
+/** Staff give one learner more attempts and/or a later close time. */
+export const QuizOverrideBody = z.strictObject({
+  extraAttempts: z.number().int().min(0).max(100).default(0),
+  /** The learner's close time, instead of the quiz's; null or absent: the quiz's. */
+  closesAt: UtcTimestamp.nullable().default(null),
+});
+export type QuizOverrideInput = z.infer<typeof QuizOverrideBody>;
+
+export const QuizOverrideParams = z.strictObject({ id: IdSchema, memberId: IdSchema });
+
+export const QuizOverrideSchema = z.object({
+  id: z.string(),
+  quizId: z.string(),
+  memberId: z.string(),
+  memberName: z.string(),
+  extraAttempts: z.number().int(),
+  closesAt: z.string().nullable(),
+  /** The learner's attempts so far and their result under this override. */
+  attemptsUsed: z.number().int(),
+  outcome: z.enum(QUIZ_OUTCOMES).nullable(),
+  updatedBy: z.string().nullable(),
+  updatedAt: z.string(),
+});
+export type QuizOverride = z.infer<typeof QuizOverrideSchema>;
+export const QuizOverrideListSchema = z.object({ items: z.array(QuizOverrideSchema) });
 
 export const QuizRowSchema = z.object({
   id: z.string(),
@@ -270,6 +318,8 @@ export const SubmissionRowSchema = SubmissionResultSchema.extend({
   courseTitle: z.string().nullable(),
   startedAt: z.string(),
   submittedAt: z.string().nullable(),
+  /** The member's result on this quiz (all their attempts): passed, completed_not_passed (every attempt used), or null. */
+  memberOutcome: z.enum(QUIZ_OUTCOMES).nullable(),
 });
 
 export const SUBMISSION_SORTS = ['startedAt', 'submittedAt', 'percentage', 'attempt', 'memberName', 'quizTitle'] as const;

@@ -30,6 +30,7 @@ import * as m0029 from './migrations/0029-attestation.ts';
 import * as m0032 from './migrations/0032-job-owner.ts';
 import * as m0033 from './migrations/0033-password-links.ts';
 import * as m0034 from './migrations/0034-enrollment-suspension.ts';
+import * as m0035 from './migrations/0035-enrollment-window-quiz-availability.ts';
 
 type Step = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
@@ -65,6 +66,7 @@ const STEPS: Record<string, Step> = {
   '0032-job-owner': m0032,
   '0033-password-links': m0033,
   '0034-enrollment-suspension': m0034,
+  '0035-enrollment-window-quiz-availability': m0035,
 };
 
 class Provider implements MigrationProvider {

@@ -1,3 +1,4 @@
+import type { Generated } from 'kysely';
 /** Tables of this domain, merged into DB in schema.ts. */
 
 export interface QuizzesTable {
@@ -11,6 +12,9 @@ export interface QuizzesTable {
   time_limit_minutes: number | null;
   shuffle: number;
   show_answers: number;
+  /** When learners may start and submit attempts (migration 0035); null: not limited. */
+  opens_at: Generated<string | null>;
+  closes_at: Generated<string | null>;
   created_by: string | null;
   created_at: string;
   updated_at: string;
@@ -67,8 +71,21 @@ export interface QuizSubmissionsTable {
   questions_json: string | null;
 }
 
+/** Per-learner quiz settings set by staff: extra attempts and a later close (migration 0035). */
+export interface QuizOverridesTable {
+  id: string;
+  quiz_id: string;
+  member_id: string;
+  extra_attempts: number;
+  closes_at: string | null;
+  updated_by: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface QuizTables {
   quizzes: QuizzesTable;
+  quiz_overrides: QuizOverridesTable;
   quiz_questions: QuizQuestionsTable;
   quiz_submissions: QuizSubmissionsTable;
 }

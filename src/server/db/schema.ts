@@ -152,6 +152,10 @@ export interface CoursesTable {
   /** A new cycle opens this many days before a certificate expires (recertification); null: never. */
   recertify_days_before: number | null;
   disable_self_enrollment: number;
+  /** Self-enrollment window (ISO timestamps) and capacity (migration 0035); null: not limited. */
+  enrollment_opens_at: Generated<string | null>;
+  enrollment_closes_at: Generated<string | null>;
+  max_enrollments: Generated<number | null>;
   sequential: number;
   /** Number of lessons, kept by the lesson writes (recomputeProgress). */
   lesson_count: number;

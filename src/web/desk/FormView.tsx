@@ -39,6 +39,7 @@ function initialValues(fields: FieldMeta[], row: Row | null): Values {
     else if (f.kind === 'boolean') v[f.name] = raw === true;
     else if (f.kind === 'multiselect') v[f.name] = Array.isArray(raw) ? raw : [];
     else if (f.kind === 'number') v[f.name] = typeof raw === 'number' ? raw : '';
+    else if (f.kind === 'datetime') v[f.name] = typeof raw === 'string' ? localDateTime(raw) : '';
     else v[f.name] = raw === null || raw === undefined ? '' : typeof raw === 'string' ? raw : JSON.stringify(raw);
   }
   return v;
@@ -49,7 +50,20 @@ function toWire(f: FieldMeta, value: unknown): { send: boolean; value?: unknown 
   if (f.kind === 'boolean' || f.kind === 'multiselect' || f.kind === 'custom') return { send: true, value };
   if (value === '' || value === null || value === undefined) return f.nullable ? { send: true, value: null } : { send: false };
   if (f.kind === 'number') return { send: true, value: typeof value === 'number' ? value : Number(value) };
+  if (f.kind === 'datetime') {
+    const t = new Date(typeof value === 'string' ? value : NaN);
+    // An unreadable value goes as typed: the server names the field in its answer.
+    return { send: true, value: Number.isNaN(t.getTime()) ? value : t.toISOString() };
+  }
   return { send: true, value };
+}
+
+/** A UTC timestamp as the value of a datetime-local input (the browser's time zone). */
+function localDateTime(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
 }
 
 /** A field error in words a reader understands, in place of a schema library's wording. */
@@ -438,6 +452,8 @@ function FieldInput({
       return <Switch {...common} mt="lg" checked={value === true} onChange={(e) => onChange(e.currentTarget.checked)} />;
     case 'date':
       return <TextInput {...common} type="date" value={str} onChange={(e) => onChange(e.currentTarget.value)} />;
+    case 'datetime':
+      return <TextInput {...common} type="datetime-local" value={str} onChange={(e) => onChange(e.currentTarget.value)} />;
     case 'select':
       return (
         <Select {...common} data={[...(f.options ?? [])]} value={str || null} onChange={(v) => onChange(v ?? '')} clearable={!f.required} />

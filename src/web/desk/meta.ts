@@ -26,7 +26,19 @@ export interface LinkRef {
 }
 
 export type FieldKind =
-  'text' | 'email' | 'password' | 'textarea' | 'number' | 'boolean' | 'date' | 'select' | 'multiselect' | 'link' | 'custom';
+  | 'text'
+  | 'email'
+  | 'password'
+  | 'textarea'
+  | 'number'
+  | 'boolean'
+  | 'date'
+  /** A moment, entered in the browser's time zone and sent as a UTC timestamp. */
+  | 'datetime'
+  | 'select'
+  | 'multiselect'
+  | 'link'
+  | 'custom';
 
 export interface CustomFieldProps {
   value: unknown;

@@ -22,6 +22,7 @@ import { Page } from '../ui/Page.tsx';
 import { Empty, ErrorState, PageLoader } from '../ui/states.tsx';
 import { IconGrid } from '../ui/icons.tsx';
 import { CourseImage, RefusalAlert, useEnroll } from './PortalParts.tsx';
+import { enrollmentWindowText } from './enroll-refusal.ts';
 import { keys, useMyCourses, type Course, type Page as ListPage } from './portal-api.ts';
 
 const PAGE_SIZE = 24;
@@ -234,6 +235,11 @@ function CatalogCard({ course, enrolled }: { course: Course; enrolled: boolean }
             Your training team enrolls people in this course.
           </Text>
         )}
+        {!enrolled && !course.disableSelfEnrollment && !refusal && enrollmentWindowText(course) && (
+          <Text size="sm" c="gray.7">
+            {enrollmentWindowText(course)}
+          </Text>
+        )}
       </Stack>
       {enrolled ? (
         <Button component={Link} to={`/lms/courses/${course.id}`} mt="md" fullWidth variant="light">
@@ -249,7 +255,7 @@ function CatalogCard({ course, enrolled }: { course: Course; enrolled: boolean }
           </Button>
         </>
       ) : (
-        <Button mt="md" fullWidth onClick={enroll} loading={pending} disabled={course.disableSelfEnrollment}>
+        <Button mt="md" fullWidth onClick={enroll} loading={pending} disabled={course.disableSelfEnrollment || course.enrollmentState !== 'open'}>
           Enroll
           <VisuallyHidden> in {course.title}</VisuallyHidden>
         </Button>

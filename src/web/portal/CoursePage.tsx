@@ -9,6 +9,7 @@ import { IconAward, IconChecklist } from '../ui/icons.tsx';
 import { AttestationPanel } from './AttestationPanel.tsx';
 import { CertificateActions, ProgressLine, RefusalAlert, useEnroll } from './PortalParts.tsx';
 import { BuyButton } from './BuyButton.tsx';
+import { enrollmentWindowText } from './enroll-refusal.ts';
 import { minorPerMajor } from '../../contract/payments.ts';
 import {
   continueLessonId,
@@ -102,6 +103,9 @@ function CourseView({ outline }: { outline: Outline }) {
   const price = full.data?.price ?? null;
   const currency = full.data?.currency ?? null;
   const buyable = paid && selfEnrollment && price !== null && !!currency;
+  // The enrollment window and places: learners see when it opens or closed, and how many places are left.
+  const state = full.data?.enrollmentState ?? 'open';
+  const windowText = full.data ? enrollmentWindowText(full.data) : null;
 
   return (
     <Page
@@ -171,10 +175,15 @@ function CourseView({ outline }: { outline: Outline }) {
                     ? 'You are not enrolled in this course. Your training team enrolls people in it: ask them to enroll you.'
                     : 'You are not enrolled in this course.'}
               </Text>
+              {selfEnrollment && windowText && (
+                <Text size="sm" fw={500} data-testid="enrollment-window">
+                  {windowText}
+                </Text>
+              )}
               <RefusalAlert refusal={refusal} />
               {buyable && <BuyButton target={{ courseId: course.id }} price={Math.round(price * minorPerMajor(currency))} currency={currency} />}
               <Group>
-                {selfEnrollment && !paid && (
+                {selfEnrollment && !paid && state === 'open' && (
                   <Button onClick={enroll} loading={pending}>
                     Enroll
                   </Button>
@@ -276,8 +285,8 @@ function LessonRow({
               {KIND_LABEL[lesson.kind]}
             </Text>
           </Group>
-          <Text size="xs" c={lesson.completed ? 'teal.9' : 'gray.7'}>
-            {lesson.completed ? 'Completed' : 'Pending'}
+          <Text size="xs" c={lesson.completed ? 'teal.9' : lesson.quizCompletedNotPassed ? 'red.9' : 'gray.7'}>
+            {lesson.completed ? 'Completed' : lesson.quizCompletedNotPassed ? 'Completed, not passed' : 'Pending'}
             {!lesson.completed && enrolled && lesson.kind === 'quiz' && <QuizPendingReason lessonId={lesson.id} />}
             {!lesson.completed && lesson.scorm && <ScormPendingReason status={lesson.scorm} />}
           </Text>

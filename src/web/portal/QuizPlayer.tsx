@@ -62,7 +62,8 @@ export function QuizPlayer({ quizId, courseId }: { quizId: string; courseId: str
   if (quiz.isPending) return <PageLoader label="Loading the quiz…" />;
   if (quiz.isError) return <ErrorState error={quiz.error} onRetry={() => void quiz.refetch()} title="The quiz could not be loaded" />;
   const q = quiz.data;
-  const canTry = q.attemptsLeft === null || q.attemptsLeft > 0;
+  const canTry = (q.attemptsLeft === null || q.attemptsLeft > 0) && q.availability === 'open';
+  const when = (iso: string) => new Date(iso).toLocaleString('en-GB', { dateStyle: 'long', timeStyle: 'short' });
   const inProgress = !!q.currentAttempt;
   // Coming back to a quiz already taken: the last finished attempt's result.
   const shown = result ?? (latest.data && latest.data.status !== 'in_progress' ? latest.data : null);
@@ -93,9 +94,17 @@ export function QuizPlayer({ quizId, courseId }: { quizId: string; courseId: str
               </Badge>
             )}
             <Badge c="gray.9" variant="light" color="gray" data-testid="attempts-left">
-              {q.attemptsLeft === null ? 'Unlimited attempts' : `${q.attemptsLeft} of ${q.maxAttempts} attempts left`}
+              {q.attemptsLeft === null ? 'Unlimited attempts' : `${q.attemptsLeft} of ${q.maxAttempts + q.extraAttempts} attempts left`}
             </Badge>
+            {q.outcome === 'completed_not_passed' && (
+              <Badge c="red.9" variant="light" color="red" data-testid="quiz-outcome">
+                Completed, not passed
+              </Badge>
+            )}
           </Group>
+          {q.availability === 'not_open' && q.opensAt && <Text size="sm">This quiz opens on {when(q.opensAt)}.</Text>}
+          {q.availability === 'closed' && q.closesAtForYou && <Text size="sm">This quiz closed on {when(q.closesAtForYou)}.</Text>}
+          {q.availability === 'open' && q.closesAtForYou && <Text size="sm">This quiz closes on {when(q.closesAtForYou)}.</Text>}
           {start.isError && (
             <Alert styles={ALERT_STYLES} color="red" variant="light" role="alert" title="The quiz could not be started">
               {start.error instanceof ApiError && start.error.code === 'MAX_ATTEMPTS_REACHED'
@@ -109,11 +118,11 @@ export function QuizPlayer({ quizId, courseId }: { quizId: string; courseId: str
                 {result || q.attemptsUsed > 0 ? 'Try again' : 'Start the quiz'}
               </Button>
             </Group>
-          ) : (
+          ) : q.availability === 'open' ? (
             <Text size="sm" c="gray.7">
               You have used all your attempts at this quiz.
             </Text>
-          )}
+          ) : null}
         </Stack>
       </Paper>
     </Stack>
@@ -299,6 +308,8 @@ function submitErrorText(error: unknown): string {
     if (error.code === 'ATTEMPT_EXPIRED') return 'The time for this attempt ran out before the answers arrived.';
     if (error.code === 'MAX_ATTEMPTS_REACHED') return 'You have used all your attempts at this quiz.';
     if (error.code === 'ATTEMPT_ALREADY_SUBMITTED') return 'This attempt was already submitted.';
+    if (error.code === 'QUIZ_CLOSED') return 'This quiz has closed, so the answers could not be submitted.';
+    if (error.code === 'QUIZ_NOT_OPEN') return 'This quiz is not open yet.';
   }
   return errorMessage(error);
 }

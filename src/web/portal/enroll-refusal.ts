@@ -1,4 +1,5 @@
 import { ApiError } from '../ui/api.ts';
+import type { Course } from '../../contract/courses.ts';
 
 /**
  * Why an enrollment was refused, in plain words for a learner (never the raw error). Keyed by the
@@ -22,6 +23,16 @@ export function enrollRefusal(error: unknown): { title: string; message: string 
         title: 'Enrollment is handled by your training team',
         message: 'This course does not take enrollments from learners. Ask your training team to enroll you.',
       };
+    case 'ENROLLMENT_CLOSED':
+      return {
+        title: 'Enrollment is not open',
+        message: 'Learners can enroll in this course only between its opening and closing dates. Ask your training team if you need a place.',
+      };
+    case 'COURSE_FULL':
+      return {
+        title: 'This course is full',
+        message: 'Every place has been taken. Ask your training team whether a place can be made for you.',
+      };
     case 'NOT_FOUND':
       return { title: 'This course is no longer available', message: 'It may have been removed. Look for it again in the catalog.' };
     case 'UNAUTHENTICATED':
@@ -32,4 +43,21 @@ export function enrollRefusal(error: unknown): { title: string; message: string 
       }
       return { title: 'Enrollment did not go through', message: 'Something went wrong on our side. Try again in a moment.' };
   }
+}
+
+function readableMoment(iso: string): string {
+  return new Date(iso).toLocaleString('en-GB', { dateStyle: 'long', timeStyle: 'short' });
+}
+
+/** "Enrollment opens on …", "Enrollment closed on …", "Full", "N places left" — or null when unlimited. */
+export function enrollmentWindowText(c: Pick<Course, 'enrollmentState' | 'enrollmentOpensAt' | 'enrollmentClosesAt' | 'placesLeft'>): string | null {
+  if (c.enrollmentState === 'not_yet_open' && c.enrollmentOpensAt) return `Enrollment opens on ${readableMoment(c.enrollmentOpensAt)}.`;
+  if (c.enrollmentState === 'closed' && c.enrollmentClosesAt) return `Enrollment closed on ${readableMoment(c.enrollmentClosesAt)}.`;
+  if (c.enrollmentState === 'full') return 'This course is full: no places are left.';
+  const parts: string[] = [];
+  if (c.placesLeft !== null) parts.push(c.placesLeft === 1 ? '1 place left' : `${c.placesLeft} places left`);
+  if (c.enrollmentClosesAt) parts.push(`enrollment closes on ${readableMoment(c.enrollmentClosesAt)}`);
+  if (!parts.length) return null;
+  const text = parts.join('; ');
+  return `${text.charAt(0).toUpperCase()}${text.slice(1)}.`;
 }

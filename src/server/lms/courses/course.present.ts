@@ -84,6 +84,11 @@ export async function presentCourses(db: Executor, rows: CourseWithCount[]): Pro
     list.push({ id: r.id, fullName: r.full_name });
     byCourse.set(r.course_id, list);
   }
+  const counts = await enrollmentCounts(
+    db,
+    rows.filter((r) => r.max_enrollments !== null).map((r) => r.id),
+  );
+  const now = new Date().toISOString();
   return rows.map((c) => ({
     id: c.id,
     title: c.title,
@@ -108,12 +113,46 @@ export async function presentCourses(db: Executor, rows: CourseWithCount[]): Pro
     attestationText: c.attestation_text ?? DEFAULT_ATTESTATION_TEXT,
     recertifyDaysBefore: c.recertify_days_before,
     disableSelfEnrollment: c.disable_self_enrollment === 1,
+    ...enrollmentWindow(c, counts.get(c.id) ?? 0, now),
     sequential: c.sequential === 1,
     instructors: byCourse.get(c.id) ?? [],
     lessonCount: Number(c.lesson_count ?? 0),
     createdAt: c.created_at,
     updatedAt: c.updated_at,
   }));
+}
+
+/** Enrollments per course (any source), for the courses with a maximum. */
+async function enrollmentCounts(db: Executor, courseIds: string[]): Promise<Map<string, number>> {
+  if (!courseIds.length) return new Map();
+  const rows = await db
+    .selectFrom('enrollments')
+    .select(['course_id', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('course_id', 'in', courseIds)
+    .groupBy('course_id')
+    .execute();
+  return new Map(rows.map((r) => [r.course_id, Number(r.n)]));
+}
+
+type WindowColumns = Pick<CourseRow, 'enrollment_opens_at' | 'enrollment_closes_at' | 'max_enrollments'>;
+
+/** Whether self-enrollment is open now by the course's window and capacity. */
+export function enrollmentStateOf(c: WindowColumns, enrolled: number, now: string): Course['enrollmentState'] {
+  if (c.enrollment_opens_at !== null && now < c.enrollment_opens_at) return 'not_yet_open';
+  if (c.enrollment_closes_at !== null && now >= c.enrollment_closes_at) return 'closed';
+  if (c.max_enrollments !== null && enrolled >= Number(c.max_enrollments)) return 'full';
+  return 'open';
+}
+
+function enrollmentWindow(c: WindowColumns, enrolled: number, now: string) {
+  const max = c.max_enrollments === null ? null : Number(c.max_enrollments);
+  return {
+    enrollmentOpensAt: c.enrollment_opens_at,
+    enrollmentClosesAt: c.enrollment_closes_at,
+    maxEnrollments: max,
+    placesLeft: max === null ? null : Math.max(0, max - enrolled),
+    enrollmentState: enrollmentStateOf(c, enrolled, now),
+  };
 }
 
 export async function presentCourse(db: Executor, id: string): Promise<Course> {

@@ -106,6 +106,16 @@ function checkPricing(state: { paid: number; price: number | null; currency: str
   }
 }
 
+/** The self-enrollment window opens before it closes (the courses_enrollment_window check holds the same). */
+function checkEnrollmentWindow(state: { enrollment_opens_at?: string | null; enrollment_closes_at?: string | null }): void {
+  const opens = state.enrollment_opens_at ?? null;
+  const closes = state.enrollment_closes_at ?? null;
+  if (opens !== null && closes !== null && opens >= closes) {
+    const message = 'Enrollment must close after it opens.';
+    throw errors.validation([{ path: 'enrollmentClosesAt', message }], message);
+  }
+}
+
 async function checkUsersExist(db: Executor, ids: readonly string[], field: string): Promise<void> {
   if (!ids.length) return;
   const found = await db
@@ -159,6 +169,9 @@ export async function createCourse(ctx: AppContext, actor: Actor, input: CreateC
     attestation_text: input.attestationText ?? null,
     recertify_days_before: input.recertifyDaysBefore ?? null,
     disable_self_enrollment: bool(input.disableSelfEnrollment ?? false),
+    enrollment_opens_at: input.enrollmentOpensAt ?? null,
+    enrollment_closes_at: input.enrollmentClosesAt ?? null,
+    max_enrollments: input.maxEnrollments ?? null,
     sequential: bool(input.sequential ?? false),
     lesson_count: 0,
     created_by: actor.id,
@@ -166,6 +179,7 @@ export async function createCourse(ctx: AppContext, actor: Actor, input: CreateC
     updated_at: now,
   };
   checkPricing(row);
+  checkEnrollmentWindow(row);
   // A Course Creator always teaches what they create (or they could not manage it); an admin
   // who names instructors is not added to them.
   const instructorIds = [...(input.instructorIds ?? [])];
@@ -287,7 +301,11 @@ export async function updateCourse(ctx: AppContext, actor: Actor, id: string, pa
     if (patch.recertifyDaysBefore !== undefined) set.recertify_days_before = patch.recertifyDaysBefore;
     if (patch.disableSelfEnrollment !== undefined) set.disable_self_enrollment = bool(patch.disableSelfEnrollment);
     if (patch.sequential !== undefined) set.sequential = bool(patch.sequential);
+    if (patch.enrollmentOpensAt !== undefined) set.enrollment_opens_at = patch.enrollmentOpensAt;
+    if (patch.enrollmentClosesAt !== undefined) set.enrollment_closes_at = patch.enrollmentClosesAt;
+    if (patch.maxEnrollments !== undefined) set.max_enrollments = patch.maxEnrollments;
     checkPricing({ ...before, ...set });
+    checkEnrollmentWindow({ ...before, ...set });
     await trx.updateTable('courses').set(set).where('id', '=', id).execute();
     const after = await presentCourse(trx, id);
     await recordAudit(trx, {

@@ -15,6 +15,36 @@ import { scormLessonStatuses } from '../scorm/index.ts';
 // Outline
 
 /**
+ * Of these quizzes, those the member has used every attempt of (the quiz's maximum plus their
+ * override's extra attempts) without passing, none in progress or awaiting review. One query.
+ */
+async function quizzesCompletedNotPassed(ctx: AppContext, memberId: string, quizIds: string[]): Promise<Set<string>> {
+  if (!quizIds.length) return new Set();
+  const rows = await ctx.db
+    .selectFrom('quizzes')
+    .innerJoin('quiz_submissions', (j) =>
+      j.onRef('quiz_submissions.quiz_id', '=', 'quizzes.id').on('quiz_submissions.member_id', '=', memberId).on('quiz_submissions.preview', '=', 0),
+    )
+    .leftJoin('quiz_overrides', (j) => j.onRef('quiz_overrides.quiz_id', '=', 'quizzes.id').on('quiz_overrides.member_id', '=', memberId))
+    .select((eb) => [
+      'quizzes.id',
+      eb.fn.max('quizzes.max_attempts').as('max'),
+      eb.fn.max('quiz_overrides.extra_attempts').as('extra'),
+      eb.fn.max('quiz_submissions.attempt').as('used'),
+      eb.fn.max('quiz_submissions.passed').as('passed'),
+      eb.fn.sum(eb.case().when('quiz_submissions.status', 'in', ['in_progress', 'pending_review']).then(1).else(0).end()).as('open'),
+    ])
+    .where('quizzes.id', 'in', quizIds)
+    .groupBy('quizzes.id')
+    .execute();
+  return new Set(
+    rows
+      .filter((r) => Number(r.max) > 0 && Number(r.passed ?? 0) !== 1 && Number(r.open ?? 0) === 0 && Number(r.used) >= Number(r.max) + Number(r.extra ?? 0))
+      .map((r) => r.id),
+  );
+}
+
+/**
  * The course's chapters and lessons in order, each lesson with whether the caller completed it,
  * and the caller's enrollment. Three queries whatever the size of the course (five with incomplete
  * SCORM lessons).
@@ -78,6 +108,7 @@ export async function getOutline(ctx: AppContext, actor: Actor, courseId: string
       'lessons.kind',
       'lessons.position',
       'lessons.is_preview',
+      'lessons.quiz_id',
       'lesson_completions.id as completion_id',
     ])
     .where('lessons.course_id', '=', courseId)
@@ -88,6 +119,8 @@ export async function getOutline(ctx: AppContext, actor: Actor, courseId: string
   // The enrolled caller's incomplete SCORM lessons say which SCOs are not done yet.
   const openScorm = enrolled ? lessons.filter((l) => l.kind === 'scorm' && l.completion_id === null).map((l) => l.id) : [];
   const scorm = await scormLessonStatuses(ctx.db, actorId, openScorm);
+  const openQuizzes = enrolled ? lessons.filter((l) => l.kind === 'quiz' && l.completion_id === null && l.quiz_id).map((l) => l.quiz_id!) : [];
+  const notPassed = await quizzesCompletedNotPassed(ctx, actorId, openQuizzes);
   const byChapter = new Map<string, Outline['chapters'][number]['lessons']>();
   for (const l of lessons) {
     const list = byChapter.get(l.chapter_id) ?? [];
@@ -100,6 +133,7 @@ export async function getOutline(ctx: AppContext, actor: Actor, courseId: string
       completed: l.completion_id !== null,
       locked: false,
       ...(scorm.has(l.id) ? { scorm: scorm.get(l.id)! } : {}),
+      ...(l.quiz_id && notPassed.has(l.quiz_id) ? { quizCompletedNotPassed: true } : {}),
     });
     byChapter.set(l.chapter_id, list);
   }

@@ -33,12 +33,15 @@ export function registerEnrollmentRoutes(app: App, ctx: AppContext): void {
   app.post(
     '/api/courses/:id/enroll',
     {
-      config: { access: 'authenticated', problems: ['ALREADY_ENROLLED', 'COURSE_NOT_PUBLISHED', 'SELF_ENROLLMENT_DISABLED', 'PAYMENT_REQUIRED'] },
+      config: {
+        access: 'authenticated',
+        problems: ['ALREADY_ENROLLED', 'COURSE_NOT_PUBLISHED', 'SELF_ENROLLMENT_DISABLED', 'PAYMENT_REQUIRED', 'ENROLLMENT_CLOSED', 'COURSE_FULL'],
+      },
       schema: {
         tags: ['enrollments'],
         summary: 'Enroll the caller in a published course (source self)',
         description:
-          '409 ALREADY_ENROLLED (with enrollmentId) when already enrolled; 422 COURSE_NOT_PUBLISHED; 422 SELF_ENROLLMENT_DISABLED; 402 PAYMENT_REQUIRED for a paid course without a completed payment.',
+          '409 ALREADY_ENROLLED (with enrollmentId) when already enrolled; 422 COURSE_NOT_PUBLISHED; 422 SELF_ENROLLMENT_DISABLED; 402 PAYMENT_REQUIRED for a paid course without a completed payment; 422 ENROLLMENT_CLOSED outside the course’s enrollment window; 409 COURSE_FULL when the course holds maxEnrollments enrollments (also under concurrent requests).',
         params: IdParams,
         response: { 201: EnrollmentSchema },
       },

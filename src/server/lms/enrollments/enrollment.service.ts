@@ -118,6 +118,24 @@ export function alreadyEnrolled(enrollmentId: string): AppError {
   return errors.conflict('ALREADY_ENROLLED', 'This member is already enrolled in the course.', { enrollmentId });
 }
 
+function courseFull(): AppError {
+  return errors.conflict('COURSE_FULL', 'This course is full: every place has been taken.');
+}
+
+/** 422 ENROLLMENT_CLOSED before the course's enrollment opens and from when it closes. */
+function assertEnrollmentWindow(c: { enrollment_opens_at: string | null; enrollment_closes_at: string | null }, now: string): void {
+  if (c.enrollment_opens_at !== null && now < c.enrollment_opens_at) {
+    throw errors.unprocessable('ENROLLMENT_CLOSED', `Enrollment in this course opens on ${c.enrollment_opens_at}.`, {
+      enrollmentOpensAt: c.enrollment_opens_at,
+    });
+  }
+  if (c.enrollment_closes_at !== null && now >= c.enrollment_closes_at) {
+    throw errors.unprocessable('ENROLLMENT_CLOSED', `Enrollment in this course closed on ${c.enrollment_closes_at}.`, {
+      enrollmentClosesAt: c.enrollment_closes_at,
+    });
+  }
+}
+
 /** The member's paid payment for the course (the one named, when paymentId is given), or null. */
 export async function hasCompletedPayment(db: Executor, memberId: string, courseId: string, paymentId?: string | null): Promise<string | null> {
   let q = db
@@ -137,23 +155,37 @@ const courseForEnroll = prepared((db, a: { memberId: string; courseId: string })
   db
     .selectFrom('courses')
     .leftJoin('enrollments', (j) => j.onRef('enrollments.course_id', '=', 'courses.id').on('enrollments.member_id', '=', a.memberId))
-    .select(['courses.id', 'courses.published', 'courses.paid', 'courses.disable_self_enrollment', 'enrollments.id as existing_id'])
+    .select([
+      'courses.id',
+      'courses.published',
+      'courses.paid',
+      'courses.disable_self_enrollment',
+      'courses.enrollment_opens_at',
+      'courses.enrollment_closes_at',
+      'courses.max_enrollments',
+      'enrollments.id as existing_id',
+    ])
     .where('courses.id', '=', a.courseId),
 );
 
-/** What the insert asks of the course (1 = asked): published; open to self-enrollment without payment. */
+/**
+ * What the insert asks of the course (1 = asked): published; open to self-enrollment without
+ * payment, inside its enrollment window at `ask_now` and without a maximum (a course with one
+ * takes the checked path, which counts under the course row's lock).
+ */
 interface CourseAsked {
   ask_published: number;
   ask_open: number;
+  ask_now: string;
 }
-const ASK_NOTHING: CourseAsked = { ask_published: 0, ask_open: 0 };
+const ASK_NOTHING: CourseAsked = { ask_published: 0, ask_open: 0, ask_now: '' };
 
 /**
  * Inserts the row when its course exists and is as asked; nothing when it is not, or when the
  * member already has a row (the unique index decides).
  */
 function enrollmentInsert(db: Executor, a: NewEnrollmentsRow & CourseAsked) {
-  const { ask_published, ask_open, ...row } = a;
+  const { ask_published, ask_open, ask_now, ...row } = a;
   const columns = Object.keys(row) as (keyof NewEnrollmentsRow)[];
   return db
     .insertInto('enrollments')
@@ -167,7 +199,13 @@ function enrollmentInsert(db: Executor, a: NewEnrollmentsRow & CourseAsked) {
         .where((eb) =>
           eb.or([
             eb(eb.val(ask_open), '=', eb.lit(0)),
-            eb.and([eb('courses.disable_self_enrollment', '=', 0), eb('courses.paid', '=', 0)]),
+            eb.and([
+              eb('courses.disable_self_enrollment', '=', 0),
+              eb('courses.paid', '=', 0),
+              eb('courses.max_enrollments', 'is', null),
+              eb.or([eb('courses.enrollment_opens_at', 'is', null), eb('courses.enrollment_opens_at', '<=', eb.val(ask_now))]),
+              eb.or([eb('courses.enrollment_closes_at', 'is', null), eb('courses.enrollment_closes_at', '>', eb.val(ask_now))]),
+            ]),
           ]),
         ),
     )
@@ -249,7 +287,11 @@ export async function enroll(ctx: AppContext, db: Executor, input: EnrollInput):
   // what the source needs (published; open to self-enrollment and free) and inserts at once. When
   // it inserts nothing, the checks find out why, in their order. Each ask stands for checks below:
   // a check on the course added there needs its ask here, or the first insert would pass it by.
-  const asked: CourseAsked = { ask_published: NEEDS_PUBLISHED.has(input.source) ? 1 : 0, ask_open: input.source === 'self' ? 1 : 0 };
+  const asked: CourseAsked = {
+    ask_published: NEEDS_PUBLISHED.has(input.source) ? 1 : 0,
+    ask_open: input.source === 'self' ? 1 : 0,
+    ask_now: row.created_at,
+  };
   let inserted = await insertAudited(ctx, db, row, asked, input.importId ?? null);
   if (!inserted) {
     const [course] = await courseForEnroll(db, { memberId: input.memberId, courseId: input.courseId });
@@ -282,8 +324,28 @@ export async function enroll(ctx: AppContext, db: Executor, input: EnrollInput):
       }
     }
 
-    // Checked: the insert asks nothing more of the course.
-    inserted = await insertAudited(ctx, db, row, ASK_NOTHING, input.importId ?? null);
+    // The window and capacity hold self-enrollment only; a paid learner (paymentId) was let in at checkout.
+    const held = input.source === 'self' && !input.paymentId;
+    if (held) assertEnrollmentWindow(course, row.created_at);
+    if (held && course.max_enrollments !== null) {
+      // Capacity: take the course row's lock, count, insert, all in one transaction, so parallel
+      // self-enrollments into a full course queue on the lock and each counts the others' rows.
+      const max = Number(course.max_enrollments);
+      const take = async (trx: Executor) => {
+        await trx.updateTable('courses').set({ max_enrollments: max }).where('id', '=', input.courseId).execute();
+        const { n } = await trx
+          .selectFrom('enrollments')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('course_id', '=', input.courseId)
+          .executeTakeFirstOrThrow();
+        if (Number(n) >= max) throw courseFull();
+        return insertAudited(ctx, trx, row, ASK_NOTHING, input.importId ?? null);
+      };
+      inserted = db.isTransaction ? await take(db) : await db.transaction().execute(take);
+    } else {
+      // Checked: the insert asks nothing more of the course.
+      inserted = await insertAudited(ctx, db, row, ASK_NOTHING, input.importId ?? null);
+    }
     if (!inserted) {
       // A concurrent request inserted the row between our read and our insert.
       const winner = await db

@@ -31,6 +31,7 @@ import {
   quizAccess,
 } from './quiz.policy.ts';
 import { attemptQuestions, loadQuestions, parseJson } from './quiz.service.ts';
+import { assertQuizOpen, closesAtFor, loadOverride, maxAttemptsFor } from './quiz-availability.service.ts';
 
 declare module '../../platform/hooks.ts' {
   interface HookEvents {
@@ -156,7 +157,8 @@ async function insertAttempt(
   preview: boolean,
   fill: (attempt: number) => SubmissionRow,
 ): Promise<SubmissionRow> {
-  const max = preview ? 0 : Number(quiz.max_attempts);
+  // A learner's override may add attempts to the quiz's maximum.
+  const max = preview ? 0 : maxAttemptsFor(quiz, await loadOverride(trx, quiz.id, memberId));
   for (let tries = 0; tries < 100; tries++) {
     const next = (await attemptsUsed(trx, quiz.id, memberId, preview)) + 1;
     if (max > 0 && next > max) throw maxAttemptsReached(max);
@@ -181,9 +183,12 @@ export async function startAttempt(ctx: AppContext, actor: Actor, quizId: string
     await expireStale(trx, quizId, memberId);
     const open = await openAttempt(trx, quizId, memberId, preview);
     if (open) return { attempt: attemptView(open, true), created: false };
-    if (!preview) await assertQuizUnlocked(trx, quizId, memberId);
-    const questions = await loadQuestions(trx, quizId);
     const now = new Date();
+    if (!preview) {
+      assertQuizOpen(quiz, await loadOverride(trx, quizId, memberId), now.toISOString());
+      await assertQuizUnlocked(trx, quizId, memberId);
+    }
+    const questions = await loadQuestions(trx, quizId);
     const limit = quiz.time_limit_minutes === null ? null : Number(quiz.time_limit_minutes);
     const courseId = await courseOfAttempt(trx, quiz, memberId);
     const row = await insertAttempt(trx, quiz, memberId, preview, (attempt) => ({
@@ -350,6 +355,18 @@ export async function submitQuiz(ctx: AppContext, actor: Actor, quizId: string, 
       attempt = await openAttempt(trx, quizId, memberId, preview);
       if (!attempt && quiz.time_limit_minutes !== null) {
         throw errors.unprocessable('ATTEMPT_NOT_STARTED', 'This quiz is timed: start an attempt first (POST /api/quizzes/:id/attempts).');
+      }
+    }
+    if (!preview) {
+      // Starting and submitting at once is a start: the quiz must be open now. An attempt started
+      // while the quiz was open may be submitted after the close within its own time limit (its
+      // deadline plus grace, below); an untimed attempt has no limit of its own, so it closes with
+      // the quiz.
+      const override = await loadOverride(trx, quizId, memberId);
+      const closes = closesAtFor(quiz, override);
+      if (!attempt) assertQuizOpen(quiz, override, new Date().toISOString());
+      else if (!attempt.deadline_at && closes !== null && new Date().toISOString() >= closes) {
+        throw errors.unprocessable('QUIZ_CLOSED', `This quiz closed on ${closes}.`, { closesAt: closes });
       }
     }
     if (!preview && !attempt) await assertQuizUnlocked(trx, quizId, memberId);

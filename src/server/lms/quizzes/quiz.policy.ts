@@ -53,7 +53,7 @@ export async function assertQuizLinkable(db: Executor, actor: Actor, quizId: str
 }
 
 /** The courses through which the member takes this quiz: its own course and courses whose lessons link it. */
-async function enrolledForQuiz(db: Executor, memberId: string, quiz: Pick<QuizRow, 'id' | 'course_id'>): Promise<boolean> {
+export async function enrolledForQuiz(db: Executor, memberId: string, quiz: Pick<QuizRow, 'id' | 'course_id'>): Promise<boolean> {
   const row = await db
     .selectFrom('enrollments')
     .select('enrollments.id')

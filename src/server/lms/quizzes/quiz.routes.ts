@@ -25,6 +25,7 @@ import { courseQuizPdf, quizSubmissionPdf } from './quiz-report.ts';
 import { registerListExport, yesNo } from '../../platform/list-export.ts';
 import { assessmentScores, getSubmission, listSubmissions } from './submission.service.ts';
 import { gradeSubmission, startAttempt, submitQuiz } from './attempt.service.ts';
+import { registerQuizOverrideRoutes } from './quiz-override.routes.ts';
 
 const tags = ['quizzes'];
 const AUTHORS = ['Moderator', 'Course Creator'] as const;
@@ -35,6 +36,7 @@ const PdfQuery = z.strictObject({ download: z.enum(['true', 'false']).optional()
 
 
 export function registerQuizRoutes(app: App, ctx: AppContext): void {
+  registerQuizOverrideRoutes(app, ctx);
   app.post(
     '/api/quizzes',
     {
@@ -129,12 +131,12 @@ export function registerQuizRoutes(app: App, ctx: AppContext): void {
   app.post(
     '/api/quizzes/:id/attempts',
     {
-      config: { access: 'authenticated', problems: ['MAX_ATTEMPTS_REACHED', 'ATTEMPT_CONFLICT', 'LESSON_LOCKED', 'ENROLLMENT_SUSPENDED'] },
+      config: { access: 'authenticated', problems: ['MAX_ATTEMPTS_REACHED', 'ATTEMPT_CONFLICT', 'LESSON_LOCKED', 'ENROLLMENT_SUSPENDED', 'QUIZ_NOT_OPEN', 'QUIZ_CLOSED'] },
       schema: {
         tags,
         summary: 'Start an attempt (records the start time, the deadline of a timed quiz and the shuffled order)',
         description:
-          '201 with a new attempt; 200 with the attempt already in progress; 422 MAX_ATTEMPTS_REACHED; 422 LESSON_LOCKED when the quiz lesson is not yet open in a sequential course. ' +
+          '201 with a new attempt; 200 with the attempt already in progress; 422 MAX_ATTEMPTS_REACHED; 422 LESSON_LOCKED when the quiz lesson is not yet open in a sequential course; 422 QUIZ_NOT_OPEN before the quiz opens, 422 QUIZ_CLOSED from its close (the learner’s override may extend it and add attempts). ' +
           "The quiz's authors get a preview (`preview: true`): unlimited, never counted, listed or reported, completing no lesson. " +
           'A learner’s attempt keeps the questions it started with, even if the quiz is edited meanwhile.',
         params: IdParams,
@@ -160,13 +162,15 @@ export function registerQuizRoutes(app: App, ctx: AppContext): void {
           'ATTEMPT_NOT_STARTED',
           'ATTEMPT_EXPIRED',
           'LESSON_LOCKED',
+          'QUIZ_NOT_OPEN',
+          'QUIZ_CLOSED',
         ],
       },
       schema: {
         tags,
         summary: 'Submit answers; graded on the server',
         description:
-          'Without attemptId: submits the attempt in progress, or starts and submits one at once (untimed quizzes). 422 MAX_ATTEMPTS_REACHED, 422 ATTEMPT_EXPIRED after the deadline plus grace, 422 ATTEMPT_NOT_STARTED for a timed quiz, 409 ATTEMPT_ALREADY_SUBMITTED, 422 LESSON_LOCKED. ' +
+          'Without attemptId: submits the attempt in progress, or starts and submits one at once (untimed quizzes). 422 MAX_ATTEMPTS_REACHED, 422 ATTEMPT_EXPIRED after the deadline plus grace, 422 ATTEMPT_NOT_STARTED for a timed quiz, 409 ATTEMPT_ALREADY_SUBMITTED, 422 LESSON_LOCKED, 422 QUIZ_NOT_OPEN / QUIZ_CLOSED when no attempt is in progress and the quiz is not open. An attempt started before the close may be submitted after it within its time limit; an untimed attempt closes with the quiz (422 QUIZ_CLOSED). ' +
           'A started attempt is graded against the questions it started with. Submissions by the quiz’s authors are previews (see POST /api/quizzes/:id/attempts).',
         params: IdParams,
         body: SubmitBody,

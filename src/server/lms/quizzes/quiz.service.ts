@@ -21,6 +21,7 @@ import { canManageCourse, isCourseAdmin } from '../courses/index.ts';
 import { type GradingQuestion } from './grading.ts';
 import { type AttemptOrder, type QuestionRow, type QuizRow, type SubmissionRow, loadQuiz, quizAccess } from './quiz.policy.ts';
 import { attemptsUsed, graceDeadline, inOrder, openAttempt } from './attempt.service.ts';
+import { availabilityAt, closesAtFor, loadOverride, maxAttemptsFor, quizOutcomes } from './quiz-availability.service.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Quizzes
@@ -89,6 +90,8 @@ function quizBase(quiz: QuizRow, questions: readonly GradingQuestion[], lessonId
     timeLimitMinutes: quiz.time_limit_minutes === null ? null : Number(quiz.time_limit_minutes),
     shuffle: quiz.shuffle === 1,
     showAnswers: quiz.show_answers === 1,
+    opensAt: quiz.opens_at,
+    closesAt: quiz.closes_at,
     maxScore: questions.reduce((s, q) => s + q.marks, 0),
     questionCount: questions.length,
     lessonIds,
@@ -100,6 +103,14 @@ function quizBase(quiz: QuizRow, questions: readonly GradingQuestion[], lessonId
 /** The audit copy of a quiz: settings and questions with their answers. */
 function auditQuiz(quiz: QuizRow, questions: readonly GradingQuestion[]) {
   return { ...quiz, questions };
+}
+
+/** A quiz opens before it closes (the quizzes_window check holds the same). */
+function checkQuizWindow(q: { opens_at: string | null; closes_at: string | null }): void {
+  if (q.opens_at !== null && q.closes_at !== null && q.opens_at >= q.closes_at) {
+    const message = 'The quiz must close after it opens.';
+    throw errors.validation([{ path: 'closesAt', message }], message);
+  }
 }
 
 export async function createQuiz(ctx: AppContext, actor: Actor, input: CreateQuizInput): Promise<Quiz> {
@@ -129,10 +140,13 @@ export async function createQuiz(ctx: AppContext, actor: Actor, input: CreateQui
       time_limit_minutes: input.timeLimitMinutes ?? null,
       shuffle: bool(input.shuffle),
       show_answers: bool(input.showAnswers),
+      opens_at: input.opensAt ?? null,
+      closes_at: input.closesAt ?? null,
       created_by: actor.id,
       created_at: now,
       updated_at: now,
     };
+    checkQuizWindow(quiz);
     await trx.insertInto('quizzes').values(quiz).execute();
     const rows = questionRows(quiz.id, input.questions);
     await trx.insertInto('quiz_questions').values(rows).execute();
@@ -161,6 +175,9 @@ export async function updateQuiz(ctx: AppContext, actor: Actor, id: string, patc
     if (patch.timeLimitMinutes !== undefined) set.time_limit_minutes = patch.timeLimitMinutes;
     if (patch.shuffle !== undefined) set.shuffle = bool(patch.shuffle);
     if (patch.showAnswers !== undefined) set.show_answers = bool(patch.showAnswers);
+    if (patch.opensAt !== undefined) set.opens_at = patch.opensAt;
+    if (patch.closesAt !== undefined) set.closes_at = patch.closesAt;
+    checkQuizWindow({ ...quiz, ...set });
     await trx.updateTable('quizzes').set(set).where('id', '=', id).execute();
     if (patch.questions) {
       // Allowed while learners are mid-attempt: each attempt in progress holds the questions it
@@ -223,9 +240,15 @@ export async function getQuiz(ctx: AppContext, actor: Actor, id: string): Promis
   if (current?.deadline_at && Date.now() > graceDeadline(current.deadline_at)) current = undefined;
   // Authors see the quiz as it is now; a learner in an attempt sees the questions it started with.
   const questions = preview ? quizQuestions : attemptQuestions(current, quizQuestions);
-  const max = Number(quiz.max_attempts);
+  const override = preview ? undefined : await loadOverride(ctx.db, id, memberId);
+  const max = maxAttemptsFor(quiz, override);
+  const outcome = preview ? null : ((await quizOutcomes(ctx.db, quiz, [memberId])).get(memberId) ?? null);
   const base = {
     ...quizBase(quiz, questions, lessonIds),
+    closesAtForYou: closesAtFor(quiz, override),
+    extraAttempts: Number(override?.extra_attempts ?? 0),
+    availability: availabilityAt(quiz, override, new Date().toISOString()),
+    outcome,
     attemptsUsed: used,
     attemptsLeft: preview || max === 0 ? null : Math.max(0, max - used),
     currentAttempt: current

@@ -12,7 +12,8 @@ import { hasAnyRole } from '../../http/access.ts';
 import { errors } from '../../http/errors.ts';
 import { getSettings } from '../../platform/settings.service.ts';
 import type { PersonDetails } from '../../platform/person-details.ts';
-import { type Submission, type SubmissionListFilters } from '../../../contract/quizzes.ts';
+import { type QuizOutcome, type Submission, type SubmissionListFilters } from '../../../contract/quizzes.ts';
+import { quizOutcomes } from './quiz-availability.service.ts';
 import { HR_READERS, isCourseAdmin, readableByMemberOrInstructor } from '../courses/index.ts';
 import { progressSql } from '../enrollments/index.ts';
 import { type GradedAnswer } from './grading.ts';
@@ -44,6 +45,7 @@ function withNames(q: SubmissionQuery) {
       'users.full_name as member_name',
       'users.email as member_email',
       'quizzes.title as quiz_title',
+      'quizzes.max_attempts as quiz_max_attempts',
       'courses.title as course_title',
     ]);
 }
@@ -69,6 +71,7 @@ export async function listSubmissions(ctx: AppContext, actor: Actor, f: Submissi
     .limit(f.limit + 1)
     .execute();
   const { page, nextCursor } = keysetPage(order, rows, f.limit);
+  const outcomes = await outcomesOf(ctx, page);
   const items = page.map((r) => ({
     ...resultOf(r),
     memberId: r.member_id,
@@ -79,6 +82,7 @@ export async function listSubmissions(ctx: AppContext, actor: Actor, f: Submissi
     courseTitle: r.course_title,
     startedAt: r.started_at,
     submittedAt: r.submitted_at,
+    memberOutcome: outcomes.get(`${r.quiz_id}:${r.member_id}`) ?? null,
   }));
   let total: number | undefined;
   if (f.withTotal) {
@@ -86,6 +90,21 @@ export async function listSubmissions(ctx: AppContext, actor: Actor, f: Submissi
     total = Number(c.n);
   }
   return { items, nextCursor, ...(total !== undefined ? { total } : {}) };
+}
+
+/** Each listed member's outcome on each listed quiz, keyed `quizId:memberId`. */
+async function outcomesOf(ctx: AppContext, rows: { quiz_id: string; member_id: string; quiz_max_attempts: number }[]) {
+  const byQuiz = new Map<string, { max: number; members: Set<string> }>();
+  for (const r of rows) {
+    const q = byQuiz.get(r.quiz_id) ?? { max: Number(r.quiz_max_attempts), members: new Set<string>() };
+    q.members.add(r.member_id);
+    byQuiz.set(r.quiz_id, q);
+  }
+  const out = new Map<string, QuizOutcome | null>();
+  for (const [quizId, q] of byQuiz) {
+    for (const [memberId, o] of await quizOutcomes(ctx.db, { id: quizId, max_attempts: q.max }, [...q.members])) out.set(`${quizId}:${memberId}`, o);
+  }
+  return out;
 }
 
 type NamedSubmission = SubmissionRow & { member_name: string; member_email: string; quiz_title: string; course_title: string | null };

@@ -4,6 +4,7 @@ import { LMS_STAFF_ROLES } from '../../ui/session.ts';
 import { DownloadButton, FileToRecordButton } from '../actions.tsx';
 import { StatusBadge } from '../ListView.tsx';
 import type { EntityMeta } from '../meta.ts';
+import { QuizOverrides } from '../QuizOverrides.tsx';
 import { newQuestion, QuestionEditor, questionsFromQuiz, questionsToWire, type QuestionDraft } from '../QuestionEditor.tsx';
 import { AUTHORS, USER_LINK, COURSE_LINK, QUIZ_LINK } from './shared.tsx';
 
@@ -44,6 +45,20 @@ export const QUIZ_ENTITIES: EntityMeta[] = [
       { name: 'shuffle', label: 'Shuffle questions and options', kind: 'boolean' },
       { name: 'showAnswers', label: 'Show answers after submit', kind: 'boolean' },
       {
+        name: 'opensAt',
+        label: 'Opens (your time)',
+        kind: 'datetime',
+        nullable: true,
+        description: 'Empty: open now. Learners cannot start an attempt before this.',
+      },
+      {
+        name: 'closesAt',
+        label: 'Closes (your time)',
+        kind: 'datetime',
+        nullable: true,
+        description: 'Empty: never closes. A timed attempt started before the close may be finished within its time limit.',
+      },
+      {
         name: 'questions',
         label: 'Questions',
         kind: 'custom',
@@ -54,6 +69,7 @@ export const QUIZ_ENTITIES: EntityMeta[] = [
         render: (p) => <QuestionEditor {...p} />,
       },
     ],
+    extras: (row) => <QuizOverrides quizId={String(row.id)} courseId={row.courseId ? String(row.courseId) : null} />,
   },
   {
     slug: 'lms-quiz-submission',
@@ -74,6 +90,11 @@ export const QUIZ_ENTITIES: EntityMeta[] = [
       { key: 'percentage', sort: 'percentage', label: 'Score %', numeric: true },
       { key: 'passed', label: 'Passed', render: (r) => (r.passed === null || r.passed === undefined ? '' : r.passed ? 'Yes' : 'No') },
       { key: 'status', label: 'Status', render: (r) => <StatusBadge value={r.status as string} /> },
+      {
+        key: 'memberOutcome',
+        label: 'Result',
+        render: (r) => (r.memberOutcome === 'completed_not_passed' ? 'Completed, not passed' : r.memberOutcome === 'passed' ? 'Passed' : ''),
+      },
     ],
     filters: [
       { name: 'courseId', label: 'Course', kind: 'link', link: COURSE_LINK },
