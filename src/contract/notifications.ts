@@ -80,6 +80,8 @@ export const NOTIFICATION_EVENTS = [
   'certificate.expiring',
   'certificate.expired',
   'submission.graded',
+  'assignment-submission.graded',
+  'evaluation.scheduled',
   'document.expiring',
   'live-class.starting',
   'digest',
