@@ -4,12 +4,13 @@ import { makeCourse } from '../../../../test/helpers/fixtures.ts';
 import { ok } from '../../../../test/helpers/courses.ts';
 import { startSmtp } from '../../../../test/helpers/smtp.ts';
 import { drainOutbox } from '../../platform/mail/index.ts';
-import { addDays, isoWeekday } from '../../lms/evaluations/slots.ts';
+import { addDays } from '../../hr/index.ts';
 
 type Note = { id: string; kind: string; title: string; body: string; link: string | null };
 
 /** The next date (at least 2 days ahead) that falls on `weekday`. */
 function nextWeekday(weekday: number): string {
+  const isoWeekday = (d: string) => new Date(`${d}T00:00:00Z`).getUTCDay() || 7;
   let d = addDays(new Date().toISOString().slice(0, 10), 2);
   while (isoWeekday(d) !== weekday) d = addDays(d, 1);
   return d;
