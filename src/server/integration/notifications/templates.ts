@@ -257,5 +257,6 @@ export async function previewTemplate(ctx: AppContext, event: NotificationEvent,
   };
   const subject = fillTemplate(input.subject, d.placeholders, values);
   const text = fillTemplate(input.body, d.placeholders, values);
-  return { subject, text, html: htmlPart(settings.organisationName, subject, text) };
+  const logoSrc = settings.logo ? `${ctx.config.publicUrl ?? ''}${settings.logo.url}` : null;
+  return { subject, text, html: htmlPart(settings.organisationName, subject, text, logoSrc) };
 }
