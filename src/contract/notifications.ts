@@ -80,6 +80,8 @@ export const NOTIFICATION_EVENTS = [
   'certificate.expiring',
   'certificate.expired',
   'submission.graded',
+  'assignment-submission.graded',
+  'evaluation.scheduled',
   'document.expiring',
   'live-class.starting',
   'digest',
@@ -115,6 +117,10 @@ export const EnrollmentCycleSchema = z.object({
   current: z.boolean(),
   certificate: z.object({ id: z.string(), verificationCode: z.string(), issueDate: z.string(), expiryDate: z.string().nullable() }).nullable(),
   completions: z.array(z.object({ lessonId: z.string(), lessonTitle: z.string(), completedAt: z.string() })),
-  attempts: z.array(z.object({ quizTitle: z.string(), percentage: z.number().nullable(), passed: z.boolean(), submittedAt: z.string().nullable() })),
+  /** Quiz attempts started within the cycle's dates (an attempt still open has no submittedAt). */
+  attemptCount: z.number().int(),
+  attempts: z.array(
+    z.object({ quizTitle: z.string(), percentage: z.number().nullable(), passed: z.boolean(), startedAt: z.string(), submittedAt: z.string().nullable() }),
+  ),
 });
 export const EnrollmentCyclesSchema = z.object({ items: z.array(EnrollmentCycleSchema) });

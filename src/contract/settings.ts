@@ -16,7 +16,7 @@ export const SettingsSchema = z.object({
   recommendationModel: z.string().trim().min(1).max(200).nullable(),
   /** The provider key is write-only: reads only tell whether one is set. */
   recommendationApiKey: z.object({ set: z.boolean() }),
-  /** Training assignment reminders go this many days before the due date (each once). */
+  /** Training assignment reminders go this many days before the due date (each once; a change takes at most MAX_REMINDER_DAYS). */
   reminderDays: z.array(z.number().int().min(1).max(365)).max(10),
   /** Days overdue before the learner's manager is told (HR Managers after twice as many). */
   escalateAfterDays: z.number().int().min(1).max(365),
@@ -29,6 +29,8 @@ export const SettingsSchema = z.object({
   /** The Stripe keys are write-only: reads only tell whether one is set. */
   stripeSecretKey: z.object({ set: z.boolean() }),
   stripeWebhookSecret: z.object({ set: z.boolean() }),
+  /** The organisation's logo (PUT/DELETE /api/settings/logo): its public address, or null. */
+  logo: z.object({ url: z.string(), updatedAt: z.string() }).nullable(),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 
@@ -47,6 +49,7 @@ export const SETTINGS_DEFAULTS: Settings = {
   paymentGateway: 'manual',
   stripeSecretKey: { set: false },
   stripeWebhookSecret: { set: false },
+  logo: null,
 };
 
 /** smtp:// or smtps:// (TLS from the first byte); STARTTLS is used on smtp:// when the server offers it. */
@@ -55,6 +58,22 @@ export const SmtpUrl = z
   .trim()
   .max(2000)
   .refine((u) => /^smtps?:\/\/[^/\s]+/i.test(u), 'Use an smtp:// or smtps:// URL, e.g. smtps://user:password@mail.example.com:465');
+
+/** Most reminder days an organisation may set. */
+export const MAX_REMINDER_DAYS = 5;
+
+/** Reminder days as written: whole days from 1 to 365, each once, at most five (an empty list sends no due-soon reminder). */
+export const ReminderDays = z
+  .array(
+    z
+      .number({ error: 'Write whole numbers of days, e.g. 7, 1.' })
+      .int('Write whole numbers of days, e.g. 7, 1.')
+      .min(1, 'Each reminder day must be at least 1.')
+      .max(365, 'Each reminder day must be at most 365.'),
+    { error: 'Write whole numbers of days, e.g. 7, 1.' },
+  )
+  .max(MAX_REMINDER_DAYS, `At most ${MAX_REMINDER_DAYS} reminder days.`)
+  .refine((days) => new Set(days).size === days.length, 'Write each day only once.');
 
 export const SettingsPatch = z.strictObject({
   organisationName: SettingsSchema.shape.organisationName.optional(),
@@ -65,7 +84,7 @@ export const SettingsPatch = z.strictObject({
   recommendationModel: SettingsSchema.shape.recommendationModel.optional(),
   /** A new key, or null to remove it. */
   recommendationApiKey: z.string().trim().min(1).max(500).nullable().optional(),
-  reminderDays: SettingsSchema.shape.reminderDays.optional(),
+  reminderDays: ReminderDays.optional(),
   escalateAfterDays: SettingsSchema.shape.escalateAfterDays.optional(),
   mailFrom: SettingsSchema.shape.mailFrom.optional(),
   /** A new SMTP server URL, or null to remove it. */

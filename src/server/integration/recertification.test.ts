@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest';
 import { describeDb, json } from '../../../test/helpers/harness.ts';
 import { makeCourse } from '../../../test/helpers/fixtures.ts';
+import { answersFor, createQuiz, submit } from '../../../test/helpers/quizzes.ts';
 import { today } from '../db/dialect.ts';
 import { addDays } from '../hr/index.ts';
 
@@ -10,6 +11,8 @@ type Cycle = {
   closedAt: string | null;
   certificate: { id: string; verificationCode: string; expiryDate: string | null } | null;
   completions: { lessonTitle: string }[];
+  attemptCount: number;
+  attempts: { quizTitle: string; passed: boolean; startedAt: string; submittedAt: string | null }[];
 };
 
 describeDb('recertification', (env) => {
@@ -26,6 +29,15 @@ describeDb('recertification', (env) => {
 
     const enrolled = json<{ id: string }>(await env.req('POST', '/api/enrollments', { as: admin, body: { courseId, memberId: learner.id } }));
     expect((await env.req('POST', `/api/lessons/${lessonIds[0]}/complete`, { as: learner })).statusCode).toBe(200);
+    // Two quiz attempts in the first cycle: one failed, one passed.
+    const quiz = await createQuiz(env, admin, { courseId, title: 'Hazmat Check' });
+    const attempt = async (pass: boolean) => {
+      const answers = pass ? { single: [0], multiple: [0, 1], text: 'Paris' } : { single: [1], multiple: [2], text: 'Rome' };
+      const res = await submit(env, learner, quiz.id, { answers: answersFor(quiz, answers) });
+      expect(res.statusCode, res.body).toBe(201);
+    };
+    await attempt(false);
+    await attempt(true);
     const cert = await env.ctx.db.selectFrom('certificates').selectAll().where('member_id', '=', learner.id).executeTakeFirstOrThrow();
     expect(cert.expiry_date).not.toBeNull();
     // Far from expiry: nothing happens.
@@ -48,7 +60,14 @@ describeDb('recertification', (env) => {
     ]);
     expect(cycles[0]!.certificate).toMatchObject({ id: cert.id, verificationCode: cert.verification_code, expiryDate: expiry });
     expect(cycles[0]!.completions.map((c) => c.lessonTitle)).toHaveLength(1);
-    expect(cycles[1]).toMatchObject({ certificate: null, completions: [] });
+    expect(cycles[1]).toMatchObject({ certificate: null, completions: [], attemptCount: 0, attempts: [] });
+    // The closed cycle keeps its attempts, counted within its dates.
+    expect(cycles[0]!.attemptCount).toBe(2);
+    expect(cycles[0]!.attempts.map((a) => [a.quizTitle, a.passed])).toEqual([
+      ['Hazmat Check', false],
+      ['Hazmat Check', true],
+    ]);
+    expect(cycles[0]!.attempts.every((a) => a.startedAt < cycles[0]!.closedAt! && a.submittedAt !== null)).toBe(true);
     // The old certificate still verifies until it expires.
     expect(json<{ status: string }>(await env.req('GET', `/api/certificates/verify/${cert.verification_code}`)).status).toBe('valid');
     // A training assignment due at the old expiry, and the learner is told.
@@ -67,6 +86,11 @@ describeDb('recertification', (env) => {
     expect(certs[1]!.superseded_at).toBeNull();
     const after = json<{ items: Cycle[] }>(await env.req('GET', `/api/enrollments/${enrolled.id}/cycles`, { as: learner })).items;
     expect(after[1]!.certificate?.id).toBe(certs[1]!.id);
+    // An attempt in the new cycle counts there, not in the old one.
+    await attempt(true);
+    const third = json<{ items: Cycle[] }>(await env.req('GET', `/api/enrollments/${enrolled.id}/cycles`, { as: learner })).items;
+    expect(third.map((c) => c.attemptCount)).toEqual([2, 1]);
+    expect(third[1]!.attempts[0]!.startedAt >= third[0]!.closedAt!).toBe(true);
     expect((await env.ctx.db.selectFrom('training_assignments').select('status').where('id', '=', assignment.id).executeTakeFirstOrThrow()).status).toBe('completed');
   });
 });

@@ -105,7 +105,21 @@ export interface EnrollmentCycle {
   current: boolean;
   certificate: { id: string; verificationCode: string; issueDate: string; expiryDate: string | null } | null;
   completions: { lessonId: string; lessonTitle: string; completedAt: string }[];
-  attempts: { quizTitle: string; percentage: number | null; passed: boolean; submittedAt: string | null }[];
+  /** Quiz attempts started within the cycle's dates. */
+  attemptCount: number;
+  attempts: CycleAttempt[];
+}
+
+interface CycleAttempt {
+  quizTitle: string;
+  percentage: number | null;
+  passed: boolean;
+  startedAt: string;
+  submittedAt: string | null;
+}
+
+function withCount(attempts: CycleAttempt[]): { attemptCount: number; attempts: CycleAttempt[] } {
+  return { attemptCount: attempts.length, attempts };
 }
 
 /** The enrollment's closed cycles and its current one, oldest first (whoever may read the enrollment). */
@@ -138,11 +152,12 @@ export async function enrollmentCycles(ctx: AppContext, actor: Actor, enrollment
   const attempts = await ctx.db
     .selectFrom('quiz_submissions as s')
     .innerJoin('quizzes as q', 'q.id', 's.quiz_id')
-    .select(['q.title', 's.percentage', 's.passed', 's.submitted_at'])
+    .select(['q.title', 's.percentage', 's.passed', 's.started_at', 's.submitted_at'])
     .where('s.member_id', '=', e.memberId)
     .where('s.course_id', '=', e.courseId)
     .where('s.preview', '=', 0)
-    .orderBy('s.submitted_at')
+    .orderBy('s.started_at')
+    .orderBy('s.id')
     .execute();
   const cert = await ctx.db
     .selectFrom('certificates')
@@ -151,7 +166,17 @@ export async function enrollmentCycles(ctx: AppContext, actor: Actor, enrollment
     .where('course_id', '=', e.courseId)
     .where('superseded_at', 'is', null)
     .executeTakeFirst();
-  const within = (at: string | null, from: string, to: string | null) => at !== null && at >= from && (to === null || at < to);
+  // An attempt belongs to the cycle in which it was started (made), whether or not it was submitted.
+  const inCycle = (from: string, to: string | null): CycleAttempt[] =>
+    attempts
+      .filter((a) => a.started_at >= from && (to === null || a.started_at < to))
+      .map((a) => ({
+        quizTitle: a.title,
+        percentage: a.percentage === null ? null : Number(a.percentage),
+        passed: a.passed === 1,
+        startedAt: a.started_at,
+        submittedAt: a.submitted_at,
+      }));
   const items: EnrollmentCycle[] = rows.map((r) => ({
     cycle: r.cycle,
     startedAt: r.started_at,
@@ -160,9 +185,7 @@ export async function enrollmentCycles(ctx: AppContext, actor: Actor, enrollment
     current: false,
     certificate: { id: r.cert_id, verificationCode: r.verification_code, issueDate: r.issue_date, expiryDate: r.expiry_date },
     completions: done.filter((d) => d.cycle_id === r.id).map((d) => ({ lessonId: d.lesson_id, lessonTitle: d.title, completedAt: d.completed_at })),
-    attempts: attempts
-      .filter((a) => within(a.submitted_at, r.started_at, r.closed_at))
-      .map((a) => ({ quizTitle: a.title, percentage: a.percentage === null ? null : Number(a.percentage), passed: a.passed === 1, submittedAt: a.submitted_at })),
+    ...withCount(inCycle(r.started_at, r.closed_at)),
   }));
   const startedAt = rows.length ? rows[rows.length - 1]!.closed_at : e.createdAt;
   items.push({
@@ -173,9 +196,7 @@ export async function enrollmentCycles(ctx: AppContext, actor: Actor, enrollment
     current: true,
     certificate: cert ? { id: cert.id, verificationCode: cert.verification_code, issueDate: cert.issue_date, expiryDate: cert.expiry_date } : null,
     completions: current.map((d) => ({ lessonId: d.lesson_id, lessonTitle: d.title, completedAt: d.completed_at })),
-    attempts: attempts
-      .filter((a) => within(a.submitted_at, startedAt, null))
-      .map((a) => ({ quizTitle: a.title, percentage: a.percentage === null ? null : Number(a.percentage), passed: a.passed === 1, submittedAt: a.submitted_at })),
+    ...withCount(inCycle(startedAt, null)),
   });
   return { items };
 }

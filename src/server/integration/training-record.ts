@@ -6,6 +6,7 @@ import { complianceOfEmployee } from '../hr/compliance/index.ts';
 import { trainingHistoryOf } from '../lms/training/index.ts';
 import { chainHead } from '../platform/audit-chain.ts';
 import { getSettings } from '../platform/settings.service.ts';
+import { logoPdfBlocks } from '../platform/logo.service.ts';
 import { renderPdf, type PdfContent, type PdfDocDefinition } from '../platform/pdf.ts';
 import type { TrainingRecord, TrainingRecordCourse } from '../../contract/training-record.ts';
 import type { Role } from '../../contract/roles.ts';
@@ -66,7 +67,7 @@ function table(widths: (number | string)[], head: string[], rows: PdfContent[][]
 }
 
 /** The record as a PDF document: organisation, employee, courses, attempts, certificates, documents, compliance. */
-export function trainingRecordDoc(r: TrainingRecord, organisation: string, generatedBy: string): PdfDocDefinition {
+export function trainingRecordDoc(r: TrainingRecord, organisation: string, generatedBy: string, logo: PdfContent[] = []): PdfDocDefinition {
   const e = r.employee;
   const attempts = r.courses.flatMap((c) =>
     c.attempts.map((a) => [
@@ -105,6 +106,7 @@ export function trainingRecordDoc(r: TrainingRecord, organisation: string, gener
       h2: { fontSize: 12, bold: true, margin: [0, 10, 0, 4] },
     },
     content: [
+      ...logo,
       { text: organisation, style: 'org' },
       { text: 'Employee Training Record', style: 'title' },
       {
@@ -201,6 +203,6 @@ export async function trainingRecordPdf(ctx: AppContext, actor: Actor, employeeI
     ? await ctx.db.selectFrom('users').select(['full_name', 'email']).where('id', '=', actor.id).executeTakeFirst()
     : undefined;
   const generatedBy = by ? `${by.full_name} (${by.email})` : 'the system';
-  const pdf = await renderPdf(trainingRecordDoc(record, settings.organisationName, generatedBy));
+  const pdf = await renderPdf(trainingRecordDoc(record, settings.organisationName, generatedBy, await logoPdfBlocks(ctx)));
   return { pdf, filename: `training-record-${fileSafe(record.employee.fullName)}.pdf` };
 }

@@ -5,6 +5,7 @@ import { SETTINGS_DEFAULTS, SettingsSchema, type Settings, type SettingsPatchInp
 import { recordAudit } from './audit.service.ts';
 import { errors } from '../http/errors.ts';
 import { refusedOutboundHost } from './outbound-address.ts';
+import { logoView } from './logo.service.ts';
 
 /** LMS Settings: stored key by key; missing keys take their defaults. */
 export async function getSettings(db: Executor): Promise<Settings> {
@@ -20,6 +21,8 @@ export async function getSettings(db: Executor): Promise<Settings> {
     smtpUrl: { set: typeof stored.smtpUrl === 'string' },
     stripeSecretKey: { set: typeof stored.stripeSecretKey === 'string' },
     stripeWebhookSecret: { set: typeof stored.stripeWebhookSecret === 'string' },
+    // The logo is a file: reads give its address.
+    logo: logoView(stored.logo),
   };
   const parsed = SettingsSchema.safeParse(merged);
   return parsed.success ? parsed.data : SETTINGS_DEFAULTS;

@@ -4,6 +4,7 @@ import { AppShell, Avatar, Badge, Box, Burger, Button, Group, NavLink, ScrollAre
 import { useDisclosure, useHotkeys, useMediaQuery } from '@mantine/hooks';
 import { IconLogo, IconLogout } from './icons.tsx';
 import { useLogout, type Me } from './session.ts';
+import { useOrganisation } from './organisation.ts';
 
 export interface FrameLink {
   to: string;
@@ -58,6 +59,7 @@ export function Frame({ me, homeHref, areaLabel, groups, layout, headerExtra, ch
   const location = useLocation();
   const logout = useLogout();
   const navId = useId();
+  const organisation = useOrganisation().data;
 
   useEffect(() => {
     close();
@@ -90,7 +92,16 @@ export function Frame({ me, homeHref, areaLabel, groups, layout, headerExtra, ch
             />
             <UnstyledButton component={Link} to={homeHref} className="brand-link">
               <Group gap={8} wrap="nowrap">
-                <IconLogo />
+                {organisation?.logo ? (
+                  <img
+                    src={organisation.logo.url}
+                    alt={`${organisation.organisationName} logo`}
+                    data-testid="organisation-logo"
+                    style={{ height: 32, maxWidth: 140, objectFit: 'contain', display: 'block' }}
+                  />
+                ) : (
+                  <IconLogo />
+                )}
                 <Text fw={750} fz="lg" lh={1} c="gray.9" style={{ whiteSpace: 'nowrap' }}>
                   Smooth LMS
                 </Text>

@@ -104,8 +104,52 @@ export async function notifySubmissionGraded(ctx: AppContext, trx: Tx, submissio
   });
 }
 
+/** An assignment submission was graded: the member is told the result, score and comment. */
+export async function notifyAssignmentGraded(ctx: AppContext, trx: Tx, submissionId: string): Promise<void> {
+  await fanOut(ctx, trx, 'assignment-submission.graded', {
+    select: sql`
+      select s.member_id as user_id, 'assignment-graded:' || s.id as dedupe_key, '/lms/assignments/' || a.id as link,
+             u.full_name as "recipientName", a.title as "assignmentTitle",
+             case when s.status = 'passed' then 'passed' else 'not passed' end as "result",
+             case when s.score is null then '-'
+                  when s.score = round(s.score) then cast(cast(s.score as integer) as text)
+                  else cast(s.score as text) end as "score",
+             coalesce(s.comment, '-') as "comment", coalesce(g.full_name, 'Your evaluator') as "graderName"
+        from assignment_submissions s
+        join assignments a on a.id = s.assignment_id
+        join users u on u.id = s.member_id
+        left join users g on g.id = s.graded_by
+       where s.id = ${submissionId} and s.status in ('passed', 'failed')`,
+  });
+}
+
+/**
+ * A certificate evaluation was scheduled (booked or moved): the learner and the evaluator are told
+ * the slot in the evaluator's time zone and in UTC. The key holds the start, so a new slot tells again.
+ */
+export async function notifyEvaluationScheduled(ctx: AppContext, trx: Tx, requestId: string): Promise<void> {
+  const fields = sql`c.title as "courseTitle", m.full_name as "learnerName", ev.full_name as "evaluatorName",
+    r.start_time || ' on ' || r.date || ' (' || r.timezone || '), ' || substr(r.starts_at, 12, 5) || ' UTC' as "startsAt",
+    coalesce(r.meeting_url, 'to be announced') as "meetingUrl"`;
+  const from = sql`from certificate_requests r
+        join courses c on c.id = r.course_id
+        join users m on m.id = r.member_id
+        join users ev on ev.id = r.evaluator_id
+       where r.id = ${requestId} and r.status = 'scheduled' and r.starts_at is not null`;
+  await fanOut(ctx, trx, 'evaluation.scheduled', {
+    select: sql`
+      select r.member_id as user_id, 'evaluation:' || r.id || ':' || r.starts_at as dedupe_key, '/lms/evaluations' as link,
+             m.full_name as "recipientName", ${fields} ${from}
+      union all
+      select r.evaluator_id as user_id, 'evaluation:' || r.id || ':' || r.starts_at as dedupe_key, '/lms/evaluations/calendar' as link,
+             ev.full_name as "recipientName", ${fields} ${from}`,
+  });
+}
+
 export function registerNotificationHooks(ctx: AppContext): void {
   ctx.hooks.on('training-assignments.created', (trx, p) => notifyAssigned(ctx, trx, p.assignmentIds));
   ctx.hooks.on('certificate.issued', (trx, p) => notifyCertificateIssued(ctx, trx, p.certificateId));
   ctx.hooks.on('submission.graded', (trx, p) => notifySubmissionGraded(ctx, trx, p.submissionId));
+  ctx.hooks.on('assignment-submission.graded', (trx, p) => notifyAssignmentGraded(ctx, trx, p.submissionId));
+  ctx.hooks.on('evaluation.scheduled', (trx, p) => notifyEvaluationScheduled(ctx, trx, p.requestId));
 }

@@ -78,6 +78,26 @@ export const TEMPLATE_DEFAULTS: Record<NotificationEvent, TemplateDefault> = {
     placeholders: [...COMMON, 'quizTitle', 'percentage', 'result'],
     sample: { quizTitle: 'Fire Safety Check', percentage: '85', result: 'passed' },
   },
+  'assignment-submission.graded': {
+    subject: 'Your assignment {{assignmentTitle}} was graded: {{result}}',
+    body:
+      'Hello {{recipientName}},\n\n{{graderName}} graded your submission to **{{assignmentTitle}}**: **{{result}}** (score: {{score}}).\n\nComment: {{comment}}\n\n[Open the assignment]({{link}})',
+    placeholders: [...COMMON, 'assignmentTitle', 'result', 'score', 'comment', 'graderName'],
+    sample: { assignmentTitle: 'Write a risk register', result: 'passed', score: '90', comment: 'Clear and complete.', graderName: 'Eve Evaluator' },
+  },
+  'evaluation.scheduled': {
+    subject: 'Evaluation for {{courseTitle}} on {{startsAt}}',
+    body:
+      'Hello {{recipientName}},\n\nThe certificate evaluation of {{learnerName}} for **{{courseTitle}}** with {{evaluatorName}} is scheduled for **{{startsAt}}**.\n\nMeeting: {{meetingUrl}}\n\n[See the evaluation]({{link}})',
+    placeholders: [...COMMON, 'courseTitle', 'learnerName', 'evaluatorName', 'startsAt', 'meetingUrl'],
+    sample: {
+      courseTitle: 'Fire Safety Basics',
+      learnerName: 'Alex Morgan',
+      evaluatorName: 'Eve Evaluator',
+      startsAt: '09:00 on 2026-12-07 (Asia/Kolkata), 03:30 UTC',
+      meetingUrl: 'https://meet.example.com/eve',
+    },
+  },
   'document.expiring': {
     subject: 'Document expiring: {{documentTitle}} of {{employeeName}} on {{expiryDate}}',
     body: 'Hello {{recipientName}},\n\nThe document **{{documentTitle}}** of {{employeeName}} expires on **{{expiryDate}}**.\n\n[See the document]({{link}})',
@@ -237,5 +257,6 @@ export async function previewTemplate(ctx: AppContext, event: NotificationEvent,
   };
   const subject = fillTemplate(input.subject, d.placeholders, values);
   const text = fillTemplate(input.body, d.placeholders, values);
-  return { subject, text, html: htmlPart(settings.organisationName, subject, text) };
+  const logoSrc = settings.logo ? `${ctx.config.publicUrl ?? ''}${settings.logo.url}` : null;
+  return { subject, text, html: htmlPart(settings.organisationName, subject, text, logoSrc) };
 }

@@ -19,6 +19,13 @@ import { assertEnrollmentActive, lockForCompletion, markLessonComplete } from '.
 import { gradedByActor } from './assignment.policy.ts';
 import { visibleAssignment } from './assignment.service.ts';
 
+declare module '../../platform/hooks.ts' {
+  interface HookEvents {
+    /** Fires once when an assignment submission is graded (passed or failed), inside the grading transaction. */
+    'assignment-submission.graded': { submissionId: string; memberId: string; actorId: string | null };
+  }
+}
+
 /** What a file submission may be. */
 export const SUBMISSION_FILE_RULE: UploadRule = {
   accept: ['application/pdf', 'image/png', 'image/jpeg'],
@@ -219,6 +226,7 @@ export async function grade(ctx: AppContext, actor: Actor, id: string, input: Gr
       });
     }
     if (status === 'passed') await completeAssignmentLesson(ctx, trx, row.assignment_id, row.member_id, actor.id);
+    await ctx.hooks.emit('assignment-submission.graded', trx, { submissionId: id, memberId: row.member_id, actorId: actor.id });
     const after = toSubmission(await selectSubmissions(trx).where('s.id', '=', id).executeTakeFirstOrThrow());
     await recordAudit(trx, { actorId: actor.id, action: 'grade', entity: 'assignment_submission', entityId: id, before, after, requestId });
     return after;

@@ -20,6 +20,13 @@ import { issueInTx } from '../certificates/index.ts';
 import { canManageCourse, isCourseAdmin } from '../courses/index.ts';
 import { freeSlots, offeredSlot, plansOf, type EvaluatorPlan } from './availability.service.ts';
 
+declare module '../../platform/hooks.ts' {
+  interface HookEvents {
+    /** Fires when a certificate evaluation gets a slot (booked or rescheduled), inside that transaction. */
+    'evaluation.scheduled': { requestId: string; memberId: string; actorId: string | null };
+  }
+}
+
 type RequestRow = Selectable<CertificateRequestsTable> & { member_name: string; course_title: string; evaluator_name: string | null };
 
 function selectRequests(db: Executor) {
@@ -202,6 +209,7 @@ async function takeSlot(
         })
         .execute();
     }
+    await ctx.hooks.emit('evaluation.scheduled', trx, { requestId: id, memberId, actorId: memberId });
     const after = toRequest(await selectRequests(trx).where('r.id', '=', id).executeTakeFirstOrThrow());
     await recordAudit(trx, { actorId: memberId, action: 'book', entity: 'certificate_request', entityId: id, after, requestId });
     return after;
@@ -281,6 +289,7 @@ export async function reschedule(ctx: AppContext, actor: Actor, id: string, inpu
         .returning('id')
         .executeTakeFirst();
       if (!updated) throw notScheduled('no longer scheduled');
+      await ctx.hooks.emit('evaluation.scheduled', trx, { requestId: id, memberId: row.member_id, actorId: actor.id });
       const after = toRequest(await selectRequests(trx).where('r.id', '=', id).executeTakeFirstOrThrow());
       await recordAudit(trx, { actorId: actor.id, action: 'reschedule', entity: 'certificate_request', entityId: id, before, after, requestId });
       return after;

@@ -3,6 +3,7 @@ import type { Actor, AppContext } from '../../context.ts';
 import { errors } from '../../http/errors.ts';
 import { renderPdf } from '../../platform/pdf.ts';
 import { getSettings } from '../../platform/settings.service.ts';
+import { logoPdfBlocks } from '../../platform/logo.service.ts';
 import { formatMoney, type Payment } from '../../../contract/payments.ts';
 import { getPayment } from './payment.service.ts';
 
@@ -35,9 +36,11 @@ export async function receiptPdf(ctx: AppContext, actor: Actor, id: string, loca
   }
   amounts.push(['Total paid', money(p.amount)]);
   if (p.status === 'refunded') amounts.push([`Refunded on ${day(p.refundedAt, locale)}`, `−${money(p.amount)}`]);
+  const logo = await logoPdfBlocks(ctx);
   const pdf = await renderPdf({
     info: { title: `Receipt ${p.id}`, author: settings.organisationName, subject: p.itemTitle },
     content: [
+      ...logo,
       { text: settings.organisationName, fontSize: 18, bold: true, margin: [0, 0, 0, 4] },
       ...(settings.supportEmail ? [{ text: settings.supportEmail, color: '#555555', margin: [0, 0, 0, 16] }] : [{ text: '', margin: [0, 0, 0, 16] }]),
       { text: p.status === 'refunded' ? 'Receipt (refunded)' : 'Receipt', fontSize: 16, bold: true, margin: [0, 0, 0, 12] },

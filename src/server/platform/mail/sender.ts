@@ -6,6 +6,7 @@ import { getSettings, storedSmtpUrl } from '../settings.service.ts';
 import type { JobDefinition } from '../jobs.ts';
 import type { OutboxRow } from '../../db/schema-notify.ts';
 import { claimDue, markAttemptFailed, markSent } from './outbox.ts';
+import { logoImage, type LogoImage } from '../logo.service.ts';
 
 /** The SMTP server in use: SMOOTH_SMTP_URL wins over the settings' smtpUrl; null when neither is set. */
 export async function smtpUrlOf(ctx: AppContext): Promise<string | null> {
@@ -16,13 +17,21 @@ function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 }
 
-/** The HTML part: the organisation's name over the Markdown body rendered (raw HTML in it is escaped by the renderer). */
-export function htmlPart(organisationName: string, subject: string, bodyMarkdown: string): string {
+/** The Content-ID of the logo attached to every mail when the organisation has one. */
+export const LOGO_CID = 'organisation-logo@smooth-lms';
+
+/**
+ * The HTML part: the organisation's logo (when `logoSrc` is given: `cid:...` in a mail, a URL in a
+ * preview) and name over the Markdown body rendered (raw HTML in it is escaped by the renderer).
+ */
+export function htmlPart(organisationName: string, subject: string, bodyMarkdown: string, logoSrc: string | null = null): string {
   return [
     '<!doctype html><html><head><meta charset="utf-8"><title>',
     escapeHtml(subject),
     '</title></head><body style="font-family:Arial,Helvetica,sans-serif;color:#1a1a1a;max-width:640px;margin:0 auto;padding:16px">',
-    `<p style="font-size:18px;font-weight:bold;border-bottom:1px solid #ddd;padding-bottom:8px">${escapeHtml(organisationName)}</p>`,
+    `<p style="font-size:18px;font-weight:bold;border-bottom:1px solid #ddd;padding-bottom:8px">`,
+    logoSrc ? `<img src="${escapeHtml(logoSrc)}" alt="${escapeHtml(organisationName)} logo" style="max-height:48px;max-width:200px;display:block;margin-bottom:8px">` : '',
+    `${escapeHtml(organisationName)}</p>`,
     renderMarkdown(bodyMarkdown),
     '</body></html>',
   ].join('');
@@ -63,12 +72,13 @@ export async function drainOutbox(ctx: AppContext, opts: { maxMs?: number } = {}
   const transport = nodemailer.createTransport({ url, connectionTimeout: 30_000, greetingTimeout: 30_000, socketTimeout: 60_000 });
   const domain = from.split('@')[1] ?? 'localhost';
   const deadline = Date.now() + (opts.maxMs ?? 50_000);
+  const logo = await logoImage(ctx);
   try {
     while (Date.now() < deadline) {
       const batch = await claimDue(ctx);
       if (batch.length === 0) break;
       for (const row of batch) {
-        await sendOne(ctx, transport, row, { from, domain, organisationName: settings.organisationName }, out);
+        await sendOne(ctx, transport, row, { from, domain, organisationName: settings.organisationName, logo }, out);
       }
     }
   } finally {
@@ -81,7 +91,7 @@ async function sendOne(
   ctx: AppContext,
   transport: Transporter,
   row: OutboxRow,
-  m: { from: string; domain: string; organisationName: string },
+  m: { from: string; domain: string; organisationName: string; logo: LogoImage | null },
   out: DrainResult,
 ): Promise<void> {
   try {
@@ -90,7 +100,21 @@ async function sendOne(
       to: row.to_address,
       subject: row.subject,
       text: row.body_markdown,
-      html: htmlPart(m.organisationName, row.subject, row.body_markdown),
+      html: htmlPart(m.organisationName, row.subject, row.body_markdown, m.logo ? `cid:${LOGO_CID}` : null),
+      // The logo travels inline with the message (remote images are blocked by most mail readers).
+      ...(m.logo
+        ? {
+            attachments: [
+              {
+                filename: m.logo.contentType === 'image/png' ? 'logo.png' : 'logo.jpg',
+                content: m.logo.bytes,
+                contentType: m.logo.contentType,
+                cid: LOGO_CID,
+                contentDisposition: 'inline' as const,
+              },
+            ],
+          }
+        : {}),
       // One Message-ID per outbox row, the same on every attempt: a copy sent again after a crash
       // can be recognised by the receiving side.
       messageId: `<${row.id}@${m.domain}>`,

@@ -7,6 +7,27 @@ import { AuditChainStatus, RolesEditor } from '../actions.tsx';
 import { hasAnyRole, useMe } from '../../ui/session.ts';
 import type { EntityMeta } from '../meta.ts';
 import { USER_LINK, LinkedName } from './shared.tsx';
+import { MAX_REMINDER_DAYS } from '../../../contract/settings.ts';
+import { LogoSettings } from '../LogoSettings.tsx';
+
+/** "7, 1" → [7, 1]; a word that is not a whole number is sent as written, for the server to refuse. */
+function parseReminderDays(text: string): unknown[] {
+  return text
+    .split(/[\s,;]+/)
+    .filter((x) => x !== '')
+    .map((x) => (/^\d+$/.test(x) ? Number(x) : x));
+}
+
+/** What is wrong with the reminder days as typed, in words, or null. */
+function reminderDaysProblem(text: string): string | null {
+  const days = parseReminderDays(text);
+  if (days.some((d) => typeof d !== 'number')) return 'Write whole numbers of days separated by commas, e.g. 7, 1.';
+  const n = days as number[];
+  if (n.length > MAX_REMINDER_DAYS) return `At most ${MAX_REMINDER_DAYS} reminder days.`;
+  if (n.some((d) => d < 1 || d > 365)) return 'Each reminder day must be between 1 and 365.';
+  if (new Set(n).size !== n.length) return 'Write each day only once.';
+  return null;
+}
 
 export const PLATFORM_ENTITIES: EntityMeta[] = [
   {
@@ -53,6 +74,11 @@ export const PLATFORM_ENTITIES: EntityMeta[] = [
     auditEntity: 'settings',
     single: true,
     title: () => 'LMS Settings',
+    validate: (values): Record<string, string> => {
+      const problem = reminderDaysProblem(typeof values.reminderDays === 'string' ? values.reminderDays : '');
+      return problem ? { reminderDays: problem } : {};
+    },
+    extras: () => <LogoSettings />,
     columns: [],
     filters: [],
     fields: [
@@ -73,6 +99,14 @@ export const PLATFORM_ENTITIES: EntityMeta[] = [
         label: 'Recommendation provider key',
         description: 'Write-only: it is never shown again. Leave empty to keep the stored key.',
         kind: 'password',
+      },
+      {
+        name: 'reminderDays',
+        label: 'Remind learners this many days before the due date',
+        description: `Up to ${MAX_REMINDER_DAYS} whole numbers of days, separated by commas (e.g. 7, 1). Leave empty for no reminders before the due date.`,
+        kind: 'text',
+        fromRow: (r) => ((r.reminderDays ?? []) as number[]).join(', '),
+        toWire: (v) => parseReminderDays(typeof v === 'string' ? v : ''),
       },
       {
         name: 'escalateAfterDays',
