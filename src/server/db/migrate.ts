@@ -29,6 +29,7 @@ import * as m0028 from './migrations/0028-payments.ts';
 import * as m0029 from './migrations/0029-attestation.ts';
 import * as m0032 from './migrations/0032-job-owner.ts';
 import * as m0033 from './migrations/0033-password-links.ts';
+import * as m0036 from './migrations/0036-payment-fixes.ts';
 
 type Step = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
@@ -63,6 +64,7 @@ const STEPS: Record<string, Step> = {
   '0029-attestation': m0029,
   '0032-job-owner': m0032,
   '0033-password-links': m0033,
+  '0036-payment-fixes': m0036,
 };
 
 class Provider implements MigrationProvider {
