@@ -39,7 +39,7 @@ describeBrowser('payments: buy a course through Stripe Checkout and come back en
     await ok(await api.post(at('/api/setup'), { data: ADMIN }), 201);
     await ok(await api.patch(at('/api/settings'), { data: { paymentGateway: 'stripe', stripeSecretKey: 'sk_test_e2e', stripeWebhookSecret: WHSEC } }), 200);
     await ok(await api.post(at('/api/users'), { data: { ...LEARNER, roles: ['LMS Student'] } }), 201);
-    courseId = (await ok<{ id: string }>(await api.post(at('/api/courses'), { data: { title: COURSE, published: true, paid: true, price: 49, currency: 'EUR' } }), 201)).id;
+    courseId = (await ok<{ id: string }>(await api.post(at('/api/courses'), { data: { title: COURSE, published: true, paid: true, price: 4900, currency: 'EUR' } }), 201)).id;
     const ch = await ok<{ id: string }>(await api.post(at(`/api/courses/${courseId}/chapters`), { data: { title: 'Basics' } }), 201);
     await ok(await api.post(at(`/api/chapters/${ch.id}/lessons`), { data: { title: 'Pivot tables', kind: 'text', body: 'Pivot tables' } }), 201);
     // The stand-in's Pay button: Stripe sends the signed event, then the browser goes back.

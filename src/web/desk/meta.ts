@@ -26,7 +26,7 @@ export interface LinkRef {
 }
 
 export type FieldKind =
-  'text' | 'email' | 'password' | 'textarea' | 'number' | 'boolean' | 'date' | 'select' | 'multiselect' | 'link' | 'custom';
+  'text' | 'email' | 'password' | 'textarea' | 'number' | 'money' | 'boolean' | 'date' | 'select' | 'multiselect' | 'link' | 'custom';
 
 export interface CustomFieldProps {
   value: unknown;
@@ -46,6 +46,8 @@ export interface FieldMeta {
   link?: LinkRef;
   min?: number;
   max?: number;
+  /** kind 'money': the form field holding the ISO currency; the amount is typed as a decimal in it and sent in minor units (`max` too is in minor units). */
+  currencyField?: string;
   /** Only on the create form / only on the edit form. */
   createOnly?: boolean;
   editOnly?: boolean;

@@ -9,7 +9,6 @@ import { IconAward, IconChecklist } from '../ui/icons.tsx';
 import { AttestationPanel } from './AttestationPanel.tsx';
 import { CertificateActions, ProgressLine, RefusalAlert, useEnroll } from './PortalParts.tsx';
 import { BuyButton } from './BuyButton.tsx';
-import { minorPerMajor } from '../../contract/payments.ts';
 import {
   continueLessonId,
   flatLessons,
@@ -159,7 +158,7 @@ function CourseView({ outline }: { outline: Outline }) {
                     : 'You are not enrolled in this course.'}
               </Text>
               <RefusalAlert refusal={refusal} />
-              {buyable && <BuyButton target={{ courseId: course.id }} price={Math.round(price * minorPerMajor(currency))} currency={currency} />}
+              {buyable && <BuyButton target={{ courseId: course.id }} price={price} currency={currency} />}
               <Group>
                 {selfEnrollment && !paid && (
                   <Button onClick={enroll} loading={pending}>

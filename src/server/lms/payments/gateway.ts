@@ -31,6 +31,8 @@ export interface SessionState {
   paymentRef: string | null;
   amount: number | null;
   currency: string | null;
+  /** Where the learner pays, while the checkout is open. */
+  url: string | null;
 }
 
 export interface PaymentGatewayClient {
@@ -44,6 +46,13 @@ export interface PaymentGatewayClient {
 
 export function gatewayFailed(detail: string): AppError {
   return new AppError(502, 'PAYMENT_GATEWAY_FAILED', detail);
+}
+
+/** The gateway answered and refused the refund: no money moved (unlike a call that went unanswered). */
+export class RefundRefused extends AppError {
+  constructor(detail: string) {
+    super(502, 'PAYMENT_GATEWAY_FAILED', detail);
+  }
 }
 
 /** Timeouts and retries for every Stripe call; SMOOTH_STRIPE_API_URL points the SDK elsewhere. */
@@ -102,6 +111,7 @@ class StripeGateway implements PaymentGatewayClient {
         paymentRef: typeof s.payment_intent === 'string' ? s.payment_intent : (s.payment_intent?.id ?? null),
         amount: s.amount_total ?? null,
         currency: s.currency ? s.currency.toUpperCase() : null,
+        url: s.status === 'open' ? (s.url ?? null) : null,
       };
     } catch {
       return null;
@@ -112,8 +122,13 @@ class StripeGateway implements PaymentGatewayClient {
     if (!paymentRef) throw gatewayFailed('The payment provider did not name the payment to refund.');
     try {
       await this.stripe.refunds.create({ payment_intent: paymentRef, amount }, { idempotencyKey: `refund-${paymentRef}` });
-    } catch {
-      throw gatewayFailed('The payment provider refused or did not answer the refund. Nothing was changed.');
+    } catch (e) {
+      // Already given back (a refund made earlier, e.g. before a crash): done.
+      if (e instanceof Stripe.errors.StripeError && e.code === 'charge_already_refunded') return;
+      if (e instanceof Stripe.errors.StripeInvalidRequestError || e instanceof Stripe.errors.StripeCardError || e instanceof Stripe.errors.StripePermissionError) {
+        throw new RefundRefused('The payment provider refused the refund. Nothing was changed.');
+      }
+      throw gatewayFailed('The payment provider did not answer the refund. The refund stays under way: try again to complete it.');
     }
   }
 }

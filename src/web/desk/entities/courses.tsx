@@ -57,7 +57,7 @@ export const COURSE_ENTITIES: EntityMeta[] = [
       { name: 'sequential', label: 'Sequential lessons', kind: 'boolean' },
       { name: 'disableSelfEnrollment', label: 'No self-enrollment', kind: 'boolean' },
       { name: 'paid', label: 'Paid', kind: 'boolean' },
-      { name: 'price', label: 'Price', kind: 'number', min: 0, nullable: true },
+      { name: 'price', label: 'Price', kind: 'money', currencyField: 'currency', max: 100_000_000, nullable: true },
       { name: 'currency', label: 'Currency (ISO 4217)', kind: 'text', nullable: true },
       { name: 'enableCertification', label: 'Certification', kind: 'boolean' },
       { name: 'certificateIssueMode', label: 'Certificate issue', kind: 'select', options: ['auto', 'claim'] },
