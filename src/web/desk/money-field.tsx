@@ -12,7 +12,7 @@ import type { FieldMeta, Row } from './meta.ts';
 type Values = Record<string, unknown>;
 
 function currencyOf(f: FieldMeta, values: Values | Row): string | null {
-  const c = f.currencyField ? values[f.currencyField] : null;
+  const c: unknown = f.currencyField ? values[f.currencyField] : null;
   return typeof c === 'string' && c.trim() ? c.trim().toUpperCase() : null;
 }
 

@@ -13,7 +13,8 @@
  */
 import type { Actor, AppContext } from '../../context.ts';
 import { nowIso } from '../../db/dialect.ts';
-import { AppError, errors } from '../../http/errors.ts';
+import type { AppError } from '../../http/errors.ts';
+import { errors } from '../../http/errors.ts';
 import { recordAudit } from '../../platform/audit.service.ts';
 import type { Payment, RefundInput } from '../../../contract/payments.ts';
 import { removePaidMember } from '../batches/index.ts';
