@@ -24,12 +24,8 @@ export const CurrencySchema = z
   .transform((s) => s.toUpperCase())
   .refine((s) => CURRENCIES.has(s), 'Not an ISO 4217 currency code');
 
-/** A non-negative amount with at most two decimals. */
-export const PriceSchema = z
-  .number()
-  .min(0)
-  .max(9_999_999_999.99)
-  .refine((v) => Math.abs(Math.round(v * 100) - v * 100) < 1e-6, 'Use at most two decimals');
+/** A price in integer minor units of its currency (cents: 4990 is 49.90 EUR), as batches and payments count. */
+export const PriceSchema = z.number().int('Give the price in minor units (cents), a whole number.').min(0).max(100_000_000);
 
 /** https only: lesson videos are embedded in an https page. */
 export const HttpsUrl = z
@@ -155,7 +151,8 @@ export const CourseSchema = z.object({
   publishedAt: z.string().nullable(),
   mandatory: z.boolean(),
   paid: z.boolean(),
-  price: z.number().nullable(),
+  /** Integer minor units of `currency`. */
+  price: z.number().int().nullable(),
   currency: z.string().nullable(),
   enableCertification: z.boolean(),
   certificateIssueMode: z.enum(CERTIFICATE_ISSUE_MODES),

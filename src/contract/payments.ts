@@ -41,6 +41,8 @@ export const PaymentSchema = z.object({
   enrollmentId: z.string().nullable(),
   batchMemberId: z.string().nullable(),
   refundReason: z.string().nullable(),
+  /** Set while a refund is under way (claimed, the gateway not yet confirmed; status still paid), and kept once refunded. */
+  refundStartedAt: z.string().nullable(),
   accessRevoked: z.boolean(),
   paidAt: z.string().nullable(),
   refundedAt: z.string().nullable(),

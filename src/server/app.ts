@@ -41,6 +41,8 @@ export interface BuildOptions {
   config: Config;
   database: Database;
   logger?: boolean | FastifyBaseLogger;
+  /** Where log lines go (default standard output); tests read them back. */
+  logStream?: NodeJS.WritableStream;
   /** Directory of the built web app (index.html + assets). */
   webDir?: string;
 }
@@ -53,10 +55,37 @@ export interface Built {
   jobs: Jobs;
 }
 
+/**
+ * Values no log line may carry, wherever a request, response, error or settings object is logged:
+ * session cookies, credentials, the Stripe signature and the payment secrets.
+ */
+export const LOG_REDACT_PATHS = [
+  'req.headers.cookie',
+  'req.headers.authorization',
+  'req.headers["stripe-signature"]',
+  'res.headers["set-cookie"]',
+  'headers.cookie',
+  'headers.authorization',
+  'headers["stripe-signature"]',
+  'headers["set-cookie"]',
+  'err.headers.authorization',
+  'err.raw.headers',
+  'body.password',
+  'body.stripeSecretKey',
+  'body.stripeWebhookSecret',
+  'stripeSecretKey',
+  'stripeWebhookSecret',
+  '*.stripeSecretKey',
+  '*.stripeWebhookSecret',
+];
+
 export async function buildApp(opts: BuildOptions): Promise<Built> {
   const { config, database } = opts;
   const fastify = Fastify({
-    logger: opts.logger === false ? false : { level: config.logLevel },
+    logger:
+      opts.logger === false
+        ? false
+        : { level: config.logLevel, redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' }, ...(opts.logStream ? { stream: opts.logStream } : {}) },
     bodyLimit: JSON_BODY_LIMIT,
     genReqId: () => randomUUID(),
     trustProxy: config.trustProxy,

@@ -111,6 +111,7 @@ interface DemoCourse {
   tags: string[];
   published: boolean;
   mandatory: boolean;
+  /** Price in minor units (cents). */
   paid?: { price: number; currency: string };
   certificateValidityMonths?: number;
   chapters: { title: string; lessons: { title: string; body: string }[] }[];
@@ -404,7 +405,7 @@ const COURSES: DemoCourse[] = [
     tags: ['gdpr', 'specialist'],
     published: true,
     mandatory: false,
-    paid: { price: 149, currency: 'EUR' },
+    paid: { price: 14900, currency: 'EUR' },
     chapters: [
       {
         title: 'Impact assessments',

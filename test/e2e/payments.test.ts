@@ -39,7 +39,7 @@ describeBrowser('payments: buy a course through Stripe Checkout and come back en
     await ok(await api.post(at('/api/setup'), { data: ADMIN }), 201);
     await ok(await api.patch(at('/api/settings'), { data: { paymentGateway: 'stripe', stripeSecretKey: 'sk_test_e2e', stripeWebhookSecret: WHSEC } }), 200);
     await ok(await api.post(at('/api/users'), { data: { ...LEARNER, roles: ['LMS Student'] } }), 201);
-    courseId = (await ok<{ id: string }>(await api.post(at('/api/courses'), { data: { title: COURSE, published: true, paid: true, price: 49, currency: 'EUR' } }), 201)).id;
+    courseId = (await ok<{ id: string }>(await api.post(at('/api/courses'), { data: { title: COURSE, published: true, paid: true, price: 4900, currency: 'EUR' } }), 201)).id;
     const ch = await ok<{ id: string }>(await api.post(at(`/api/courses/${courseId}/chapters`), { data: { title: 'Basics' } }), 201);
     await ok(await api.post(at(`/api/chapters/${ch.id}/lessons`), { data: { title: 'Pivot tables', kind: 'text', body: 'Pivot tables' } }), 201);
     // The stand-in's Pay button: Stripe sends the signed event, then the browser goes back.
@@ -164,6 +164,39 @@ describeBrowser('payments: buy a course through Stripe Checkout and come back en
     await screenshot(page, 'payments-desk-refunded');
     expect(errors).toEqual([]);
     await learnerCtx.close();
+    await page.close();
+  }, 120_000);
+  it('the desk course form takes the price as an amount in its currency and says next to the field what it refuses', async () => {
+    const api = admin.request;
+    const page = await admin.newPage();
+    page.setDefaultTimeout(15_000);
+    const errors = watchPageErrors(page);
+    await page.goto(at(`/app/lms-course/${courseId}`));
+    await page.getByRole('heading', { name: COURSE, level: 1 }).waitFor();
+    const price = page.getByLabel('Price', { exact: true });
+    // Stored 4900 minor units: shown as 49.00 euros.
+    await expect.poll(() => price.inputValue()).toBe('49.00');
+    await price.fill('49.999');
+    await page.getByRole('button', { name: 'Save' }).click();
+    const field = page.locator('.mantine-InputWrapper-root').filter({ has: price });
+    await field.getByText('Price in EUR can have at most 2 decimals.').waitFor();
+    await checkA11y(page, 'course form, price refused');
+    expect((await ok<{ price: number }>(await api.get(at(`/api/courses/${courseId}`)), 200)).price).toBe(4900);
+
+    await price.fill('59.90');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(async () => (await ok<{ price: number }>(await api.get(at(`/api/courses/${courseId}`)), 200)).price).toBe(5990);
+
+    // Yen have no decimals: the same amount is refused once the currency changes.
+    await page.getByLabel('Currency (ISO 4217)').fill('JPY');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await field.getByText('Price in JPY has no decimals.').waitFor();
+    await price.fill('5990');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(async () => (await ok<{ currency: string }>(await api.get(at(`/api/courses/${courseId}`)), 200)).currency).toBe('JPY');
+    expect((await ok<{ price: number }>(await api.get(at(`/api/courses/${courseId}`)), 200)).price).toBe(5990);
+    await ok(await api.patch(at(`/api/courses/${courseId}`), { data: { price: 4900, currency: 'EUR' } }), 200);
+    expect(errors).toEqual([]);
     await page.close();
   }, 120_000);
 });

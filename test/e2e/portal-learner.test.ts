@@ -295,7 +295,7 @@ describeBrowser('portal: a learner takes a course to its certificate; an instruc
 
   it('explains a paid course and one the training team enrolls people in, and enrolls in neither', async () => {
     const paid = await ok<Created>(
-      await admin.request.post(at('/api/courses'), { data: { title: 'First Aid at Work', published: true, paid: true, price: 49, currency: 'EUR' } }),
+      await admin.request.post(at('/api/courses'), { data: { title: 'First Aid at Work', published: true, paid: true, price: 4900, currency: 'EUR' } }),
       201,
     );
     const closed = await ok<Created>(

@@ -44,7 +44,7 @@ export async function makeCourse(
       published_at: opts.published === false ? null : now,
       mandatory: bool(opts.mandatory ?? false),
       paid: bool(opts.paid ?? false),
-      price: opts.paid ? 49 : null,
+      price: opts.paid ? 4900 : null,
       currency: opts.paid ? 'EUR' : null,
       enable_certification: bool(opts.enableCertification ?? false),
       certificate_issue_mode: 'auto',

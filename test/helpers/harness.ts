@@ -51,7 +51,7 @@ export function sessionCookie(res: LightMyRequestResponse): string {
  * Runs the suite once per dialect in TEST_DIALECTS, each on its own fresh database with
  * migrations applied and the real app built around it.
  */
-export function describeDb(name: string, fn: (env: TestEnv) => void): void {
+export function describeDb(name: string, fn: (env: TestEnv) => void, opts: { logStream?: NodeJS.WritableStream; logLevel?: string } = {}): void {
   for (const dialect of testDialects()) {
     describe(`${name} [${dialect}]`, () => {
       const env = { dialect } as TestEnv;
@@ -66,10 +66,10 @@ export function describeDb(name: string, fn: (env: TestEnv) => void): void {
         const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'smooth-data-'));
         const config = loadConfig({ ...process.env, SMOOTH_DATA_DIR: dataDir, DATABASE_URL: '' });
         config.database = scratch.target;
-        config.logLevel = 'silent';
+        config.logLevel = opts.logStream ? (opts.logLevel ?? 'trace') : 'silent';
         const database = openDatabase(scratch.target);
         await migrateToLatest(database);
-        const built = await buildApp({ config, database, logger: false });
+        const built = await buildApp({ config, database, ...(opts.logStream ? { logger: true, logStream: opts.logStream } : { logger: false }) });
         Object.assign(env, {
           config,
           database,

@@ -35,6 +35,8 @@ export interface StripeStandin {
   refunds: { payment_intent: string; amount: number }[];
   /** The next this many API calls answer 500 (a provider outage; the SDK retries once). */
   failNext: number;
+  /** Holds every refund call until the promise settles (a slow provider), when set. */
+  holdRefunds: Promise<void> | null;
   /** Called when the hosted page's Pay button is pressed, before the redirect to success_url. */
   onPaid: ((s: StandinSession) => Promise<void>) | null;
   /** Marks the session paid (as Stripe does when the customer pays). */
@@ -63,12 +65,14 @@ function send(res: http.ServerResponse, status: number, body: unknown): void {
 }
 
 export async function startStripeStandin(): Promise<StripeStandin> {
+  const answered = new Map<string, unknown>();
   const s: StripeStandin = {
     url: '',
     sessions: new Map(),
     requests: [],
     refunds: [],
     failNext: 0,
+    holdRefunds: null,
     onPaid: null,
     complete(id) {
       const x = s.sessions.get(id)!;
@@ -115,6 +119,14 @@ export async function startStripeStandin(): Promise<StripeStandin> {
           return send(res, 500, { error: { type: 'api_error', message: 'The stand-in is down' } });
         }
       }
+      // As Stripe: a POST repeated with an idempotency key gets the first answer again.
+      const replayKey = req.method === 'POST' && typeof idem === 'string' ? `${url.pathname} ${idem}` : null;
+      const replay = replayKey ? answered.get(replayKey) : undefined;
+      if (replay) return send(res, 200, replay);
+      const remember = (body: unknown) => {
+        if (replayKey) answered.set(replayKey, body);
+        return send(res, 200, body);
+      };
       if (req.method === 'POST' && url.pathname === '/v1/checkout/sessions') {
         const id = `cs_test_${++seq}${Math.random().toString(36).slice(2, 10)}`;
         const now = Math.floor(Date.now() / 1000);
@@ -138,7 +150,7 @@ export async function startStripeStandin(): Promise<StripeStandin> {
           livemode: false,
         };
         s.sessions.set(id, session);
-        return send(res, 200, session);
+        return remember(session);
       }
       const retrieve = /^\/v1\/checkout\/sessions\/([^/]+)$/.exec(url.pathname);
       if (req.method === 'GET' && retrieve) {
@@ -146,9 +158,10 @@ export async function startStripeStandin(): Promise<StripeStandin> {
         return found ? send(res, 200, found) : send(res, 404, { error: { type: 'invalid_request_error', message: 'No such checkout.session' } });
       }
       if (req.method === 'POST' && url.pathname === '/v1/refunds') {
+        if (s.holdRefunds) await s.holdRefunds;
         const refund = { payment_intent: form.get('payment_intent') ?? '', amount: Number(form.get('amount')) };
         s.refunds.push(refund);
-        return send(res, 200, { id: `re_test_${++seq}`, object: 'refund', status: 'succeeded', ...refund, currency: 'eur' });
+        return remember({ id: `re_test_${++seq}`, object: 'refund', status: 'succeeded', ...refund, currency: 'eur' });
       }
       if (url.pathname === '/favicon.ico') {
         res.writeHead(204);

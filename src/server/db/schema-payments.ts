@@ -28,6 +28,12 @@ export interface PaymentsTable {
   access_revoked: Generated<number>;
   paid_at: string | null;
   refunded_at: string | null;
+  /** Set while a refund is under way (claimed, the gateway not yet confirmed): the desk shows it. */
+  refund_started_at: string | null;
+  /** The claim of the request refunding now; a later request may take over after it. */
+  refund_lease_until: string | null;
+  /** The refund under way also ends the access the payment gave (1). */
+  refund_revoke_access: Generated<number>;
   created_at: string;
   updated_at: string;
 }

@@ -138,6 +138,7 @@ export interface CoursesTable {
   published_at: string | null;
   mandatory: number;
   paid: number;
+  /** Integer minor units of `currency` (cents), like batch prices and payments. */
   price: number | null;
   currency: string | null;
   enable_certification: number;

@@ -59,6 +59,7 @@ export const PROBLEM_CODES = {
   QUIZ_IN_USE: [409, 'Lessons use the quiz; `lessonIds` name them.'],
   PAYMENT_NOT_PENDING: [409, 'The payment is no longer waiting to be paid (paid, failed, expired or refunded); `status` says which.'],
   PAYMENT_NOT_REFUNDABLE: [409, 'Only a paid payment can be refunded; `status` says what it is.'],
+  REFUND_IN_PROGRESS: [409, 'Another request is refunding this payment right now; `refundStartedAt` says since when.'],
   COUPON_EXISTS: [409, 'A coupon with this code already exists.'],
   SEATS_FULL: [409, 'Every seat of the batch is taken (also under concurrent joins).'],
   COURSE_FULL: [409, 'The course holds its maximum number of enrollments, so self-enrollment has stopped (also under concurrent requests).'],

@@ -28,6 +28,7 @@ import { AuditHistory, DeletedRecord } from './AuditHistory.tsx';
 import { readableValue } from './format.ts';
 import { LinkPicker } from './LinkPicker.tsx';
 import { itemUrl, type EntityMeta, type FieldMeta, type Row } from './meta.ts';
+import { MoneyInput, moneyChanged, moneyCheck, moneyDisplay, moneyInitial, moneyServerMessage, moneyToWire } from './money-field.tsx';
 
 type Values = Record<string, unknown>;
 
@@ -40,13 +41,15 @@ function initialValues(fields: FieldMeta[], row: Row | null): Values {
     else if (f.kind === 'multiselect') v[f.name] = Array.isArray(raw) ? raw : [];
     else if (f.kind === 'number') v[f.name] = typeof raw === 'number' ? raw : '';
     else if (f.kind === 'datetime') v[f.name] = typeof raw === 'string' ? localDateTime(raw) : '';
+    else if (f.kind === 'money') v[f.name] = moneyInitial(f, raw, row);
     else v[f.name] = raw === null || raw === undefined ? '' : typeof raw === 'string' ? raw : JSON.stringify(raw);
   }
   return v;
 }
 
-function toWire(f: FieldMeta, value: unknown): { send: boolean; value?: unknown } {
+function toWire(f: FieldMeta, value: unknown, values: Values): { send: boolean; value?: unknown } {
   if (f.toWire) return { send: true, value: f.toWire(value) };
+  if (f.kind === 'money') return moneyToWire(f, value, values);
   if (f.kind === 'boolean' || f.kind === 'multiselect' || f.kind === 'custom') return { send: true, value };
   if (value === '' || value === null || value === undefined) return f.nullable ? { send: true, value: null } : { send: false };
   if (f.kind === 'number') return { send: true, value: typeof value === 'number' ? value : Number(value) };
@@ -90,6 +93,10 @@ function checkValues(fields: FieldMeta[], values: Values): Record<string, string
     const v = values[f.name];
     const empty = v === '' || v === null || v === undefined || (Array.isArray(v) && v.length === 0);
     if (f.required && empty && f.kind !== 'custom' && f.kind !== 'boolean') out[f.name] = `${f.label} is required.`;
+    else if (f.kind === 'money') {
+      const problem = moneyCheck(f, v, values);
+      if (problem) out[f.name] = problem;
+    }
     else if (f.kind === 'number' && !empty) {
       const n = typeof v === 'number' ? v : Number(v);
       if (!Number.isFinite(n)) out[f.name] = `${f.label} must be a number.`;
@@ -180,7 +187,9 @@ function FormBody({ meta, me, row, refresh }: { meta: EntityMeta; me: Me; row: R
   const fieldError = (name: string) => {
     if (localErrors[name]) return localErrors[name];
     const server = error?.fieldErrors.find((e) => e.path === name || e.path.startsWith(`${name}.`))?.message;
-    const label = fields.find((f) => f.name === name)?.label ?? name;
+    const field = fields.find((f) => f.name === name);
+    const label = field?.label ?? name;
+    if (server && field?.kind === 'money') return moneyServerMessage(field, server, values) ?? plainFieldMessage(label, server);
     return server ? plainFieldMessage(label, server) : undefined;
   };
 
@@ -189,8 +198,8 @@ function FormBody({ meta, me, row, refresh }: { meta: EntityMeta; me: Me; row: R
     const body: Record<string, unknown> = {};
     for (const f of fields) {
       if (f.readOnly) continue;
-      if (!isNew && sameValue(values[f.name], initial[f.name])) continue;
-      const w = toWire(f, values[f.name]);
+      if (!isNew && sameValue(values[f.name], initial[f.name]) && !(f.kind === 'money' && moneyChanged(f, values, initial))) continue;
+      const w = toWire(f, values[f.name], values);
       if (w.send) body[f.name] = w.value;
     }
     return body;
@@ -336,6 +345,7 @@ function FormBody({ meta, me, row, refresh }: { meta: EntityMeta; me: Me; row: R
                   <FieldInput
                     key={f.name}
                     field={f}
+                    values={values}
                     value={values[f.name]}
                     onChange={(v) => set(f.name, v)}
                     error={fieldError(f.name)}
@@ -359,6 +369,7 @@ function FormBody({ meta, me, row, refresh }: { meta: EntityMeta; me: Me; row: R
                   <FieldInput
                     key={f.name}
                     field={f}
+                    values={values}
                     value={values[f.name]}
                     onChange={(v) => set(f.name, v)}
                     error={fieldError(f.name)}
@@ -408,7 +419,7 @@ function ReadOnlyRecord({ fields, row }: { fields: FieldMeta[]; row: Row }) {
               {f.label}
             </Text>
             <Text component="dd" m={0} fw={500} data-field={f.name}>
-              {f.display ? f.display(row) : readableValue(row[f.name])}
+              {f.display ? f.display(row) : f.kind === 'money' ? moneyDisplay(f, row) : readableValue(row[f.name])}
             </Text>
           </div>
         ))}
@@ -419,12 +430,14 @@ function ReadOnlyRecord({ fields, row }: { fields: FieldMeta[]; row: Row }) {
 
 function FieldInput({
   field: f,
+  values,
   value,
   onChange,
   error,
   disabled,
 }: {
   field: FieldMeta;
+  values: Values;
   value: unknown;
   onChange: (v: unknown) => void;
   error: string | undefined;
@@ -448,6 +461,8 @@ function FieldInput({
           onChange={(v) => onChange(v)}
         />
       );
+    case 'money':
+      return <MoneyInput field={f} id={id} value={value} values={values} onChange={onChange} error={error} disabled={disabled} />;
     case 'boolean':
       return <Switch {...common} mt="lg" checked={value === true} onChange={(e) => onChange(e.currentTarget.checked)} />;
     case 'date':

@@ -31,6 +31,7 @@ export type FieldKind =
   | 'password'
   | 'textarea'
   | 'number'
+  | 'money'
   | 'boolean'
   | 'date'
   /** A moment, entered in the browser's time zone and sent as a UTC timestamp. */
@@ -58,6 +59,8 @@ export interface FieldMeta {
   link?: LinkRef;
   min?: number;
   max?: number;
+  /** kind 'money': the form field holding the ISO currency; the amount is typed as a decimal in it and sent in minor units (`max` too is in minor units). */
+  currencyField?: string;
   /** Only on the create form / only on the edit form. */
   createOnly?: boolean;
   editOnly?: boolean;

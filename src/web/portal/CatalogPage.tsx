@@ -18,6 +18,7 @@ import {
 } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { api } from '../ui/api.ts';
+import { formatMoney } from '../../contract/payments.ts';
 import { Page } from '../ui/Page.tsx';
 import { Empty, ErrorState, PageLoader } from '../ui/states.tsx';
 import { IconGrid } from '../ui/icons.tsx';
@@ -176,7 +177,7 @@ export default function CatalogPage() {
 function formatPrice(course: Course): string {
   if (course.price === null) return 'Paid';
   try {
-    return new Intl.NumberFormat(undefined, { style: 'currency', currency: course.currency ?? 'EUR' }).format(course.price);
+    return formatMoney(course.price, course.currency ?? 'EUR');
   } catch {
     return `${course.price} ${course.currency ?? ''}`.trim();
   }

@@ -10,7 +10,6 @@ import { AttestationPanel } from './AttestationPanel.tsx';
 import { CertificateActions, ProgressLine, RefusalAlert, useEnroll } from './PortalParts.tsx';
 import { BuyButton } from './BuyButton.tsx';
 import { enrollmentWindowText } from './enroll-refusal.ts';
-import { minorPerMajor } from '../../contract/payments.ts';
 import {
   continueLessonId,
   flatLessons,
@@ -181,7 +180,7 @@ function CourseView({ outline }: { outline: Outline }) {
                 </Text>
               )}
               <RefusalAlert refusal={refusal} />
-              {buyable && <BuyButton target={{ courseId: course.id }} price={Math.round(price * minorPerMajor(currency))} currency={currency} />}
+              {buyable && <BuyButton target={{ courseId: course.id }} price={price} currency={currency} />}
               <Group>
                 {selfEnrollment && !paid && state === 'open' && (
                   <Button onClick={enroll} loading={pending}>

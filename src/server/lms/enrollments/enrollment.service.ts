@@ -107,6 +107,11 @@ export interface EnrollInput {
   batchId?: string | null;
   paymentId?: string | null;
   importId?: string | null;
+  /**
+   * The member paid for this course (the payment named by paymentId is paid): the enrollment is
+   * owed even when the course was unpublished or closed to self-enrollment after the checkout began.
+   */
+  paid?: boolean;
 }
 
 export interface EnrollResult {
@@ -287,8 +292,9 @@ export async function enroll(ctx: AppContext, db: Executor, input: EnrollInput):
   // what the source needs (published; open to self-enrollment and free) and inserts at once. When
   // it inserts nothing, the checks find out why, in their order. Each ask stands for checks below:
   // a check on the course added there needs its ask here, or the first insert would pass it by.
+  const needsPublished = NEEDS_PUBLISHED.has(input.source) && !input.paid;
   const asked: CourseAsked = {
-    ask_published: NEEDS_PUBLISHED.has(input.source) ? 1 : 0,
+    ask_published: needsPublished ? 1 : 0,
     ask_open: input.source === 'self' ? 1 : 0,
     ask_now: row.created_at,
   };
@@ -308,11 +314,11 @@ export async function enroll(ctx: AppContext, db: Executor, input: EnrollInput):
       return { enrollment: toEnrollment(existing), created: false };
     }
 
-    if (NEEDS_PUBLISHED.has(input.source) && course.published !== 1) {
+    if (needsPublished && course.published !== 1) {
       throw errors.unprocessable('COURSE_NOT_PUBLISHED', 'The course is not published, so nobody can enroll in it yet.');
     }
     if (input.source === 'self') {
-      if (course.disable_self_enrollment === 1) {
+      if (course.disable_self_enrollment === 1 && !input.paid) {
         throw errors.unprocessable(
           'SELF_ENROLLMENT_DISABLED',
           'This course does not allow self-enrollment. Ask your training team to enroll you.',

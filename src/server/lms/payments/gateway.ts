@@ -31,6 +31,8 @@ export interface SessionState {
   paymentRef: string | null;
   amount: number | null;
   currency: string | null;
+  /** Where the learner pays, while the checkout is open. */
+  url: string | null;
 }
 
 export interface PaymentGatewayClient {
@@ -52,6 +54,13 @@ export function gatewayFailed(detail: string): AppError {
  */
 async function loadStripe(): Promise<typeof Stripe> {
   return (await import('stripe')).default;
+}
+
+/** The gateway answered and refused the refund: no money moved (unlike a call that went unanswered). */
+export class RefundRefused extends AppError {
+  constructor(detail: string) {
+    super(502, 'PAYMENT_GATEWAY_FAILED', detail);
+  }
 }
 
 /** Timeouts and retries for every Stripe call; SMOOTH_STRIPE_API_URL points the SDK elsewhere. */
@@ -111,6 +120,7 @@ class StripeGateway implements PaymentGatewayClient {
         paymentRef: typeof s.payment_intent === 'string' ? s.payment_intent : (s.payment_intent?.id ?? null),
         amount: s.amount_total ?? null,
         currency: s.currency ? s.currency.toUpperCase() : null,
+        url: s.status === 'open' ? (s.url ?? null) : null,
       };
     } catch {
       return null;
@@ -121,8 +131,14 @@ class StripeGateway implements PaymentGatewayClient {
     if (!paymentRef) throw gatewayFailed('The payment provider did not name the payment to refund.');
     try {
       await this.stripe.refunds.create({ payment_intent: paymentRef, amount }, { idempotencyKey: `refund-${paymentRef}` });
-    } catch {
-      throw gatewayFailed('The payment provider refused or did not answer the refund. Nothing was changed.');
+    } catch (e) {
+      const sdkErrors = (await loadStripe()).errors;
+      // Already given back (a refund made earlier, e.g. before a crash): done.
+      if (e instanceof sdkErrors.StripeError && e.code === 'charge_already_refunded') return;
+      if (e instanceof sdkErrors.StripeInvalidRequestError || e instanceof sdkErrors.StripeCardError || e instanceof sdkErrors.StripePermissionError) {
+        throw new RefundRefused('The payment provider refused the refund. Nothing was changed.');
+      }
+      throw gatewayFailed('The payment provider did not answer the refund. The refund stays under way: try again to complete it.');
     }
   }
 }

@@ -2,7 +2,7 @@
  * A payment's life after checkout: paid exactly once (webhook, repeated webhook, the learner's
  * return page and a staff mark-paid may race: one conditional UPDATE pending → paid decides, and
  * only its winner enrolls; the unique index on enrollments.payment_id backs it), expired or failed
- * (the coupon use is given back), refunded (optionally ending the access it gave).
+ * (the coupon use is given back). Refunds: payment-refund.service.ts.
  */
 import type { Actor, AppContext } from '../../context.ts';
 import type { Executor, Tx } from '../../db/database.ts';
@@ -10,11 +10,10 @@ import { nowIso } from '../../db/dialect.ts';
 import type { AppError} from '../../http/errors.ts';
 import { errors } from '../../http/errors.ts';
 import { recordAudit } from '../../platform/audit.service.ts';
-import type { Payment, RefundInput } from '../../../contract/payments.ts';
-import { admitPaidMember, removePaidMember } from '../batches/index.ts';
-import { enroll, revokeEnrollment } from '../enrollments/index.ts';
+import type { Payment } from '../../../contract/payments.ts';
+import { admitPaidMember } from '../batches/index.ts';
+import { enroll } from '../enrollments/index.ts';
 import { releaseCouponUse } from './coupon.service.ts';
-import { gatewayFor } from './gateway.ts';
 import { readPayment } from './payment.queries.ts';
 import { canSeePayment } from './payment.policy.ts';
 
@@ -66,7 +65,7 @@ export async function fulfil(
     const existing = await trx.selectFrom('enrollments').select('id').where('member_id', '=', before.memberId).where('course_id', '=', before.courseId).executeTakeFirst();
     enrollmentId =
       existing?.id ??
-      (await enroll(ctx, trx, { memberId: before.memberId, courseId: before.courseId, source: 'self', actorId: via.actorId, paymentId })).enrollment.id;
+      (await enroll(ctx, trx, { memberId: before.memberId, courseId: before.courseId, source: 'self', actorId: via.actorId, paymentId, paid: true })).enrollment.id;
   } else if (before.batchId) {
     batchMemberId = (await admitPaidMember(ctx, trx, { batchId: before.batchId, memberId: before.memberId, actorId: via.actorId })).batchMemberId;
   }
@@ -101,47 +100,5 @@ export async function markPaid(ctx: AppContext, actor: Actor, id: string, invoic
     const p = await readPayment(trx, id);
     if (!p || !canSeePayment(actor, p)) throw errors.notFound('The payment');
     return (await fulfil(ctx, trx, id, { how: 'mark-paid', actorId: actor.id, invoiceNumber, requestId })).payment;
-  });
-}
-
-/**
- * Refunds a paid payment: the gateway gives the money back (Stripe) while the payment row is held,
- * so two refunds never both reach the gateway; with revokeAccess the enrollment it gave ends (its
- * lesson progress stays in the audit log) or the batch membership is removed.
- */
-export async function refundPayment(ctx: AppContext, actor: Actor, id: string, input: RefundInput, requestId: string | null): Promise<Payment> {
-  // The gateway (and its settings) is read before the transaction: SQLite has one connection.
-  const known = await ctx.db.selectFrom('payments').select(['gateway', 'amount']).where('id', '=', id).executeTakeFirst();
-  const gateway = known && known.gateway !== 'none' && Number(known.amount) > 0 ? await gatewayFor(ctx, known.gateway) : null;
-  return ctx.db.transaction().execute(async (trx) => {
-    const lock = trx.selectFrom('payments').select(['id', 'status', 'gateway', 'gateway_payment_ref', 'amount', 'enrollment_id', 'batch_id', 'batch_member_id', 'member_id']).where('id', '=', id);
-    const row = await (ctx.dialect === 'postgres' ? lock.forUpdate() : lock).executeTakeFirst();
-    if (!row) throw errors.notFound('The payment');
-    if (row.status !== 'paid') throw errors.conflict('PAYMENT_NOT_REFUNDABLE', `This payment is ${row.status}: only a paid payment can be refunded.`, { status: row.status });
-    const now = nowIso();
-    let revoked = false;
-    if (input.revokeAccess && row.enrollment_id) {
-      revoked = await revokeEnrollment(ctx, trx, row.enrollment_id, { actorId: actor.id, reason: `Refund: ${input.reason}`, requestId });
-    }
-    if (input.revokeAccess && row.batch_member_id) {
-      revoked = (await removePaidMember(trx, { batchMemberId: row.batch_member_id, actorId: actor.id, reason: `Refund: ${input.reason}`, requestId })) || revoked;
-    }
-    await trx
-      .updateTable('payments')
-      .set({ status: 'refunded', refund_reason: input.reason, refunded_at: now, updated_at: now, access_revoked: revoked ? 1 : 0 })
-      .where('id', '=', id)
-      .execute();
-    // Last: the money moves only when every write above has succeeded; a gateway refusal rolls them back.
-    if (gateway) await gateway.refund(row.gateway_payment_ref, Number(row.amount));
-    await recordAudit(trx, {
-      actorId: actor.id,
-      action: 'update',
-      entity: 'payment',
-      entityId: id,
-      before: { status: 'paid' },
-      after: { status: 'refunded', reason: input.reason, revokeAccess: input.revokeAccess, accessRevoked: revoked },
-      requestId,
-    });
-    return (await readPayment(trx, id))!;
   });
 }

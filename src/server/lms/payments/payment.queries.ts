@@ -34,6 +34,7 @@ export function toPayment(r: PaymentRow): Payment {
     enrollmentId: r.enrollment_id,
     batchMemberId: r.batch_member_id,
     refundReason: r.refund_reason,
+    refundStartedAt: r.refund_started_at,
     accessRevoked: Number(r.access_revoked) === 1,
     paidAt: r.paid_at,
     refundedAt: r.refunded_at,

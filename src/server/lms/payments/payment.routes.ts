@@ -19,7 +19,8 @@ import {
 } from '../../../contract/payments.ts';
 import { registerListExport } from '../../platform/list-export.ts';
 import { createCoupon, listCoupons } from './coupon.service.ts';
-import { markPaid, refundPayment } from './payment-fulfil.service.ts';
+import { markPaid } from './payment-fulfil.service.ts';
+import { refundPayment } from './payment-refund.service.ts';
 import { PAYMENT_STAFF } from './payment.policy.ts';
 import { checkout, confirmReturn, getPayment, listPayments } from './payment.service.ts';
 import { receiptPdf } from './receipt.ts';
@@ -55,12 +56,15 @@ export function registerPaymentRoutes(app: App, ctx: AppContext): void {
         tags,
         summary: 'Start paying for a course or a batch (with an optional coupon)',
         description:
-          'Writes a pending payment and, with Stripe, opens a Checkout Session (`checkoutUrl`). With the manual gateway the payment waits for staff to mark the invoice paid. When a coupon leaves nothing to pay, the payment is paid and the learner enrolled at once.',
+          'Writes a pending payment and, with Stripe, opens a Checkout Session (`checkoutUrl`). With the manual gateway the payment waits for staff to mark the invoice paid. When a coupon leaves nothing to pay, the payment is paid and the learner enrolled at once. A member has at most one pending payment per course or batch: while it is open, the checkout answers 200 with that payment and its still open Checkout Session (nothing new is written, no second coupon use is taken).',
         body: CheckoutBody,
-        response: { 201: CheckoutResultSchema },
+        response: { 200: CheckoutResultSchema, 201: CheckoutResultSchema },
       },
     },
-    async (req, reply) => reply.code(201).send(await checkout(ctx, actorOf(req), req.body, { baseUrl: baseUrl(ctx, req), requestId: req.id })),
+    async (req, reply) => {
+      const { created, ...payment } = await checkout(ctx, actorOf(req), req.body, { baseUrl: baseUrl(ctx, req), requestId: req.id });
+      return reply.code(created ? 201 : 200).send(payment);
+    },
   );
 
   app.get(
@@ -137,10 +141,12 @@ export function registerPaymentRoutes(app: App, ctx: AppContext): void {
   app.post(
     '/api/payments/:id/refund',
     {
-      config: { access: PAYMENT_STAFF, problems: ['PAYMENT_NOT_REFUNDABLE', 'PAYMENT_GATEWAY_FAILED', 'PAYMENT_GATEWAY_NOT_CONFIGURED'] },
+      config: { access: PAYMENT_STAFF, problems: ['PAYMENT_NOT_REFUNDABLE', 'REFUND_IN_PROGRESS', 'PAYMENT_GATEWAY_FAILED', 'PAYMENT_GATEWAY_NOT_CONFIGURED'] },
       schema: {
         tags,
         summary: 'Refund a paid payment, optionally ending the access it gave (audited; progress kept in the audit log)',
+        description:
+          'The refund is claimed first (`refundStartedAt`: a refund under way), then the gateway gives the money back, then the payment is refunded. While another request refunds it: 409 REFUND_IN_PROGRESS. A refund left under way (the gateway did not answer, or the server stopped) is completed by asking again, as it was first asked.',
         params: IdParams,
         body: RefundBody,
         response: { 200: PaymentSchema },

@@ -4,18 +4,18 @@
  * transaction, then opens the gateway's checkout; nothing to pay (100% off) enrolls at once.
  */
 import type { Actor, AppContext } from '../../context.ts';
-import type { Tx } from '../../db/database.ts';
+import type { Executor, Tx } from '../../db/database.ts';
 import type { Insertable } from 'kysely';
 import type { PaymentsTable } from '../../db/schema-payments.ts';
-import { nowIso } from '../../db/dialect.ts';
+import { isUniqueViolation, nowIso } from '../../db/dialect.ts';
 import { newId } from '../../db/ids.ts';
 import type { AppError } from '../../http/errors.ts';
 import { errors } from '../../http/errors.ts';
 import { recordAudit } from '../../platform/audit.service.ts';
 import { paymentSettings } from '../../platform/settings.service.ts';
-import { minorPerMajor, type CheckoutInput, type CheckoutResult, type Payment, type PaymentListInput } from '../../../contract/payments.ts';
+import { type CheckoutInput, type CheckoutResult, type Payment, type PaymentListInput } from '../../../contract/payments.ts';
 import { takeCouponUse } from './coupon.service.ts';
-import { gatewayFor, type PaymentGatewayClient } from './gateway.ts';
+import { gatewayFailed, gatewayFor, type PaymentGatewayClient } from './gateway.ts';
 import { endUnpaid, fulfil } from './payment-fulfil.service.ts';
 import { paymentRows, readPayment, toPayment } from './payment.queries.ts';
 import { canSeePayment, isPaymentStaff } from './payment.policy.ts';
@@ -62,14 +62,7 @@ async function checkoutTarget(trx: Tx, memberId: string, input: CheckoutInput): 
         'This course does not allow self-enrollment. Ask your training team to enroll you.',
       );
     }
-    // Course prices are in major units with two decimals; payments count minor units.
-    return {
-      courseId: c.id,
-      batchId: null,
-      title: c.title,
-      amount: Math.round(Number(c.price) * minorPerMajor(c.currency)),
-      currency: c.currency,
-    };
+    return { courseId: c.id, batchId: null, title: c.title, amount: Number(c.price), currency: c.currency };
   }
   const b = await trx
     .selectFrom('batches')
@@ -100,102 +93,161 @@ async function checkoutTarget(trx: Tx, memberId: string, input: CheckoutInput): 
   return { courseId: null, batchId: b.id, title: b.title, amount: Number(b.price), currency: b.currency };
 }
 
+/** The member's pending payment for what the checkout sells, if one is open. */
+async function pendingPayment(db: Executor, memberId: string, target: { courseId?: string | null; batchId?: string | null }): Promise<string | null> {
+  let q = db.selectFrom('payments').select('id').where('member_id', '=', memberId).where('status', '=', 'pending');
+  q = target.courseId ? q.where('course_id', '=', target.courseId) : q.where('batch_id', '=', target.batchId ?? '');
+  return (await q.executeTakeFirst())?.id ?? null;
+}
+
+type Opened = CheckoutResult & { created: boolean };
+
 /**
  * POST /api/payments/checkout. The gateway's checkout is opened after the payment is written; when
  * the gateway fails, the payment is marked failed (its coupon use given back) and 502 answers.
+ * A member has at most one pending payment per course or batch (a partial unique index): while
+ * one is open, a checkout answers it again (created: false) with its gateway checkout, and takes
+ * no second coupon use.
  */
 export async function checkout(
   ctx: AppContext,
   actor: Actor,
   input: CheckoutInput,
   opts: { baseUrl: string; requestId: string | null },
-): Promise<CheckoutResult> {
+): Promise<Opened> {
   if (!actor.id) throw errors.unauthenticated();
   const memberId = actor.id;
   const settings = await paymentSettings(ctx.db);
   const id = newId();
   const chosen: { gateway: PaymentGatewayClient | null } = { gateway: null };
-  const written = await ctx.db.transaction().execute(async (trx) => {
-    // What is bought and the coupon first (an unknown course is 404 whatever the gateway), then
-    // the gateway when there is something to pay: a misconfigured one rolls everything back.
-    const target = await checkoutTarget(trx, memberId, input);
-    const coupon = input.couponCode ? await takeCouponUse(trx, input.couponCode, target) : null;
-    const amount = target.amount - (coupon?.discount ?? 0);
-    if (amount > 0) chosen.gateway = await gatewayFor(ctx, undefined, settings);
-    const now = nowIso();
-    const row: Insertable<PaymentsTable> = {
-      id,
-      member_id: memberId,
-      course_id: target.courseId,
-      batch_id: target.batchId,
-      amount,
-      currency: target.currency,
-      coupon_id: coupon?.couponId ?? null,
-      discount: coupon?.discount ?? 0,
-      status: 'pending',
-      gateway: chosen.gateway?.name ?? 'none',
-      gateway_reference: null,
-      gateway_payment_ref: null,
-      invoice_number: null,
-      enrollment_id: null,
-      batch_member_id: null,
-      refund_reason: null,
-      access_revoked: 0,
-      paid_at: null,
-      refunded_at: null,
-      created_at: now,
-      updated_at: now,
-    };
-    await trx.insertInto('payments').values(row).execute();
-    await recordAudit(trx, {
-      actorId: memberId,
-      action: 'create',
-      entity: 'payment',
-      entityId: id,
-      after: {
-        memberId,
-        courseId: row.course_id,
-        batchId: row.batch_id,
+  let written: { open: string } | Payment | { amount: number };
+  try {
+    written = await ctx.db.transaction().execute(async (trx) => {
+      // What is bought and the coupon first (an unknown course is 404 whatever the gateway), then
+      // the gateway when there is something to pay: a misconfigured one rolls everything back.
+      const target = await checkoutTarget(trx, memberId, input);
+      const open = await pendingPayment(trx, memberId, target);
+      if (open) return { open };
+      const coupon = input.couponCode ? await takeCouponUse(trx, input.couponCode, target) : null;
+      const amount = target.amount - (coupon?.discount ?? 0);
+      if (amount > 0) chosen.gateway = await gatewayFor(ctx, undefined, settings);
+      const now = nowIso();
+      const row: Insertable<PaymentsTable> = {
+        id,
+        member_id: memberId,
+        course_id: target.courseId,
+        batch_id: target.batchId,
         amount,
-        currency: row.currency,
-        discount: row.discount,
-        couponId: row.coupon_id,
-        gateway: row.gateway,
-      },
-      requestId: opts.requestId,
+        currency: target.currency,
+        coupon_id: coupon?.couponId ?? null,
+        discount: coupon?.discount ?? 0,
+        status: 'pending',
+        gateway: chosen.gateway?.name ?? 'none',
+        gateway_reference: null,
+        gateway_payment_ref: null,
+        invoice_number: null,
+        enrollment_id: null,
+        batch_member_id: null,
+        refund_reason: null,
+        access_revoked: 0,
+        paid_at: null,
+        refunded_at: null,
+        refund_started_at: null,
+        refund_lease_until: null,
+        created_at: now,
+        updated_at: now,
+      };
+      await trx.insertInto('payments').values(row).execute();
+      await recordAudit(trx, {
+        actorId: memberId,
+        action: 'create',
+        entity: 'payment',
+        entityId: id,
+        after: {
+          memberId,
+          courseId: row.course_id,
+          batchId: row.batch_id,
+          amount,
+          currency: row.currency,
+          discount: row.discount,
+          couponId: row.coupon_id,
+          gateway: row.gateway,
+        },
+        requestId: opts.requestId,
+      });
+      // Nothing to pay: paid and enrolled in the same transaction, no gateway.
+      if (amount === 0) return (await fulfil(ctx, trx, id, { how: 'free', actorId: memberId, requestId: opts.requestId })).payment;
+      return { amount };
     });
-    // Nothing to pay: paid and enrolled in the same transaction, no gateway.
-    if (amount === 0) return (await fulfil(ctx, trx, id, { how: 'free', actorId: memberId, requestId: opts.requestId })).payment;
-    return {
-      ...target,
-      email: (await trx.selectFrom('users').select('email').where('id', '=', memberId).executeTakeFirstOrThrow()).email,
-      amount,
-    };
-  });
-  if ('status' in written) return written;
+  } catch (e) {
+    // A parallel checkout of the same member wrote its pending payment first (PostgreSQL: our
+    // insert waited for it, then hit the unique index): that payment is the answer.
+    if (!isUniqueViolation(e)) throw e;
+    const open = await pendingPayment(ctx.db, memberId, input);
+    if (!open) throw e;
+    written = { open };
+  }
+  if ('open' in written) return resumeCheckout(ctx, actor, written.open, input, opts);
+  if ('status' in written) return { ...written, created: true };
   const client = chosen.gateway;
   if (!client) throw new Error('checkout: a payment with an amount has no gateway');
-
-  let session;
   try {
-    session = await client.createCheckout({
-      paymentId: id,
-      memberEmail: written.email,
-      itemTitle: written.title,
-      amount: written.amount,
-      currency: written.currency,
-      successUrl: `${opts.baseUrl}/lms/payments/${id}?session_id={CHECKOUT_SESSION_ID}`,
-      cancelUrl: `${opts.baseUrl}/lms/payments/${id}?cancelled=1`,
-    });
+    return { ...(await openAtGateway(ctx, client, (await readPayment(ctx.db, id))!, opts)), created: true };
   } catch (e) {
     await ctx.db.transaction().execute((trx) => endUnpaid(trx, id, 'failed', memberId, opts.requestId));
     throw e;
   }
+}
+
+/**
+ * Opens (or, for a payment that already asked, finds again) the gateway's checkout of a pending
+ * payment. The request is idempotent by payment id, so a second call gets the same session.
+ */
+async function openAtGateway(ctx: AppContext, client: PaymentGatewayClient, p: Payment, opts: { baseUrl: string }): Promise<CheckoutResult> {
+  const email = (await ctx.db.selectFrom('users').select('email').where('id', '=', p.memberId).executeTakeFirstOrThrow()).email;
+  const session = await client.createCheckout({
+    paymentId: p.id,
+    memberEmail: email,
+    itemTitle: p.itemTitle,
+    amount: p.amount,
+    currency: p.currency,
+    successUrl: `${opts.baseUrl}/lms/payments/${p.id}?session_id={CHECKOUT_SESSION_ID}`,
+    cancelUrl: `${opts.baseUrl}/lms/payments/${p.id}?cancelled=1`,
+  });
   if (session.reference) {
-    await ctx.db.updateTable('payments').set({ gateway_reference: session.reference, updated_at: nowIso() }).where('id', '=', id).execute();
+    await ctx.db
+      .updateTable('payments')
+      .set({ gateway_reference: session.reference, updated_at: nowIso() })
+      .where('id', '=', p.id)
+      .where('gateway_reference', 'is', null)
+      .execute();
   }
-  const payment = (await readPayment(ctx.db, id))!;
+  const payment = (await readPayment(ctx.db, p.id))!;
   return session.checkoutUrl ? { ...payment, checkoutUrl: session.checkoutUrl } : payment;
+}
+
+/**
+ * A checkout while the member's payment for it is pending: the same payment, with the gateway's
+ * still open checkout. A checkout the gateway says was paid is fulfilled (as the return page
+ * does); one it says expired ends, and a new checkout starts in its place.
+ */
+async function resumeCheckout(
+  ctx: AppContext,
+  actor: Actor,
+  paymentId: string,
+  input: CheckoutInput,
+  opts: { baseUrl: string; requestId: string | null },
+): Promise<Opened> {
+  const p = (await readPayment(ctx.db, paymentId))!;
+  if (p.gateway !== 'stripe') return { ...p, created: false };
+  const client = await gatewayFor(ctx, 'stripe');
+  if (!p.gatewayReference) return { ...(await openAtGateway(ctx, client, p, opts)), created: false };
+  const state = await client.sessionState(p.gatewayReference);
+  if (!state) throw gatewayFailed('The payment provider did not answer about your open checkout. Try again in a moment.');
+  if (state.paid) return { ...(await confirmReturn(ctx, actor, p.id, opts.requestId)), created: false };
+  if (!state.expired) return { ...p, ...(state.url ? { checkoutUrl: state.url } : {}), created: false };
+  await ctx.db.transaction().execute((trx) => endUnpaid(trx, p.id, 'expired', actor.id, opts.requestId));
+  return checkout(ctx, actor, input, opts);
 }
 
 export async function getPayment(ctx: AppContext, actor: Actor, id: string): Promise<Payment> {

@@ -271,7 +271,7 @@ export const BATCH_ENTITY: EntityMeta = {
     { name: 'published', label: 'Published', kind: 'boolean' },
     { name: 'allowSelfEnrollment', label: 'Learners may join', kind: 'boolean' },
     { name: 'paid', label: 'Paid', kind: 'boolean' },
-    { name: 'price', label: 'Price (cents)', kind: 'number', min: 0, nullable: true },
+    { name: 'price', label: 'Price', kind: 'money', currencyField: 'currency', max: 100_000_000, nullable: true },
     { name: 'currency', label: 'Currency (ISO 4217)', kind: 'text', nullable: true },
     {
       name: 'courseIds',

@@ -80,7 +80,7 @@ export const COURSE_ENTITIES: EntityMeta[] = [
         description: 'Self-enrollment stops when the course holds this many enrollments. Staff, cohort, onboarding and assignment enrollments are not limited.',
       },
       { name: 'paid', label: 'Paid', kind: 'boolean' },
-      { name: 'price', label: 'Price', kind: 'number', min: 0, nullable: true },
+      { name: 'price', label: 'Price', kind: 'money', currencyField: 'currency', max: 100_000_000, nullable: true },
       { name: 'currency', label: 'Currency (ISO 4217)', kind: 'text', nullable: true },
       { name: 'enableCertification', label: 'Certification', kind: 'boolean' },
       { name: 'certificateIssueMode', label: 'Certificate issue', kind: 'select', options: ['auto', 'claim'] },

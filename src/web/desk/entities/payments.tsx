@@ -14,7 +14,18 @@ const GATEWAY_LABEL: Record<string, string> = { stripe: 'Stripe', manual: 'Invoi
 const money = (r: Row) => formatMoney(Number(r.amount), String(r.currency));
 const when = (v: unknown) => (typeof v === 'string' && v ? new Date(v).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }) : '');
 
-function StatusBadge({ status }: { status: PaymentStatus }) {
+/** A paid payment whose refund was claimed and not yet confirmed by the gateway. */
+const refundUnderWay = (r: Row) => r.status === 'paid' && typeof r.refundStartedAt === 'string';
+
+function StatusBadge({ row }: { row: Row }) {
+  const status = row.status as PaymentStatus;
+  if (refundUnderWay(row)) {
+    return (
+      <Badge variant="light" color="orange" c="gray.9">
+        refund under way
+      </Badge>
+    );
+  }
   return (
     <Badge variant="light" color={STATUS_COLOR[status]} c="gray.9">
       {status}
@@ -71,6 +82,48 @@ function MarkPaidButton({ row, refresh }: { row: Row; refresh: () => void }) {
 
 /** Staff refund a paid payment, with a reason, optionally ending the access it gave. */
 function RefundButton({ row, refresh }: { row: Row; refresh: () => void }) {
+  if (refundUnderWay(row)) return <CompleteRefundButton row={row} refresh={refresh} />;
+  return <NewRefundButton row={row} refresh={refresh} />;
+}
+
+/**
+ * A refund left under way (the provider did not answer, or the server stopped): asking again
+ * completes it with the reason and choice it was started with.
+ */
+function CompleteRefundButton({ row, refresh }: { row: Row; refresh: () => void }) {
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  return (
+    <Stack gap={4}>
+      <Button
+        color="orange"
+        variant="light"
+        loading={busy}
+        onClick={() => {
+          setBusy(true);
+          setError(null);
+          api
+            .post(`/api/payments/${encodeURIComponent(String(row.id))}/refund`, { reason: String(row.refundReason ?? 'Refund'), revokeAccess: false })
+            .then(() => {
+              notify('The refund is complete.', 'green');
+              refresh();
+            })
+            .catch((e: unknown) => setError(errorMessage(e)))
+            .finally(() => setBusy(false));
+        }}
+      >
+        Complete the refund
+      </Button>
+      {error && (
+        <Text size="sm" c="red.8" role="alert">
+          {error}
+        </Text>
+      )}
+    </Stack>
+  );
+}
+
+function NewRefundButton({ row, refresh }: { row: Row; refresh: () => void }) {
   const [open, setOpen] = useState(false);
   const [reason, setReason] = useState('');
   const [revoke, setRevoke] = useState(false);
@@ -140,7 +193,7 @@ export const PAYMENT_ENTITIES: EntityMeta[] = [
       { key: 'memberName', label: 'Member' },
       { key: 'itemTitle', label: 'Course or batch' },
       { key: 'amount', label: 'Amount', numeric: true, render: money },
-      { key: 'status', label: 'Status', render: (r) => <StatusBadge status={r.status as PaymentStatus} /> },
+      { key: 'status', label: 'Status', render: (r) => <StatusBadge row={r} /> },
       { key: 'gateway', label: 'Paid with', render: (r) => GATEWAY_LABEL[String(r.gateway)] ?? String(r.gateway) },
       { key: 'invoiceNumber', label: 'Invoice' },
     ],
@@ -154,12 +207,13 @@ export const PAYMENT_ENTITIES: EntityMeta[] = [
       { name: 'itemTitle', label: 'Course or batch', kind: 'text', readOnly: true },
       { name: 'amount', label: 'Amount', kind: 'text', readOnly: true, display: money },
       { name: 'discount', label: 'Coupon discount', kind: 'text', readOnly: true, display: (r) => (Number(r.discount) > 0 ? `${formatMoney(Number(r.discount), String(r.currency))} (${String(r.couponCode)})` : 'None') },
-      { name: 'status', label: 'Status', kind: 'text', readOnly: true, display: (r) => <StatusBadge status={r.status as PaymentStatus} /> },
+      { name: 'status', label: 'Status', kind: 'text', readOnly: true, display: (r) => <StatusBadge row={r} /> },
       { name: 'gateway', label: 'Paid with', kind: 'text', readOnly: true, display: (r) => GATEWAY_LABEL[String(r.gateway)] ?? String(r.gateway) },
       { name: 'invoiceNumber', label: 'Invoice number', kind: 'text', readOnly: true },
       { name: 'gatewayReference', label: 'Gateway reference', kind: 'text', readOnly: true },
       { name: 'paidAt', label: 'Paid at', kind: 'text', readOnly: true, display: (r) => when(r.paidAt) },
       { name: 'refundedAt', label: 'Refunded at', kind: 'text', readOnly: true, display: (r) => when(r.refundedAt) },
+      { name: 'refundStartedAt', label: 'Refund started', kind: 'text', readOnly: true, display: (r) => (r.refundStartedAt ? `${when(r.refundStartedAt)}${refundUnderWay(r) ? ' (under way: the payment provider has not confirmed it yet)' : ''}` : '—') },
       { name: 'refundReason', label: 'Refund reason', kind: 'text', readOnly: true },
     ],
     actions: (row, ctx) => (
