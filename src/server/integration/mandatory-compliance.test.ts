@@ -267,12 +267,21 @@ describeDb('mandatory training compliance follows every write at once', (env) =>
     });
     expect(assigned.statusCode).toBe(201);
     await env.ctx.db.updateTable('training_assignments').set({ due_date: '2020-01-01' }).where('course_id', '=', course.courseId).execute();
+    const leaves = (i: number) => i % 2 === 1 && i % 3 === 0;
     const learn = async (u: TestUser, i: number) => {
       if (i >= 12) await enroll(u, course.courseId); // the first 12 were enrolled by their assignment
-      for (const l of course.lessonIds.slice(0, i % 4)) await completeLesson(u, l);
+      for (const l of course.lessonIds.slice(0, i % 4)) {
+        if (!leaves(i)) {
+          await completeLesson(u, l);
+          continue;
+        }
+        // A leaver's enrollments are suspended when they leave: a completion after that is refused.
+        const res = await env.req('POST', `/api/lessons/${l}/complete`, { as: u });
+        if (res.statusCode !== 200) expect([res.statusCode, json<{ code: string }>(res).code]).toEqual([422, 'ENROLLMENT_SUSPENDED']);
+      }
     };
     const shuffle = async (id: string, i: number) => {
-      const body = i % 2 === 0 ? { department: departments[(i + 1) % 3] } : { status: i % 3 === 0 ? 'left' : 'active' };
+      const body = i % 2 === 0 ? { department: departments[(i + 1) % 3] } : { status: leaves(i) ? 'left' : 'active' };
       expect((await env.req('PATCH', `/api/employees/${id}`, { as: hr, body })).statusCode).toBe(200);
     };
     await Promise.all([...people.map((u, i) => learn(u, i)), ...employeeIds.map((id, i) => shuffle(id, i)), stats(), stats('P1')]);

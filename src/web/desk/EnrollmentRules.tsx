@@ -24,7 +24,7 @@ const STATUS_WORDS: Record<string, { label: string; color: string }> = {
 export function EnrollmentStatusBadge({ status }: { status: unknown }) {
   const s = STATUS_WORDS[String(status)] ?? { label: readableValue(status), color: 'gray' };
   return (
-    <Badge variant="light" color={s.color} c={`${s.color}.9`} tt="none">
+    <Badge variant="light" color={s.color} c="gray.9" tt="none">
       {s.label}
     </Badge>
   );

@@ -31,6 +31,14 @@ function enrollmentJson(dialect: Dialect, e: string): RawBuilder<string> {
     sql`'createdAt'`, c('created_at'),
     sql`'createdBy'`, c('created_by'),
     sql`'lastActivityAt'`, c('last_activity_at'),
+    sql`'status'`, sql`'active'`,
+    sql`'suspendedAt'`, sql`null`,
+    sql`'suspendedBy'`, sql`null`,
+    sql`'suspendReason'`, sql`null`,
+    sql`'completedManuallyAt'`, sql`null`,
+    sql`'completedManuallyBy'`, sql`null`,
+    sql`'completedManuallyReason'`, sql`null`,
+    sql`'completionEvidenceFileId'`, sql`null`,
   ]);
   return dialect === 'postgres' ? sql<string>`json_build_object(${pairs})::text` : sql<string>`json_object(${pairs})`;
 }

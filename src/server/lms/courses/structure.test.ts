@@ -303,7 +303,7 @@ describeDb('courses: chapters, lessons, ordering, outline, progress', (env) => {
       },
       { id: empty.id, title: 'Empty', position: 2, lessons: [] },
     ]);
-    expect(o.enrollment).toEqual({ id: enrollmentId, progress: 0, currentLessonId: l2.id, completedAt: null, source: 'admin' });
+    expect(o.enrollment).toEqual({ id: enrollmentId, progress: 0, currentLessonId: l2.id, completedAt: null, source: 'admin', suspendedAt: null, suspendReason: null });
 
     const visitor = await env.user();
     const v = await h.outline(visitor, c.id);

@@ -429,6 +429,7 @@ describeDb('enrollment import and export', (env) => {
         'memberEmail',
         'courseTitle',
         'progress',
+        'status',
         'source',
         'createdAt',
         'completedAt',
@@ -436,6 +437,10 @@ describeDb('enrollment import and export', (env) => {
         'memberId',
         'courseId',
         'batchId',
+        'suspendedAt',
+        'suspendReason',
+        'completedManuallyAt',
+        'completedManuallyReason',
       ]);
       return rows.slice(1);
     };
@@ -455,8 +460,8 @@ describeDb('enrollment import and export', (env) => {
     const mine = await exportRows(learner, '');
     expect(mine.map((r) => r[0])).toEqual(await listAll(learner, ''));
     expect(mine).toHaveLength(2);
-    const row = mine.find((r) => r[10] === courseId)!;
-    expect(row.slice(1, 6)).toEqual(['Zoë, "the" =learner', learner.email, 'Export me', '25', 'import']);
+    const row = mine.find((r) => r[11] === courseId)!;
+    expect(row.slice(1, 7)).toEqual(['Zoë, "the" =learner', learner.email, 'Export me', '25', 'active', 'import']);
 
     const bad = await env.req('GET', '/api/enrollments/export.csv?progressMin=5&progressMax=1', { as: admin });
     expect(bad.statusCode).toBe(400);

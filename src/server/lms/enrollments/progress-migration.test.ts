@@ -151,9 +151,10 @@ describeMigration(
       const kept = Object.fromEntries(Object.entries(indexesBefore).filter(([, definition]) => !/\bprogress\b/.test(definition ?? '')));
       expect(Object.keys(kept).length).toBeGreaterThanOrEqual(6);
       expect(Object.keys(indexesBefore).length).toBeGreaterThan(Object.keys(kept).length);
-      // Later migrations add their own indexes (0028: one enrollment per payment).
-      const { enrollments_course_done_idx: added, enrollments_payment_uq: later, ...rest } = after;
+      // Later migrations add their own indexes (0028: one enrollment per payment; 0034: suspended rows).
+      const { enrollments_course_done_idx: added, enrollments_payment_uq: later, enrollments_suspended_idx: suspended, ...rest } = after;
       expect(later).toMatch(/payment_id/);
+      expect(suspended).toMatch(/suspended_at/);
       expect(rest).toEqual(kept);
       expect(added).toMatch(/course_id.*completed_lessons.*id/);
     });

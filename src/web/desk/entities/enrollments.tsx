@@ -72,7 +72,6 @@ export const ENROLLMENT_ENTITIES: EntityMeta[] = [
       { name: 'memberId', label: 'Member', kind: 'link', link: USER_LINK },
       { name: 'source', label: 'Source', kind: 'select', options: ENROLLMENT_SOURCES },
       { name: 'status', label: 'Status', kind: 'select', options: ENROLLMENT_STATUSES },
-      { name: 'completed', label: 'Completed', kind: 'boolean' },
       { name: 'progress', label: 'Progress %', kind: 'range', rangeParams: ['progressMin', 'progressMax'], min: 0, max: 100 },
       { name: 'q', label: 'Member or course contains', kind: 'text' },
     ],
