@@ -19,6 +19,7 @@ import { hashPassword } from '../platform/passwords.ts';
 import { getSettings } from '../platform/settings.service.ts';
 import { normalizeEmail, replacePassword } from '../platform/users.service.ts';
 import { fillParts, parseTemplate, TEMPLATE_DEFAULTS, templateOf } from './notifications/templates.ts';
+import { readableInstant } from '../platform/readable-instant.ts';
 
 export type LinkPurpose = 'invitation' | 'reset';
 
@@ -44,11 +45,6 @@ export interface LinkRecipient {
   userId: string;
   email: string;
   fullName: string;
-}
-
-/** "13 December 2026 at 14:00 UTC" */
-export function readableInstant(iso: string): string {
-  return `${new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' }).format(new Date(iso))} UTC`;
 }
 
 function chunks<T>(list: readonly T[], size = WRITE_CHUNK): T[][] {

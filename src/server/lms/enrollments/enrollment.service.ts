@@ -14,6 +14,7 @@ import { ENROLLMENT_SOURCES, type Enrollment, type EnrollmentSource } from '../.
 import { canSeeLearnersOf, isCourseAdmin } from '../courses/index.ts';
 import { progressSql, type EnrollmentRow } from './progress.service.ts';
 import { hasAnyRole } from '../../http/access.ts';
+import { readableInstant } from '../../platform/readable-instant.ts';
 
 declare module '../../platform/hooks.ts' {
   interface HookEvents {
@@ -130,12 +131,12 @@ function courseFull(): AppError {
 /** 422 ENROLLMENT_CLOSED before the course's enrollment opens and from when it closes. */
 function assertEnrollmentWindow(c: { enrollment_opens_at: string | null; enrollment_closes_at: string | null }, now: string): void {
   if (c.enrollment_opens_at !== null && now < c.enrollment_opens_at) {
-    throw errors.unprocessable('ENROLLMENT_CLOSED', `Enrollment in this course opens on ${c.enrollment_opens_at}.`, {
+    throw errors.unprocessable('ENROLLMENT_CLOSED', `Enrollment in this course opens on ${readableInstant(c.enrollment_opens_at)}.`, {
       enrollmentOpensAt: c.enrollment_opens_at,
     });
   }
   if (c.enrollment_closes_at !== null && now >= c.enrollment_closes_at) {
-    throw errors.unprocessable('ENROLLMENT_CLOSED', `Enrollment in this course closed on ${c.enrollment_closes_at}.`, {
+    throw errors.unprocessable('ENROLLMENT_CLOSED', `Enrollment in this course closed on ${readableInstant(c.enrollment_closes_at)}.`, {
       enrollmentClosesAt: c.enrollment_closes_at,
     });
   }

@@ -32,6 +32,7 @@ import {
 } from './quiz.policy.ts';
 import { attemptQuestions, loadQuestions, parseJson } from './quiz.service.ts';
 import { assertQuizOpen, closesAtFor, loadOverride, maxAttemptsFor } from './quiz-availability.service.ts';
+import { readableInstant } from '../../platform/readable-instant.ts';
 
 declare module '../../platform/hooks.ts' {
   interface HookEvents {
@@ -366,7 +367,7 @@ export async function submitQuiz(ctx: AppContext, actor: Actor, quizId: string, 
       const closes = closesAtFor(quiz, override);
       if (!attempt) assertQuizOpen(quiz, override, new Date().toISOString());
       else if (!attempt.deadline_at && closes !== null && new Date().toISOString() >= closes) {
-        throw errors.unprocessable('QUIZ_CLOSED', `This quiz closed on ${closes}.`, { closesAt: closes });
+        throw errors.unprocessable('QUIZ_CLOSED', `This quiz closed on ${readableInstant(closes)}.`, { closesAt: closes });
       }
     }
     if (!preview && !attempt) await assertQuizUnlocked(trx, quizId, memberId);

@@ -11,6 +11,7 @@ import { errors } from '../../http/errors.ts';
 import { recordAudit } from '../../platform/audit.service.ts';
 import type { QuizOutcome, QuizOverride, QuizOverrideInput } from '../../../contract/quizzes.ts';
 import { enrolledForQuiz, loadQuiz, quizAccess, type QuizRow } from './quiz.policy.ts';
+import { readableInstant } from '../../platform/readable-instant.ts';
 
 export interface OverrideRow {
   extra_attempts: number;
@@ -52,10 +53,10 @@ export function availabilityAt(
 export function assertQuizOpen(quiz: Pick<QuizRow, 'opens_at' | 'closes_at'>, override: OverrideRow | undefined, now: string): void {
   const state = availabilityAt(quiz, override, now);
   if (state === 'not_open')
-    throw errors.unprocessable('QUIZ_NOT_OPEN', `This quiz opens on ${quiz.opens_at}.`, { opensAt: quiz.opens_at });
+    throw errors.unprocessable('QUIZ_NOT_OPEN', `This quiz opens on ${readableInstant(quiz.opens_at!)}.`, { opensAt: quiz.opens_at });
   if (state === 'closed') {
     const closesAt = closesAtFor(quiz, override);
-    throw errors.unprocessable('QUIZ_CLOSED', `This quiz closed on ${closesAt}.`, { closesAt });
+    throw errors.unprocessable('QUIZ_CLOSED', `This quiz closed on ${readableInstant(closesAt!)}.`, { closesAt });
   }
 }
 
