@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type { Actor, AppContext } from '../context.ts';
 import type { Role } from '../../contract/roles.ts';
 import { principalFromSession, principalFromToken, type Principal } from '../platform/auth.service.ts';
@@ -21,6 +21,23 @@ declare module 'fastify' {
 }
 
 export const SESSION_COOKIE = 'smooth_session';
+
+/** Secure cookies per config: on, off, or `auto` (only when the request came over HTTPS). */
+function secure(ctx: AppContext, req: FastifyRequest): boolean {
+  if (ctx.config.secureCookies !== 'auto') return ctx.config.secureCookies;
+  return req.protocol === 'https';
+}
+
+/** The session cookie of a session just opened (login, setup, a password set with a link). */
+export function setSessionCookie(ctx: AppContext, req: FastifyRequest, reply: FastifyReply, token: string, expiresAt: string): void {
+  void reply.setCookie(SESSION_COOKIE, token, {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: secure(ctx, req),
+    expires: new Date(expiresAt),
+  });
+}
 
 export interface RegisteredRoute {
   method: string;

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import type { AppContext } from '../context.ts';
 import type { App } from '../http/types.ts';
-import { actorOf, requirePrincipal } from '../http/access.ts';
+import { actorOf, requirePrincipal, setSessionCookie } from '../http/access.ts';
+import { openSessionFor } from '../platform/auth.service.ts';
 import { IdParams } from '../../contract/common.ts';
-import { ForgotPasswordBody, InvitationSchema, InviteEmployeeBody, SetPasswordBody } from '../../contract/users.ts';
+import { ForgotPasswordBody, InvitationSchema, InviteEmployeeBody, MeSchema, SetPasswordBody } from '../../contract/users.ts';
 import { employeeInvitation, inviteEmployee } from './employee-invite.ts';
 import { invitationState, requestPasswordReset, resendInvitation, setPasswordWithLink } from './password-links.ts';
 
@@ -42,13 +43,18 @@ export function registerPasswordLinkRoutes(app: App, ctx: AppContext): void {
         description:
           'The token is the `token` of the link in the invitation or reset message. The password follows the password rule (at ' +
           'least 12 characters, not a common password). The link is used up; every session and API token of the account ends, ' +
-          'and so does every other open link of it. Log in afterwards with the new password.',
+          'and so does every other open link of it. The answer logs the account in: a new session cookie, and the user as ' +
+          '`/api/auth/me` gives it.',
         body: SetPasswordBody,
-        response: { 200: z.object({ email: z.string() }) },
+        response: { 200: z.object({ email: z.string(), user: MeSchema }) },
       },
     },
-    async (req) =>
-      setPasswordWithLink(ctx, { token: req.body.token, password: req.body.password, signedInAs: req.principal?.id ?? null }),
+    async (req, reply) => {
+      const set = await setPasswordWithLink(ctx, { token: req.body.token, password: req.body.password, signedInAs: req.principal?.id ?? null });
+      const s = await openSessionFor(ctx, set.userId, { ip: req.ip, userAgent: req.headers['user-agent'] ?? null });
+      setSessionCookie(ctx, req, reply, s.token, s.expiresAt);
+      return { email: set.email, user: s.principal };
+    },
   );
 
   app.get(

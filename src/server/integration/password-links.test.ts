@@ -87,7 +87,11 @@ describeDb('set-password links: invitations and password resets', (env) => {
 
     const res = await env.req('POST', '/api/auth/set-password', { body: { token, password: NEW_PASSWORD } });
     expect(res.statusCode, res.body).toBe(200);
-    expect(json(res)).toEqual({ email });
+    expect(json(res)).toEqual({ email, user: { id: user.id, email, fullName: 'Sam Taylor', roles: ['LMS Student'] } });
+    // The answer logs the new account in: its cookie is a live session of that user.
+    const me = await env.req('GET', '/api/auth/me', { headers: { cookie: sessionCookie(res) } });
+    expect(me.statusCode).toBe(200);
+    expect(json<{ id: string }>(me).id).toBe(user.id);
     const login = await env.req('POST', '/api/auth/login', { body: { email, password: NEW_PASSWORD } });
     expect(login.statusCode).toBe(200);
     const audit = await env.ctx.db.selectFrom('audit_log').selectAll().where('entity_id', '=', user.id).where('action', '=', 'set-password').execute();
@@ -214,7 +218,9 @@ describeDb('set-password links: invitations and password resets', (env) => {
     expect((await env.req('GET', '/api/auth/me', { headers: { authorization: `Bearer ${apiToken}` } })).statusCode).toBe(200);
     const res = await env.req('POST', '/api/auth/set-password', { as: user, body: { token: second, password: NEW_PASSWORD } });
     expect(res.statusCode, res.body).toBe(200);
+    // Every earlier session ends; the answer's cookie is a new one.
     expect((await env.req('GET', '/api/auth/me', { as: user })).statusCode).toBe(401);
+    expect((await env.req('GET', '/api/auth/me', { headers: { cookie: sessionCookie(res) } })).statusCode).toBe(200);
     expect((await env.req('GET', '/api/auth/me', { headers: { authorization: `Bearer ${apiToken}` } })).statusCode).toBe(401);
     expect((await env.req('POST', '/api/auth/login', { body: { email: user.email, password: user.password } })).statusCode).toBe(401);
     const login = await env.req('POST', '/api/auth/login', { body: { email: user.email, password: NEW_PASSWORD } });

@@ -225,7 +225,7 @@ function linkUsedOrExpired(row: { used_at: string | null; expires_at: string }) 
 export async function setPasswordWithLink(
   ctx: AppContext,
   input: { token: string; password: string; signedInAs: string | null },
-): Promise<{ email: string }> {
+): Promise<{ email: string; userId: string }> {
   const id = sha256(input.token);
   const link = await ctx.db
     .selectFrom('password_links')
@@ -262,7 +262,7 @@ export async function setPasswordWithLink(
       .execute();
     await replacePassword(trx, link.user_id, hash, { purpose: link.purpose });
   });
-  return { email: link.email };
+  return { email: link.email, userId: link.user_id };
 }
 
 /** Counts one request of `key` in its window (one statement); true while within `max`. */

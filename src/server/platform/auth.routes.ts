@@ -1,28 +1,12 @@
 import { z } from 'zod';
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.ts';
 import type { App } from '../http/types.ts';
-import { SESSION_COOKIE, requirePrincipal } from '../http/access.ts';
+import { SESSION_COOKIE, requirePrincipal, setSessionCookie } from '../http/access.ts';
 import { errors } from '../http/errors.ts';
 import { IdParams } from '../../contract/common.ts';
 import { CreateTokenBody, LoginBody, MeSchema, SetupBody } from '../../contract/users.ts';
 import { createApiToken, listApiTokens, login, logout, revokeApiToken } from './auth.service.ts';
 import { countUsers, setupFirstAdmin } from './users.service.ts';
-
-function secure(ctx: AppContext, req: FastifyRequest): boolean {
-  if (ctx.config.secureCookies !== 'auto') return ctx.config.secureCookies;
-  return req.protocol === 'https';
-}
-
-function setSessionCookie(ctx: AppContext, req: FastifyRequest, reply: FastifyReply, token: string, expiresAt: string) {
-  void reply.setCookie(SESSION_COOKIE, token, {
-    path: '/',
-    httpOnly: true,
-    sameSite: 'lax',
-    secure: secure(ctx, req),
-    expires: new Date(expiresAt),
-  });
-}
 
 export function registerAuthRoutes(app: App, ctx: AppContext): void {
   app.get(

@@ -201,6 +201,16 @@ export async function confirmPassword(ctx: AppContext, userId: string, password:
   if (failed) throw errors.validation([{ path: 'password', message: 'The password is not correct.' }], 'The password is not correct.');
 }
 
+/**
+ * A session for an account whose person just proved who they are another way (they chose a
+ * password with a one-time link mailed to them), so they need not type it again at once.
+ */
+export async function openSessionFor(ctx: AppContext, userId: string, input: { ip: string; userAgent: string | null }): Promise<SessionInfo> {
+  const user = await ctx.db.selectFrom('users').select(['id', 'email', 'full_name', 'enabled']).where('id', '=', userId).executeTakeFirst();
+  if (!user || user.enabled !== 1) throw errors.unauthenticated();
+  return openSession(ctx, user, input);
+}
+
 async function openSession(
   ctx: AppContext,
   user: { id: string; email: string; full_name: string },

@@ -1,12 +1,14 @@
 import { useState, type FormEvent } from 'react';
-import { Link, useSearchParams } from 'react-router';
+import { Link, useNavigate, useSearchParams } from 'react-router';
 import { Alert, Anchor, Button, Stack, Text } from '@mantine/core';
-import { useMutation } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, ApiError, errorMessage } from '../ui/api.ts';
 import { IconAlert, IconShield } from '../ui/icons.tsx';
 import { useTitle } from '../ui/useTitle.ts';
 import { ALERT_STYLES, AuthLayout } from './AuthLayout.tsx';
 import { NewPasswordFields, type NewPasswordField } from './NewPasswordFields.tsx';
+import { ME_KEY, homeOf, type Me } from '../ui/session.ts';
+import { preloadAreaOf } from '../ui/areas.ts';
 
 
 /** Link problems that a new link fixes: the page offers "Forgot password?" for them. */
@@ -19,9 +21,18 @@ export default function SetPasswordPage() {
   const token = params.get('token') ?? '';
   const [values, setValues] = useState<Record<NewPasswordField, string>>({ password: '', confirm: '' });
   const [errors, setErrors] = useState<Partial<Record<NewPasswordField, string>>>({});
+  const navigate = useNavigate();
+  const client = useQueryClient();
 
   const save = useMutation({
-    mutationFn: (body: { token: string; password: string }) => api.post<{ email: string }>('/api/auth/set-password', body),
+    mutationFn: (body: { token: string; password: string }) => api.post<{ email: string; user: Me }>('/api/auth/set-password', body),
+    // The answer logs the account in: straight on to its home (portal or desk), like a login.
+    onSuccess: async ({ user }) => {
+      const to = homeOf(user);
+      await preloadAreaOf(to).catch(() => undefined);
+      client.setQueryData(ME_KEY, user);
+      await navigate(to, { replace: true });
+    },
     onError: (err) => {
       if (err instanceof ApiError && err.fieldErrors.some((f) => f.path === 'password')) {
         setErrors({ password: err.fieldErrors.filter((f) => f.path === 'password').map((f) => f.message).join(' ') });
@@ -50,10 +61,10 @@ export default function SetPasswordPage() {
       <AuthLayout title="Your password is set">
         <Stack gap="md">
           <Alert styles={ALERT_STYLES} variant="light" color="green" icon={<IconShield />} title="Done">
-            Log in with {save.data.email} and your new password. Any other sessions of your account have been logged out.
+            You are logged in as {save.data.email}. Any other sessions of your account have been logged out.
           </Alert>
-          <Button component={Link} to="/login" fullWidth>
-            Go to log in
+          <Button component={Link} to={homeOf(save.data.user)} fullWidth>
+            Continue
           </Button>
         </Stack>
       </AuthLayout>
