@@ -20,6 +20,8 @@ declare module '../platform/hooks.ts' {
     'employee.user-linked': { employeeId: string; userId: string; actorId: string | null };
     /** An employee's status became `left`, inside the transaction that changed it (userId: their linked user, if any). */
     'employee.left': { employeeId: string; userId: string | null; actorId: string | null; requestId: string | null };
+    /** An employee who had left is active again (rehired, or `left` was set by mistake), inside the transaction that changed it. */
+    'employee.returned': { employeeId: string; userId: string | null; actorId: string | null; requestId: string | null };
     /** One or more onboardings were created (one request or an import-sized batch), inside their transaction. */
     'onboarding.created': { actorId: string | null; onboardings: OnboardingHookItem[] };
   }

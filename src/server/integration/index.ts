@@ -11,7 +11,7 @@ import { registerSearchRoutes } from './search.ts';
 import { registerUserImportRoutes } from './user-import.routes.ts';
 import { registerPasswordLinkRoutes } from './password-links.routes.ts';
 import { inviteUsers } from './password-links.ts';
-import { suspendMemberEnrollments } from '../lms/enrollments/index.ts';
+import { resumeMemberEnrollments, suspendMemberEnrollments } from '../lms/enrollments/index.ts';
 
 /** The suspension reason of a leaver's enrollments. */
 export const LEAVER_REASON = 'Employee left';
@@ -72,6 +72,10 @@ export function registerIntegrations(app: App, ctx: AppContext): void {
   // A leaver keeps their training record, but their enrollments are suspended with the status change.
   ctx.hooks.on('employee.left', async (trx, p) => {
     if (p.userId) await suspendMemberEnrollments(trx, { memberId: p.userId, reason: LEAVER_REASON, actorId: p.actorId, requestId: p.requestId });
+  });
+  // A leaver back (rehired, or marked left by mistake): what leaving suspended resumes; other suspensions stay.
+  ctx.hooks.on('employee.returned', async (trx, p) => {
+    if (p.userId) await resumeMemberEnrollments(trx, { memberId: p.userId, reason: LEAVER_REASON, actorId: p.actorId, requestId: p.requestId });
   });
   ctx.people.register(personDetailsFromHr);
 }

@@ -325,6 +325,12 @@ class EmployeeImportRun implements ImportKindRun<EmployeeImportItem> {
       importId: this.ic.importId,
       employees: inserted.map((r) => ({ employeeId: r.id, userId: r.user_id })),
     });
+    // A row imported as a leaver whose account already has enrollments: suspended as for any leaver.
+    for (const r of inserted) {
+      if (r.status === 'left' && r.user_id) {
+        await this.ic.ctx.hooks.emit('employee.left', trx, { employeeId: r.id, userId: r.user_id, actorId, requestId: null });
+      }
+    }
 
     const byId = new Map(created.map((it) => [it.id, it]));
     return inserted.map((r): AuditEntryInput => {

@@ -223,6 +223,9 @@ export async function updateEmployee(ctx: AppContext, actor: Actor, id: string, 
     await recordAudit(trx, { actorId: actor.id, action: 'update', entity: 'employee', entityId: id, before, after });
     if (set.user_id) await ctx.hooks.emit('employee.user-linked', trx, { employeeId: id, userId: set.user_id, actorId: actor.id });
     if (set.status === 'left') await ctx.hooks.emit('employee.left', trx, { employeeId: id, userId: after.userId, actorId: actor.id, requestId: null });
+    if (set.status === 'active' && before.status === 'left') {
+      await ctx.hooks.emit('employee.returned', trx, { employeeId: id, userId: after.userId, actorId: actor.id, requestId: null });
+    }
     return after;
   });
 }

@@ -234,6 +234,49 @@ export async function suspendMemberEnrollments(
   return [...done];
 }
 
+/**
+ * Resumes a member's enrollments that were suspended for `reason` (a returning leaver's: not those
+ * staff suspended for another reason), with an audit entry each. Returns the ids resumed.
+ */
+export async function resumeMemberEnrollments(
+  trx: Tx,
+  input: { memberId: string; reason: string; actorId: string | null; requestId?: string | null },
+): Promise<string[]> {
+  const before = await trx
+    .selectFrom('enrollments')
+    .selectAll()
+    .select(progressSql().as('progress'))
+    .where('member_id', '=', input.memberId)
+    .where('suspended_at', 'is not', null)
+    .where('suspend_reason', '=', input.reason)
+    .execute();
+  if (before.length === 0) return [];
+  const now = nowIso();
+  const updated = await trx
+    .updateTable('enrollments')
+    .set({ suspended_at: null, suspended_by: null, suspend_reason: null, last_activity_at: now })
+    .where('id', 'in', before.map((r) => r.id))
+    .where('suspended_at', 'is not', null)
+    .returning('id')
+    .execute();
+  const done = new Set(updated.map((r) => r.id));
+  await recordAuditMany(
+    trx,
+    before
+      .filter((r) => done.has(r.id))
+      .map((r) => ({
+        actorId: input.actorId,
+        action: 'resume',
+        entity: 'enrollment',
+        entityId: r.id,
+        before: toEnrollment(r),
+        after: toEnrollment({ ...r, suspended_at: null, suspended_by: null, suspend_reason: null, last_activity_at: now }),
+        requestId: input.requestId ?? null,
+      })),
+  );
+  return [...done];
+}
+
 /** The evidence file of a manual completion, for whoever may read the enrollment. */
 export async function evidenceFileOf(ctx: AppContext, enrollment: Enrollment) {
   if (!enrollment.completionEvidenceFileId) throw errors.notFound('The evidence file');

@@ -9,6 +9,9 @@ import { makeCourse } from '../../../../test/helpers/fixtures.ts';
 import { AUTO_QUESTIONS, createQuiz } from '../../../../test/helpers/quizzes.ts';
 import { scormCourse, uploadSample } from '../../../../test/helpers/scorm.ts';
 import { newId } from '../../db/ids.ts';
+import { importerFor } from '../../../../test/helpers/imports.ts';
+
+const importEmployees = importerFor('/api/employees/import', 'employees.csv');
 
 type Enrollment = { id: string; status: string; progress: number; suspendedAt: string | null; suspendedBy: string | null; suspendReason: string | null };
 
@@ -242,5 +245,33 @@ describeDb('enrollment suspension', (env) => {
     // The former employee can no longer open the course's lessons.
     const res = await env.req('GET', `/api/lessons/${c1.lessonIds[1]}`, { as: a.learner });
     expect([res.statusCode, json(res).code]).toEqual([422, 'ENROLLMENT_SUSPENDED']);
+
+    // Back (rehired, or marked left by mistake): what leaving suspended resumes, progress intact;
+    // the suspension staff made for another reason stays.
+    const back = await env.req('PATCH', `/api/employees/${employeeId}`, { as: hr, body: { status: 'active' } });
+    expect(back.statusCode, back.body).toBe(200);
+    expect(await row(a.enrollmentId)).toMatchObject({ suspended_at: null, suspended_by: null, suspend_reason: null, completed_lessons: 1 });
+    expect((await row(secondId)).suspend_reason).toBe('Earlier reason');
+    const [resumed] = await audits(a.enrollmentId, 'resume');
+    expect(resumed).toMatchObject({ actor_id: hr.id });
+    expect(JSON.parse(resumed!.before_json!)).toMatchObject({ status: 'suspended', suspendReason: 'Employee left' });
+    expect(JSON.parse(resumed!.after_json!)).toMatchObject({ status: 'active', progress: 50 });
+    expect((await env.req('GET', `/api/lessons/${c1.lessonIds[1]}`, { as: a.learner })).statusCode).toBe(200);
+  });
+
+  it('an employee imported as a leaver has their account’s enrollments suspended in the import’s transaction', async () => {
+    const hr = await env.user(['HR Manager']);
+    const c = await makeCourse(env, { lessons: 2 });
+    const leaver = await learnerIn(c.courseId);
+    const stays = await learnerIn(c.courseId);
+    const code = (u: TestUser) => `L-${u.id.slice(-8)}`;
+    const csv = `employeeCode,fullName,email,status\n${code(leaver.learner)},${leaver.learner.fullName},${leaver.learner.email},left\n${code(stays.learner)},${stays.learner.fullName},${stays.learner.email},active\n`;
+    const res = await importEmployees(env, hr, csv, { mode: 'all-or-nothing' });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(json(res)).toMatchObject({ status: 'done', created: 2 });
+    expect(await row(leaver.enrollmentId)).toMatchObject({ suspend_reason: 'Employee left', suspended_by: hr.id });
+    expect((await row(stays.enrollmentId)).suspended_at).toBeNull();
+    const [entry] = await audits(leaver.enrollmentId, 'suspend');
+    expect(entry).toMatchObject({ actor_id: hr.id });
   });
 });

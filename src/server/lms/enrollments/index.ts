@@ -12,4 +12,4 @@ export { registerEnrollmentRoutes } from './enrollment.routes.ts';
 export { adminEnroll, enroll, getEnrollment, newEnrollmentRow, selfEnroll, toEnrollment, toNewEnrollment } from './enrollment.service.ts';
 export { progressSql, recomputeProgress } from './progress.service.ts';
 export { revokeEnrollment } from './enrollment-removal.service.ts';
-export { assertEnrollmentActive, assertSomeEnrollmentActive, enrollmentSuspended, suspendMemberEnrollments } from './enrollment-rules.service.ts';
+export { assertEnrollmentActive, assertSomeEnrollmentActive, enrollmentSuspended, resumeMemberEnrollments, suspendMemberEnrollments } from './enrollment-rules.service.ts';
