@@ -118,6 +118,11 @@ describeBrowser('desk: enrollment window and quiz overrides', () => {
     await page.goto(at(`/lms/courses/${courseId}/lessons/${quizLessonId}`));
     await page.getByTestId('quiz-outcome').filter({ hasText: 'Completed, not passed' }).waitFor();
     expect(await page.getByRole('button', { name: 'Try again' }).count()).toBe(0);
+    // The instructor's course dashboard says so too.
+    await desk.goto(at(`/lms/courses/${courseId}/dashboard`));
+    const result = desk.getByTestId('quiz-results-table').getByRole('row').filter({ hasText: 'Wim Window' });
+    await result.getByTestId('member-outcome').filter({ hasText: 'Completed, not passed' }).waitFor();
+    await checkA11y(desk, 'instructor dashboard with a learner completed, not passed');
 
     await desk.goto(at(`/app/lms-quiz/${quizId}`));
     const panel = desk.getByRole('region', { name: 'Learner overrides' });

@@ -232,7 +232,7 @@ function QuizResults({ courseId }: { courseId: string }) {
           data.items.length === 0 ? (
             <Text c="gray.7">Nobody has taken a quiz of this course yet.</Text>
           ) : (
-            <Table.ScrollContainer minWidth={640}>
+            <Table.ScrollContainer minWidth={760}>
               <Table striped data-testid="quiz-results-table">
                 <Table.Thead>
                   <Table.Tr>
@@ -241,6 +241,7 @@ function QuizResults({ courseId }: { courseId: string }) {
                     <Table.Th>Attempt</Table.Th>
                     <Table.Th>Score</Table.Th>
                     <Table.Th>Result</Table.Th>
+                    <Table.Th>Learner's outcome</Table.Th>
                     <Table.Th>Submitted</Table.Th>
                   </Table.Tr>
                 </Table.Thead>
@@ -258,6 +259,17 @@ function QuizResults({ courseId }: { courseId: string }) {
                         <Badge c="gray.9" variant="light" color={s.passed === null ? 'gray' : s.passed ? 'teal' : 'red'}>
                           {s.passed === null ? (s.status === 'in_progress' ? 'In progress' : 'Awaiting grading') : s.passed ? 'Passed' : 'Failed'}
                         </Badge>
+                      </Table.Td>
+                      <Table.Td data-testid="member-outcome">
+                        {s.memberOutcome === 'completed_not_passed' ? (
+                          <Badge c="gray.9" variant="light" color="orange">
+                            Completed, not passed
+                          </Badge>
+                        ) : s.memberOutcome === 'passed' ? (
+                          'Passed'
+                        ) : (
+                          ''
+                        )}
                       </Table.Td>
                       <Table.Td>
                         {s.submittedAt ? (
