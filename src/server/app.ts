@@ -33,6 +33,7 @@ import { VERSION } from './version.ts';
 import { Jobs } from './platform/jobs.ts';
 import { registerAllJobs } from './jobs-catalog.ts';
 import { registerJobRoutes } from './platform/jobs.routes.ts';
+import { startSealer } from './platform/audit-chain.ts';
 import { registerMailRoutes } from './platform/mail/mail.routes.ts';
 
 export const JSON_BODY_LIMIT = 1024 * 1024;
@@ -156,6 +157,10 @@ export async function buildApp(opts: BuildOptions): Promise<Built> {
     await app.register(fastifyStatic, { root: webDir, serve: false });
   }
   registerWebRoutes(app, webDir);
+
+  // PostgreSQL: audit entries are chained just after commit, by every process (platform/audit-chain.ts).
+  const sealer = startSealer(ctx.db, (err) => app.log.error({ err }, 'the audit chain sealer failed; it tries again'));
+  app.addHook('onClose', () => sealer.stop());
 
   await app.ready();
   return { app, ctx, routes, jobs };

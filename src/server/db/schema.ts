@@ -76,7 +76,11 @@ export interface AuditLogTable {
   after_json: string | null;
   request_id: string | null;
   import_id: string | null;
-  /** Chain position, predecessor's hash and own hash: filled by the database (migration 0021). */
+  /**
+   * Chain position, predecessor's hash and own hash: filled by the database's trigger on SQLite, by
+   * the sealer just after commit on PostgreSQL (platform/audit-chain.ts; there a `tx` column, the
+   * writer's transaction id, says when an entry may be sealed).
+   */
   seq: Generated<number | null>;
   prev_hash: Generated<string | null>;
   hash: Generated<string | null>;

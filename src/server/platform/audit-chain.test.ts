@@ -9,7 +9,7 @@ import { describeDb, json, type TestEnv } from '../../../test/helpers/harness.ts
 import { describeMigration } from '../../../test/helpers/migration.ts';
 import { makeCourse } from '../../../test/helpers/fixtures.ts';
 import type { Executor } from '../db/database.ts';
-import { auditHash, auditHeadJob, chainHead, GENESIS, verifyChain, type ChainVerification } from './audit-chain.ts';
+import { auditHash, auditHeadJob, chainHead, GENESIS, sealChain, verifyChain, type ChainVerification } from './audit-chain.ts';
 import { recordAudit } from './audit.service.ts';
 
 class Rollback extends Error {}
@@ -51,6 +51,7 @@ describeDb('audit log hash chain', (env) => {
 
   it('chains every entry: positions 1..N, each naming the previous hash, hashes of the canonical content', async () => {
     const { admin } = await someWrites();
+    await sealChain(env.ctx.db, { wait: true });
     const rows = await env.ctx.db.selectFrom('audit_log').selectAll().orderBy('seq').execute();
     expect(rows.length).toBeGreaterThan(3);
     let prev = GENESIS;
@@ -178,6 +179,14 @@ describeDb('audit log hash chain', (env) => {
     const creator = await env.user(['Course Creator']);
     const learners = await Promise.all(Array.from({ length: 200 }, () => env.user()));
     const before = await chainHead(env.ctx.db);
+    // Several sealers at once (as several server processes run them): each entry is chained once.
+    let writing = true;
+    const sealers = Array.from({ length: 4 }, async (_, k) => {
+      while (writing) {
+        await sealChain(env.ctx.db, { wait: k % 2 === 0 });
+        await new Promise((r) => setTimeout(r, 1));
+      }
+    });
     const results = await Promise.all([
       ...learners.map((l) => env.req('POST', `/api/courses/${courseId}/enroll`, { as: l })),
       ...Array.from({ length: 30 }, (_, i) => env.req('POST', '/api/courses', { as: creator, body: { title: `Burst ${i}` } })),
@@ -187,11 +196,55 @@ describeDb('audit log hash chain', (env) => {
     ]);
     const statuses = results.filter((r): r is Awaited<ReturnType<TestEnv['req']>> => r !== undefined && typeof r === 'object' && 'statusCode' in r).map((r) => r.statusCode);
     expect(statuses.filter((s) => s === 201)).toHaveLength(230);
+    writing = false;
+    await Promise.all(sealers);
     const after = await chainHead(env.ctx.db);
     expect(after.seq - before.seq).toBe(260);
     expect(await env.count('audit_log')).toBe(after.seq);
     const v = await verifyChain(env.ctx.db);
     expect(v).toMatchObject({ intact: true, entries: after.seq });
+  });
+
+  it('PostgreSQL: an entry is chained once its transaction commits, after the entries committed before it', async () => {
+    if (env.dialect !== 'postgres') return;
+    const before = await chainHead(env.ctx.db);
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let wrote!: () => void;
+    const written = new Promise<void>((r) => (wrote = r));
+    // A transaction writes entry A and stays open.
+    const open = env.ctx.db.transaction().execute(async (trx) => {
+      await recordAudit(trx, { actorId: null, action: 'note', entity: 'held', entityId: 'A' });
+      wrote();
+      await held;
+    });
+    await written;
+    // B commits while A's transaction is still running: B is chained, A waits (not visible yet).
+    // (The app's own sealer may have done it already: the state is what counts, not who sealed.)
+    let rows: { entity_id: string; seq: number | null }[];
+    try {
+      await recordAudit(env.ctx.db, { actorId: null, action: 'note', entity: 'held', entityId: 'B' });
+      await sealChain(env.ctx.db, { wait: true });
+      rows = await env.ctx.db.selectFrom('audit_log').select(['entity_id', 'seq']).where('entity', '=', 'held').execute();
+      expect(rows.map((r) => [r.entity_id, Number(r.seq)])).toEqual([['B', before.seq + 1]]);
+      expect(await verifyChain(env.ctx.db)).toMatchObject({ intact: true, entries: before.seq + 1 });
+    } finally {
+      release();
+      await open;
+    }
+    await sealChain(env.ctx.db, { wait: true });
+    rows = await env.ctx.db.selectFrom('audit_log').select(['entity_id', 'seq']).where('entity', '=', 'held').orderBy('seq').execute();
+    expect(rows.map((r) => [r.entity_id, Number(r.seq)])).toEqual([['B', before.seq + 1], ['A', before.seq + 2]]);
+    expect(await verifyChain(env.ctx.db)).toMatchObject({ intact: true, entries: before.seq + 2 });
+    // Chained entries are append-only again: the sealer's fill cannot be used to empty or change them.
+    await expect(env.ctx.db.updateTable('audit_log').set({ seq: null, prev_hash: null, hash: null }).where('entity', '=', 'held').execute()).rejects.toThrow(/append-only/);
+    // An entry waiting for its place: only the place may be filled, not its content changed on the way.
+    await expect(
+      env.ctx.db.transaction().execute(async (trx) => {
+        await recordAudit(trx, { actorId: null, action: 'note', entity: 'held', entityId: 'C' });
+        await trx.updateTable('audit_log').set({ action: 'forged', seq: 999_999, prev_hash: 'x', hash: 'y' }).where('entity_id', '=', 'C').execute();
+      }),
+    ).rejects.toThrow(/append-only/);
   });
 
   it('smooth audit verify: exit 0 "N entries, chain intact"; exit 1 naming the first changed entry', () => {

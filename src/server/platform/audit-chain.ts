@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto';
+import { PostgresAdapter, sql } from 'kysely';
 import type { Executor } from '../db/database.ts';
 import { newId } from '../db/ids.ts';
 import { nowIso } from '../db/dialect.ts';
@@ -17,17 +18,23 @@ import type { JobDefinition } from './jobs.ts';
  * The length prefix makes the string unambiguous: no text can move from one field to the next.
  * The position (seq) is not hashed: order is proven by each entry naming its predecessor's hash.
  *
- * The database computes the chain itself, in a trigger on audit_log (migration 0021 writes the
- * same canonical string in SQL), so every writer stays as it is (including the single-statement self-enrollment on PostgreSQL):
- * - PostgreSQL: a BEFORE INSERT row trigger takes a transaction-scoped advisory lock
- *   (pg_advisory_xact_lock), reads the last entry by seq, and fills the new row's
- *   seq/prev_hash/hash with the built-in sha256(). The lock is held until the writer's
- *   transaction ends, so concurrent audit writers append one at a time, in commit order, on any
- *   number of processes. A statement trigger then moves audit_chain_head once per statement.
+ * Who fills seq/prev_hash/hash, so that every writer stays as it is (an audited write only
+ * inserts its entry):
  * - SQLite: writers are serialized by the database itself (one writer at a time). An AFTER INSERT
  *   trigger fills seq/prev_hash/hash of the new row from audit_chain_head with sha256(), a
- *   deterministic function registered on every connection (db/database.ts), and moves the head.
+ *   deterministic function registered on every connection (db/database.ts), and moves the head
+ *   (migration 0021 writes the same canonical string in SQL).
  *   The append-only trigger lets exactly that one update through: a row whose hash is still NULL.
+ * - PostgreSQL: the sealer below, just after commit (migration 0040). A writer inserts its entry
+ *   with the chain columns empty; nothing is locked, so the audited writes of any number of
+ *   processes run side by side. sealChain() takes one advisory lock (one sealer at a time, on any
+ *   number of processes) and chains the committed entries still without a place, in id order,
+ *   after the current head; an entry of a transaction still running is not visible to it and gets
+ *   its place in a later round. So each entry is chained exactly once, in the order the sealer
+ *   sees the entries committed (as the earlier in-transaction lock chained them in commit order).
+ *   Every process seals every SEAL_EVERY_MS; reading the head, listing or verifying seals first,
+ *   so they reflect every entry committed before. The append-only trigger lets exactly that fill
+ *   through (content unchanged), and a CHECK keeps the three chain columns together.
  */
 export const GENESIS = '0'.repeat(64);
 
@@ -100,6 +107,7 @@ interface WalkRow extends ChainedContent {
  */
 export async function verifyChain(db: Executor, opts: { pageSize?: number } = {}): Promise<ChainVerification> {
   const pageSize = opts.pageSize ?? 5000;
+  await sealChain(db, { wait: true });
   const recorded = new Map<number, string>();
   for (const r of await db.selectFrom('audit_heads').select(['seq', 'hash']).execute()) recorded.set(Number(r.seq), r.hash);
   const head = await db.selectFrom('audit_chain_head').select(['seq', 'hash']).where('id', '=', 1).executeTakeFirst();
@@ -109,8 +117,11 @@ export async function verifyChain(db: Executor, opts: { pageSize?: number } = {}
   let expected = 1;
   let prev = GENESIS;
   let problem: ChainProblem | null = null;
-  // Entries whose chain columns are NULL were never chained: they sort first and are reported as changed.
-  const unchained = await db.selectFrom('audit_log').select('id').where('seq', 'is', null).limit(1).executeTakeFirst();
+  // SQLite: entries whose chain columns are NULL were never chained (the trigger fills them in the
+  // inserting statement), and are reported as changed. PostgreSQL: such an entry is one that
+  // committed since the seal above; the next seal gives it the next place (an entry whose place was
+  // emptied on purpose shows as the gap it leaves).
+  const unchained = onPostgres(db) ? undefined : await db.selectFrom('audit_log').select('id').where('seq', 'is', null).limit(1).executeTakeFirst();
   if (unchained) {
     problem = { seq: 0, entryId: unchained.id, kind: 'changed', message: `entry ${unchained.id} has no place in the chain (its position or hash was removed)` };
   }
@@ -120,6 +131,8 @@ export async function verifyChain(db: Executor, opts: { pageSize?: number } = {}
       .selectFrom('audit_log')
       .select(['seq', 'prev_hash', 'hash', ...FIELDS])
       .where('seq', '>', after)
+      // Up to the head read above: entries chained while the walk runs are the next verify's.
+      .where('seq', '<=', headSeq)
       .orderBy('seq')
       .limit(pageSize)
       .execute()) as WalkRow[];
@@ -187,6 +200,7 @@ export async function verifyChain(db: Executor, opts: { pageSize?: number } = {}
 
 /** Where the audit log stands: the number of entries and the hash of the last one. */
 export async function chainHead(db: Executor): Promise<{ seq: number; hash: string }> {
+  await sealChain(db, { wait: true });
   const head = await db.selectFrom('audit_chain_head').select(['seq', 'hash']).where('id', '=', 1).executeTakeFirst();
   return { seq: Number(head?.seq ?? 0), hash: head?.hash ?? GENESIS };
 }
@@ -197,6 +211,83 @@ export async function recordChainHead(db: Executor): Promise<{ seq: number; hash
   const at = nowIso();
   await db.insertInto('audit_heads').values({ id: newId(), at, seq: head.seq, hash: head.hash }).execute();
   return { ...head, at };
+}
+
+/** How often every PostgreSQL process runs the sealer (the entries it finds wait at most about this long). */
+export const SEAL_EVERY_MS = 250;
+/** Entries chained per sealer transaction. */
+const SEAL_BATCH = 5000;
+const SEAL_LOCK = sql`hashtext('smooth.audit_log_chain')`;
+
+function onPostgres(db: Executor): boolean {
+  return db.getExecutor().adapter instanceof PostgresAdapter;
+}
+
+/**
+ * PostgreSQL: chains the committed entries that wait for it (see the top of this file); SQLite
+ * chains in its trigger, so nothing waits there. `wait: true` waits for a sealer
+ * running in another process instead of leaving the work to it (before reading the head). Runs in
+ * `db` when it is a transaction. Returns how many entries it chained.
+ */
+export async function sealChain(db: Executor, opts: { wait?: boolean } = {}): Promise<number> {
+  if (!onPostgres(db)) return 0;
+  const round = async (trx: Executor): Promise<number> => {
+    if (opts.wait) await sql`select pg_advisory_xact_lock(${SEAL_LOCK})`.execute(trx);
+    else {
+      const got = await sql<{ ok: boolean }>`select pg_try_advisory_xact_lock(${SEAL_LOCK}) as ok`.execute(trx);
+      if (!got.rows[0]?.ok) return 0;
+    }
+    const { rows } = await sql<ChainedContent>`
+      select id, at, actor_id, action, entity, entity_id, before_json, after_json, request_id, import_id
+      from audit_log
+      where seq is null
+      order by id
+      limit ${SEAL_BATCH}`.execute(trx);
+    if (rows.length === 0) return 0;
+    const head = await trx.selectFrom('audit_chain_head').select(['seq', 'hash']).where('id', '=', 1).executeTakeFirstOrThrow();
+    let seq = Number(head.seq);
+    let prev = head.hash;
+    const values = rows.map((r) => {
+      const h = auditHash(prev, r);
+      const v = sql`(${r.id}, ${++seq}::bigint, ${prev}, ${h})`;
+      prev = h;
+      return v;
+    });
+    const sealed = await sql`
+      update audit_log a set seq = v.seq, prev_hash = v.prev_hash, hash = v.hash
+      from (values ${sql.join(values)}) as v(id, seq, prev_hash, hash)
+      where a.id = v.id and a.seq is null`.execute(trx);
+    if (Number(sealed.numAffectedRows ?? 0) !== rows.length) throw new Error('audit chain: an entry changed while it was being sealed');
+    await trx.updateTable('audit_chain_head').set({ seq, hash: prev }).where('id', '=', 1).execute();
+    return rows.length;
+  };
+  let total = 0;
+  for (;;) {
+    const n = db.isTransaction ? await round(db) : await db.transaction().execute(round);
+    total += n;
+    if (n < SEAL_BATCH) return total;
+  }
+}
+
+/**
+ * Seals every SEAL_EVERY_MS on PostgreSQL (nothing on SQLite); `stop()` ends it after the round
+ * under way. Errors (the database restarting, say) are logged and the next round tries again.
+ */
+export function startSealer(db: Executor, log: (err: unknown) => void): { stop(): Promise<void> } {
+  if (!onPostgres(db)) return { stop: () => Promise.resolve() };
+  let running: Promise<unknown> = Promise.resolve();
+  let stopped = false;
+  const timer = setInterval(() => {
+    running = running.then(() => (stopped ? 0 : sealChain(db).catch(log)));
+  }, SEAL_EVERY_MS);
+  timer.unref();
+  return {
+    stop: async () => {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+    },
+  };
 }
 
 /** The heads recorded so far, newest first. */

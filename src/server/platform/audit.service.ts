@@ -2,6 +2,7 @@ import type { RawBuilder, SqlBool } from 'kysely';
 import { prepared, type Executor } from '../db/database.ts';
 import { newId } from '../db/ids.ts';
 import { nowIso } from '../db/dialect.ts';
+import { sealChain } from './audit-chain.ts';
 
 export interface AuditEntryInput {
   actorId: string | null;
@@ -39,9 +40,9 @@ export function auditRow(e: AuditEntryInput) {
 const insertAuditRow = prepared((db, row: AuditRow) => db.insertInto('audit_log').values(row));
 
 /**
- * Appends one entry. Call it with the transaction that makes the change. The database chains it
- * (seq, prev_hash, hash: see audit-chain.ts); on PostgreSQL the transaction then holds the chain
- * lock until it ends, so write the audit entry last where a transaction does more.
+ * Appends one entry. Call it with the transaction that makes the change. The entry is chained
+ * (seq, prev_hash, hash: see audit-chain.ts) by the database on SQLite, by the sealer just after
+ * commit on PostgreSQL; the writer takes no lock for it.
  */
 export async function recordAudit(db: Executor, e: AuditEntryInput): Promise<void> {
   await insertAuditRow(db, auditRow(e));
@@ -68,6 +69,8 @@ export interface AuditQuery {
 
 /** The audit log, newest first, keyset-paged by id; `scope` narrows it further (e.g. to one course's entries). */
 export async function listAudit(db: Executor, q: AuditQuery, scope?: RawBuilder<SqlBool>) {
+  // Every committed entry listed has its place in the chain.
+  await sealChain(db, { wait: true });
   let query = db.selectFrom('audit_log').selectAll();
   if (scope) query = query.where(scope);
   if (q.entity) query = query.where('entity', '=', q.entity);
