@@ -133,7 +133,7 @@ export default defineBenchmark({
         figure(`verifyChain over ${total.toLocaleString('en-GB')} entries`, seconds, 's'),
         figure('verifyChain speed', total / seconds, 'entries/s'),
         figure('verifyChain CPU time of this process (user + system)', cpuSeconds, 's'),
-        compared('audit inserts/s with the hash chain', mean(rates.chained), 'inserts/s', { name: 'same inserts, chain trigger off', value: mean(rates.unchained) }, { atLeast: 0.9 }),
+        compared('audit inserts/s with the hash chain', mean(rates.chained), 'inserts/s', { name: dialect === 'sqlite' ? 'same inserts, chain trigger off' : 'same inserts, no sealer', value: mean(rates.unchained) }, { atLeast: 0.9 }),
       ];
     } finally {
       await database.close();
