@@ -147,8 +147,11 @@ describeDb('recertification and quiz attempts', (env) => {
     const started = await env.req('POST', `/api/quizzes/${quiz.id}/attempts`, { as: learner });
     expect(started.statusCode, started.body).toBe(201);
     expect((await submit(env, learner, quiz.id, wrong)).statusCode).toBe(201);
+    // Four submits at once for the one attempt left: one is made, three refused (the maximum holds per cycle).
+    const racing = await Promise.all(Array.from({ length: 4 }, () => submit(env, learner, quiz.id, wrong)));
+    expect(racing.map((r) => r.statusCode).sort()).toEqual([201, 422, 422, 422]);
+    for (const r of racing.filter((x) => x.statusCode === 422)) expect(json(r).code).toBe('MAX_ATTEMPTS_REACHED');
     // Two failed attempts in cycle 2: completed, not passed (the pass of cycle 1 does not count).
-    expect((await submit(env, learner, quiz.id, wrong)).statusCode).toBe(201);
     expect(await view()).toMatchObject({ attemptsUsed: 2, attemptsLeft: 0, outcome: 'completed_not_passed' });
     const again = await submit(env, learner, quiz.id, right);
     expect(again.statusCode).toBe(422);
