@@ -34,6 +34,10 @@ export const SettingsSchema = z.object({
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 
+/** What the login page shows before anyone logs in: the organisation's name and logo, nothing else. */
+export const BrandSchema = SettingsSchema.pick({ organisationName: true, logo: true });
+export type Brand = z.infer<typeof BrandSchema>;
+
 export const SETTINGS_DEFAULTS: Settings = {
   organisationName: 'Smooth LMS',
   defaultDueDays: 30,

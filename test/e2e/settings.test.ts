@@ -2,7 +2,8 @@
  * The desk settings page in a real browser: a System Manager changes the reminder days (a wrong
  * list is explained next to the field and nothing is saved), then uploads the organisation logo (a
  * text file named .png is refused next to the field); the logo appears in the header of the desk
- * and of the learner's portal. Test data is created through the API.
+ * and of the learner's portal, and on the login page before anyone logs in. Test data is created
+ * through the API.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import zlib from 'node:zlib';
@@ -137,6 +138,29 @@ describeBrowser('desk settings: reminder days and the organisation logo', () => 
       expect(learner.errors).toEqual([]);
     } finally {
       await learner.ctx.close();
+    }
+
+    // The login page, before anyone logs in, shows the organisation's logo too (desk and portal share it).
+    const visitor = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
+    try {
+      visitor.setDefaultTimeout(10_000);
+      const page = await visitor.newPage();
+      const errors = watchPageErrors(page);
+      for (const next of ['/app', '/lms']) {
+        await page.goto(at(`/login?next=${encodeURIComponent(next)}`));
+        const logo = page.getByTestId('login-organisation-logo');
+        await logo.waitFor();
+        expect(await logo.getAttribute('alt')).toBe('Acme Training logo');
+        await expect.poll(() => logo.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(96);
+        await page.getByLabel('Email').waitFor();
+      }
+      await checkA11y(page, 'login page with the organisation logo');
+      await screenshot(page, 'login-logo');
+      // The rest of the settings stay private.
+      expect((await visitor.request.get(at('/api/settings'))).status()).toBe(401);
+      expect(errors).toEqual([]);
+    } finally {
+      await visitor.close();
     }
   });
 });

@@ -94,3 +94,91 @@ describeDb('recertification', (env) => {
     expect((await env.ctx.db.selectFrom('training_assignments').select('status').where('id', '=', assignment.id).executeTakeFirstOrThrow()).status).toBe('completed');
   });
 });
+
+describeDb('recertification and quiz attempts', (env) => {
+  it('max attempts count per cycle: a learner who used every attempt in cycle 1 may start again up to the max in cycle 2; the old attempts stay readable', async () => {
+    const admin = await env.user(['System Manager']);
+    const learner = await env.user(['LMS Student'], 'Cyrus Cycle');
+    const { courseId, chapterIds } = await makeCourse(env, { title: 'Forklift Licence', lessons: 0, enableCertification: true });
+    expect(
+      (await env.req('PATCH', `/api/courses/${courseId}`, { as: admin, body: { certificateValidityMonths: 12, recertifyDaysBefore: 30 } }))
+        .statusCode,
+    ).toBe(200);
+    const enrolled = json<{ id: string }>(
+      await env.req('POST', '/api/enrollments', { as: admin, body: { courseId, memberId: learner.id } }),
+    );
+    const quiz = await createQuiz(env, admin, { courseId, title: 'Forklift Check', maxAttempts: 2 });
+    const lesson = await env.req('POST', `/api/chapters/${chapterIds[0]}/lessons`, {
+      as: admin,
+      body: { title: 'Forklift Check', kind: 'quiz', quizId: quiz.id },
+    });
+    expect(lesson.statusCode, lesson.body).toBe(201);
+    const wrong = { answers: answersFor(quiz, { single: [1], multiple: [2], text: 'Rome' }) };
+    const right = { answers: answersFor(quiz, { single: [0], multiple: [0, 1], text: 'Paris' }) };
+    const view = async () =>
+      json<{ attemptsUsed: number; attemptsLeft: number | null; outcome: string | null }>(
+        await env.req('GET', `/api/quizzes/${quiz.id}`, { as: learner }),
+      );
+
+    // Cycle 1: a failed attempt, then a pass; both attempts used.
+    expect((await submit(env, learner, quiz.id, wrong)).statusCode).toBe(201);
+    expect((await submit(env, learner, quiz.id, right)).statusCode).toBe(201);
+    expect(await view()).toMatchObject({ attemptsUsed: 2, attemptsLeft: 0, outcome: 'passed' });
+    const full = await submit(env, learner, quiz.id, right);
+    expect(full.statusCode).toBe(422);
+    expect(json(full).code).toBe('MAX_ATTEMPTS_REACHED');
+    const cert = await env.ctx.db.selectFrom('certificates').selectAll().where('member_id', '=', learner.id).executeTakeFirstOrThrow();
+    await env.ctx.db
+      .updateTable('certificates')
+      .set({ issue_date: addDays(today(), -350), expiry_date: addDays(today(), 15) })
+      .where('id', '=', cert.id)
+      .execute();
+    expect(
+      JSON.parse(json<{ outcome: string }>(await env.req('POST', '/api/jobs/recertification/run', { as: admin })).outcome),
+    ).toMatchObject({ cycles: 1 });
+
+    // Cycle 2: the attempts of cycle 1 do not count, nor their pass.
+    expect(await view()).toMatchObject({ attemptsUsed: 0, attemptsLeft: 2, outcome: null });
+    const outline = json<{ chapters: { lessons: { kind: string; quizCompletedNotPassed?: boolean }[] }[] }>(
+      await env.req('GET', `/api/courses/${courseId}/outline`, { as: learner }),
+    );
+    expect(outline.chapters.flatMap((c) => c.lessons).find((l) => l.kind === 'quiz')?.quizCompletedNotPassed).toBeUndefined();
+    const before = await env.count('quiz_submissions');
+    const started = await env.req('POST', `/api/quizzes/${quiz.id}/attempts`, { as: learner });
+    expect(started.statusCode, started.body).toBe(201);
+    expect((await submit(env, learner, quiz.id, wrong)).statusCode).toBe(201);
+    // Four submits at once for the one attempt left: one is made, three refused (the maximum holds per cycle).
+    const racing = await Promise.all(Array.from({ length: 4 }, () => submit(env, learner, quiz.id, wrong)));
+    expect(racing.map((r) => r.statusCode).sort()).toEqual([201, 422, 422, 422]);
+    for (const r of racing.filter((x) => x.statusCode === 422)) expect(json(r).code).toBe('MAX_ATTEMPTS_REACHED');
+    // Two failed attempts in cycle 2: completed, not passed (the pass of cycle 1 does not count).
+    expect(await view()).toMatchObject({ attemptsUsed: 2, attemptsLeft: 0, outcome: 'completed_not_passed' });
+    const again = await submit(env, learner, quiz.id, right);
+    expect(again.statusCode).toBe(422);
+    expect(json(again).code).toBe('MAX_ATTEMPTS_REACHED');
+    expect(await env.count('quiz_submissions')).toBe(before + 2);
+    const outline2 = json<{ chapters: { lessons: { kind: string; quizCompletedNotPassed?: boolean }[] }[] }>(
+      await env.req('GET', `/api/courses/${courseId}/outline`, { as: learner }),
+    );
+    expect(outline2.chapters.flatMap((c) => c.lessons).find((l) => l.kind === 'quiz')?.quizCompletedNotPassed).toBe(true);
+
+    // An override's extra attempt is per cycle too.
+    expect(
+      (await env.req('PUT', `/api/quizzes/${quiz.id}/overrides/${learner.id}`, { as: admin, body: { extraAttempts: 1, closesAt: null } }))
+        .statusCode,
+    ).toBeLessThan(300);
+    const ov = json<{ attemptsUsed: number; outcome: string | null }>(
+      await env.req('GET', `/api/quizzes/${quiz.id}/overrides/${learner.id}`, { as: admin }),
+    );
+    expect(ov).toMatchObject({ attemptsUsed: 2, outcome: null });
+    const pass2 = await submit(env, learner, quiz.id, right);
+    expect(pass2.statusCode, pass2.body).toBe(201);
+    expect(await view()).toMatchObject({ attemptsUsed: 3, attemptsLeft: 0, outcome: 'passed' });
+
+    // Both cycles keep their attempts.
+    const cycles = json<{ items: Cycle[] }>(await env.req('GET', `/api/enrollments/${enrolled.id}/cycles`, { as: learner })).items;
+    expect(cycles.map((c) => c.attemptCount)).toEqual([2, 3]);
+    expect(cycles[0]!.attempts.map((a) => a.passed)).toEqual([false, true]);
+    expect(cycles[1]!.attempts.map((a) => a.passed)).toEqual([false, false, true]);
+  });
+});

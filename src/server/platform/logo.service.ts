@@ -1,8 +1,9 @@
 /**
  * The organisation's logo: one PNG or JPEG image (at most 1 MB, recognised by its bytes, never by
  * the name or the declared type) in the file store, pointed at by the settings key `logo`. It is
- * shown in the desk and portal header, in the HTML part of every mail (an inline CID image) and at
- * the head of the payment receipt and training record PDFs.
+ * shown in the desk and portal header and on the login page, in the HTML part of every mail (an
+ * inline CID image), at the head of the payment receipt and training record PDFs, and on
+ * certificates whose template has no logo of its own.
  */
 import fs from 'node:fs';
 import { sql } from 'kysely';
@@ -68,7 +69,10 @@ export interface LogoImage {
 /** The logo's bytes (for mail and PDFs), or null when none is set or its bytes are missing. */
 export async function logoImage(ctx: AppContext): Promise<LogoImage | null> {
   const file = await logoFile(ctx.db);
-  if (!file) return null;
+  return file ? bytesOf(ctx, file) : null;
+}
+
+async function bytesOf(ctx: AppContext, file: FileRow): Promise<LogoImage | null> {
   try {
     const bytes = await fs.promises.readFile(storagePath(ctx, file.storage_key));
     return { bytes, contentType: file.content_type, sha256: file.sha256 };
@@ -76,6 +80,20 @@ export async function logoImage(ctx: AppContext): Promise<LogoImage | null> {
     ctx.log.error({ fileId: file.id }, 'logo file row without bytes on disk');
     return null;
   }
+}
+
+/** The last logo read as a data URL, by its sha256 (a batch of certificates reads the file once). */
+let lastDataUrl: { sha256: string; url: string } | null = null;
+
+/** The logo as a data URL, for documents that place it themselves (certificates), or null. */
+export async function logoDataUrl(ctx: AppContext): Promise<string | null> {
+  const file = await logoFile(ctx.db);
+  if (!file) return null;
+  if (lastDataUrl?.sha256 === file.sha256) return lastDataUrl.url;
+  const logo = await bytesOf(ctx, file);
+  if (!logo) return null;
+  lastDataUrl = { sha256: logo.sha256, url: imageDataUrl(logo.bytes, logo.contentType) };
+  return lastDataUrl.url;
 }
 
 /** The logo as the first block of a PDF (pdfmake content), or nothing. */

@@ -46,6 +46,19 @@ function pdfImages(pdf: Buffer): number {
   }
 }
 
+/** The encodings of the images a PDF shows, in order ("jpeg" for a JPEG, "image" for a PNG's pixels). */
+function pdfImageEncodings(pdf: Buffer): string[] {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'logo-pdf-'));
+  try {
+    const file = path.join(dir, 'x.pdf');
+    fs.writeFileSync(file, pdf);
+    const rows = execFileSync('pdfimages', ['-list', file], { encoding: 'utf8' }).trim().split('\n').slice(2);
+    return rows.map((r) => r.trim().split(/\s+/)).filter((c) => c[2] === 'image').map((c) => c[8]!);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describeDb('organisation logo', (env) => {
   let admin: TestUser;
   let smtp: Awaited<ReturnType<typeof startSmtp>>;
@@ -59,9 +72,15 @@ describeDb('organisation logo', (env) => {
 
   it('a System Manager uploads a PNG; anyone reads it with cache headers; a JPEG replaces it; removing it leaves nothing', async () => {
     expect((await env.req('GET', '/api/settings/logo')).statusCode).toBe(404);
+    // The login page reads the name and logo without a login; nothing else of the settings.
+    const brand = await env.req('GET', '/api/settings/brand');
+    expect(brand.statusCode).toBe(200);
+    expect(json(brand)).toEqual({ organisationName: 'Smooth LMS', logo: null });
+    expect((await env.req('GET', '/api/settings')).statusCode).toBe(401);
     const res = await put(env, admin, samples.png, 'logo.png', 'image/png');
     expect(res.statusCode, res.body).toBe(200);
     const logo = json<Settings>(res).logo!;
+    expect(json(await env.req('GET', '/api/settings/brand'))).toEqual({ organisationName: 'Smooth LMS', logo });
     expect(logo.url).toMatch(/^\/api\/settings\/logo\?v=[0-9a-f]{16}$/);
     // Public, no login: the versioned address is immutable, the bare one is revalidated.
     const got = await env.req('GET', logo.url);
@@ -195,5 +214,51 @@ describeDb('organisation logo', (env) => {
     const plain = smtp.received.find((m) => m.to.includes(other.email));
     expect(plain?.raw).toContain('Branded Course');
     expect(plain?.raw).not.toContain('cid:');
+  });
+
+  it("heads a certificate PDF whose template has no logo of its own; a template's own logo wins", async () => {
+    const mod = await env.user(['Moderator']);
+    const learner = await env.user(['LMS Student'], 'Cora Certified');
+    const { courseId } = await makeCourse(env, { title: 'Logo Certification', enableCertification: true });
+    const issued = await env.req('POST', '/api/certificates', { as: mod, body: { memberId: learner.id, courseId } });
+    expect(issued.statusCode, issued.body).toBe(201);
+    const certId = json<{ id: string }>(issued).id;
+    const certificatePdf = async () => {
+      const r = await env.req('GET', `/api/certificates/${certId}/pdf`, { as: learner });
+      expect(r.statusCode, r.body).toBe(200);
+      expect(r.headers['content-type']).toBe('application/pdf');
+      return pdfImageEncodings(r.rawPayload);
+    };
+    expect((await env.req('DELETE', '/api/settings/logo', { as: admin })).statusCode).toBe(204);
+    const without = await certificatePdf();
+    expect(without).not.toContain('jpeg');
+
+    // The organisation's logo (a JPEG) appears on the certificate, once.
+    expect((await put(env, admin, JPEG, 'logo.jpg', 'image/jpeg')).statusCode).toBe(200);
+    const withLogo = await certificatePdf();
+    expect(withLogo).toHaveLength(without.length + 1);
+    expect(withLogo.filter((e) => e === 'jpeg')).toHaveLength(1);
+    // The template preview shows it too.
+    const tpl = json<{ items: { id: string; isDefault: boolean }[] } | { id: string; isDefault: boolean }[]>(
+      await env.req('GET', '/api/certificate-templates', { as: admin }),
+    );
+    const templateId = (Array.isArray(tpl) ? tpl : tpl.items).find((t) => t.isDefault)!.id;
+    const preview = await env.req('POST', `/api/certificate-templates/${templateId}/preview.pdf`, { as: admin, body: {} });
+    expect(preview.statusCode, preview.body).toBe(200);
+    expect(pdfImageEncodings(preview.rawPayload).filter((e) => e === 'jpeg')).toHaveLength(1);
+
+    // A template with its own logo (a PNG) shows that one, not the organisation's.
+    const { body, headers } = fileUpload(samples.png, 'template-logo.png', 'image/png');
+    const own = await env.req('PUT', `/api/certificate-templates/${templateId}/images/logo`, { as: admin, body, headers });
+    expect(own.statusCode, own.body).toBe(200);
+    const templated = await certificatePdf();
+    expect(templated).toHaveLength(without.length + 1);
+    expect(templated).not.toContain('jpeg');
+    expect((await env.req('DELETE', `/api/certificate-templates/${templateId}/images/logo`, { as: admin })).statusCode).toBe(200);
+    expect(await certificatePdf()).toEqual(withLogo);
+
+    // Without the organisation's logo the certificate is as before.
+    expect((await env.req('DELETE', '/api/settings/logo', { as: admin })).statusCode).toBe(204);
+    expect(await certificatePdf()).toEqual(without);
   });
 });

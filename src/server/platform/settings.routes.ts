@@ -2,8 +2,8 @@ import { z } from 'zod';
 import type { AppContext } from '../context.ts';
 import type { App } from '../http/types.ts';
 import { actorOf } from '../http/access.ts';
-import { SettingsPatch, SettingsSchema } from '../../contract/settings.ts';
-import { getSettings, updateSettings } from './settings.service.ts';
+import { BrandSchema, SettingsPatch, SettingsSchema } from '../../contract/settings.ts';
+import { getBrand, getSettings, updateSettings } from './settings.service.ts';
 import { receiveUpload, sendFileWithRange } from './files.service.ts';
 import { LOGO_RULE, logoFile, logoUrl, removeLogo, setLogo } from './logo.service.ts';
 import { errors } from '../http/errors.ts';
@@ -20,6 +20,18 @@ export function registerSettingsRoutes(app: App, ctx: AppContext): void {
       if (actorOf(req).roles.has('System Manager')) return settings;
       return { ...settings, recommendationEndpoint: null, recommendationModel: null };
     },
+  );
+  app.get(
+    '/api/settings/brand',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['settings'],
+        summary: "The organisation's name and logo address, for the login page (no login needed; every other setting stays private)",
+        response: { 200: BrandSchema },
+      },
+    },
+    async () => getBrand(ctx.db),
   );
   app.patch(
     '/api/settings',

@@ -1,7 +1,7 @@
 import type { Actor, AppContext } from '../context.ts';
 import type { Executor } from '../db/database.ts';
 import { nowIso } from '../db/dialect.ts';
-import { SETTINGS_DEFAULTS, SettingsSchema, type Settings, type SettingsPatchInput } from '../../contract/settings.ts';
+import { SETTINGS_DEFAULTS, SettingsSchema, type Brand, type Settings, type SettingsPatchInput } from '../../contract/settings.ts';
 import { recordAudit } from './audit.service.ts';
 import { errors } from '../http/errors.ts';
 import { refusedOutboundHost } from './outbound-address.ts';
@@ -26,6 +26,12 @@ export async function getSettings(db: Executor): Promise<Settings> {
   };
   const parsed = SettingsSchema.safeParse(merged);
   return parsed.success ? parsed.data : SETTINGS_DEFAULTS;
+}
+
+/** The organisation's name and logo: all that is public of the settings (the login page shows them). */
+export async function getBrand(db: Executor): Promise<Brand> {
+  const { organisationName, logo } = await getSettings(db);
+  return { organisationName, logo };
 }
 
 /**

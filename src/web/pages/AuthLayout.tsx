@@ -1,21 +1,38 @@
 import type { ReactNode } from 'react';
 import { Anchor, Box, Center, Group, Paper, Stack, Text, Title } from '@mantine/core';
 import { IconLogo } from '../ui/icons.tsx';
+import { useBrand } from '../ui/organisation.ts';
 
 /** Alert titles in the text colour (the coloured default is too faint on the light background). */
 export const ALERT_STYLES = { title: { color: 'var(--mantine-color-gray-9)' } } as const;
 
-/** The centered card used by the setup and login pages. */
+/** The organisation's logo when one is set (public: no login needed), else the product's mark. */
+function BrandMark() {
+  const brand = useBrand().data;
+  if (!brand?.logo) return <IconLogo size={36} />;
+  return (
+    <img
+      src={brand.logo.url}
+      alt={`${brand.organisationName} logo`}
+      data-testid="login-organisation-logo"
+      style={{ height: 40, maxWidth: 180, objectFit: 'contain', display: 'block' }}
+    />
+  );
+}
+
+/** The centered card used by the setup and login pages; `brand` shows the organisation's logo (login). */
 export function AuthLayout({
   title,
   subtitle,
   children,
   width = 420,
+  brand = false,
 }: {
   title: string;
   subtitle?: ReactNode;
   children: ReactNode;
   width?: number;
+  brand?: boolean;
 }) {
   return (
     <Box className="auth-page">
@@ -23,7 +40,7 @@ export function AuthLayout({
         <Stack gap="lg" w="100%" maw={width}>
           <Box component="header">
             <Group gap={10} justify="center">
-              <IconLogo size={36} />
+              {brand ? <BrandMark /> : <IconLogo size={36} />}
               <Text fw={750} fz={24} c="gray.9">
                 Smooth LMS
               </Text>

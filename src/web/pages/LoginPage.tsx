@@ -62,7 +62,7 @@ export default function LoginPage() {
 
   if (me.isPending) {
     return (
-      <AuthLayout title="Log in">
+      <AuthLayout title="Log in" brand>
         <PageLoader />
       </AuthLayout>
     );
@@ -84,7 +84,7 @@ export default function LoginPage() {
   };
 
   return (
-    <AuthLayout title="Log in" subtitle="Welcome back. Log in to continue your training.">
+    <AuthLayout title="Log in" subtitle="Welcome back. Log in to continue your training." brand>
       <form onSubmit={submit} noValidate>
         <Stack gap="md">
           {login.isError && (

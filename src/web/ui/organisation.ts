@@ -16,3 +16,15 @@ export function useOrganisation() {
     staleTime: 5 * 60_000,
   });
 }
+
+export const BRAND_KEY = ['organisation-brand', 'public'] as const;
+
+/** The organisation's name and logo before anyone logs in (the login page): the public part of the settings. */
+export function useBrand() {
+  return useQuery({
+    queryKey: BRAND_KEY,
+    queryFn: ({ signal }) => api.get<OrganisationBrand>('/api/settings/brand', { signal }),
+    staleTime: 5 * 60_000,
+    retry: false,
+  });
+}

@@ -41,7 +41,7 @@ export async function runDigest(ctx: AppContext, day = today()): Promise<{ diges
            ${templateSql(template.subject, known, fixed)}, ${templateSql(template.body, known, fixed)}, 'pending', 0, ${now}, ${now}, ${now}
       from (${source}) s
      where true
-    on conflict (dedupe_key) do nothing`.execute(ctx.db);
+    on conflict (dedupe_key) where dedupe_key is not null do nothing`.execute(ctx.db);
   return { digests: Number(r.numAffectedRows ?? 0) };
 }
 

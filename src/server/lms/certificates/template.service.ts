@@ -19,6 +19,7 @@ import type { CertificateTemplate, CreateTemplateInput, TemplateImageSlot, Updat
 import { DEFAULT_TEMPLATE_ID } from '../../db/migrations/0005-certificates.ts';
 import type { CertificateData, RenderTemplate } from './certificate-pdf.ts';
 import { RenderTimeoutError, renderPoolFor } from './render-pool.ts';
+import { logoDataUrl } from '../../platform/logo.service.ts';
 
 export type TemplateRow = Selectable<CertificateTemplatesTable>;
 
@@ -326,12 +327,19 @@ const BUILTIN: RenderTemplate = {
 export async function renderTemplateFor(ctx: AppContext, db: Executor, templateId: string | null): Promise<RenderTemplate> {
   let row = templateId ? await templateRow(db, templateId) : undefined;
   row ??= await db.selectFrom('certificate_templates').selectAll().where('is_default', '=', 1).executeTakeFirst();
-  if (!row) return BUILTIN;
+  if (!row) return withOrganisationLogo(ctx, BUILTIN);
   const cached = renderCache.get(row.id);
-  if (cached && cached.version === row.updated_at) return cached.template;
+  if (cached && cached.version === row.updated_at) return withOrganisationLogo(ctx, cached.template);
   const template = await toRenderTemplate(ctx, db, row);
   renderCache.set(row.id, { version: row.updated_at, template });
-  return template;
+  return withOrganisationLogo(ctx, template);
+}
+
+/** A template without a logo of its own shows the organisation's (settings), when one is set. */
+async function withOrganisationLogo(ctx: AppContext, template: RenderTemplate): Promise<RenderTemplate> {
+  if (template.logoImage) return template;
+  const logoImage = await logoDataUrl(ctx);
+  return logoImage ? { ...template, logoImage } : template;
 }
 
 export const SAMPLE_DATA: Omit<CertificateData, 'verificationUrl'> = {
@@ -352,7 +360,7 @@ export async function previewTemplate(
 ): Promise<Buffer> {
   const row = await templateOr404(ctx.db, id);
   const merged: TemplateRow = { ...row, ...columnsOf(changes ?? {}) };
-  const template = await toRenderTemplate(ctx, ctx.db, merged);
+  const template = await withOrganisationLogo(ctx, await toRenderTemplate(ctx, ctx.db, merged));
   const issue = today();
   const expiry = new Date(`${issue}T00:00:00Z`);
   expiry.setUTCFullYear(expiry.getUTCFullYear() + 2);

@@ -10,27 +10,33 @@ import { isCourseAdmin } from './course.policy.ts';
 import { progressSql } from '../enrollments/index.ts';
 import { courseImageUrl } from './course.present.ts';
 import { scormLessonStatuses } from '../scorm/index.ts';
+import { inCurrentCycle } from '../quizzes/index.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Outline
 
 /**
  * Of these quizzes, those the member has used every attempt of (the quiz's maximum plus their
- * override's extra attempts) without passing, none in progress or awaiting review. One query.
+ * override's extra attempts) without passing, none in progress or awaiting review, in the current
+ * recertification cycle. One query.
  */
 async function quizzesCompletedNotPassed(ctx: AppContext, memberId: string, quizIds: string[]): Promise<Set<string>> {
   if (!quizIds.length) return new Set();
   const rows = await ctx.db
     .selectFrom('quizzes')
     .innerJoin('quiz_submissions', (j) =>
-      j.onRef('quiz_submissions.quiz_id', '=', 'quizzes.id').on('quiz_submissions.member_id', '=', memberId).on('quiz_submissions.preview', '=', 0),
+      j
+        .onRef('quiz_submissions.quiz_id', '=', 'quizzes.id')
+        .on('quiz_submissions.member_id', '=', memberId)
+        .on('quiz_submissions.preview', '=', 0)
+        .on(inCurrentCycle('quiz_submissions')),
     )
     .leftJoin('quiz_overrides', (j) => j.onRef('quiz_overrides.quiz_id', '=', 'quizzes.id').on('quiz_overrides.member_id', '=', memberId))
     .select((eb) => [
       'quizzes.id',
       eb.fn.max('quizzes.max_attempts').as('max'),
       eb.fn.max('quiz_overrides.extra_attempts').as('extra'),
-      eb.fn.max('quiz_submissions.attempt').as('used'),
+      eb.fn.count('quiz_submissions.id').as('used'),
       eb.fn.max('quiz_submissions.passed').as('passed'),
       eb.fn.sum(eb.case().when('quiz_submissions.status', 'in', ['in_progress', 'pending_review']).then(1).else(0).end()).as('open'),
     ])

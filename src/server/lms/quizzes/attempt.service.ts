@@ -33,6 +33,7 @@ import {
 import { attemptQuestions, loadQuestions, parseJson } from './quiz.service.ts';
 import { assertQuizOpen, closesAtFor, loadOverride, maxAttemptsFor } from './quiz-availability.service.ts';
 import { readableInstant } from '../../platform/readable-instant.ts';
+import { inCurrentCycle } from './attempt-cycle.ts';
 
 declare module '../../platform/hooks.ts' {
   interface HookEvents {
@@ -81,14 +82,34 @@ export function inOrder(
   });
 }
 
-/** The member's highest attempt number, real attempts and previews numbered apart. */
-export async function attemptsUsed(db: Executor, quizId: string, memberId: string, preview: boolean): Promise<number> {
+/**
+ * The member's highest attempt number (real attempts and previews numbered apart, across every
+ * cycle) and how many of those attempts the current recertification cycle holds, read in one
+ * statement so both come from the same snapshot.
+ */
+async function attemptCounts(db: Executor, quizId: string, memberId: string, preview: boolean): Promise<{ highest: number; inCycle: number }> {
   const r = await db
     .selectFrom('quiz_submissions')
-    .select((eb) => eb.fn.max('attempt').as('n'))
+    .select((eb) => [
+      eb.fn.max('attempt').as('n'),
+      eb.fn.sum<number>(eb.case().when(inCurrentCycle('quiz_submissions')).then(1).else(0).end()).as('used'),
+    ])
     .where('quiz_id', '=', quizId)
     .where('member_id', '=', memberId)
     .where('preview', '=', bool(preview))
+    .executeTakeFirst();
+  return { highest: Number(r?.n ?? 0), inCycle: Number(r?.used ?? 0) };
+}
+
+/** The member's real attempts of the quiz in the current recertification cycle: what max attempts counts. */
+export async function attemptsUsed(db: Executor, quizId: string, memberId: string): Promise<number> {
+  const r = await db
+    .selectFrom('quiz_submissions')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('quiz_id', '=', quizId)
+    .where('member_id', '=', memberId)
+    .where('preview', '=', 0)
+    .where(inCurrentCycle('quiz_submissions'))
     .executeTakeFirst();
   return Number(r?.n ?? 0);
 }
@@ -161,8 +182,10 @@ async function insertAttempt(
   // A learner's override may add attempts to the quiz's maximum.
   const max = preview ? 0 : maxAttemptsFor(quiz, await loadOverride(trx, quiz.id, memberId));
   for (let tries = 0; tries < 100; tries++) {
-    const next = (await attemptsUsed(trx, quiz.id, memberId, preview)) + 1;
-    if (max > 0 && next > max) throw maxAttemptsReached(max);
+    // Numbers run on across cycles (the unique index); the maximum counts the current cycle's attempts.
+    const counts = await attemptCounts(trx, quiz.id, memberId, preview);
+    if (max > 0 && counts.inCycle >= max) throw maxAttemptsReached(max);
+    const next = counts.highest + 1;
     const inserted = await trx
       .insertInto('quiz_submissions')
       .values(fill(next))

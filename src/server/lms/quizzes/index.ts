@@ -1,3 +1,4 @@
+export { inCurrentCycle } from './attempt-cycle.ts';
 export { gradeSubmission, submitQuiz } from './attempt.service.ts';
 export { courseQuizPdf, courseQuizReportDoc, quizSubmissionPdf, submissionReportDoc } from './quiz-report.ts';
 export { assertQuizLinkable } from './quiz.policy.ts';

@@ -12,6 +12,7 @@ import { recordAudit } from '../../platform/audit.service.ts';
 import type { QuizOutcome, QuizOverride, QuizOverrideInput } from '../../../contract/quizzes.ts';
 import { enrolledForQuiz, loadQuiz, quizAccess, type QuizRow } from './quiz.policy.ts';
 import { readableInstant } from '../../platform/readable-instant.ts';
+import { inCurrentCycle } from './attempt-cycle.ts';
 
 export interface OverrideRow {
   extra_attempts: number;
@@ -61,7 +62,7 @@ export function assertQuizOpen(quiz: Pick<QuizRow, 'opens_at' | 'closes_at'>, ov
 }
 
 /**
- * Per member: passed when any real attempt passed; completed_not_passed when the quiz limits
+ * Per member, over the current recertification cycle's attempts: passed when any real attempt passed; completed_not_passed when the quiz limits
  * attempts and every one (with the override's extras) is used, none in progress or awaiting
  * review, and none passed; null otherwise.
  */
@@ -75,7 +76,7 @@ export async function quizOutcomes(db: Executor, quiz: Pick<QuizRow, 'id' | 'max
     )
     .select((eb) => [
       'quiz_submissions.member_id',
-      eb.fn.max('quiz_submissions.attempt').as('used'),
+      eb.fn.count('quiz_submissions.id').as('used'),
       eb.fn.max('quiz_submissions.passed').as('passed'),
       eb.fn.max('quiz_overrides.extra_attempts').as('extra'),
       eb.fn
@@ -85,6 +86,7 @@ export async function quizOutcomes(db: Executor, quiz: Pick<QuizRow, 'id' | 'max
     .where('quiz_submissions.quiz_id', '=', quiz.id)
     .where('quiz_submissions.preview', '=', 0)
     .where('quiz_submissions.member_id', 'in', memberIds)
+    .where(inCurrentCycle('quiz_submissions'))
     .groupBy('quiz_submissions.member_id')
     .execute();
   for (const id of memberIds) out.set(id, null);
@@ -116,10 +118,11 @@ async function presentOverrides(db: Executor, quiz: QuizRow, memberId?: string):
     .select((eb) =>
       eb
         .selectFrom('quiz_submissions')
-        .select((s) => s.fn.max('quiz_submissions.attempt').as('n'))
+        .select((s) => s.fn.countAll().as('n'))
         .whereRef('quiz_submissions.quiz_id', '=', 'quiz_overrides.quiz_id')
         .whereRef('quiz_submissions.member_id', '=', 'quiz_overrides.member_id')
         .where('quiz_submissions.preview', '=', 0)
+        .where(inCurrentCycle('quiz_submissions'))
         .as('used'),
     )
     .where('quiz_overrides.quiz_id', '=', quiz.id);

@@ -235,7 +235,7 @@ export async function getQuiz(ctx: AppContext, actor: Actor, id: string): Promis
   const quizQuestions = await loadQuestions(ctx.db, id);
   const lessonIds = await lessonIdsOf(ctx.db, id);
   const memberId = actor.id ?? '';
-  const used = preview ? 0 : await attemptsUsed(ctx.db, id, memberId, false);
+  const used = preview ? 0 : await attemptsUsed(ctx.db, id, memberId);
   let current = await openAttempt(ctx.db, id, memberId, preview);
   if (current?.deadline_at && Date.now() > graceDeadline(current.deadline_at)) current = undefined;
   // Authors see the quiz as it is now; a learner in an attempt sees the questions it started with.

@@ -21,6 +21,7 @@ import { SUBMISSION_READERS, type SubmissionRow, canSeeSubmissionsOfCourse, load
 import { parseJson } from './quiz.service.ts';
 import { resultOf } from './attempt.service.ts';
 import { scormReportRows, type ScormReportRow } from '../scorm/index.ts';
+import { inCurrentCycle } from './attempt-cycle.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Reading submissions
@@ -233,7 +234,7 @@ export interface CourseQuizReportData {
   scorm: ScormReportRow[];
 }
 
-/** Every quiz of the enrollment's course with the member's best and latest submitted attempts. */
+/** Every quiz of the enrollment's course with the member's best and latest submitted attempts of the current cycle. */
 export async function courseQuizReportData(ctx: AppContext, actor: Actor, enrollmentId: string): Promise<CourseQuizReportData> {
   const e = await ctx.db
     .selectFrom('enrollments')
@@ -272,6 +273,8 @@ export async function courseQuizReportData(ctx: AppContext, actor: Actor, enroll
         .where('quiz_submissions.quiz_id', 'in', ids)
         .where('quiz_submissions.status', 'in', ['graded', 'pending_review'])
         .where('quiz_submissions.preview', '=', 0)
+        // The enrollment as it stands: attempts of earlier recertification cycles are under its cycles.
+        .where(inCurrentCycle('quiz_submissions'))
         .orderBy('quiz_submissions.attempt')
         .execute()
     : [];

@@ -3,6 +3,7 @@ import type { Executor } from '../../db/database.ts';
 import { today } from '../../db/dialect.ts';
 import { progressSql } from '../enrollments/index.ts';
 import type { TrainingRecordCourse } from '../../../contract/training-record.ts';
+import { inCurrentCycle } from '../quizzes/index.ts';
 
 /**
  * One learner's whole training history on the LMS side: every published mandatory course, every
@@ -78,6 +79,7 @@ export async function trainingHistoryOf(db: Executor, memberId: string): Promise
         's.percentage',
         's.passed',
         's.submitted_at',
+        inCurrentCycle('s').as('in_cycle'),
       ])
       .where('s.member_id', '=', memberId)
       .where('s.preview', '=', 0)
@@ -102,7 +104,10 @@ export async function trainingHistoryOf(db: Executor, memberId: string): Promise
   ]);
   return courses.map((c) => {
     const mine = attempts.filter((a) => a.course_id === c.id);
-    const graded = mine.map((a) => a.percentage).filter((p): p is number => p !== null && p !== undefined);
+    // Every attempt stays on the record; the best score is the current recertification cycle's.
+    const graded = mine
+      .filter((a) => Boolean(a.in_cycle))
+      .map((a) => a.percentage).filter((p): p is number => p !== null && p !== undefined);
     const status: TrainingRecordCourse['status'] = !c.enrollment_id
       ? 'not-enrolled'
       : c.completed_at
