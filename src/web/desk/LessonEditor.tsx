@@ -59,7 +59,7 @@ export function PreviewAsLearner({ courseId, lessonId, title, compact = false }:
       rel="noopener"
       variant="default"
       size={compact ? 'compact-xs' : 'sm'}
-      aria-label={`Preview ${title} as a learner (opens in a new tab)`}
+      aria-label={compact ? `Preview ${title} as a learner (opens in a new tab)` : `Preview as learner: ${title} (opens in a new tab)`}
     >
       {compact ? 'Preview' : 'Preview as learner'}
     </Button>
@@ -82,7 +82,7 @@ export function LessonModal({
     queryFn: ({ signal }) => api.get<LessonFull>(`/api/lessons/${lessonId}`, { signal }),
   });
   return (
-    <Modal opened onClose={onClose} title="Edit lesson" size="xl">
+    <Modal opened onClose={onClose} title="Edit lesson" size="xl" closeButtonProps={{ 'aria-label': 'Close' }}>
       {lesson.isPending ? (
         <PageLoader />
       ) : lesson.isError ? (

@@ -33,6 +33,7 @@ export function ColorField(props: {
       required={props.required}
       disabled={props.disabled}
       format="hex"
+      fixOnBlur={false}
       swatches={SWATCHES}
       swatchesPerRow={8}
       value={props.value}

@@ -24,7 +24,7 @@ export function useCreateConfirmation(meta: EntityMeta) {
   };
 
   const modal = meta.confirmCreate ? (
-    <Modal opened={pending !== null} onClose={() => answer(false)} title={meta.confirmCreate.title} centered>
+    <Modal opened={pending !== null} onClose={() => answer(false)} title={meta.confirmCreate.title} centered closeButtonProps={{ 'aria-label': 'Close' }}>
       <Stack gap="md">
         <Text size="sm" data-testid="confirm-create-message">
           {pending?.message}
@@ -33,7 +33,7 @@ export function useCreateConfirmation(meta: EntityMeta) {
           <Button variant="default" onClick={() => answer(false)}>
             Cancel
           </Button>
-          <Button color="orange.8" onClick={() => answer(true)}>
+          <Button color="red.8" onClick={() => answer(true)}>
             {meta.confirmCreate.confirmLabel}
           </Button>
         </Group>
