@@ -175,7 +175,7 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 
 /**
  * Collects what would show up red in the browser console: uncaught errors and CSP refusals.
- * API answers the app handles itself (400 field errors, 401 from /api/auth/me, 409, 429) are not
+ * API answers the app handles itself (400 field errors, 401 for an ended session, 409, 429) are not
  * counted; a 404 or 5xx (e.g. a missing script) is.
  */
 export function watchPageErrors(page: Page): string[] {
