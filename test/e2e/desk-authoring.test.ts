@@ -156,10 +156,14 @@ describeBrowser('desk authoring: cover, Markdown preview, lesson preview, templa
     await cover.getByText(/must be a PNG, JPEG, WebP or GIF image/i).waitFor();
     expect((await ok<{ imageUrl: string | null }>(await api.get(at(`/api/courses/${courseId}`)), 200)).imageUrl).toBeNull();
 
+    // The cover is saved at once; a field being edited keeps what was typed.
+    const intro = page.getByLabel('Short introduction');
+    await intro.fill('What to do when the alarm sounds.');
     await input.setInputFiles({ name: 'cover.png', mimeType: 'image/png', buffer: logoPng() });
     await cover.getByRole('button', { name: 'Upload cover image' }).click();
     const preview = page.getByTestId('course-cover-preview');
     await preview.waitFor();
+    expect(await intro.inputValue()).toBe('What to do when the alarm sounds.');
     await expect.poll(() => preview.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(96);
     expect(await preview.getAttribute('alt')).toBe('Cover image of Fire Safety at Work');
     const saved = await ok<{ imageUrl: string | null }>(await api.get(at(`/api/courses/${courseId}`)), 200);
@@ -247,14 +251,23 @@ describeBrowser('desk authoring: cover, Markdown preview, lesson preview, templa
     await previewLink.waitFor();
     const firstPdf = await previewLink.getAttribute('href');
 
+    // An image is saved at once; a colour typed but not saved yet stays in its field.
+    const textColour = page.getByRole('textbox', { name: 'Text colour' });
+    await textColour.fill('#343a40');
+    await page.keyboard.press('Escape');
     for (const slot of ['logo', 'signature', 'background'] as const) {
       const field = page.getByTestId(`template-${slot}`);
       await field.locator('input[type="file"]').setInputFiles({ name: `${slot}.png`, mimeType: 'image/png', buffer: logoPng() });
       await field.getByRole('button', { name: `Upload ${slot}` }).click();
       await page.getByTestId(`template-${slot}-preview`).waitFor();
     }
-    const saved = await ok<{ images: Record<string, string | null> }>(await api.get(at(`/api/certificate-templates/${templateId}`)), 200);
+    const saved = await ok<{ images: Record<string, string | null>; textColor: string }>(
+      await api.get(at(`/api/certificate-templates/${templateId}`)),
+      200,
+    );
     expect(Object.values(saved.images).every((u) => typeof u === 'string')).toBe(true);
+    expect(await textColour.inputValue()).toBe('#343a40');
+    expect(saved.textColor).not.toBe('#343a40');
     // The preview PDF was rendered again with the images.
     await expect.poll(() => previewLink.getAttribute('href')).not.toBe(firstPdf);
     await checkA11y(page, 'certificate template form');

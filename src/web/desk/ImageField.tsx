@@ -27,8 +27,8 @@ export interface ImageFieldProps {
   maxBytes: number;
   /** Alternative text of the preview. */
   previewAlt: string;
-  /** After an upload or removal: reload whatever shows the image. */
-  onChanged: () => Promise<unknown>;
+  /** After an upload or removal, with the API's answer (the record as saved; nothing for a 204). */
+  onChanged: (saved: unknown) => Promise<unknown>;
   disabled?: boolean;
   /** `section`: its own bordered section with a level-2 heading; `inline`: a level-3 heading inside a section. */
   variant?: 'section' | 'inline';
@@ -55,8 +55,7 @@ export function ImageField(props: ImageFieldProps) {
     setBusy(true);
     setError(null);
     try {
-      await fn();
-      await props.onChanged();
+      await props.onChanged(await fn());
       notify(done, 'green');
       return true;
     } catch (err) {

@@ -1,6 +1,7 @@
 /** Desk entities: certificates and certificate templates. */
 import { Anchor, Paper, SimpleGrid, Text, Title } from '@mantine/core';
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
+import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from '../../ui/api.ts';
 import { useDebouncedValue } from '@mantine/hooks';
 import { CERTIFICATE_STATUSES, type TemplateImageSlot } from '../../../contract/certificates.ts';
@@ -92,8 +93,28 @@ const TEMPLATE_IMAGES: { slot: TemplateImageSlot; title: string; description: st
   { slot: 'background', title: 'Background', description: 'Fills the whole page behind the text (a light image reads best).' },
 ];
 
-/** The template's logo, signature and background; the preview below renders again after each change. */
-function TemplateImages({ row, refresh }: { row: Row; refresh: () => void }) {
+/**
+ * The template's images and its preview. An image is saved at once and its answer (the template as
+ * saved) renders the preview again; the form is not reloaded, so fields being edited keep what was typed.
+ */
+function TemplateExtras({ row, unsaved }: { row: Row; unsaved: Record<string, unknown> }) {
+  const client = useQueryClient();
+  const [saved, setSaved] = useState<Row>(row);
+  const current = saved.updatedAt > row.updatedAt ? saved : row;
+  const onSaved = async (template: unknown) => {
+    setSaved(template as Row);
+    await client.invalidateQueries({ queryKey: ['desk-audit'] });
+  };
+  return (
+    <>
+      <TemplateImages row={current} onSaved={onSaved} />
+      <TemplatePreview row={current} unsaved={unsaved} />
+    </>
+  );
+}
+
+/** The template's logo, signature and background. */
+function TemplateImages({ row, onSaved }: { row: Row; onSaved: (template: unknown) => Promise<void> }) {
   const me = useMe().data;
   const images = (row.images ?? {}) as Partial<Record<TemplateImageSlot, string | null>>;
   return (
@@ -121,7 +142,7 @@ function TemplateImages({ row, refresh }: { row: Row; refresh: () => void }) {
             previewHeight={64}
             testId={`template-${i.slot}`}
             disabled={!hasAnyRole(me, ['System Manager'])}
-            onChanged={async () => refresh()}
+            onChanged={onSaved}
           />
         ))}
       </SimpleGrid>
@@ -218,11 +239,6 @@ export const CERTIFICATE_ENTITIES: EntityMeta[] = [
       }
       return out;
     },
-    extras: (row, { unsaved, refresh }) => (
-      <>
-        <TemplateImages row={row} refresh={refresh} />
-        <TemplatePreview row={row} unsaved={unsaved} />
-      </>
-    ),
+    extras: (row, { unsaved }) => <TemplateExtras row={row} unsaved={unsaved} />,
   },
 ];
