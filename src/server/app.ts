@@ -16,7 +16,7 @@ import { registerErrorHandling } from './http/errors.ts';
 import { serversOf, swaggerOptions } from './http/openapi.ts';
 import { registerInputGuard } from './http/input-guard.ts';
 import { registerRateLimit } from './http/rate-limit.ts';
-import { registerSecurityHeaders } from './http/security-headers.ts';
+import { DOCS_CSP, registerSecurityHeaders } from './http/security-headers.ts';
 import type { App } from './http/types.ts';
 import { Hooks } from './platform/hooks.ts';
 import { PersonDetailsRegistry } from './platform/person-details.ts';
@@ -24,6 +24,7 @@ import { registerAuditRoutes } from './platform/audit.routes.ts';
 import { registerAuthRoutes } from './platform/auth.routes.ts';
 import { registerHealthRoutes } from './platform/health.routes.ts';
 import { registerUserRoutes } from './platform/users.routes.ts';
+import { registerMarkdownRoutes } from './platform/markdown.routes.ts';
 import { registerSettingsRoutes } from './platform/settings.routes.ts';
 import { registerWebRoutes, webPage } from './web.routes.ts';
 import { registerLms } from './lms/index.ts';
@@ -133,7 +134,7 @@ export async function buildApp(opts: BuildOptions): Promise<Built> {
   await registerRateLimit(app, config.rateLimit);
 
   await app.register(swagger, swaggerOptions(VERSION));
-  await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
+  await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: DOCS_CSP });
   app.get(
     '/api/openapi.json',
     { config: { access: 'public' }, schema: { hide: true } },
@@ -145,6 +146,7 @@ export async function buildApp(opts: BuildOptions): Promise<Built> {
   registerUserRoutes(app, ctx);
   registerAuditRoutes(app, ctx);
   registerSettingsRoutes(app, ctx);
+  registerMarkdownRoutes(app);
   registerLms(app, ctx);
   registerHrRoutes(app, ctx);
   registerIntegrations(app, ctx);

@@ -5,6 +5,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
+import zlib from 'node:zlib';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { describe, it } from 'vitest';
@@ -174,7 +175,7 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 
 /**
  * Collects what would show up red in the browser console: uncaught errors and CSP refusals.
- * API answers the app handles itself (400 field errors, 401 from /api/auth/me, 409, 429) are not
+ * API answers the app handles itself (400 field errors, 401 for an ended session, 409, 429) are not
  * counted; a 404 or 5xx (e.g. a missing script) is.
  */
 export function watchPageErrors(page: Page): string[] {
@@ -208,4 +209,35 @@ export async function watchCspViolations(page: Page): Promise<string[]> {
     if (msg.type() === 'error' && /Content Security Policy/i.test(msg.text())) violations.push(`console: ${msg.text()}`);
   });
   return violations;
+}
+
+/** A 96x32 PNG written by hand: a blue band on white (RGB, no filter, deflated). */
+export function logoPng(): Buffer {
+  const width = 96;
+  const height = 32;
+  const rows: Buffer[] = [];
+  for (let y = 0; y < height; y++) {
+    const row = Buffer.alloc(1 + width * 3, 0xff);
+    row[0] = 0;
+    if (y > 8 && y < 24) for (let x = 0; x < width; x++) row.set([0x1c, 0x7e, 0xd6], 1 + x * 3);
+    rows.push(row);
+  }
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(zlib.crc32(body));
+    return Buffer.concat([len, body, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', zlib.deflateSync(Buffer.concat(rows))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }

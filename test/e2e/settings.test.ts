@@ -6,43 +6,11 @@
  * through the API.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import zlib from 'node:zlib';
 import type { APIRequestContext, Browser, BrowserContext, Page } from 'playwright-core';
-import { checkA11y, describeBrowser, launchBrowser, screenshot, startTestServer, watchPageErrors, type TestServer } from './helpers.ts';
+import { checkA11y, describeBrowser, launchBrowser, logoPng, screenshot, startTestServer, watchPageErrors, type TestServer } from './helpers.ts';
 
 const ADMIN = { email: 'admin@example.com', password: 'admin-password-1', fullName: 'Ada Admin' };
 const LEARNER = { email: 'lia.learner@example.com', password: 'learner-password-1', fullName: 'Lia Learner' };
-
-/** A 96x32 PNG written by hand: a blue band on white (RGB, no filter, deflated). */
-function logoPng(): Buffer {
-  const width = 96;
-  const height = 32;
-  const rows: Buffer[] = [];
-  for (let y = 0; y < height; y++) {
-    const row = Buffer.alloc(1 + width * 3, 0xff);
-    row[0] = 0;
-    if (y > 8 && y < 24) for (let x = 0; x < width; x++) row.set([0x1c, 0x7e, 0xd6], 1 + x * 3);
-    rows.push(row);
-  }
-  const chunk = (type: string, data: Buffer) => {
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(zlib.crc32(body));
-    return Buffer.concat([len, body, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr.set([8, 2, 0, 0, 0], 8);
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', zlib.deflateSync(Buffer.concat(rows))),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
 
 async function ok<T>(res: Awaited<ReturnType<APIRequestContext['post']>>, status: number): Promise<T> {
   if (res.status() !== status) throw new Error(`${res.url()} answered ${res.status()}: ${await res.text()}`);

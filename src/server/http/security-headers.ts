@@ -5,7 +5,8 @@ import type { FastifyInstance } from 'fastify';
  * <style> elements the UI library writes at run time carry the response's nonce (the page's
  * <meta property="csp-nonce">), so no inline style is allowed without it.
  */
-export function pageCsp(styleNonce: string | null = null): string {
+export function pageCsp(styleNonce: string | null = null, extraStyles: readonly string[] = []): string {
+  const styles = ["'self'", ...(styleNonce ? [`'nonce-${styleNonce}'`] : []), ...extraStyles].join(' ');
   return [
     "default-src 'self'",
     "base-uri 'self'",
@@ -16,7 +17,7 @@ export function pageCsp(styleNonce: string | null = null): string {
     "object-src 'none'",
     "script-src 'self'",
     "script-src-attr 'none'",
-    styleNonce ? `style-src 'self' 'nonce-${styleNonce}'` : "style-src 'self'",
+    `style-src ${styles}`,
     "media-src 'self' blob: https:",
     "frame-src 'self'",
     "connect-src 'self'",
@@ -24,6 +25,13 @@ export function pageCsp(styleNonce: string | null = null): string {
 }
 
 const CSP = pageCsp();
+
+/**
+ * The API docs (Swagger UI at /api/docs): the page policy, plus the one <style> element the Swagger
+ * UI bundle writes when it starts, allowed by its hash (a new bundle that writes another one shows
+ * up in the docs browser test as a CSP refusal).
+ */
+export const DOCS_CSP = pageCsp(null, ["'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='"]);
 
 const HSTS = 'max-age=31536000; includeSubDomains';
 

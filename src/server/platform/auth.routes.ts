@@ -70,6 +70,19 @@ export function registerAuthRoutes(app: App, ctx: AppContext): void {
     async (req) => requirePrincipal(req),
   );
 
+  app.get(
+    '/api/auth/session',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['auth'],
+        summary: 'Who is logged in: { user } or { user: null } without a session (200 either way; /api/auth/me answers 401)',
+        response: { 200: z.object({ user: MeSchema.nullable() }) },
+      },
+    },
+    async (req) => ({ user: req.principal ?? null }),
+  );
+
   const TokenSchema = z.object({
     id: z.string(),
     name: z.string(),

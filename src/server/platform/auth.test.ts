@@ -167,3 +167,24 @@ describe('password storage', () => {
     expect(await verifyPassword('other password', a)).toBe(false);
   });
 });
+
+describeDb('who is logged in, asked without a session', (env) => {
+  it('GET /api/auth/session answers 200 with the user or null (the web app asks it on logged-out pages); /api/auth/me stays 401', async () => {
+    const before = await env.count('sessions');
+    const anon = await env.req('GET', '/api/auth/session');
+    expect(anon.statusCode).toBe(200);
+    expect(json(anon)).toEqual({ user: null });
+    expect((await env.req('GET', '/api/auth/me')).statusCode).toBe(401);
+    // A cookie of an ended or made-up session is nobody, not an error; a bad API token is refused as everywhere.
+    expect(json(await env.req('GET', '/api/auth/session', { headers: { cookie: 'smooth_session=forged' } }))).toEqual({ user: null });
+    const badToken = await env.req('GET', '/api/auth/session', { headers: { authorization: 'Bearer not-a-token' } });
+    expect(badToken.statusCode).toBe(401);
+    expect(json(badToken)).toMatchObject({ code: 'UNAUTHENTICATED' });
+    expect(await env.count('sessions')).toBe(before);
+
+    const u = await env.user(['Moderator'], 'Mona Moderator');
+    const mine = json<{ user: { id: string; fullName: string; roles: string[] } }>(await env.req('GET', '/api/auth/session', { as: u }));
+    expect(mine.user).toEqual(json(await env.req('GET', '/api/auth/me', { as: u })));
+    expect(mine.user).toMatchObject({ id: u.id, fullName: 'Mona Moderator', roles: ['Moderator'] });
+  });
+});

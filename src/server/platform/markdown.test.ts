@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { describeDb, json } from '../../../test/helpers/harness.ts';
 import { renderMarkdown } from './markdown.ts';
 
 describe('renderMarkdown', () => {
@@ -83,5 +84,31 @@ describe('renderMarkdown', () => {
   it('empty input renders empty', () => {
     expect(renderMarkdown('')).toBe('');
     expect(renderMarkdown(null)).toBe('');
+  });
+});
+
+describeDb('POST /api/markdown/preview', (env) => {
+  it('renders as the portal does, sanitised, for course authors only; malformed and oversize bodies are refused; nothing is stored', async () => {
+    const author = await env.user(['Course Creator']);
+    const learner = await env.user();
+    const before = { audit: await env.count('audit_log'), files: await env.count('files') };
+    const markdown = '# Fire drill\n\nMeet at **point B**.<script>alert(1)</script><img src=x onerror=alert(1)>';
+    const res = await env.req('POST', '/api/markdown/preview', { as: author, body: { markdown } });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(json(res)).toEqual({ html: renderMarkdown(markdown) });
+    expect(json<{ html: string }>(res).html).toContain('<strong>point B</strong>');
+    expect(json<{ html: string }>(res).html).not.toMatch(/script|onerror/);
+
+    expect((await env.req('POST', '/api/markdown/preview', { as: learner, body: { markdown } })).statusCode).toBe(403);
+    expect((await env.req('POST', '/api/markdown/preview', { body: { markdown } })).statusCode).toBe(401);
+    for (const body of [{}, { markdown: 42 }, { markdown: 'x'.repeat(200_001) }, { markdown: 'ok', extra: true }]) {
+      const bad = await env.req('POST', '/api/markdown/preview', { as: author, body });
+      expect(bad.statusCode).toBe(400);
+      const problem = json<{ code: string; errors: { path: string }[] }>(bad);
+      expect(problem.code).toBe('VALIDATION_FAILED');
+      expect(problem.errors.length).toBeGreaterThan(0);
+    }
+    expect(json(await env.req('POST', '/api/markdown/preview', { as: author, body: { markdown: '' } }))).toEqual({ html: '' });
+    expect({ audit: await env.count('audit_log'), files: await env.count('files') }).toEqual(before);
   });
 });

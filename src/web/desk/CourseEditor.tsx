@@ -1,12 +1,12 @@
 import { useState, type DragEvent } from 'react';
-import { Badge, Button, FileInput, Group, Modal, Paper, Select, Stack, Switch, Text, Textarea, TextInput, Title } from '@mantine/core';
+import { Badge, Button, FileInput, Group, Paper, Select, Stack, Text, TextInput, Title } from '@mantine/core';
 import { notify } from './notify.ts';
 import { useQuery } from '@tanstack/react-query';
 import { api, ApiError, errorMessage } from '../ui/api.ts';
 import { ErrorState, PageLoader } from '../ui/states.tsx';
-import { ScormPackageField, uploadScormPackage } from './ScormPackageField.tsx';
+import { uploadScormPackage } from './ScormPackageField.tsx';
 import { LinkPicker } from './LinkPicker.tsx';
-import type { LinkRef } from './meta.ts';
+import { LessonModal, NewQuizLink, PreviewAsLearner, QUIZ_LINK } from './LessonEditor.tsx';
 
 interface OutlineLesson {
   id: string;
@@ -23,38 +23,7 @@ interface OutlineChapter {
 interface Outline {
   chapters: OutlineChapter[];
 }
-interface LessonFull {
-  id: string;
-  title: string;
-  kind: string;
-  body: string;
-  videoUrl: string | null;
-  quizId: string | null;
-  scormPackageId: string | null;
-  isPreview: boolean;
-}
-
 const KINDS = ['text', 'video', 'pdf', 'scorm', 'quiz', 'assignment'];
-
-/** Quizzes a lesson may show: picked by title, with the course each belongs to. */
-const QUIZ_LINK: LinkRef = {
-  url: '/api/quizzes',
-  slug: 'lms-quiz',
-  label: (r) => (r.courseTitle ? `${String(r.title)} · ${String(r.courseTitle)}` : String(r.title)),
-};
-
-/** Where a quiz is written: the quiz form, in a new tab, so the lesson being added stays here. */
-function NewQuizLink() {
-  return (
-    <Text size="xs">
-      No quiz yet?{' '}
-      <a href="/app/lms-quiz/new" target="_blank" rel="noopener">
-        Write a new quiz
-      </a>{' '}
-      (opens in a new tab), then search for its title here.
-    </Text>
-  );
-}
 
 type Drag = { type: 'chapter'; id: string } | { type: 'lesson'; id: string; chapterId: string };
 
@@ -206,6 +175,7 @@ export function CourseEditor({ courseId }: { courseId: string }) {
                     <Button size="compact-xs" variant="light" onClick={() => setEditing(l.id)} aria-label={`Edit ${l.title}`}>
                       Edit
                     </Button>
+                    <PreviewAsLearner courseId={courseId} lessonId={l.id} title={l.title} compact />
                   </Group>
                 </Group>
               ))}
@@ -234,7 +204,7 @@ export function CourseEditor({ courseId }: { courseId: string }) {
           </Button>
         </Group>
       </Stack>
-      {editing && <LessonModal lessonId={editing} onClose={() => setEditing(null)} onSaved={() => void outline.refetch()} />}
+      {editing && <LessonModal courseId={courseId} lessonId={editing} onClose={() => setEditing(null)} onSaved={() => void outline.refetch()} />}
     </Paper>
   );
 }
@@ -376,117 +346,3 @@ function AddLesson({
     </Stack>
   );
 }
-
-function LessonModal({ lessonId, onClose, onSaved }: { lessonId: string; onClose: () => void; onSaved: () => void }) {
-  const lesson = useQuery({
-    queryKey: ['desk-lesson', lessonId],
-    queryFn: ({ signal }) => api.get<LessonFull>(`/api/lessons/${lessonId}`, { signal }),
-  });
-  return (
-    <Modal opened onClose={onClose} title="Edit lesson" size="xl">
-      {lesson.isPending ? (
-        <PageLoader />
-      ) : lesson.isError ? (
-        <ErrorState error={lesson.error} />
-      ) : (
-        <LessonForm
-          lesson={lesson.data}
-          onDone={() => {
-            onSaved();
-            onClose();
-          }}
-          onDeleted={() => {
-            onSaved();
-            onClose();
-          }}
-        />
-      )}
-    </Modal>
-  );
-}
-
-function LessonForm({ lesson, onDone, onDeleted }: { lesson: LessonFull; onDone: () => void; onDeleted: () => void }) {
-  const [title, setTitle] = useState(lesson.title);
-  const [body, setBody] = useState(lesson.body);
-  const [videoUrl, setVideoUrl] = useState(lesson.videoUrl ?? '');
-  const [quizId, setQuizId] = useState<string | null>(lesson.quizId);
-  const [isPreview, setIsPreview] = useState(lesson.isPreview);
-  const [error, setError] = useState<ApiError | null>(null);
-  const [saving, setSaving] = useState(false);
-  const save = async () => {
-    setSaving(true);
-    setError(null);
-    const patch: Record<string, unknown> = { title, body, isPreview };
-    if (lesson.kind === 'video') patch.videoUrl = videoUrl.trim() || null;
-    if (lesson.kind === 'quiz') patch.quizId = quizId;
-    try {
-      await api.patch(`/api/lessons/${lesson.id}`, patch);
-      notify('Lesson saved.', 'green');
-      onDone();
-    } catch (e) {
-      if (e instanceof ApiError) setError(e);
-      else notify(errorMessage(e), 'red');
-    } finally {
-      setSaving(false);
-    }
-  };
-  const remove = async () => {
-    try {
-      await api.delete(`/api/lessons/${lesson.id}`);
-      notify('Lesson deleted.', 'green');
-      onDeleted();
-    } catch (e) {
-      notify(errorMessage(e), 'red');
-    }
-  };
-  return (
-    <Stack gap="sm">
-      {error && error.fieldErrors.length === 0 && (
-        <Text c="red" size="sm" role="alert">
-          {error.detail}
-        </Text>
-      )}
-      <TextInput label="Title" value={title} onChange={(e) => setTitle(e.currentTarget.value)} error={error?.fieldError('title')} />
-      <Textarea
-        label="Content (Markdown)"
-        autosize
-        minRows={8}
-        maxRows={24}
-        value={body}
-        onChange={(e) => setBody(e.currentTarget.value)}
-        error={error?.fieldError('body')}
-      />
-      {lesson.kind === 'video' && (
-        <TextInput
-          label="Video URL (https)"
-          value={videoUrl}
-          onChange={(e) => setVideoUrl(e.currentTarget.value)}
-          error={error?.fieldError('videoUrl')}
-        />
-      )}
-      {lesson.kind === 'quiz' && (
-        <Stack gap={4}>
-          <LinkPicker link={QUIZ_LINK} label="Quiz" value={quizId} onChange={setQuizId} error={error?.fieldError('quizId')} required />
-          <NewQuizLink />
-        </Stack>
-      )}
-      {lesson.kind === 'scorm' && lesson.scormPackageId && <ScormPackageField packageId={lesson.scormPackageId} />}
-      <Switch label="Free preview" checked={isPreview} onChange={(e) => setIsPreview(e.currentTarget.checked)} />
-      {lesson.kind === 'assignment' && (
-        <Text size="sm">
-          Learners hand in work here; it completes when an evaluator passes it. Write the assignment in the desk under Assignments
-          (New assignment) and choose this lesson there.
-        </Text>
-      )}
-      <Group justify="space-between">
-        <Button color="red" variant="light" onClick={() => void remove()}>
-          Delete lesson
-        </Button>
-        <Button onClick={() => void save()} loading={saving}>
-          Save lesson
-        </Button>
-      </Group>
-    </Stack>
-  );
-}
-

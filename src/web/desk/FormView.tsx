@@ -28,7 +28,11 @@ import { AuditHistory, DeletedRecord } from './AuditHistory.tsx';
 import { readableValue } from './format.ts';
 import { LinkPicker } from './LinkPicker.tsx';
 import { itemUrl, type EntityMeta, type FieldMeta, type Row } from './meta.ts';
-import { MoneyInput, moneyChanged, moneyCheck, moneyDisplay, moneyInitial, moneyServerMessage, moneyToWire } from './money-field.tsx';
+import { ColorField } from './color-field.tsx';
+import { useCreateConfirmation } from './confirm-create.tsx';
+import { checkValues, plainFieldMessage } from './form-checks.ts';
+import { MarkdownInput } from './markdown-field.tsx';
+import { MoneyInput, moneyChanged, moneyDisplay, moneyInitial, moneyServerMessage, moneyToWire } from './money-field.tsx';
 
 type Values = Record<string, unknown>;
 
@@ -67,44 +71,6 @@ function localDateTime(iso: string): string {
   if (Number.isNaN(d.getTime())) return '';
   const p = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
-}
-
-/** A field error in words a reader understands, in place of a schema library's wording. */
-export function plainFieldMessage(label: string, message: string): string {
-  if (/received undefined|required/i.test(message)) return `${label} is required.`;
-  const tooShort = /Too small: expected string to have >=?(\d+) characters?/i.exec(message);
-  if (tooShort) return tooShort[1] === '1' ? `${label} cannot be empty.` : `${label} needs at least ${tooShort[1]} characters.`;
-  const tooLong = /Too big: expected string to have <=?(\d+) characters?/i.exec(message);
-  if (tooLong) return `${label} can have at most ${tooLong[1]} characters.`;
-  const small = /Too small: expected number to be >=?(-?[\d.]+)/i.exec(message);
-  if (small) return `${label} must be at least ${small[1]}.`;
-  const big = /Too big: expected number to be <=?(-?[\d.]+)/i.exec(message);
-  if (big) return `${label} must be at most ${big[1]}.`;
-  if (/^Invalid input: expected/i.test(message)) return `${label} has a value of the wrong kind.`;
-  if (/^Invalid option/i.test(message)) return `Choose one of the offered values for ${label.toLowerCase()}.`;
-  return message;
-}
-
-/** What the form can tell before sending: required fields and number limits. */
-function checkValues(fields: FieldMeta[], values: Values): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const f of fields) {
-    if (f.readOnly) continue;
-    const v = values[f.name];
-    const empty = v === '' || v === null || v === undefined || (Array.isArray(v) && v.length === 0);
-    if (f.required && empty && f.kind !== 'custom' && f.kind !== 'boolean') out[f.name] = `${f.label} is required.`;
-    else if (f.kind === 'money') {
-      const problem = moneyCheck(f, v, values);
-      if (problem) out[f.name] = problem;
-    }
-    else if (f.kind === 'number' && !empty) {
-      const n = typeof v === 'number' ? v : Number(v);
-      if (!Number.isFinite(n)) out[f.name] = `${f.label} must be a number.`;
-      else if (f.min !== undefined && n < f.min) out[f.name] = `${f.label} must be at least ${f.min}.`;
-      else if (f.max !== undefined && n > f.max) out[f.name] = `${f.label} must be at most ${f.max}.`;
-    }
-  }
-  return out;
 }
 
 function sameValue(a: unknown, b: unknown): boolean {
@@ -171,6 +137,7 @@ function FormBody({ meta, me, row, refresh }: { meta: EntityMeta; me: Me; row: R
   const [deleting, setDeleting] = useState(false);
   const [localErrors, setLocalErrors] = useState<Record<string, string>>({});
   const [result, setResult] = useState<Row | null>(null);
+  const confirmation = useCreateConfirmation(meta);
   useEffect(() => setValues(initial), [initial]);
 
   const canWrite = isNew
@@ -220,6 +187,7 @@ function FormBody({ meta, me, row, refresh }: { meta: EntityMeta; me: Me; row: R
       notify('Nothing changed.');
       return;
     }
+    if (isNew && !(await confirmation.confirm(body))) return;
     setSaving(true);
     try {
       if (isNew) {
@@ -391,6 +359,7 @@ function FormBody({ meta, me, row, refresh }: { meta: EntityMeta; me: Me; row: R
       {!isNew && meta.auditEntity && hasAnyRole(me, ['System Manager', 'Moderator']) && (
         <AuditHistory entity={meta.auditEntity} entityId={meta.single ? undefined : String(row.id)} />
       )}
+      {confirmation.modal}
       <Modal opened={confirmDelete} onClose={() => setConfirmDelete(false)} title={`Delete this ${meta.singular.toLowerCase()}?`} centered>
         <Stack gap="md">
           <Text size="sm">{meta.deleteWarning ?? 'This cannot be undone. A copy of the deleted record is kept in the audit log.'}</Text>
@@ -449,6 +418,10 @@ function FieldInput({
   switch (f.kind) {
     case 'textarea':
       return <Textarea {...common} autosize minRows={3} maxRows={16} value={str} onChange={(e) => onChange(e.currentTarget.value)} />;
+    case 'markdown':
+      return <MarkdownInput {...common} value={str} onChange={onChange} />;
+    case 'color':
+      return <ColorField {...common} value={str} onChange={onChange} />;
     case 'password':
       return <PasswordInput {...common} value={str} onChange={(e) => onChange(e.currentTarget.value)} autoComplete="new-password" />;
     case 'number':

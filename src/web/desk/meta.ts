@@ -30,6 +30,10 @@ export type FieldKind =
   | 'email'
   | 'password'
   | 'textarea'
+  /** Markdown with Write / Preview tabs (markdown-field.tsx). */
+  | 'markdown'
+  /** A colour as #rrggbb with a picker (color-field.tsx). */
+  | 'color'
   | 'number'
   | 'money'
   | 'boolean'
@@ -167,6 +171,8 @@ export interface EntityMeta {
   createResult?: (created: Row) => ReactNode;
   /** Rules between fields, checked in the form before sending: field name → message in words. */
   validate?: (values: Record<string, unknown>) => Record<string, string>;
+  /** Asked before a create is sent (confirm-create.tsx): `check` answers the question in words, or null to go ahead. */
+  confirmCreate?: { title: string; confirmLabel: string; check: (body: Record<string, unknown>) => Promise<string | null> };
   /** A list without a form (rows are not links). */
   noForm?: boolean;
 }

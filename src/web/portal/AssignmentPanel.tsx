@@ -5,6 +5,7 @@ import type { Assignment, Submission } from '../../contract/assignments.ts';
 import { api, ApiError, errorMessage } from '../ui/api.ts';
 import { ALERT_STYLES } from './PortalParts.tsx';
 import { formatDate, type Page } from './portal-api.ts';
+import { MarkdownBody } from '../ui/MarkdownBody.tsx';
 
 export type { Assignment, Submission };
 
@@ -90,7 +91,7 @@ export function AssignmentPanel({ assignmentId, onPassed }: { assignmentId: stri
   const pending = versions.some((v) => v.status === 'submitted');
   return (
     <Stack gap="md">
-      <div className="lesson-body" dangerouslySetInnerHTML={{ __html: assignment.data.instructionsHtml }} />
+      <MarkdownBody html={assignment.data.instructionsHtml} />
       {passed ? (
         <Alert styles={ALERT_STYLES} color="teal" variant="light" title="Passed" role="status">
           Your work passed. Well done.

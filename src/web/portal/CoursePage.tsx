@@ -25,6 +25,7 @@ import {
   type Outline,
   type OutlineLesson,
 } from './portal-api.ts';
+import { MarkdownBody } from '../ui/MarkdownBody.tsx';
 
 /** A course's page: header with progress, Continue, certificate actions, and the outline. */
 export default function CoursePage() {
@@ -209,7 +210,7 @@ function CourseView({ outline }: { outline: Outline }) {
             Course description
           </Title>
           <Paper withBorder radius="lg" p={{ base: 'md', sm: 'lg' }}>
-            <div className="lesson-body" dangerouslySetInnerHTML={{ __html: full.data.descriptionHtml }} />
+            <MarkdownBody html={full.data.descriptionHtml} />
           </Paper>
         </section>
       )}

@@ -22,6 +22,7 @@ import {
   type Lesson,
   type Outline,
 } from './portal-api.ts';
+import { MarkdownBody } from '../ui/MarkdownBody.tsx';
 
 /** The lesson player: content by kind, Previous/Next, Mark complete, live progress. */
 export default function LessonPage() {
@@ -151,7 +152,7 @@ function Player({ outline, lesson }: { outline: Outline; lesson: Lesson }) {
 }
 
 function LessonContent({ lesson, courseId, enrolled }: { lesson: Lesson; courseId: string; enrolled: boolean }) {
-  const body = lesson.bodyHtml ? <div className="lesson-body" dangerouslySetInnerHTML={{ __html: lesson.bodyHtml }} /> : null;
+  const body = lesson.bodyHtml ? <MarkdownBody html={lesson.bodyHtml} /> : null;
   switch (lesson.kind) {
     case 'video': {
       const src = lesson.fileUrl ?? lesson.videoUrl;

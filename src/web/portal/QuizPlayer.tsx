@@ -20,6 +20,7 @@ import { api, ApiError, errorMessage } from '../ui/api.ts';
 import { ALERT_STYLES } from './PortalParts.tsx';
 import { ErrorState, PageLoader } from '../ui/states.tsx';
 import { keys, useLatestSubmission, useQuiz, type Quiz, type Submission, type SubmissionResult } from './portal-api.ts';
+import { MarkdownBody } from '../ui/MarkdownBody.tsx';
 
 type Question = Quiz['questions'][number];
 interface Answer {
@@ -80,7 +81,7 @@ export function QuizPlayer({ quizId, courseId }: { quizId: string; courseId: str
           <Title order={2} fz="lg">
             {q.title}
           </Title>
-          {q.descriptionHtml && <div className="lesson-body" dangerouslySetInnerHTML={{ __html: q.descriptionHtml }} />}
+          {q.descriptionHtml && <MarkdownBody html={q.descriptionHtml} />}
           <Group gap="xs">
             <Badge c="gray.9" variant="light" color="gray">
               {q.questionCount} {q.questionCount === 1 ? 'question' : 'questions'}
@@ -337,7 +338,7 @@ function QuestionCard({
       <Text size="xs" c="gray.7" fw={600}>
         Question {number} of {total} · {question.marks} {question.marks === 1 ? 'mark' : 'marks'}
       </Text>
-      <div className="lesson-body" dangerouslySetInnerHTML={{ __html: question.textHtml }} />
+      <MarkdownBody html={question.textHtml} />
     </Stack>
   );
   const options = question.options ?? [];

@@ -36,13 +36,16 @@ export function safeNext(next: string | null): string | null {
   return /^\/(lms|app)(?:[/?#]|$)/.test(next) && !next.includes('\\') ? next : null;
 }
 
-/** The logged-in user, or null when nobody is (GET /api/auth/me answers 401). */
+/**
+ * The logged-in user, or null when nobody is. Asked of GET /api/auth/session, which answers 200 with
+ * `{ user: null }` for nobody, so a logged-out page logs no failed request (/api/auth/me answers 401).
+ */
 export function useMe() {
   return useQuery({
     queryKey: ME_KEY,
     queryFn: async ({ signal }) => {
       try {
-        return await api.get<Me>('/api/auth/me', { signal });
+        return (await api.get<{ user: Me | null }>('/api/auth/session', { signal })).user;
       } catch (e) {
         if (e instanceof ApiError && e.status === 401) return null;
         throw e;

@@ -168,6 +168,55 @@ describeDb('courses: images, lesson files, range requests', (env) => {
     expect((await env.req('GET', `/api/courses/${draft.id}/image`)).statusCode).toBe(401);
   });
 
+  it('course image: removed by its managers (file row, bytes and audit entry), refused to others with nothing changed', async () => {
+    const creator = await env.user(['Course Creator']);
+    const otherCreator = await env.user(['Course Creator']);
+    const learner = await env.user();
+    const c = await kit.course(creator, { published: true });
+    const url = `/api/courses/${c.id}/image`;
+    const withImage = json<Course>(await upload(env, creator, url, fileUpload(samples.png, 'cover.png', 'image/png')));
+    const fileId = withImage.imageUrl!.split('v=')[1]!;
+    const key = (await env.ctx.db.selectFrom('files').select('storage_key').where('id', '=', fileId).executeTakeFirstOrThrow()).storage_key;
+
+    // A learner may not; another author sees the published course but may not manage it; an unknown id is 404.
+    for (const [who, status] of [
+      [learner, 403],
+      [otherCreator, 403],
+    ] as const) {
+      const refused = await nothingWritten(() => env.req('DELETE', url, { as: who }));
+      expect(refused.statusCode).toBe(status);
+    }
+    expect((await nothingWritten(() => env.req('DELETE', '/api/courses/nosuchcourse/image', { as: creator }))).statusCode).toBe(404);
+    expect((await nothingWritten(() => env.req('DELETE', url))).statusCode).toBe(401);
+    expect((await env.req('GET', withImage.imageUrl!, { as: learner })).statusCode).toBe(200);
+
+    const removed = await env.req('DELETE', url, { as: creator });
+    expect(removed.statusCode, removed.body).toBe(200);
+    expect(json<Course>(removed).imageUrl).toBeNull();
+    expect(await env.ctx.db.selectFrom('files').select('id').where('id', '=', fileId).execute()).toEqual([]);
+    expect(fs.existsSync(path.join(env.dataDir, key))).toBe(false);
+    expect((await env.req('GET', url, { as: learner })).statusCode).toBe(404);
+    const audit = await env.ctx.db
+      .selectFrom('audit_log')
+      .select(['action', 'actor_id'])
+      .where('entity_id', '=', c.id)
+      .where('action', '=', 'remove-image')
+      .execute();
+    expect(audit).toEqual([{ action: 'remove-image', actor_id: creator.id }]);
+
+    // Removing again changes nothing (no second audit entry); two at once leave one entry.
+    const again = await nothingWritten(() => env.req('DELETE', url, { as: creator }));
+    expect(again.statusCode).toBe(200);
+    await upload(env, creator, url, fileUpload(samples.gif, 'cover.gif', 'image/gif'));
+    const files = await env.count('files');
+    const both = await Promise.all([env.req('DELETE', url, { as: creator }), env.req('DELETE', url, { as: creator })]);
+    expect(both.map((r) => r.statusCode)).toEqual([200, 200]);
+    expect(await env.count('files')).toBe(files - 1);
+    expect(
+      await env.ctx.db.selectFrom('audit_log').select('id').where('entity_id', '=', c.id).where('action', '=', 'remove-image').execute(),
+    ).toHaveLength(2);
+  });
+
   it('lesson files: PDF and video lessons take their own types only; others take none', async () => {
     const creator = await env.user(['Course Creator']);
     const c = await kit.course(creator, { published: true });

@@ -30,6 +30,7 @@ import {
   getCourseImage,
   listCourses,
   setCourseImage,
+  removeCourseImage,
   setInstructors,
   updateCourse,
 } from './course.service.ts';
@@ -159,6 +160,15 @@ export function registerCourseRoutes(app: App, ctx: AppContext): void {
       const blob = await receiveUpload(ctx, req, UPLOAD_RULES.courseImage);
       return setCourseImage(ctx, actor, req.params.id, blob);
     },
+  );
+
+  app.delete(
+    '/api/courses/:id/image',
+    {
+      config: { access: AUTHORS },
+      schema: { tags, summary: 'Remove the course image', params: IdParams, response: { 200: CourseSchema } },
+    },
+    async (req) => removeCourseImage(ctx, actorOf(req), req.params.id),
   );
 
   app.get(

@@ -421,6 +421,27 @@ export async function setCourseImage(ctx: AppContext, actor: Actor, id: string, 
   });
 }
 
+/** Removes the course image (nothing to do without one); its file goes once the change has committed. */
+export async function removeCourseImage(ctx: AppContext, actor: Actor, id: string): Promise<Course> {
+  const done = await ctx.db.transaction().execute(async (trx) => {
+    const course = await manageableCourse(ctx, trx, actor, id, { lock: true });
+    if (!course.image_file_id) return { course: await presentCourse(trx, id), oldKeys: [] as string[] };
+    await trx.updateTable('courses').set({ image_file_id: null, updated_at: nowIso() }).where('id', '=', id).execute();
+    const oldKeys = await deleteFileRows(trx, [course.image_file_id]);
+    await recordAudit(trx, {
+      actorId: actor.id,
+      action: 'remove-image',
+      entity: 'course',
+      entityId: id,
+      before: { imageFileId: course.image_file_id },
+      after: { imageFileId: null },
+    });
+    return { course: await presentCourse(trx, id), oldKeys };
+  });
+  await discardBlobs(ctx, done.oldKeys);
+  return done.course;
+}
+
 export async function getCourseImage(ctx: AppContext, actor: Actor, id: string): Promise<FileRow> {
   const course = await visibleCourse(ctx.db, actor, id);
   const file = course.image_file_id

@@ -1,10 +1,14 @@
 /** Desk entities: certificates and certificate templates. */
-import { Anchor, Paper, Text, Title } from '@mantine/core';
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { Anchor, Paper, SimpleGrid, Text, Title } from '@mantine/core';
+import { useState } from 'react';
+import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
+import { api } from '../../ui/api.ts';
 import { useDebouncedValue } from '@mantine/hooks';
-import { CERTIFICATE_STATUSES } from '../../../contract/certificates.ts';
+import { CERTIFICATE_STATUSES, type TemplateImageSlot } from '../../../contract/certificates.ts';
 import { IconAward, IconGrid } from '../../ui/icons.tsx';
-import { LMS_STAFF_ROLES } from '../../ui/session.ts';
+import { hasAnyRole, LMS_STAFF_ROLES, useMe } from '../../ui/session.ts';
+import { colorProblem } from '../color-field.tsx';
+import { ImageField } from '../ImageField.tsx';
 import { DownloadButton, FileToRecordButton, RevokeButton } from '../actions.tsx';
 import { StatusBadge } from '../ListView.tsx';
 import type { EntityMeta, Row } from '../meta.ts';
@@ -58,6 +62,94 @@ function PreviewFrame({ id, stamp, edits }: { id: string; stamp: string; edits: 
   );
 }
 
+/**
+ * Before a certificate is issued by hand: a warning when the member has not completed the course
+ * (the API allows it — evaluated or external training — but it is rarely meant), else null.
+ */
+async function issueWarning(body: Record<string, unknown>): Promise<string | null> {
+  const memberId = typeof body.memberId === 'string' ? body.memberId : '';
+  const courseId = typeof body.courseId === 'string' ? body.courseId : '';
+  if (!memberId || !courseId) return null;
+  const query = new URLSearchParams({ memberId, courseId, limit: '1' });
+  const found = await api.get<{ items: { memberName: string; progress: number }[] }>(`/api/enrollments?${query.toString()}`);
+  const enrollment = found.items[0];
+  if (enrollment) {
+    if (enrollment.progress >= 100) return null;
+    return `${enrollment.memberName} has completed ${enrollment.progress} % of the course. Issue the certificate anyway?`;
+  }
+  const member = await api.get<{ fullName: string }>(`/api/users/${encodeURIComponent(memberId)}`);
+  return `${member.fullName} is not enrolled in this course. Issue the certificate anyway?`;
+}
+
+const TEMPLATE_COLOURS = [
+  ['primaryColor', 'Primary colour'],
+  ['textColor', 'Text colour'],
+  ['backgroundColor', 'Background colour'],
+] as const;
+
+const TEMPLATE_IMAGES: { slot: TemplateImageSlot; title: string; description: string }[] = [
+  { slot: 'logo', title: 'Logo', description: 'Printed at the top of the certificate.' },
+  { slot: 'signature', title: 'Signature', description: "The signer's signature, printed above the signer's name." },
+  { slot: 'background', title: 'Background', description: 'Fills the whole page behind the text (a light image reads best).' },
+];
+
+/**
+ * The template's images and its preview. An image is saved at once and its answer (the template as
+ * saved) renders the preview again; the form is not reloaded, so fields being edited keep what was typed.
+ */
+function TemplateExtras({ row, unsaved }: { row: Row; unsaved: Record<string, unknown> }) {
+  const client = useQueryClient();
+  const [saved, setSaved] = useState<Row>(row);
+  const current = saved.updatedAt > row.updatedAt ? saved : row;
+  const onSaved = async (template: unknown) => {
+    setSaved(template as Row);
+    await client.invalidateQueries({ queryKey: ['desk-audit'] });
+  };
+  return (
+    <>
+      <TemplateImages row={current} onSaved={onSaved} />
+      <TemplatePreview row={current} unsaved={unsaved} />
+    </>
+  );
+}
+
+/** The template's logo, signature and background. */
+function TemplateImages({ row, onSaved }: { row: Row; onSaved: (template: unknown) => Promise<void> }) {
+  const me = useMe().data;
+  const images = (row.images ?? {}) as Partial<Record<TemplateImageSlot, string | null>>;
+  return (
+    <Paper withBorder radius="md" p="lg" component="section" aria-labelledby="template-images">
+      <Title order={2} fz="lg" mb={4} id="template-images">
+        Images
+      </Title>
+      <Text size="sm" c="gray.7" mb="md">
+        PNG or JPEG images of at most 2 MB each.
+      </Text>
+      <SimpleGrid cols={{ base: 1, lg: 3 }} spacing="lg">
+        {TEMPLATE_IMAGES.map((i) => (
+          <ImageField
+            key={i.slot}
+            variant="inline"
+            title={i.title}
+            noun={i.title.toLowerCase()}
+            description={i.description}
+            imageUrl={images[i.slot] ?? null}
+            url={`/api/certificate-templates/${encodeURIComponent(String(row.id))}/images/${i.slot}`}
+            accept={['image/png', 'image/jpeg']}
+            acceptLabel="a PNG or JPEG image"
+            maxBytes={2 * 1024 * 1024}
+            previewAlt={`${i.title} of this template`}
+            previewHeight={64}
+            testId={`template-${i.slot}`}
+            disabled={!hasAnyRole(me, ['System Manager'])}
+            onChanged={onSaved}
+          />
+        ))}
+      </SimpleGrid>
+    </Paper>
+  );
+}
+
 export const CERTIFICATE_ENTITIES: EntityMeta[] = [
   {
     slug: 'lms-certificate',
@@ -93,6 +185,7 @@ export const CERTIFICATE_ENTITIES: EntityMeta[] = [
       { name: 'status', label: 'Status', kind: 'text', editOnly: true, readOnly: true },
       { name: 'verificationUrl', label: 'Verification link', kind: 'text', editOnly: true, readOnly: true },
     ],
+    confirmCreate: { title: 'Issue the certificate anyway?', confirmLabel: 'Issue anyway', check: issueWarning },
     actions: (row, { refresh }) => (
       <>
         <DownloadButton
@@ -133,11 +226,19 @@ export const CERTIFICATE_ENTITIES: EntityMeta[] = [
       { name: 'body', label: 'Body ({{memberName}}, {{courseTitle}}, {{issueDate}}…)', kind: 'textarea' },
       { name: 'signerName', label: 'Signer name', kind: 'text' },
       { name: 'signerTitle', label: 'Signer title', kind: 'text' },
-      { name: 'primaryColor', label: 'Primary colour', kind: 'text' },
-      { name: 'textColor', label: 'Text colour', kind: 'text' },
-      { name: 'backgroundColor', label: 'Background colour', kind: 'text' },
+      { name: 'primaryColor', label: 'Primary colour', kind: 'color' },
+      { name: 'textColor', label: 'Text colour', kind: 'color' },
+      { name: 'backgroundColor', label: 'Background colour', kind: 'color' },
       { name: 'isDefault', label: 'Default template', kind: 'boolean' },
     ],
-    extras: (row, { unsaved }) => <TemplatePreview row={row} unsaved={unsaved} />,
+    validate: (values) => {
+      const out: Record<string, string> = {};
+      for (const [name, label] of TEMPLATE_COLOURS) {
+        const problem = colorProblem(label, values[name]);
+        if (problem) out[name] = problem;
+      }
+      return out;
+    },
+    extras: (row, { unsaved }) => <TemplateExtras row={row} unsaved={unsaved} />,
   },
 ];

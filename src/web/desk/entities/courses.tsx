@@ -1,11 +1,44 @@
 /** Desk entities: courses. */
+import { useState } from 'react';
 import { Badge } from '@mantine/core';
+import { useQueryClient } from '@tanstack/react-query';
+import type { Course } from '../../../contract/courses.ts';
 import { IconBook } from '../../ui/icons.tsx';
 import { LMS_STAFF_ROLES } from '../../ui/session.ts';
 import { CourseAuditButton } from '../actions.tsx';
 import { CourseEditor } from '../CourseEditor.tsx';
-import type { EntityMeta } from '../meta.ts';
+import { ImageField } from '../ImageField.tsx';
+import type { EntityMeta, Row } from '../meta.ts';
 import { MODERATORS, AUTHORS, TEMPLATE_LINK } from './shared.tsx';
+
+/**
+ * The course cover. The image is saved at once (not with the form's Save), and the form is not
+ * reloaded for it, so fields being edited keep what was typed.
+ */
+function CourseCover({ row }: { row: Row }) {
+  const client = useQueryClient();
+  const [imageUrl, setImageUrl] = useState<string | null>(typeof row.imageUrl === 'string' ? row.imageUrl : null);
+  return (
+    <ImageField
+      title="Cover image"
+      noun="cover image"
+      description="Shown on the course's card in the catalog and My Courses, and at the top of its page. A PNG, JPEG, WebP or GIF image of at most 5 MB."
+      imageUrl={imageUrl}
+      url={`/api/courses/${encodeURIComponent(String(row.id))}/image`}
+      accept={['image/png', 'image/jpeg', 'image/webp', 'image/gif']}
+      acceptLabel="a PNG, JPEG, WebP or GIF image"
+      maxBytes={5 * 1024 * 1024}
+      previewAlt={`Cover image of ${String(row.title)}`}
+      previewHeight={120}
+      testId="course-cover"
+      onChanged={async (saved) => {
+        setImageUrl((saved as Course).imageUrl);
+        await client.invalidateQueries({ queryKey: ['desk-list', 'lms-course'] });
+        await client.invalidateQueries({ queryKey: ['desk-audit'] });
+      }}
+    />
+  );
+}
 
 export const COURSE_ENTITIES: EntityMeta[] = [
   {
@@ -51,7 +84,7 @@ export const COURSE_ENTITIES: EntityMeta[] = [
       { name: 'title', label: 'Title', kind: 'text', required: true },
       { name: 'category', label: 'Category', kind: 'text', nullable: true },
       { name: 'shortIntroduction', label: 'Short introduction', kind: 'textarea' },
-      { name: 'description', label: 'Description (Markdown)', kind: 'textarea' },
+      { name: 'description', label: 'Description', kind: 'markdown', wide: true },
       { name: 'published', label: 'Published', kind: 'boolean' },
       { name: 'mandatory', label: 'Mandatory', kind: 'boolean', description: 'Onboarding enrolls every new employee.' },
       { name: 'sequential', label: 'Sequential lessons', kind: 'boolean' },
@@ -110,6 +143,11 @@ export const COURSE_ENTITIES: EntityMeta[] = [
         nullable: true,
       },
     ],
-    extras: (row) => <CourseEditor courseId={String(row.id)} />,
+    extras: (row) => (
+      <>
+        <CourseCover row={row} />
+        <CourseEditor courseId={String(row.id)} />
+      </>
+    ),
   },
 ];
