@@ -254,7 +254,7 @@ export const PAYMENT_ENTITIES: EntityMeta[] = [
     fields: [
       { name: 'code', label: 'Code', kind: 'text', required: true, description: '3 to 40 letters, digits, "-" or "_"; learners may type it in any case.' },
       { name: 'percentOff', label: 'Percent off', kind: 'number', min: 1, max: 100, description: 'Either a percent or an amount off.' },
-      { name: 'amountOff', label: 'Amount off (cents)', kind: 'number', min: 1 },
+      { name: 'amountOff', label: 'Amount off', kind: 'money', currencyField: 'currency', min: 1, max: 100_000_000 },
       { name: 'currency', label: 'Currency of the amount off (ISO 4217)', kind: 'text' },
       { name: 'validFrom', label: 'Valid from', kind: 'date' },
       { name: 'validUntil', label: 'Valid until', kind: 'date' },
