@@ -32,6 +32,7 @@ import * as m0033 from './migrations/0033-password-links.ts';
 import * as m0034 from './migrations/0034-enrollment-suspension.ts';
 import * as m0035 from './migrations/0035-enrollment-window-quiz-availability.ts';
 import * as m0036 from './migrations/0036-payment-fixes.ts';
+import * as m0039 from './migrations/0039-payment-attention.ts';
 
 type Step = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
@@ -69,6 +70,7 @@ const STEPS: Record<string, Step> = {
   '0034-enrollment-suspension': m0034,
   '0035-enrollment-window-quiz-availability': m0035,
   '0036-payment-fixes': m0036,
+  '0039-payment-attention': m0039,
 };
 
 class Provider implements MigrationProvider {

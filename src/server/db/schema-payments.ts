@@ -34,6 +34,11 @@ export interface PaymentsTable {
   refund_lease_until: string | null;
   /** The refund under way also ends the access the payment gave (1). */
   refund_revoke_access: Generated<number>;
+  /**
+   * Why a paid payment needs staff (null: it does not). batch_full: the batch was full when the
+   * payment arrived, so no membership was made; staff refund it (or find the member a seat).
+   */
+  attention: string | null;
   created_at: string;
   updated_at: string;
 }

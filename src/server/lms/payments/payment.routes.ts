@@ -97,6 +97,7 @@ export function registerPaymentRoutes(app: App, ctx: AppContext): void {
       { header: 'Paid at', value: (p: Payment) => p.paidAt ?? '' },
       { header: 'Refunded at', value: (p: Payment) => p.refundedAt ?? '' },
       { header: 'Refund reason', value: (p: Payment) => p.refundReason ?? '' },
+      { header: 'Attention', value: (p: Payment) => (p.attention === 'batch_full' ? 'Batch full when paid' : '') },
     ],
   });
 

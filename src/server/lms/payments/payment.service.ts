@@ -160,6 +160,7 @@ export async function checkout(
         refunded_at: null,
         refund_started_at: null,
         refund_lease_until: null,
+        attention: null,
         created_at: now,
         updated_at: now,
       };
@@ -295,6 +296,11 @@ export async function listPayments(
   if (q.courseId) query = query.where('payments.course_id', '=', q.courseId);
   if (q.batchId) query = query.where('payments.batch_id', '=', q.batchId);
   if (q.status) query = query.where('payments.status', '=', q.status);
+  if (q.needsAttention !== undefined) {
+    query = q.needsAttention
+      ? query.where('payments.attention', 'is not', null).where('payments.status', '=', 'paid')
+      : query.where((eb) => eb.or([eb('payments.attention', 'is', null), eb('payments.status', '!=', 'paid')]));
+  }
   const filtered = query;
   if (q.cursor) query = query.where('payments.id', '<', q.cursor);
   const rows = await query
