@@ -32,6 +32,8 @@ export interface PaymentsTable {
   refund_started_at: string | null;
   /** The claim of the request refunding now; a later request may take over after it. */
   refund_lease_until: string | null;
+  /** The process holding the claim (`host:pid:start`): a retry takes over a claim whose process is gone. */
+  refund_owner: string | null;
   /** The refund under way also ends the access the payment gave (1). */
   refund_revoke_access: Generated<number>;
   /**

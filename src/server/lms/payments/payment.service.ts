@@ -160,6 +160,7 @@ export async function checkout(
         refunded_at: null,
         refund_started_at: null,
         refund_lease_until: null,
+        refund_owner: null,
         attention: null,
         created_at: now,
         updated_at: now,
