@@ -107,6 +107,7 @@ function BatchFullRefundButton({ row, refresh }: { row: Row; refresh: () => void
       <Text size="sm">{ATTENTION_TEXT}</Text>
       <Button
         color="red"
+        variant="light"
         loading={busy}
         onClick={() => {
           setBusy(true);
@@ -144,6 +145,8 @@ function CompleteRefundButton({ row, refresh }: { row: Row; refresh: () => void 
       <Button
         color="orange"
         variant="light"
+        // The light variant's orange text is too faint on its background: the text colour instead.
+        styles={{ label: { color: 'var(--mantine-color-gray-9)' } }}
         loading={busy}
         onClick={() => {
           setBusy(true);
