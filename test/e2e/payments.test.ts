@@ -249,6 +249,68 @@ describeBrowser('payments: buy a course through Stripe Checkout and come back en
     await page.close();
   }, 120_000);
 
+  it('the desk: a batch full when the payment arrived is listed under Needs attention, and one click refunds it', async () => {
+    const api = admin.request;
+    await ok(await api.patch(at('/api/settings'), { data: { paymentGateway: 'stripe' } }), 200);
+    const batch = await ok<{ id: string }>(
+      await api.post(at('/api/batches'), {
+        data: { title: 'Spreadsheet cohort', startDate: '2027-03-01', endDate: '2027-05-31', timezone: 'Europe/Berlin', seatCount: 1, published: true, allowSelfEnrollment: true, paid: true, price: 15000, currency: 'EUR', courseIds: [courseId] },
+      }),
+      201,
+    );
+    const paid: { id: string; name: string }[] = [];
+    for (const [i, fullName] of ['Sam Seated', 'Fay Fullbatch'].entries()) {
+      const who = { email: `batch-buyer-${i}@example.com`, password: 'batch-password-1', fullName };
+      await ok(await api.post(at('/api/users'), { data: { ...who, roles: ['LMS Student'] } }), 201);
+      const c = await browser.newContext();
+      await ok(await c.request.post(at('/api/auth/login'), { data: { email: who.email, password: who.password } }), 200);
+      const p = await ok<{ id: string; gatewayReference: string }>(await c.request.post(at('/api/payments/checkout'), { data: { batchId: batch.id } }), 201);
+      paid.push({ id: p.id, name: fullName });
+      await c.close();
+    }
+    // Both paid at Stripe; the events arrive one after the other: the second finds the only seat taken.
+    for (const p of paid) {
+      const session = [...standin.sessions.values()].find((x) => x.metadata.paymentId === p.id)!;
+      const { payload, signature } = standin.signedEvent('checkout.session.completed', standin.complete(session.id), WHSEC);
+      const hook = await fetch(at('/api/payments/webhooks/stripe'), { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': signature }, body: payload });
+      expect(hook.status).toBe(200);
+    }
+    const full = paid[1]!;
+
+    const page = await admin.newPage();
+    page.setDefaultTimeout(15_000);
+    const errors = watchPageErrors(page);
+    await page.goto(at('/app/lms-payment'));
+    await page.getByRole('heading', { name: 'Payments', level: 1 }).waitFor();
+    await page.getByRole('combobox', { name: 'Needs attention' }).click();
+    await page.getByRole('option', { name: 'Yes' }).click();
+    await page.getByTestId('list-count').filter({ hasText: '1 row' }).waitFor();
+    await page.mouse.move(0, 0);
+    const row = page.getByRole('row').filter({ hasText: full.name });
+    await row.getByText('paid, batch full').waitFor();
+    await checkA11y(page, '/app/lms-payment?needsAttention=true');
+    expect(await page.getByRole('link', { name: 'Export CSV' }).getAttribute('href')).toContain('needsAttention=true');
+
+    await page.goto(at(`/app/lms-payment/${full.id}`));
+    await page.getByRole('heading', { name: `Payment of ${full.name} for Spreadsheet cohort`, level: 1 }).waitFor();
+    const refund = page.getByRole('button', { name: 'Refund €150.00 (batch full)' });
+    await refund.waitFor();
+    await checkA11y(page, '/app/lms-payment/:id (batch full)');
+    await screenshot(page, 'payments-desk-batch-full');
+    const refunds = standin.refunds.length;
+    await refund.click();
+    await page.getByText(`€150.00 is refunded to ${full.name}.`).waitFor();
+    await expect.poll(async () => (await ok<{ status: string }>(await api.get(at(`/api/payments/${full.id}`)), 200)).status).toBe('refunded');
+    expect(standin.refunds.length).toBe(refunds + 1);
+    const left = await ok<{ items: unknown[] }>(await api.get(at('/api/payments?needsAttention=true')), 200);
+    expect(left.items).toEqual([]);
+    // Staff were told when it happened.
+    const notes = await ok<{ items: { title: string }[] }>(await api.get(at('/api/me/notifications')), 200);
+    expect(notes.items.map((n) => n.title)).toContain(`A payment needs attention: ${full.name} paid for Spreadsheet cohort, which is full`);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
+
   it('the desk coupon form takes the amount off as an amount in its currency and says next to the field what it refuses', async () => {
     const api = admin.request;
     const page = await admin.newPage();

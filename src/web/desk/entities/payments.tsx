@@ -104,7 +104,6 @@ function BatchFullRefundButton({ row, refresh }: { row: Row; refresh: () => void
   const [busy, setBusy] = useState(false);
   return (
     <Stack gap={4}>
-      <Text size="sm">{ATTENTION_TEXT}</Text>
       <Button
         color="red"
         variant="light"
