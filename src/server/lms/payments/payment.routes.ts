@@ -18,7 +18,7 @@ import {
   type Payment,
 } from '../../../contract/payments.ts';
 import { registerListExport } from '../../platform/list-export.ts';
-import { createCoupon, listCoupons } from './coupon.service.ts';
+import { createCoupon, getCoupon, listCoupons } from './coupon.service.ts';
 import { markPaid } from './payment-fulfil.service.ts';
 import { refundPayment } from './payment-refund.service.ts';
 import { PAYMENT_STAFF } from './payment.policy.ts';
@@ -184,5 +184,14 @@ export function registerPaymentRoutes(app: App, ctx: AppContext): void {
       schema: { tags, summary: 'List coupons, newest first, with their uses', querystring: CouponListQuery, response: { 200: pageOf(CouponSchema) } },
     },
     async (req) => listCoupons(ctx, req.query),
+  );
+
+  app.get(
+    '/api/coupons/:id',
+    {
+      config: { access: PAYMENT_STAFF },
+      schema: { tags, summary: 'One coupon with its uses and courses (the desk opens it after creating it)', params: IdParams, response: { 200: CouponSchema } },
+    },
+    async (req) => getCoupon(ctx, req.params.id),
   );
 }
