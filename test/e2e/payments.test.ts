@@ -258,15 +258,14 @@ describeBrowser('payments: buy a course through Stripe Checkout and come back en
       }),
       201,
     );
-    const paid: { id: string; name: string }[] = [];
+    const paid: { id: string; name: string; ctx: BrowserContext }[] = [];
     for (const [i, fullName] of ['Sam Seated', 'Fay Fullbatch'].entries()) {
       const who = { email: `batch-buyer-${i}@example.com`, password: 'batch-password-1', fullName };
       await ok(await api.post(at('/api/users'), { data: { ...who, roles: ['LMS Student'] } }), 201);
       const c = await browser.newContext();
       await ok(await c.request.post(at('/api/auth/login'), { data: { email: who.email, password: who.password } }), 200);
       const p = await ok<{ id: string; gatewayReference: string }>(await c.request.post(at('/api/payments/checkout'), { data: { batchId: batch.id } }), 201);
-      paid.push({ id: p.id, name: fullName });
-      await c.close();
+      paid.push({ id: p.id, name: fullName, ctx: c });
     }
     // Both paid at Stripe; the events arrive one after the other: the second finds the only seat taken.
     for (const p of paid) {
@@ -276,6 +275,18 @@ describeBrowser('payments: buy a course through Stripe Checkout and come back en
       expect(hook.status).toBe(200);
     }
     const full = paid[1]!;
+
+    // The learner back from the checkout is told in words: paid, not added, staff will act.
+    const back = await full.ctx.newPage();
+    back.setDefaultTimeout(15_000);
+    const backErrors = watchPageErrors(back);
+    await back.goto(at(`/lms/payments/${full.id}?session_id=x`));
+    await back.getByText('Payment received, but the batch is full').waitFor();
+    await back.getByText('Your training team has been told').waitFor();
+    await back.getByRole('link', { name: 'Back to Spreadsheet cohort' }).waitFor();
+    await checkA11y(back, 'payment return page (batch full)');
+    expect(backErrors).toEqual([]);
+    for (const p of paid) await p.ctx.close();
 
     const page = await admin.newPage();
     page.setDefaultTimeout(15_000);
