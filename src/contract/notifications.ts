@@ -84,6 +84,7 @@ export const NOTIFICATION_EVENTS = [
   'evaluation.scheduled',
   'document.expiring',
   'live-class.starting',
+  'payment.needs-attention',
   'digest',
   'account.invitation',
   'account.password-reset',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IdSchema, IsoDate, IsoDateTime, PageQuery } from './common.ts';
+import { BoolQuery, IdSchema, IsoDate, IsoDateTime, PageQuery } from './common.ts';
 import { CurrencySchema } from './courses.ts';
 
 export const PAYMENT_STATUSES = ['pending', 'paid', 'failed', 'refunded', 'expired'] as const;
@@ -7,6 +7,9 @@ export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 /** stripe: Stripe Checkout; manual: an invoice staff mark paid; none: nothing to pay (100% off). */
 export const PAYMENT_GATEWAYS = ['stripe', 'manual', 'none'] as const;
 export type PaymentGateway = (typeof PAYMENT_GATEWAYS)[number];
+/** Why a paid payment needs staff. batch_full: the batch was full when the payment arrived (no membership). */
+export const PAYMENT_ATTENTIONS = ['batch_full'] as const;
+export type PaymentAttention = (typeof PAYMENT_ATTENTIONS)[number];
 
 /** A checkout for one course or one batch, with an optional coupon code. */
 export const CheckoutBody = z
@@ -44,6 +47,8 @@ export const PaymentSchema = z.object({
   /** Set while a refund is under way (claimed, the gateway not yet confirmed; status still paid), and kept once refunded. */
   refundStartedAt: z.string().nullable(),
   accessRevoked: z.boolean(),
+  /** Why the payment needs staff (kept once refunded, as a record), or null. */
+  attention: z.enum(PAYMENT_ATTENTIONS).nullable(),
   paidAt: z.string().nullable(),
   refundedAt: z.string().nullable(),
   createdAt: z.string(),
@@ -73,6 +78,8 @@ export const PaymentListQuery = z.strictObject({
   courseId: IdSchema.optional(),
   batchId: IdSchema.optional(),
   status: z.enum(PAYMENT_STATUSES).optional(),
+  /** Only paid payments that need staff (attention set, not refunded). */
+  needsAttention: BoolQuery.optional(),
 });
 export type PaymentListInput = z.infer<typeof PaymentListQuery>;
 

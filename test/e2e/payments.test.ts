@@ -199,4 +199,157 @@ describeBrowser('payments: buy a course through Stripe Checkout and come back en
     expect(errors).toEqual([]);
     await page.close();
   }, 120_000);
+
+  it('the desk: a refund left under way (Stripe did not answer) shows as such, and "Complete the refund" finishes it as first asked, with one refund at Stripe', async () => {
+    const api = admin.request;
+    await ok(await api.patch(at('/api/settings'), { data: { paymentGateway: 'stripe' } }), 200);
+    const buyer = { email: 'rita.refund@example.com', password: 'refund-password-1', fullName: 'Rita Refund' };
+    await ok(await api.post(at('/api/users'), { data: { ...buyer, roles: ['LMS Student'] } }), 201);
+    const learnerCtx = await browser.newContext();
+    await ok(await learnerCtx.request.post(at('/api/auth/login'), { data: { email: buyer.email, password: buyer.password } }), 200);
+    const p = await ok<{ id: string; gatewayReference: string }>(await learnerCtx.request.post(at('/api/payments/checkout'), { data: { courseId } }), 201);
+    const { payload, signature } = standin.signedEvent('checkout.session.completed', standin.complete(p.gatewayReference), WHSEC);
+    const hook = await fetch(at('/api/payments/webhooks/stripe'), { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': signature }, body: payload });
+    expect(hook.status).toBe(200);
+
+    // Stripe is down for the refund (the SDK's call and its one retry): the refund stays under way.
+    const refunds = standin.refunds.length;
+    standin.failNext = 2;
+    const cut = await api.post(at(`/api/payments/${p.id}/refund`), { data: { reason: 'Charged twice', revokeAccess: true } });
+    expect(cut.status()).toBe(502);
+    expect(standin.refunds.length).toBe(refunds);
+
+    const page = await admin.newPage();
+    page.setDefaultTimeout(15_000);
+    const errors = watchPageErrors(page);
+    await page.goto(at('/app/lms-payment'));
+    await page.getByRole('heading', { name: 'Payments', level: 1 }).waitFor();
+    const row = page.getByRole('row').filter({ hasText: buyer.fullName });
+    await row.getByText('refund under way').waitFor();
+
+    await page.goto(at(`/app/lms-payment/${p.id}`));
+    await page.getByRole('heading', { name: `Payment of ${buyer.fullName} for ${COURSE}`, level: 1 }).waitFor();
+    await page.getByText('(under way: the payment provider has not confirmed it yet)').waitFor();
+    const complete = page.getByRole('button', { name: 'Complete the refund' });
+    await complete.waitFor();
+    await checkA11y(page, '/app/lms-payment/:id (refund under way)');
+    await screenshot(page, 'payments-desk-refund-under-way');
+    await complete.click();
+    await page.getByText('The refund is complete.').waitFor();
+    await page.getByRole('link', { name: 'Receipt (PDF)' }).waitFor();
+    await expect.poll(async () => (await ok<{ status: string }>(await api.get(at(`/api/payments/${p.id}`)), 200)).status).toBe('refunded');
+    expect(await complete.count()).toBe(0);
+    // As first asked: its reason, and the access ended; one refund at Stripe.
+    expect(await ok<{ refundReason: string; accessRevoked: boolean }>(await api.get(at(`/api/payments/${p.id}`)), 200)).toMatchObject({ refundReason: 'Charged twice', accessRevoked: true });
+    expect(standin.refunds.length).toBe(refunds + 1);
+    expect((await ok<{ items: unknown[] }>(await learnerCtx.request.get(at('/api/enrollments')), 200)).items).toEqual([]);
+    await checkA11y(page, '/app/lms-payment/:id (refunded)');
+    expect(errors).toEqual([]);
+    await learnerCtx.close();
+    await page.close();
+  }, 120_000);
+
+  it('the desk: a batch full when the payment arrived is listed under Needs attention, and one click refunds it', async () => {
+    const api = admin.request;
+    await ok(await api.patch(at('/api/settings'), { data: { paymentGateway: 'stripe' } }), 200);
+    const batch = await ok<{ id: string }>(
+      await api.post(at('/api/batches'), {
+        data: { title: 'Spreadsheet cohort', startDate: '2027-03-01', endDate: '2027-05-31', timezone: 'Europe/Berlin', seatCount: 1, published: true, allowSelfEnrollment: true, paid: true, price: 15000, currency: 'EUR', courseIds: [courseId] },
+      }),
+      201,
+    );
+    const paid: { id: string; name: string; ctx: BrowserContext }[] = [];
+    for (const [i, fullName] of ['Sam Seated', 'Fay Fullbatch'].entries()) {
+      const who = { email: `batch-buyer-${i}@example.com`, password: 'batch-password-1', fullName };
+      await ok(await api.post(at('/api/users'), { data: { ...who, roles: ['LMS Student'] } }), 201);
+      const c = await browser.newContext();
+      await ok(await c.request.post(at('/api/auth/login'), { data: { email: who.email, password: who.password } }), 200);
+      const p = await ok<{ id: string; gatewayReference: string }>(await c.request.post(at('/api/payments/checkout'), { data: { batchId: batch.id } }), 201);
+      paid.push({ id: p.id, name: fullName, ctx: c });
+    }
+    // Both paid at Stripe; the events arrive one after the other: the second finds the only seat taken.
+    for (const p of paid) {
+      const session = [...standin.sessions.values()].find((x) => x.metadata.paymentId === p.id)!;
+      const { payload, signature } = standin.signedEvent('checkout.session.completed', standin.complete(session.id), WHSEC);
+      const hook = await fetch(at('/api/payments/webhooks/stripe'), { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': signature }, body: payload });
+      expect(hook.status).toBe(200);
+    }
+    const full = paid[1]!;
+
+    // The learner back from the checkout is told in words: paid, not added, staff will act.
+    const back = await full.ctx.newPage();
+    back.setDefaultTimeout(15_000);
+    const backErrors = watchPageErrors(back);
+    await back.goto(at(`/lms/payments/${full.id}?session_id=x`));
+    await back.getByText('Payment received, but the batch is full').waitFor();
+    await back.getByText('Your training team has been told').waitFor();
+    await back.getByRole('link', { name: 'Back to Spreadsheet cohort' }).waitFor();
+    await checkA11y(back, 'payment return page (batch full)');
+    expect(backErrors).toEqual([]);
+    for (const p of paid) await p.ctx.close();
+
+    const page = await admin.newPage();
+    page.setDefaultTimeout(15_000);
+    const errors = watchPageErrors(page);
+    await page.goto(at('/app/lms-payment'));
+    await page.getByRole('heading', { name: 'Payments', level: 1 }).waitFor();
+    await page.getByRole('combobox', { name: 'Needs attention' }).click();
+    await page.getByRole('option', { name: 'Yes' }).click();
+    await page.getByTestId('list-count').filter({ hasText: '1 row' }).waitFor();
+    await page.mouse.move(0, 0);
+    const row = page.getByRole('row').filter({ hasText: full.name });
+    await row.getByText('paid, batch full').waitFor();
+    await checkA11y(page, '/app/lms-payment?needsAttention=true');
+    expect(await page.getByRole('link', { name: 'Export CSV' }).getAttribute('href')).toContain('needsAttention=true');
+
+    await page.goto(at(`/app/lms-payment/${full.id}`));
+    await page.getByRole('heading', { name: `Payment of ${full.name} for Spreadsheet cohort`, level: 1 }).waitFor();
+    const refund = page.getByRole('button', { name: 'Refund €150.00 (batch full)' });
+    await refund.waitFor();
+    await checkA11y(page, '/app/lms-payment/:id (batch full)');
+    await screenshot(page, 'payments-desk-batch-full');
+    const refunds = standin.refunds.length;
+    await refund.click();
+    await page.getByText(`€150.00 is refunded to ${full.name}.`).waitFor();
+    await expect.poll(async () => (await ok<{ status: string }>(await api.get(at(`/api/payments/${full.id}`)), 200)).status).toBe('refunded');
+    expect(standin.refunds.length).toBe(refunds + 1);
+    const left = await ok<{ items: unknown[] }>(await api.get(at('/api/payments?needsAttention=true')), 200);
+    expect(left.items).toEqual([]);
+    // Staff were told when it happened.
+    const notes = await ok<{ items: { title: string }[] }>(await api.get(at('/api/me/notifications')), 200);
+    expect(notes.items.map((n) => n.title)).toContain(`A payment needs attention: ${full.name} paid for Spreadsheet cohort, which is full`);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
+
+  it('the desk coupon form takes the amount off as an amount in its currency and says next to the field what it refuses', async () => {
+    const api = admin.request;
+    const page = await admin.newPage();
+    page.setDefaultTimeout(15_000);
+    const errors = watchPageErrors(page);
+    await page.goto(at('/app/lms-coupon/new'));
+    await page.getByRole('heading', { name: 'New coupon', level: 1 }).waitFor();
+    await page.getByLabel(/^Code/).fill('TENOFF');
+    await page.getByLabel('Currency of the amount off (ISO 4217)').fill('EUR');
+    const amount = page.getByLabel('Amount off', { exact: true });
+    const field = page.locator('.mantine-InputWrapper-root').filter({ has: amount });
+    await amount.fill('10.505');
+    await page.getByRole('button', { name: 'Create coupon' }).click();
+    await field.getByText('Amount off in EUR can have at most 2 decimals.').waitFor();
+    await amount.fill('0');
+    await page.getByRole('button', { name: 'Create coupon' }).click();
+    await field.getByText('Amount off must be at least 0.01.').waitFor();
+    await checkA11y(page, 'coupon form, amount off refused');
+    expect((await ok<{ items: { code: string }[] }>(await api.get(at('/api/coupons')), 200)).items.map((c) => c.code)).not.toContain('TENOFF');
+    await amount.fill('10.50');
+    await page.getByRole('button', { name: 'Create coupon' }).click();
+    await expect
+      .poll(async () => (await ok<{ items: { code: string; amountOff: number | null; currency: string | null }[] }>(await api.get(at('/api/coupons')), 200)).items.find((c) => c.code === 'TENOFF'))
+      .toMatchObject({ amountOff: 1050, currency: 'EUR' });
+    // The new coupon's own page, its amount as written.
+    await page.getByRole('heading', { name: 'Coupon TENOFF', level: 1 }).waitFor();
+    await expect.poll(() => amount.inputValue()).toBe('10.50');
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
 });

@@ -9,8 +9,8 @@ interface ProcessEnv {
   dataDir: string;
 }
 
-/** Starts `smooth serve` on the test's database and data directory; resolves with its URL. */
-export async function startServerProcess(env: ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
+/** Starts `smooth serve` on the test's database and data directory (and `extraEnv`); resolves with its URL. */
+export async function startServerProcess(env: ProcessEnv, extraEnv: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string }> {
   const db = env.config.database;
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/cli.ts', 'serve'], {
     env: {
@@ -20,6 +20,7 @@ export async function startServerProcess(env: ProcessEnv): Promise<{ child: Chil
       PORT: '0',
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
+      ...extraEnv,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

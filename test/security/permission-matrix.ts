@@ -230,6 +230,7 @@ export const PERMISSION_MATRIX: Record<string, readonly Caller[]> = {
   'POST /api/payments/webhooks/stripe': EVERYONE,
   'POST /api/coupons': COURSE_ADMINS,
   'GET /api/coupons': COURSE_ADMINS,
+  'GET /api/coupons/:id': COURSE_ADMINS,
   'POST /api/batches': COURSE_AUTHORS,
   'GET /api/batches': SIGNED_IN,
   'GET /api/me/batches': SIGNED_IN,

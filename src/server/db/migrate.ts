@@ -33,6 +33,7 @@ import * as m0034 from './migrations/0034-enrollment-suspension.ts';
 import * as m0035 from './migrations/0035-enrollment-window-quiz-availability.ts';
 import * as m0036 from './migrations/0036-payment-fixes.ts';
 import * as m0038 from './migrations/0038-cycle-attempts-outbox-dedupe.ts';
+import * as m0039 from './migrations/0039-payment-attention.ts';
 import * as m0040 from './migrations/0040-audit-chain-sealer.ts';
 
 type Step = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
@@ -72,6 +73,7 @@ const STEPS: Record<string, Step> = {
   '0035-enrollment-window-quiz-availability': m0035,
   '0036-payment-fixes': m0036,
   '0038-cycle-attempts-outbox-dedupe': m0038,
+  '0039-payment-attention': m0039,
   '0040-audit-chain-sealer': m0040,
 };
 

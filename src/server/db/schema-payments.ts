@@ -32,8 +32,15 @@ export interface PaymentsTable {
   refund_started_at: string | null;
   /** The claim of the request refunding now; a later request may take over after it. */
   refund_lease_until: string | null;
+  /** The process holding the claim (`host:pid:start`): a retry takes over a claim whose process is gone. */
+  refund_owner: string | null;
   /** The refund under way also ends the access the payment gave (1). */
   refund_revoke_access: Generated<number>;
+  /**
+   * Why a paid payment needs staff (null: it does not). batch_full: the batch was full when the
+   * payment arrived, so no membership was made; staff refund it (or find the member a seat).
+   */
+  attention: string | null;
   created_at: string;
   updated_at: string;
 }

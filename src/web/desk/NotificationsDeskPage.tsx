@@ -69,6 +69,7 @@ const EVENT_LABELS: Record<string, string> = {
   'evaluation.scheduled': 'Certificate evaluation scheduled',
   'document.expiring': 'HR document expiring',
   'live-class.starting': 'Live class starting',
+  'payment.needs-attention': 'A payment needs attention (staff)',
   digest: 'Daily digest',
   'account.invitation': 'Invitation to set a password',
   'account.password-reset': 'Password reset link',

@@ -2,7 +2,7 @@
  * The desk's "money" field kind: people type a decimal amount in the currency of a sibling field
  * (49.90 EUR, 4900 JPY); the API takes and gives integer minor units (4990). The form keeps the
  * text; it is converted when sent, and refused next to the field when the currency has fewer
- * decimals than were typed.
+ * decimals than were typed, or is below `min` / above `max` (both in minor units).
  */
 import { TextInput } from '@mantine/core';
 import { minorDigits, minorToDecimal, parseDecimalMoney } from '../../contract/money.ts';
@@ -36,6 +36,7 @@ export function moneyCheck(f: FieldMeta, value: unknown, values: Values): string
   const currency = currencyOf(f, values);
   const parsed = parseDecimalMoney(text, currency, f.label);
   if (!parsed.ok) return parsed.message;
+  if (f.min !== undefined && parsed.minor < f.min) return `${f.label} must be at least ${minorToDecimal(f.min, currency)}.`;
   if (f.max !== undefined && parsed.minor > f.max) return `${f.label} must be at most ${minorToDecimal(f.max, currency)}.`;
   return undefined;
 }

@@ -131,7 +131,15 @@ export function PaymentReturnPage() {
     <Page title={`Payment for ${p.itemTitle}`}>
       <Paper withBorder radius="lg" p={{ base: 'md', sm: 'lg' }}>
         <Stack gap="sm">
-          {p.status === 'paid' && (
+          {p.status === 'paid' && p.attention === 'batch_full' && (
+            <Alert styles={ALERT_STYLES} color="orange" variant="light" title="Payment received, but the batch is full">
+              <Text size="sm">
+                {formatMoney(p.amount, p.currency)} was paid, but the last seat of {p.itemTitle} was taken while you were paying, so you were not
+                added. Your training team has been told: they will refund you or find you a seat.
+              </Text>
+            </Alert>
+          )}
+          {p.status === 'paid' && p.attention === null && (
             <Alert styles={ALERT_STYLES} color="green" variant="light" title="Payment received">
               <Text size="sm">
                 Thank you: {formatMoney(p.amount, p.currency)} was paid and you are enrolled in {p.itemTitle}.
@@ -167,7 +175,7 @@ export function PaymentReturnPage() {
           )}
           <Group>
             <Button component={Link} to={where}>
-              {p.status === 'paid' ? (p.courseId ? 'Go to the course' : 'Go to the batch') : `Back to ${p.itemTitle}`}
+              {p.status === 'paid' && p.attention === null ? (p.courseId ? 'Go to the course' : 'Go to the batch') : `Back to ${p.itemTitle}`}
             </Button>
             <Button component={Link} to="/lms/payments" variant="default">
               My payments

@@ -8,6 +8,7 @@ import type { AppContext } from '../../context.ts';
 import type { Tx } from '../../db/database.ts';
 import { idAtTime } from '../../db/ids.ts';
 import type { JobDefinition } from '../../platform/jobs.ts';
+import { PAYMENT_STAFF } from '../../lms/payments/index.ts';
 import { fanOut } from './fanout.ts';
 
 const CHUNK = 1000;
@@ -146,7 +147,27 @@ export async function notifyEvaluationScheduled(ctx: AppContext, trx: Tx, reques
   });
 }
 
+/**
+ * A paid payment needs staff (the batch was full when it arrived): every enabled payment staff
+ * member (System Manager, Moderator) is told, with the payment's desk page.
+ */
+export async function notifyPaymentNeedsAttention(ctx: AppContext, trx: Tx, paymentId: string): Promise<void> {
+  await fanOut(ctx, trx, 'payment.needs-attention', {
+    select: sql`
+      select s.id as user_id, 'payment-attention:' || p.id as dedupe_key, '/app/lms-payment/' || p.id as link,
+             s.full_name as "recipientName", m.full_name as "learnerName", coalesce(b.title, c.title, '') as "batchTitle"
+        from payments p
+        join users m on m.id = p.member_id
+        left join batches b on b.id = p.batch_id
+        left join courses c on c.id = p.course_id
+        cross join users s
+       where p.id = ${paymentId} and p.attention is not null and s.enabled = 1
+         and s.id in (select r.user_id from user_roles r where r.role in (${sql.join(PAYMENT_STAFF)}))`,
+  });
+}
+
 export function registerNotificationHooks(ctx: AppContext): void {
+  ctx.hooks.on('payment.needs-attention', (trx, p) => notifyPaymentNeedsAttention(ctx, trx, p.paymentId));
   ctx.hooks.on('training-assignments.created', (trx, p) => notifyAssigned(ctx, trx, p.assignmentIds));
   ctx.hooks.on('certificate.issued', (trx, p) => notifyCertificateIssued(ctx, trx, p.certificateId));
   ctx.hooks.on('submission.graded', (trx, p) => notifySubmissionGraded(ctx, trx, p.submissionId));

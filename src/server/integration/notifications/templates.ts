@@ -110,6 +110,14 @@ export const TEMPLATE_DEFAULTS: Record<NotificationEvent, TemplateDefault> = {
     placeholders: [...COMMON, 'classTitle', 'batchTitle', 'startsAt'],
     sample: { classTitle: 'Week 2: Negotiation', batchTitle: 'Autumn Cohort', startsAt: '14:00 UTC on 2026-12-06' },
   },
+  'payment.needs-attention': {
+    subject: 'A payment needs attention: {{learnerName}} paid for {{batchTitle}}, which is full',
+    body:
+      'Hello {{recipientName}},\n\n{{learnerName}} paid for **{{batchTitle}}**, but every seat was taken by the time the payment arrived, so they were not added to the batch. ' +
+      'The payment stays paid: refund it, or free a seat for them and add them.\n\n[See the payment]({{link}})',
+    placeholders: [...COMMON, 'learnerName', 'batchTitle'],
+    sample: { learnerName: 'Alex Morgan', batchTitle: 'Autumn Cohort' },
+  },
   digest: {
     subject: 'Your notifications of {{day}}',
     body: 'Hello {{recipientName}},\n\nHere is what happened on {{day}}:\n\n{{items}}\n\n[See all notifications]({{link}})',

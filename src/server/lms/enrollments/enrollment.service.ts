@@ -142,6 +142,35 @@ function assertEnrollmentWindow(c: { enrollment_opens_at: string | null; enrollm
   }
 }
 
+/** 409 COURSE_FULL when the course's enrollments have reached its maximum (none: no limit). */
+async function assertCoursePlace(db: Executor, c: { id: string; max_enrollments: number | null }): Promise<void> {
+  if (c.max_enrollments === null) return;
+  const { n } = await db
+    .selectFrom('enrollments')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('course_id', '=', c.id)
+    .executeTakeFirstOrThrow();
+  if (Number(n) >= Number(c.max_enrollments)) throw courseFull();
+}
+
+/** The course columns the self-enrollment window and capacity read. */
+export interface SelfEnrollmentLimits {
+  id: string;
+  enrollment_opens_at: string | null;
+  enrollment_closes_at: string | null;
+  max_enrollments: number | null;
+}
+
+/**
+ * What holds self-enrollment, and a checkout before the learner pays: the course's enrollment
+ * window (422 ENROLLMENT_CLOSED) and its maximum (409 COURSE_FULL). Self-enrollment checks the
+ * maximum again under the course row's lock (enroll()); a paid learner, let in here, is not held.
+ */
+export async function assertSelfEnrollmentOpen(db: Executor, c: SelfEnrollmentLimits, now = nowIso()): Promise<void> {
+  assertEnrollmentWindow(c, now);
+  await assertCoursePlace(db, c);
+}
+
 /** The member's paid payment for the course (the one named, when paymentId is given), or null. */
 export async function hasCompletedPayment(db: Executor, memberId: string, courseId: string, paymentId?: string | null): Promise<string | null> {
   let q = db
@@ -331,7 +360,8 @@ export async function enroll(ctx: AppContext, db: Executor, input: EnrollInput):
       }
     }
 
-    // The window and capacity hold self-enrollment only; a paid learner (paymentId) was let in at checkout.
+    // The window and capacity hold self-enrollment only; a paid learner (paymentId) was let in at
+    // checkout (assertSelfEnrollmentOpen, before the gateway was asked).
     const held = input.source === 'self' && !input.paymentId;
     if (held) assertEnrollmentWindow(course, row.created_at);
     if (held && course.max_enrollments !== null) {
@@ -340,12 +370,7 @@ export async function enroll(ctx: AppContext, db: Executor, input: EnrollInput):
       const max = Number(course.max_enrollments);
       const take = async (trx: Executor) => {
         await trx.updateTable('courses').set({ max_enrollments: max }).where('id', '=', input.courseId).execute();
-        const { n } = await trx
-          .selectFrom('enrollments')
-          .select((eb) => eb.fn.countAll<number>().as('n'))
-          .where('course_id', '=', input.courseId)
-          .executeTakeFirstOrThrow();
-        if (Number(n) >= max) throw courseFull();
+        await assertCoursePlace(trx, { id: input.courseId, max_enrollments: max });
         return insertAudited(ctx, trx, row, ASK_NOTHING, input.importId ?? null);
       };
       inserted = db.isTransaction ? await take(db) : await db.transaction().execute(take);

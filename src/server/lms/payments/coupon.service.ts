@@ -91,6 +91,14 @@ export async function listCoupons(ctx: AppContext, q: { limit: number; cursor?: 
   return { items: page.map((r) => toCoupon(r, byCoupon.get(r.id) ?? [])), nextCursor: rows.length > q.limit ? page[page.length - 1]!.id : null };
 }
 
+/** GET /api/coupons/:id (payment staff): one coupon with its courses; 404 when there is none. */
+export async function getCoupon(ctx: AppContext, id: string): Promise<Coupon> {
+  const row = await ctx.db.selectFrom('coupons').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row) throw errors.notFound('The coupon');
+  const links = await ctx.db.selectFrom('coupon_courses').select('course_id').where('coupon_id', '=', id).execute();
+  return toCoupon(row, links.map((l) => l.course_id));
+}
+
 export interface AppliedCoupon {
   couponId: string;
   discount: number;

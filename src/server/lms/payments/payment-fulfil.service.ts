@@ -2,22 +2,37 @@
  * A payment's life after checkout: paid exactly once (webhook, repeated webhook, the learner's
  * return page and a staff mark-paid may race: one conditional UPDATE pending → paid decides, and
  * only its winner enrolls; the unique index on enrollments.payment_id backs it), expired or failed
- * (the coupon use is given back). Refunds: payment-refund.service.ts.
+ * (the coupon use is given back). A batch that filled up before the gateway's payment arrived
+ * keeps the payment paid and flags it for staff (MONEY_TAKEN). Refunds: payment-refund.service.ts.
  */
 import type { Actor, AppContext } from '../../context.ts';
 import type { Executor, Tx } from '../../db/database.ts';
 import { nowIso } from '../../db/dialect.ts';
-import type { AppError} from '../../http/errors.ts';
-import { errors } from '../../http/errors.ts';
+import { AppError, errors } from '../../http/errors.ts';
 import { recordAudit } from '../../platform/audit.service.ts';
-import type { Payment } from '../../../contract/payments.ts';
+import type { Payment, PaymentAttention } from '../../../contract/payments.ts';
 import { admitPaidMember } from '../batches/index.ts';
 import { enroll } from '../enrollments/index.ts';
 import { releaseCouponUse } from './coupon.service.ts';
 import { readPayment } from './payment.queries.ts';
 import { canSeePayment } from './payment.policy.ts';
 
+declare module '../../platform/hooks.ts' {
+  interface HookEvents {
+    /** A paid payment could not give what it paid for (attention set): staff are told. */
+    'payment.needs-attention': { paymentId: string };
+  }
+}
+
 export type PaidVia = 'webhook' | 'return' | 'mark-paid' | 'free';
+
+/**
+ * Paths on which the gateway has taken the money before we learn of it: a batch that filled up in
+ * the meantime cannot refuse the payment, so it stays paid, without a membership, flagged for staff
+ * (attention batch_full). Staff marking an invoice paid and a 100% coupon are told 409 SEATS_FULL
+ * instead, and nothing is written.
+ */
+const MONEY_TAKEN: ReadonlySet<PaidVia> = new Set(['webhook', 'return']);
 
 function notPending(p: Payment): AppError {
   return errors.conflict('PAYMENT_NOT_PENDING', `This payment is ${p.status}, so it cannot be marked paid.`, { status: p.status });
@@ -61,15 +76,22 @@ export async function fulfil(
   }
   let enrollmentId: string | null = null;
   let batchMemberId: string | null = null;
+  let attention: PaymentAttention | null = null;
   if (before.courseId) {
     const existing = await trx.selectFrom('enrollments').select('id').where('member_id', '=', before.memberId).where('course_id', '=', before.courseId).executeTakeFirst();
     enrollmentId =
       existing?.id ??
       (await enroll(ctx, trx, { memberId: before.memberId, courseId: before.courseId, source: 'self', actorId: via.actorId, paymentId, paid: true })).enrollment.id;
   } else if (before.batchId) {
-    batchMemberId = (await admitPaidMember(ctx, trx, { batchId: before.batchId, memberId: before.memberId, actorId: via.actorId })).batchMemberId;
+    try {
+      batchMemberId = (await admitPaidMember(ctx, trx, { batchId: before.batchId, memberId: before.memberId, actorId: via.actorId })).batchMemberId;
+    } catch (e) {
+      // The seat check writes nothing before it refuses, so the transaction goes on.
+      if (!(e instanceof AppError && e.code === 'SEATS_FULL' && MONEY_TAKEN.has(via.how))) throw e;
+      attention = 'batch_full';
+    }
   }
-  await trx.updateTable('payments').set({ enrollment_id: enrollmentId, batch_member_id: batchMemberId }).where('id', '=', paymentId).execute();
+  await trx.updateTable('payments').set({ enrollment_id: enrollmentId, batch_member_id: batchMemberId, attention }).where('id', '=', paymentId).execute();
   const payment = (await readPayment(trx, paymentId))!;
   await recordAudit(trx, {
     actorId: via.actorId,
@@ -77,9 +99,13 @@ export async function fulfil(
     entity: 'payment',
     entityId: paymentId,
     before: { status: 'pending' },
-    after: { status: 'paid', via: via.how, invoiceNumber: payment.invoiceNumber, enrollmentId, batchMemberId },
+    after: { status: 'paid', via: via.how, invoiceNumber: payment.invoiceNumber, enrollmentId, batchMemberId, ...(attention ? { attention } : {}) },
     requestId: via.requestId ?? null,
   });
+  if (attention) {
+    ctx.log.warn({ paymentId, batchId: before.batchId, attention }, 'a payment was paid for a batch that is full: kept paid, no membership, staff told');
+    await ctx.hooks.emit('payment.needs-attention', trx, { paymentId });
+  }
   return { payment, changed: true };
 }
 

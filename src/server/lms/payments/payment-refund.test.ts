@@ -1,9 +1,12 @@
+import os from 'node:os';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeDb, json, type TestUser } from '../../../../test/helpers/harness.ts';
 import { makeCourse } from '../../../../test/helpers/fixtures.ts';
 import { callsTo, paidThroughStripe, useGateway } from '../../../../test/helpers/payments.ts';
 import { startStripeStandin, type StripeStandin } from '../../../../test/helpers/stripe-standin.ts';
 import type { Payment } from '../../../contract/payments.ts';
+import { nowIso } from '../../db/dialect.ts';
+import { PROCESS_OWNER } from '../../platform/process-owner.ts';
 
 let standin: StripeStandin;
 beforeAll(async () => {
@@ -109,6 +112,31 @@ describeDb('payments: refunds claim, call the gateway outside any transaction, t
     const retry = await env.req('POST', `/api/payments/${p.id}/refund`, { as: mod, body: { reason: 'Finishing', revokeAccess: false } });
     expect(retry.statusCode, retry.body).toBe(200);
     expect(json<Payment>(retry)).toMatchObject({ status: 'refunded', refundReason: 'Duplicate purchase', accessRevoked: true });
+    expect(callsTo(standin, REFUNDS)).toBe(calls + 1);
+  });
+
+  it('a claim whose process is gone on this machine is taken over at once; one held elsewhere (or by this live process) waits for its lease', async () => {
+    await useGateway(env, standin, admin, 'stripe');
+    const learner = await env.user();
+    const { courseId } = await makeCourse(env, { paid: true });
+    const p = await paidThroughStripe(env, standin, learner, { courseId });
+    const claim = (owner: string) =>
+      env.ctx.db
+        .updateTable('payments')
+        .set({ refund_started_at: nowIso(), refund_reason: 'Left by a crash', refund_revoke_access: 0, refund_lease_until: new Date(Date.now() + 60_000).toISOString(), refund_owner: owner })
+        .where('id', '=', p.id)
+        .execute();
+    for (const owner of ['another-host.example:4242:99', PROCESS_OWNER]) {
+      await claim(owner);
+      const held = await env.req('POST', `/api/payments/${p.id}/refund`, { as: mod, body: { reason: 'x', revokeAccess: false } });
+      expect([held.statusCode, json(held).code], owner).toEqual([409, 'REFUND_IN_PROGRESS']);
+    }
+    // No process of this machine has this id (pids stay below 2^22).
+    await claim(`${os.hostname()}:${2 ** 22 + 1}:1`);
+    const calls = callsTo(standin, REFUNDS);
+    const retry = await env.req('POST', `/api/payments/${p.id}/refund`, { as: mod, body: { reason: 'Finishing', revokeAccess: false } });
+    expect(retry.statusCode, retry.body).toBe(200);
+    expect(json<Payment>(retry)).toMatchObject({ status: 'refunded', refundReason: 'Left by a crash' });
     expect(callsTo(standin, REFUNDS)).toBe(calls + 1);
   });
 

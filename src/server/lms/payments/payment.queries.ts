@@ -1,6 +1,6 @@
 /** The payment as the API shows it: one read joining the member, the course or batch, the coupon. */
 import type { Executor } from '../../db/database.ts';
-import type { Payment, PaymentGateway, PaymentStatus } from '../../../contract/payments.ts';
+import type { Payment, PaymentAttention, PaymentGateway, PaymentStatus } from '../../../contract/payments.ts';
 
 export function paymentRows(db: Executor) {
   return db
@@ -36,6 +36,7 @@ export function toPayment(r: PaymentRow): Payment {
     refundReason: r.refund_reason,
     refundStartedAt: r.refund_started_at,
     accessRevoked: Number(r.access_revoked) === 1,
+    attention: r.attention as PaymentAttention | null,
     paidAt: r.paid_at,
     refundedAt: r.refunded_at,
     createdAt: r.created_at,

@@ -18,7 +18,7 @@ import {
   type Payment,
 } from '../../../contract/payments.ts';
 import { registerListExport } from '../../platform/list-export.ts';
-import { createCoupon, listCoupons } from './coupon.service.ts';
+import { createCoupon, getCoupon, listCoupons } from './coupon.service.ts';
 import { markPaid } from './payment-fulfil.service.ts';
 import { refundPayment } from './payment-refund.service.ts';
 import { PAYMENT_STAFF } from './payment.policy.ts';
@@ -50,7 +50,7 @@ export function registerPaymentRoutes(app: App, ctx: AppContext): void {
     {
       config: {
         access: 'authenticated',
-        problems: ['COURSE_NOT_PUBLISHED', 'ALREADY_ENROLLED', 'ALREADY_IN_BATCH', 'SEATS_FULL', 'SELF_ENROLLMENT_DISABLED', 'NOTHING_TO_PAY', 'COUPON_INVALID', 'PAYMENT_GATEWAY_FAILED', 'PAYMENT_GATEWAY_NOT_CONFIGURED'],
+        problems: ['COURSE_NOT_PUBLISHED', 'ENROLLMENT_CLOSED', 'COURSE_FULL', 'ALREADY_ENROLLED', 'ALREADY_IN_BATCH', 'SEATS_FULL', 'SELF_ENROLLMENT_DISABLED', 'NOTHING_TO_PAY', 'COUPON_INVALID', 'PAYMENT_GATEWAY_FAILED', 'PAYMENT_GATEWAY_NOT_CONFIGURED'],
       },
       schema: {
         tags,
@@ -97,6 +97,7 @@ export function registerPaymentRoutes(app: App, ctx: AppContext): void {
       { header: 'Paid at', value: (p: Payment) => p.paidAt ?? '' },
       { header: 'Refunded at', value: (p: Payment) => p.refundedAt ?? '' },
       { header: 'Refund reason', value: (p: Payment) => p.refundReason ?? '' },
+      { header: 'Attention', value: (p: Payment) => (p.attention === 'batch_full' ? 'Batch full when paid' : '') },
     ],
   });
 
@@ -183,5 +184,14 @@ export function registerPaymentRoutes(app: App, ctx: AppContext): void {
       schema: { tags, summary: 'List coupons, newest first, with their uses', querystring: CouponListQuery, response: { 200: pageOf(CouponSchema) } },
     },
     async (req) => listCoupons(ctx, req.query),
+  );
+
+  app.get(
+    '/api/coupons/:id',
+    {
+      config: { access: PAYMENT_STAFF },
+      schema: { tags, summary: 'One coupon with its uses and courses (the desk opens it after creating it)', params: IdParams, response: { 200: CouponSchema } },
+    },
+    async (req) => getCoupon(ctx, req.params.id),
   );
 }

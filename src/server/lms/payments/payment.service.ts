@@ -1,6 +1,6 @@
 /**
  * Checkout and reading payments. A checkout checks what is bought (published, paid, priced, open to
- * the learner, not already theirs), takes the coupon's use and writes the pending payment in one
+ * the learner — for a course inside its enrollment window and below its maximum —, not already theirs), takes the coupon's use and writes the pending payment in one
  * transaction, then opens the gateway's checkout; nothing to pay (100% off) enrolls at once.
  */
 import type { Actor, AppContext } from '../../context.ts';
@@ -14,6 +14,7 @@ import { errors } from '../../http/errors.ts';
 import { recordAudit } from '../../platform/audit.service.ts';
 import { paymentSettings } from '../../platform/settings.service.ts';
 import { type CheckoutInput, type CheckoutResult, type Payment, type PaymentListInput } from '../../../contract/payments.ts';
+import { assertSelfEnrollmentOpen } from '../enrollments/index.ts';
 import { takeCouponUse } from './coupon.service.ts';
 import { gatewayFailed, gatewayFor, type PaymentGatewayClient } from './gateway.ts';
 import { endUnpaid, fulfil } from './payment-fulfil.service.ts';
@@ -46,6 +47,9 @@ async function checkoutTarget(trx: Tx, memberId: string, input: CheckoutInput): 
         'courses.price',
         'courses.currency',
         'courses.disable_self_enrollment',
+        'courses.enrollment_opens_at',
+        'courses.enrollment_closes_at',
+        'courses.max_enrollments',
         'enrollments.id as enrollment_id',
       ])
       .where('courses.id', '=', input.courseId)
@@ -62,6 +66,8 @@ async function checkoutTarget(trx: Tx, memberId: string, input: CheckoutInput): 
         'This course does not allow self-enrollment. Ask your training team to enroll you.',
       );
     }
+    // The window and the maximum hold a paid learner here, before a coupon use or a gateway checkout.
+    await assertSelfEnrollmentOpen(trx, c);
     return { courseId: c.id, batchId: null, title: c.title, amount: Number(c.price), currency: c.currency };
   }
   const b = await trx
@@ -154,6 +160,8 @@ export async function checkout(
         refunded_at: null,
         refund_started_at: null,
         refund_lease_until: null,
+        refund_owner: null,
+        attention: null,
         created_at: now,
         updated_at: now,
       };
@@ -289,6 +297,11 @@ export async function listPayments(
   if (q.courseId) query = query.where('payments.course_id', '=', q.courseId);
   if (q.batchId) query = query.where('payments.batch_id', '=', q.batchId);
   if (q.status) query = query.where('payments.status', '=', q.status);
+  if (q.needsAttention !== undefined) {
+    query = q.needsAttention
+      ? query.where('payments.attention', 'is not', null).where('payments.status', '=', 'paid')
+      : query.where((eb) => eb.or([eb('payments.attention', 'is', null), eb('payments.status', '!=', 'paid')]));
+  }
   const filtered = query;
   if (q.cursor) query = query.where('payments.id', '<', q.cursor);
   const rows = await query

@@ -22,7 +22,7 @@ export function registerStripeWebhookRoute(app: App, ctx: AppContext): void {
           tags: ['payments'],
           summary: 'Stripe webhook: checkout.session.completed pays and enrolls; expired ends the payment',
           description:
-            'The raw body is verified against the `Stripe-Signature` header with the webhook secret from Settings (events older than 5 minutes are refused). The same event twice changes nothing; event types not acted on answer 200 and write nothing.',
+            'The raw body is verified against the `Stripe-Signature` header with the webhook secret from Settings (events older than 5 minutes are refused). The same event twice changes nothing; event types not acted on answer 200 and write nothing. A paid batch whose seats were all taken before the payment arrived answers 200 too: the payment stays paid without a membership, flagged `attention: "batch_full"` for staff (who are notified and may refund it).',
           response: { 200: z.object({ received: z.literal(true), outcome: z.enum(['processed', 'duplicate', 'ignored']) }) },
         },
       },

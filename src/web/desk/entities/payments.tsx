@@ -17,8 +17,19 @@ const when = (v: unknown) => (typeof v === 'string' && v ? new Date(v).toLocaleS
 /** A paid payment whose refund was claimed and not yet confirmed by the gateway. */
 const refundUnderWay = (r: Row) => r.status === 'paid' && typeof r.refundStartedAt === 'string';
 
+/** A paid payment that could not give what it paid for: staff decide (refund, or find a seat). */
+const needsAttention = (r: Row) => r.status === 'paid' && r.attention === 'batch_full';
+const ATTENTION_TEXT = 'The batch was full when the payment arrived: the member was not added. Refund the payment, or free a seat and add them.';
+
 function StatusBadge({ row }: { row: Row }) {
   const status = row.status as PaymentStatus;
+  if (needsAttention(row) && !refundUnderWay(row)) {
+    return (
+      <Badge variant="light" color="red" c="gray.9">
+        paid, batch full
+      </Badge>
+    );
+  }
   if (refundUnderWay(row)) {
     return (
       <Badge variant="light" color="orange" c="gray.9">
@@ -83,7 +94,42 @@ function MarkPaidButton({ row, refresh }: { row: Row; refresh: () => void }) {
 /** Staff refund a paid payment, with a reason, optionally ending the access it gave. */
 function RefundButton({ row, refresh }: { row: Row; refresh: () => void }) {
   if (refundUnderWay(row)) return <CompleteRefundButton row={row} refresh={refresh} />;
+  if (needsAttention(row)) return <BatchFullRefundButton row={row} refresh={refresh} />;
   return <NewRefundButton row={row} refresh={refresh} />;
+}
+
+/** The batch was full when the payment arrived: one click gives the money back, with that reason. */
+function BatchFullRefundButton({ row, refresh }: { row: Row; refresh: () => void }) {
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  return (
+    <Stack gap={4}>
+      <Button
+        color="red"
+        variant="light"
+        loading={busy}
+        onClick={() => {
+          setBusy(true);
+          setError(null);
+          api
+            .post(`/api/payments/${encodeURIComponent(String(row.id))}/refund`, { reason: 'The batch was full when the payment arrived.', revokeAccess: false })
+            .then(() => {
+              notify(`${money(row)} is refunded to ${String(row.memberName)}.`, 'green');
+              refresh();
+            })
+            .catch((e: unknown) => setError(errorMessage(e)))
+            .finally(() => setBusy(false));
+        }}
+      >
+        Refund {money(row)} (batch full)
+      </Button>
+      {error && (
+        <Text size="sm" c="red.8" role="alert">
+          {error}
+        </Text>
+      )}
+    </Stack>
+  );
 }
 
 /**
@@ -98,6 +144,8 @@ function CompleteRefundButton({ row, refresh }: { row: Row; refresh: () => void 
       <Button
         color="orange"
         variant="light"
+        // The light variant's orange text is too faint on its background: the text colour instead.
+        styles={{ label: { color: 'var(--mantine-color-gray-9)' } }}
         loading={busy}
         onClick={() => {
           setBusy(true);
@@ -199,6 +247,7 @@ export const PAYMENT_ENTITIES: EntityMeta[] = [
     ],
     filters: [
       { name: 'status', label: 'Status', kind: 'select', options: PAYMENT_STATUSES },
+      { name: 'needsAttention', label: 'Needs attention', kind: 'boolean' },
       { name: 'memberId', label: 'Member', kind: 'link', link: USER_LINK },
       { name: 'courseId', label: 'Course', kind: 'link', link: COURSE_LINK },
     ],
@@ -208,6 +257,13 @@ export const PAYMENT_ENTITIES: EntityMeta[] = [
       { name: 'amount', label: 'Amount', kind: 'text', readOnly: true, display: money },
       { name: 'discount', label: 'Coupon discount', kind: 'text', readOnly: true, display: (r) => (Number(r.discount) > 0 ? `${formatMoney(Number(r.discount), String(r.currency))} (${String(r.couponCode)})` : 'None') },
       { name: 'status', label: 'Status', kind: 'text', readOnly: true, display: (r) => <StatusBadge row={r} /> },
+      {
+        name: 'attention',
+        label: 'Needs attention',
+        kind: 'text',
+        readOnly: true,
+        display: (r) => (r.attention === 'batch_full' ? (r.status === 'paid' ? ATTENTION_TEXT : 'The batch was full when the payment arrived (resolved).') : 'No'),
+      },
       { name: 'gateway', label: 'Paid with', kind: 'text', readOnly: true, display: (r) => GATEWAY_LABEL[String(r.gateway)] ?? String(r.gateway) },
       { name: 'invoiceNumber', label: 'Invoice number', kind: 'text', readOnly: true },
       { name: 'gatewayReference', label: 'Gateway reference', kind: 'text', readOnly: true },
@@ -254,7 +310,7 @@ export const PAYMENT_ENTITIES: EntityMeta[] = [
     fields: [
       { name: 'code', label: 'Code', kind: 'text', required: true, description: '3 to 40 letters, digits, "-" or "_"; learners may type it in any case.' },
       { name: 'percentOff', label: 'Percent off', kind: 'number', min: 1, max: 100, description: 'Either a percent or an amount off.' },
-      { name: 'amountOff', label: 'Amount off (cents)', kind: 'number', min: 1 },
+      { name: 'amountOff', label: 'Amount off', kind: 'money', currencyField: 'currency', min: 1, max: 100_000_000 },
       { name: 'currency', label: 'Currency of the amount off (ISO 4217)', kind: 'text' },
       { name: 'validFrom', label: 'Valid from', kind: 'date' },
       { name: 'validUntil', label: 'Valid until', kind: 'date' },
