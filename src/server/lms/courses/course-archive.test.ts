@@ -210,7 +210,7 @@ describeDb('courses: export and import as a zip', (env) => {
   it('bad archives are refused with COURSE_ARCHIVE_INVALID and errors[], and nothing is written', async () => {
     const author = await env.user(['Course Creator']);
     const good = JSON.stringify(archiveJson());
-    const withFile = (extra: object, files: { name: string; data: Buffer | string; compress?: boolean }[]) =>
+    const withFile = (extra: Record<string, unknown>, files: { name: string; data: Buffer | string; compress?: boolean }[]) =>
       makeZip([{ name: 'course.json', data: JSON.stringify(archiveJson(extra)) }, ...files]);
     const cases: { name: string; zip: Buffer; says: RegExp; path?: string }[] = [
       { name: 'damaged zip', zip: Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.alloc(200, 7)]), says: /not a readable zip/ },
