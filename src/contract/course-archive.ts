@@ -99,3 +99,16 @@ export const CourseImportResultSchema = z.object({
   report: CourseImportReportSchema,
 });
 export type CourseImportResult = z.infer<typeof CourseImportResultSchema>;
+
+function count(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** The import report in words (the desk's dialog and `smooth course import` say the same). */
+export function describeImport(r: CourseImportResult): string {
+  const c = r.report;
+  return (
+    `Imported “${r.title}” as a new unpublished course: ${count(c.chapters, 'chapter')}, ${count(c.lessons, 'lesson')}, ` +
+    `${count(c.quizzes, 'quiz', 'quizzes')} with ${count(c.questions, 'question')}, ${count(c.files, 'file')}.`
+  );
+}

@@ -117,8 +117,8 @@ describe('configuration and the smooth command', () => {
       const imported = smooth(['course', 'import', file], env);
       expect(imported.stderr).toBe('');
       expect(imported.status).toBe(0);
-      expect(imported.stdout).toMatch(/^Imported "Ladder safety" as a new unpublished course \(id \w+\): 1 chapter, 2 lessons, 1 quiz with 1 question, 0 files\.\n/);
-      const id = /\(id (\w+)\)/.exec(imported.stdout)![1]!;
+      expect(imported.stdout).toMatch(/^Imported “Ladder safety” as a new unpublished course: 1 chapter, 2 lessons, 1 quiz with 1 question, 0 files\. Its id is \w+\.\n/);
+      const id = /Its id is (\w+)\./.exec(imported.stdout)![1]!;
       const out = path.join(dir, 'again.zip');
       const exported = smooth(['course', 'export', id, out], env);
       expect(exported.stderr).toBe('');

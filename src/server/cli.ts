@@ -22,7 +22,7 @@ import { formatDemoSeed, seedDemo } from './demo-seed.ts';
 import { backup, BackupError, restore } from './platform/backup.ts';
 import { recordChainHead, verifyChain } from './platform/audit-chain.ts';
 import { exportCourseArchive, importCourseArchiveFile } from './lms/courses/index.ts';
-import type { CourseImportResult } from '../contract/course-archive.ts';
+import { describeImport } from '../contract/course-archive.ts';
 
 const HELP = `smooth ${VERSION} — Smooth LMS
 
@@ -258,21 +258,6 @@ async function restoreCommand(argv: string[]): Promise<void> {
   );
 }
 
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
-
-/** The import report in words, for people. */
-function describeImport(r: CourseImportResult): string {
-  const c = r.report;
-  const lines = [
-    `Imported "${r.title}" as a new unpublished course (id ${r.courseId}): ${plural(c.chapters, 'chapter')}, ${plural(c.lessons, 'lesson')}, ` +
-      `${plural(c.quizzes, 'quiz', 'quizzes')} with ${plural(c.questions, 'question')}, ${plural(c.files, 'file')}.`,
-    ...c.warnings.map((w) => `  Note: ${w}`),
-  ];
-  return `${lines.join('\n')}\n`;
-}
-
 /** `smooth course export ID FILE.zip` and `smooth course import FILE.zip` (as the API's export.zip and import). */
 async function courseCommand(argv: string[]): Promise<void> {
   const usage = 'usage: smooth course export ID FILE.zip | smooth course import FILE.zip';
@@ -304,7 +289,8 @@ async function courseCommand(argv: string[]): Promise<void> {
       return;
     }
     const result = await importCourseArchiveFile(ctx, SYSTEM_ACTOR, args[0]!);
-    process.stdout.write(describeImport(result));
+    process.stdout.write(`${describeImport(result)} Its id is ${result.courseId}.\n`);
+    for (const w of result.report.warnings) process.stdout.write(`  Note: ${w}\n`);
     process.stdout.write('It has no instructors yet: Moderators and System Managers manage it; add instructors on its desk page.\n');
   } catch (e) {
     if (e instanceof AppError) {

@@ -3,6 +3,7 @@ import { Badge } from '@mantine/core';
 import { IconBook } from '../../ui/icons.tsx';
 import { LMS_STAFF_ROLES } from '../../ui/session.ts';
 import { CourseAuditButton } from '../actions.tsx';
+import { CourseExportButton, CourseImportButton } from '../CourseArchive.tsx';
 import { CourseEditor } from '../CourseEditor.tsx';
 import type { EntityMeta } from '../meta.ts';
 import { MODERATORS, AUTHORS, TEMPLATE_LINK } from './shared.tsx';
@@ -20,7 +21,13 @@ export const COURSE_ENTITIES: EntityMeta[] = [
     deleteRoles: MODERATORS,
     api: { list: '/api/courses', update: 'PATCH', delete: true, total: true, exportCsv: '/api/courses/export.csv' },
     auditEntity: 'course',
-    actions: (row) => <CourseAuditButton courseId={String(row.id)} title={String(row.title)} />,
+    actions: (row) => (
+      <>
+        <CourseExportButton courseId={String(row.id)} />
+        <CourseAuditButton courseId={String(row.id)} title={String(row.title)} />
+      </>
+    ),
+    listActions: () => <CourseImportButton />,
     columns: [
       { key: 'title', sort: 'title', label: 'Title' },
       { key: 'category', sort: 'category', label: 'Category' },
