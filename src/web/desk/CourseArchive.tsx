@@ -80,7 +80,16 @@ export function CourseImportButton() {
       <Modal opened={open} onClose={close} title="Import a course" size="lg" closeButtonProps={{ 'aria-label': 'Close' }}>
         {result ? (
           <Stack>
-            <Alert color="green" title="Course imported">
+            <Alert
+              color="green"
+              variant="light"
+              role="status"
+              title={
+                <Text fw={700} size="sm" c="gray.9">
+                  Course imported
+                </Text>
+              }
+            >
               <Text size="sm">{describeImport(result)}</Text>
             </Alert>
             {result.report.warnings.length > 0 && (
@@ -107,8 +116,8 @@ export function CourseImportButton() {
         ) : (
           <Stack>
             <Text size="sm">
-              A course archive comes from a course&apos;s Export button, here or on another Smooth LMS. The import creates a new, unpublished course with
-              its chapters, lessons, quizzes and files; no learners come with it.
+              A course archive comes from a course&apos;s Export button, here or on another Smooth LMS. The import creates a new,
+              unpublished course with its chapters, lessons, quizzes and files; no learners come with it.
             </Text>
             <FileInput
               label="Course archive (.zip)"
@@ -120,6 +129,7 @@ export function CourseImportButton() {
               }}
               error={errors.length ? errors.join(' ') : null}
               clearable
+              clearButtonProps={{ 'aria-label': 'Remove the file' }}
             />
             <Group justify="flex-end">
               <Button variant="default" onClick={close}>
