@@ -33,7 +33,10 @@ export type ArchiveFile = z.infer<typeof ArchiveFileSchema>;
 export const ArchiveCourseSchema = CreateCourseBody.omit({ published: true, instructorIds: true, certificateTemplateId: true }).extend({
   image: ArchiveFileSchema.nullable().optional(),
   /** The template the course's certificates used: kept when this installation has it (same id, else same name). */
-  certificateTemplate: z.strictObject({ id: z.string().max(100), name: z.string().max(200) }).nullable().optional(),
+  certificateTemplate: z
+    .strictObject({ id: z.string().max(100), name: z.string().max(200) })
+    .nullable()
+    .optional(),
 });
 
 export const ArchiveLessonSchema = z.strictObject({

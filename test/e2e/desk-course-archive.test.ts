@@ -41,16 +41,38 @@ describeBrowser('desk: course export and import', () => {
     admin.setDefaultTimeout(10_000);
     const api = admin.request;
     await ok(await api.post(at('/api/setup'), { data: ADMIN }), 201);
-    courseId = (await ok<{ id: string }>(await api.post(at('/api/courses'), { data: { title: 'Harbour Crane Safety', published: true, category: 'Safety' } }), 201)).id;
-    const ch = await ok<{ id: string }>(await api.post(at(`/api/courses/${courseId}/chapters`), { data: { title: 'Before you lift' } }), 201);
-    await ok(await api.post(at(`/api/chapters/${ch.id}/lessons`), { data: { title: 'Check the slings', kind: 'text', body: 'Look for **cuts**.' } }), 201);
+    courseId = (
+      await ok<{ id: string }>(
+        await api.post(at('/api/courses'), { data: { title: 'Harbour Crane Safety', published: true, category: 'Safety' } }),
+        201,
+      )
+    ).id;
+    const ch = await ok<{ id: string }>(
+      await api.post(at(`/api/courses/${courseId}/chapters`), { data: { title: 'Before you lift' } }),
+      201,
+    );
+    await ok(
+      await api.post(at(`/api/chapters/${ch.id}/lessons`), {
+        data: { title: 'Check the slings', kind: 'text', body: 'Look for **cuts**.' },
+      }),
+      201,
+    );
     const quiz = await ok<{ id: string }>(
       await api.post(at('/api/quizzes'), {
         data: {
           title: 'Sling check',
           courseId,
           passingPercentage: 100,
-          questions: [{ kind: 'single', text: 'A cut sling is…', options: [{ text: 'Replaced', correct: true }, { text: 'Used once more', correct: false }] }],
+          questions: [
+            {
+              kind: 'single',
+              text: 'A cut sling is…',
+              options: [
+                { text: 'Replaced', correct: true },
+                { text: 'Used once more', correct: false },
+              ],
+            },
+          ],
         },
       }),
       201,
@@ -69,7 +91,10 @@ describeBrowser('desk: course export and import', () => {
   it('exports a course from its form, imports the zip from the course list, reads the report and opens the new unpublished course', async () => {
     await page.goto(at(`/app/lms-course/${courseId}`));
     await page.getByRole('heading', { name: 'Harbour Crane Safety', level: 1 }).waitFor();
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export', exact: true }).click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export', exact: true }).click(),
+    ]);
     expect(download.suggestedFilename()).toBe('harbour-crane-safety.zip');
     const zip = fs.readFileSync(await download.path());
     expect(zip.subarray(0, 2).toString()).toBe('PK');
@@ -81,12 +106,16 @@ describeBrowser('desk: course export and import', () => {
     await dialog.waitFor();
 
     // A zip that is no course archive: the reason in words, next to the field.
-    await dialog.locator('input[type="file"]').setInputFiles({ name: 'photos.zip', mimeType: 'application/zip', buffer: await zipOf('photo.txt', 'not a course') });
+    await dialog
+      .locator('input[type="file"]')
+      .setInputFiles({ name: 'photos.zip', mimeType: 'application/zip', buffer: await zipOf('photo.txt', 'not a course') });
     await dialog.getByRole('button', { name: 'Import', exact: true }).click();
     await dialog.getByText('The zip has no course.json at its root: it is not a course archive').waitFor();
     await checkA11y(page, 'course import dialog with an error');
 
-    await dialog.locator('input[type="file"]').setInputFiles({ name: 'harbour-crane-safety.zip', mimeType: 'application/zip', buffer: zip });
+    await dialog
+      .locator('input[type="file"]')
+      .setInputFiles({ name: 'harbour-crane-safety.zip', mimeType: 'application/zip', buffer: zip });
     await dialog.getByRole('button', { name: 'Import', exact: true }).click();
     await dialog
       .getByText('Imported “Harbour Crane Safety” as a new unpublished course: 1 chapter, 2 lessons, 1 quiz with 1 question, 0 files.')

@@ -82,7 +82,13 @@ export async function buildCourseArchive(
     ? await db.selectFrom('certificate_templates').select(['id', 'name']).where('id', '=', c.certificate_template_id).executeTakeFirst()
     : undefined;
 
-  const chapters = await db.selectFrom('chapters').selectAll().where('course_id', '=', courseId).orderBy('position').orderBy('id').execute();
+  const chapters = await db
+    .selectFrom('chapters')
+    .selectAll()
+    .where('course_id', '=', courseId)
+    .orderBy('position')
+    .orderBy('id')
+    .execute();
   const lessons = await db
     .selectFrom('lessons')
     .leftJoin('files', 'files.id', 'lessons.file_id')
@@ -124,16 +130,14 @@ export async function buildCourseArchive(
         showAnswers: q.show_answers === 1,
         opensAt: q.opens_at,
         closesAt: q.closes_at,
-        questions: (await loadQuestions(db, q.id)).map(
-          (x): QuestionInputT => ({
-            kind: x.kind,
-            text: x.text,
-            marks: x.marks,
-            ...(x.options ? { options: x.options.map((o) => ({ text: o.text, correct: o.correct })) } : {}),
-            ...(x.answers ? { answers: x.answers } : {}),
-            ...(x.explanation !== null ? { explanation: x.explanation } : {}),
-          }),
-        ),
+        questions: (await loadQuestions(db, q.id)).map((x): QuestionInputT => ({
+          kind: x.kind,
+          text: x.text,
+          marks: x.marks,
+          ...(x.options ? { options: x.options.map((o) => ({ text: o.text, correct: o.correct })) } : {}),
+          ...(x.answers ? { answers: x.answers } : {}),
+          ...(x.explanation !== null ? { explanation: x.explanation } : {}),
+        })),
       });
     }
     if (l.kind === 'scorm' && l.scorm_package_id && !packageKeys.has(l.scorm_package_id)) {

@@ -62,7 +62,9 @@ const COURSE_ZIP: ZipKind = {
 function asArchiveError(e: unknown, prefix: string): unknown {
   if (!(e instanceof AppError)) return e;
   const errs = (e.extras.errors as FieldError[] | undefined) ?? [{ path: '', message: e.message }];
-  return archiveInvalid(errs.map((x) => ({ path: `${COURSE_ARCHIVE_MANIFEST}:${prefix}${x.path ? `.${x.path}` : ''}`, message: x.message })));
+  return archiveInvalid(
+    errs.map((x) => ({ path: `${COURSE_ARCHIVE_MANIFEST}:${prefix}${x.path ? `.${x.path}` : ''}`, message: x.message })),
+  );
 }
 
 /** course.json: JSON, the format and version this server reads, the schema, and references that hold. */
@@ -75,7 +77,12 @@ export function parseArchive(text: string, entries: ReadonlySet<string>): Course
   }
   const head = (raw ?? {}) as { format?: unknown; version?: unknown };
   if (typeof raw !== 'object' || raw === null || head.format !== COURSE_ARCHIVE_FORMAT)
-    throw archiveInvalid([{ path: `${COURSE_ARCHIVE_MANIFEST}:format`, message: `course.json does not say "format": "${COURSE_ARCHIVE_FORMAT}": it is not a course archive.` }]);
+    throw archiveInvalid([
+      {
+        path: `${COURSE_ARCHIVE_MANIFEST}:format`,
+        message: `course.json does not say "format": "${COURSE_ARCHIVE_FORMAT}": it is not a course archive.`,
+      },
+    ]);
   if (head.version !== COURSE_ARCHIVE_VERSION)
     throw archiveInvalid([
       {
@@ -108,7 +115,8 @@ export function parseArchive(text: string, entries: ReadonlySet<string>): Course
     ch.lessons.forEach((l, i) => {
       const p = `chapters.${c}.lessons.${i}`;
       needFile(l.file, `${p}.file`);
-      if (l.kind === 'quiz' && !(l.quiz && quizKeys.has(l.quiz))) at(`${p}.quiz`, 'A quiz lesson names one of the archive\'s quizzes by its key.');
+      if (l.kind === 'quiz' && !(l.quiz && quizKeys.has(l.quiz)))
+        at(`${p}.quiz`, "A quiz lesson names one of the archive's quizzes by its key.");
       if (l.kind !== 'quiz' && l.quiz) at(`${p}.quiz`, 'Only quiz lessons have a quiz.');
       if (l.kind === 'scorm' && !(l.scormPackage && packageKeys.has(l.scormPackage)))
         at(`${p}.scormPackage`, "A SCORM lesson names one of the archive's SCORM packages by its key.");
@@ -134,7 +142,14 @@ class Leftovers {
   }
 }
 
-async function storeArchiveFile(ctx: AppContext, dir: string, f: ArchiveFile, rule: UploadRule, where: string, left: Leftovers): Promise<StoredBlob> {
+async function storeArchiveFile(
+  ctx: AppContext,
+  dir: string,
+  f: ArchiveFile,
+  rule: UploadRule,
+  where: string,
+  left: Leftovers,
+): Promise<StoredBlob> {
   const full = path.resolve(dir, f.path);
   if (!full.startsWith(dir + path.sep)) throw archiveInvalid([{ path: where, message: `"${f.path}" is outside the archive.` }]);
   try {
@@ -198,7 +213,10 @@ export async function importCourseArchive(ctx: AppContext, actor: Actor, upload:
       if (src.certificateTemplate) {
         const found = await findCertificateTemplate(trx, src.certificateTemplate);
         if (found) templateId = found.id;
-        else warnings.push(`The certificate template "${src.certificateTemplate.name}" is not on this server: the course uses the default template until you choose one.`);
+        else
+          warnings.push(
+            `The certificate template "${src.certificateTemplate.name}" is not on this server: the course uses the default template until you choose one.`,
+          );
       }
       const course: CourseRow = {
         id: courseId,
@@ -238,7 +256,8 @@ export async function importCourseArchive(ctx: AppContext, actor: Actor, upload:
       } catch (e) {
         throw asArchiveError(e, 'course');
       }
-      if (image) course.image_file_id = (await insertFileRow(trx, image, { purpose: UPLOAD_RULES.courseImage.purpose, createdBy: actor.id })).id;
+      if (image)
+        course.image_file_id = (await insertFileRow(trx, image, { purpose: UPLOAD_RULES.courseImage.purpose, createdBy: actor.id })).id;
       await trx.insertInto('courses').values(course).execute();
       if (actor.id) await writeInstructors(trx, courseId, [actor.id]);
 
@@ -282,7 +301,8 @@ export async function importCourseArchive(ctx: AppContext, actor: Actor, upload:
         chapters.push(chapter);
         for (const [i, l] of ch.lessons.entries()) {
           const file = lessonFiles.get(`${c}.${i}`);
-          if (l.kind === 'assignment') warnings.push(`The assignment lesson "${l.title}" comes without its assignment: create the assignment again for it.`);
+          if (l.kind === 'assignment')
+            warnings.push(`The assignment lesson "${l.title}" comes without its assignment: create the assignment again for it.`);
           lessons.push({
             id: newId(),
             course_id: courseId,

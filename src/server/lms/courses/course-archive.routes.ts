@@ -22,7 +22,8 @@ export function registerCourseArchiveRoutes(app: App, ctx: AppContext): void {
       config: { access: AUTHORS },
       schema: {
         tags,
-        summary: "The course's content as a zip (course.json and files/): settings, chapters, lessons, quizzes with answers, files, SCORM packages",
+        summary:
+          "The course's content as a zip (course.json and files/): settings, chapters, lessons, quizzes with answers, files, SCORM packages",
         description:
           "For those who manage the course (404 for anyone else). Never learners' data: no enrollments, attempts, progress, certificates, payments or audit entries.",
         params: IdParams,
@@ -41,10 +42,14 @@ export function registerCourseArchiveRoutes(app: App, ctx: AppContext): void {
   app.post(
     '/api/courses/import',
     {
-      config: { access: AUTHORS, problems: ['COURSE_ARCHIVE_INVALID', 'SCORM_INVALID', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'MALFORMED_REQUEST'] },
+      config: {
+        access: AUTHORS,
+        problems: ['COURSE_ARCHIVE_INVALID', 'SCORM_INVALID', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'MALFORMED_REQUEST'],
+      },
       schema: {
         tags,
-        summary: 'Create a new unpublished course from a course archive (multipart part "file": a zip from GET /api/courses/:id/export.zip, at most 1 GB)',
+        summary:
+          'Create a new unpublished course from a course archive (multipart part "file": a zip from GET /api/courses/:id/export.zip, at most 1 GB)',
         description:
           'New ids everywhere; quiz lessons point to new quizzes of the new course; SCORM packages are uploaded again. All or nothing: 400 COURSE_ARCHIVE_INVALID with `errors[]` (not a zip, no course.json, another format version, content that does not fit the schema) and nothing is written.',
         consumes: ['multipart/form-data'],

@@ -27,7 +27,18 @@ function importZip(env: TestEnv, as: TestUser, zip: Buffer, filename = 'course.z
   return env.req('POST', '/api/courses/import', { as, body: form.body, headers: form.headers });
 }
 
-const TABLES = ['courses', 'chapters', 'lessons', 'quizzes', 'quiz_questions', 'files', 'scorm_packages', 'scorm_scos', 'course_instructors', 'audit_log'];
+const TABLES = [
+  'courses',
+  'chapters',
+  'lessons',
+  'quizzes',
+  'quiz_questions',
+  'files',
+  'scorm_packages',
+  'scorm_scos',
+  'course_instructors',
+  'audit_log',
+];
 
 async function writes(env: TestEnv) {
   const rows: Record<string, number> = {};
@@ -73,18 +84,30 @@ describeDb('courses: export and import as a zip', (env) => {
       published: true,
     });
     const form = fileUpload(samples.png, 'cover.png', 'image/png');
-    expect((await env.req('PUT', `/api/courses/${course.id}/image`, { as: author, body: form.body, headers: form.headers })).statusCode).toBe(200);
+    expect(
+      (await env.req('PUT', `/api/courses/${course.id}/image`, { as: author, body: form.body, headers: form.headers })).statusCode,
+    ).toBe(200);
     const ch1 = await kit.chapter(author, course.id, 'Basics');
     const ch2 = await kit.chapter(author, course.id, 'Check');
     await kit.lesson(author, ch1.id, { title: 'Welcome', kind: 'text', body: 'Read *this* first.', isPreview: true });
     const video = await kit.lesson(author, ch1.id, { title: 'Watch', kind: 'video' });
     const vform = fileUpload(samples.mp4, 'drill.mp4', 'video/mp4');
-    expect((await env.req('PUT', `/api/lessons/${video.id}/file`, { as: author, body: vform.body, headers: vform.headers })).statusCode).toBe(200);
+    expect(
+      (await env.req('PUT', `/api/lessons/${video.id}/file`, { as: author, body: vform.body, headers: vform.headers })).statusCode,
+    ).toBe(200);
     await kit.lesson(author, ch1.id, { title: 'Hosted video', kind: 'video', videoUrl: 'https://videos.example.com/fire.mp4' });
     const pdf = await kit.lesson(author, ch1.id, { title: 'Handbook', kind: 'pdf' });
     const pform = fileUpload(samples.pdf, 'handbook.pdf', 'application/pdf');
-    expect((await env.req('PUT', `/api/lessons/${pdf.id}/file`, { as: author, body: pform.body, headers: pform.headers })).statusCode).toBe(200);
-    const quiz = await createQuiz(env, author, { courseId: course.id, title: 'Fire quiz', passingPercentage: 70, maxAttempts: 3, questions: [...AUTO_QUESTIONS, OPEN_QUESTION] });
+    expect((await env.req('PUT', `/api/lessons/${pdf.id}/file`, { as: author, body: pform.body, headers: pform.headers })).statusCode).toBe(
+      200,
+    );
+    const quiz = await createQuiz(env, author, {
+      courseId: course.id,
+      title: 'Fire quiz',
+      passingPercentage: 70,
+      maxAttempts: 3,
+      questions: [...AUTO_QUESTIONS, OPEN_QUESTION],
+    });
     await kit.lesson(author, ch2.id, { title: 'Quiz', kind: 'quiz', quizId: quiz.id });
     const pkg = await uploadSample(env, author, 'basic12');
     await kit.lesson(author, ch2.id, { title: 'Golf', kind: 'scorm', scormPackageId: pkg.id });
@@ -107,8 +130,18 @@ describeDb('courses: export and import as a zip', (env) => {
     const text = entries.get('course.json')!.toString('utf8');
     const archive = JSON.parse(text) as CourseArchive;
     expect(archive).toMatchObject({ format: 'smooth-course-archive', version: 1 });
-    expect(archive.course).toMatchObject({ title: course.title, price: 4990, currency: 'EUR', maxEnrollments: 40, certificateValidityMonths: 12, sequential: true });
-    expect(archive.chapters.map((c) => c.lessons.map((l) => l.kind))).toEqual([['text', 'video', 'video', 'pdf'], ['quiz', 'scorm']]);
+    expect(archive.course).toMatchObject({
+      title: course.title,
+      price: 4990,
+      currency: 'EUR',
+      maxEnrollments: 40,
+      certificateValidityMonths: 12,
+      sequential: true,
+    });
+    expect(archive.chapters.map((c) => c.lessons.map((l) => l.kind))).toEqual([
+      ['text', 'video', 'video', 'pdf'],
+      ['quiz', 'scorm'],
+    ]);
     expect(archive.quizzes).toHaveLength(1);
     expect(archive.quizzes[0]!.questions[0]!.options).toEqual(AUTO_QUESTIONS[0]!.options);
     expect(archive.scormPackages).toHaveLength(1);
@@ -123,10 +156,18 @@ describeDb('courses: export and import as a zip', (env) => {
     const keys = new Set<string>();
     const walk = (v: unknown): void => {
       if (Array.isArray(v)) v.forEach(walk);
-      else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) (keys.add(k), walk(x));
+      else if (v && typeof v === 'object')
+        for (const [k, x] of Object.entries(v)) {
+          keys.add(k);
+          walk(x);
+        }
     };
     walk(archive);
-    expect([...keys].filter((k) => /^(enrollments?|members?|attempts?|submissions?|progress|completions?|certificates|payments?|audit)$/i.test(k))).toEqual([]);
+    expect(
+      [...keys].filter((k) =>
+        /^(enrollments?|members?|attempts?|submissions?|progress|completions?|certificates|payments?|audit)$/i.test(k),
+      ),
+    ).toEqual([]);
     expect([...entries.keys()].every((n) => n === 'course.json' || n.startsWith('files/'))).toBe(true);
 
     const imported = await importZip(env, author, res.rawPayload, 'fire-safety.zip');
@@ -137,7 +178,16 @@ describeDb('courses: export and import as a zip', (env) => {
     expect(result.courseId).not.toBe(course.id);
 
     const copy = await ok<Course>(env.req('GET', `/api/courses/${result.courseId}`, { as: author }));
-    expect(copy).toMatchObject({ title: course.title, published: false, price: 4990, currency: 'EUR', category: 'Safety', tags: ['fire', 'mandatory'], sequential: true, maxEnrollments: 40 });
+    expect(copy).toMatchObject({
+      title: course.title,
+      published: false,
+      price: 4990,
+      currency: 'EUR',
+      category: 'Safety',
+      tags: ['fire', 'mandatory'],
+      sequential: true,
+      maxEnrollments: 40,
+    });
     expect(copy.instructors.map((i) => i.id)).toEqual([author.id]);
     expect(copy.imageUrl).not.toBeNull();
     expect((await env.req('GET', copy.imageUrl!, { as: author })).rawPayload.equals(samples.png)).toBe(true);
@@ -147,9 +197,13 @@ describeDb('courses: export and import as a zip', (env) => {
     const lessons = outline.chapters.flatMap((c) => c.lessons);
     const full = await Promise.all(lessons.map((l) => ok<Lesson>(env.req('GET', `/api/lessons/${l.id}`, { as: author }))));
     const original = await Promise.all(
-      (await kit.outline(author, course.id)).chapters.flatMap((c) => c.lessons).map((l) => ok<Lesson>(env.req('GET', `/api/lessons/${l.id}`, { as: author }))),
+      (await kit.outline(author, course.id)).chapters
+        .flatMap((c) => c.lessons)
+        .map((l) => ok<Lesson>(env.req('GET', `/api/lessons/${l.id}`, { as: author }))),
     );
-    expect(full.map((l) => [l.kind, l.body, l.videoUrl, l.isPreview, l.file?.filename ?? null])).toEqual(original.map((l) => [l.kind, l.body, l.videoUrl, l.isPreview, l.file?.filename ?? null]));
+    expect(full.map((l) => [l.kind, l.body, l.videoUrl, l.isPreview, l.file?.filename ?? null])).toEqual(
+      original.map((l) => [l.kind, l.body, l.videoUrl, l.isPreview, l.file?.filename ?? null]),
+    );
     expect((await env.req('GET', full[1]!.fileUrl!, { as: author })).rawPayload.equals(samples.mp4)).toBe(true);
     expect((await env.req('GET', full[3]!.fileUrl!, { as: author })).rawPayload.equals(samples.pdf)).toBe(true);
 
@@ -165,7 +219,9 @@ describeDb('courses: export and import as a zip', (env) => {
     // The SCORM lesson plays a new package made from the same zip.
     const scormLesson = full[5]!;
     expect(scormLesson.scormPackageId).not.toBe(pkg.id);
-    const newPkg = await ok<{ id: string; title: string; scos: unknown[] }>(env.req('GET', `/api/scorm-packages/${scormLesson.scormPackageId}`, { as: author }));
+    const newPkg = await ok<{ id: string; title: string; scos: unknown[] }>(
+      env.req('GET', `/api/scorm-packages/${scormLesson.scormPackageId}`, { as: author }),
+    );
     expect(newPkg.title).toBe(pkg.title);
     expect(newPkg.scos).toEqual(pkg.scos);
     expect((await env.req('GET', `/scorm/${newPkg.id}/shared/launchpage.html`, { as: author })).statusCode).toBe(200);
@@ -173,7 +229,12 @@ describeDb('courses: export and import as a zip', (env) => {
     // Nobody is enrolled in the copy; the import is audited with the file name.
     const enrolled = await env.ctx.db.selectFrom('enrollments').select('id').where('course_id', '=', result.courseId).execute();
     expect(enrolled).toEqual([]);
-    const audit = await env.ctx.db.selectFrom('audit_log').selectAll().where('entity', '=', 'course').where('entity_id', '=', result.courseId).execute();
+    const audit = await env.ctx.db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('entity', '=', 'course')
+      .where('entity_id', '=', result.courseId)
+      .execute();
     expect(audit.map((a) => [a.action, a.actor_id])).toEqual([['import', author.id]]);
     expect(JSON.parse(audit[0]!.after_json as string)).toMatchObject({ fileName: 'fire-safety.zip', report: result.report });
     // The uploaded archive and the extracted folder are not kept.
@@ -213,26 +274,54 @@ describeDb('courses: export and import as a zip', (env) => {
     const withFile = (extra: Record<string, unknown>, files: { name: string; data: Buffer | string; compress?: boolean }[]) =>
       makeZip([{ name: 'course.json', data: JSON.stringify(archiveJson(extra)) }, ...files]);
     const cases: { name: string; zip: Buffer; says: RegExp; path?: string }[] = [
-      { name: 'damaged zip', zip: Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.alloc(200, 7)]), says: /not a readable zip/ },
+      {
+        name: 'damaged zip',
+        zip: Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.alloc(200, 7)]),
+        says: /not a readable zip/,
+      },
       { name: 'no course.json', zip: await makeZip([{ name: 'readme.txt', data: 'hello' }]), says: /no course\.json at its root/ },
       { name: 'course.json in a folder', zip: await makeZip([{ name: 'export/course.json', data: good }]), says: /at the root/ },
       { name: 'not JSON', zip: await makeZip([{ name: 'course.json', data: '{"format": ' }]), says: /not valid JSON/ },
-      { name: 'another format', zip: await makeZip([{ name: 'course.json', data: JSON.stringify({ ...archiveJson(), format: 'moodle' }) }]), says: /not a course archive/ },
-      { name: 'wrong version', zip: await makeZip([{ name: 'course.json', data: JSON.stringify(archiveJson({ version: 2 })) }]), says: /version 2; this server reads version 1/, path: 'course.json:version' },
+      {
+        name: 'another format',
+        zip: await makeZip([{ name: 'course.json', data: JSON.stringify({ ...archiveJson(), format: 'moodle' }) }]),
+        says: /not a course archive/,
+      },
+      {
+        name: 'wrong version',
+        zip: await makeZip([{ name: 'course.json', data: JSON.stringify(archiveJson({ version: 2 })) }]),
+        says: /version 2; this server reads version 1/,
+        path: 'course.json:version',
+      },
       {
         name: 'schema-invalid',
-        zip: await makeZip([{ name: 'course.json', data: JSON.stringify(archiveJson({ chapters: [{ title: '', lessons: [{ title: 'x', kind: 'hologram' }] }] })) }]),
+        zip: await makeZip([
+          {
+            name: 'course.json',
+            data: JSON.stringify(archiveJson({ chapters: [{ title: '', lessons: [{ title: 'x', kind: 'hologram' }] }] })),
+          },
+        ]),
         says: /./,
         path: 'course.json:chapters.0.title',
       },
       {
         name: 'quiz lesson without its quiz',
-        zip: await makeZip([{ name: 'course.json', data: JSON.stringify(archiveJson({ chapters: [{ title: 'A', lessons: [{ title: 'Q', kind: 'quiz', quiz: 'nope' }] }] })) }]),
+        zip: await makeZip([
+          {
+            name: 'course.json',
+            data: JSON.stringify(archiveJson({ chapters: [{ title: 'A', lessons: [{ title: 'Q', kind: 'quiz', quiz: 'nope' }] }] })),
+          },
+        ]),
         says: /names one of the archive's quizzes/,
       },
       {
         name: 'missing file',
-        zip: await withFile({ chapters: [{ title: 'A', lessons: [{ title: 'P', kind: 'pdf', file: { path: 'files/lessons/1-a.pdf', filename: 'a.pdf' } }] }] }, []),
+        zip: await withFile(
+          {
+            chapters: [{ title: 'A', lessons: [{ title: 'P', kind: 'pdf', file: { path: 'files/lessons/1-a.pdf', filename: 'a.pdf' } }] }],
+          },
+          [],
+        ),
         says: /"files\/lessons\/1-a\.pdf", which is not in the zip/,
       },
       {
@@ -248,7 +337,9 @@ describeDb('courses: export and import as a zip', (env) => {
       {
         name: 'a "PDF" that is not one',
         zip: await withFile(
-          { chapters: [{ title: 'A', lessons: [{ title: 'P', kind: 'pdf', file: { path: 'files/lessons/1-a.pdf', filename: 'a.pdf' } }] }] },
+          {
+            chapters: [{ title: 'A', lessons: [{ title: 'P', kind: 'pdf', file: { path: 'files/lessons/1-a.pdf', filename: 'a.pdf' } }] }],
+          },
           [{ name: 'files/lessons/1-a.pdf', data: samples.text }],
         ),
         says: /must be a PDF document/,
@@ -272,7 +363,14 @@ describeDb('courses: export and import as a zip', (env) => {
       {
         name: 'enrollment closes before it opens',
         zip: await makeZip([
-          { name: 'course.json', data: JSON.stringify(archiveJson({ course: { title: 'X', enrollmentOpensAt: '2027-01-01T00:00:00Z', enrollmentClosesAt: '2026-01-01T00:00:00Z' } })) },
+          {
+            name: 'course.json',
+            data: JSON.stringify(
+              archiveJson({
+                course: { title: 'X', enrollmentOpensAt: '2027-01-01T00:00:00Z', enrollmentClosesAt: '2026-01-01T00:00:00Z' },
+              }),
+            ),
+          },
         ]),
         says: /close after it opens/,
       },
@@ -285,7 +383,11 @@ describeDb('courses: export and import as a zip', (env) => {
       expect(body.code, c.name).toBe('COURSE_ARCHIVE_INVALID');
       expect(body.errors!.length, c.name).toBeGreaterThan(0);
       expect(body.errors!.map((e) => e.message).join(' '), c.name).toMatch(c.says);
-      if (c.path) expect(body.errors!.map((e) => e.path), c.name).toContain(c.path);
+      if (c.path)
+        expect(
+          body.errors!.map((e) => e.path),
+          c.name,
+        ).toContain(c.path);
       expect(await writes(env), c.name).toEqual(before);
     }
 
@@ -303,7 +405,12 @@ describeDb('courses: export and import as a zip', (env) => {
     const assign = await importZip(
       env,
       author,
-      await makeZip([{ name: 'course.json', data: JSON.stringify(archiveJson({ chapters: [{ title: 'A', lessons: [{ title: 'Essay', kind: 'assignment' }] }] })) }]),
+      await makeZip([
+        {
+          name: 'course.json',
+          data: JSON.stringify(archiveJson({ chapters: [{ title: 'A', lessons: [{ title: 'Essay', kind: 'assignment' }] }] })),
+        },
+      ]),
     );
     expect(json<CourseImportResult>(assign).report.warnings.join(' ')).toMatch(/"Essay" comes without its assignment/);
   });
@@ -311,7 +418,18 @@ describeDb('courses: export and import as a zip', (env) => {
   it('a certificate template the server lacks is left out with a warning; parallel imports of one archive make separate courses', async () => {
     const author = await env.user(['Course Creator']);
     const zip = await makeZip([
-      { name: 'course.json', data: JSON.stringify(archiveJson({ course: { title: 'Cert', enableCertification: true, certificateTemplate: { id: '01jnotherexxxxxxxxxxxxxxxx', name: 'Gold frame' } } })) },
+      {
+        name: 'course.json',
+        data: JSON.stringify(
+          archiveJson({
+            course: {
+              title: 'Cert',
+              enableCertification: true,
+              certificateTemplate: { id: '01jnotherexxxxxxxxxxxxxxxx', name: 'Gold frame' },
+            },
+          }),
+        ),
+      },
     ]);
     const res = await importZip(env, author, zip);
     expect(res.statusCode, res.body).toBe(201);
