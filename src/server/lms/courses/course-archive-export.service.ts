@@ -15,17 +15,19 @@ import { storagePath } from '../../platform/files.service.ts';
 import { ZipBuilder } from '../../platform/zip-builder.ts';
 import { VERSION } from '../../version.ts';
 import {
+  ArchiveCourseSchema,
   COURSE_ARCHIVE_FORMAT,
   COURSE_ARCHIVE_MANIFEST,
   COURSE_ARCHIVE_VERSION,
   type ArchiveFile,
   type CourseArchiveInput,
 } from '../../../contract/course-archive.ts';
+import type { Course } from '../../../contract/courses.ts';
 import type { QuestionInputT } from '../../../contract/quizzes.ts';
 import { loadQuestions } from '../quizzes/index.ts';
 import { packageZipFile } from '../scorm/index.ts';
 import { canManageCourse } from './course.policy.ts';
-import { parseTags } from './course.present.ts';
+import { presentCourse } from './course.present.ts';
 
 /** A file of the store that goes into the zip under `path`. */
 interface Attachment {
@@ -149,33 +151,22 @@ export async function buildCourseArchive(
     }
   }
 
+  // The settings that travel are the archive schema's fields, read from the course's API view.
+  const view = await presentCourse(db, courseId);
+  const settings = Object.fromEntries(
+    Object.keys(ArchiveCourseSchema.shape)
+      .filter((k) => k in view)
+      .map((k) => [k, view[k as keyof Course]]),
+  ) as Omit<CourseArchiveInput['course'], 'image' | 'certificateTemplate'>;
   const archive: CourseArchiveInput = {
     format: COURSE_ARCHIVE_FORMAT,
     version: COURSE_ARCHIVE_VERSION,
     exportedAt: new Date().toISOString(),
     generator: `Smooth LMS ${VERSION}`,
     course: {
-      title: c.title,
-      shortIntroduction: c.short_introduction,
-      description: c.description,
-      category: c.category,
-      tags: parseTags(c.tags),
-      mandatory: c.mandatory === 1,
-      paid: c.paid === 1,
-      price: c.price === null ? null : Number(c.price),
-      currency: c.currency,
-      enableCertification: c.enable_certification === 1,
-      certificateIssueMode: c.certificate_issue_mode as 'auto' | 'claim',
-      evaluationRequired: c.evaluation_required === 1,
-      certificateValidityMonths: c.certificate_validity_months === null ? null : Number(c.certificate_validity_months),
-      requiresAttestation: c.requires_attestation === 1,
+      ...settings,
+      // The course's own statement (null: the standard one), not the text the view fills in.
       attestationText: c.attestation_text,
-      recertifyDaysBefore: c.recertify_days_before === null ? null : Number(c.recertify_days_before),
-      disableSelfEnrollment: c.disable_self_enrollment === 1,
-      enrollmentOpensAt: c.enrollment_opens_at,
-      enrollmentClosesAt: c.enrollment_closes_at,
-      maxEnrollments: c.max_enrollments === null ? null : Number(c.max_enrollments),
-      sequential: c.sequential === 1,
       image: image ? attach('images', image.storage_key, image.filename) : null,
       certificateTemplate: template ? { id: template.id, name: template.name } : null,
     },

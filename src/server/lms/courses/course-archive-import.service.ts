@@ -41,9 +41,8 @@ import { findCertificateTemplate } from '../certificates/index.ts';
 import { recomputeProgress } from '../enrollments/index.ts';
 import { checkQuizWindow, questionRows } from '../quizzes/index.ts';
 import { preparePackage, type PreparedPackage } from '../scorm/index.ts';
-import { checkEnrollmentWindow, checkPricing, writeInstructors } from './course.service.ts';
-import type { ChapterRow, CourseRow, LessonRow } from './course.present.ts';
-import { normalizeTags } from './course.present.ts';
+import { checkEnrollmentWindow, checkPricing, newCourseRow, writeInstructors } from './course.service.ts';
+import type { ChapterRow, LessonRow } from './course.present.ts';
 
 export function archiveInvalid(errs: FieldError[], detail?: string): AppError {
   return new AppError(400, 'COURSE_ARCHIVE_INVALID', detail ?? errs.map((e) => e.message).join(' '), { errors: errs });
@@ -207,7 +206,6 @@ export async function importCourseArchive(ctx: AppContext, actor: Actor, upload:
 
     const result = await ctx.db.transaction().execute(async (trx) => {
       const now = nowIso();
-      const courseId = newId();
       const src = archive.course;
       let templateId: string | null = null;
       if (src.certificateTemplate) {
@@ -218,38 +216,9 @@ export async function importCourseArchive(ctx: AppContext, actor: Actor, upload:
             `The certificate template "${src.certificateTemplate.name}" is not on this server: the course uses the default template until you choose one.`,
           );
       }
-      const course: CourseRow = {
-        id: courseId,
-        title: src.title,
-        short_introduction: src.shortIntroduction ?? '',
-        description: src.description ?? '',
-        image_file_id: null,
-        category: src.category ?? null,
-        tags: JSON.stringify(normalizeTags(src.tags ?? [])),
-        published: 0,
-        published_at: null,
-        mandatory: bool(src.mandatory ?? false),
-        paid: bool(src.paid ?? false),
-        price: src.price ?? null,
-        currency: src.currency ?? null,
-        enable_certification: bool(src.enableCertification ?? false),
-        certificate_issue_mode: src.certificateIssueMode ?? 'auto',
-        evaluation_required: bool(src.evaluationRequired ?? false),
-        certificate_template_id: templateId,
-        certificate_validity_months: src.certificateValidityMonths ?? null,
-        requires_attestation: bool(src.requiresAttestation ?? false),
-        attestation_text: src.attestationText ?? null,
-        recertify_days_before: src.recertifyDaysBefore ?? null,
-        disable_self_enrollment: bool(src.disableSelfEnrollment ?? false),
-        enrollment_opens_at: src.enrollmentOpensAt ?? null,
-        enrollment_closes_at: src.enrollmentClosesAt ?? null,
-        max_enrollments: src.maxEnrollments ?? null,
-        sequential: bool(src.sequential ?? false),
-        lesson_count: 0,
-        created_by: actor.id,
-        created_at: now,
-        updated_at: now,
-      };
+      const { image: _image, certificateTemplate: _template, ...settings } = src;
+      const course = newCourseRow(actor, { ...settings, published: false, certificateTemplateId: templateId }, now);
+      const courseId = course.id;
       try {
         checkPricing(course);
         checkEnrollmentWindow(course);

@@ -142,12 +142,11 @@ export async function writeInstructors(db: Executor, courseId: string, userIds: 
   }
 }
 
-export async function createCourse(ctx: AppContext, actor: Actor, input: CreateCourseInput): Promise<Course> {
-  const now = nowIso();
-  const id = newId();
+/** The row of a new course from its input (defaults filled), as created by the API and the course import. */
+export function newCourseRow(actor: Actor, input: CreateCourseInput, now = nowIso()): CourseRow {
   const published = input.published ?? false;
-  const row: CourseRow = {
-    id,
+  return {
+    id: newId(),
     title: input.title,
     short_introduction: input.shortIntroduction ?? '',
     description: input.description ?? '',
@@ -178,6 +177,11 @@ export async function createCourse(ctx: AppContext, actor: Actor, input: CreateC
     created_at: now,
     updated_at: now,
   };
+}
+
+export async function createCourse(ctx: AppContext, actor: Actor, input: CreateCourseInput): Promise<Course> {
+  const row = newCourseRow(actor, input);
+  const id = row.id;
   checkPricing(row);
   checkEnrollmentWindow(row);
   // A Course Creator always teaches what they create (or they could not manage it); an admin
