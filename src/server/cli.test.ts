@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, parseDatabaseUrl } from './config.ts';
+import { makeZip } from '../../test/helpers/scorm.ts';
 
 function smooth(args: string[], env: Record<string, string>) {
   return spawnSync(process.execPath, ['--import', 'tsx', 'src/server/cli.ts', ...args], {
@@ -93,6 +94,45 @@ describe('configuration and the smooth command', () => {
       expect(second.status).toBe(0);
       expect(second.stdout).toContain('created 0, skipped 2');
       expect(second.stdout).not.toContain('mailed an invitation');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('course import FILE.zip creates an unpublished course and says what it made; course export ID FILE.zip writes its archive; a bad archive says why', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smooth-cli-'));
+    const env = { SMOOTH_DATA_DIR: dir, DATABASE_URL: '', SMOOTH_SCRYPT_COST: '10' };
+    const archive = {
+      format: 'smooth-course-archive',
+      version: 1,
+      exportedAt: '2026-12-01T10:00:00.000Z',
+      course: { title: 'Ladder safety' },
+      chapters: [{ title: 'Basics', lessons: [{ title: 'Read', kind: 'text', body: 'Three points of contact.' }, { title: 'Check', kind: 'quiz', quiz: 'q' }] }],
+      quizzes: [{ key: 'q', title: 'Ladders', passingPercentage: 50, questions: [{ kind: 'text', text: 'How many points of contact?', answers: ['3', 'three'] }] }],
+      scormPackages: [],
+    };
+    const file = path.join(dir, 'ladder.zip');
+    fs.writeFileSync(file, await makeZip([{ name: 'course.json', data: JSON.stringify(archive) }]));
+    try {
+      const imported = smooth(['course', 'import', file], env);
+      expect(imported.stderr).toBe('');
+      expect(imported.status).toBe(0);
+      expect(imported.stdout).toMatch(/^Imported “Ladder safety” as a new unpublished course: 1 chapter, 2 lessons, 1 quiz with 1 question, 0 files\. Its id is \w+\.\n/);
+      const id = /Its id is (\w+)\./.exec(imported.stdout)![1]!;
+      const out = path.join(dir, 'again.zip');
+      const exported = smooth(['course', 'export', id, out], env);
+      expect(exported.stderr).toBe('');
+      expect(exported.stdout).toContain(`Exported the course ${id} to ${out}`);
+      expect(fs.readFileSync(out).subarray(0, 2).toString()).toBe('PK');
+
+      fs.writeFileSync(file, await makeZip([{ name: 'course.json', data: JSON.stringify({ ...archive, version: 7 }) }]));
+      const bad = smooth(['course', 'import', file], env);
+      expect(bad.status).toBe(1);
+      expect(bad.stderr).toContain('The archive is version 7; this server reads version 1.');
+      expect(smooth(['course', 'export', id], env).status).toBe(2);
+      const unknown = smooth(['course', 'export', '01jzzzzzzzzzzzzzzzzzzzzzzz', out], env);
+      expect(unknown.status).toBe(1);
+      expect(unknown.stderr).toContain('not found');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

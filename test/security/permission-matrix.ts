@@ -124,6 +124,8 @@ export const PERMISSION_MATRIX: Record<string, readonly Caller[]> = {
   'GET /api/courses/:id/audit-log': COURSE_AUTHORS,
   'GET /api/courses/:id/audit-log/export.csv': COURSE_AUTHORS,
   'GET /api/courses/:id/audit-log.pdf': COURSE_AUTHORS,
+  'GET /api/courses/:id/export.zip': COURSE_AUTHORS,
+  'POST /api/courses/import': COURSE_AUTHORS,
   'GET /api/courses/:id/certificate': SIGNED_IN,
   'GET /api/me/certificates': SIGNED_IN,
   'GET /api/certificates/verify/:code': EVERYONE,

@@ -20,6 +20,7 @@ export const PROBLEM_CODES = {
   MALFORMED_JSON: [400, 'The request body is not valid JSON.'],
   MALFORMED_REQUEST: [400, 'The multipart body is malformed or was cut short.'],
   SCORM_INVALID: [400, 'The uploaded package is not a usable SCORM 1.2/2004 zip; `errors[]` say why.'],
+  COURSE_ARCHIVE_INVALID: [400, 'The uploaded course archive is not a readable zip, lacks course.json, has another format version or content that does not fit its schema; `errors[]` say what is wrong.'],
   UNAUTHENTICATED: [401, 'No or bad session or API token (or a bad login).'],
   PAYMENT_REQUIRED: [402, 'Self-enrolling into a paid course without a completed payment.'],
   FORBIDDEN: [403, 'Logged in, but the roles may not do this action at all.'],

@@ -3,7 +3,7 @@ import type { App } from '../http/types.ts';
 import { registerAssignmentRoutes } from './assignments/index.ts';
 import { registerBatchAssessmentRoutes, registerBatchExport, registerBatchRoutes, registerLiveClassRoutes } from './batches/index.ts';
 import { issueOnCompletion, registerCertificateRoutes } from './certificates/index.ts';
-import { registerCourseAuditRoutes, registerCourseRoutes } from './courses/index.ts';
+import { registerCourseArchiveRoutes, registerCourseAuditRoutes, registerCourseRoutes } from './courses/index.ts';
 import { registerEvaluationRoutes } from './evaluations/index.ts';
 import { registerEnrollmentImportRoutes, registerEnrollmentRoutes } from './enrollments/index.ts';
 import { registerPaymentRoutes, registerStripeWebhookRoute } from './payments/index.ts';
@@ -18,6 +18,7 @@ import { registerTrainingAssignmentHooks, registerTrainingAssignmentImportRoutes
 export function registerLms(app: App, ctx: AppContext): void {
   registerCourseRoutes(app, ctx);
   registerCourseAuditRoutes(app, ctx);
+  registerCourseArchiveRoutes(app, ctx);
   registerEnrollmentRoutes(app, ctx);
   registerEnrollmentImportRoutes(app, ctx);
   registerTrainingAssignmentImportRoutes(app, ctx);

@@ -87,6 +87,8 @@ export const UPLOAD_RULES = {
   lessonVideo: { accept: ['video/mp4', 'video/webm'], maxBytes: 500 * MB, label: 'an MP4 or WebM video', purpose: 'lesson-video' },
   lessonPdf: { accept: ['application/pdf'], maxBytes: 50 * MB, label: 'a PDF document', purpose: 'lesson-pdf' },
   scormPackage: { accept: ['application/zip'], maxBytes: 300 * MB, label: 'a SCORM package (a ZIP archive)', purpose: 'scorm-package' },
+  /** Read and removed by the course import, never kept. */
+  courseArchive: { accept: ['application/zip'], maxBytes: 1024 * MB, label: 'a course archive (a ZIP archive)', purpose: 'course-archive' },
 } as const satisfies Record<string, UploadRule>;
 
 function formatBytes(n: number): string {

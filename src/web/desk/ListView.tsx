@@ -179,6 +179,7 @@ export function ListView({ meta, me }: { meta: EntityMeta; me: Me }) {
               Export CSV
             </Button>
           )}
+          {meta.listActions?.()}
           {meta.importKind && canCreate && (
             <Button component={Link} to={`/app/${meta.slug}/import`} variant="default">
               Import

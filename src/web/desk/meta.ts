@@ -162,6 +162,8 @@ export interface EntityMeta {
   single?: boolean;
   /** Loads one record for the form (default: GET the item URL), e.g. to add the names of linked rows. */
   load?: (id: string, signal: AbortSignal) => Promise<Row>;
+  /** Extra buttons in the list's header (e.g. the course list's Import course). */
+  listActions?: () => ReactNode;
   /** Shown above the list's filters (e.g. the audit log's chain verification). */
   listHeader?: () => ReactNode;
   /**

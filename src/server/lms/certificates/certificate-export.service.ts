@@ -15,7 +15,8 @@ import { errors } from '../../http/errors.ts';
 import { insertFileRow, storageKeyFor, storagePath, type FileRow } from '../../platform/files.service.ts';
 import { ownerGone, PROCESS_OWNER } from '../../platform/process-owner.ts';
 import type { CertificateFilterValues, ZipJob } from '../../../contract/certificates.ts';
-import { certificateFileName, renderCertificatePdf, ZipBuilder, type CertificateData, type RenderTemplate } from './certificate-pdf.ts';
+import { ZipBuilder } from '../../platform/zip-builder.ts';
+import { certificateFileName, renderCertificatePdf, type CertificateData, type RenderTemplate } from './certificate-pdf.ts';
 import { closeRenderPool, RenderTimeoutError, renderPoolFor } from './render-pool.ts';
 import { renderTemplateFor } from './template.service.ts';
 import {

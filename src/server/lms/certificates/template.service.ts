@@ -192,6 +192,24 @@ export async function assertCertificateTemplate(ctx: AppContext, trx: Executor, 
   }
 }
 
+/** A template of this installation named by a course archive: the same id, else the same name; null when there is none. */
+export async function findCertificateTemplate(
+  db: Executor,
+  ref: { id: string; name: string },
+): Promise<{ id: string; name: string } | null> {
+  const byId = await db.selectFrom('certificate_templates').select(['id', 'name']).where('id', '=', ref.id).executeTakeFirst();
+  if (byId) return byId;
+  return (
+    (await db
+      .selectFrom('certificate_templates')
+      .select(['id', 'name'])
+      .where('name', '=', ref.name)
+      .orderBy('id')
+      .limit(1)
+      .executeTakeFirst()) ?? null
+  );
+}
+
 /** Courses named in a TEMPLATE_IN_USE answer (the count has them all). */
 const IN_USE_SAMPLE = 10;
 

@@ -100,14 +100,14 @@ const ISO_CURRENCY_NEEDED: FieldError = {
   message: 'A paid course with a price needs its currency (ISO 4217, e.g. EUR).',
 };
 
-function checkPricing(state: { paid: number; price: number | null; currency: string | null }): void {
+export function checkPricing(state: { paid: number; price: number | null; currency: string | null }): void {
   if (state.paid === 1 && state.price !== null && state.currency === null) {
     throw errors.validation([ISO_CURRENCY_NEEDED], ISO_CURRENCY_NEEDED.message);
   }
 }
 
 /** The self-enrollment window opens before it closes (the courses_enrollment_window check holds the same). */
-function checkEnrollmentWindow(state: { enrollment_opens_at?: string | null; enrollment_closes_at?: string | null }): void {
+export function checkEnrollmentWindow(state: { enrollment_opens_at?: string | null; enrollment_closes_at?: string | null }): void {
   const opens = state.enrollment_opens_at ?? null;
   const closes = state.enrollment_closes_at ?? null;
   if (opens !== null && closes !== null && opens >= closes) {
@@ -131,7 +131,7 @@ async function checkUsersExist(db: Executor, ids: readonly string[], field: stri
   if (bad.length) throw errors.validation(bad, 'Some instructors are not users.');
 }
 
-async function writeInstructors(db: Executor, courseId: string, userIds: readonly string[]): Promise<void> {
+export async function writeInstructors(db: Executor, courseId: string, userIds: readonly string[]): Promise<void> {
   await db.deleteFrom('course_instructors').where('course_id', '=', courseId).execute();
   const unique = [...new Set(userIds)];
   if (unique.length) {
@@ -142,12 +142,11 @@ async function writeInstructors(db: Executor, courseId: string, userIds: readonl
   }
 }
 
-export async function createCourse(ctx: AppContext, actor: Actor, input: CreateCourseInput): Promise<Course> {
-  const now = nowIso();
-  const id = newId();
+/** The row of a new course from its input (defaults filled), as created by the API and the course import. */
+export function newCourseRow(actor: Actor, input: CreateCourseInput, now = nowIso()): CourseRow {
   const published = input.published ?? false;
-  const row: CourseRow = {
-    id,
+  return {
+    id: newId(),
     title: input.title,
     short_introduction: input.shortIntroduction ?? '',
     description: input.description ?? '',
@@ -178,6 +177,11 @@ export async function createCourse(ctx: AppContext, actor: Actor, input: CreateC
     created_at: now,
     updated_at: now,
   };
+}
+
+export async function createCourse(ctx: AppContext, actor: Actor, input: CreateCourseInput): Promise<Course> {
+  const row = newCourseRow(actor, input);
+  const id = row.id;
   checkPricing(row);
   checkEnrollmentWindow(row);
   // A Course Creator always teaches what they create (or they could not manage it); an admin

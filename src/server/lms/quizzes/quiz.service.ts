@@ -56,7 +56,7 @@ export function attemptQuestions(
   return parseJson<GradingQuestion[]>(attempt?.questions_json ?? null) ?? current;
 }
 
-function questionRows(quizId: string, questions: readonly QuestionInputT[]): QuestionRow[] {
+export function questionRows(quizId: string, questions: readonly QuestionInputT[]): QuestionRow[] {
   return questions.map((q, i) => ({
     id: newId(),
     quiz_id: quizId,
@@ -106,7 +106,7 @@ function auditQuiz(quiz: QuizRow, questions: readonly GradingQuestion[]) {
 }
 
 /** A quiz opens before it closes (the quizzes_window check holds the same). */
-function checkQuizWindow(q: { opens_at: string | null; closes_at: string | null }): void {
+export function checkQuizWindow(q: { opens_at: string | null; closes_at: string | null }): void {
   if (q.opens_at !== null && q.closes_at !== null && q.opens_at >= q.closes_at) {
     const message = 'The quiz must close after it opens.';
     throw errors.validation([{ path: 'closesAt', message }], message);

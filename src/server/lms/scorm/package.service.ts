@@ -18,7 +18,7 @@ import { deleteFileRows, discardBlob, discardBlobs, insertFileRow, storagePath, 
 import type { ScormPackage, ScormSco } from '../../../contract/scorm.ts';
 import { isCourseAdmin } from '../courses/index.ts';
 import { parseManifest, type Manifest } from './manifest.ts';
-import { extractZip, inspectZip } from './package-zip.ts';
+import { extractZip, inspectZip } from '../../platform/safe-zip.ts';
 import { canManagePackage, canOpenPackage } from './scorm.policy.ts';
 
 export type PackageRow = Selectable<ScormPackagesTable>;
@@ -71,7 +71,7 @@ async function unpack(ctx: AppContext, blob: StoredBlob): Promise<{ manifest: Ma
   const zipPath = storagePath(ctx, blob.storageKey);
   const inspected = await inspectZip(zipPath);
   if (inspected.errors.length) throw scormInvalid(inspected.errors);
-  const { manifest, errors: manifestErrors } = parseManifest(inspected.manifestXml!);
+  const { manifest, errors: manifestErrors } = parseManifest(inspected.manifestText!);
   if (!manifest) throw scormInvalid(manifestErrors);
   const files = new Set(inspected.entries.map((e) => e.name));
   const missing = [...new Set(manifest.items.map((i) => i.file))].filter((f) => !files.has(f));
@@ -123,9 +123,27 @@ async function withUnpacked<T>(ctx: AppContext, blob: StoredBlob, write: (u: Awa
   }
 }
 
-export async function createPackage(ctx: AppContext, actor: Actor, blob: StoredBlob): Promise<ScormPackage> {
-  return withUnpacked(ctx, blob, async ({ manifest, contentDir, totalBytes, fileCount }) =>
-    ctx.db.transaction().execute(async (trx) => {
+/**
+ * A validated, extracted package whose rows are not written yet: `insert` writes them in the
+ * caller's transaction (which may hold more, like a course import); `discard` removes the
+ * extracted folder and the zip when that transaction did not commit.
+ */
+export interface PreparedPackage {
+  title: string;
+  insert: (trx: Tx, actor: Actor) => Promise<ScormPackage>;
+  discard: () => Promise<void>;
+}
+
+/** Validates and extracts an uploaded zip (400 SCORM_INVALID, nothing left behind, when it is not a usable package). */
+export async function preparePackage(ctx: AppContext, blob: StoredBlob): Promise<PreparedPackage> {
+  const { manifest, contentDir, totalBytes, fileCount } = await withUnpacked(ctx, blob, async (u) => u);
+  return {
+    title: manifest.title,
+    discard: async () => {
+      await removeDir(ctx, contentDir);
+      await discardBlob(ctx, blob.storageKey);
+    },
+    insert: async (trx, actor) => {
       const now = nowIso();
       const file = await insertFileRow(trx, blob, { purpose: 'scorm-package', createdBy: actor.id });
       const row: PackageRow = {
@@ -149,8 +167,18 @@ export async function createPackage(ctx: AppContext, actor: Actor, blob: StoredB
       const view = presentPackage(row, scos);
       await recordAudit(trx, { actorId: actor.id, action: 'create', entity: 'scorm_package', entityId: row.id, after: auditView(view, blob) });
       return view;
-    }),
-  );
+    },
+  };
+}
+
+export async function createPackage(ctx: AppContext, actor: Actor, blob: StoredBlob): Promise<ScormPackage> {
+  const prepared = await preparePackage(ctx, blob);
+  try {
+    return await ctx.db.transaction().execute((trx) => prepared.insert(trx, actor));
+  } catch (e) {
+    await prepared.discard();
+    throw e;
+  }
 }
 
 function auditView(p: ScormPackage, blob: StoredBlob) {
@@ -214,6 +242,16 @@ export async function replacePackage(ctx: AppContext, actor: Actor, id: string, 
     await discardBlobs(ctx, replaced.storageKeys);
   }
   return view;
+}
+
+/** A package's uploaded zip in the file store (a course export carries it). */
+export async function packageZipFile(db: Executor, packageId: string): Promise<{ title: string; storageKey: string; filename: string } | undefined> {
+  return db
+    .selectFrom('scorm_packages')
+    .innerJoin('files', 'files.id', 'scorm_packages.zip_file_id')
+    .select(['scorm_packages.title as title', 'files.storage_key as storageKey', 'files.filename as filename'])
+    .where('scorm_packages.id', '=', packageId)
+    .executeTakeFirst();
 }
 
 /** A package for those who may open it (404 for anyone else). */

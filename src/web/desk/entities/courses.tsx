@@ -6,6 +6,7 @@ import type { Course } from '../../../contract/courses.ts';
 import { IconBook } from '../../ui/icons.tsx';
 import { LMS_STAFF_ROLES } from '../../ui/session.ts';
 import { CourseAuditButton } from '../actions.tsx';
+import { CourseExportButton, CourseImportButton } from '../CourseArchive.tsx';
 import { CourseEditor } from '../CourseEditor.tsx';
 import { ImageField } from '../ImageField.tsx';
 import type { EntityMeta, Row } from '../meta.ts';
@@ -53,7 +54,13 @@ export const COURSE_ENTITIES: EntityMeta[] = [
     deleteRoles: MODERATORS,
     api: { list: '/api/courses', update: 'PATCH', delete: true, total: true, exportCsv: '/api/courses/export.csv' },
     auditEntity: 'course',
-    actions: (row) => <CourseAuditButton courseId={String(row.id)} title={String(row.title)} />,
+    actions: (row) => (
+      <>
+        <CourseExportButton courseId={String(row.id)} />
+        <CourseAuditButton courseId={String(row.id)} title={String(row.title)} />
+      </>
+    ),
+    listActions: () => <CourseImportButton />,
     columns: [
       { key: 'title', sort: 'title', label: 'Title' },
       { key: 'category', sort: 'category', label: 'Category' },

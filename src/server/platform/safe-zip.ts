@@ -1,15 +1,16 @@
 /**
- * The package zip, read with yauzl from the file store: validated from its central directory
- * before a single byte is extracted (manifest at the root, sizes, file count, compression ratio,
- * safe relative names, no symlinks, no encryption), then extracted entry by entry as streams into
- * a new folder. yauzl checks every entry's real size against the declared one while it inflates,
- * so a zip that lies about its sizes fails during extraction and its folder is removed.
+ * An uploaded zip (a SCORM package, a course archive), read with yauzl from the file store:
+ * validated from its central directory before a single byte is extracted (its manifest entry at
+ * the root, sizes, file count, compression ratio, safe relative names, no symlinks, no
+ * encryption), then extracted entry by entry as streams into a new folder. yauzl checks every
+ * entry's real size against the declared one while it inflates, so a zip that lies about its
+ * sizes fails during extraction and its folder is removed.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import yauzl from 'yauzl';
-import type { FieldError } from '../../http/errors.ts';
+import type { FieldError } from '../http/errors.ts';
 
 export const ZIP_LIMITS = {
   /** The uploaded zip. */
@@ -31,9 +32,29 @@ export interface ZipEntryInfo {
 export interface ZipInspection {
   entries: ZipEntryInfo[];
   totalBytes: number;
-  manifestXml: string | null;
+  /** The manifest entry's text (imsmanifest.xml, course.json), or null when it is missing. */
+  manifestText: string | null;
   errors: FieldError[];
 }
+
+/** What the zip must hold and how messages name it. */
+export interface ZipKind {
+  /** The entry read as text, at the root: "imsmanifest.xml", "course.json". */
+  manifest: string;
+  /** "package", "archive": the word messages use for the zip. */
+  noun: string;
+  /** The message when the manifest is not at the root (nested: the folder it was found in, if any). */
+  missingManifest: (nested: string | null) => string;
+}
+
+export const SCORM_ZIP: ZipKind = {
+  manifest: 'imsmanifest.xml',
+  noun: 'package',
+  missingManifest: (nested) =>
+    nested !== null
+      ? `imsmanifest.xml must be at the root of the zip, not in "${nested}" (zip the package's contents, not its folder).`
+      : 'The zip has no imsmanifest.xml at its root: it is not a SCORM package.',
+};
 
 const S_IFMT = 0o170000;
 const S_IFLNK = 0o120000;
@@ -44,7 +65,7 @@ export function unsafeName(name: string): string | null {
   if (/[\u0000-\u001f\u007f]/.test(name)) return 'control characters in its name';
   if (name.includes('\\')) return 'a backslash in its name';
   if (name.startsWith('/') || /^[A-Za-z]:/.test(name)) return 'an absolute path';
-  if (name.split('/').some((p) => p === '..')) return 'a ".." path segment (it would write outside the package folder)';
+  if (name.split('/').some((p) => p === '..')) return 'a ".." path segment (it would write outside its folder)';
   return null;
 }
 
@@ -60,7 +81,7 @@ async function readAll(stream: NodeJS.ReadableStream, max: number): Promise<Buff
 }
 
 /** Reads the central directory (and only the manifest's bytes) and says what is wrong. */
-export async function inspectZip(zipPath: string): Promise<ZipInspection> {
+export async function inspectZip(zipPath: string, kind: ZipKind = SCORM_ZIP): Promise<ZipInspection> {
   const errors: FieldError[] = [];
   const push = (message: string) => {
     if (errors.length < 20) errors.push({ path: 'file', message });
@@ -69,14 +90,15 @@ export async function inspectZip(zipPath: string): Promise<ZipInspection> {
   try {
     zip = await yauzl.openPromise(zipPath, { lazyEntries: true, autoClose: false, decodeStrings: false });
   } catch (e) {
-    return { entries: [], totalBytes: 0, manifestXml: null, errors: [{ path: 'file', message: `The file is not a readable zip archive (${(e as Error).message}).` }] };
+    return { entries: [], totalBytes: 0, manifestText: null, errors: [{ path: 'file', message: `The file is not a readable zip archive (${(e as Error).message}).` }] };
   }
   const entries: ZipEntryInfo[] = [];
   let totalBytes = 0;
-  let manifestXml: string | null = null;
+  let manifestText: string | null = null;
+  const tooBig = `${kind.manifest} is larger than ${ZIP_LIMITS.manifestBytes / 1024 / 1024} MB.`;
   const names = new Set<string>();
   try {
-    if (zip.entryCount > ZIP_LIMITS.files) push(`The package has ${zip.entryCount} entries; at most ${ZIP_LIMITS.files} are allowed.`);
+    if (zip.entryCount > ZIP_LIMITS.files) push(`The ${kind.noun} has ${zip.entryCount} entries; at most ${ZIP_LIMITS.files} are allowed.`);
     else {
       for await (const entry of zip.eachEntry()) {
         const name = yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileNameRaw, entry.extraFields, false);
@@ -87,7 +109,7 @@ export async function inspectZip(zipPath: string): Promise<ZipInspection> {
         }
         const mode = (entry.externalFileAttributes >>> 16) & S_IFMT;
         if (mode === S_IFLNK) {
-          push(`The entry "${name}" is a symbolic link; packages may not contain links.`);
+          push(`The entry "${name}" is a symbolic link; a ${kind.noun} may not contain links.`);
           continue;
         }
         if (name.endsWith('/')) continue;
@@ -111,33 +133,29 @@ export async function inspectZip(zipPath: string): Promise<ZipInspection> {
         }
         totalBytes += size;
         entries.push({ name, size });
-        if (name === 'imsmanifest.xml') {
-          if (size > ZIP_LIMITS.manifestBytes) push('imsmanifest.xml is larger than 4 MB.');
+        if (name === kind.manifest) {
+          if (size > ZIP_LIMITS.manifestBytes) push(tooBig);
           else {
             const buf = await readAll(await zip.openReadStreamPromise(entry), ZIP_LIMITS.manifestBytes);
-            if (!buf) push('imsmanifest.xml is larger than 4 MB.');
-            else manifestXml = buf.toString('utf8').replace(/^\uFEFF/, '');
+            if (!buf) push(tooBig);
+            else manifestText = buf.toString('utf8').replace(/^\uFEFF/, '');
           }
         }
       }
     }
     if (totalBytes >= 16 * ZIP_LIMITS.ratioFloorBytes && totalBytes / Math.max(1, zip.fileSize) > ZIP_LIMITS.ratio)
-      push(`The package expands more than ${ZIP_LIMITS.ratio} times its zip size (a zip bomb?).`);
+      push(`The ${kind.noun} expands more than ${ZIP_LIMITS.ratio} times its zip size (a zip bomb?).`);
   } catch (e) {
     push(`The zip archive is damaged (${(e as Error).message}).`);
   } finally {
     zip.close();
   }
-  if (totalBytes > ZIP_LIMITS.totalBytes) push(`The package expands to ${Math.round(totalBytes / 1024 / 1024)} MB; at most ${ZIP_LIMITS.totalBytes / 1024 / 1024} MB are allowed.`);
-  if (errors.length === 0 && manifestXml === null) {
-    const nested = entries.find((e) => e.name.endsWith('/imsmanifest.xml'));
-    push(
-      nested
-        ? `imsmanifest.xml must be at the root of the zip, not in "${nested.name.slice(0, -'imsmanifest.xml'.length)}" (zip the package's contents, not its folder).`
-        : 'The zip has no imsmanifest.xml at its root: it is not a SCORM package.',
-    );
+  if (totalBytes > ZIP_LIMITS.totalBytes) push(`The ${kind.noun} expands to ${Math.round(totalBytes / 1024 / 1024)} MB; at most ${ZIP_LIMITS.totalBytes / 1024 / 1024} MB are allowed.`);
+  if (errors.length === 0 && manifestText === null) {
+    const nested = entries.find((e) => e.name.endsWith(`/${kind.manifest}`));
+    push(kind.missingManifest(nested ? nested.name.slice(0, -kind.manifest.length) : null));
   }
-  return { entries, totalBytes, manifestXml, errors };
+  return { entries, totalBytes, manifestText, errors };
 }
 
 /**
@@ -155,7 +173,7 @@ export async function extractZip(zipPath: string, target: string): Promise<void>
       if (unsafeName(name)) throw new Error(`unsafe entry name ${name}`);
       if (((entry.externalFileAttributes >>> 16) & S_IFMT) === S_IFLNK) throw new Error(`symlink entry ${name}`);
       const full = path.resolve(root, name);
-      if (!full.startsWith(root + path.sep)) throw new Error(`entry escapes the package folder: ${name}`);
+      if (!full.startsWith(root + path.sep)) throw new Error(`entry escapes the target folder: ${name}`);
       if (name.endsWith('/')) continue;
       const dir = path.dirname(full);
       if (!made.has(dir)) {
