@@ -54,6 +54,7 @@ export const PERMISSION_MATRIX: Record<string, readonly Caller[]> = {
   'PUT /api/settings/logo': SYSTEM_MANAGER,
   'DELETE /api/settings/logo': SYSTEM_MANAGER,
   'GET /api/settings/logo': EVERYONE,
+  'GET /api/settings/brand': EVERYONE,
   'POST /api/markdown/preview': COURSE_AUTHORS,
   'GET /api/courses': SIGNED_IN,
   'GET /api/courses/export.csv': SIGNED_IN,
