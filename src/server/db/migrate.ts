@@ -35,6 +35,7 @@ import * as m0036 from './migrations/0036-payment-fixes.ts';
 import * as m0038 from './migrations/0038-cycle-attempts-outbox-dedupe.ts';
 import * as m0039 from './migrations/0039-payment-attention.ts';
 import * as m0040 from './migrations/0040-audit-chain-sealer.ts';
+import * as m0041 from './migrations/0041-attestation-cycle.ts';
 
 type Step = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
@@ -75,6 +76,7 @@ const STEPS: Record<string, Step> = {
   '0038-cycle-attempts-outbox-dedupe': m0038,
   '0039-payment-attention': m0039,
   '0040-audit-chain-sealer': m0040,
+  '0041-attestation-cycle': m0041,
 };
 
 class Provider implements MigrationProvider {

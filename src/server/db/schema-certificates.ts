@@ -1,4 +1,5 @@
 /** Tables of this domain, merged into DB in schema.ts. */
+import type { Generated } from 'kysely';
 
 export interface CertificateTemplatesTable {
   id: string;
@@ -83,6 +84,8 @@ export interface AttestationsTable {
   signed_at: string;
   client_address: string | null;
   user_agent: string | null;
+  /** The member's recertification cycle of the course when they signed (1 + the cycles closed before). */
+  cycle: Generated<number>;
 }
 
 export interface CertificateTables {

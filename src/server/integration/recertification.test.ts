@@ -182,3 +182,46 @@ describeDb('recertification and quiz attempts', (env) => {
     expect(cycles[1]!.attempts.map((a) => a.passed)).toEqual([false, false, true]);
   });
 });
+
+describeDb('recertification and attestation', (env) => {
+  it('a course that asks for an attestation asks again in the new cycle before it certifies again', async () => {
+    const admin = await env.user(['System Manager']);
+    const learner = await env.user(['LMS Student'], 'Ana Attest');
+    const { courseId, lessonIds } = await makeCourse(env, { title: 'Forklift Safety', lessons: 1, enableCertification: true });
+    const patched = await env.req('PATCH', `/api/courses/${courseId}`, {
+      as: admin,
+      body: { certificateValidityMonths: 12, recertifyDaysBefore: 30, requiresAttestation: true, certificateIssueMode: 'auto' },
+    });
+    expect(patched.statusCode, patched.body).toBe(200);
+    expect((await env.req('POST', `/api/courses/${courseId}/enroll`, { as: learner })).statusCode).toBe(201);
+    expect((await env.req('POST', `/api/lessons/${lessonIds[0]}/complete`, { as: learner })).statusCode).toBe(200);
+    const attest = () => env.req('POST', `/api/courses/${courseId}/attestation`, { as: learner, body: { password: learner.password } });
+    const first = await attest();
+    expect(first.statusCode, first.body).toBe(201);
+    const certs = () => env.ctx.db.selectFrom('certificates').select(['id', 'superseded_at']).where('member_id', '=', learner.id).orderBy('id').execute();
+    const [cert] = await certs();
+    expect(cert).toBeDefined();
+
+    // The certificate nears its expiry: the recertification job opens cycle 2.
+    await env.ctx.db.updateTable('certificates').set({ issue_date: addDays(today(), -345), expiry_date: addDays(today(), 20) }).where('id', '=', cert!.id).execute();
+    expect(JSON.parse(json<{ outcome: string }>(await env.req('POST', '/api/jobs/recertification/run', { as: admin })).outcome)).toMatchObject({ cycles: 1 });
+    expect((await env.req('POST', `/api/lessons/${lessonIds[0]}/complete`, { as: learner })).statusCode).toBe(200);
+    // Completed again, but cycle 1's attestation does not certify cycle 2.
+    expect(await certs()).toHaveLength(1);
+    const claim = await env.req('POST', `/api/courses/${courseId}/certificate`, { as: learner });
+    expect([claim.statusCode, json<{ code: string }>(claim).code]).toEqual([422, 'ATTESTATION_REQUIRED']);
+    // Attesting again (the same content) is a new attestation of cycle 2, and it certifies.
+    const second = await attest();
+    expect(second.statusCode, second.body).toBe(201);
+    expect(json<{ id: string }>(second).id).not.toBe(json<{ id: string }>(first).id);
+    const stored = await env.ctx.db.selectFrom('attestations').select(['cycle', 'content_hash']).where('member_id', '=', learner.id).orderBy('cycle').execute();
+    expect(stored.map((a) => Number(a.cycle))).toEqual([1, 2]);
+    expect(stored[0]!.content_hash).toBe(stored[1]!.content_hash);
+    const after = await certs();
+    expect(after).toHaveLength(2);
+    expect(after[0]!.superseded_at).not.toBeNull();
+    // Once per cycle: attesting again answers the same attestation.
+    const again = await attest();
+    expect([again.statusCode, json<{ id: string }>(again).id]).toEqual([200, json<{ id: string }>(second).id]);
+  });
+});

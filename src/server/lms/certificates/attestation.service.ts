@@ -5,6 +5,7 @@
  * can tell which version was read), the time and the client address.
  */
 import { createHash } from 'node:crypto';
+import { sql, type RawBuilder } from 'kysely';
 import type { Actor, AppContext } from '../../context.ts';
 import type { Executor } from '../../db/database.ts';
 import { nowIso } from '../../db/dialect.ts';
@@ -102,7 +103,16 @@ export async function courseContentHash(db: Executor, courseId: string): Promise
   return createHash('sha256').update(canonical).digest('hex');
 }
 
-/** Whether the member attested the course as it stands now (the certificate claim's condition). */
+/**
+ * The member's current recertification cycle of the course (1 + the cycles closed so far), as SQL
+ * over the member and course columns given: an attestation counts in the cycle it was signed in.
+ */
+function currentCycle(memberId: RawBuilder<unknown> | string, courseId: RawBuilder<unknown> | string): RawBuilder<number> {
+  return sql<number>`(1 + (select count(*) from enrollment_cycles cy where cy.member_id = ${memberId} and cy.course_id = ${courseId}))`;
+}
+const rowsCurrentCycle = currentCycle(sql.ref('attestations.member_id'), sql.ref('attestations.course_id'));
+
+/** Whether the member attested the course as it stands now, in their current cycle (the certificate claim's condition). */
 export async function hasCurrentAttestation(db: Executor, memberId: string, courseId: string): Promise<boolean> {
   const hash = await courseContentHash(db, courseId);
   const row = await db
@@ -111,11 +121,12 @@ export async function hasCurrentAttestation(db: Executor, memberId: string, cour
     .where('member_id', '=', memberId)
     .where('course_id', '=', courseId)
     .where('content_hash', '=', hash)
+    .where('cycle', '=', rowsCurrentCycle)
     .executeTakeFirst();
   return row !== undefined;
 }
 
-/** The members of a course who attested it (any version), of those given. */
+/** The members of a course who attested it (any version) in their current cycle, of those given. */
 export async function membersWhoAttested(db: Executor, courseId: string, memberIds: readonly string[]): Promise<Set<string>> {
   if (memberIds.length === 0) return new Set();
   const rows = await db
@@ -124,6 +135,7 @@ export async function membersWhoAttested(db: Executor, courseId: string, memberI
     .distinct()
     .where('course_id', '=', courseId)
     .where('member_id', 'in', [...memberIds])
+    .where('cycle', '=', rowsCurrentCycle)
     .execute();
   return new Set(rows.map((r) => r.member_id));
 }
@@ -174,7 +186,8 @@ export async function attest(
   const statement = course.attestation_text ?? DEFAULT_ATTESTATION_TEXT;
   return ctx.db.transaction().execute(async (trx) => {
     const contentHash = await courseContentHash(trx, courseId);
-    const row: AttestationRow & { user_agent: string | null } = {
+    const { cycle } = await trx.selectNoFrom(currentCycle(memberId, courseId).as('cycle')).executeTakeFirstOrThrow();
+    const row: AttestationRow & { user_agent: string | null; cycle: number } = {
       id: newId(),
       member_id: memberId,
       course_id: courseId,
@@ -183,11 +196,12 @@ export async function attest(
       signed_at: nowIso(),
       client_address: client.ip,
       user_agent: client.userAgent?.slice(0, 300) ?? null,
+      cycle: Number(cycle),
     };
     const inserted = await trx
       .insertInto('attestations')
       .values(row)
-      .onConflict((oc) => oc.columns(['member_id', 'course_id', 'content_hash']).doNothing())
+      .onConflict((oc) => oc.columns(['member_id', 'course_id', 'cycle', 'content_hash']).doNothing())
       .returning('id')
       .executeTakeFirst();
     const stored = await trx
@@ -195,6 +209,7 @@ export async function attest(
       .select(['id', 'member_id', 'course_id', 'statement', 'content_hash', 'signed_at', 'client_address'])
       .where('member_id', '=', memberId)
       .where('course_id', '=', courseId)
+      .where('cycle', '=', Number(cycle))
       .where('content_hash', '=', contentHash)
       .executeTakeFirstOrThrow();
     const attestation = present(stored);
