@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { describe, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type APIResponse, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { loadConfig } from '../../src/server/config.ts';
 import { startServer } from '../../src/server/main.ts';
 import { seedDemo } from '../../src/server/demo-seed.ts';
@@ -64,6 +64,57 @@ export async function startTestServer(opts: { demo?: boolean } = {}): Promise<Te
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The body of an API answer with the expected status; any other status throws with the answer's text. */
+export async function ok<T>(res: APIResponse, status: number): Promise<T> {
+  if (res.status() !== status) throw new Error(`${res.url()} answered ${res.status()}: ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+export interface Credentials {
+  email: string;
+  password: string;
+}
+
+export interface ContextOptions {
+  viewport?: { width: number; height: number };
+  locale?: string;
+  timezoneId?: string;
+  /** Playwright's default timeout for the context's actions and waits (ms). */
+  timeout?: number;
+}
+
+export interface SignInOptions extends ContextOptions {
+  /** A path the page opens once signed in (e.g. '/lms/grading'). */
+  open?: string;
+}
+
+export interface SignedIn {
+  ctx: BrowserContext;
+  page: Page;
+  /** What showed up red in the page's console (see watchPageErrors). */
+  errors: string[];
+}
+
+/**
+ * A new browser context (its own cookies) signed in as `who` through POST /api/auth/login, with one
+ * page that is watched for errors: the session cookie the login page would get, without typing
+ * into it. Each portal and desk keeps a test that logs in through the page itself
+ * (setup-login.test.ts, portal-learner.test.ts).
+ */
+export async function signIn(browser: Browser, server: TestServer, who: Credentials, opts: SignInOptions = {}): Promise<SignedIn> {
+  const ctx = await browser.newContext({
+    viewport: opts.viewport ?? { width: 1280, height: 900 },
+    locale: opts.locale ?? 'en-GB',
+    ...(opts.timezoneId ? { timezoneId: opts.timezoneId } : {}),
+  });
+  ctx.setDefaultTimeout(opts.timeout ?? 10_000);
+  await ok(await ctx.request.post(`${server.url}/api/auth/login`, { data: { email: who.email, password: who.password } }), 200);
+  const page = await ctx.newPage();
+  const errors = watchPageErrors(page);
+  if (opts.open) await page.goto(`${server.url}${opts.open}`);
+  return { ctx, page, errors };
 }
 
 export function chromiumAvailable(): boolean {
