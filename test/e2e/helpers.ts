@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { describe, it } from 'vitest';
 import { chromium, type APIResponse, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { loadConfig } from '../../src/server/config.ts';
-import { startServer } from '../../src/server/main.ts';
+import { openAndMigrate, startServer } from '../../src/server/main.ts';
 import { seedDemo } from '../../src/server/demo-seed.ts';
 
 const require = createRequire(import.meta.url);
@@ -39,17 +39,40 @@ function ensureWebBuilt(): void {
   built = true;
 }
 
+function sqliteConfig(dataDir: string) {
+  return loadConfig(
+    { ...process.env, SMOOTH_DATA_DIR: dataDir, DATABASE_URL: `sqlite:${path.join(dataDir, 'smooth.db')}` },
+    { port: 0, host: '127.0.0.1' },
+  );
+}
+
+let migratedTemplate: string | null = null;
+
 /**
- * A real server (HTTP on 127.0.0.1, a free port) over a new SQLite database: empty, or with the
- * demo organisation of `smooth seed --demo` (`{ demo: true }`).
+ * A SQLite file with every migration applied, made once per test process (the browser project
+ * keeps its modules from one file to the next) and copied for each server: migrating a new file
+ * again for every test file was about half a second each. The server still runs its migrations
+ * at start, finding none pending.
+ */
+async function migratedDatabase(): Promise<string> {
+  if (migratedTemplate && fs.existsSync(migratedTemplate)) return migratedTemplate;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smooth-e2e-template-'));
+  process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  const database = await openAndMigrate(sqliteConfig(dir));
+  await database.close();
+  migratedTemplate = path.join(dir, 'smooth.db');
+  return migratedTemplate;
+}
+
+/**
+ * A real server (HTTP on 127.0.0.1, a free port) over a new SQLite database: empty (migrated), or
+ * with the demo organisation of `smooth seed --demo` (`{ demo: true }`).
  */
 export async function startTestServer(opts: { demo?: boolean } = {}): Promise<TestServer> {
   ensureWebBuilt();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'smooth-e2e-'));
-  const config = loadConfig(
-    { ...process.env, SMOOTH_DATA_DIR: dataDir, DATABASE_URL: `sqlite:${path.join(dataDir, 'smooth.db')}` },
-    { port: 0, host: '127.0.0.1' },
-  );
+  fs.copyFileSync(await migratedDatabase(), path.join(dataDir, 'smooth.db'));
+  const config = sqliteConfig(dataDir);
   config.admin = null;
   config.publicUrl = null;
   config.logLevel = 'silent';
