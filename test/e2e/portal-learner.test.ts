@@ -728,7 +728,7 @@ describeBrowser('portal: a learner takes a course to its certificate; an instruc
             await own.ctx.clock.fastForward(2000);
             return shown.isVisible();
           },
-          { intervals: [100] },
+          { interval: 100 },
         )
         .toBe(true);
     let release: () => void = () => {};
