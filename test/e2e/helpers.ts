@@ -48,15 +48,34 @@ function sqliteConfig(dataDir: string) {
 
 let migratedTemplate: string | null = null;
 
+const TEMPLATE_PREFIX = 'smooth-e2e-template-';
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /**
  * A SQLite file with every migration applied, made once per test process (the browser project
  * keeps its modules from one file to the next) and copied for each server: migrating a new file
  * again for every test file was about half a second each. The server still runs its migrations
- * at start, finding none pending.
+ * at start, finding none pending. Vitest ends its workers without an 'exit' event, so the folder
+ * is named by process id and the folders of processes that are gone are removed here.
  */
 async function migratedDatabase(): Promise<string> {
   if (migratedTemplate && fs.existsSync(migratedTemplate)) return migratedTemplate;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smooth-e2e-template-'));
+  for (const name of fs.readdirSync(os.tmpdir())) {
+    const pid = Number(name.slice(TEMPLATE_PREFIX.length));
+    if (name.startsWith(TEMPLATE_PREFIX) && Number.isInteger(pid) && pid > 0 && !processAlive(pid))
+      fs.rmSync(path.join(os.tmpdir(), name), { recursive: true, force: true });
+  }
+  const dir = path.join(os.tmpdir(), `${TEMPLATE_PREFIX}${process.pid}`);
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir);
   process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
   const database = await openAndMigrate(sqliteConfig(dir));
   await database.close();
