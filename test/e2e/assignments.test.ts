@@ -5,8 +5,8 @@
  * meeting link. Test data is created through the API.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { APIRequestContext, Browser, BrowserContext, Page } from 'playwright-core';
-import { checkA11y, describeBrowser, launchBrowser, screenshot, startTestServer, watchPageErrors, type TestServer } from './helpers.ts';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { checkA11y, describeBrowser, launchBrowser, ok, screenshot, signIn, startTestServer, type Credentials, type TestServer } from './helpers.ts';
 
 const ADMIN = { email: 'admin@example.com', password: 'admin-password-1', fullName: 'Ada Admin' };
 const LEARNER = { email: 'lea.learner@example.com', password: 'learner-password-1', fullName: 'Lea Learner' };
@@ -14,11 +14,6 @@ const EVALUATOR = { email: 'eve.evaluator@example.com', password: 'evaluator-pas
 
 interface Created {
   id: string;
-}
-
-async function ok<T>(res: Awaited<ReturnType<APIRequestContext['post']>>, status: number): Promise<T> {
-  if (res.status() !== status) throw new Error(`${res.url()} answered ${res.status()}: ${await res.text()}`);
-  return (await res.json()) as T;
 }
 
 describeBrowser('assignments and evaluations: submit → grade → feedback, booking a slot', () => {
@@ -30,18 +25,8 @@ describeBrowser('assignments and evaluations: submit → grade → feedback, boo
   let batchId: string;
   const at = (p: string) => `${server.url}${p}`;
 
-  async function login(who: { email: string; password: string }, next: string): Promise<{ ctx: BrowserContext; page: Page; errors: string[] }> {
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB', timezoneId: 'Europe/Berlin' });
-    ctx.setDefaultTimeout(15_000);
-    const page = await ctx.newPage();
-    const errors = watchPageErrors(page);
-    await page.goto(at(`/login?next=${encodeURIComponent(next)}`));
-    await page.getByLabel('Email').fill(who.email);
-    await page.getByLabel(/^Password/).fill(who.password);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.waitForURL((u) => u.pathname === next);
-    return { ctx, page, errors };
-  }
+  // Signed in through the API (setup-login.test.ts logs in through the page).
+  const login = (who: Credentials, next: string) => signIn(browser, server, who, { timezoneId: 'Europe/Berlin', timeout: 15_000, open: next });
 
   beforeAll(async () => {
     server = await startTestServer();

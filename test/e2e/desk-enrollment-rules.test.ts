@@ -4,16 +4,11 @@
  * links), resume it, and mark the course complete by hand (the certificate appears for the learner).
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { APIRequestContext, Browser, BrowserContext, Page } from 'playwright-core';
-import { checkA11y, describeBrowser, launchBrowser, screenshot, startTestServer, watchPageErrors, type TestServer } from './helpers.ts';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { checkA11y, describeBrowser, launchBrowser, ok, screenshot, startTestServer, watchPageErrors, type TestServer } from './helpers.ts';
 
 const ADMIN = { email: 'rules.admin@example.com', password: 'admin-password-1', fullName: 'Ada Admin' };
 const LEARNER = { email: 'sam.suspended@example.com', password: 'learner-password-1', fullName: 'Sam Learner' };
-
-async function ok<T>(res: Awaited<ReturnType<APIRequestContext['post']>>, status: number): Promise<T> {
-  if (res.status() !== status) throw new Error(`${res.url()} answered ${res.status()}: ${await res.text()}`);
-  return (await res.json()) as T;
-}
 
 /** Waits until the open modal has finished its opening transition (axe would see half-faded text). */
 async function modalSettled(page: Page) {

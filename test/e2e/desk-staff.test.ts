@@ -8,11 +8,12 @@
  */
 import fs from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { APIRequestContext, Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import {
   checkA11y,
   describeBrowser,
   launchBrowser,
+  ok,
   screenshot,
   startTestServer,
   watchCspViolations,
@@ -27,11 +28,6 @@ const OTHER = 'Advanced Spreadsheets';
 
 interface Created {
   id: string;
-}
-
-async function ok<T>(res: Awaited<ReturnType<APIRequestContext['post']>>, status: number): Promise<T> {
-  if (res.status() !== status) throw new Error(`${res.url()} answered ${res.status()}: ${await res.text()}`);
-  return (await res.json()) as T;
 }
 
 describeBrowser('desk: lists, filters, import, enrollment actions, HR onboarding, statistics', () => {

@@ -5,17 +5,12 @@
  * not configured), runs a job by hand and previews a template. Test data is created through the API.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { APIRequestContext, Browser, BrowserContext, Page } from 'playwright-core';
-import { checkA11y, describeBrowser, launchBrowser, screenshot, startTestServer, watchPageErrors, type TestServer } from './helpers.ts';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { checkA11y, describeBrowser, launchBrowser, ok, screenshot, signIn, startTestServer, type Credentials, type TestServer } from './helpers.ts';
 
 const ADMIN = { email: 'admin@example.com', password: 'admin-password-1', fullName: 'Ada Admin' };
 const LEARNER = { email: 'nora.notified@example.com', password: 'learner-password-1', fullName: 'Nora Notified' };
 const COURSE = 'Workplace Safety Essentials';
-
-async function ok<T>(res: Awaited<ReturnType<APIRequestContext['post']>>, status: number): Promise<T> {
-  if (res.status() !== status) throw new Error(`${res.url()} answered ${res.status()}: ${await res.text()}`);
-  return (await res.json()) as T;
-}
 
 describeBrowser('notifications: the bell, the notifications and preferences pages, the desk page', () => {
   let server: TestServer;
@@ -23,21 +18,8 @@ describeBrowser('notifications: the bell, the notifications and preferences page
   let admin: BrowserContext;
   const at = (p: string) => `${server.url}${p}`;
 
-  async function login(
-    who: { email: string; password: string },
-    next: string,
-  ): Promise<{ ctx: BrowserContext; page: Page; errors: string[] }> {
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
-    ctx.setDefaultTimeout(10_000);
-    const page = await ctx.newPage();
-    const errors = watchPageErrors(page);
-    await page.goto(at(`/login?next=${encodeURIComponent(next)}`));
-    await page.getByLabel('Email').fill(who.email);
-    await page.getByLabel(/^Password/).fill(who.password);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.waitForURL((u) => u.pathname === next);
-    return { ctx, page, errors };
-  }
+  // Signed in through the API (setup-login.test.ts logs in through the page).
+  const login = (who: Credentials, next: string) => signIn(browser, server, who, { open: next });
 
   beforeAll(async () => {
     delete process.env.SMOOTH_SMTP_URL;

@@ -6,19 +6,24 @@
  * stand-in through SMOOTH_STRIPE_API_URL.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { APIRequestContext, Browser, BrowserContext } from 'playwright-core';
-import { checkA11y, describeBrowser, launchBrowser, screenshot, startTestServer, watchPageErrors, type TestServer } from './helpers.ts';
+import type { Browser, BrowserContext } from 'playwright-core';
+import {
+  checkA11y,
+  describeBrowser,
+  launchBrowser,
+  ok,
+  screenshot,
+  signIn,
+  startTestServer,
+  watchPageErrors,
+  type TestServer,
+} from './helpers.ts';
 import { startStripeStandin, type StripeStandin } from '../helpers/stripe-standin.ts';
 
 const ADMIN = { email: 'admin@example.com', password: 'admin-password-1', fullName: 'Ada Admin' };
 const LEARNER = { email: 'paula.payer@example.com', password: 'learner-password-1', fullName: 'Paula Payer' };
 const COURSE = 'Advanced Excel for Finance';
 const WHSEC = 'whsec_e2esecret';
-
-async function ok<T>(res: Awaited<ReturnType<APIRequestContext['post']>>, status: number): Promise<T> {
-  if (res.status() !== status) throw new Error(`${res.url()} answered ${res.status()}: ${await res.text()}`);
-  return (await res.json()) as T;
-}
 
 describeBrowser('payments: buy a course through Stripe Checkout and come back enrolled', () => {
   let server: TestServer;
@@ -59,16 +64,8 @@ describeBrowser('payments: buy a course through Stripe Checkout and come back en
   });
 
   it('Buy → the stand-in checkout → the return page → enrolled, with the receipt under My payments', async () => {
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
-    ctx.setDefaultTimeout(15_000);
-    const page = await ctx.newPage();
-    const errors = watchPageErrors(page);
-    const next = `/lms/courses/${courseId}`;
-    await page.goto(at(`/login?next=${encodeURIComponent(next)}`));
-    await page.getByLabel('Email').fill(LEARNER.email);
-    await page.getByLabel(/^Password/).fill(LEARNER.password);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.waitForURL((u) => u.pathname === next);
+    // Signed in through the API (setup-login.test.ts logs in through the page).
+    const { ctx, page, errors } = await signIn(browser, server, LEARNER, { timeout: 15_000, open: `/lms/courses/${courseId}` });
 
     const buy = page.getByRole('button', { name: 'Buy for €49.00' });
     await buy.waitFor();

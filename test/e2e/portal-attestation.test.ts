@@ -4,17 +4,12 @@
  * it, and the certificate follows.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { APIRequestContext, Browser, BrowserContext, Page } from 'playwright-core';
-import { checkA11y, describeBrowser, launchBrowser, startTestServer, watchPageErrors, type TestServer } from './helpers.ts';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { checkA11y, describeBrowser, launchBrowser, ok, startTestServer, watchPageErrors, type TestServer } from './helpers.ts';
 
 const ADMIN = { email: 'admin@example.com', password: 'admin-password-1', fullName: 'Ada Admin' };
 const LEARNER = { email: 'kofi.mensah@example.com', password: 'learner-password-1', fullName: 'Kofi Mensah' };
 const STATEMENT = 'I have read the allergen rules and will label every dish.';
-
-async function ok<T>(res: Awaited<ReturnType<APIRequestContext['post']>>, status: number): Promise<T> {
-  if (res.status() !== status) throw new Error(`${res.url()} answered ${res.status()}: ${await res.text()}`);
-  return (await res.json()) as T;
-}
 
 describeBrowser('portal: a learner attests a completed course', () => {
   let server: TestServer;

@@ -10,9 +10,20 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { APIRequestContext, Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { renderPdf } from '../../src/server/platform/pdf.ts';
-import { checkA11y, describeBrowser, launchBrowser, screenshot, startTestServer, watchCspViolations, watchPageErrors, type TestServer } from './helpers.ts';
+import {
+  checkA11y,
+  describeBrowser,
+  launchBrowser,
+  ok,
+  screenshot,
+  signIn,
+  startTestServer,
+  watchCspViolations,
+  watchPageErrors,
+  type TestServer,
+} from './helpers.ts';
 
 const ADMIN = { email: 'admin@example.com', password: 'admin-password-1', fullName: 'Ada Admin' };
 const LEARNER = { email: 'lena.learner@example.com', password: 'learner-password-1', fullName: 'Lena Łódź' };
@@ -22,11 +33,6 @@ const OTHER = 'Fire Safety Refresher';
 
 interface Created {
   id: string;
-}
-
-async function ok<T>(res: Awaited<ReturnType<APIRequestContext['post']>>, status: number): Promise<T> {
-  if (res.status() !== status) throw new Error(`${res.url()} answered ${res.status()}: ${await res.text()}`);
-  return (await res.json()) as T;
 }
 
 /** A real WebM video, recorded from a canvas by the browser itself (no encoder on the machine). */
@@ -646,57 +652,85 @@ describeBrowser('portal: a learner takes a course to its certificate; an instruc
     );
     await ok(await learnerCtx.request.post(at(`/api/courses/${timed.id}/enroll`)), 201);
 
-    await page.goto(at(`/lms/courses/${timed.id}/lessons/${lesson.id}`));
-    await page.getByRole('heading', { name: 'Evacuation check', level: 1 }).waitFor();
-    await page.getByText('Time limit 2 min').waitFor();
+    // A page of its own (the learner again) whose clock the test moves on below; what it logs
+    // joins the checks of the last test.
+    const own = await signIn(browser, server, LEARNER);
+    const quizPage = own.page;
+    const quizCsp = await watchCspViolations(quizPage);
+    await quizPage.goto(at(`/lms/courses/${timed.id}/lessons/${lesson.id}`));
+    await quizPage.getByRole('heading', { name: 'Evacuation check', level: 1 }).waitFor();
+    await quizPage.getByText('Time limit 2 min').waitFor();
     // The first Tab reaches the skip link, which jumps past the header.
-    await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to main content');
-    await page.keyboard.press('Enter');
-    await page.waitForURL((u) => u.hash === '#main-content');
-    await tabTo(page, /^Start the quiz$/);
-    await page.keyboard.press('Enter');
+    await quizPage.keyboard.press('Tab');
+    expect(await quizPage.evaluate(() => document.activeElement?.textContent)).toBe('Skip to main content');
+    await quizPage.keyboard.press('Enter');
+    await quizPage.waitForURL((u) => u.hash === '#main-content');
+    await tabTo(quizPage, /^Start the quiz$/);
+    await quizPage.keyboard.press('Enter');
 
-    const timer = page.getByRole('timer');
+    const timer = quizPage.getByRole('timer');
     await timer.waitFor();
     // (textContent: the badge shows the text in capitals.)
     const first = (await timer.textContent()) ?? '';
     expect(first).toMatch(/^Time left [12]:\d\d$/);
-    await page.waitForFunction((t) => document.querySelector('[role="timer"]')?.textContent !== t, first);
+    await quizPage.waitForFunction((t) => document.querySelector('[role="timer"]')?.textContent !== t, first);
     const later = (await timer.textContent()) ?? '';
     const seconds = (t: string) => {
       const [m, sec] = t.replace('Time left ', '').split(':').map(Number);
       return m! * 60 + sec!;
     };
     expect(seconds(later)).toBeLessThan(seconds(first));
-    await checkA11y(page, 'timed quiz in progress');
-    await screenshot(page, 'portal-quiz-timed');
+    await checkA11y(quizPage, 'timed quiz in progress');
+    await screenshot(quizPage, 'portal-quiz-timed');
 
     // Time runs out. The API cannot shorten a running attempt, so its deadline is moved in the
     // database to a few seconds from now; after a reload the attempt resumes with what is left and
-    // hands in the answers given when the clock reaches 0:00.
+    // hands in the answers given when the clock reaches 0:00. The page's clock (installed before
+    // the reload, running at the real pace) is then moved on to 0:00 rather than waited for.
     const db = new Database(path.join(server.dataDir, 'smooth.db'));
     db.prepare("update quiz_submissions set deadline_at = ? where quiz_id = ? and status = 'in_progress'").run(new Date(Date.now() + 6000).toISOString(), quiz.id);
     db.close();
-    await page.reload();
+    await own.ctx.clock.install();
+    await quizPage.reload();
     await timer.waitFor();
     expect(seconds((await timer.textContent()) ?? '')).toBeLessThanOrEqual(6);
-    await tabTo(page, /Never/);
-    await page.keyboard.press('Space');
-    expect(await page.getByRole('radio', { name: 'Never' }).isChecked()).toBe(true);
-    const result = page.getByTestId('quiz-result');
+    await tabTo(quizPage, /Never/);
+    await quizPage.keyboard.press('Space');
+    expect(await quizPage.getByRole('radio', { name: 'Never' }).isChecked()).toBe(true);
+    await own.ctx.clock.fastForward(7000);
+    const result = quizPage.getByTestId('quiz-result');
     await result.waitFor({ timeout: 15_000 });
     expect(await result.innerText()).toMatch(/^Passed/);
     expect(await result.innerText()).toContain('1 of 1 marks (100%)');
     // This quiz keeps its answers to itself.
-    await page.waitForLoadState('networkidle');
-    expect(await page.getByRole('heading', { name: 'Your answers' }).count()).toBe(0);
-    expect(await page.getByText('Correct answer').count()).toBe(0);
-    await page.waitForFunction(() => document.querySelector('[data-testid="progress-value"]')?.textContent?.trim() === '100%');
+    await quizPage.waitForLoadState('networkidle');
+    expect(await quizPage.getByRole('heading', { name: 'Your answers' }).count()).toBe(0);
+    expect(await quizPage.getByText('Correct answer').count()).toBe(0);
+    await quizPage.waitForFunction(() => document.querySelector('[data-testid="progress-value"]')?.textContent?.trim() === '100%');
+    pageErrors.push(...own.errors);
+    cspViolations.push(...quizCsp);
+    await own.ctx.close();
   });
 
   it('shows a loader while a page loads and a way to try again when it fails', async () => {
-    const p = await learnerCtx.newPage();
+    // A context of its own (the learner again) whose clock the test moves on: a failing query is
+    // retried twice, 1 s then 2 s later, before the page shows the error; the test jumps over
+    // those pauses instead of sitting through them.
+    const own = await signIn(browser, server, LEARNER, { viewport: { width: 1280, height: 900 } });
+    const p = own.page;
+    await own.ctx.clock.install();
+    /** Jumps the page's clock 2 s on until `shown` is on screen (each jump fires the retry then due). */
+    const skipRetryPauses = (shown: Locator) =>
+      expect
+        .poll(
+          async () => {
+            if (await shown.isVisible()) return true;
+            await own.ctx.clock.fastForward(2000);
+            return shown.isVisible();
+          },
+          { interval: 100 },
+        )
+        .toBe(true);
     let release: () => void = () => {};
     const held = new Promise<void>((r) => (release = r));
     await p.route('**/api/courses/*/outline', async (route) => {
@@ -711,7 +745,7 @@ describeBrowser('portal: a learner takes a course to its certificate; an instruc
     await p.getByRole('status').filter({ hasText: 'Loading the course…' }).waitFor();
     release();
     const alert = p.getByRole('alert').filter({ hasText: 'This course could not be loaded' });
-    await alert.waitFor();
+    await skipRetryPauses(alert);
     await checkA11y(p, 'course page error');
     await screenshot(p, 'portal-course-error');
     await p.unroute('**/api/courses/*/outline');
@@ -721,11 +755,11 @@ describeBrowser('portal: a learner takes a course to its certificate; an instruc
     // My Courses and the catalog fail the same way, and recover.
     await p.route('**/api/me/courses', (route) => route.fulfill({ status: 500, contentType: 'application/problem+json', body: '{"status":500,"code":"INTERNAL","title":"Internal error"}' }));
     await p.goto(at('/lms'));
-    await p.getByRole('alert').filter({ hasText: 'This page could not be loaded' }).waitFor();
+    await skipRetryPauses(p.getByRole('alert').filter({ hasText: 'This page could not be loaded' }));
     await p.unroute('**/api/me/courses');
     await p.getByRole('alert').getByRole('button', { name: 'Try again' }).click();
     await p.getByTestId('course-card').first().waitFor();
-    await p.close();
+    await own.ctx.close();
   });
 
   it('keeps deep links across reloads and fits a phone screen', async () => {
@@ -771,15 +805,8 @@ describeBrowser('portal: a learner takes a course to its certificate; an instruc
   });
 
   it('shows the instructor the learner on the course dashboard', async () => {
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    ctx.setDefaultTimeout(10_000);
-    const inst = await ctx.newPage();
-    const errors = watchPageErrors(inst);
-    await inst.goto(at('/login?next=/lms'));
-    await inst.getByLabel('Email').fill(INSTRUCTOR.email);
-    await inst.getByLabel(/^Password/).fill(INSTRUCTOR.password);
-    await inst.getByRole('button', { name: 'Log in' }).click();
-    await inst.waitForURL((u) => u.pathname === '/lms');
+    // Signed in through the API: the first test logged the learner in through the page.
+    const { ctx, page: inst, errors } = await signIn(browser, server, INSTRUCTOR, { open: '/lms' });
     await inst.getByRole('main').getByRole('link', { name: 'Teaching' }).click();
     await inst.getByRole('link', { name: `Dashboard of ${COURSE}` }).click();
     await inst.getByRole('heading', { name: `${COURSE}: dashboard`, level: 1 }).waitFor();

@@ -3,16 +3,11 @@
  * course page, confirms, and lands on My Courses without it; a mandatory course offers no way out.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { APIRequestContext, Browser, BrowserContext, Page } from 'playwright-core';
-import { checkA11y, describeBrowser, launchBrowser, startTestServer, watchPageErrors, type TestServer } from './helpers.ts';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { checkA11y, describeBrowser, launchBrowser, ok, signIn, startTestServer, type TestServer } from './helpers.ts';
 
 const ADMIN = { email: 'admin@example.com', password: 'admin-password-1', fullName: 'Ada Admin' };
 const LEARNER = { email: 'lea.leaver@example.com', password: 'learner-password-1', fullName: 'Lea Leaver' };
-
-async function ok<T>(res: Awaited<ReturnType<APIRequestContext['post']>>, status: number): Promise<T> {
-  if (res.status() !== status) throw new Error(`${res.url()} answered ${res.status()}: ${await res.text()}`);
-  return (await res.json()) as T;
-}
 
 describeBrowser('portal: a learner leaves a course they chose', () => {
   let server: TestServer;
@@ -40,14 +35,9 @@ describeBrowser('portal: a learner leaves a course they chose', () => {
       await ok(await api.post(at(`/api/chapters/${ch.id}/lessons`), { data: { title: 'Welcome', kind: 'text', body: 'Hello.' } }), 201);
       courses[key] = c.id;
     }
-    learnerCtx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
-    learnerCtx.setDefaultTimeout(10_000);
-    const lr = learnerCtx.request;
-    await ok(await lr.post(at('/api/auth/login'), { data: { email: LEARNER.email, password: LEARNER.password } }), 200);
+    ({ ctx: learnerCtx, page, errors: pageErrors } = await signIn(browser, server, LEARNER));
     for (const id of Object.values(courses))
-      await ok(await lr.post(at(`/api/courses/${id}/enroll`), { headers: { origin: server.url } }), 201);
-    page = await learnerCtx.newPage();
-    pageErrors = watchPageErrors(page);
+      await ok(await learnerCtx.request.post(at(`/api/courses/${id}/enroll`), { headers: { origin: server.url } }), 201);
   }, 120_000);
 
   afterAll(async () => {

@@ -6,33 +6,19 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { APIRequestContext, Browser, BrowserContext, Page } from 'playwright-core';
-import { checkA11y, describeBrowser, launchBrowser, screenshot, startTestServer, watchPageErrors, type TestServer } from './helpers.ts';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { checkA11y, describeBrowser, launchBrowser, ok, screenshot, signIn, startTestServer, type Credentials, type TestServer } from './helpers.ts';
 
 const ADMIN = { email: 'admin@example.com', password: 'admin-password-1', fullName: 'Ada Admin' };
 const MANAGER = { email: 'mona.manager@example.com', password: 'manager-password-1', fullName: 'Mona Manager' };
 const REPORT = { email: 'rui.report@example.com', password: 'report-password-1', fullName: 'Rui Report' };
 
-async function ok<T>(res: Awaited<ReturnType<APIRequestContext['post']>>, status: number): Promise<T> {
-  if (res.status() !== status) throw new Error(`${res.url()} answered ${res.status()}: ${await res.text()}`);
-  return (await res.json()) as T;
-}
-
 describeBrowser("portal: a manager's team", () => {
   let server: TestServer;
   let browser: Browser;
   let admin: BrowserContext;
-  let pageErrors: string[];
   const at = (p: string) => `${server.url}${p}`;
-
-  async function login(who: { email: string; password: string }): Promise<{ ctx: BrowserContext; page: Page }> {
-    const ctx = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'en-GB' });
-    ctx.setDefaultTimeout(10_000);
-    await ok(await ctx.request.post(at('/api/auth/login'), { data: { email: who.email, password: who.password } }), 200);
-    const page = await ctx.newPage();
-    pageErrors = watchPageErrors(page);
-    return { ctx, page };
-  }
+  const login = (who: Credentials) => signIn(browser, server, who, { viewport: { width: 1366, height: 900 } });
 
   beforeAll(async () => {
     server = await startTestServer();
@@ -62,7 +48,7 @@ describeBrowser("portal: a manager's team", () => {
   });
 
   it('the manager opens My team: counts, a chart, and each person with their overdue course first', async () => {
-    const { ctx, page } = await login(MANAGER);
+    const { ctx, page, errors: pageErrors } = await login(MANAGER);
     try {
       await page.goto(at('/lms'));
       await page.getByRole('link', { name: 'My team' }).first().click();
@@ -84,7 +70,7 @@ describeBrowser("portal: a manager's team", () => {
   });
 
   it('someone who manages nobody has no My team link', async () => {
-    const { ctx, page } = await login(REPORT);
+    const { ctx, page, errors: pageErrors } = await login(REPORT);
     try {
       // The team is asked for alongside the page: wait for its answer before looking for the link.
       const team = page.waitForResponse((r) => r.url().endsWith('/api/me/team'));

@@ -10,16 +10,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { APIRequestContext, Browser, BrowserContext, FrameLocator, Page } from 'playwright-core';
 import { makeZip } from '../helpers/scorm.ts';
-import { checkA11y, describeBrowser, launchBrowser, startTestServer, watchPageErrors, type TestServer } from './helpers.ts';
+import { checkA11y, describeBrowser, launchBrowser, ok, startTestServer, watchPageErrors, type TestServer } from './helpers.ts';
 
 const SAMPLES = path.resolve(import.meta.dirname, '../fixtures/scorm-samples');
 const ADMIN = { email: 'admin@example.com', password: 'admin-password-1', fullName: 'Ada Admin' };
 const LEARNER = { email: 'sam.scorm@example.com', password: 'learner-password-1', fullName: 'Sam Scorm' };
-
-async function ok<T>(res: Awaited<ReturnType<APIRequestContext['post']>>, status: number): Promise<T> {
-  if (res.status() !== status) throw new Error(`${res.url()} answered ${res.status()}: ${await res.text()}`);
-  return (await res.json()) as T;
-}
 
 type Outline = { enrollment: { progress: number } | null; chapters: { lessons: { id: string; completed: boolean }[] }[] };
 
