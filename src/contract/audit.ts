@@ -23,6 +23,8 @@ export function changesOf(e: { before: unknown; after: unknown }): { field: stri
   const a = (e.after && typeof e.after === 'object' ? e.after : {}) as Record<string, unknown>;
   const keys = [...new Set([...Object.keys(b), ...Object.keys(a)])];
   return keys
-    .filter((k) => JSON.stringify(b[k]) !== JSON.stringify(a[k]))
+    // A field absent on one side and empty (null) on the other did not change: a new record's empty
+    // fields are not news.
+    .filter((k) => JSON.stringify(b[k] ?? null) !== JSON.stringify(a[k] ?? null))
     .map((k) => ({ field: k, from: k in b ? b[k] : undefined, to: k in a ? a[k] : undefined }));
 }
