@@ -191,72 +191,46 @@ export async function markEnrollmentComplete(
   });
 }
 
+type MemberSuspensionInput = { memberId: string; reason: string; actorId: string | null; requestId?: string | null };
+
 /**
  * Suspends every enrollment of a member that is not suspended yet, inside the caller's transaction
  * (an employee who left): one statement, an audit entry with the before-image per row. Returns the
  * ids suspended.
  */
-export async function suspendMemberEnrollments(
-  trx: Tx,
-  input: { memberId: string; reason: string; actorId: string | null; requestId?: string | null },
-): Promise<string[]> {
-  const before = await trx
-    .selectFrom('enrollments')
-    .selectAll()
-    .select(progressSql().as('progress'))
-    .where('member_id', '=', input.memberId)
-    .where('suspended_at', 'is', null)
-    .execute();
-  if (before.length === 0) return [];
-  const now = nowIso();
-  const updated = await trx
-    .updateTable('enrollments')
-    .set({ suspended_at: now, suspended_by: input.actorId, suspend_reason: input.reason })
-    .where('id', 'in', before.map((r) => r.id))
-    .where('suspended_at', 'is', null)
-    .returning('id')
-    .execute();
-  const done = new Set(updated.map((r) => r.id));
-  await recordAuditMany(
-    trx,
-    before
-      .filter((r) => done.has(r.id))
-      .map((r) => ({
-        actorId: input.actorId,
-        action: 'suspend',
-        entity: 'enrollment',
-        entityId: r.id,
-        before: toEnrollment(r),
-        after: toEnrollment({ ...r, suspended_at: now, suspended_by: input.actorId, suspend_reason: input.reason }),
-        requestId: input.requestId ?? null,
-      })),
-  );
-  return [...done];
+export function suspendMemberEnrollments(trx: Tx, input: MemberSuspensionInput): Promise<string[]> {
+  return changeMemberEnrollments(trx, input, 'suspend');
 }
 
 /**
  * Resumes a member's enrollments that were suspended for `reason` (a returning leaver's: not those
  * staff suspended for another reason), with an audit entry each. Returns the ids resumed.
  */
-export async function resumeMemberEnrollments(
-  trx: Tx,
-  input: { memberId: string; reason: string; actorId: string | null; requestId?: string | null },
-): Promise<string[]> {
+export function resumeMemberEnrollments(trx: Tx, input: MemberSuspensionInput): Promise<string[]> {
+  return changeMemberEnrollments(trx, input, 'resume');
+}
+
+/** The one path of both: read the rows with their before-image, change those still as read, audit each. */
+async function changeMemberEnrollments(trx: Tx, input: MemberSuspensionInput, action: 'suspend' | 'resume'): Promise<string[]> {
+  const suspend = action === 'suspend';
   const before = await trx
     .selectFrom('enrollments')
     .selectAll()
     .select(progressSql().as('progress'))
     .where('member_id', '=', input.memberId)
-    .where('suspended_at', 'is not', null)
-    .where('suspend_reason', '=', input.reason)
+    .$if(suspend, (q) => q.where('suspended_at', 'is', null))
+    .$if(!suspend, (q) => q.where('suspended_at', 'is not', null).where('suspend_reason', '=', input.reason))
     .execute();
   if (before.length === 0) return [];
   const now = nowIso();
+  const set = suspend
+    ? { suspended_at: now, suspended_by: input.actorId, suspend_reason: input.reason }
+    : { suspended_at: null, suspended_by: null, suspend_reason: null, last_activity_at: now };
   const updated = await trx
     .updateTable('enrollments')
-    .set({ suspended_at: null, suspended_by: null, suspend_reason: null, last_activity_at: now })
+    .set(set)
     .where('id', 'in', before.map((r) => r.id))
-    .where('suspended_at', 'is not', null)
+    .where('suspended_at', suspend ? 'is' : 'is not', null)
     .returning('id')
     .execute();
   const done = new Set(updated.map((r) => r.id));
@@ -266,11 +240,11 @@ export async function resumeMemberEnrollments(
       .filter((r) => done.has(r.id))
       .map((r) => ({
         actorId: input.actorId,
-        action: 'resume',
+        action,
         entity: 'enrollment',
         entityId: r.id,
         before: toEnrollment(r),
-        after: toEnrollment({ ...r, suspended_at: null, suspended_by: null, suspend_reason: null, last_activity_at: now }),
+        after: toEnrollment({ ...r, ...set }),
         requestId: input.requestId ?? null,
       })),
   );
