@@ -100,35 +100,15 @@ function RefundButton({ row, refresh }: { row: Row; refresh: () => void }) {
 
 /** The batch was full when the payment arrived: one click gives the money back, with that reason. */
 function BatchFullRefundButton({ row, refresh }: { row: Row; refresh: () => void }) {
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
   return (
-    <Stack gap={4}>
-      <Button
-        color="red"
-        variant="light"
-        loading={busy}
-        onClick={() => {
-          setBusy(true);
-          setError(null);
-          api
-            .post(`/api/payments/${encodeURIComponent(String(row.id))}/refund`, { reason: 'The batch was full when the payment arrived.', revokeAccess: false })
-            .then(() => {
-              notify(`${money(row)} is refunded to ${String(row.memberName)}.`, 'green');
-              refresh();
-            })
-            .catch((e: unknown) => setError(errorMessage(e)))
-            .finally(() => setBusy(false));
-        }}
-      >
-        Refund {money(row)} (batch full)
-      </Button>
-      {error && (
-        <Text size="sm" c="red.8" role="alert">
-          {error}
-        </Text>
-      )}
-    </Stack>
+    <OneClickRefund
+      row={row}
+      refresh={refresh}
+      color="red"
+      reason="The batch was full when the payment arrived."
+      done={`${money(row)} is refunded to ${String(row.memberName)}.`}
+      label={`Refund ${money(row)} (batch full)`}
+    />
   );
 }
 
@@ -137,30 +117,45 @@ function BatchFullRefundButton({ row, refresh }: { row: Row; refresh: () => void
  * completes it with the reason and choice it was started with.
  */
 function CompleteRefundButton({ row, refresh }: { row: Row; refresh: () => void }) {
+  return (
+    <OneClickRefund
+      row={row}
+      refresh={refresh}
+      color="orange"
+      // The light variant's orange text is too faint on its background: the text colour instead.
+      labelColor="var(--mantine-color-gray-9)"
+      reason={String(row.refundReason ?? 'Refund')}
+      done="The refund is complete."
+      label="Complete the refund"
+    />
+  );
+}
+
+/** A refund with a given reason (access kept), in one click; its error under the button. */
+function OneClickRefund(p: { row: Row; refresh: () => void; color: string; labelColor?: string; reason: string; done: string; label: string }) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   return (
     <Stack gap={4}>
       <Button
-        color="orange"
+        color={p.color}
         variant="light"
-        // The light variant's orange text is too faint on its background: the text colour instead.
-        styles={{ label: { color: 'var(--mantine-color-gray-9)' } }}
+        {...(p.labelColor ? { styles: { label: { color: p.labelColor } } } : {})}
         loading={busy}
         onClick={() => {
           setBusy(true);
           setError(null);
           api
-            .post(`/api/payments/${encodeURIComponent(String(row.id))}/refund`, { reason: String(row.refundReason ?? 'Refund'), revokeAccess: false })
+            .post(`/api/payments/${encodeURIComponent(String(p.row.id))}/refund`, { reason: p.reason, revokeAccess: false })
             .then(() => {
-              notify('The refund is complete.', 'green');
-              refresh();
+              notify(p.done, 'green');
+              p.refresh();
             })
             .catch((e: unknown) => setError(errorMessage(e)))
             .finally(() => setBusy(false));
         }}
       >
-        Complete the refund
+        {p.label}
       </Button>
       {error && (
         <Text size="sm" c="red.8" role="alert">
