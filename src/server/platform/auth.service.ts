@@ -332,9 +332,9 @@ export async function revokeApiToken(ctx: AppContext, userId: string, tokenId: s
   });
 }
 
-export async function principalFromToken(ctx: AppContext, token: string): Promise<Principal | null> {
-  if (!token.startsWith(TOKEN_PREFIX)) return null;
-  const rows = await ctx.db
+/** One round trip: the live token, its user and the user's roles (one row per role). */
+const tokenPrincipal = prepared((db, a: { hash: string }) =>
+  db
     .selectFrom('api_tokens')
     .innerJoin('users', 'users.id', 'api_tokens.user_id')
     .leftJoin('user_roles', 'user_roles.user_id', 'users.id')
@@ -347,9 +347,13 @@ export async function principalFromToken(ctx: AppContext, token: string): Promis
       'users.enabled',
       'user_roles.role',
     ])
-    .where('api_tokens.token_hash', '=', sha256(token))
-    .where('api_tokens.revoked_at', 'is', null)
-    .execute();
+    .where('api_tokens.token_hash', '=', a.hash)
+    .where('api_tokens.revoked_at', 'is', null),
+);
+
+export async function principalFromToken(ctx: AppContext, token: string): Promise<Principal | null> {
+  if (!token.startsWith(TOKEN_PREFIX)) return null;
+  const rows = await tokenPrincipal(ctx.db, { hash: sha256(token) });
   const row = rows[0];
   if (!row || row.enabled !== 1) return null;
   const now = Date.now();

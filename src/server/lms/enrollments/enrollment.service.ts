@@ -302,7 +302,7 @@ async function insertAudited(
   } catch (e) {
     // The member (or batch, payment) was deleted after the caller looked it up: say so, not 500.
     if (isForeignKeyViolation(e))
-      throw errors.validation([{ path: 'memberId', message: 'No user has this id (any more).' }], 'No user has this id (any more).');
+      throw errors.validation([{ path: 'memberId', message: 'No user has this id.' }], 'No user has this id.');
     throw e;
   }
   await recordAudit(db, entry);
@@ -437,9 +437,9 @@ const adminLookupById = adminEnrollLookup('id');
 const adminLookupByEmail = adminEnrollLookup('email');
 
 /**
- * Staff enroll a member (source admin): the route HR systems call one record at a time. One read
- * for the checks (course visible to the actor, managed by them, member known), then enroll()'s
- * insert. On PostgreSQL both are single statements, atomic on their own (as selfEnroll); SQLite
+ * Staff enroll a member (source admin): the route HR systems call one record at a time. A course
+ * admin naming the member by id goes straight to enroll()'s insert; others first read what the
+ * checks need (course visible to the actor, managed by them, member known) in one statement. On PostgreSQL both are single statements, atomic on their own (as selfEnroll); SQLite
  * runs them in one transaction.
  */
 export async function adminEnroll(
@@ -451,6 +451,12 @@ export async function adminEnroll(
   const member = input.memberId ?? (input.memberEmail ? normalizeEmail(input.memberEmail) : undefined);
   if (!member) throw errors.validation([{ path: 'memberId', message: 'Give memberId or memberEmail.' }]);
   const run = async (db: Executor): Promise<Enrollment> => {
+    if (isCourseAdmin(actor) && !byEmail) {
+      // A course admin manages every course, and the member is named by id: nothing to look up
+      // first. enroll()'s insert finds the course (404 when there is none, 422 when it is a draft)
+      // and the member (the foreign key: 400 on memberId), as the lookup below would.
+      return (await enroll(ctx, db, { memberId: member, courseId: input.courseId, source: 'admin', actorId: actor.id })).enrollment;
+    }
     const [row] = await (byEmail ? adminLookupByEmail : adminLookupById)(db, { courseId: input.courseId, actorId: actor.id ?? '', member });
     const manages = isCourseAdmin(actor) || (hasAnyRole(actor.roles, ['Course Creator']) && Number(row?.teaches ?? 0) === 1);
     if (!row || (row.published !== 1 && !manages)) throw errors.notFound('The course');

@@ -129,6 +129,15 @@ describeDb('enrollments and progress', (env) => {
     const unknownMember = await env.req('POST', '/api/enrollments', { as: mod, body: { courseId: own.courseId, memberEmail: 'ghost@example.com' } });
     expect(unknownMember.statusCode).toBe(400);
     expect(json<{ errors: { path: string }[] }>(unknownMember).errors[0]!.path).toBe('memberEmail');
+    // A course admin naming the member by id: unknown member, unknown course, a draft, each refused in words.
+    const ghostId = await env.req('POST', '/api/enrollments', { as: mod, body: { courseId: own.courseId, memberId: newId() } });
+    expect(ghostId.statusCode).toBe(400);
+    expect(json(ghostId)).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ path: 'memberId', message: 'No user has this id.' }] });
+    const noCourse = await env.req('POST', '/api/enrollments', { as: mod, body: { courseId: newId(), memberId: learner.id } });
+    expect(noCourse.statusCode).toBe(404);
+    const draft = await env.req('POST', '/api/enrollments', { as: mod, body: { courseId: otherUnpublished.courseId, memberId: learner.id } });
+    expect(draft.statusCode).toBe(422);
+    expect(json(draft).code).toBe('COURSE_NOT_PUBLISHED');
     const both = await env.req('POST', '/api/enrollments', { as: mod, body: { courseId: own.courseId, memberId: learner.id, memberEmail: learner.email } });
     expect(both.statusCode).toBe(400);
     const student = await env.user();
