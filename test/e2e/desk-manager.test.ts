@@ -94,6 +94,11 @@ describeBrowser('desk: a training manager with the demo organisation', () => {
     fs.mkdirSync(SHOTS, { recursive: true });
     await page.screenshot({ path: path.join(SHOTS, 'enrollment-list.png') });
     expect(visible).toBeGreaterThanOrEqual(15);
+    // Sources and dates read as words, not codes: "By staff", "6 Dec 2026".
+    const firstRow = (await list.locator('tbody tr').first().textContent()) ?? '';
+    expect(firstRow).toMatch(/By staff|Self-enrolled|Onboarding|Training assignment|Cohort|Imported/);
+    expect(firstRow).toMatch(/\d{1,2} [A-Z][a-z]{2} \d{4}/);
+    expect(firstRow).not.toMatch(/\d{4}-\d{2}-\d{2}/);
 
     await page.getByLabel('Member or course contains').pressSequentially('Fire');
     await expect.poll(() => list.getAttribute('data-query')).toBe('q=Fire');

@@ -332,9 +332,12 @@ describeBrowser('desk: lists, filters, import, enrollment actions, HR onboarding
     await page.getByRole('heading', { name: 'Audit Log', level: 1 }).waitFor();
     const rows = page.getByTestId('desk-list').locator('tbody tr');
     const byAction = (a: string) => rows.filter({ has: page.locator('.mantine-Badge-label', { hasText: new RegExp(`^${a}$`) }) });
-    await byAction('delete').waitFor();
-    await byAction('create').waitFor();
-    await byAction('delete').getByText(ADMIN.fullName).waitFor();
+    // Actions and entities read as words; the deleted record still opens from the log.
+    await byAction('Deleted').waitFor();
+    await byAction('Created').waitFor();
+    await byAction('Deleted').getByText(ADMIN.fullName).waitFor();
+    await byAction('Deleted').getByText('Enrollment', { exact: true }).waitFor();
+    expect(await byAction('Deleted').getByRole('link', { name: id }).getAttribute('href')).toBe(`/app/lms-enrollment/${id}`);
     expect(await rows.count()).toBe(2);
     await checkA11y(page, '/app/audit-log');
     await screenshot(page, 'desk-audit-log');

@@ -33,6 +33,7 @@ import { useCreateConfirmation } from './confirm-create.tsx';
 import { checkValues, plainFieldMessage } from './form-checks.ts';
 import { MarkdownInput } from './markdown-field.tsx';
 import { MoneyInput, moneyChanged, moneyDisplay, moneyInitial, moneyServerMessage, moneyToWire } from './money-field.tsx';
+import { optionsInWords } from './words.ts';
 
 type Values = Record<string, unknown>;
 
@@ -444,13 +445,13 @@ function FieldInput({
       return <TextInput {...common} type="datetime-local" value={str} onChange={(e) => onChange(e.currentTarget.value)} />;
     case 'select':
       return (
-        <Select {...common} data={[...(f.options ?? [])]} value={str || null} onChange={(v) => onChange(v ?? '')} clearable={!f.required} />
+        <Select {...common} data={optionsInWords(f.options ?? [])} value={str || null} onChange={(v) => onChange(v ?? '')} clearable={!f.required} />
       );
     case 'multiselect':
       return (
         <MultiSelect
           {...common}
-          data={[...(f.options ?? [])]}
+          data={optionsInWords(f.options ?? [])}
           value={Array.isArray(value) ? (value as string[]) : []}
           onChange={(v) => onChange(v)}
         />

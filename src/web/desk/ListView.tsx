@@ -26,6 +26,8 @@ import { hasAnyRole, type Me } from '../ui/session.ts';
 import { Empty, ErrorState, PageLoader } from '../ui/states.tsx';
 import { LinkPicker } from './LinkPicker.tsx';
 import { itemUrl, type ColumnMeta, type EntityMeta, type FilterMeta, type Row } from './meta.ts';
+import { readableValue } from './format.ts';
+import { optionsInWords, wordsOf } from './words.ts';
 
 const PAGE_SIZE = 25;
 
@@ -408,7 +410,7 @@ export function formatCell(v: unknown): string {
   if (typeof v === 'boolean') return v ? 'Yes' : 'No';
   if (Array.isArray(v)) return v.map((x) => formatCell(x)).join(', ');
   if (typeof v === 'object') return JSON.stringify(v);
-  if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(v)) return v.slice(0, 16).replace('T', ' ');
+  if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}.*)?$/.test(v)) return readableValue(v);
   if (typeof v === 'number') return v.toLocaleString('en');
   return typeof v === 'string' ? v : JSON.stringify(v);
 }
@@ -437,7 +439,7 @@ export function StatusBadge({ value }: { value: string | null | undefined }) {
   )[value];
   return (
     <Badge variant="light" color={color ?? 'gray'} c="gray.9" tt="none">
-      {value.replace(/_/g, ' ')}
+      {wordsOf(value)}
     </Badge>
   );
 }
@@ -453,7 +455,7 @@ function FilterInput({
 }) {
   const value = search.get(f.name);
   const id = `filter-${f.name}`;
-  const data = useMemo(() => (f.options ?? []).map((o) => ({ value: o, label: o.replace(/_/g, ' ') })), [f.options]);
+  const data = useMemo(() => optionsInWords(f.options ?? []), [f.options]);
   switch (f.kind) {
     case 'select':
       return (

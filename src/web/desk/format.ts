@@ -1,5 +1,18 @@
 /** Values in words for the desk. */
 
+/** A timestamp to the second in words ("6 Dec 2026, 22:34:51"), for records where the order of events matters. */
+export function readableMoment(v: unknown): string {
+  const d = typeof v === 'string' ? new Date(v) : null;
+  if (!d || Number.isNaN(d.getTime())) return readableValue(v);
+  return d.toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'medium' });
+}
+
+/** The day of a timestamp or date in words ("6 Dec 2026"); nothing for no value. */
+export function readableDay(v: unknown): string {
+  if (typeof v !== 'string' || !/^\d{4}-\d{2}-\d{2}/.test(v)) return '';
+  return readableValue(v.slice(0, 10));
+}
+
 /** A timestamp or date in words a reader expects ("6 Dec 2026, 07:59"); other values as they are. */
 export function readableValue(v: unknown): string {
   if (v === null || v === undefined || v === '') return '—';

@@ -9,6 +9,7 @@ import type { Outline } from '../../../contract/courses.ts';
 import type { Role } from '../../../contract/roles.ts';
 import type { CustomFieldProps, EntityMeta, Row } from '../meta.ts';
 import { COURSE_LINK } from './shared.tsx';
+import { readableValue } from '../format.ts';
 
 const GRADERS: readonly Role[] = ['Moderator', 'Course Creator', 'Batch Evaluator'];
 const AUTHORS: readonly Role[] = ['Moderator', 'Course Creator'];
@@ -114,7 +115,7 @@ export const ASSIGNMENT_ENTITIES: EntityMeta[] = [
       { key: 'assignmentTitle', label: 'Assignment' },
       { key: 'version', label: 'Version', numeric: true },
       { key: 'submittedAt', label: 'Handed in', render: (r) => when(r.submittedAt) },
-      { key: 'dueDate', label: 'Due', render: (r) => (r.dueDate ? String(r.dueDate) : '—') },
+      { key: 'dueDate', label: 'Due', render: (r) => readableValue(r.dueDate) },
       {
         key: 'status',
         label: 'Status',

@@ -8,6 +8,8 @@ import { LMS_STAFF_ROLES } from '../../ui/session.ts';
 import { DownloadButton, FileToRecordButton } from '../actions.tsx';
 import { EnrollmentRuleActions, EnrollmentRuleDetails, EnrollmentStatusBadge } from '../EnrollmentRules.tsx';
 import type { EntityMeta, Row } from '../meta.ts';
+import { readableDay } from '../format.ts';
+import { wordsOf } from '../words.ts';
 import { MODERATORS, ENROLLERS, USER_LINK, COURSE_LINK, LinkedName, ProgressCell } from './shared.tsx';
 
 export const ENROLLMENT_ENTITIES: EntityMeta[] = [
@@ -55,7 +57,7 @@ export const ENROLLMENT_ENTITIES: EntityMeta[] = [
         label: 'Source',
         render: (r) => (
           <Badge variant="outline" c="gray.9" tt="none">
-            {String(r.source)}
+            {wordsOf(String(r.source))}
           </Badge>
         ),
       },
@@ -63,9 +65,9 @@ export const ENROLLMENT_ENTITIES: EntityMeta[] = [
         key: 'completedAt',
         sort: 'completedAt',
         label: 'Completed',
-        render: (r) => (r.completedAt ? String(r.completedAt).slice(0, 10) : ''),
+        render: (r) => readableDay(r.completedAt),
       },
-      { key: 'createdAt', sort: 'createdAt', label: 'Enrolled', render: (r) => String(r.createdAt).slice(0, 10) },
+      { key: 'createdAt', sort: 'createdAt', label: 'Enrolled', render: (r) => readableDay(r.createdAt) },
     ],
     filters: [
       { name: 'courseId', label: 'Course', kind: 'link', link: COURSE_LINK },
@@ -110,7 +112,7 @@ export const ENROLLMENT_ENTITIES: EntityMeta[] = [
         readOnly: true,
         display: (r) => <EnrollmentStatusBadge status={r.status as unknown} />,
       },
-      { name: 'source', label: 'Source', kind: 'text', editOnly: true, readOnly: true },
+      { name: 'source', label: 'Source', kind: 'text', editOnly: true, readOnly: true, display: (r) => wordsOf(String(r.source)) },
       { name: 'completedAt', label: 'Completed at', kind: 'text', editOnly: true, readOnly: true },
       { name: 'createdAt', label: 'Enrolled at', kind: 'text', editOnly: true, readOnly: true },
       { name: 'lastActivityAt', label: 'Last activity', kind: 'text', editOnly: true, readOnly: true },

@@ -11,6 +11,7 @@ import { IconFile, IconRocket, IconShield, IconUser, IconUsers } from '../../ui/
 import { HR_ROLE_NAMES } from '../../ui/session.ts';
 import { CompleteComplianceButton, DownloadButton } from '../actions.tsx';
 import { StatusBadge } from '../ListView.tsx';
+import { wordsOf } from '../words.ts';
 import { EmployeeAccount } from '../EmployeeAccount.tsx';
 import type { ReactNode } from 'react';
 import type { EntityMeta, Row } from '../meta.ts';
@@ -222,7 +223,7 @@ export const HR_ENTITIES: EntityMeta[] = [
       },
       { key: 'issueDate', label: 'Issued' },
       { key: 'expiryDate', label: 'Expires' },
-      { key: 'source', label: 'From', render: (r) => (r.source ? String((r.source as Row).kind) : '') },
+      { key: 'source', label: 'From', render: (r) => (r.source ? wordsOf(String((r.source as Row).kind)) : '') },
     ],
     filters: [
       { name: 'employeeId', label: 'Employee', kind: 'link', link: EMPLOYEE_LINK },

@@ -7,6 +7,7 @@ import { PAYMENT_STATUSES, formatMoney, type PaymentStatus } from '../../../cont
 import { notify } from '../notify.ts';
 import type { EntityMeta, Row } from '../meta.ts';
 import { COURSE_LINK, MODERATORS, USER_LINK } from './shared.tsx';
+import { wordsOf } from '../words.ts';
 
 const STATUS_COLOR: Record<PaymentStatus, string> = { pending: 'yellow', paid: 'green', failed: 'red', refunded: 'gray', expired: 'gray' };
 const GATEWAY_LABEL: Record<string, string> = { stripe: 'Stripe', manual: 'Invoice', none: 'Nothing to pay' };
@@ -39,7 +40,7 @@ function StatusBadge({ row }: { row: Row }) {
   }
   return (
     <Badge variant="light" color={STATUS_COLOR[status]} c="gray.9">
-      {status}
+      {wordsOf(status)}
     </Badge>
   );
 }

@@ -1,12 +1,16 @@
 /** Desk entities: users, LMS settings and the audit log. */
-import { Badge, Text } from '@mantine/core';
+import { Anchor, Badge, Text } from '@mantine/core';
+import { Link } from 'react-router';
 import { ROLES } from '../../../contract/roles.ts';
 import { IconClipboard, IconSettings } from '../../ui/icons.tsx';
 import { changesOf } from '../../../contract/audit.ts';
 import { AuditChainStatus, RolesEditor } from '../actions.tsx';
 import { hasAnyRole, useMe } from '../../ui/session.ts';
 import type { EntityMeta } from '../meta.ts';
-import { USER_LINK, LinkedName } from './shared.tsx';
+import { COURSE_LINK, EMPLOYEE_LINK, QUIZ_LINK, USER_LINK, LinkedName } from './shared.tsx';
+import { readableMoment } from '../format.ts';
+import { wordsOf } from '../words.ts';
+import type { LinkRef } from '../meta.ts';
 import { MAX_REMINDER_DAYS } from '../../../contract/settings.ts';
 import { LogoSettings } from '../LogoSettings.tsx';
 
@@ -156,18 +160,18 @@ export const PLATFORM_ENTITIES: EntityMeta[] = [
     listHeader: () => <AuditChainHeader />,
     noForm: true,
     columns: [
-      { key: 'at', label: 'When', render: (r) => String(r.at).slice(0, 19).replace('T', ' ') },
+      { key: 'at', label: 'When', render: (r) => readableMoment(r.at) },
       {
         key: 'action',
         label: 'Action',
         render: (r) => (
           <Badge variant="light" c="gray.9" tt="none" color={r.action === 'delete' ? 'red' : 'blue'}>
-            {String(r.action)}
+            {wordsOf(String(r.action))}
           </Badge>
         ),
       },
-      { key: 'entity', label: 'Entity' },
-      { key: 'entityId', label: 'Record' },
+      { key: 'entity', label: 'Entity', render: (r) => wordsOf(String(r.entity)) },
+      { key: 'entityId', label: 'Record', render: (r) => <AuditRecordLink entity={String(r.entity)} id={String(r.entityId)} /> },
       {
         key: 'actorId',
         label: 'By',
@@ -214,6 +218,35 @@ export const PLATFORM_ENTITIES: EntityMeta[] = [
     fields: [],
   },
 ];
+
+/** Audit entities with a desk page: where a record opens, and how its name is read (when it has one). */
+const AUDIT_RECORD_PAGES: Record<string, { slug: string; link?: LinkRef }> = {
+  user: { slug: 'user', link: USER_LINK },
+  course: { slug: 'lms-course', link: COURSE_LINK },
+  quiz: { slug: 'lms-quiz', link: QUIZ_LINK },
+  employee: { slug: 'employee', link: EMPLOYEE_LINK },
+  enrollment: { slug: 'lms-enrollment' },
+  quiz_submission: { slug: 'lms-quiz-submission' },
+  certificate: { slug: 'lms-certificate' },
+  training_assignment: { slug: 'lms-training-assignment' },
+  employee_document: { slug: 'employee-document' },
+  employee_compliance: { slug: 'employee-compliance' },
+  batch: { slug: 'lms-batch' },
+  payment: { slug: 'lms-payment' },
+  coupon: { slug: 'lms-coupon' },
+};
+
+/** The audited record: its name and a link where the desk has a page for it (deleted ones open from the log). */
+function AuditRecordLink({ entity, id }: { entity: string; id: string }) {
+  const page = AUDIT_RECORD_PAGES[entity];
+  if (!page) return <Text size="sm">{id}</Text>;
+  if (page.link) return <LinkedName link={{ ...page.link, slug: page.slug }} id={id} />;
+  return (
+    <Anchor component={Link} to={`/app/${page.slug}/${encodeURIComponent(id)}`} size="sm" ff="monospace">
+      {id}
+    </Anchor>
+  );
+}
 
 /** The audit log page's tamper check (verification is for System Managers). */
 function AuditChainHeader() {

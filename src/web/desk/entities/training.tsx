@@ -7,6 +7,7 @@ import { ASSIGNMENT_STATUSES } from '../../../contract/training-assignments.ts';
 import { IconChecklist } from '../../ui/icons.tsx';
 import { LMS_STAFF_ROLES } from '../../ui/session.ts';
 import { StatusBadge } from '../ListView.tsx';
+import { wordsOf } from '../words.ts';
 import type { EntityMeta } from '../meta.ts';
 import { USER_LINK, COURSE_LINK, DEPARTMENT_LINK, DESIGNATION_LINK, LinkedName, ProgressCell } from './shared.tsx';
 
@@ -77,7 +78,7 @@ export const TRAINING_ENTITIES: EntityMeta[] = [
       { key: 'dueDate', sort: 'dueDate', label: 'Due' },
       { key: 'status', label: 'Status', render: (r) => <StatusBadge value={r.status as string} /> },
       { key: 'progress', label: 'Progress', numeric: true, render: (r) => <ProgressCell value={r.progress as number | null} /> },
-      { key: 'source', label: 'Source' },
+      { key: 'source', label: 'Source', render: (r) => (r.source ? wordsOf(String(r.source)) : '') },
     ],
     filters: [
       { name: 'courseId', label: 'Course', kind: 'link', link: COURSE_LINK },
