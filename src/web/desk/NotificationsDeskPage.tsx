@@ -22,6 +22,7 @@ import { api, errorMessage, ApiError } from '../ui/api.ts';
 import { Page } from '../ui/Page.tsx';
 import { Empty, QueryState } from '../ui/states.tsx';
 import { readableValue } from './format.ts';
+import { wordsOf } from './words.ts';
 
 interface OutboxItem {
   id: string;
@@ -139,8 +140,8 @@ function Outbox() {
                       <Table.Td>{m.to}</Table.Td>
                       <Table.Td>{m.subject}</Table.Td>
                       <Table.Td>
-                        <Badge variant="light" color={STATUS_COLOR[m.status]} c="gray.9" tt="none">
-                          {m.status === 'pending' ? 'waiting' : m.status}
+                        <Badge variant="light" color={STATUS_COLOR[m.status]} c="gray.9" tt="none" styles={{ label: { overflow: 'visible' } }}>
+                          {m.status === 'pending' ? 'Waiting' : wordsOf(m.status)}
                         </Badge>
                       </Table.Td>
                       <Table.Td>{m.attempts}</Table.Td>
@@ -220,7 +221,7 @@ function Jobs() {
                           tt="none"
                           mr={6}
                         >
-                          {j.lastRun.status}
+                          {wordsOf(j.lastRun.status)}
                         </Badge>
                       )}
                       <Text span size="xs" c="gray.8">
