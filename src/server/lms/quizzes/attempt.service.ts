@@ -8,10 +8,10 @@ import type { Actor, AppContext } from '../../context.ts';
 import type { Executor, Tx } from '../../db/database.ts';
 import { bool, nowIso } from '../../db/dialect.ts';
 import { newId } from '../../db/ids.ts';
-import { AppError, errors } from '../../http/errors.ts';
+import { errors } from '../../http/errors.ts';
 import { recordAudit } from '../../platform/audit.service.ts';
 import { QUIZ_GRACE_SECONDS, type GradeInput, type SubmissionStatus, type SubmitInput } from '../../../contract/quizzes.ts';
-import { assertSomeEnrollmentActive, assertUnlocked, lockForCompletion, markLessonComplete } from '../enrollments/index.ts';
+import { lockForCompletion, markLessonComplete } from '../enrollments/index.ts';
 import {
   applyManualGrades,
   gradeAnswers,
@@ -31,7 +31,15 @@ import {
   quizAccess,
 } from './quiz.policy.ts';
 import { attemptQuestions, loadQuestions, parseJson } from './quiz.service.ts';
-import { assertQuizOpen, closesAtFor, loadOverride, maxAttemptsFor } from './quiz-availability.service.ts';
+import {
+  assertQuizEnrollmentActive,
+  assertQuizOpen,
+  assertQuizUnlocked,
+  closesAtFor,
+  loadOverride,
+  maxAttemptsFor,
+  quizLessonsOf,
+} from './quiz-availability.service.ts';
 import { readableInstant } from '../../platform/readable-instant.ts';
 import { inCurrentCycle } from './attempt-cycle.ts';
 
@@ -271,47 +279,6 @@ async function courseOfAttempt(db: Executor, quiz: Pick<QuizRow, 'id' | 'course_
     .limit(1)
     .executeTakeFirst();
   return row?.course_id ?? null;
-}
-
-/** The quiz lessons that link this quiz in courses the member is enrolled in. */
-async function quizLessonsOf(db: Executor, quizId: string, memberId: string) {
-  return db
-    .selectFrom('lessons')
-    .innerJoin('enrollments', (j) => j.onRef('enrollments.course_id', '=', 'lessons.course_id').on('enrollments.member_id', '=', memberId))
-    .select(['lessons.id as lesson_id', 'lessons.course_id'])
-    .where('lessons.quiz_id', '=', quizId)
-    .where('lessons.kind', '=', 'quiz')
-    .orderBy('lessons.id')
-    .execute();
-}
-
-/**
- * In a sequential course a quiz opens with its lesson: a learner starts or submits it only when a
- * lesson linking it is unlocked for them (422 LESSON_LOCKED otherwise). A quiz no lesson of theirs
- * links is open.
- */
-async function assertQuizUnlocked(db: Executor, quizId: string, memberId: string): Promise<void> {
-  let locked: AppError | null = null;
-  for (const r of await quizLessonsOf(db, quizId, memberId)) {
-    try {
-      await assertUnlocked(db, { id: r.lesson_id, course_id: r.course_id }, memberId);
-      return;
-    } catch (e) {
-      if (!(e instanceof AppError) || e.code !== 'LESSON_LOCKED') throw e;
-      locked = e;
-    }
-  }
-  if (locked) throw locked;
-}
-
-/**
- * 422 ENROLLMENT_SUSPENDED when every enrollment through which the member takes this quiz (its own
- * course, the courses whose quiz lessons link it) is suspended.
- */
-async function assertQuizEnrollmentActive(db: Executor, quiz: Pick<QuizRow, 'id' | 'course_id'>, memberId: string): Promise<void> {
-  const courses = (await quizLessonsOf(db, quiz.id, memberId)).map((r) => r.course_id);
-  if (quiz.course_id !== null) courses.push(quiz.course_id);
-  await assertSomeEnrollmentActive(db, memberId, courses);
 }
 
 /** Completes every quiz lesson that links this quiz in courses the member is enrolled in (save_progress_after_quiz). */

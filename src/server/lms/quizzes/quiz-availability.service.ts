@@ -1,13 +1,15 @@
 /**
- * Quiz availability: when learners may start and submit attempts (opens_at, closes_at), and the
- * per-learner overrides staff set (extra attempts, a later close), audited. Also the learner's
+ * Quiz availability: when learners may start and submit attempts (opens_at, closes_at; the quiz's
+ * lesson unlocked in a sequential course; an enrollment not suspended), and the per-learner
+ * overrides staff set (extra attempts, a later close), audited. Also the learner's
  * outcome: passed, or every attempt used without passing ("completed, not passed").
  */
 import type { Actor, AppContext } from '../../context.ts';
 import type { Executor } from '../../db/database.ts';
 import { nowIso } from '../../db/dialect.ts';
 import { newId } from '../../db/ids.ts';
-import { errors } from '../../http/errors.ts';
+import { AppError, errors } from '../../http/errors.ts';
+import { assertSomeEnrollmentActive, assertUnlocked } from '../enrollments/index.ts';
 import { recordAudit } from '../../platform/audit.service.ts';
 import type { QuizOutcome, QuizOverride, QuizOverrideInput } from '../../../contract/quizzes.ts';
 import { enrolledForQuiz, loadQuiz, quizAccess, type QuizRow } from './quiz.policy.ts';
@@ -223,4 +225,45 @@ export async function deleteOverride(ctx: AppContext, actor: Actor, quizId: stri
       before: { quizId, memberId, extraAttempts: Number(existing.extra_attempts), closesAt: existing.closes_at },
     });
   });
+}
+
+/** The quiz lessons that link this quiz in courses the member is enrolled in. */
+export async function quizLessonsOf(db: Executor, quizId: string, memberId: string) {
+  return db
+    .selectFrom('lessons')
+    .innerJoin('enrollments', (j) => j.onRef('enrollments.course_id', '=', 'lessons.course_id').on('enrollments.member_id', '=', memberId))
+    .select(['lessons.id as lesson_id', 'lessons.course_id'])
+    .where('lessons.quiz_id', '=', quizId)
+    .where('lessons.kind', '=', 'quiz')
+    .orderBy('lessons.id')
+    .execute();
+}
+
+/**
+ * In a sequential course a quiz opens with its lesson: a learner starts or submits it only when a
+ * lesson linking it is unlocked for them (422 LESSON_LOCKED otherwise). A quiz no lesson of theirs
+ * links is open.
+ */
+export async function assertQuizUnlocked(db: Executor, quizId: string, memberId: string): Promise<void> {
+  let locked: AppError | null = null;
+  for (const r of await quizLessonsOf(db, quizId, memberId)) {
+    try {
+      await assertUnlocked(db, { id: r.lesson_id, course_id: r.course_id }, memberId);
+      return;
+    } catch (e) {
+      if (!(e instanceof AppError) || e.code !== 'LESSON_LOCKED') throw e;
+      locked = e;
+    }
+  }
+  if (locked) throw locked;
+}
+
+/**
+ * 422 ENROLLMENT_SUSPENDED when every enrollment through which the member takes this quiz (its own
+ * course, the courses whose quiz lessons link it) is suspended.
+ */
+export async function assertQuizEnrollmentActive(db: Executor, quiz: Pick<QuizRow, 'id' | 'course_id'>, memberId: string): Promise<void> {
+  const courses = (await quizLessonsOf(db, quiz.id, memberId)).map((r) => r.course_id);
+  if (quiz.course_id !== null) courses.push(quiz.course_id);
+  await assertSomeEnrollmentActive(db, memberId, courses);
 }
