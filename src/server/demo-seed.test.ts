@@ -21,6 +21,8 @@ const TABLES = [
   'quiz_submissions',
   'certificates',
   'training_assignments',
+  'employee_documents',
+  'employee_compliance',
   'audit_log',
 ];
 
@@ -70,8 +72,14 @@ describeDb('smooth seed --demo', (env) => {
       // 20 onboarded × 3 published mandatory courses, 10 self-enrollments, 6 + 4 admin enrollments.
       enrollments: 80,
       training_assignments: 60,
+      // Six first aiders (five certificates), 30 declarations, four work permits.
+      employee_documents: 9,
+      employee_compliance: 36,
     });
     for (const [k, v] of Object.entries(result.counts)) expect(await env.count(k), k).toBe(v);
+    // HR sees compliance at every stage, and documents about to expire.
+    const statuses = await env.ctx.db.selectFrom('employee_compliance').select('status').distinct().execute();
+    expect(statuses.map((r) => r.status).sort()).toEqual(['complete', 'expired', 'expiring', 'pending']);
 
     const db = env.ctx.db;
     const courses = await db.selectFrom('courses').select(['title', 'published', 'mandatory', 'paid', 'enable_certification']).execute();

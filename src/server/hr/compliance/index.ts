@@ -1,2 +1,2 @@
-export { complianceExpiryJob, complianceOfEmployee } from './compliance.service.ts';
+export { completeCompliance, complianceExpiryJob, complianceOfEmployee, createCompliance, createComplianceType } from './compliance.service.ts';
 export { registerComplianceRoutes } from './compliance.routes.ts';

@@ -1,2 +1,2 @@
-export { documentsOfEmployee, existingSourceDocument, fileSourceDocument } from './document.service.ts';
+export { createDocument, createDocumentType, documentsOfEmployee, existingSourceDocument, fileSourceDocument } from './document.service.ts';
 export { registerDocumentRoutes } from './document.routes.ts';
