@@ -286,6 +286,27 @@ describeBrowser('desk: a training manager with the demo organisation', () => {
     await checkA11y(page, 'an onboarding');
   });
 
+  it('HR documents say which have expired and which expire within the month; compliance shows every stage in words', async () => {
+    await page.goto(at('/app/employee-document'));
+    await page.getByRole('heading', { name: 'Documents', level: 1 }).waitFor();
+    const rows = page.getByTestId('desk-list').locator('tbody tr');
+    // The demo: a work permit expired five days ago, two expire within the month; one first aid
+    // certificate has lapsed.
+    await rows.filter({ hasText: 'Work permit' }).filter({ hasText: 'expired' }).first().waitFor();
+    expect(await rows.filter({ hasText: 'First aid certificate' }).filter({ hasText: 'expired' }).count()).toBe(1);
+    expect(await rows.filter({ hasText: 'expired' }).count()).toBe(2);
+    expect(await rows.filter({ hasText: /in \d+ days?/ }).count()).toBe(2);
+    await checkA11y(page, 'documents list');
+
+    await page.goto(at('/app/employee-compliance'));
+    await page.getByRole('heading', { name: 'Compliance', level: 1 }).waitFor();
+    const badges = page.getByTestId('desk-list').locator('tbody .mantine-Badge-label');
+    await badges.first().waitFor();
+    const words = new Set(await badges.allTextContents());
+    for (const w of words) expect(w).toMatch(/^(Pending|Completed|Expiring|Expired)$/);
+    expect(words.has('Pending')).toBe(true);
+  });
+
   it('statistics: overdue learners are a bar beside the expected stack (never on top of it); every course of the score chart is labelled', async () => {
     await page.goto(at('/app/statistics'));
     await page.getByRole('heading', { name: 'Statistics', level: 1 }).waitFor();

@@ -7,6 +7,12 @@ export function readableMoment(v: unknown): string {
   return d.toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'medium' });
 }
 
+/** Days from today (UTC) to an ISO date: negative when it has passed. */
+export function daysUntil(date: string, now = new Date()): number {
+  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+  return Math.round((Date.parse(`${date.slice(0, 10)}T00:00:00Z`) - today) / 86_400_000);
+}
+
 /** The day of a timestamp or date in words ("6 Dec 2026"); nothing for no value. */
 export function readableDay(v: unknown): string {
   if (typeof v !== 'string' || !/^\d{4}-\d{2}-\d{2}/.test(v)) return '';

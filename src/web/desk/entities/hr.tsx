@@ -1,8 +1,8 @@
 /** Desk entities: employees, onboarding, documents, compliance, departments and designations. */
 import { api } from '../../ui/api.ts';
 import { EmployeeTraining } from '../EmployeeTraining.tsx';
-import { readableValue } from '../format.ts';
-import { Anchor, Button, Paper, Stack, Table, Text, Title } from '@mantine/core';
+import { daysUntil, readableValue } from '../format.ts';
+import { Anchor, Badge, Button, Group, Paper, Stack, Table, Text, Title } from '@mantine/core';
 import { Link } from 'react-router';
 import { COMPLIANCE_STATUSES } from '../../../contract/compliance.ts';
 import { EMPLOYEE_STATUSES } from '../../../contract/employees.ts';
@@ -222,7 +222,7 @@ export const HR_ENTITIES: EntityMeta[] = [
         render: (r) => <LinkedName link={{ ...EMPLOYEE_LINK, slug: undefined }} id={r.employeeId as string} />,
       },
       { key: 'issueDate', label: 'Issued' },
-      { key: 'expiryDate', label: 'Expires' },
+      { key: 'expiryDate', label: 'Expires', render: (r) => <ExpiryCell date={r.expiryDate as string | null} /> },
       { key: 'source', label: 'From', render: (r) => (r.source ? wordsOf(String((r.source as Row).kind)) : '') },
     ],
     filters: [
@@ -324,3 +324,19 @@ export const HR_ENTITIES: EntityMeta[] = [
   namesEntity('department', 'Departments', <IconUsers size={18} />),
   namesEntity('designation', 'Designations', <IconUser size={18} />),
 ];
+
+/** How soon a document expires, where HR looks first: expired in red, within 30 days in orange. */
+function ExpiryCell({ date }: { date: string | null }) {
+  if (!date) return null;
+  const days = daysUntil(date);
+  const label = readableValue(date);
+  if (days > 30) return <>{label}</>;
+  return (
+    <Group gap={6} wrap="nowrap">
+      {label}
+      <Badge variant="light" color={days < 0 ? 'red' : 'orange'} c="gray.9" tt="none">
+        {days < 0 ? 'expired' : days === 0 ? 'today' : `in ${days === 1 ? '1 day' : `${days} days`}`}
+      </Badge>
+    </Group>
+  );
+}
