@@ -62,8 +62,11 @@ async function selfEnrollCost(dialect: 'sqlite' | 'postgres', target: DatabaseTa
     };
     let next = 0;
     const course = courseId(tag, 0);
-    const enrollFor = async (ms: number): Promise<number> => {
+    // CPU time of this process per enrollment (SQLite runs in it): less sensitive to other work on
+    // the machine than the rate.
+    const enrollFor = async (ms: number): Promise<{ rate: number; cpuUs: number }> => {
       let done = 0;
+      const cpu0 = process.cpuUsage();
       const end = performance.now() + ms;
       await Promise.all(
         Array.from({ length: WRITERS }, async () => {
@@ -75,21 +78,34 @@ async function selfEnrollCost(dialect: 'sqlite' | 'postgres', target: DatabaseTa
         }),
       );
       if (next >= members) throw new Error('self-enroll: ran out of members; seed more');
-      return done / (ms / 1000);
+      const cpu = process.cpuUsage(cpu0);
+      return { rate: done / (ms / 1000), cpuUs: (cpu.user + cpu.system) / Math.max(done, 1) };
     };
     const { warmupMs, measureMs } = durations(quick);
-    await enrollFor(warmupMs);
+    // At least 2 s even in --quick: with 0.5 s the first measured round (always chained) still paid
+    // for settling after the seeding, about 20 to 80 µs CPU more per enrollment than the same mode later.
+    await enrollFor(Math.max(warmupMs, 2000));
     const rounds = quick ? 2 : 4;
     const rates = { chained: [] as number[], unchained: [] as number[] };
+    const cpuUs = { chained: [] as number[], unchained: [] as number[] };
     for (let r = 0; r < rounds; r++) {
       for (const mode of r % 2 ? (['unchained', 'chained'] as const) : (['chained', 'unchained'] as const)) {
         await setChain(mode === 'chained');
-        rates[mode].push(await enrollFor(measureMs / rounds));
+        const m = await enrollFor(measureMs / rounds);
+        rates[mode].push(m.rate);
+        cpuUs[mode].push(m.cpuUs);
       }
-      log(`self-enroll round ${r + 1}: chained ${Math.round(rates.chained.at(-1)!)} /s, unchained ${Math.round(rates.unchained.at(-1)!)} /s`);
+      log(
+        `self-enroll round ${r + 1}: chained ${Math.round(rates.chained.at(-1)!)} /s (${Math.round(cpuUs.chained.at(-1)!)} µs CPU each), ` +
+          `unchained ${Math.round(rates.unchained.at(-1)!)} /s (${Math.round(cpuUs.unchained.at(-1)!)} µs CPU each)`,
+      );
     }
     await setChain(true);
     const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
+    log(
+      `self-enroll CPU per enrollment: chained ${Math.round(mean(cpuUs.chained))} µs, unchained ${Math.round(mean(cpuUs.unchained))} µs ` +
+        `(unchained/chained ${(mean(cpuUs.unchained) / mean(cpuUs.chained)).toFixed(2)}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')})`,
+    );
     return compared('self-enrollments/s with the hash chain', mean(rates.chained), 'enrollments/s', { name: 'same self-enrollments, not chained', value: mean(rates.unchained) }, { atLeast: 0.9 });
   } finally {
     await built.app.close();

@@ -36,6 +36,7 @@ import * as m0038 from './migrations/0038-cycle-attempts-outbox-dedupe.ts';
 import * as m0039 from './migrations/0039-payment-attention.ts';
 import * as m0040 from './migrations/0040-audit-chain-sealer.ts';
 import * as m0041 from './migrations/0041-attestation-cycle.ts';
+import * as m0042 from './migrations/0042-audit-chain-one-head-read.ts';
 
 type Step = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
@@ -77,6 +78,7 @@ const STEPS: Record<string, Step> = {
   '0039-payment-attention': m0039,
   '0040-audit-chain-sealer': m0040,
   '0041-attestation-cycle': m0041,
+  '0042-audit-chain-one-head-read': m0042,
 };
 
 class Provider implements MigrationProvider {

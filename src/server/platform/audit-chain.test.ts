@@ -298,3 +298,35 @@ describeMigration(
     });
   },
 );
+
+describeMigration(
+  'migration 0042: entries chained before it stay verifiable, new entries continue the chain',
+  '0041-attestation-cycle',
+  async (db) => {
+    // Chained as they are written: by the 0021 trigger on SQLite, by the sealer (below) on PostgreSQL.
+    for (let i = 0; i < 4; i++) {
+      await sql`insert into audit_log (id, at, actor_id, action, entity, entity_id, before_json, after_json)
+        values (${`01jchain00000000000000000${i}`}, ${`2026-02-0${i + 1}T00:00:00.000Z`}, ${i % 2 ? null : 'u1'}, 'update', 'course', ${`c${i}`}, ${i ? '{"title":"Ä"}' : null}, '{"title":"Ö 🎓"}')`.execute(db);
+    }
+  },
+  (m) => {
+    it('intact with the old entries, then with entries written by one statement and by several', async () => {
+      if (!m.ready) return;
+      const db = m.db as unknown as Executor;
+      expect(await verifyChain(db)).toMatchObject({ intact: true, entries: 4 });
+      await recordAudit(db, { actorId: null, action: 'create', entity: 'x', entityId: 'y', after: { name: 'Ø' } });
+      await db.transaction().execute(async (trx) => {
+        await recordAudit(trx, { actorId: 'u2', action: 'update', entity: 'x', entityId: 'y', before: { name: 'Ø' }, after: { name: '山田' } });
+        await recordAudit(trx, { actorId: null, action: 'delete', entity: 'x', entityId: 'y' });
+      });
+      await sql`insert into audit_log (id, at, action, entity, entity_id)
+        values ('01jchain0000000000000000a1', '2026-02-09T00:00:00.000Z', 'note', 'x', 'a'),
+               ('01jchain0000000000000000a2', '2026-02-09T00:00:00.000Z', 'note', 'x', 'b')`.execute(db);
+      const v = await verifyChain(db);
+      expect(v).toMatchObject({ intact: true, entries: 9 });
+      const rows = await db.selectFrom('audit_log').select(['seq', 'prev_hash', 'hash']).orderBy('seq').execute();
+      expect(rows.map((r) => Number(r.seq))).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      expect(await chainHead(db)).toEqual({ seq: 9, hash: rows[8]!.hash });
+    });
+  },
+);

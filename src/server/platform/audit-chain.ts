@@ -21,9 +21,9 @@ import type { JobDefinition } from './jobs.ts';
  * Who fills seq/prev_hash/hash, so that every writer stays as it is (an audited write only
  * inserts its entry):
  * - SQLite: writers are serialized by the database itself (one writer at a time). An AFTER INSERT
- *   trigger fills seq/prev_hash/hash of the new row from audit_chain_head with sha256(), a
- *   deterministic function registered on every connection (db/database.ts), and moves the head
- *   (migration 0021 writes the same canonical string in SQL).
+ *   trigger fills seq/prev_hash/hash of the new row from one read of audit_chain_head with
+ *   sha256(), a deterministic function registered on every connection (db/database.ts), and moves
+ *   the head (migration 0042; migration 0021 writes the same canonical string in SQL).
  *   The append-only trigger lets exactly that one update through: a row whose hash is still NULL.
  * - PostgreSQL: the sealer below, just after commit (migration 0040). A writer inserts its entry
  *   with the chain columns empty; nothing is locked, so the audited writes of any number of

@@ -9,7 +9,7 @@ const GENESIS = '0'.repeat(64);
  * string as canonicalEntry() in platform/audit-chain.ts (where it is described):
  * prev + "\n" + for each field: NULL -> "-;", text -> <UTF-8 byte length> ":" text ";".
  */
-function canonicalSql(prev: string, row: string, newline: string): string {
+export function canonicalSql(prev: string, row: string, newline: string): string {
   const parts = FIELDS.map((f) => `coalesce(octet_length(${row}.${f}) || ':' || ${row}.${f}, '-') || ';'`);
   return `${prev} || ${newline} || ${parts.join(' || ')}`;
 }
