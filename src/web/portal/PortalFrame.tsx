@@ -8,7 +8,7 @@ import { Page } from '../ui/Page.tsx';
 import { hasAnyRole, isStaff, type Me } from '../ui/session.ts';
 import { Empty, PageLoader } from '../ui/states.tsx';
 import MyCoursesPage from './MyCoursesPage.tsx';
-import { prefetchMyCourses, useMyTeam } from './portal-api.ts';
+import { useMyTeam } from './portal-api.ts';
 import { useUnreadCount } from './notifications-api.ts';
 
 // My Courses is the portal's landing page and ships with the frame; every other page is its own
@@ -33,8 +33,6 @@ const EvaluatorCalendarPage = lazy(() => import('./EvaluatorCalendarPage.tsx'));
 const PaymentsPage = lazy(() => import('./PaymentsPage.tsx'));
 const TeamPage = lazy(() => import('./TeamPage.tsx'));
 const PaymentReturnPage = lazy(() => import('./PaymentsPage.tsx').then((m) => ({ default: m.PaymentReturnPage })));
-
-if (/^\/lms\/?$/.test(window.location.pathname)) prefetchMyCourses();
 
 export const TEACHERS = ['System Manager', 'Moderator', 'Course Creator'] as const;
 const GRADERS = ['System Manager', 'Moderator', 'Course Creator', 'Batch Evaluator'] as const;
