@@ -21,25 +21,27 @@ interface ManifestChunk {
 }
 type Manifest = Record<string, ManifestChunk>;
 
-/** The two areas of the app, by the page URLs that open them, and the modules of each (src/web/ui/areas.ts). */
+/** The two areas of the app, by the page URLs that open them, and the module of each (src/web/ui/areas.ts). */
 const AREAS = [
-  { prefix: '/lms', modules: ['portal/PortalFrame.tsx'] },
-  { prefix: '/app', modules: ['desk/zod-jitless.ts', 'desk/DeskFrame.tsx'] },
+  { prefix: '/lms', module: 'portal/PortalFrame.tsx' },
+  { prefix: '/app', module: 'desk/DeskFrame.tsx' },
 ] as const;
 
 /** Pages under /lms opened without a session, outside the portal's frame (src/web/routes.tsx). */
 const PUBLIC_PORTAL_PAGES = ['/lms/set-password', '/lms/certificates/verify/'];
 
-/** The scripts and stylesheets of modules with every chunk they import, in the manifest's order. */
+/** The scripts and stylesheets of modules with every chunk they import, imported ones first (as vite orders them). */
 function closureOf(manifest: Manifest, keys: readonly string[]): { scripts: Set<string>; styles: Set<string> } {
   const scripts = new Set<string>();
   const styles = new Set<string>();
+  const seen = new Set<string>();
   const visit = (k: string) => {
     const chunk = manifest[k];
-    if (!chunk || scripts.has(chunk.file)) return;
+    if (!chunk || seen.has(k)) return;
+    seen.add(k);
+    for (const i of chunk.imports ?? []) visit(i);
     scripts.add(chunk.file);
     for (const css of chunk.css ?? []) styles.add(css);
-    for (const i of chunk.imports ?? []) visit(i);
   };
   for (const key of keys) visit(key);
   return { scripts, styles };
@@ -58,7 +60,7 @@ export function pageHints(manifest: Manifest | null, pathname: string, loggedIn:
   if (area && manifest) {
     const entryKey = Object.keys(manifest).find((k) => manifest[k]!.isEntry);
     const inEntry = closureOf(manifest, entryKey ? [entryKey] : []);
-    const code = closureOf(manifest, area.modules);
+    const code = closureOf(manifest, [area.module]);
     for (const css of code.styles) if (!inEntry.styles.has(css)) links.push(`<link rel="stylesheet" crossorigin href="/${css}">`);
     for (const js of code.scripts) if (!inEntry.scripts.has(js)) links.push(`<link rel="modulepreload" crossorigin href="/${js}">`);
   }

@@ -38,6 +38,11 @@ const styleNonce = document.querySelector<HTMLMetaElement>('meta[property="csp-n
 
 // The scroll lock of Mantine's modals and menus (react-remove-scroll) writes its <style> with this nonce.
 setNonce(styleNonce);
+// zod probes `new Function` for its fast path; the CSP (no unsafe-eval) refuses it, and reports each try.
+// Its settings live in one global object that every part of zod reads and keeps when it exists
+// already (zod/v4/core: `globalThis.__zod_globalConfig ??= {}`): set here, before any page's code
+// builds a schema, without bringing zod itself into the first download (only some pages use it).
+(globalThis as { __zod_globalConfig?: { jitless?: boolean } }).__zod_globalConfig = { jitless: true };
 
 const root = document.getElementById('root');
 if (!root) throw new Error('The page has no #root element.');

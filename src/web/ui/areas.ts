@@ -4,8 +4,7 @@
  * session is checked) and the route then renders without waiting.
  */
 export const loadPortal = () => import('../portal/PortalFrame.tsx');
-// zod's setting first: the desk's modules build schemas as they are evaluated.
-export const loadDesk = () => import('../desk/zod-jitless.ts').then(() => import('../desk/DeskFrame.tsx'));
+export const loadDesk = () => import('../desk/DeskFrame.tsx');
 
 /** Fetches the code of the area a path belongs to (nothing for other paths). */
 export function preloadAreaOf(path: string): Promise<unknown> {
