@@ -18,6 +18,9 @@ export default defineConfig({
     emptyOutDir: true,
     sourcemap: false,
     target: 'es2022',
+    // dist/web/.vite/manifest.json: the server reads which chunks each area of the app needs and
+    // names them all in the page it sends, so the browser fetches them at once (src/server/web.routes.ts).
+    manifest: true,
   },
   server: {
     port: 5173,

@@ -1,18 +1,19 @@
 import '@mantine/core/styles.css';
-import '@mantine/notifications/styles.css';
 import './app.css';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { MantineProvider } from '@mantine/core';
-import { Notifications } from '@mantine/notifications';
 import { QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { RouterProvider } from 'react-router';
+import { BrowserRouter } from 'react-router';
 import { setNonce } from 'get-nonce';
-import { z } from 'zod';
-import { ApiError } from './ui/api.ts';
-import { router } from './routes.tsx';
+import { ApiError, takeUpPreloads } from './ui/api.ts';
+import { AppRoutes } from './routes.tsx';
 import { ME_KEY } from './ui/session.ts';
 import { cssVariablesResolver, theme } from './theme.ts';
+
+// The requests the server named in the page are already on their way: keep their answers for the
+// pages about to ask (who is logged in, My Courses).
+takeUpPreloads();
 
 const queryClient: QueryClient = new QueryClient({
   queryCache: new QueryCache({
@@ -38,7 +39,10 @@ const styleNonce = document.querySelector<HTMLMetaElement>('meta[property="csp-n
 // The scroll lock of Mantine's modals and menus (react-remove-scroll) writes its <style> with this nonce.
 setNonce(styleNonce);
 // zod probes `new Function` for its fast path; the CSP (no unsafe-eval) refuses it, and reports each try.
-z.config({ jitless: true });
+// Its settings live in one global object that every part of zod reads and keeps when it exists
+// already (zod/v4/core: `globalThis.__zod_globalConfig ??= {}`): set here, before any page's code
+// builds a schema, without bringing zod itself into the first download (only some pages use it).
+(globalThis as { __zod_globalConfig?: { jitless?: boolean } }).__zod_globalConfig = { jitless: true };
 
 const root = document.getElementById('root');
 if (!root) throw new Error('The page has no #root element.');
@@ -51,9 +55,10 @@ createRoot(root).render(
       defaultColorScheme="light"
       getStyleNonce={() => styleNonce}
     >
-      <Notifications position="top-right" />
       <QueryClientProvider client={queryClient}>
-        <RouterProvider router={router} />
+        <BrowserRouter>
+          <AppRoutes />
+        </BrowserRouter>
       </QueryClientProvider>
     </MantineProvider>
   </StrictMode>,

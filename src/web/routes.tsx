@@ -1,5 +1,5 @@
-import { lazy, Suspense } from 'react';
-import { createBrowserRouter, Link, Outlet, useRouteError } from 'react-router';
+import { Component, lazy, Suspense, type ReactNode } from 'react';
+import { Link, Route, Routes, useLocation } from 'react-router';
 import { Button, Center, Stack, Text, Title } from '@mantine/core';
 import HomeRedirect from './pages/HomeRedirect.tsx';
 import { errorMessage } from './ui/api.ts';
@@ -20,17 +20,8 @@ const CertificateVerifyPage = lazy(() => import('./portal/CertificateVerifyPage.
 if (window.location.pathname.startsWith('/lms')) void loadPortal();
 else if (window.location.pathname.startsWith('/app')) void loadDesk();
 
-function Root() {
-  return (
-    <Suspense fallback={<PageLoader />}>
-      <Outlet />
-    </Suspense>
-  );
-}
-
 /** Shown when a page crashes or its code cannot be downloaded (e.g. after an upgrade). */
-function RouteError() {
-  const error = useRouteError();
+function RouteError({ error }: { error: unknown }) {
   return (
     <Center component="main" mih="100vh" p="md">
       <Stack align="center" gap="sm" maw={480} ta="center">
@@ -60,25 +51,51 @@ function NotFound() {
   );
 }
 
-export const router = createBrowserRouter([
-  {
-    element: <Root />,
-    errorElement: <RouteError />,
-    children: [
-      { path: '/', element: <HomeRedirect /> },
-      { path: '/setup', element: <SetupPage /> },
-      { path: '/login', element: <LoginPage /> },
-      { path: '/forgot-password', element: <ForgotPasswordPage /> },
-      // Public: the page of an invitation or password reset link (the person has no session yet).
-      { path: '/lms/set-password', element: <SetPasswordPage /> },
-      // Public: anyone holding a verification link may check a certificate without logging in.
-      { path: '/lms/certificates/verify/:code', element: <CertificateVerifyPage /> },
-      { path: '/lms/*', element: <RequireAuth>{(me) => <PortalFrame me={me} />}</RequireAuth> },
-      {
-        path: '/app/*',
-        element: <RequireAuth staff>{(me) => <DeskFrame me={me} />}</RequireAuth>,
-      },
-      { path: '*', element: <NotFound /> },
-    ],
-  },
-]);
+/**
+ * Catches a page that crashed (or whose code could not be downloaded) and shows RouteError instead;
+ * opening another page clears it.
+ */
+class PageErrorBoundary extends Component<{ pathname: string; children: ReactNode }, { error: unknown; at: string | null }> {
+  override state: { error: unknown; at: string | null } = { error: null, at: null };
+
+  static getDerivedStateFromError(error: unknown) {
+    return { error };
+  }
+
+  static getDerivedStateFromProps(props: { pathname: string }, state: { error: unknown; at: string | null }) {
+    if (state.at === null && state.error !== null) return { at: props.pathname };
+    if (state.at !== null && state.at !== props.pathname) return { error: null, at: null };
+    return null;
+  }
+
+  override render() {
+    return this.state.error !== null ? <RouteError error={this.state.error} /> : this.props.children;
+  }
+}
+
+/**
+ * The pages of the app. Declared routes inside a BrowserRouter (main.tsx): the app loads its data
+ * with TanStack Query, so the router's data APIs (loaders, actions) and their code are left out.
+ */
+export function AppRoutes() {
+  const { pathname } = useLocation();
+  return (
+    <PageErrorBoundary pathname={pathname}>
+      <Suspense fallback={<PageLoader />}>
+        <Routes>
+          <Route path="/" element={<HomeRedirect />} />
+          <Route path="/setup" element={<SetupPage />} />
+          <Route path="/login" element={<LoginPage />} />
+          <Route path="/forgot-password" element={<ForgotPasswordPage />} />
+          {/* Public: the page of an invitation or password reset link (the person has no session yet). */}
+          <Route path="/lms/set-password" element={<SetPasswordPage />} />
+          {/* Public: anyone holding a verification link may check a certificate without logging in. */}
+          <Route path="/lms/certificates/verify/:code" element={<CertificateVerifyPage />} />
+          <Route path="/lms/*" element={<RequireAuth>{(me) => <PortalFrame me={me} />}</RequireAuth>} />
+          <Route path="/app/*" element={<RequireAuth staff>{(me) => <DeskFrame me={me} />}</RequireAuth>} />
+          <Route path="*" element={<NotFound />} />
+        </Routes>
+      </Suspense>
+    </PageErrorBoundary>
+  );
+}

@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { describeDb, json } from '../../../test/helpers/harness.ts';
@@ -181,6 +184,60 @@ describeDb('platform: access, errors, users, audit', (env) => {
     const page = await env.req('GET', '/lms');
     expect(page.headers['cache-control']).toBe('no-cache');
     expect(page.headers['x-frame-options']).toBe('SAMEORIGIN');
+  });
+
+  it("a page names its area's code and its first requests, so the browser fetches them at once", async () => {
+    // A build of the web app: the entry, a chunk both areas share, and each area's own chunk.
+    const webDir = fs.mkdtempSync(path.join(os.tmpdir(), 'smooth-web-'));
+    fs.mkdirSync(path.join(webDir, '.vite'));
+    fs.writeFileSync(path.join(webDir, 'index.html'), '<!doctype html><html><head><script type="module" src="/assets/index-1.js"></script></head><body></body></html>');
+    fs.writeFileSync(
+      path.join(webDir, '.vite/manifest.json'),
+      JSON.stringify({
+        'index.html': { file: 'assets/index-1.js', isEntry: true, imports: ['_react.js'] },
+        '_react.js': { file: 'assets/react-1.js' },
+        '_frame.js': { file: 'assets/frame-1.js', imports: ['_react.js'], css: ['assets/frame-1.css'] },
+        'portal/PortalFrame.tsx': { file: 'assets/PortalFrame-1.js', isDynamicEntry: true, imports: ['_frame.js', '_react.js'], css: ['assets/PortalFrame-1.css'] },
+        'desk/DeskFrame.tsx': { file: 'assets/DeskFrame-1.js', isDynamicEntry: true, imports: ['_frame.js'] },
+      }),
+    );
+    const database = openDatabase(env.config.database);
+    const { app } = await buildApp({ config: env.config, database, logger: false, webDir });
+    try {
+      const learner = await env.user(['LMS Student']);
+      const hints = async (url: string, cookie?: string) => {
+        const res = await app.inject({ method: 'GET', url, headers: { accept: 'text/html', ...(cookie ? { cookie } : {}) } });
+        expect(res.headers.vary).toContain('Cookie');
+        return [...res.body.matchAll(/<link rel="(\w+)"(?: as="fetch")? crossorigin href="([^"]+)">/g)].map((m) => `${m[1]} ${m[2]}`);
+      };
+      const portalCode = ['stylesheet /assets/frame-1.css', 'stylesheet /assets/PortalFrame-1.css', 'modulepreload /assets/frame-1.js', 'modulepreload /assets/PortalFrame-1.js'];
+      // My Courses with a session: its code (not what the entry already loads), the session and its data.
+      expect(await hints('/lms', learner.cookie)).toEqual([
+        ...portalCode,
+        'preload /api/auth/session',
+        'preload /api/me/courses',
+        'preload /api/training-assignments?limit=500',
+      ]);
+      // Without a session the portal sends the visitor to the login page: no data asked for.
+      expect(await hints('/lms')).toEqual([...portalCode, 'preload /api/auth/session']);
+      // Other portal pages ask for their own data.
+      expect(await hints('/lms/catalog', learner.cookie)).toEqual([...portalCode, 'preload /api/auth/session']);
+      expect(await hints('/app/lms-course', learner.cookie)).toEqual([
+        'stylesheet /assets/frame-1.css',
+        'modulepreload /assets/frame-1.js',
+        'modulepreload /assets/DeskFrame-1.js',
+        'preload /api/auth/session',
+      ]);
+      expect(await hints('/login')).toEqual(['preload /api/auth/session']);
+      // Public pages outside the portal's frame, and unknown URLs, need neither.
+      expect(await hints('/lms/certificates/verify/ABC123')).toEqual([]);
+      expect(await hints('/forgot-password')).toEqual([]);
+      expect(await hints('/nowhere')).toEqual([]);
+    } finally {
+      await app.close();
+      await database.close();
+      fs.rmSync(webDir, { recursive: true, force: true });
+    }
   });
 
   it('an unexpected failure answers 500 without leaking SQL or stacks', async () => {

@@ -1,4 +1,6 @@
+import '@mantine/notifications/styles.css';
 import { Link, Route, Routes, useParams } from 'react-router';
+import { Notifications } from '@mantine/notifications';
 import { findEntity } from './entities/index.ts';
 import { FormView } from './FormView.tsx';
 import { GettingStarted } from './GettingStarted.tsx';
@@ -31,41 +33,45 @@ export default function DeskFrame({ me }: { me: Me }) {
     { label: 'Learning portal', menuOnly: true, links: [{ to: '/lms', label: 'My Courses', icon: <IconBook size={18} /> }] },
   ];
   return (
-    <Frame
-      me={me}
-      homeHref="/app"
-      areaLabel="Desk"
-      groups={groups}
-      layout="side"
-      headerExtra={
-        <>
-          {/* Narrower screens reach search from the sidebar's Search link. */}
-          <Box visibleFrom="md">
-            <DeskSearchBox />
-          </Box>
-          <Button
-            component={Link}
-            to="/lms"
-            variant="subtle"
-            color="gray"
-            size="compact-sm"
-            h={32}
-            leftSection={<IconBook size={16} />}
-            visibleFrom="sm"
-          >
-            Learning portal
-          </Button>
-        </>
-      }
-    >
-      <Routes>
-        <Route index element={<DeskHome me={me} />} />
-        <Route path="search" element={<SearchPage />} />
-        <Route path=":slug" element={<DeskList me={me} />} />
-        <Route path=":slug/:id" element={<DeskList me={me} />} />
-        <Route path=":slug/*" element={<DeskList me={me} />} />
-      </Routes>
-    </Frame>
+    <>
+      {/* The desk's notices (saved, deleted, failed): only the desk shows any. */}
+      <Notifications position="top-right" />
+      <Frame
+        me={me}
+        homeHref="/app"
+        areaLabel="Desk"
+        groups={groups}
+        layout="side"
+        headerExtra={
+          <>
+            {/* Narrower screens reach search from the sidebar's Search link. */}
+            <Box visibleFrom="md">
+              <DeskSearchBox />
+            </Box>
+            <Button
+              component={Link}
+              to="/lms"
+              variant="subtle"
+              color="gray"
+              size="compact-sm"
+              h={32}
+              leftSection={<IconBook size={16} />}
+              visibleFrom="sm"
+            >
+              Learning portal
+            </Button>
+          </>
+        }
+      >
+        <Routes>
+          <Route index element={<DeskHome me={me} />} />
+          <Route path="search" element={<SearchPage />} />
+          <Route path=":slug" element={<DeskList me={me} />} />
+          <Route path=":slug/:id" element={<DeskList me={me} />} />
+          <Route path=":slug/*" element={<DeskList me={me} />} />
+        </Routes>
+      </Frame>
+    </>
   );
 }
 

@@ -5,7 +5,7 @@ import { errorMessage } from '../ui/api.ts';
 import { hasAnyRole, isStaff, type Me } from '../ui/session.ts';
 import { Empty, QueryState } from '../ui/states.tsx';
 import { IconAlert, IconBook } from '../ui/icons.tsx';
-import { ALERT_STYLES, RefusalAlert, useEnroll } from './PortalParts.tsx';
+import { ALERT_STYLES, RefusalAlert, useEnroll } from './enroll.tsx';
 import {
   formatDate,
   todayIso,
@@ -116,7 +116,7 @@ export default function MyCoursesPage({ me }: { me: Me }) {
           );
         }}
       </QueryState>
-      <RecommendedRow enrolled={new Set((courses.data?.items ?? []).map((c) => c.course.id))} />
+      <RecommendedRow enrolled={new Set((courses.data?.items ?? []).map((c) => c.course.id))} ask={!courses.isPending} />
     </Page>
   );
 }
@@ -125,9 +125,10 @@ export default function MyCoursesPage({ me }: { me: Me }) {
  * "Recommended for you": published courses the learner is not in, each with the reason it is
  * suggested. Hidden when there is nothing to suggest. A course enrolled in a moment ago drops out
  * at once (My Courses is refreshed on enrolling), before the suggestions are asked for again.
+ * Asked for once the learner's own courses have arrived (`ask`): those come first.
  */
-function RecommendedRow({ enrolled }: { enrolled: ReadonlySet<string> }) {
-  const recommendations = useRecommendations(RECOMMENDED);
+function RecommendedRow({ enrolled, ask }: { enrolled: ReadonlySet<string>; ask: boolean }) {
+  const recommendations = useRecommendations(RECOMMENDED, ask);
   const items = (recommendations.data ?? []).filter((r) => !enrolled.has(r.course.id));
   if (recommendations.isSuccess && items.length === 0) return null;
   return (

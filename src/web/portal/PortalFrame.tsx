@@ -1,5 +1,5 @@
 import './portal.css';
-import { lazy, Suspense, useEffect, useRef } from 'react';
+import { lazy, Suspense, useEffect, useMemo, useRef } from 'react';
 import { Link, NavigationType, Route, Routes, useLocation, useNavigationType } from 'react-router';
 import { ActionIcon, Button, Indicator, Paper } from '@mantine/core';
 import { Frame, type FrameGroup } from '../ui/Frame.tsx';
@@ -8,7 +8,7 @@ import { Page } from '../ui/Page.tsx';
 import { hasAnyRole, isStaff, type Me } from '../ui/session.ts';
 import { Empty, PageLoader } from '../ui/states.tsx';
 import MyCoursesPage from './MyCoursesPage.tsx';
-import { prefetchMyCourses, useMyTeam } from './portal-api.ts';
+import { useMyTeam } from './portal-api.ts';
 import { useUnreadCount } from './notifications-api.ts';
 
 // My Courses is the portal's landing page and ships with the frame; every other page is its own
@@ -33,8 +33,6 @@ const EvaluatorCalendarPage = lazy(() => import('./EvaluatorCalendarPage.tsx'));
 const PaymentsPage = lazy(() => import('./PaymentsPage.tsx'));
 const TeamPage = lazy(() => import('./TeamPage.tsx'));
 const PaymentReturnPage = lazy(() => import('./PaymentsPage.tsx').then((m) => ({ default: m.PaymentReturnPage })));
-
-if (/^\/lms\/?$/.test(window.location.pathname)) prefetchMyCourses();
 
 export const TEACHERS = ['System Manager', 'Moderator', 'Course Creator'] as const;
 const GRADERS = ['System Manager', 'Moderator', 'Course Creator', 'Batch Evaluator'] as const;
@@ -116,32 +114,10 @@ export default function PortalFrame({ me }: { me: Me }) {
   useStartAtTopOnNavigate();
   // Managers (someone reports to them on their employee record) get "My team".
   const manages = (useMyTeam().data?.members.length ?? 0) > 0;
-  return (
-    <Frame
-      me={me}
-      homeHref="/lms"
-      groups={groupsFor(me, manages)}
-      layout="top"
-      headerExtra={
-        <>
-          <NotificationBell />
-          {isStaff(me) ? (
-            <Button
-              component={Link}
-              to="/app"
-              variant="subtle"
-              color="gray"
-              size="compact-sm"
-              h={32}
-              leftSection={<IconTools size={16} />}
-              visibleFrom="sm"
-            >
-              Desk
-            </Button>
-          ) : null}
-        </>
-      }
-    >
+  // The same element while `me` stays: the header's data arriving (team, unread count, logo) does not
+  // render the page below it again (50 course cards on My Courses).
+  const pages = useMemo(
+    () => (
       <Suspense fallback={<PageLoader />}>
         <Routes>
           <Route index element={<MyCoursesPage me={me} />} />
@@ -168,6 +144,36 @@ export default function PortalFrame({ me }: { me: Me }) {
           <Route path="*" element={<PortalNotFound />} />
         </Routes>
       </Suspense>
+    ),
+    [me],
+  );
+  return (
+    <Frame
+      me={me}
+      homeHref="/lms"
+      groups={groupsFor(me, manages)}
+      layout="top"
+      headerExtra={
+        <>
+          <NotificationBell />
+          {isStaff(me) ? (
+            <Button
+              component={Link}
+              to="/app"
+              variant="subtle"
+              color="gray"
+              size="compact-sm"
+              h={32}
+              leftSection={<IconTools size={16} />}
+              visibleFrom="sm"
+            >
+              Desk
+            </Button>
+          ) : null}
+        </>
+      }
+    >
+      {pages}
     </Frame>
   );
 }

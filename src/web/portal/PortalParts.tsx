@@ -1,14 +1,8 @@
-import { useState } from 'react';
-import { useNavigate } from 'react-router';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { Alert, Badge, Box, Button, CopyButton, Group, Progress, Stack, Text, TextInput } from '@mantine/core';
-import { api, ApiError } from '../ui/api.ts';
+import { Badge, Box, Button, CopyButton, Group, Progress, Stack, Text, TextInput } from '@mantine/core';
 import { IconAward, IconBook } from '../ui/icons.tsx';
-import { enrollRefusal } from './enroll-refusal.ts';
-import { formatDate, keys, type Certificate, type Enrollment } from './portal-api.ts';
+import { formatDate, type Certificate } from './portal-api.ts';
 
-/** Alert titles in the body text colour: the light variants' coloured titles miss WCAG AA contrast. */
-export const ALERT_STYLES = { title: { color: 'var(--mantine-color-gray-9)' } } as const;
+export { ALERT_STYLES, RefusalAlert, useEnroll } from './enroll.tsx';
 
 /** A labelled progress bar with the percentage next to it. */
 export function ProgressLine({ value, label, size = 'md' }: { value: number; label: string; size?: 'sm' | 'md' | 'lg' }) {
@@ -44,40 +38,6 @@ export function CourseImage({ url, height = 140 }: { url: string | null; height?
     >
       <IconBook size={40} />
     </Box>
-  );
-}
-
-/** Enroll the caller in a course; on refusal the reason in plain words. */
-export function useEnroll(courseId: string) {
-  const client = useQueryClient();
-  const navigate = useNavigate();
-  const [refusal, setRefusal] = useState<{ title: string; message: string } | null>(null);
-  const mutation = useMutation({
-    mutationFn: () => api.post<Enrollment>(`/api/courses/${courseId}/enroll`),
-    onMutate: () => setRefusal(null),
-    onSuccess: async () => {
-      await client.invalidateQueries({ queryKey: keys.myCourses });
-      await client.invalidateQueries({ queryKey: keys.outline(courseId) });
-      void navigate(`/lms/courses/${courseId}`);
-    },
-    onError: async (error) => {
-      if (error instanceof ApiError && error.code === 'ALREADY_ENROLLED') {
-        await client.invalidateQueries({ queryKey: keys.myCourses });
-        void navigate(`/lms/courses/${courseId}`);
-        return;
-      }
-      setRefusal(enrollRefusal(error));
-    },
-  });
-  return { enroll: () => mutation.mutate(), pending: mutation.isPending, refusal };
-}
-
-export function RefusalAlert({ refusal }: { refusal: { title: string; message: string } | null }) {
-  if (!refusal) return null;
-  return (
-    <Alert styles={ALERT_STYLES} color="orange" variant="light" title={refusal.title} role="alert" data-testid="enroll-refusal">
-      <Text size="sm">{refusal.message}</Text>
-    </Alert>
   );
 }
 

@@ -14,7 +14,8 @@ import type { Employee } from '../../contract/employees.ts';
 import type { EmployeeCompliance } from '../../contract/compliance.ts';
 import type { EmployeeDocument } from '../../contract/documents.ts';
 import type { Recommendation } from '../../contract/recommendations.ts';
-import { api } from '../ui/api.ts';
+import { MY_ASSIGNMENTS_URL, MY_COURSES_URL } from '../../contract/first-requests.ts';
+import { api, getFirst } from '../ui/api.ts';
 
 export type { Course, Lesson, Outline, Enrollment, Quiz, Submission, Certificate, Verification, TrainingAssignment, Recommendation };
 export type MyCourse = z.infer<typeof MyCourseSchema>;
@@ -61,36 +62,15 @@ export const keys = {
   verify: (code: string) => ['certificates', 'verify', code] as const,
 };
 
-const MY_COURSES_URL = '/api/me/courses';
-const MY_ASSIGNMENTS_URL = '/api/training-assignments?limit=500';
-const early = new Map<string, Promise<unknown>>();
-
-/**
- * Opening /lms directly: ask for My Courses while the session is still being checked, instead of
- * after (one round trip less before the page shows). An early answer is used once, and only when
- * it succeeded; otherwise the page asks again as usual.
- */
-export function prefetchMyCourses(): void {
-  for (const url of [MY_COURSES_URL, MY_ASSIGNMENTS_URL]) {
-    if (!early.has(url)) early.set(url, api.get(url).catch(() => null));
-  }
-}
-
-async function getOnce<T>(url: string, signal: AbortSignal): Promise<T> {
-  const pending = early.get(url);
-  early.delete(url);
-  const data = pending ? ((await pending) as T | null) : null;
-  return data ?? api.get<T>(url, { signal });
-}
-
 export function useMyCourses() {
-  return useQuery({ queryKey: keys.myCourses, queryFn: ({ signal }) => getOnce<{ items: MyCourse[] }>(MY_COURSES_URL, signal) });
+  return useQuery({ queryKey: keys.myCourses, queryFn: ({ signal }) => getFirst<{ items: MyCourse[] }>(MY_COURSES_URL, { signal }) });
 }
 
 /** Published courses suggested to the caller, each with the reason why. */
-export function useRecommendations(limit: number) {
+export function useRecommendations(limit: number, enabled = true) {
   return useQuery({
     queryKey: keys.myRecommendations(limit),
+    enabled,
     queryFn: ({ signal }) => api.get<Recommendation[]>(`/api/me/recommendations?limit=${limit}`, { signal }),
   });
 }
@@ -99,7 +79,7 @@ export function useRecommendations(limit: number) {
 export function useMyAssignments() {
   return useQuery({
     queryKey: keys.myAssignments,
-    queryFn: ({ signal }) => getOnce<Page<TrainingAssignment>>(MY_ASSIGNMENTS_URL, signal),
+    queryFn: ({ signal }) => getFirst<Page<TrainingAssignment>>(MY_ASSIGNMENTS_URL, { signal }),
   });
 }
 

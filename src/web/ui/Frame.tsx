@@ -1,6 +1,6 @@
 import { useEffect, useId, type ReactNode } from 'react';
 import { NavLink as RouterNavLink, Link, useLocation } from 'react-router';
-import { AppShell, Avatar, Badge, Box, Burger, Button, Group, NavLink, ScrollArea, Stack, Text, UnstyledButton } from '@mantine/core';
+import { AppShell, Avatar, Badge, Box, Burger, Button, Group, NavLink, Stack, Text, UnstyledButton } from '@mantine/core';
 import { useDisclosure, useHotkeys, useMediaQuery } from '@mantine/hooks';
 import { IconLogo, IconLogout } from './icons.tsx';
 import { useLogout, type Me } from './session.ts';
@@ -168,7 +168,8 @@ export function Frame({ me, homeHref, areaLabel, groups, layout, headerExtra, ch
       <AppShell.Navbar id={navId} aria-label="Main navigation" inert={!navbarVisible} p="sm">
         {navbarVisible && (
           <>
-            <AppShell.Section grow component={ScrollArea} type="scroll">
+            {/* Native scrolling (app.css): a custom scroll area would add its code to every first page. */}
+            <AppShell.Section grow className="frame-nav-scroll">
               <Stack gap="md">
                 {groups.map((group, i) => (
                   <NavGroup key={group.label ?? i} group={group} pathname={location.pathname} />

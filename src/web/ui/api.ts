@@ -107,4 +107,34 @@ export const api = {
   delete: <T = void>(url: string, opts?: RequestOptions) => request<T>('DELETE', url, undefined, opts),
 };
 
+const early = new Map<string, Promise<unknown>>();
+
+/**
+ * Takes up the requests the server named in the page (`<link rel="preload" as="fetch">`: who is
+ * logged in, the landing page's data), so their answers wait here for the pages that ask for them.
+ * Sent with the same headers as the hint's (no Accept of our own): the browser then hands over the
+ * request already under way instead of sending a second one.
+ */
+export function takeUpPreloads(): void {
+  for (const link of document.querySelectorAll<HTMLLinkElement>('link[rel="preload"][as="fetch"]')) {
+    const url = link.getAttribute('href');
+    if (url && !early.has(url))
+      early.set(
+        url,
+        api.get(url, { headers: { Accept: '*/*' } }).catch(() => null),
+      );
+  }
+}
+
+/**
+ * GET, answered from the request the page started early when there is one (used once, and only
+ * when it succeeded; otherwise the server is asked again).
+ */
+export async function getFirst<T>(url: string, opts?: RequestOptions): Promise<T> {
+  const pending = early.get(url);
+  early.delete(url);
+  const data = pending ? ((await pending) as T | null) : null;
+  return data ?? api.get<T>(url, opts);
+}
+
 export { useMe, useSetupStatus, useLogout, isStaff, type Me } from './session.ts';

@@ -1,7 +1,8 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useNavigate } from 'react-router';
 import type { Role } from '../../contract/roles.ts';
-import { api, ApiError } from './api.ts';
+import { SESSION_URL } from '../../contract/first-requests.ts';
+import { api, ApiError, getFirst } from './api.ts';
 
 export interface Me {
   id: string;
@@ -45,7 +46,7 @@ export function useMe() {
     queryKey: ME_KEY,
     queryFn: async ({ signal }) => {
       try {
-        return (await api.get<{ user: Me | null }>('/api/auth/session', { signal })).user;
+        return (await getFirst<{ user: Me | null }>(SESSION_URL, { signal })).user;
       } catch (e) {
         if (e instanceof ApiError && e.status === 401) return null;
         throw e;
