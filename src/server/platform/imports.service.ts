@@ -40,6 +40,8 @@ export const MAX_STORED_ERRORS = 1000;
 const RESOLVE_BATCH = 500;
 /** SQLite: about how long one write transaction of an import may take (ms); see WriteSlices. */
 export const SQLITE_WRITE_SLICE_MS = 15;
+/** PostgreSQL: most items per write call (see WriteSlices). */
+const POSTGRES_WRITE_SLICE = 500;
 
 /** One data row: the file's line number and its values by canonical column name ('' when absent). */
 export interface ImportRow {
@@ -203,21 +205,24 @@ export interface RunImportInput {
 }
 
 /**
- * How many items each write transaction of a valid-rows import takes. PostgreSQL: the kind's
- * batch (other requests run on other connections meanwhile). SQLite: one connection serves every
- * request and runs each statement synchronously, so a transaction holds every other request (and
- * the event loop) for its whole length: the size follows the measured time per item so that one
- * transaction takes about SQLITE_WRITE_SLICE_MS. Sizes are powers of two (up to the kind's batch),
- * so the few statement shapes stay in the statement cache.
+ * How many items each write call takes (a valid-rows import commits each on its own).
+ * PostgreSQL: other requests run on other connections meanwhile, but building and sending a
+ * statement's parameters is synchronous, so at most POSTGRES_WRITE_SLICE items. SQLite: one
+ * connection serves every request and runs each statement synchronously, so a transaction holds
+ * every other request (and the event loop) for its whole length: the size follows the measured
+ * time per item so that one takes about SQLITE_WRITE_SLICE_MS. Sizes are powers of two (up to the
+ * kind's batch), so the few statement shapes stay in the statement cache.
  */
 class WriteSlices {
   size: number;
+  private readonly timed: boolean;
 
   constructor(
     private readonly max: number,
-    private readonly timed: boolean,
+    dialect: AppContext['dialect'],
   ) {
-    this.size = timed ? Math.min(max, 64) : max;
+    this.timed = dialect === 'sqlite';
+    this.size = Math.min(max, this.timed ? 64 : POSTGRES_WRITE_SLICE);
   }
 
   /** One transaction of `items` items took `ms`. */
@@ -415,8 +420,7 @@ export async function runImport<Item>(ctx: AppContext, actor: Actor, kind: Impor
     }
 
     await progress('writing', true);
-    const size = kind.writeBatch;
-    const slices = new WriteSlices(size, ctx.dialect === 'sqlite');
+    const slices = new WriteSlices(kind.writeBatch, ctx.dialect);
     /** Writes a batch; returns how many rows it created (the counters change once it commits). */
     const writeBatch = async (trx: Tx, slice: readonly Item[]) => {
       const out = await run.write(trx, slice);
@@ -429,7 +433,13 @@ export async function runImport<Item>(ctx: AppContext, actor: Actor, kind: Impor
       if (input.mode === 'all-or-nothing') {
         await ctx.db.transaction().execute(async (trx) => {
           let n = 0;
-          for (let i = 0; i < items.length; i += size) n += await writeBatch(trx, items.slice(i, i + size));
+          for (let i = 0; i < items.length; ) {
+            const slice = items.slice(i, i + slices.size);
+            i += slice.length;
+            const started = performance.now();
+            n += await writeBatch(trx, slice);
+            slices.record(slice.length, performance.now() - started);
+          }
           created = n;
           skipped += items.length - n;
           await auditImport(trx, 'done');
