@@ -39,7 +39,7 @@ export const MAX_STORED_ERRORS = 1000;
  */
 const RESOLVE_BATCH = 500;
 /** SQLite: about how long one write transaction of an import may take (ms); see WriteSlices. */
-export const SQLITE_WRITE_SLICE_MS = 15;
+export const SQLITE_WRITE_SLICE_MS = 25;
 /** PostgreSQL: most items per write call (see WriteSlices). */
 const POSTGRES_WRITE_SLICE = 500;
 
