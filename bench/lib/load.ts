@@ -230,19 +230,41 @@ export function describeLoad(r: LoadResult): string {
   );
 }
 
-/** A single request (for set-up steps such as logging in), with the body read as text. */
-export function request(
+/**
+ * A single request (for set-up steps such as logging in), with the body read as text. A request
+ * sent on a kept-alive connection that the server closed meanwhile (its keep-alive timeout passed
+ * while this process was busy, e.g. with a long synchronous insert) never reached the server: it
+ * is sent once more on a new connection.
+ */
+export async function request(
   urlText: string,
   opts: { method?: string; headers?: Headers; body?: string; timeoutMs?: number } = {},
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+  try {
+    return await requestOnce(urlText, opts);
+  } catch (e) {
+    if (!(e instanceof StaleSocketError)) throw e;
+    return requestOnce(urlText, opts, false);
+  }
+}
+
+class StaleSocketError extends Error {}
+
+function requestOnce(
+  urlText: string,
+  opts: { method?: string; headers?: Headers; body?: string; timeoutMs?: number },
+  agent?: false,
 ): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   const url = new URL(urlText);
   assertLoopback(url);
   return new Promise((resolve, reject) => {
+    let answered = false;
     const headers: Headers = { ...(opts.headers ?? {}) };
     if (opts.body !== undefined) headers['content-length'] = String(Buffer.byteLength(opts.body));
     const req = http.request(
-      { host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port, path: url.pathname + url.search, method: opts.method ?? 'GET', headers },
+      { host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port, path: url.pathname + url.search, method: opts.method ?? 'GET', headers, ...(agent === false ? { agent } : {}) },
       (res) => {
+        answered = true;
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
@@ -250,7 +272,11 @@ export function request(
       },
     );
     req.setTimeout(opts.timeoutMs ?? 30_000, () => req.destroy(new Error('request timed out')));
-    req.on('error', reject);
+    req.on('error', (e: NodeJS.ErrnoException) => {
+      // No answer came: the connection was found closed when the request was written on it.
+      const stale = req.reusedSocket && !answered && (e.code === 'ECONNRESET' || e.code === 'EPIPE');
+      reject(stale ? new StaleSocketError(e.message) : e);
+    });
     req.end(opts.body);
   });
 }

@@ -8,10 +8,12 @@
  *   1. count the records (total), then stream the file again and check every row in batches:
  *      syntax, lookups, duplicates inside the file, rows that need nothing (skipped);
  *   2. all-or-nothing: any error writes nothing (status failed); otherwise every batch is written
- *      in ONE transaction. valid-rows: the good rows are written, one transaction per batch;
+ *      in ONE transaction. valid-rows: the good rows are written in short transactions (on SQLite
+ *      sized to take a few milliseconds each: see WriteSlices);
  *   3. dryRun stops after step 1 and reports what would be created.
  * Every created row gets an audit entry carrying the import id, plus one entry for the import
- * itself (who, file name, counts).
+ * itself (who, file name, counts). Between batches and slices of work the import gives the event
+ * loop a turn (event-loop.ts), so the other requests of the process keep being answered.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -27,11 +29,19 @@ import { recordAudit, recordAuditMany, type AuditEntryInput } from './audit.serv
 import { CsvSyntaxError, countCsvRecords, readCsv } from './csv.ts';
 import { withOwnCommit } from '../db/database.ts';
 import { ownerGone, PROCESS_OWNER } from './process-owner.ts';
+import { nextTurn, Pacer } from './event-loop.ts';
 
 /** At most this many errors are kept in the import record (errorCount has the full number). */
 export const MAX_STORED_ERRORS = 1000;
-/** Rows checked per resolver call. */
-const RESOLVE_BATCH = 2000;
+/**
+ * Rows checked per resolver call: its queries run back to back (on SQLite synchronously), so a
+ * batch is also the longest the checks keep the event loop.
+ */
+const RESOLVE_BATCH = 500;
+/** SQLite: about how long one write transaction of an import may take (ms); see WriteSlices. */
+export const SQLITE_WRITE_SLICE_MS = 25;
+/** PostgreSQL: most items per write call (see WriteSlices). */
+const POSTGRES_WRITE_SLICE = 500;
 
 /** One data row: the file's line number and its values by canonical column name ('' when absent). */
 export interface ImportRow {
@@ -194,6 +204,38 @@ export interface RunImportInput {
   onProgress?: (s: { phase: 'validating' | 'writing'; processed: number; total: number; created: number }) => void;
 }
 
+/**
+ * How many items each write call takes (a valid-rows import commits each on its own).
+ * PostgreSQL: other requests run on other connections meanwhile, but building and sending a
+ * statement's parameters is synchronous, so at most POSTGRES_WRITE_SLICE items. SQLite: one
+ * connection serves every request and runs each statement synchronously, so a transaction holds
+ * every other request (and the event loop) for its whole length: the size follows the measured
+ * time per item so that one takes about SQLITE_WRITE_SLICE_MS. Sizes are powers of two (up to the
+ * kind's batch), so the few statement shapes stay in the statement cache.
+ */
+class WriteSlices {
+  size: number;
+  private readonly timed: boolean;
+
+  constructor(
+    private readonly max: number,
+    dialect: AppContext['dialect'],
+  ) {
+    this.timed = dialect === 'sqlite';
+    this.size = Math.min(max, this.timed ? 64 : POSTGRES_WRITE_SLICE);
+  }
+
+  /** One transaction of `items` items took `ms`. */
+  record(items: number, ms: number): void {
+    if (!this.timed || items < this.size) return;
+    const fits = (SQLITE_WRITE_SLICE_MS * items) / Math.max(ms, 0.1);
+    let size = 16;
+    while (size * 2 <= fits && size * 2 <= this.max) size *= 2;
+    // Grow at most twofold a step (a first statement pays for its compilation; one fast slice proves little).
+    this.size = Math.min(size, this.size * 2, this.max);
+  }
+}
+
 class RowErrors {
   readonly list: ImportRowError[] = [];
   count = 0;
@@ -297,6 +339,8 @@ export async function runImport<Item>(ctx: AppContext, actor: Actor, kind: Impor
     }
 
     const run = kind.start({ ctx, actor, importId: id, dryRun: input.dryRun });
+    // Parsing and checking a large file is synchronous work: other requests get a turn between slices.
+    const pacer = new Pacer();
     const items: Item[] = [];
     const firstLineOfKey = new Map<string, number>();
     let columns: (string | null)[] | null = null;
@@ -324,6 +368,7 @@ export async function runImport<Item>(ctx: AppContext, actor: Actor, kind: Impor
       processed += batch.length;
       batch = [];
       await progress('validating');
+      await nextTurn();
     };
 
     let headerBad = false;
@@ -337,6 +382,7 @@ export async function runImport<Item>(ctx: AppContext, actor: Actor, kind: Impor
       if (rec.fields.length > columns.length && rec.fields.slice(columns.length).some((f) => f !== '')) {
         errs.add(rec.line, null, `The row has ${rec.fields.length} fields but the header has ${columns.length}.`);
         processed++;
+        await pacer.pace();
         continue;
       }
       const values: Record<string, string> = {};
@@ -347,6 +393,7 @@ export async function runImport<Item>(ctx: AppContext, actor: Actor, kind: Impor
       }
       batch.push({ line: rec.line, values });
       if (batch.length >= RESOLVE_BATCH) await flush();
+      else await pacer.pace();
     }
     if (columns === null) errs.add(1, null, 'The file is empty: it needs a header line and at least one row.');
     if (columns === null || headerBad) {
@@ -373,7 +420,7 @@ export async function runImport<Item>(ctx: AppContext, actor: Actor, kind: Impor
     }
 
     await progress('writing', true);
-    const size = kind.writeBatch;
+    const slices = new WriteSlices(kind.writeBatch, ctx.dialect);
     /** Writes a batch; returns how many rows it created (the counters change once it commits). */
     const writeBatch = async (trx: Tx, slice: readonly Item[]) => {
       const out = await run.write(trx, slice);
@@ -386,15 +433,23 @@ export async function runImport<Item>(ctx: AppContext, actor: Actor, kind: Impor
       if (input.mode === 'all-or-nothing') {
         await ctx.db.transaction().execute(async (trx) => {
           let n = 0;
-          for (let i = 0; i < items.length; i += size) n += await writeBatch(trx, items.slice(i, i + size));
+          for (let i = 0; i < items.length; ) {
+            const slice = items.slice(i, i + slices.size);
+            i += slice.length;
+            const started = performance.now();
+            n += await writeBatch(trx, slice);
+            slices.record(slice.length, performance.now() - started);
+          }
           created = n;
           skipped += items.length - n;
           await auditImport(trx, 'done');
           await finish('done', trx);
         });
       } else {
-        for (let i = 0; i < items.length; i += size) {
-          const slice = items.slice(i, i + size);
+        for (let i = 0; i < items.length; ) {
+          const slice = items.slice(i, i + slices.size);
+          i += slice.length;
+          const started = performance.now();
           // The counters commit with the rows they count: an import cut off at any point reports
           // exactly what it wrote.
           const n = await ctx.db.transaction().execute(async (trx) => {
@@ -406,9 +461,12 @@ export async function runImport<Item>(ctx: AppContext, actor: Actor, kind: Impor
               .execute();
             return made;
           });
+          slices.record(slice.length, performance.now() - started);
           created += n;
           skipped += slice.length - n;
           input.onProgress?.({ phase: 'writing', processed, total, created });
+          // The requests that arrived during the transaction run before the next one starts.
+          await nextTurn();
         }
         await ctx.db.transaction().execute(async (trx) => {
           await auditImport(trx, 'done');

@@ -25,6 +25,7 @@ import { EMPLOYEE_STATUSES, type Employee } from '../../../contract/employees.ts
 import { EMPLOYEE_IMPORT_COLUMNS } from '../../../contract/imports.ts';
 import type { AuditEntryInput } from '../../platform/audit.service.ts';
 import { oneBatchOnSqlite, type ImportKind, type ImportKindRun, type ImportRow, type ImportRunContext, type RowOutcome } from '../../platform/imports.service.ts';
+import { Pacer } from '../../platform/event-loop.ts';
 import { normalizeEmail } from '../../platform/users.service.ts';
 import { toEmployee } from './employee.service.ts';
 
@@ -206,7 +207,9 @@ class EmployeeImportRun implements ImportKindRun<EmployeeImportItem> {
    * reportsTo codes that point into the file: the manager's row must be imported too (dropping a
    * row drops the rows that report to it), no reporting loops; managers are written first.
    */
-  prepare(items: readonly EmployeeImportItem[]): Promise<{ items: EmployeeImportItem[]; errors: { line: number; column: string | null; message: string }[] }> {
+  async prepare(items: readonly EmployeeImportItem[]): Promise<{ items: EmployeeImportItem[]; errors: { line: number; column: string | null; message: string }[] }> {
+    // A file of 100,000 rows: other requests get a turn between slices of this work.
+    const pacer = new Pacer();
     const errors: { line: number; column: string | null; message: string }[] = [];
     const valid = new Map(items.map((it) => [it.code, it]));
     const drop = (it: EmployeeImportItem, message: string) => {
@@ -229,6 +232,7 @@ class EmployeeImportRun implements ImportKindRun<EmployeeImportItem> {
         for (const x of loop) drop(x, `The rows make a reporting loop: ${names}.`);
       }
       for (const x of path) state.set(x.code, 'done');
+      await pacer.pace();
     }
     // A row whose manager is not imported is not imported either, nor are the rows under it: follow
     // each chain up once (memoised), so a long chain costs linear time.
@@ -252,6 +256,7 @@ class EmployeeImportRun implements ImportKindRun<EmployeeImportItem> {
         cur = manager;
       }
       for (const it of chain) fine.set(it.code, good);
+      await pacer.pace();
     }
     for (const it of items) {
       if (fine.get(it.code) !== false) continue;
@@ -277,11 +282,15 @@ class EmployeeImportRun implements ImportKindRun<EmployeeImportItem> {
       for (let i = chain.length - 1; i >= 0; i--) depth.set(chain[i]!.code, d++);
       return depth.get(it.code)!;
     };
-    const kept = items.filter((it) => valid.has(it.code));
-    const order = new Map(kept.map((it, i) => [it, i]));
-    kept.sort((a, b) => depthOf(a) - depthOf(b) || order.get(a)! - order.get(b)!);
+    // Stable: rows of one depth keep the file's order.
+    const byDepth: EmployeeImportItem[][] = [];
+    for (const it of items) {
+      if (!valid.has(it.code)) continue;
+      (byDepth[depthOf(it)] ??= []).push(it);
+      await pacer.pace();
+    }
     errors.sort((a, b) => a.line - b.line);
-    return Promise.resolve({ items: kept, errors });
+    return { items: byDepth.flat(), errors };
   }
 
   async write(trx: Tx, items: readonly EmployeeImportItem[]): Promise<AuditEntryInput[]> {

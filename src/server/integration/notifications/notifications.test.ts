@@ -10,6 +10,8 @@ import { runDigest } from './digest.ts';
 import { runReminders } from './reminders.ts';
 import { notifyLiveClassesStarting } from './live-classes.ts';
 import { notifyRecentEnrollments } from './events.ts';
+import { bulkUsers, importerFor } from '../../../../test/helpers/imports.ts';
+import type { ImportState } from '../../../contract/imports.ts';
 import {
   AUTO_QUESTIONS,
   OPEN_QUESTION,
@@ -19,6 +21,8 @@ import {
   submit,
   type SubmissionResult,
 } from '../../../../test/helpers/quizzes.ts';
+
+const importCsv = importerFor('/api/enrollments/import', 'enrollments.csv');
 
 type Note = { id: string; kind: string; title: string; body: string; link: string | null; readAt: string | null };
 
@@ -42,6 +46,29 @@ describeDb('notifications: events, preferences, digest', (env) => {
   const notes = async (u: TestUser, unread = false) =>
     json<{ items: Note[] }>(await env.req('GET', `/api/me/notifications${unread ? '?unread=true' : ''}`, { as: u })).items;
   const outboxFor = (email: string) => env.ctx.db.selectFrom('mail_outbox').selectAll().where('to_address', '=', email).execute();
+
+  it('enrolled: a pass over more enrollments than one transaction takes tells each learner once', { timeout: 120_000 }, async () => {
+    const users = await bulkUsers(env, 1_234, `told-${env.dialect}`);
+    const { courseId } = await makeCourse(env, { title: 'Bulk Induction' });
+    const csv = `memberEmail,courseId\n${users.map((u) => `${u.email},${courseId}`).join('\n')}\n`;
+    const imported = json<ImportState>(await importCsv(env, admin, csv, { mode: 'valid-rows' }));
+    expect(imported).toMatchObject({ status: 'done', created: 1_234 });
+    expect((await notifyRecentEnrollments(env.ctx)).told).toBeGreaterThanOrEqual(1_234);
+    expect((await notifyRecentEnrollments(env.ctx)).told).toBe(0);
+    const told = await env.ctx.db
+      .selectFrom('notifications')
+      .select(['user_id', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('user_id', 'in', users.map((u) => u.id))
+      .where('kind', '=', 'enrolled')
+      .groupBy('user_id')
+      .execute();
+    expect(told).toHaveLength(1_234);
+    expect(told.every((r) => Number(r.n) === 1)).toBe(true);
+    // Their mail is queued once each; the later tests here drain the outbox, without these.
+    const ids = users.map((u) => u.id);
+    expect(await env.ctx.db.selectFrom('mail_outbox').select('id').where('user_id', 'in', ids).execute()).toHaveLength(1_234);
+    await env.ctx.db.deleteFrom('mail_outbox').where('user_id', 'in', ids).execute();
+  });
 
   it('enrolled: the learner gets an in-app notification and a mail with the course link', async () => {
     const learner = await env.user(['LMS Student'], 'Lena Learner');
