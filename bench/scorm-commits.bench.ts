@@ -23,6 +23,7 @@ import { courseId, lessonId, newTag, seedCourses, seedEnrollments, seedSessions,
 import { compared, defineBenchmark, durations, figure, type BenchResult } from './lib/types.ts';
 import { describeLoad, load, mergeLoadResults, type LoadResult } from './lib/load.ts';
 import { startBenchServer } from './lib/server.ts';
+import { addCpu, cpuSince, cpuSnapshot, describeCpuPerRequest, type CpuParts } from './lib/cpu.ts';
 import { refreshStatistics } from '../src/server/db/statistics.ts';
 
 const CONCURRENCY = 8;
@@ -31,7 +32,7 @@ const RAW_SERVER = fileURLToPath(new URL('./enroll-throughput.bench.ts', import.
 const SAMPLE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../test/fixtures/scorm-samples/RuntimeBasicCalls_SCORM12.zip');
 
 /** The raw-insert server of enroll-throughput, in its own process. */
-async function startRawInsertServer(target: DatabaseTarget): Promise<{ url: string; close(): Promise<void> }> {
+async function startRawInsertServer(target: DatabaseTarget): Promise<{ url: string; pid: number; close(): Promise<void> }> {
   const child = spawn(process.execPath, ['--import', 'tsx', RAW_SERVER], {
     env: { ...process.env, SMOOTH_RAW_INSERT_DB: JSON.stringify(target) },
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
@@ -54,6 +55,7 @@ async function startRawInsertServer(target: DatabaseTarget): Promise<{ url: stri
   });
   return {
     url,
+    pid: child.pid!,
     async close() {
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');
@@ -130,7 +132,7 @@ export default defineBenchmark({
     const { warmupMs, measureMs } = durations(quick);
     const learners = quick ? 500 : 2_000;
     const server = await startBenchServer(dialect, { log });
-    let raw: { url: string; close(): Promise<void> } | null = null;
+    let raw: { url: string; pid: number; close(): Promise<void> } | null = null;
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'smooth-bench-scorm-'));
     try {
       const db = server.ctx.db;
@@ -206,9 +208,17 @@ export default defineBenchmark({
       const rounds = quick ? 2 : 4;
       const seg = measureMs / (2 * rounds);
       const parts: Record<'raw' | 'commit', LoadResult[]> = { raw: [], commit: [] };
-      for (let r = 0; r < rounds; r++) for (const k of ['raw', 'commit', 'commit', 'raw'] as const) parts[k].push(await run(k, seg));
+      const zero: CpuParts = { client: 0, server: 0, database: 0 };
+      const cpu: Record<'raw' | 'commit', CpuParts> = { raw: zero, commit: zero };
+      const snapshot = (k: 'raw' | 'commit') => cpuSnapshot(k === 'raw' ? raw!.pid : server.pid, dialect === 'postgres');
+      for (let r = 0; r < rounds; r++)
+        for (const k of ['raw', 'commit', 'commit', 'raw'] as const) {
+          const before = snapshot(k);
+          parts[k].push(await run(k, seg));
+          cpu[k] = addCpu(cpu[k], cpuSince(before, snapshot(k)));
+        }
       const m = { raw: mergeLoadResults(parts.raw), commit: mergeLoadResults(parts.commit) };
-      for (const r of Object.values(m)) log(describeLoad(r));
+      for (const k of ['raw', 'commit'] as const) log(`${describeLoad(m[k])}; ${describeCpuPerRequest(cpu[k], m[k].requests)}`);
       const stored = await sql<{ n: number }>`select count(*) as n from scorm_attempts where lesson_id = ${lesson}`.execute(db);
       log(`${Number(stored.rows[0]?.n ?? 0)} SCO rows for ${learners} learners`);
       log(
