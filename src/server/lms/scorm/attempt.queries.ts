@@ -77,15 +77,21 @@ function upsertAttempt(db: Executor, row: AttemptInsert, hasSeq: boolean) {
 export const upsertWithSeq = prepared((db, row: AttemptInsert) => upsertAttempt(db, row, true));
 export const upsertWithoutSeq = prepared((db, row: AttemptInsert) => upsertAttempt(db, row, false));
 
-/** What the one-statement commit returns: the row when written (null columns when not) and the enrollment. */
-export interface FastCommitRow {
-  written_id: string | null;
+/**
+ * What the one-statement commit returns: the member's enrollment with its progress, the SCO's
+ * title and mastery, and of the attempt only what the statement decided (null when the commit
+ * was not applied): the other columns are the values sent.
+ */
+export type FastCommitRow = EnrollmentsTable & {
+  progress: number;
   sco_title: string;
   mastery_score: number | null;
   scaled_passing_score: number | null;
-  e: EnrollmentsTable & { progress: number };
-  a: ScormAttemptsTable | null;
-}
+  written_id: string | null;
+  written_seq: number | null;
+  written_prior_seconds: number | null;
+  written_created_at: string | null;
+};
 
 /**
  * PostgreSQL: a commit that does not finish the SCO, as one statement: the lesson (a SCORM lesson of
@@ -106,8 +112,7 @@ function fastCommitSql(db: Executor, row: AttemptInsert & { version: string }, h
   const version = row.version;
   const query = sql<FastCommitRow>`
     with t as (
-      select l.course_id, s.title as sco_title, s.mastery_score, s.scaled_passing_score,
-             to_jsonb(e) || jsonb_build_object('progress', ${progressSql('e', 'c')}) as e
+      select e.*, ${progressSql('e', 'c')} as progress, s.title as sco_title, s.mastery_score, s.scaled_passing_score
         from lessons l
         join scorm_packages p on p.id = l.scorm_package_id
         join courses c on c.id = l.course_id
@@ -143,9 +148,9 @@ function fastCommitSql(db: Executor, row: AttemptInsert & { version: string }, h
         commits = scorm_attempts.commits + 1,
         updated_at = excluded.updated_at
       where ${hasSeq ? sql`scorm_attempts.seq < excluded.seq` : sql`true`}
-      returning *
+      returning id, seq, prior_seconds, created_at
     )
-    select ins.id as written_id, t.sco_title, t.mastery_score, t.scaled_passing_score, t.e, to_jsonb(ins) as a
+    select t.*, ins.id as written_id, ins.seq as written_seq, ins.prior_seconds as written_prior_seconds, ins.created_at as written_created_at
       from t left join ins on true`;
   return { compile: () => query.compile(db) };
 }

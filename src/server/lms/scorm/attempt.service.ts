@@ -202,12 +202,17 @@ async function commitInOneStatement(ctx: AppContext, memberId: string, lessonId:
   const r = await fastCommitPg(ctx.db, row, version, input.seq !== undefined);
   if (!r) return null;
   const sco = { title: r.sco_title, mastery_score: r.mastery_score, scaled_passing_score: r.scaled_passing_score };
-  const stored = r.a ?? (await storedRow(ctx.db, lessonId, memberId, input.scoId));
+  // Written: the row holds the values sent, with the sequence number, the earlier sessions' time
+  // and the creation time the statement kept.
+  const stored =
+    r.written_id !== null
+      ? { ...row, id: r.written_id, course_id: r.course_id, seq: Number(r.written_seq), prior_seconds: Number(r.written_prior_seconds), created_at: r.written_created_at! }
+      : await storedRow(ctx.db, lessonId, memberId, input.scoId);
   return {
     attempt: presentScoAttempt(version, stored, sco),
     applied: r.written_id !== null,
     scosDone: false,
-    enrollment: toEnrollment({ ...r.e, progress: Number(r.e.progress) }),
+    enrollment: toEnrollment({ ...r, progress: Number(r.progress) }),
   };
 }
 

@@ -87,6 +87,36 @@ describeDb('SCORM runtime: commits, monotonic sequence, beacon, completion', (en
     expect(Number(rows[0]!.seq)).toBe(12);
   });
 
+  it('an unfinished SCO over several sessions: the answer is what was stored, time adds up, commits without seq keep the stored one', async () => {
+    const { learner, course, url } = await setup(env);
+    const at = (seq: number | undefined, session: string, time: string, loc: string) => ({
+      scoId: 'item_1',
+      ...(seq === undefined ? {} : { seq }),
+      session,
+      cmi: { core: { lesson_status: 'incomplete', lesson_location: loc, session_time: time, score: { raw: '40' } }, suspend_data: `at-${loc}` },
+    });
+    const stored = async () => {
+      const [row] = await attemptRow(env, course.lessonId, learner.id);
+      return { seq: Number(row!.seq), totalSeconds: Number(row!.prior_seconds) + Number(row!.session_seconds), location: row!.location, commits: row!.commits };
+    };
+    const first = json<CommitResult>(await commit(env, learner, url, at(1, 'a', '00:01:00', 'p1')));
+    expect(first.attempt).toMatchObject({ seq: 1, sessionSeconds: 60, totalSeconds: 60, location: 'p1', suspendData: 'at-p1', scoreRaw: 40, done: false });
+    // Same session, later commit: the session's time is replaced, not added.
+    const same = json<CommitResult>(await commit(env, learner, url, at(2, 'a', '00:02:00', 'p2')));
+    expect(same.attempt).toMatchObject({ seq: 2, sessionSeconds: 120, totalSeconds: 120 });
+    // A new session: the earlier session's time moves into the total.
+    const next = json<CommitResult>(await commit(env, learner, url, at(3, 'b', '00:00:30', 'p3')));
+    expect(next).toMatchObject({ applied: true, scosDone: false, enrollment: { progress: 0, completedAt: null } });
+    expect(next.attempt).toMatchObject({ seq: 3, sessionSeconds: 30, totalSeconds: 150, location: 'p3' });
+    expect(await stored()).toEqual({ seq: 3, totalSeconds: 150, location: 'p3', commits: 3 });
+    // No sequence number: applied, the stored seq stays.
+    const noSeq = json<CommitResult>(await commit(env, learner, url, at(undefined, 'b', '00:00:40', 'p4')));
+    expect(noSeq.applied).toBe(true);
+    expect(noSeq.attempt).toMatchObject({ seq: 3, sessionSeconds: 40, totalSeconds: 160, location: 'p4' });
+    expect(await stored()).toEqual({ seq: 3, totalSeconds: 160, location: 'p4', commits: 4 });
+    expect(await env.ctx.db.selectFrom('lesson_completions').select('id').where('member_id', '=', learner.id).execute()).toEqual([]);
+  });
+
   it('the text/plain body of navigator.sendBeacon is accepted (POST), with the same rules', async () => {
     const { learner, course, url } = await setup(env, 'basic2004');
     const body = JSON.stringify({ scoId: 'item_1', seq: 3, session: 'b', cmi: { cmi: { completion_status: 'incomplete', location: 'p4', suspend_data: 'beacon', session_time: 'PT2M' } } });
