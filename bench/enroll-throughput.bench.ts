@@ -124,8 +124,8 @@ export default defineBenchmark({
     const { dialect, quick } = opts;
     const log = (msg: string) => opts.log(msg);
     const { warmupMs, measureMs } = durations(quick);
-    // Every request needs a member who has not done it yet: enough for the whole run at a few hundred req/s.
-    const members = quick ? 5_000 : 40_000;
+    // Every request needs a member who has not done it yet: enough for the whole run at a few thousand req/s.
+    const members = quick ? 10_000 : 100_000;
     const server = await startBenchServer(dialect, { log });
     let raw: { url: string; pid: number; close(): Promise<void> } | null = null;
     try {
