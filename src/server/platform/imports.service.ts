@@ -37,9 +37,9 @@ export const MAX_STORED_ERRORS = 1000;
  * Rows checked per resolver call: its queries run back to back (on SQLite synchronously), so a
  * batch is also the longest the checks keep the event loop.
  */
-const RESOLVE_BATCH = 500;
+const RESOLVE_BATCH = 1000;
 /** SQLite: about how long one write transaction of an import may take (ms); see WriteSlices. */
-export const SQLITE_WRITE_SLICE_MS = 25;
+export const SQLITE_WRITE_SLICE_MS = 40;
 /** PostgreSQL: most items per write call (see WriteSlices). */
 const POSTGRES_WRITE_SLICE = 500;
 
