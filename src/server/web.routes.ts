@@ -21,7 +21,7 @@ interface ManifestChunk {
 }
 type Manifest = Record<string, ManifestChunk>;
 
-/** The two areas of the app, by the page URLs that open them, and the module of each (src/web/ui/areas.ts). */
+/** The two areas of the app, by the page URLs that open them, and the module of each (src/web/ui/areas.tsx). */
 const AREAS = [
   { prefix: '/lms', module: 'portal/PortalFrame.tsx' },
   { prefix: '/app', module: 'desk/DeskFrame.tsx' },

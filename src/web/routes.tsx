@@ -3,7 +3,7 @@ import { Link, Route, Routes, useLocation } from 'react-router';
 import { Button, Center, Stack, Text, Title } from '@mantine/core';
 import HomeRedirect from './pages/HomeRedirect.tsx';
 import { errorMessage } from './ui/api.ts';
-import { loadDesk, loadPortal } from './ui/areas.ts';
+import { DeskArea, loadDesk, loadPortal, PortalArea } from './ui/areas.tsx';
 import { RequireAuth } from './ui/RequireAuth.tsx';
 import { PageLoader } from './ui/states.tsx';
 
@@ -11,8 +11,6 @@ const SetupPage = lazy(() => import('./pages/SetupPage.tsx'));
 const LoginPage = lazy(() => import('./pages/LoginPage.tsx'));
 const ForgotPasswordPage = lazy(() => import('./pages/ForgotPasswordPage.tsx'));
 const SetPasswordPage = lazy(() => import('./pages/SetPasswordPage.tsx'));
-const PortalFrame = lazy(loadPortal);
-const DeskFrame = lazy(loadDesk);
 const CertificateVerifyPage = lazy(() => import('./portal/CertificateVerifyPage.tsx'));
 
 // Opening a portal or desk URL directly: fetch that area's code while the session is checked,
@@ -91,8 +89,8 @@ export function AppRoutes() {
           <Route path="/lms/set-password" element={<SetPasswordPage />} />
           {/* Public: anyone holding a verification link may check a certificate without logging in. */}
           <Route path="/lms/certificates/verify/:code" element={<CertificateVerifyPage />} />
-          <Route path="/lms/*" element={<RequireAuth>{(me) => <PortalFrame me={me} />}</RequireAuth>} />
-          <Route path="/app/*" element={<RequireAuth staff>{(me) => <DeskFrame me={me} />}</RequireAuth>} />
+          <Route path="/lms/*" element={<RequireAuth>{(me) => <PortalArea me={me} />}</RequireAuth>} />
+          <Route path="/app/*" element={<RequireAuth staff>{(me) => <DeskArea me={me} />}</RequireAuth>} />
           <Route path="*" element={<NotFound />} />
         </Routes>
       </Suspense>

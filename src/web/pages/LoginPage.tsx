@@ -6,7 +6,7 @@ import { api, ApiError, errorMessage } from '../ui/api.ts';
 import { IconAlert } from '../ui/icons.tsx';
 import { PageLoader } from '../ui/states.tsx';
 import { ME_KEY, homeOf, safeNext, useMe, type Me } from '../ui/session.ts';
-import { preloadAreaOf } from '../ui/areas.ts';
+import { preloadAreaOf } from '../ui/areas.tsx';
 import { useTitle } from '../ui/useTitle.ts';
 import { AuthLayout } from './AuthLayout.tsx';
 

@@ -8,7 +8,7 @@ import { useTitle } from '../ui/useTitle.ts';
 import { ALERT_STYLES, AuthLayout } from './AuthLayout.tsx';
 import { NewPasswordFields, type NewPasswordField } from './NewPasswordFields.tsx';
 import { ME_KEY, homeOf, type Me } from '../ui/session.ts';
-import { preloadAreaOf } from '../ui/areas.ts';
+import { preloadAreaOf } from '../ui/areas.tsx';
 
 
 /** Link problems that a new link fixes: the page offers "Forgot password?" for them. */

@@ -6,7 +6,7 @@ import { api, ApiError, errorMessage } from '../ui/api.ts';
 import { IconAlert, IconShield } from '../ui/icons.tsx';
 import { ErrorState, PageLoader } from '../ui/states.tsx';
 import { ME_KEY, SETUP_KEY, useMe, useSetupStatus, homeOf, type Me } from '../ui/session.ts';
-import { loadDesk } from '../ui/areas.ts';
+import { loadDesk } from '../ui/areas.tsx';
 import { useTitle } from '../ui/useTitle.ts';
 import { AuthLayout } from './AuthLayout.tsx';
 import { NewPasswordFields } from './NewPasswordFields.tsx';
