@@ -183,6 +183,11 @@ describeBrowser('payments: buy a course through Stripe Checkout and come back en
     await price.fill('59.90');
     await page.getByRole('button', { name: 'Save' }).click();
     await expect.poll(async () => (await ok<{ price: number }>(await api.get(at(`/api/courses/${courseId}`)), 200)).price).toBe(5990);
+    // The form reloads the saved record after a save: start the next edit from the page as saved, not
+    // while that reload may still reset the fields.
+    await page.reload();
+    await page.getByRole('heading', { name: COURSE, level: 1 }).waitFor();
+    await expect.poll(() => price.inputValue()).toBe('59.90');
 
     // Yen have no decimals: the same amount is refused once the currency changes.
     await page.getByLabel('Currency (ISO 4217)').fill('JPY');
