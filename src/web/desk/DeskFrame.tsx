@@ -10,7 +10,7 @@ import { DeskSearchBox, SearchPage } from './SearchPage.tsx';
 import StatisticsPage from './StatisticsPage.tsx';
 import NotificationsDeskPage from './NotificationsDeskPage.tsx';
 import { Anchor, Box, Button, Group, Paper, SimpleGrid, Stack, Text, ThemeIcon, Title, UnstyledButton } from '@mantine/core';
-import { Frame, type FrameGroup } from '../ui/Frame.tsx';
+import { Frame, HeaderAreaLink, type FrameGroup } from '../ui/Frame.tsx';
 import { IconBook, IconGrid, IconHome, IconTools } from '../ui/icons.tsx';
 import { Page } from '../ui/Page.tsx';
 import type { Me } from '../ui/session.ts';
@@ -48,18 +48,9 @@ export default function DeskFrame({ me }: { me: Me }) {
             <Box visibleFrom="md">
               <DeskSearchBox />
             </Box>
-            <Button
-              component={Link}
-              to="/lms"
-              variant="subtle"
-              color="gray"
-              size="compact-sm"
-              h={32}
-              leftSection={<IconBook size={16} />}
-              visibleFrom="sm"
-            >
+            <HeaderAreaLink to="/lms" icon={<IconBook size={16} />}>
               Learning portal
-            </Button>
+            </HeaderAreaLink>
           </>
         }
       >

@@ -2,7 +2,7 @@ import './portal.css';
 import { lazy, Suspense, useEffect, useMemo, useRef } from 'react';
 import { Link, NavigationType, Route, Routes, useLocation, useNavigationType } from 'react-router';
 import { ActionIcon, Button, Indicator, Paper } from '@mantine/core';
-import { Frame, type FrameGroup } from '../ui/Frame.tsx';
+import { Frame, HeaderAreaLink, type FrameGroup } from '../ui/Frame.tsx';
 import { IconAward, IconBell, IconBook, IconChecklist, IconGrid, IconTools, IconUser, IconUsers } from '../ui/icons.tsx';
 import { Page } from '../ui/Page.tsx';
 import { hasAnyRole, isStaff, type Me } from '../ui/session.ts';
@@ -157,18 +157,9 @@ export default function PortalFrame({ me }: { me: Me }) {
         <>
           <NotificationBell />
           {isStaff(me) ? (
-            <Button
-              component={Link}
-              to="/app"
-              variant="subtle"
-              color="gray"
-              size="compact-sm"
-              h={32}
-              leftSection={<IconTools size={16} />}
-              visibleFrom="sm"
-            >
+            <HeaderAreaLink to="/app" icon={<IconTools size={16} />}>
               Desk
-            </Button>
+            </HeaderAreaLink>
           ) : null}
         </>
       }

@@ -42,6 +42,15 @@ function isActive(pathname: string, link: FrameLink): boolean {
   return pathname === link.to || pathname.startsWith(`${link.to}/`);
 }
 
+/** A link in the header to the other area (the desk from the portal, and back); hidden on phones. */
+export function HeaderAreaLink({ to, icon, children }: { to: string; icon: ReactNode; children: ReactNode }) {
+  return (
+    <Button component={Link} to={to} variant="subtle" color="gray" size="compact-sm" h={32} leftSection={icon} visibleFrom="sm">
+      {children}
+    </Button>
+  );
+}
+
 export function initials(name: string): string {
   const parts = name.trim().split(/\s+/).filter(Boolean);
   const first = parts[0]?.[0] ?? '';
