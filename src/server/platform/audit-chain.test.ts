@@ -25,8 +25,11 @@ async function tampered(env: TestEnv, change: (trx: Executor) => Promise<void>):
     .execute(async (trx) => {
       if (env.dialect === 'postgres') await sql`set local session_replication_role = replica`.execute(trx);
       else {
-        await sql`drop trigger audit_log_no_update`.execute(trx);
-        await sql`drop trigger audit_log_no_delete`.execute(trx);
+        // The entries' table itself, under the name the changes below use (the view and its triggers go).
+        await sql`drop view audit_log`.execute(trx);
+        await sql`drop trigger audit_log_entries_no_update`.execute(trx);
+        await sql`drop trigger audit_log_entries_no_delete`.execute(trx);
+        await sql`alter table audit_log_entries rename to audit_log`.execute(trx);
       }
       await change(trx);
       result = await verifyChain(trx, { pageSize: 3 });
@@ -144,11 +147,7 @@ describeDb('audit log hash chain', (env) => {
       const prev = (await trx.selectFrom('audit_log').select('hash').where('seq', '=', 2).executeTakeFirstOrThrow()).hash!;
       const forged = { id: '00000000000000000000000000', at: '2020-01-01T00:00:00.000Z', actor_id: null, action: 'create', entity: 'forged', entity_id: 'x', before_json: null, after_json: null, request_id: null, import_id: null };
       const hash = auditHash(prev, forged);
-      if (env.dialect === 'postgres') await trx.insertInto('audit_log').values({ ...forged, seq: 3, prev_hash: prev, hash }).execute();
-      else {
-        await sql`drop trigger audit_log_chain`.execute(trx);
-        await trx.insertInto('audit_log').values({ ...forged, seq: 3, prev_hash: prev, hash }).execute();
-      }
+      await trx.insertInto('audit_log').values({ ...forged, seq: 3, prev_hash: prev, hash }).execute();
     });
     expect(r.problem).toMatchObject({ seq: 4, kind: 'out-of-order' });
   });
@@ -267,7 +266,7 @@ describeDb('audit log hash chain', (env) => {
     src.exec(`vacuum into '${copy.replace(/'/g, "''")}'`);
     src.close();
     const c = new SQLite(copy);
-    c.exec(`drop trigger audit_log_no_update; update audit_log set action = 'forged' where seq = 2`);
+    c.exec(`drop trigger audit_log_entries_no_update; update audit_log_entries set action = 'forged' where seq = 2`);
     const id = (c.prepare('select id from audit_log where seq = 2').get() as { id: string }).id;
     c.close();
     const bad = cli(`sqlite:${copy}`);
