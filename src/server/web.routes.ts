@@ -47,6 +47,32 @@ function closureOf(manifest: Manifest, keys: readonly string[]): { scripts: Set<
   return { scripts, styles };
 }
 
+/** The code hints of each area by its module, worked out on first use for each manifest. */
+const areaCodeHints = new WeakMap<Manifest, Map<string, readonly string[]>>();
+
+/**
+ * The stylesheet and modulepreload links for every chunk of an area's code that the entry script
+ * does not load already. They depend only on the build, so they are computed once per manifest.
+ */
+function areaCodeLinks(manifest: Manifest, areaModule: string): readonly string[] {
+  let byArea = areaCodeHints.get(manifest);
+  if (!byArea) {
+    const entryKey = Object.keys(manifest).find((k) => manifest[k]!.isEntry);
+    const inEntry = closureOf(manifest, entryKey ? [entryKey] : []);
+    byArea = new Map(
+      AREAS.map((a) => {
+        const code = closureOf(manifest, [a.module]);
+        const links: string[] = [];
+        for (const css of code.styles) if (!inEntry.styles.has(css)) links.push(`<link rel="stylesheet" crossorigin href="/${css}">`);
+        for (const js of code.scripts) if (!inEntry.scripts.has(js)) links.push(`<link rel="modulepreload" crossorigin href="/${js}">`);
+        return [a.module, links];
+      }),
+    );
+    areaCodeHints.set(manifest, byArea);
+  }
+  return byArea.get(areaModule) ?? [];
+}
+
 /**
  * What the page of a URL needs besides the entry script (which index.html names), as `<link>`
  * hints the browser acts on at once instead of one after another: the code of the area the URL
@@ -54,16 +80,9 @@ function closureOf(manifest: Manifest, keys: readonly string[]): { scripts: Set<
  * request came with a session (a logged-out visitor is sent to the login page, which needs none).
  */
 export function pageHints(manifest: Manifest | null, pathname: string, loggedIn: boolean): string {
-  const links: string[] = [];
   const publicPage = pathname === '/forgot-password' || PUBLIC_PORTAL_PAGES.some((p) => pathname.startsWith(p));
   const area = publicPage ? undefined : AREAS.find((a) => pathname === a.prefix || pathname.startsWith(`${a.prefix}/`));
-  if (area && manifest) {
-    const entryKey = Object.keys(manifest).find((k) => manifest[k]!.isEntry);
-    const inEntry = closureOf(manifest, entryKey ? [entryKey] : []);
-    const code = closureOf(manifest, [area.module]);
-    for (const css of code.styles) if (!inEntry.styles.has(css)) links.push(`<link rel="stylesheet" crossorigin href="/${css}">`);
-    for (const js of code.scripts) if (!inEntry.scripts.has(js)) links.push(`<link rel="modulepreload" crossorigin href="/${js}">`);
-  }
+  const links = area && manifest ? [...areaCodeLinks(manifest, area.module)] : [];
   const data: string[] = [];
   if (area || ['/', '/login', '/setup'].includes(pathname)) data.push(SESSION_URL);
   if (loggedIn && /^\/lms\/?$/.test(pathname)) data.push(MY_COURSES_URL, MY_ASSIGNMENTS_URL);

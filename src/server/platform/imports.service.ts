@@ -9,7 +9,7 @@
  *      syntax, lookups, duplicates inside the file, rows that need nothing (skipped);
  *   2. all-or-nothing: any error writes nothing (status failed); otherwise every batch is written
  *      in ONE transaction. valid-rows: the good rows are written in short transactions (on SQLite
- *      sized to take a few milliseconds each: see WriteSlices);
+ *      sized to take a few milliseconds each: see write-slices.ts);
  *   3. dryRun stops after step 1 and reports what would be created.
  * Every created row gets an audit entry carrying the import id, plus one entry for the import
  * itself (who, file name, counts). Between batches and slices of work the import gives the event
@@ -30,6 +30,7 @@ import { CsvSyntaxError, countCsvRecords, readCsv } from './csv.ts';
 import { withOwnCommit } from '../db/database.ts';
 import { ownerGone, PROCESS_OWNER } from './process-owner.ts';
 import { nextTurn, Pacer } from './event-loop.ts';
+import { WriteSlices } from './write-slices.ts';
 
 /** At most this many errors are kept in the import record (errorCount has the full number). */
 export const MAX_STORED_ERRORS = 1000;
@@ -38,10 +39,6 @@ export const MAX_STORED_ERRORS = 1000;
  * batch is also the longest the checks keep the event loop.
  */
 const RESOLVE_BATCH = 1000;
-/** SQLite: about how long one write transaction of an import may take (ms); see WriteSlices. */
-export const SQLITE_WRITE_SLICE_MS = 40;
-/** PostgreSQL: most items per write call (see WriteSlices). */
-const POSTGRES_WRITE_SLICE = 500;
 
 /** One data row: the file's line number and its values by canonical column name ('' when absent). */
 export interface ImportRow {
@@ -202,38 +199,6 @@ export interface RunImportInput {
   deleteFile: boolean;
   /** Called after every batch (CLI progress bar). */
   onProgress?: (s: { phase: 'validating' | 'writing'; processed: number; total: number; created: number }) => void;
-}
-
-/**
- * How many items each write call takes (a valid-rows import commits each on its own).
- * PostgreSQL: other requests run on other connections meanwhile, but building and sending a
- * statement's parameters is synchronous, so at most POSTGRES_WRITE_SLICE items. SQLite: one
- * connection serves every request and runs each statement synchronously, so a transaction holds
- * every other request (and the event loop) for its whole length: the size follows the measured
- * time per item so that one takes about SQLITE_WRITE_SLICE_MS. Sizes are powers of two (up to the
- * kind's batch), so the few statement shapes stay in the statement cache.
- */
-class WriteSlices {
-  size: number;
-  private readonly timed: boolean;
-
-  constructor(
-    private readonly max: number,
-    dialect: AppContext['dialect'],
-  ) {
-    this.timed = dialect === 'sqlite';
-    this.size = Math.min(max, this.timed ? 64 : POSTGRES_WRITE_SLICE);
-  }
-
-  /** One transaction of `items` items took `ms`. */
-  record(items: number, ms: number): void {
-    if (!this.timed || items < this.size) return;
-    const fits = (SQLITE_WRITE_SLICE_MS * items) / Math.max(ms, 0.1);
-    let size = 16;
-    while (size * 2 <= fits && size * 2 <= this.max) size *= 2;
-    // Grow at most twofold a step (a first statement pays for its compilation; one fast slice proves little).
-    this.size = Math.min(size, this.size * 2, this.max);
-  }
 }
 
 class RowErrors {
