@@ -20,11 +20,12 @@ import type { JobDefinition } from './jobs.ts';
  *
  * Who fills seq/prev_hash/hash, so that every writer stays as it is (an audited write only
  * inserts its entry):
- * - SQLite: writers are serialized by the database itself (one writer at a time). An AFTER INSERT
- *   trigger fills seq/prev_hash/hash of the new row from one read of audit_chain_head with
- *   sha256(), a deterministic function registered on every connection (db/database.ts), and moves
- *   the head (migration 0042; migration 0021 writes the same canonical string in SQL).
- *   The append-only trigger lets exactly that one update through: a row whose hash is still NULL.
+ * - SQLite: writers are serialized by the database itself (one writer at a time). The entries live
+ *   in audit_log_entries and `audit_log` is a view over it (migration 0043): its INSTEAD OF INSERT
+ *   trigger writes each entry once, with seq/prev_hash/hash computed from one read of
+ *   audit_chain_head with sha256(), a deterministic function registered on every connection
+ *   (db/database.ts), and moves the head (migrations 0021 and 0042 write the same canonical string
+ *   in SQL). Updates and deletes are refused on the view and on the table.
  * - PostgreSQL: the sealer below, just after commit (migration 0040). A writer inserts its entry
  *   with the chain columns empty; nothing is locked, so the audited writes of any number of
  *   processes run side by side. sealChain() takes one advisory lock (one sealer at a time, on any
