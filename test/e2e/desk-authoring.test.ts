@@ -201,6 +201,48 @@ describeBrowser('desk authoring: cover, Markdown preview, lesson preview, templa
     expect(course.descriptionHtml).not.toContain('script');
   });
 
+  it('course form: a field typed while the record reloads after a save keeps the typing, and the next Save sends it', async () => {
+    await page.goto(at(`/app/lms-course/${courseId}`));
+    await page.getByRole('heading', { name: 'Fire Safety at Work', level: 1 }).waitFor();
+    const category = page.getByLabel('Category', { exact: true });
+    const intro = page.getByLabel('Short introduction');
+
+    // The record's reload after the save is held until the test has typed into another field.
+    const record = (u: URL) => u.pathname === `/api/courses/${courseId}`;
+    let patched = false;
+    let held = false;
+    let reloadAsked!: () => void;
+    const asked = new Promise<void>((resolve) => (reloadAsked = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    await page.route(record, async (route) => {
+      const method = route.request().method();
+      if (method === 'PATCH') patched = true;
+      if (method !== 'GET' || !patched || held) return route.continue();
+      held = true;
+      const response = await route.fetch();
+      reloadAsked();
+      await released;
+      await route.fulfill({ response });
+    });
+
+    await category.fill('  Workplace safety  ');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await asked;
+    await intro.fill('Alarms, exits and assembly points.');
+    release();
+    // The reload shows the category as the server saved it (trimmed); the introduction keeps the typing.
+    await expect.poll(() => category.inputValue()).toBe('Workplace safety');
+    expect(await intro.inputValue()).toBe('Alarms, exits and assembly points.');
+    await page.unroute(record);
+
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect
+      .poll(async () => (await ok<{ shortIntroduction: string }>(await api.get(at(`/api/courses/${courseId}`)), 200)).shortIntroduction)
+      .toBe('Alarms, exits and assembly points.');
+    expect((await ok<{ category: string | null }>(await api.get(at(`/api/courses/${courseId}`)), 200)).category).toBe('Workplace safety');
+  });
+
   it('a lesson: its content previews as Markdown, and "Preview as learner" opens the portal lesson in a new tab', async () => {
     await page.goto(at(`/app/lms-course/${courseId}`));
     const row = page.getByTestId('lesson').filter({ hasText: 'Raising the alarm' });

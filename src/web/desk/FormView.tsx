@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState, type FormEvent } from 'react';
+import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { Link, useNavigate } from 'react-router';
 import {
   Alert,
@@ -139,7 +139,18 @@ function FormBody({ meta, me, row, refresh }: { meta: EntityMeta; me: Me; row: R
   const [localErrors, setLocalErrors] = useState<Record<string, string>>({});
   const [result, setResult] = useState<Row | null>(null);
   const confirmation = useCreateConfirmation(meta);
-  useEffect(() => setValues(initial), [initial]);
+  // The values the form last took from the record or sent to it: a field that differs from them
+  // was changed here since, and keeps the typing when the record is loaded again.
+  const synced = useRef(initial);
+  useEffect(() => {
+    const from = synced.current;
+    synced.current = initial;
+    setValues((typed) => {
+      const next = { ...initial };
+      for (const name of Object.keys(next)) if (!sameValue(typed[name], from[name])) next[name] = typed[name];
+      return next;
+    });
+  }, [initial]);
 
   const canWrite = isNew
     ? hasAnyRole(me, [...(meta.createRoles ?? meta.roles), 'System Manager'])
@@ -204,6 +215,7 @@ function FormBody({ meta, me, row, refresh }: { meta: EntityMeta; me: Me; row: R
         const target = meta.single ? meta.api.list : itemUrl(meta, String(row.id));
         if (meta.api.update === 'PUT') await api.put(target, body);
         else await api.patch(target, body);
+        synced.current = values;
         await client.invalidateQueries({ queryKey: ['desk-list', meta.slug] });
         await client.invalidateQueries({ queryKey: ['desk-audit'] });
         notify('Saved.', 'green');
