@@ -38,6 +38,7 @@ import * as m0040 from './migrations/0040-audit-chain-sealer.ts';
 import * as m0041 from './migrations/0041-attestation-cycle.ts';
 import * as m0042 from './migrations/0042-audit-chain-one-head-read.ts';
 import * as m0043 from './migrations/0043-audit-log-append-view.ts';
+import * as m0044 from './migrations/0044-audit-seal-in-database.ts';
 
 type Step = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
@@ -81,6 +82,7 @@ const STEPS: Record<string, Step> = {
   '0041-attestation-cycle': m0041,
   '0042-audit-chain-one-head-read': m0042,
   '0043-audit-log-append-view': m0043,
+  '0044-audit-seal-in-database': m0044,
 };
 
 class Provider implements MigrationProvider {

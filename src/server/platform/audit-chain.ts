@@ -29,8 +29,8 @@ import type { JobDefinition } from './jobs.ts';
  * - PostgreSQL: the sealer below, just after commit (migration 0040). A writer inserts its entry
  *   with the chain columns empty; nothing is locked, so the audited writes of any number of
  *   processes run side by side. sealChain() takes one advisory lock (one sealer at a time, on any
- *   number of processes) and chains the committed entries still without a place, in id order,
- *   after the current head; an entry of a transaction still running is not visible to it and gets
+ *   number of processes) and has the database function audit_log_seal() (migration 0044) chain
+ *   the committed entries still without a place, in id order, after the current head; an entry of a transaction still running is not visible to it and gets
  *   its place in a later round. So each entry is chained exactly once, in the order the sealer
  *   sees the entries committed (as the earlier in-transaction lock chained them in commit order).
  *   Every process seals every SEAL_EVERY_MS; reading the head, listing or verifying seals first,
@@ -238,36 +238,9 @@ export async function sealChain(db: Executor, opts: { wait?: boolean } = {}): Pr
       const got = await sql<{ ok: boolean }>`select pg_try_advisory_xact_lock(${SEAL_LOCK}) as ok`.execute(trx);
       if (!got.rows[0]?.ok) return 0;
     }
-    const { rows } = await sql<ChainedContent>`
-      select id, at, actor_id, action, entity, entity_id, before_json, after_json, request_id, import_id
-      from audit_log
-      where seq is null
-      order by id
-      limit ${SEAL_BATCH}`.execute(trx);
-    if (rows.length === 0) return 0;
-    const head = await trx.selectFrom('audit_chain_head').select(['seq', 'hash']).where('id', '=', 1).executeTakeFirstOrThrow();
-    let seq = Number(head.seq);
-    let prev = head.hash;
-    // Four array parameters rather than four per entry: the statement stays the same size.
-    const ids: string[] = [];
-    const seqs: number[] = [];
-    const prevs: string[] = [];
-    const hashes: string[] = [];
-    for (const r of rows) {
-      const h = auditHash(prev, r);
-      ids.push(r.id);
-      seqs.push(++seq);
-      prevs.push(prev);
-      hashes.push(h);
-      prev = h;
-    }
-    const sealed = await sql`
-      update audit_log a set seq = v.seq, prev_hash = v.prev_hash, hash = v.hash
-      from unnest(${ids}::text[], ${seqs}::bigint[], ${prevs}::text[], ${hashes}::text[]) as v(id, seq, prev_hash, hash)
-      where a.id = v.id and a.seq is null`.execute(trx);
-    if (Number(sealed.numAffectedRows ?? 0) !== rows.length) throw new Error('audit chain: an entry changed while it was being sealed');
-    await trx.updateTable('audit_chain_head').set({ seq, hash: prev }).where('id', '=', 1).execute();
-    return rows.length;
+    // The database chains them (migration 0044: the same canonical string and hash as auditHash()).
+    const { rows } = await sql<{ n: number }>`select audit_log_seal(${SEAL_BATCH}) as n`.execute(trx);
+    return Number(rows[0]?.n ?? 0);
   };
   let total = 0;
   for (;;) {
