@@ -544,6 +544,12 @@ describeBrowser('portal: a learner takes a course to its certificate; an instruc
     await page.goto(at('/lms'));
     const dueSoon = page.getByTestId('course-card').filter({ hasText: 'Anti-Bribery Essentials' }).getByTestId('due-date');
     expect(await dueSoon.innerText()).toBe('Due 15 Jan 2099');
+    // The same day in the same words in a browser set to US English, west of UTC.
+    const west = await signIn(browser, server, LEARNER, { locale: 'en-US', timezoneId: 'America/Los_Angeles', open: '/lms' });
+    const westDue = west.page.getByTestId('course-card').filter({ hasText: 'Anti-Bribery Essentials' }).getByTestId('due-date');
+    await westDue.waitFor();
+    expect(await westDue.innerText()).toBe('Due 15 Jan 2099');
+    await west.ctx.close();
     // Time passes: the due date is now behind us (the API refuses past due dates, so the clock is
     // moved in the database itself).
     const db = new Database(path.join(server.dataDir, 'smooth.db'));

@@ -8,7 +8,7 @@ import { LMS_STAFF_ROLES } from '../../ui/session.ts';
 import { DownloadButton, FileToRecordButton } from '../actions.tsx';
 import { EnrollmentRuleActions, EnrollmentRuleDetails, EnrollmentStatusBadge } from '../EnrollmentRules.tsx';
 import type { EntityMeta, Row } from '../meta.ts';
-import { readableDay } from '../format.ts';
+import { readableDay } from '../../ui/dates.ts';
 import { wordsOf } from '../words.ts';
 import { MODERATORS, ENROLLERS, USER_LINK, COURSE_LINK, LinkedName, ProgressCell } from './shared.tsx';
 
