@@ -1,17 +1,16 @@
-import { Component, lazy, Suspense, type ReactNode } from 'react';
+import { Component, type ReactNode } from 'react';
 import { Link, Route, Routes, useLocation } from 'react-router';
 import { Button, Center, Stack, Text, Title } from '@mantine/core';
 import HomeRedirect from './pages/HomeRedirect.tsx';
 import { errorMessage } from './ui/api.ts';
-import { DeskArea, loadDesk, loadPortal, PortalArea } from './ui/areas.tsx';
+import { DeskArea, loadable, loadDesk, loadPortal, PortalArea } from './ui/areas.tsx';
 import { RequireAuth } from './ui/RequireAuth.tsx';
-import { PageLoader } from './ui/states.tsx';
 
-const SetupPage = lazy(() => import('./pages/SetupPage.tsx'));
-const LoginPage = lazy(() => import('./pages/LoginPage.tsx'));
-const ForgotPasswordPage = lazy(() => import('./pages/ForgotPasswordPage.tsx'));
-const SetPasswordPage = lazy(() => import('./pages/SetPasswordPage.tsx'));
-const CertificateVerifyPage = lazy(() => import('./portal/CertificateVerifyPage.tsx'));
+const SetupPage = loadable(() => import('./pages/SetupPage.tsx'));
+const LoginPage = loadable(() => import('./pages/LoginPage.tsx'));
+const ForgotPasswordPage = loadable(() => import('./pages/ForgotPasswordPage.tsx'));
+const SetPasswordPage = loadable(() => import('./pages/SetPasswordPage.tsx'));
+const CertificateVerifyPage = loadable(() => import('./portal/CertificateVerifyPage.tsx'));
 
 // Opening a portal or desk URL directly: fetch that area's code while the session is checked,
 // not after.
@@ -79,21 +78,19 @@ export function AppRoutes() {
   const { pathname } = useLocation();
   return (
     <PageErrorBoundary pathname={pathname}>
-      <Suspense fallback={<PageLoader />}>
-        <Routes>
-          <Route path="/" element={<HomeRedirect />} />
-          <Route path="/setup" element={<SetupPage />} />
-          <Route path="/login" element={<LoginPage />} />
-          <Route path="/forgot-password" element={<ForgotPasswordPage />} />
-          {/* Public: the page of an invitation or password reset link (the person has no session yet). */}
-          <Route path="/lms/set-password" element={<SetPasswordPage />} />
-          {/* Public: anyone holding a verification link may check a certificate without logging in. */}
-          <Route path="/lms/certificates/verify/:code" element={<CertificateVerifyPage />} />
-          <Route path="/lms/*" element={<RequireAuth>{(me) => <PortalArea me={me} />}</RequireAuth>} />
-          <Route path="/app/*" element={<RequireAuth staff>{(me) => <DeskArea me={me} />}</RequireAuth>} />
-          <Route path="*" element={<NotFound />} />
-        </Routes>
-      </Suspense>
+      <Routes>
+        <Route path="/" element={<HomeRedirect />} />
+        <Route path="/setup" element={<SetupPage />} />
+        <Route path="/login" element={<LoginPage />} />
+        <Route path="/forgot-password" element={<ForgotPasswordPage />} />
+        {/* Public: the page of an invitation or password reset link (the person has no session yet). */}
+        <Route path="/lms/set-password" element={<SetPasswordPage />} />
+        {/* Public: anyone holding a verification link may check a certificate without logging in. */}
+        <Route path="/lms/certificates/verify/:code" element={<CertificateVerifyPage />} />
+        <Route path="/lms/*" element={<RequireAuth>{(me) => <PortalArea me={me} />}</RequireAuth>} />
+        <Route path="/app/*" element={<RequireAuth staff>{(me) => <DeskArea me={me} />}</RequireAuth>} />
+        <Route path="*" element={<NotFound />} />
+      </Routes>
     </PageErrorBoundary>
   );
 }

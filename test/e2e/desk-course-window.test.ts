@@ -86,7 +86,7 @@ describeBrowser('desk: enrollment window and quiz overrides', () => {
 
     await page.goto(at(`/lms/courses/${courseId}`));
     await page.getByRole('heading', { name: 'Ladder Safety', level: 1 }).waitFor();
-    await page.getByTestId('enrollment-window').filter({ hasText: /^Enrollment closed on 1 February 2026/ }).waitFor();
+    await page.getByTestId('enrollment-window').filter({ hasText: /^Enrollment closed on 1 Feb 2026/ }).waitFor();
     expect(await page.getByRole('button', { name: 'Enroll' }).count()).toBe(0);
     await checkA11y(page, 'course page, enrollment closed');
     await screenshot(page, 'course-enrollment-closed');

@@ -94,6 +94,9 @@ describeBrowser('desk: a training manager with the demo organisation', () => {
     fs.mkdirSync(SHOTS, { recursive: true });
     await page.screenshot({ path: path.join(SHOTS, 'enrollment-list.png') });
     expect(visible).toBeGreaterThanOrEqual(15);
+    // Every column fits a 1366 px wide window: the table does not scroll sideways.
+    const fit = await list.evaluate((table) => ({ wide: table.scrollWidth, room: table.closest('[role="region"]')?.clientWidth ?? 0 }));
+    expect(fit.wide).toBeLessThanOrEqual(fit.room);
     // Sources and dates read as words, not codes: "By staff", "6 Dec 2026".
     const firstRow = (await list.locator('tbody tr').first().textContent()) ?? '';
     expect(firstRow).toMatch(/By staff|Self-enrolled|Onboarding|Training assignment|Cohort|Imported/);

@@ -237,6 +237,18 @@ describeBrowser('portal: a learner takes a course to its certificate; an instruc
     await page.getByRole('heading', { name: 'Catalog', level: 1 }).waitFor();
   });
 
+  it("shows the error page when a page's code cannot be downloaded, and the page after a reload", async () => {
+    const own = await signIn(browser, server, LEARNER, { open: '/lms' });
+    await own.page.getByRole('heading', { name: 'My Courses', level: 1 }).waitFor();
+    await own.page.route('**/assets/CatalogPage-*.js', (r) => r.abort());
+    await own.page.getByRole('banner').getByRole('link', { name: 'Catalog' }).click();
+    await own.page.getByRole('heading', { name: 'Something went wrong', level: 1 }).waitFor();
+    await own.page.unroute('**/assets/CatalogPage-*.js');
+    await own.page.getByRole('button', { name: 'Reload the page' }).click();
+    await own.page.getByRole('heading', { name: 'Catalog', level: 1 }).waitFor();
+    await own.ctx.close();
+  });
+
   it('searches and filters the catalog, keeping the filters in the URL across a reload', async () => {
     const cards = page.getByTestId('catalog-card');
     await cards.filter({ hasText: COURSE }).waitFor();
@@ -544,6 +556,12 @@ describeBrowser('portal: a learner takes a course to its certificate; an instruc
     await page.goto(at('/lms'));
     const dueSoon = page.getByTestId('course-card').filter({ hasText: 'Anti-Bribery Essentials' }).getByTestId('due-date');
     expect(await dueSoon.innerText()).toBe('Due 15 Jan 2099');
+    // The same day in the same words in a browser set to US English, west of UTC.
+    const west = await signIn(browser, server, LEARNER, { locale: 'en-US', timezoneId: 'America/Los_Angeles', open: '/lms' });
+    const westDue = west.page.getByTestId('course-card').filter({ hasText: 'Anti-Bribery Essentials' }).getByTestId('due-date');
+    await westDue.waitFor();
+    expect(await westDue.innerText()).toBe('Due 15 Jan 2099');
+    await west.ctx.close();
     // Time passes: the due date is now behind us (the API refuses past due dates, so the clock is
     // moved in the database itself).
     const db = new Database(path.join(server.dataDir, 'smooth.db'));

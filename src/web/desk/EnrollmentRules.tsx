@@ -7,6 +7,7 @@ import { useState } from 'react';
 import { Anchor, Badge, Button, FileInput, Group, Modal, Stack, Text, Textarea } from '@mantine/core';
 import { ApiError, api, errorMessage, useMe } from '../ui/api.ts';
 import { hasAnyRole } from '../ui/session.ts';
+import { readableDay } from '../ui/dates.ts';
 import { readableValue } from './format.ts';
 import { notify } from './notify.ts';
 import type { Row } from './meta.ts';
@@ -20,12 +21,13 @@ const STATUS_WORDS: Record<string, { label: string; color: string }> = {
   completed: { label: 'Completed', color: 'teal' },
 };
 
-/** The enrollment's status in words. */
-export function EnrollmentStatusBadge({ status }: { status: unknown }) {
+/** The enrollment's status in words; a completed one with its day when `completedAt` is given. */
+export function EnrollmentStatusBadge({ status, completedAt }: { status: unknown; completedAt?: unknown }) {
   const s = STATUS_WORDS[String(status)] ?? { label: readableValue(status), color: 'gray' };
   return (
     <Badge variant="light" color={s.color} c="gray.9" tt="none">
       {s.label}
+      {status === 'completed' && completedAt ? ` ${readableDay(completedAt)}` : ''}
     </Badge>
   );
 }

@@ -347,11 +347,12 @@ export function ListView({ meta, me }: { meta: EntityMeta; me: Me }) {
                       )}
                       {meta.columns.map((c, ci) => {
                         const content = c.render ? c.render(row) : formatCell(row[c.key]);
-                        // Long text stays on one line, cut with an ellipsis; the whole text is the tooltip.
-                        const tip = typeof content === 'string' && content.length > 0 ? content : undefined;
+                        // Long text stays on one line, cut with an ellipsis, and the whole text is the
+                        // tooltip; or, in a column that wraps, goes on to the next line.
+                        const tip = !c.wrap && typeof content === 'string' && content.length > 0 ? content : undefined;
                         return (
                           <Table.Td key={c.key} ta={c.numeric ? 'right' : undefined}>
-                            <div className="desk-cell" title={tip}>
+                            <div className={c.wrap ? 'desk-cell desk-cell-wrap' : 'desk-cell'} title={tip}>
                               {ci === 0 && href ? (
                                 <Anchor component={Link} to={href} fw={600} size="sm">
                                   {content === '' || content === null ? id : content}

@@ -3,6 +3,7 @@ import { Button, Checkbox, Group, Modal, Paper, SimpleGrid, Stack, Text, TextInp
 import { notify } from './notify.ts';
 import { ROLES, type Role } from '../../contract/roles.ts';
 import { api, ApiError, errorMessage, toApiError, useMe } from '../ui/api.ts';
+import { readableMoment } from '../ui/dates.ts';
 import type { Row } from './meta.ts';
 
 /** Downloads a file from the API (keeps the session cookie); an error answer is thrown as an ApiError. */
@@ -207,7 +208,7 @@ export function AuditChainStatus({ canVerify }: { canVerify: boolean }) {
           {!result && !error && <Text size="sm" c="gray.7">Every entry is chained to the one before it by a hash. Check that none was changed, removed or reordered.</Text>}
           {result && (
             <Text size="sm" c={result.intact ? '#1e6b2f' : '#a51d1d'} fw={500} data-testid="audit-chain-status">
-              {result.intact ? `Intact: ${result.entries.toLocaleString()} entries, checked ${result.checkedAt.slice(0, 16).replace('T', ' ')} UTC.` : `Broken: ${result.problem?.message ?? result.summary}`}
+              {result.intact ? `Intact: ${result.entries.toLocaleString()} entries, checked ${readableMoment(result.checkedAt)}.` : `Broken: ${result.problem?.message ?? result.summary}`}
             </Text>
           )}
           {result && (

@@ -93,6 +93,8 @@ export interface ColumnMeta {
   numeric?: boolean;
   /** The list API's sort key for this column (`?sort=key` / `?sort=-key`): the header sorts on the server. */
   sort?: string;
+  /** Long text wraps onto a second line instead of being cut (names that would widen the table past the screen). */
+  wrap?: boolean;
 }
 
 export type FilterKind = 'select' | 'link' | 'boolean' | 'range' | 'text' | 'date';

@@ -3,8 +3,9 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Alert, Anchor, Badge, Button, FileInput, Group, Paper, Stack, Text, Textarea, TextInput, Title } from '@mantine/core';
 import type { Assignment, Submission } from '../../contract/assignments.ts';
 import { api, ApiError, errorMessage } from '../ui/api.ts';
+import { readableDateTime, readableDay } from '../ui/dates.ts';
 import { ALERT_STYLES } from './PortalParts.tsx';
-import { formatDate, type Page } from './portal-api.ts';
+import type { Page } from './portal-api.ts';
 import { MarkdownBody } from '../ui/MarkdownBody.tsx';
 
 export type { Assignment, Submission };
@@ -14,10 +15,6 @@ export const SUBMISSION_STATUS: Record<Submission['status'], { label: string; co
   passed: { label: 'Passed', color: 'teal.9' },
   failed: { label: 'Not passed yet', color: 'red.9' },
 };
-
-function formatWhen(iso: string): string {
-  return new Date(iso).toLocaleString(undefined, { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' });
-}
 
 /** One submitted version: what was handed in, when, and the grade with its feedback. */
 export function SubmissionCard({ s, showMember = false }: { s: Submission; showMember?: boolean }) {
@@ -41,8 +38,8 @@ export function SubmissionCard({ s, showMember = false }: { s: Submission; showM
           </Group>
         </Group>
         <Text size="sm" c="gray.7">
-          Handed in {formatWhen(s.submittedAt)}
-          {s.dueDate ? ` · due ${formatDate(s.dueDate)}` : ''}
+          Handed in {readableDateTime(s.submittedAt)}
+          {s.dueDate ? ` · due ${readableDay(s.dueDate)}` : ''}
         </Text>
         {s.text && (
           <Text style={{ whiteSpace: 'pre-wrap' }} data-testid="submission-text">

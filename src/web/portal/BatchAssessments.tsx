@@ -3,7 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import { Anchor, Badge, Group, Paper, Stack, Text, Title } from '@mantine/core';
 import type { Assessment } from '../../contract/assignments.ts';
 import { api } from '../ui/api.ts';
-import { formatDate } from './portal-api.ts';
+import { readableDay } from '../ui/dates.ts';
 
 const MY_STATUS: Record<NonNullable<Assessment['myStatus']>, { label: string; color: string }> = {
   open: { label: 'To do', color: 'gray.8' },
@@ -40,7 +40,7 @@ export function BatchAssessments({ batchId }: { batchId: string }) {
                 </Text>
               )}
               <Text size="sm" c="gray.7">
-                due {formatDate(a.dueDate)}
+                due {readableDay(a.dueDate)}
               </Text>
               {mine ? (
                 <Badge color={mine.color} variant="outline">

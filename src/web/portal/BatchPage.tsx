@@ -5,9 +5,10 @@ import { Alert, Anchor, Badge, Button, Group, Paper, Progress, Stack, Table, Tex
 import type { Batch } from '../../contract/batches.ts';
 import { BuyButton } from './BuyButton.tsx';
 import { api, errorMessage } from '../ui/api.ts';
+import { readableDay } from '../ui/dates.ts';
 import { Page } from '../ui/Page.tsx';
 import { QueryState } from '../ui/states.tsx';
-import { formatDate, type BatchMemberRow, type LiveClass } from './batch-time.ts';
+import type { BatchMemberRow, LiveClass } from './batch-time.ts';
 import { useMyBatches } from './BatchesPage.tsx';
 import { BatchAssessments } from './BatchAssessments.tsx';
 import { LiveClassCard, useNow } from './LiveClassCard.tsx';
@@ -160,7 +161,7 @@ export default function BatchPage() {
       {(b) => (
         <Page
           title={b.title}
-          description={`${formatDate(b.startDate)} – ${formatDate(b.endDate)} · times of the batch: ${b.timezone}`}
+          description={`${readableDay(b.startDate)} – ${readableDay(b.endDate)} · times of the batch: ${b.timezone}`}
           actions={
             !b.isMember && !teaching && b.published && b.allowSelfEnrollment && !b.paid ? (
               <Button onClick={() => join.mutate()} loading={join.isPending} disabled={b.seatsLeft === 0}>

@@ -2,11 +2,12 @@ import { Link } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
 import { Anchor, Badge, Group, Paper, Progress, Stack, Text, Title } from '@mantine/core';
 import { api } from '../ui/api.ts';
+import { readableDay } from '../ui/dates.ts';
 import { Page } from '../ui/Page.tsx';
 import { Empty, QueryState } from '../ui/states.tsx';
 import { IconUsers } from '../ui/icons.tsx';
 import type { Batch } from '../../contract/batches.ts';
-import { formatDate, type MyBatch } from './batch-time.ts';
+import type { MyBatch } from './batch-time.ts';
 import { LiveClassCard, useNow } from './LiveClassCard.tsx';
 
 export const myBatchesKey = ['me', 'batches'] as const;
@@ -35,7 +36,7 @@ function OpenBatches() {
               {b.title}
             </Anchor>
             <Text size="sm" c="gray.7">
-              {formatDate(b.startDate)} – {formatDate(b.endDate)}
+              {readableDay(b.startDate)} – {readableDay(b.endDate)}
               {b.seatsLeft !== null ? ` · ${b.seatsLeft} ${b.seatsLeft === 1 ? 'seat' : 'seats'} left` : ''}
             </Text>
           </Group>
@@ -71,7 +72,7 @@ export default function BatchesPage() {
                             </Anchor>
                           </Title>
                           <Text size="sm" c="gray.7">
-                            {formatDate(b.batch.startDate)} – {formatDate(b.batch.endDate)} · times of the batch: {b.batch.timezone}
+                            {readableDay(b.batch.startDate)} – {readableDay(b.batch.endDate)} · times of the batch: {b.batch.timezone}
                           </Text>
                         </div>
                         {b.teaching && (

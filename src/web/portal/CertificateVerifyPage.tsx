@@ -2,11 +2,12 @@ import { useParams } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
 import { Alert, Badge, Center, Group, Paper, Stack, Table, Text, Title } from '@mantine/core';
 import { api, ApiError } from '../ui/api.ts';
+import { readableDay } from '../ui/dates.ts';
 import { useTitle } from '../ui/useTitle.ts';
 import { ALERT_STYLES } from './PortalParts.tsx';
 import { ErrorState, PageLoader } from '../ui/states.tsx';
 import { IconAward, IconLogo } from '../ui/icons.tsx';
-import { formatDate, keys, type Verification } from './portal-api.ts';
+import { keys, type Verification } from './portal-api.ts';
 
 const STATUS_TEXT: Record<Verification['status'], { label: string; color: string; sentence: string }> = {
   valid: { label: 'Valid', color: 'teal.9', sentence: 'This certificate is genuine and valid.' },
@@ -68,11 +69,11 @@ export default function CertificateVerifyPage({ embedded = false }: { embedded?:
                   </Table.Tr>
                   <Table.Tr>
                     <Table.Th>Issued</Table.Th>
-                    <Table.Td>{formatDate(v.data.issueDate)}</Table.Td>
+                    <Table.Td>{readableDay(v.data.issueDate)}</Table.Td>
                   </Table.Tr>
                   <Table.Tr>
                     <Table.Th>Valid until</Table.Th>
-                    <Table.Td>{v.data.expiryDate ? formatDate(v.data.expiryDate) : 'No expiry'}</Table.Td>
+                    <Table.Td>{v.data.expiryDate ? readableDay(v.data.expiryDate) : 'No expiry'}</Table.Td>
                   </Table.Tr>
                 </Table.Tbody>
               </Table>

@@ -3,6 +3,7 @@ import { Link, useNavigate, useParams } from 'react-router';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Alert, Badge, Button, Group, Modal, Paper, Stack, Text, ThemeIcon, Title } from '@mantine/core';
 import { api, errorMessage } from '../ui/api.ts';
+import { readableDateTime } from '../ui/dates.ts';
 import { Page } from '../ui/Page.tsx';
 import { ErrorState, PageLoader } from '../ui/states.tsx';
 import { IconAward, IconChecklist } from '../ui/icons.tsx';
@@ -313,7 +314,7 @@ function ScormPendingReason({ status }: { status: NonNullable<OutlineLesson['sco
   const what = (i: typeof first) => {
     const said = i.successStatus === 'failed' ? 'failed' : (SCORM_STATUS[i.completionStatus] ?? i.completionStatus);
     const score = i.scoreRaw !== null ? `, score ${i.scoreRaw}` : '';
-    const when = i.lastReportedAt ? `, last reported ${new Date(i.lastReportedAt).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })}` : '';
+    const when = i.lastReportedAt ? `, last reported ${readableDateTime(i.lastReportedAt)}` : '';
     return `“${i.title}” ${said}${score}${when}`;
   };
   const more = status.incomplete.length - 1;

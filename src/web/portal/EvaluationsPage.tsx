@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Alert, Anchor, Badge, Button, Group, Paper, Select, Stack, Text, Textarea, Title } from '@mantine/core';
 import type { CertificateRequest, Slot } from '../../contract/assignments.ts';
 import { api, ApiError, errorMessage } from '../ui/api.ts';
+import { readableDateTime } from '../ui/dates.ts';
 import { Page } from '../ui/Page.tsx';
 import { Empty, QueryState } from '../ui/states.tsx';
 import { ALERT_STYLES } from './PortalParts.tsx';
@@ -15,12 +16,6 @@ export const REQUEST_STATUS: Record<CertificateRequest['status'], { label: strin
   failed: { label: 'Not passed', color: 'red.9' },
   cancelled: { label: 'Cancelled', color: 'gray.8' },
 };
-
-/** "Mon 30 Mar 2026, 18:00" in the viewer's zone. */
-export function when(iso: string | null): string {
-  if (!iso) return '—';
-  return new Intl.DateTimeFormat(undefined, { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' }).format(new Date(iso));
-}
 
 const requestsKey = ['certificate-requests', 'mine'] as const;
 
@@ -87,7 +82,7 @@ function FreeSlots({ courseId }: { courseId: string }) {
       )}
       {book.isSuccess && (
         <Alert styles={ALERT_STYLES} color="teal" variant="light" role="status" title="Booked">
-          Your evaluation is booked for {when(book.data.startsAt)} with {book.data.evaluatorName}.
+          Your evaluation is booked for {readableDateTime(book.data.startsAt, { weekday: true })} with {book.data.evaluatorName}.
         </Alert>
       )}
       <QueryState query={slots} loadingLabel="Looking for free slots…">
@@ -98,7 +93,7 @@ function FreeSlots({ courseId }: { courseId: string }) {
             <Group gap="xs" role="list" aria-label="Free slots">
               {items.slice(0, 40).map((s) => (
                 <Button key={`${s.evaluatorId}/${s.startsAt}`} role="listitem" variant="default" onClick={() => book.mutate(s)} loading={book.isPending && book.variables === s}>
-                  {when(s.startsAt)} · {s.evaluatorName}
+                  {readableDateTime(s.startsAt, { weekday: true })} · {s.evaluatorName}
                 </Button>
               ))}
             </Group>
@@ -131,7 +126,7 @@ function RequestCard({ r }: { r: CertificateRequest }) {
         </Group>
         {r.startsAt && (
           <Text size="sm">
-            {when(r.startsAt)} with {r.evaluatorName ?? 'an evaluator'}
+            {readableDateTime(r.startsAt, { weekday: true })} with {r.evaluatorName ?? 'an evaluator'}
           </Text>
         )}
         {r.status === 'scheduled' && r.meetingUrl && (
@@ -211,7 +206,7 @@ function Reschedule({ r, onDone }: { r: CertificateRequest; onDone: () => void }
       <Stack gap="xs">
         <Select
           label="New time"
-          data={mine.map((s) => ({ value: s.startsAt, label: when(s.startsAt) }))}
+          data={mine.map((s) => ({ value: s.startsAt, label: readableDateTime(s.startsAt, { weekday: true }) }))}
           value={slot}
           onChange={setSlot}
           nothingFoundMessage="No other free times with this evaluator."

@@ -3,11 +3,12 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Alert, Anchor, Badge, Button, Group, Paper, Radio, Stack, Text, Textarea } from '@mantine/core';
 import type { CertificateRequest } from '../../contract/assignments.ts';
 import { api, ApiError, errorMessage } from '../ui/api.ts';
+import { readableDateTime } from '../ui/dates.ts';
 import { hasAnyRole, type Me } from '../ui/session.ts';
 import { AvailabilityEditor } from './AvailabilityEditor.tsx';
 import { Page } from '../ui/Page.tsx';
 import { Empty, QueryState } from '../ui/states.tsx';
-import { REQUEST_STATUS, when } from './EvaluationsPage.tsx';
+import { REQUEST_STATUS } from './EvaluationsPage.tsx';
 import { ALERT_STYLES } from './PortalParts.tsx';
 import type { Page as ListPage } from './portal-api.ts';
 
@@ -57,7 +58,7 @@ function EvaluationCard({ r }: { r: CertificateRequest }) {
       <Stack gap={6}>
         <Group justify="space-between">
           <Text fw={600}>
-            {when(r.startsAt)} · {r.memberName}
+            {readableDateTime(r.startsAt, { weekday: true })} · {r.memberName}
           </Text>
           <Badge color={status.color} variant="outline">
             {r.status === 'scheduled' ? 'Booked' : status.label}

@@ -3,11 +3,12 @@ import { Link, useParams } from 'react-router';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Alert, Anchor, Badge, Button, Group, NumberInput, Paper, Radio, Stack, Table, Textarea, Title } from '@mantine/core';
 import { api, ApiError, errorMessage } from '../ui/api.ts';
+import { readableDay } from '../ui/dates.ts';
 import { Page } from '../ui/Page.tsx';
 import { Empty, QueryState } from '../ui/states.tsx';
 import { SubmissionCard, type Submission } from './AssignmentPanel.tsx';
 import { ALERT_STYLES } from './PortalParts.tsx';
-import { formatDate, type Page as ListPage } from './portal-api.ts';
+import type { Page as ListPage } from './portal-api.ts';
 
 /** The evaluator's grading queue: waiting submissions of their batches and courses, oldest first. */
 export default function GradingPage() {
@@ -45,9 +46,9 @@ export default function GradingPage() {
                       <Table.Td>
                         {s.assignmentTitle} {s.version > 1 ? `(version ${s.version})` : ''}
                       </Table.Td>
-                      <Table.Td>{formatDate(s.submittedAt)}</Table.Td>
+                      <Table.Td>{readableDay(s.submittedAt)}</Table.Td>
                       <Table.Td>
-                        {formatDate(s.dueDate)}{' '}
+                        {readableDay(s.dueDate)}{' '}
                         {s.late && (
                           <Badge color="orange.9" variant="outline">
                             Late

@@ -6,11 +6,12 @@ import { BarChart } from '@mantine/charts';
 import { Anchor, Badge, Button, Group, Paper, Select, SimpleGrid, Stack, Table, Text, TextInput, Title, VisuallyHidden } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { api } from '../ui/api.ts';
+import { readableDay } from '../ui/dates.ts';
 import { Page } from '../ui/Page.tsx';
 import { ErrorState, PageLoader, QueryState } from '../ui/states.tsx';
 import { ProgressLine } from './PortalParts.tsx';
 import type { ScormAttemptRow } from '../../contract/scorm.ts';
-import { formatDate, useOutline, type LearnerRow, type Page as ListPage, type ProgressStats, type SubmissionRow } from './portal-api.ts';
+import { useOutline, type LearnerRow, type Page as ListPage, type ProgressStats, type SubmissionRow } from './portal-api.ts';
 
 const STATUS_FILTERS: Record<string, string> = {
   all: '',
@@ -193,9 +194,9 @@ function Learners({ courseId }: { courseId: string }) {
                     <ProgressLine value={r.progress} label={`Progress of ${r.fullName}`} size="sm" />
                   </Table.Td>
                   <Table.Td>{r.completedLessons}</Table.Td>
-                  <Table.Td>{formatDate(r.lastActivityAt)}</Table.Td>
+                  <Table.Td>{readableDay(r.lastActivityAt)}</Table.Td>
                   <Table.Td>
-                    {formatDate(r.enrolledAt)}{' '}
+                    {readableDay(r.enrolledAt)}{' '}
                     <Badge c="gray.9" size="xs" variant="light" color="gray">
                       {r.source}
                     </Badge>
@@ -274,7 +275,7 @@ function QuizResults({ courseId }: { courseId: string }) {
                       <Table.Td>
                         {s.submittedAt ? (
                           <Anchor href={`/api/quiz-submissions/${s.id}/report.pdf`} target="_blank" rel="noopener" size="sm">
-                            {formatDate(s.submittedAt)}
+                            {readableDay(s.submittedAt)}
                             <VisuallyHidden> (report PDF)</VisuallyHidden>
                           </Anchor>
                         ) : (
@@ -352,7 +353,7 @@ function ScormResults({ courseId }: { courseId: string }) {
                         {r.scoreRaw !== null ? `${r.scoreRaw}${r.scoreMax !== null ? ` / ${r.scoreMax}` : ''}` : r.scoreScaled !== null ? `${Math.round(r.scoreScaled * 100)}%` : '—'}
                       </Table.Td>
                       <Table.Td>{minutes(r.totalSeconds)}</Table.Td>
-                      <Table.Td>{formatDate(r.updatedAt)}</Table.Td>
+                      <Table.Td>{readableDay(r.updatedAt)}</Table.Td>
                     </Table.Tr>
                   ))}
                 </Table.Tbody>

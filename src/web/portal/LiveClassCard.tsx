@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
+import { readableDateTime, readableTime } from '../ui/dates.ts';
 import { Badge, Button, Group, Paper, Stack, Text, Title } from '@mantine/core';
-import { formatTime, formatWhen, joinOpen, viewerZone, type LiveClass } from './batch-time.ts';
+import { joinOpen, viewerZone, type LiveClass } from './batch-time.ts';
 
 /** The current time, refreshed every 15 seconds (for join buttons that open on time). */
 export function useNow(): number {
@@ -26,11 +27,11 @@ export function LiveClassCard({ liveClass: c, heading = 'h3', now }: { liveClass
               {c.title}
             </Title>
             <Text size="sm" data-testid="live-class-when">
-              {formatWhen(c.startsAt)} – {formatTime(c.endsAt)} <Text span c="gray.7">({zone})</Text>
+              {readableDateTime(c.startsAt, { weekday: true })} – {readableTime(c.endsAt)} <Text span c="gray.7">({zone})</Text>
             </Text>
             {c.timezone !== zone && (
               <Text size="sm" c="gray.7">
-                Batch time: {formatWhen(c.startsAt, c.timezone)} ({c.timezone})
+                Batch time: {readableDateTime(c.startsAt, { weekday: true, timeZone: c.timezone })} ({c.timezone})
               </Text>
             )}
           </div>

@@ -1,13 +1,13 @@
 import { Link } from 'react-router';
 import { Alert, Button, Group, Loader, Paper, Stack, Text, Title, VisuallyHidden } from '@mantine/core';
 import { Page } from '../ui/Page.tsx';
+import { readableDay } from '../ui/dates.ts';
 import { errorMessage } from '../ui/api.ts';
 import { hasAnyRole, isStaff, type Me } from '../ui/session.ts';
 import { Empty, QueryState } from '../ui/states.tsx';
 import { IconAlert, IconBook } from '../ui/icons.tsx';
 import { ALERT_STYLES, RefusalAlert, useEnroll } from './enroll.tsx';
 import {
-  formatDate,
   todayIso,
   useMyAssignments,
   useMyCourses,
@@ -280,10 +280,10 @@ function CourseCard({ item, due }: { item: MyCourse; due: TrainingAssignment | n
         </div>
         {due && !done && (
           <p className={overdue ? 'course-due overdue' : 'course-due'} data-testid="due-date">
-            {overdue ? `Overdue — was due ${formatDate(due.dueDate)}` : `Due ${formatDate(due.dueDate)}`}
+            {overdue ? `Overdue — was due ${readableDay(due.dueDate)}` : `Due ${readableDay(due.dueDate)}`}
           </p>
         )}
-        {done && enrollment.completedAt && <p className="course-due">Completed {formatDate(enrollment.completedAt)}</p>}
+        {done && enrollment.completedAt && <p className="course-due">Completed {readableDay(enrollment.completedAt)}</p>}
       </div>
       <Link to={done || suspended ? `/lms/courses/${course.id}` : continueTo} className={done ? 'course-card-action secondary' : 'course-card-action'}>
         {suspended ? 'View course' : done ? 'Review course' : enrollment.progress === 0 && !enrollment.currentLessonId ? 'Start' : 'Continue'}

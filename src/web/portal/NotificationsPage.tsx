@@ -2,14 +2,11 @@ import { Link } from 'react-router';
 import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
 import { Anchor, Badge, Button, Group, Paper, Stack, Text, Title, VisuallyHidden } from '@mantine/core';
 import { api } from '../ui/api.ts';
+import { readableDateTime } from '../ui/dates.ts';
 import { Page } from '../ui/Page.tsx';
 import { Empty, ErrorState, PageLoader } from '../ui/states.tsx';
 import { IconBell } from '../ui/icons.tsx';
 import { notificationKeys, plainText, type Notification } from './notifications-api.ts';
-
-function when(iso: string): string {
-  return new Date(iso).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' });
-}
 
 /** A link inside the site opens in the app; a file (the certificate PDF) opens as a page. */
 function OpenLink({ n }: { n: Notification }) {
@@ -85,7 +82,7 @@ export default function NotificationsPage() {
                       )}
                     </Group>
                     <Text size="sm" c="gray.7">
-                      {when(n.createdAt)}
+                      {readableDateTime(n.createdAt)}
                     </Text>
                     <Text size="sm" style={{ whiteSpace: 'pre-line' }}>
                       {plainText(n.body)}

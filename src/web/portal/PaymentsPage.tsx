@@ -3,6 +3,7 @@ import { Link, useParams, useSearchParams } from 'react-router';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Alert, Anchor, Badge, Button, Group, Paper, Stack, Table, Text } from '@mantine/core';
 import { api, errorMessage } from '../ui/api.ts';
+import { readableDay } from '../ui/dates.ts';
 import { Page } from '../ui/Page.tsx';
 import { Empty, PageLoader, QueryState } from '../ui/states.tsx';
 import { formatMoney, type Payment, type PaymentStatus } from '../../contract/payments.ts';
@@ -17,10 +18,6 @@ const STATUS_LABEL: Record<PaymentStatus, string> = {
   expired: 'Expired',
 };
 const STATUS_COLOR: Record<PaymentStatus, string> = { pending: 'yellow', paid: 'green', failed: 'red', refunded: 'gray', expired: 'gray' };
-
-function day(iso: string): string {
-  return new Date(iso).toLocaleDateString(undefined, { dateStyle: 'medium' });
-}
 
 function itemLink(p: Payment) {
   const to = p.courseId ? `/lms/courses/${p.courseId}` : `/lms/batches/${p.batchId ?? ''}`;
@@ -61,7 +58,7 @@ export default function PaymentsPage() {
                   <Table.Tbody>
                     {data.items.map((p) => (
                       <Table.Tr key={p.id} data-testid="payment-row">
-                        <Table.Td>{day(p.createdAt)}</Table.Td>
+                        <Table.Td>{readableDay(p.createdAt)}</Table.Td>
                         <Table.Td>{itemLink(p)}</Table.Td>
                         <Table.Td>{formatMoney(p.amount, p.currency)}</Table.Td>
                         <Table.Td>

@@ -1,38 +1,39 @@
 import './portal.css';
-import { lazy, Suspense, useEffect, useMemo, useRef } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
 import { Link, NavigationType, Route, Routes, useLocation, useNavigationType } from 'react-router';
 import { ActionIcon, Button, Indicator, Paper } from '@mantine/core';
+import { loadable } from '../ui/areas.tsx';
 import { Frame, HeaderAreaLink, type FrameGroup } from '../ui/Frame.tsx';
 import { IconAward, IconBell, IconBook, IconChecklist, IconGrid, IconTools, IconUser, IconUsers } from '../ui/icons.tsx';
 import { Page } from '../ui/Page.tsx';
 import { hasAnyRole, isStaff, type Me } from '../ui/session.ts';
-import { Empty, PageLoader } from '../ui/states.tsx';
+import { Empty } from '../ui/states.tsx';
 import MyCoursesPage from './MyCoursesPage.tsx';
 import { useMyTeam } from './portal-api.ts';
 import { useUnreadCount } from './notifications-api.ts';
 
 // My Courses is the portal's landing page and ships with the frame; every other page is its own
 // chunk, downloaded when it is first opened.
-const CatalogPage = lazy(() => import('./CatalogPage.tsx'));
-const CoursePage = lazy(() => import('./CoursePage.tsx'));
-const LessonPage = lazy(() => import('./LessonPage.tsx'));
-const CertificatesPage = lazy(() => import('./CertificatesPage.tsx'));
-const CertificateVerifyPage = lazy(() => import('./CertificateVerifyPage.tsx'));
-const InstructorDashboardPage = lazy(() => import('./InstructorDashboardPage.tsx'));
-const TeachingPage = lazy(() => import('./TeachingPage.tsx'));
-const ProfilePage = lazy(() => import('./ProfilePage.tsx'));
-const BatchesPage = lazy(() => import('./BatchesPage.tsx'));
-const BatchPage = lazy(() => import('./BatchPage.tsx'));
-const NotificationsPage = lazy(() => import('./NotificationsPage.tsx'));
-const NotificationPreferencesPage = lazy(() => import('./NotificationPreferencesPage.tsx'));
-const AssignmentPage = lazy(() => import('./AssignmentPage.tsx'));
-const GradingPage = lazy(() => import('./GradingPage.tsx'));
-const GradeSubmissionPage = lazy(() => import('./GradingPage.tsx').then((m) => ({ default: m.GradeSubmissionPage })));
-const EvaluationsPage = lazy(() => import('./EvaluationsPage.tsx'));
-const EvaluatorCalendarPage = lazy(() => import('./EvaluatorCalendarPage.tsx'));
-const PaymentsPage = lazy(() => import('./PaymentsPage.tsx'));
-const TeamPage = lazy(() => import('./TeamPage.tsx'));
-const PaymentReturnPage = lazy(() => import('./PaymentsPage.tsx').then((m) => ({ default: m.PaymentReturnPage })));
+const CatalogPage = loadable(() => import('./CatalogPage.tsx'));
+const CoursePage = loadable(() => import('./CoursePage.tsx'));
+const LessonPage = loadable(() => import('./LessonPage.tsx'));
+const CertificatesPage = loadable(() => import('./CertificatesPage.tsx'));
+const CertificateVerifyPage = loadable(() => import('./CertificateVerifyPage.tsx'));
+const InstructorDashboardPage = loadable(() => import('./InstructorDashboardPage.tsx'));
+const TeachingPage = loadable(() => import('./TeachingPage.tsx'));
+const ProfilePage = loadable(() => import('./ProfilePage.tsx'));
+const BatchesPage = loadable(() => import('./BatchesPage.tsx'));
+const BatchPage = loadable(() => import('./BatchPage.tsx'));
+const NotificationsPage = loadable(() => import('./NotificationsPage.tsx'));
+const NotificationPreferencesPage = loadable(() => import('./NotificationPreferencesPage.tsx'));
+const AssignmentPage = loadable(() => import('./AssignmentPage.tsx'));
+const GradingPage = loadable(() => import('./GradingPage.tsx'));
+const GradeSubmissionPage = loadable(() => import('./GradingPage.tsx').then((m) => ({ default: m.GradeSubmissionPage })));
+const EvaluationsPage = loadable(() => import('./EvaluationsPage.tsx'));
+const EvaluatorCalendarPage = loadable(() => import('./EvaluatorCalendarPage.tsx'));
+const PaymentsPage = loadable(() => import('./PaymentsPage.tsx'));
+const TeamPage = loadable(() => import('./TeamPage.tsx'));
+const PaymentReturnPage = loadable(() => import('./PaymentsPage.tsx').then((m) => ({ default: m.PaymentReturnPage })));
 
 export const TEACHERS = ['System Manager', 'Moderator', 'Course Creator'] as const;
 const GRADERS = ['System Manager', 'Moderator', 'Course Creator', 'Batch Evaluator'] as const;
@@ -118,32 +119,30 @@ export default function PortalFrame({ me }: { me: Me }) {
   // render the page below it again (50 course cards on My Courses).
   const pages = useMemo(
     () => (
-      <Suspense fallback={<PageLoader />}>
-        <Routes>
-          <Route index element={<MyCoursesPage me={me} />} />
-          <Route path="catalog" element={<CatalogPage />} />
-          <Route path="courses/:courseId" element={<CoursePage />} />
-          <Route path="courses/:courseId/lessons/:lessonId" element={<LessonPage />} />
-          <Route path="courses/:courseId/dashboard" element={<InstructorDashboardPage />} />
-          <Route path="batches" element={<BatchesPage />} />
-          <Route path="batches/:batchId" element={<BatchPage />} />
-          <Route path="certificates" element={<CertificatesPage />} />
-          <Route path="assignments/:assignmentId" element={<AssignmentPage />} />
-          <Route path="grading" element={<GradingPage />} />
-          <Route path="grading/:submissionId" element={<GradeSubmissionPage />} />
-          <Route path="evaluations" element={<EvaluationsPage />} />
-          <Route path="evaluations/calendar" element={<EvaluatorCalendarPage me={me} />} />
-          <Route path="payments" element={<PaymentsPage />} />
-          <Route path="payments/:paymentId" element={<PaymentReturnPage />} />
-          <Route path="certificates/verify/:code" element={<CertificateVerifyPage embedded />} />
-          <Route path="teaching" element={<TeachingPage me={me} />} />
-          <Route path="team" element={<TeamPage />} />
-          <Route path="profile" element={<ProfilePage me={me} />} />
-          <Route path="notifications" element={<NotificationsPage />} />
-          <Route path="notifications/preferences" element={<NotificationPreferencesPage />} />
-          <Route path="*" element={<PortalNotFound />} />
-        </Routes>
-      </Suspense>
+      <Routes>
+        <Route index element={<MyCoursesPage me={me} />} />
+        <Route path="catalog" element={<CatalogPage />} />
+        <Route path="courses/:courseId" element={<CoursePage />} />
+        <Route path="courses/:courseId/lessons/:lessonId" element={<LessonPage />} />
+        <Route path="courses/:courseId/dashboard" element={<InstructorDashboardPage />} />
+        <Route path="batches" element={<BatchesPage />} />
+        <Route path="batches/:batchId" element={<BatchPage />} />
+        <Route path="certificates" element={<CertificatesPage />} />
+        <Route path="assignments/:assignmentId" element={<AssignmentPage />} />
+        <Route path="grading" element={<GradingPage />} />
+        <Route path="grading/:submissionId" element={<GradeSubmissionPage />} />
+        <Route path="evaluations" element={<EvaluationsPage />} />
+        <Route path="evaluations/calendar" element={<EvaluatorCalendarPage me={me} />} />
+        <Route path="payments" element={<PaymentsPage />} />
+        <Route path="payments/:paymentId" element={<PaymentReturnPage />} />
+        <Route path="certificates/verify/:code" element={<CertificateVerifyPage embedded />} />
+        <Route path="teaching" element={<TeachingPage me={me} />} />
+        <Route path="team" element={<TeamPage />} />
+        <Route path="profile" element={<ProfilePage me={me} />} />
+        <Route path="notifications" element={<NotificationsPage />} />
+        <Route path="notifications/preferences" element={<NotificationPreferencesPage />} />
+        <Route path="*" element={<PortalNotFound />} />
+      </Routes>
     ),
     [me],
   );

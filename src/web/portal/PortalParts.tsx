@@ -1,6 +1,7 @@
 import { Badge, Box, Button, CopyButton, Group, Progress, Stack, Text, TextInput } from '@mantine/core';
 import { IconAward, IconBook } from '../ui/icons.tsx';
-import { formatDate, type Certificate } from './portal-api.ts';
+import { readableDay } from '../ui/dates.ts';
+import type { Certificate } from './portal-api.ts';
 
 export { ALERT_STYLES, RefusalAlert, useEnroll } from './enroll.tsx';
 
@@ -53,8 +54,8 @@ export function CertificateActions({ certificate }: { certificate: Certificate }
           {certificate.status === 'valid' ? 'Valid' : certificate.status === 'expired' ? 'Expired' : 'Revoked'}
         </Badge>
         <Text size="sm" c="gray.7">
-          Issued {formatDate(certificate.issueDate)}
-          {certificate.expiryDate ? ` · valid until ${formatDate(certificate.expiryDate)}` : ''}
+          Issued {readableDay(certificate.issueDate)}
+          {certificate.expiryDate ? ` · valid until ${readableDay(certificate.expiryDate)}` : ''}
         </Text>
       </Group>
       <Group gap="sm">

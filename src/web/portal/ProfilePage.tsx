@@ -2,10 +2,11 @@ import { Link } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
 import { Anchor, Badge, Button, Group, Paper, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { api } from '../ui/api.ts';
+import { readableDay } from '../ui/dates.ts';
 import { Page } from '../ui/Page.tsx';
 import type { Me } from '../ui/session.ts';
 import { QueryState } from '../ui/states.tsx';
-import { formatDate, keys, todayIso, useMyCourses, type MeHr } from './portal-api.ts';
+import { keys, todayIso, useMyCourses, type MeHr } from './portal-api.ts';
 
 const ASSIGNMENT_COLOR = { open: 'blue', completed: 'teal', overdue: 'red' } as const;
 const COMPLIANCE_COLOR = { pending: 'gray', complete: 'teal', expiring: 'orange', expired: 'red' } as const;
@@ -72,7 +73,7 @@ export default function ProfilePage({ me }: { me: Me }) {
                     <b>Designation:</b> {data.employee.designation ?? '—'}
                   </Text>
                   <Text size="sm">
-                    <b>Joined:</b> {formatDate(data.employee.dateOfJoining)}
+                    <b>Joined:</b> {readableDay(data.employee.dateOfJoining)}
                   </Text>
                 </SimpleGrid>
               </Paper>
@@ -106,7 +107,7 @@ export default function ProfilePage({ me }: { me: Me }) {
                               </Anchor>
                             </Table.Td>
                             <Table.Td c={overdue ? 'red.8' : undefined} fw={overdue ? 700 : undefined}>
-                              {formatDate(a.dueDate)}
+                              {readableDay(a.dueDate)}
                             </Table.Td>
                             <Table.Td>
                               <Badge c="gray.9" variant="light" color={overdue ? 'red' : ASSIGNMENT_COLOR[a.status]}>
@@ -143,8 +144,8 @@ export default function ProfilePage({ me }: { me: Me }) {
                             <Text size="sm">{d.title}</Text>
                           )}
                           <Text size="xs" c="gray.7">
-                            Issued {formatDate(d.issueDate)}
-                            {d.expiryDate ? ` · expires ${formatDate(d.expiryDate)}` : ''}
+                            Issued {readableDay(d.issueDate)}
+                            {d.expiryDate ? ` · expires ${readableDay(d.expiryDate)}` : ''}
                           </Text>
                         </li>
                       ))}
@@ -172,8 +173,8 @@ export default function ProfilePage({ me }: { me: Me }) {
                             </Badge>
                           </Group>
                           <Text size="xs" c="gray.7">
-                            {c.completedOn ? `Completed ${formatDate(c.completedOn)}` : 'Not completed'}
-                            {c.renewalDate ? ` · renew by ${formatDate(c.renewalDate)}` : ''}
+                            {c.completedOn ? `Completed ${readableDay(c.completedOn)}` : 'Not completed'}
+                            {c.renewalDate ? ` · renew by ${readableDay(c.renewalDate)}` : ''}
                           </Text>
                         </li>
                       ))}

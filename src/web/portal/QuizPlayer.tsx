@@ -17,6 +17,7 @@ import {
   Title,
 } from '@mantine/core';
 import { api, ApiError, errorMessage } from '../ui/api.ts';
+import { readableDateTime } from '../ui/dates.ts';
 import { ALERT_STYLES } from './PortalParts.tsx';
 import { ErrorState, PageLoader } from '../ui/states.tsx';
 import { keys, useLatestSubmission, useQuiz, type Quiz, type Submission, type SubmissionResult } from './portal-api.ts';
@@ -64,7 +65,6 @@ export function QuizPlayer({ quizId, courseId }: { quizId: string; courseId: str
   if (quiz.isError) return <ErrorState error={quiz.error} onRetry={() => void quiz.refetch()} title="The quiz could not be loaded" />;
   const q = quiz.data;
   const canTry = (q.attemptsLeft === null || q.attemptsLeft > 0) && q.availability === 'open';
-  const when = (iso: string) => new Date(iso).toLocaleString('en-GB', { dateStyle: 'long', timeStyle: 'short' });
   const inProgress = !!q.currentAttempt;
   // Coming back to a quiz already taken: the last finished attempt's result.
   const shown = result ?? (latest.data && latest.data.status !== 'in_progress' ? latest.data : null);
@@ -103,9 +103,9 @@ export function QuizPlayer({ quizId, courseId }: { quizId: string; courseId: str
               </Badge>
             )}
           </Group>
-          {q.availability === 'not_open' && q.opensAt && <Text size="sm">This quiz opens on {when(q.opensAt)}.</Text>}
-          {q.availability === 'closed' && q.closesAtForYou && <Text size="sm">This quiz closed on {when(q.closesAtForYou)}.</Text>}
-          {q.availability === 'open' && q.closesAtForYou && <Text size="sm">This quiz closes on {when(q.closesAtForYou)}.</Text>}
+          {q.availability === 'not_open' && q.opensAt && <Text size="sm">This quiz opens on {readableDateTime(q.opensAt)}.</Text>}
+          {q.availability === 'closed' && q.closesAtForYou && <Text size="sm">This quiz closed on {readableDateTime(q.closesAtForYou)}.</Text>}
+          {q.availability === 'open' && q.closesAtForYou && <Text size="sm">This quiz closes on {readableDateTime(q.closesAtForYou)}.</Text>}
           {start.isError && (
             <Alert styles={ALERT_STYLES} color="red" variant="light" role="alert" title="The quiz could not be started">
               {start.error instanceof ApiError && start.error.code === 'MAX_ATTEMPTS_REACHED'

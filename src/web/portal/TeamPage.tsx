@@ -4,9 +4,10 @@ import { Anchor, Badge, Group, Paper, Progress, SimpleGrid, Stack, Table, Text, 
 import { BarChart } from '@mantine/charts';
 import type { TeamMember } from '../../contract/team.ts';
 import { Page } from '../ui/Page.tsx';
+import { readableDay } from '../ui/dates.ts';
 import { Empty, QueryState } from '../ui/states.tsx';
 import { IconUsers } from '../ui/icons.tsx';
-import { formatDate, useMyTeam } from './portal-api.ts';
+import { useMyTeam } from './portal-api.ts';
 
 const STATUS: Record<TeamMember['courses'][number]['status'], string> = {
   'not-enrolled': 'Not started',
@@ -95,14 +96,14 @@ function MemberCard({ m }: { m: TeamMember }) {
                   <Table.Td>
                     {c.overdue ? (
                       <Text span size="sm" c="red.9" fw={600}>
-                        {formatDate(c.dueDate)} (overdue)
+                        {readableDay(c.dueDate)} (overdue)
                       </Text>
                     ) : c.dueSoon ? (
                       <Text span size="sm" c="yellow.9" fw={600}>
-                        {formatDate(c.dueDate)}
+                        {readableDay(c.dueDate)}
                       </Text>
                     ) : (
-                      formatDate(c.dueDate)
+                      readableDay(c.dueDate)
                     )}
                   </Table.Td>
                 </Table.Tr>

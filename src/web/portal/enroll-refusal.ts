@@ -1,4 +1,5 @@
 import { ApiError } from '../ui/api.ts';
+import { readableDateTime } from '../ui/dates.ts';
 import type { Course } from '../../contract/courses.ts';
 
 /**
@@ -45,18 +46,14 @@ export function enrollRefusal(error: unknown): { title: string; message: string 
   }
 }
 
-function readableMoment(iso: string): string {
-  return new Date(iso).toLocaleString('en-GB', { dateStyle: 'long', timeStyle: 'short' });
-}
-
 /** "Enrollment opens on …", "Enrollment closed on …", "Full", "N places left" — or null when unlimited. */
 export function enrollmentWindowText(c: Pick<Course, 'enrollmentState' | 'enrollmentOpensAt' | 'enrollmentClosesAt' | 'placesLeft'>): string | null {
-  if (c.enrollmentState === 'not_yet_open' && c.enrollmentOpensAt) return `Enrollment opens on ${readableMoment(c.enrollmentOpensAt)}.`;
-  if (c.enrollmentState === 'closed' && c.enrollmentClosesAt) return `Enrollment closed on ${readableMoment(c.enrollmentClosesAt)}.`;
+  if (c.enrollmentState === 'not_yet_open' && c.enrollmentOpensAt) return `Enrollment opens on ${readableDateTime(c.enrollmentOpensAt)}.`;
+  if (c.enrollmentState === 'closed' && c.enrollmentClosesAt) return `Enrollment closed on ${readableDateTime(c.enrollmentClosesAt)}.`;
   if (c.enrollmentState === 'full') return 'This course is full: no places are left.';
   const parts: string[] = [];
   if (c.placesLeft !== null) parts.push(c.placesLeft === 1 ? '1 place left' : `${c.placesLeft} places left`);
-  if (c.enrollmentClosesAt) parts.push(`enrollment closes on ${readableMoment(c.enrollmentClosesAt)}`);
+  if (c.enrollmentClosesAt) parts.push(`enrollment closes on ${readableDateTime(c.enrollmentClosesAt)}`);
   if (!parts.length) return null;
   const text = parts.join('; ');
   return `${text.charAt(0).toUpperCase()}${text.slice(1)}.`;

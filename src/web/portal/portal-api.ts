@@ -170,14 +170,6 @@ export const KIND_LABEL: Record<Lesson['kind'], string> = {
   quiz: 'Quiz',
 };
 
-/** "29 Nov 2026" for an ISO date or timestamp, in the browser's language. */
-export function formatDate(iso: string | null | undefined): string {
-  if (!iso) return '—';
-  const d = new Date(iso.length === 10 ? `${iso}T00:00:00Z` : iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  return d.toLocaleDateString(undefined, { day: 'numeric', month: 'short', year: 'numeric', timeZone: iso.length === 10 ? 'UTC' : undefined });
-}
-
 /** Today as YYYY-MM-DD in the browser's time zone. */
 export function todayIso(): string {
   const d = new Date();

@@ -1,55 +1,62 @@
 /**
- * The two areas' code, each its own chunk: the login page does not download the desk, and so on.
- * Loading one again returns the same module, so a page may start it early (after a login, while the
- * session is checked) and the route then renders without waiting.
+ * Code loaded on demand: the two areas, each its own chunk (the login page does not download the
+ * desk, and so on), and the pages inside them. Loading a module again returns the same module, so a
+ * page may start it early (after a login, while the session is checked) and the route then renders
+ * without waiting.
  */
-import { useEffect, useState, type ComponentType } from 'react';
-import type { Me } from './session.ts';
+import { useEffect, useState, type ComponentProps, type ComponentType } from 'react';
 import { PageLoader } from './states.tsx';
 
-type AreaFrame = ComponentType<{ me: Me }>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any component, as with React's lazy()
+type AnyComponent = ComponentType<any>;
+
+/** A component whose code is downloaded when it is first rendered, or earlier with `start()`. */
+export type Loadable<C extends AnyComponent> = C & { start: () => Promise<C> };
 
 /**
- * An area's frame as a component that renders at once when its code has arrived, and shows the
- * page loader (a plain render) while it has not. Not React's lazy(): it suspends on its first
- * render even for a module already loaded, and React then holds the revealed page back for up to
- * 300 ms after the fallback (so that it does not flicker), which on a cold load of My Courses was
- * most of the time to interactive. A download that fails reaches the page's error boundary.
+ * A component that renders at once when its module has arrived, and shows the page loader (a plain
+ * render) while it has not. Not React's lazy(): it suspends on its first render even for a module
+ * already loaded, and React then holds the revealed page back for up to 300 ms after the fallback
+ * (so that it does not flicker), which on a cold load of My Courses was most of the time to
+ * interactive. A download that fails reaches the page's error boundary.
  */
-function area(load: () => Promise<{ default: AreaFrame }>) {
-  let loaded: AreaFrame | null = null;
+export function loadable<C extends AnyComponent>(load: () => Promise<{ default: C }>): Loadable<C> {
+  let loaded: C | null = null;
+  let loading: Promise<C> | null = null;
   const start = () =>
-    load().then((m) => {
-      loaded = m.default;
-      return m;
-    });
-  function Area(props: { me: Me }) {
-    const [state, setState] = useState<{ frame: AreaFrame | null; error: unknown }>({ frame: loaded, error: null });
+    (loading ??= load().then(
+      (m) => (loaded = m.default),
+      (error: unknown) => {
+        loading = null;
+        throw error;
+      },
+    ));
+  function Loaded(props: ComponentProps<C>) {
+    const [state, setState] = useState<{ component: C | null; error: unknown }>({ component: loaded, error: null });
+    // The download starts with the first render, not after the commit of the loader.
+    const pending = state.component || state.error ? null : start();
     useEffect(() => {
-      if (state.frame) return;
+      if (!pending) return;
       let live = true;
-      start().then(
-        (m) => live && setState({ frame: m.default, error: null }),
-        (error: unknown) => live && setState({ frame: null, error }),
+      pending.then(
+        (component) => live && setState({ component, error: null }),
+        (error: unknown) => live && setState({ component: null, error }),
       );
       return () => {
         live = false;
       };
-    }, [state.frame]);
+    }, [pending]);
     if (state.error) throw state.error;
-    const Frame = state.frame;
-    return Frame ? <Frame {...props} /> : <PageLoader />;
+    const Component = state.component;
+    return Component ? <Component {...props} /> : <PageLoader />;
   }
-  return { Area, start };
+  return Object.assign(Loaded, { start }) as unknown as Loadable<C>;
 }
 
-const portal = area(() => import('../portal/PortalFrame.tsx'));
-const desk = area(() => import('../desk/DeskFrame.tsx'));
-
-export const PortalArea = portal.Area;
-export const DeskArea = desk.Area;
-export const loadPortal = portal.start;
-export const loadDesk = desk.start;
+export const PortalArea = loadable(() => import('../portal/PortalFrame.tsx'));
+export const DeskArea = loadable(() => import('../desk/DeskFrame.tsx'));
+export const loadPortal = PortalArea.start;
+export const loadDesk = DeskArea.start;
 
 /** Fetches the code of the area a path belongs to (nothing for other paths). */
 export function preloadAreaOf(path: string): Promise<unknown> {

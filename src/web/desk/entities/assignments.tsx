@@ -4,12 +4,12 @@ import { Link } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
 import { Anchor, Badge, Select, Stack } from '@mantine/core';
 import { api } from '../../ui/api.ts';
+import { readableDateTime, readableDay } from '../../ui/dates.ts';
 import { IconAward, IconChecklist } from '../../ui/icons.tsx';
 import type { Outline } from '../../../contract/courses.ts';
 import type { Role } from '../../../contract/roles.ts';
 import type { CustomFieldProps, EntityMeta, Row } from '../meta.ts';
 import { COURSE_LINK } from './shared.tsx';
-import { readableValue } from '../format.ts';
 
 const GRADERS: readonly Role[] = ['Moderator', 'Course Creator', 'Batch Evaluator'];
 const AUTHORS: readonly Role[] = ['Moderator', 'Course Creator'];
@@ -60,12 +60,6 @@ function AssignmentLessonField(p: CustomFieldProps) {
 
 const BATCH_LINK = { url: '/api/batches', slug: 'lms-batch', label: (r: Row) => String(r.title) };
 
-function when(v: unknown): string {
-  if (typeof v !== 'string' || !v) return '—';
-  const d = new Date(v);
-  return d.toLocaleString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' });
-}
-
 const SUBMISSION_STATUS: Record<string, string> = { submitted: 'Waiting for a grade', passed: 'Passed', failed: 'Failed' };
 const REQUEST_STATUS: Record<string, string> = { requested: 'Requested', scheduled: 'Scheduled', passed: 'Passed', failed: 'Failed', cancelled: 'Cancelled' };
 
@@ -114,8 +108,8 @@ export const ASSIGNMENT_ENTITIES: EntityMeta[] = [
       },
       { key: 'assignmentTitle', label: 'Assignment' },
       { key: 'version', label: 'Version', numeric: true },
-      { key: 'submittedAt', label: 'Handed in', render: (r) => when(r.submittedAt) },
-      { key: 'dueDate', label: 'Due', render: (r) => readableValue(r.dueDate) },
+      { key: 'submittedAt', label: 'Handed in', render: (r) => readableDateTime(r.submittedAt) },
+      { key: 'dueDate', label: 'Due', render: (r) => readableDay(r.dueDate) },
       {
         key: 'status',
         label: 'Status',
@@ -154,7 +148,7 @@ export const ASSIGNMENT_ENTITIES: EntityMeta[] = [
       { key: 'memberName', label: 'Learner' },
       { key: 'courseTitle', label: 'Course' },
       { key: 'evaluatorName', label: 'Evaluator', render: (r) => (r.evaluatorName ? String(r.evaluatorName) : '—') },
-      { key: 'startsAt', label: 'When', render: (r) => when(r.startsAt) },
+      { key: 'startsAt', label: 'When', render: (r) => readableDateTime(r.startsAt) },
       {
         key: 'status',
         label: 'Status',

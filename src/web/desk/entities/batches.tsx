@@ -4,6 +4,7 @@ import { Link } from 'react-router';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { ActionIcon, Alert, Anchor, Badge, Button, Group, NumberInput, Paper, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { api, errorMessage } from '../../ui/api.ts';
+import { readableDateTime, readableDay } from '../../ui/dates.ts';
 import { IconUsers } from '../../ui/icons.tsx';
 import type { Role } from '../../../contract/roles.ts';
 import { LinkPicker } from '../LinkPicker.tsx';
@@ -139,7 +140,7 @@ function MembersPanel({ row, refresh }: { row: Row; refresh: () => void }) {
               return (
                 <Table.Tr key={m.memberId}>
                   <Table.Td>{m.fullName}</Table.Td>
-                  <Table.Td>{m.joinedAt.slice(0, 10)}</Table.Td>
+                  <Table.Td>{readableDay(m.joinedAt)}</Table.Td>
                   <Table.Td>{ps.length ? `${Math.floor(ps.reduce((a, b) => a + b, 0) / ps.length)}%` : '—'}</Table.Td>
                   <Table.Td>
                     <Button size="compact-sm" variant="subtle" color="red" loading={remove.isPending} onClick={() => remove.mutate(m.memberId)}>
@@ -208,7 +209,7 @@ function LiveClassPanel({ row }: { row: Row }) {
       <Stack gap={4}>
         {(classes.data ?? []).map((c) => (
           <Text size="sm" key={c.id}>
-            {new Date(c.startsAt).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' })} · {c.title} ({c.durationMinutes} min)
+            {readableDateTime(c.startsAt)} · {c.title} ({c.durationMinutes} min)
           </Text>
         ))}
       </Stack>

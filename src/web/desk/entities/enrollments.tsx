@@ -1,5 +1,5 @@
 /** Desk entities: enrollments. */
-import { Anchor, Badge, Group } from '@mantine/core';
+import { Anchor, Group } from '@mantine/core';
 import { Link } from 'react-router';
 import { ENROLLMENT_SOURCES, ENROLLMENT_STATUSES } from '../../../contract/enrollments.ts';
 import { api } from '../../ui/api.ts';
@@ -8,7 +8,7 @@ import { LMS_STAFF_ROLES } from '../../ui/session.ts';
 import { DownloadButton, FileToRecordButton } from '../actions.tsx';
 import { EnrollmentRuleActions, EnrollmentRuleDetails, EnrollmentStatusBadge } from '../EnrollmentRules.tsx';
 import type { EntityMeta, Row } from '../meta.ts';
-import { readableDay } from '../format.ts';
+import { readableDay } from '../../ui/dates.ts';
 import { wordsOf } from '../words.ts';
 import { MODERATORS, ENROLLERS, USER_LINK, COURSE_LINK, LinkedName, ProgressCell } from './shared.tsx';
 
@@ -48,25 +48,12 @@ export const ENROLLMENT_ENTITIES: EntityMeta[] = [
     deleteWarning:
       'Deleting the enrollment revokes the learner’s access to the course and removes their lesson progress. The deleted enrollment and its progress are kept in the audit log.',
     columns: [
-      { key: 'memberName', sort: 'memberName', label: 'Member' },
-      { key: 'courseTitle', sort: 'courseTitle', label: 'Course' },
+      { key: 'memberName', sort: 'memberName', label: 'Member', wrap: true },
+      { key: 'courseTitle', sort: 'courseTitle', label: 'Course', wrap: true },
       { key: 'progress', sort: 'progress', label: 'Progress', numeric: true, render: (r) => <ProgressCell value={r.progress as number} /> },
-      { key: 'status', label: 'Status', render: (r) => <EnrollmentStatusBadge status={r.status as unknown} /> },
-      {
-        key: 'source',
-        label: 'Source',
-        render: (r) => (
-          <Badge variant="outline" c="gray.9" tt="none">
-            {wordsOf(String(r.source))}
-          </Badge>
-        ),
-      },
-      {
-        key: 'completedAt',
-        sort: 'completedAt',
-        label: 'Completed',
-        render: (r) => readableDay(r.completedAt),
-      },
+      // A completed enrollment says when in its status, not in a column of its own that is empty for the others.
+      { key: 'status', label: 'Status', render: (r) => <EnrollmentStatusBadge status={r.status as unknown} completedAt={r.completedAt as unknown} /> },
+      { key: 'source', label: 'Source', render: (r) => wordsOf(String(r.source)) },
       { key: 'createdAt', sort: 'createdAt', label: 'Enrolled', render: (r) => readableDay(r.createdAt) },
     ],
     filters: [

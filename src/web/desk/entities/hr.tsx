@@ -1,7 +1,8 @@
 /** Desk entities: employees, onboarding, documents, compliance, departments and designations. */
 import { api } from '../../ui/api.ts';
 import { EmployeeTraining } from '../EmployeeTraining.tsx';
-import { daysUntil, readableValue } from '../format.ts';
+import { daysUntil, readableDay } from '../../ui/dates.ts';
+import { readableValue } from '../format.ts';
 import { Anchor, Badge, Button, Group, Paper, Stack, Table, Text, Title } from '@mantine/core';
 import { Link } from 'react-router';
 import { COMPLIANCE_STATUSES } from '../../../contract/compliance.ts';
@@ -329,7 +330,7 @@ export const HR_ENTITIES: EntityMeta[] = [
 function ExpiryCell({ date }: { date: string | null }) {
   if (!date) return null;
   const days = daysUntil(date);
-  const label = readableValue(date);
+  const label = readableDay(date);
   if (days > 30) return <>{label}</>;
   return (
     <Group gap={6} wrap="nowrap">

@@ -2,6 +2,7 @@
 import { useState } from 'react';
 import { Badge, Button, Checkbox, Group, Modal, Stack, Text, TextInput, Textarea } from '@mantine/core';
 import { api, errorMessage } from '../../ui/api.ts';
+import { readableDateTime } from '../../ui/dates.ts';
 import { IconClipboard } from '../../ui/icons.tsx';
 import { PAYMENT_STATUSES, formatMoney, type PaymentStatus } from '../../../contract/payments.ts';
 import { notify } from '../notify.ts';
@@ -13,7 +14,6 @@ const STATUS_COLOR: Record<PaymentStatus, string> = { pending: 'yellow', paid: '
 const GATEWAY_LABEL: Record<string, string> = { stripe: 'Stripe', manual: 'Invoice', none: 'Nothing to pay' };
 
 const money = (r: Row) => formatMoney(Number(r.amount), String(r.currency));
-const when = (v: unknown) => (typeof v === 'string' && v ? new Date(v).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }) : '');
 
 /** A paid payment whose refund was claimed and not yet confirmed by the gateway. */
 const refundUnderWay = (r: Row) => r.status === 'paid' && typeof r.refundStartedAt === 'string';
@@ -233,7 +233,7 @@ export const PAYMENT_ENTITIES: EntityMeta[] = [
     auditEntity: 'payment',
     title: (r) => `Payment of ${String(r.memberName)} for ${String(r.itemTitle)}`,
     columns: [
-      { key: 'createdAt', label: 'Created', render: (r) => when(r.createdAt) },
+      { key: 'createdAt', label: 'Created', render: (r) => readableDateTime(r.createdAt) },
       { key: 'memberName', label: 'Member' },
       { key: 'itemTitle', label: 'Course or batch' },
       { key: 'amount', label: 'Amount', numeric: true, render: money },
@@ -263,9 +263,9 @@ export const PAYMENT_ENTITIES: EntityMeta[] = [
       { name: 'gateway', label: 'Paid with', kind: 'text', readOnly: true, display: (r) => GATEWAY_LABEL[String(r.gateway)] ?? String(r.gateway) },
       { name: 'invoiceNumber', label: 'Invoice number', kind: 'text', readOnly: true },
       { name: 'gatewayReference', label: 'Gateway reference', kind: 'text', readOnly: true },
-      { name: 'paidAt', label: 'Paid at', kind: 'text', readOnly: true, display: (r) => when(r.paidAt) },
-      { name: 'refundedAt', label: 'Refunded at', kind: 'text', readOnly: true, display: (r) => when(r.refundedAt) },
-      { name: 'refundStartedAt', label: 'Refund started', kind: 'text', readOnly: true, display: (r) => (r.refundStartedAt ? `${when(r.refundStartedAt)}${refundUnderWay(r) ? ' (under way: the payment provider has not confirmed it yet)' : ''}` : '—') },
+      { name: 'paidAt', label: 'Paid at', kind: 'text', readOnly: true, display: (r) => readableDateTime(r.paidAt) },
+      { name: 'refundedAt', label: 'Refunded at', kind: 'text', readOnly: true, display: (r) => readableDateTime(r.refundedAt) },
+      { name: 'refundStartedAt', label: 'Refund started', kind: 'text', readOnly: true, display: (r) => (r.refundStartedAt ? `${readableDateTime(r.refundStartedAt)}${refundUnderWay(r) ? ' (under way: the payment provider has not confirmed it yet)' : ''}` : '—') },
       { name: 'refundReason', label: 'Refund reason', kind: 'text', readOnly: true },
     ],
     actions: (row, ctx) => (
@@ -300,7 +300,7 @@ export const PAYMENT_ENTITIES: EntityMeta[] = [
         render: (r) => (r.percentOff !== null ? `${String(r.percentOff)}%` : formatMoney(Number(r.amountOff), String(r.currency))),
       },
       { key: 'uses', label: 'Uses', numeric: true, render: (r) => (r.maxUses === null ? String(r.uses) : `${String(r.uses)} / ${String(r.maxUses)}`) },
-      { key: 'validUntil', label: 'Valid until', render: (r) => when(r.validUntil) },
+      { key: 'validUntil', label: 'Valid until', render: (r) => readableDateTime(r.validUntil) },
     ],
     filters: [],
     fields: [

@@ -8,7 +8,7 @@ import { AuditChainStatus, RolesEditor } from '../actions.tsx';
 import { hasAnyRole, useMe } from '../../ui/session.ts';
 import type { EntityMeta } from '../meta.ts';
 import { COURSE_LINK, EMPLOYEE_LINK, QUIZ_LINK, USER_LINK, LinkedName } from './shared.tsx';
-import { readableMoment } from '../format.ts';
+import { readableMoment } from '../../ui/dates.ts';
 import { wordsOf } from '../words.ts';
 import type { LinkRef } from '../meta.ts';
 import { MAX_REMINDER_DAYS } from '../../../contract/settings.ts';

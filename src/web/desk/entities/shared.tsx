@@ -43,7 +43,7 @@ export function ProgressCell({ value }: { value: number | null | undefined }) {
   if (value === null || value === undefined) return null;
   return (
     <Group gap="xs" wrap="nowrap" justify="flex-end">
-      <Progress value={value} w={70} size="sm" aria-hidden="true" color={value >= 100 ? 'green' : 'blue'} />
+      <Progress value={value} w={48} size="sm" aria-hidden="true" color={value >= 100 ? 'green' : 'blue'} />
       <Text size="sm" w={40} ta="right">
         {value}%
       </Text>
