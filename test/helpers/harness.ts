@@ -66,10 +66,11 @@ export function describeDb(name: string, fn: (env: TestEnv) => void, opts: { log
         const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'smooth-data-'));
         const config = loadConfig({ ...process.env, SMOOTH_DATA_DIR: dataDir, DATABASE_URL: '' });
         config.database = scratch.target;
-        config.logLevel = opts.logStream ? (opts.logLevel ?? 'trace') : 'silent';
+        // Without a stream of its own, a suite's server errors (a 500's cause) go to stderr beside the test.
+        config.logLevel = opts.logStream ? (opts.logLevel ?? 'trace') : 'error';
         const database = openDatabase(scratch.target);
         await migrateToLatest(database);
-        const built = await buildApp({ config, database, ...(opts.logStream ? { logger: true, logStream: opts.logStream } : { logger: false }) });
+        const built = await buildApp({ config, database, logger: true, logStream: opts.logStream ?? process.stderr });
         Object.assign(env, {
           config,
           database,
