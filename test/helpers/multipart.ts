@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 export interface Part {
   name: string;
@@ -29,20 +29,34 @@ export function fileUpload(data: Buffer | string, filename = 'upload.bin', conte
   return multipart([{ name: 'file', filename, contentType, data }]);
 }
 
+/**
+ * `n` bytes that look random but are the same on every run (SHA-256 chained from `seed`): a sample
+ * must not decode as a real image by chance on one run in a hundred.
+ */
+function noise(n: number, seed: string): Buffer {
+  const out: Buffer[] = [];
+  let block = createHash('sha256').update(seed).digest();
+  for (let size = 0; size < n; size += block.length) {
+    out.push(block);
+    block = createHash('sha256').update(block).digest();
+  }
+  return Buffer.concat(out).subarray(0, n);
+}
+
 /** Sample bytes that start like real files of each type (the magic numbers are what count). */
 export const samples = {
   // A real 1x1 PNG.
   png: Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64'),
-  jpeg: Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]), Buffer.from('JFIF\0'), randomBytes(200)]),
-  gif: Buffer.concat([Buffer.from('GIF89a'), randomBytes(100)]),
-  webp: Buffer.concat([Buffer.from('RIFF'), Buffer.from([0x24, 0, 0, 0]), Buffer.from('WEBPVP8 '), randomBytes(100)]),
+  jpeg: Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]), Buffer.from('JFIF\0'), noise(200, 'jpeg')]),
+  gif: Buffer.concat([Buffer.from('GIF89a'), noise(100, 'gif')]),
+  webp: Buffer.concat([Buffer.from('RIFF'), Buffer.from([0x24, 0, 0, 0]), Buffer.from('WEBPVP8 '), noise(100, 'webp')]),
   pdf: Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n'),
   mp4: Buffer.concat([
     Buffer.from([0, 0, 0, 0x18]),
     Buffer.from('ftypisom'),
     Buffer.from([0, 0, 2, 0]),
     Buffer.from('isomiso2'),
-    randomBytes(2000),
+    noise(2000, 'mp4'),
   ]),
   webm: Buffer.concat([
     Buffer.from([
@@ -51,7 +65,7 @@ export const samples = {
     ]),
     Buffer.from('webm'),
     Buffer.from([0x42, 0x87, 0x81, 0x04, 0x42, 0x85, 0x81, 0x02]),
-    randomBytes(1000),
+    noise(1000, 'webm'),
   ]),
   text: Buffer.from('just some text, not a video at all\n'.repeat(10)),
 };
