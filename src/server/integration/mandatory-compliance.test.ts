@@ -6,6 +6,7 @@ import { today } from '../db/dialect.ts';
 import { countExisting } from '../db/migrations/0009-compliance-speed.ts';
 import { DERIVED_TERMS } from '../db/migrations/0014-derived-progress.ts';
 import { foldComplianceCounts } from './mandatory-compliance.ts';
+import { lockForCompletion, markLessonComplete } from '../lms/enrollments/index.ts';
 
 type Row = { courseId: string; title: string; expected: number; completed: number; inProgress: number; notStarted: number; overdue: number; completionRate: number };
 
@@ -300,5 +301,36 @@ describeDb('mandatory training compliance follows every write at once', (env) =>
     }
     expect(await stats()).toEqual(before);
     await expectExact(departments);
+  });
+
+  it('PostgreSQL: a lesson completion and a change of the member’s employee record at once neither deadlock nor lose a count', async () => {
+    if (env.dialect !== 'postgres') return;
+    hr ??= await env.user(['HR Manager']);
+    const course = await makeCourse(env, { mandatory: true, title: 'C Interleaved', lessons: 2 });
+    const u = await env.user([]);
+    const employeeId = await employee('Q1', u);
+    await enroll(u, course.courseId);
+    const lessonId = course.lessonIds[0]!;
+    // The completion takes its locks and holds them ...
+    let locked!: () => void;
+    const holding = new Promise<void>((r) => (locked = r));
+    let go!: () => void;
+    const proceed = new Promise<void>((r) => (go = r));
+    const completion = env.ctx.db.transaction().execute(async (trx) => {
+      expect(await lockForCompletion(env.ctx, trx, u.id, lessonId)).toBe(true);
+      locked();
+      await proceed;
+      await markLessonComplete(env.ctx, trx, { memberId: u.id, lessonId, courseId: course.courseId, actorId: u.id });
+    });
+    await holding;
+    // ... while HR moves the employee (the compliance trigger locks the user, then their enrollments) ...
+    const move = env.req('PATCH', `/api/employees/${employeeId}`, { as: hr, body: { department: 'Q2' } });
+    await new Promise((r) => setTimeout(r, 300));
+    // ... and then writes its completion row (whose foreign key locks the user row too).
+    go();
+    const [, moved] = await Promise.all([completion, move]);
+    expect(moved.statusCode).toBe(200);
+    await expectExact(['Q1', 'Q2']);
+    expect(brief(await stats('Q2')).find((r) => r[0] === 'C Interleaved')).toEqual(['C Interleaved', 1, 0, 1, 0, 0]);
   });
 });

@@ -134,7 +134,7 @@ function lessonOfMember(qc: QueryCreator<DB>, a: { memberId: string; lessonId: s
 }
 
 /** The row locks every completion takes before it writes, in this order (see lockCompletionRows). */
-const COMPLETION_LOCKS = sql`for key share of c for no key update of e`;
+const COMPLETION_LOCKS = sql`for key share of c, u for no key update of e`;
 type WithOpenLesson = QueryCreator<DB & { l: { lesson_id: string; course_id: string; enrollment_id: string; lesson_count: number } }>;
 
 /** The completion row of the open lesson `l`, unless the member has it already. */
@@ -160,16 +160,21 @@ function insertCompletionOf(qc: WithOpenLesson, a: { id: string; memberId: strin
 }
 
 /**
- * PostgreSQL, first in a transaction that completes a lesson: the course (key share), then the
- * member's enrollment in it (no key update). Every completion takes them in this order before it
- * writes, as the single statement does, and after the course the deletion of a lesson or an
- * enrollment and the recompute come (they lock the course for update first, or the enrollment):
- * without it the completion row's foreign keys would lock the lesson before the course, and a
- * completion and a lesson deletion could each wait for the other. Nothing is locked when the member
- * is not enrolled.
+ * PostgreSQL, first in a transaction that completes a lesson: the course (key share), the member's
+ * user row (key share), then the member's enrollment in the course (no key update). Every
+ * completion takes them in this order before it writes, as the single statement does:
+ * - after the course the deletion of a lesson or an enrollment and the recompute come (they lock
+ *   the course for update first, or the enrollment): without it the completion row's foreign keys
+ *   would lock the lesson before the course, and a completion and a lesson deletion could each wait
+ *   for the other;
+ * - the user row is the lock the completion row's foreign key to users takes anyway, taken before
+ *   the enrollment: a change of the member's employee record locks the user for update and then
+ *   their enrollments (the compliance counts' trigger), so taking it after the enrollment could
+ *   leave each waiting for the other.
+ * Nothing is locked when the member is not enrolled.
  */
 const lockCompletionRows = prepared((db, a: { memberId: string; lessonId: string }) =>
-  lessonOfMember(db, a).select('e.id').modifyEnd(COMPLETION_LOCKS),
+  lessonOfMember(db, a).innerJoin('users as u', 'u.id', 'e.member_id').select('e.id').modifyEnd(COMPLETION_LOCKS),
 );
 
 /** Whether the member is still enrolled (SQLite runs one transaction at a time: always true there). */
@@ -201,6 +206,7 @@ const completeWithoutFinishing = prepared((db, a: { id: string; memberId: string
   db
     .with('l', (qc) =>
       openLesson(qc, a)
+        .innerJoin('users as u', 'u.id', 'e.member_id')
         .where(sql`e.completed_lessons + 1`, '<', sql.ref('c.lesson_count'))
         .modifyEnd(COMPLETION_LOCKS),
     )

@@ -59,14 +59,16 @@ export async function assertSomeEnrollmentActive(db: Executor, memberId: string,
 }
 
 /**
- * The enrollment, locked for this change. PostgreSQL takes the course (key share) and then the
- * enrollment (no key update), the order every lesson completion locks in, so a suspension or a
- * manual completion cannot deadlock with a completion or a change of the course's lessons.
+ * The enrollment, locked for this change. PostgreSQL takes the course (key share), the member's
+ * user row (key share) and then the enrollment (no key update), the order every lesson completion
+ * locks in (completion.service.ts), so a suspension or a manual completion cannot deadlock with a
+ * completion, a change of the course's lessons or a change of the member's employee record.
  */
 async function lockedForChange(ctx: AppContext, trx: Tx, id: string): Promise<EnrollmentRow | undefined> {
   if (ctx.dialect === 'postgres') {
-    await sql`select e.id from enrollments e join courses c on c.id = e.course_id where e.id = ${id}
-               for key share of c for no key update of e`.execute(trx);
+    await sql`select e.id from enrollments e join courses c on c.id = e.course_id join users u on u.id = e.member_id
+               where e.id = ${id}
+               for key share of c, u for no key update of e`.execute(trx);
   }
   const row = await trx.selectFrom('enrollments').selectAll().select(progressSql().as('progress')).where('id', '=', id).executeTakeFirst();
   return row ? { ...row, progress: Number(row.progress) } : undefined;
