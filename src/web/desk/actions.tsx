@@ -208,7 +208,7 @@ export function AuditChainStatus({ canVerify }: { canVerify: boolean }) {
           {!result && !error && <Text size="sm" c="gray.7">Every entry is chained to the one before it by a hash. Check that none was changed, removed or reordered.</Text>}
           {result && (
             <Text size="sm" c={result.intact ? '#1e6b2f' : '#a51d1d'} fw={500} data-testid="audit-chain-status">
-              {result.intact ? `Intact: ${result.entries.toLocaleString()} entries, checked ${readableMoment(result.checkedAt)}.` : `Broken: ${result.problem?.message ?? result.summary}`}
+              {result.intact ? `Intact: ${result.entries.toLocaleString('en')} entries, checked ${readableMoment(result.checkedAt)}.` : `Broken: ${result.problem?.message ?? result.summary}`}
             </Text>
           )}
           {result && (
