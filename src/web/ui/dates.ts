@@ -16,6 +16,19 @@ const MINUTE: Intl.DateTimeFormatOptions = { hour: '2-digit', minute: '2-digit' 
 const SECOND: Intl.DateTimeFormatOptions = { ...MINUTE, second: '2-digit' };
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 
+/** One formatter per set of options: a list renders the same few formats for every row. */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = JSON.stringify(options);
+  let f = formatters.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-GB', options);
+    formatters.set(key, f);
+  }
+  return f;
+}
+
 /** `v` in words with the given parts; a date without a time shows no time of day. */
 function inWords(v: unknown, parts: Intl.DateTimeFormatOptions, opts: DateWordsOptions, withTime?: Intl.DateTimeFormatOptions): string {
   if (typeof v !== 'string' || v === '') return '—';
@@ -24,7 +37,7 @@ function inWords(v: unknown, parts: Intl.DateTimeFormatOptions, opts: DateWordsO
   if (Number.isNaN(d.getTime())) return v;
   // Midnight UTC of a date-only value would be the day before in zones west of UTC.
   const timeZone = dateOnly ? 'UTC' : opts.timeZone;
-  return new Intl.DateTimeFormat('en-GB', {
+  return formatter({
     ...parts,
     ...(withTime && !dateOnly ? withTime : {}),
     ...(opts.weekday ? { weekday: 'short' } : {}),
