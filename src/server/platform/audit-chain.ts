@@ -30,9 +30,10 @@ import type { JobDefinition } from './jobs.ts';
  *   with the chain columns empty; nothing is locked, so the audited writes of any number of
  *   processes run side by side. sealChain() takes one advisory lock (one sealer at a time, on any
  *   number of processes) and has the database function audit_log_seal() (migration 0044) chain
- *   the committed entries still without a place, in id order, after the current head; an entry of a transaction still running is not visible to it and gets
- *   its place in a later round. So each entry is chained exactly once, in the order the sealer
- *   sees the entries committed (as the earlier in-transaction lock chained them in commit order).
+ *   the committed entries still without a place, in id order, after the current head; an entry of
+ *   a transaction still running is not visible to it and gets its place in a later round. So each
+ *   entry is chained exactly once, in the order the sealer sees the entries committed (as the
+ *   earlier in-transaction lock chained them in commit order).
  *   Every process seals every SEAL_EVERY_MS; reading the head, listing or verifying seals first,
  *   so they reflect every entry committed before. The append-only trigger lets exactly that fill
  *   through (content unchanged), and a CHECK keeps the three chain columns together.

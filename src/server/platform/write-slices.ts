@@ -1,7 +1,7 @@
 import type { AppContext } from '../context.ts';
 
 /** SQLite: about how long one write transaction of an import may take (ms); see WriteSlices. */
-export const SQLITE_WRITE_SLICE_MS = 40;
+const SQLITE_WRITE_SLICE_MS = 40;
 /** PostgreSQL: most items per write call (see WriteSlices). */
 const POSTGRES_WRITE_SLICE = 500;
 

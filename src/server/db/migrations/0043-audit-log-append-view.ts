@@ -26,7 +26,7 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
 }
 
 /** The SQLite triggers of the audit log (the chaining insert and the append-only guards). */
-export function sqliteAuditTriggers(): string[] {
+function sqliteAuditTriggers(): string[] {
   const cols = 'id, at, actor_id, action, entity, entity_id, before_json, after_json, request_id, import_id';
   const values = cols
     .split(', ')
