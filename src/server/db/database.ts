@@ -8,8 +8,6 @@ import type { DatabaseTarget } from '../config.ts';
 import type { DB } from './schema.ts';
 import { GroupCommitSqliteDialect, type SqliteHandle } from './sqlite-group-commit.ts';
 
-export { withOwnCommit } from './sqlite-group-commit.ts';
-
 export type Dialect = 'sqlite' | 'postgres';
 export type Db = Kysely<DB>;
 export type Tx = Transaction<DB>;
@@ -26,6 +24,18 @@ export interface Database {
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number(v));
 
+const OWN_COMMIT = new WeakMap<Db, Db>();
+
+/**
+ * The database handle for long transactions (imports, bulk assignments, structure changes that
+ * recompute a large course): on SQLite its transactions commit on their own instead of in a group
+ * (sqlite-group-commit.ts), so the quick transactions grouped before them do not wait for them.
+ * Any other handle (PostgreSQL, a transaction) is returned as it is.
+ */
+export function ownCommit(db: Db): Db {
+  return OWN_COMMIT.get(db) ?? db;
+}
+
 export function openDatabase(target: DatabaseTarget, opts: { poolSize?: number } = {}): Database {
   if (target.kind === 'sqlite') {
     if (target.file !== ':memory:') fs.mkdirSync(path.dirname(target.file), { recursive: true });
@@ -37,7 +47,9 @@ export function openDatabase(target: DatabaseTarget, opts: { poolSize?: number }
     conn.pragma('cache_size = -65536');
     conn.pragma('temp_store = MEMORY');
     registerSqliteFunctions(conn);
-    const db = new Kysely<DB>({ dialect: new GroupCommitSqliteDialect(withStatementCache(conn)) });
+    const dialect = new GroupCommitSqliteDialect(withStatementCache(conn));
+    const db = new Kysely<DB>({ dialect });
+    OWN_COMMIT.set(db, new Kysely<DB>({ dialect: dialect.ownCommitDialect() }));
     return {
       db,
       dialect: 'sqlite',

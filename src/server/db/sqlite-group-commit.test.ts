@@ -4,7 +4,7 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, withOwnCommit, type Database } from './database.ts';
+import { openDatabase, ownCommit, type Database } from './database.ts';
 
 /** Group commit of the SQLite driver, watched from a second connection to the same file (another process would see the same). */
 describe('SQLite group commit', () => {
@@ -79,12 +79,13 @@ describe('SQLite group commit', () => {
         await sql`insert into t (id, p) values ('quick', 'p1')`.execute(trx);
       })
       .then(() => order.push('quick'));
-    const long = withOwnCommit(() =>
-      db.transaction().execute(async (trx) => {
+    const long = ownCommit(db)
+      .transaction()
+      .execute(async (trx) => {
         await sql`insert into t (id, p) values ('long', 'p1')`.execute(trx);
         await gate;
-      }),
-    ).then(() => order.push('long'));
+      })
+      .then(() => order.push('long'));
     // Without its own commit the long one would join the quick one's group, and the quick one would
     // wait for the gate (forever here).
     await Promise.race([quick, new Promise((_, reject) => setTimeout(() => reject(new Error('the quick transaction waited for the long one')), 3000))]);

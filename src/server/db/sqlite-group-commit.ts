@@ -17,7 +17,6 @@
  * commits are shared. Reads on this connection may see changes of the open group that are a few
  * milliseconds from being committed; other processes see them once committed.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type SQLite from 'better-sqlite3';
 import {
   SelectQueryNode,
@@ -79,7 +78,7 @@ class Connection implements DatabaseConnection {
   finished = false;
   released = false;
   wroteOutsideTx = false;
-  /** A transaction with its own commit (see withOwnCommit). */
+  /** A transaction with its own commit (see OwnCommitDriver). */
   alone = false;
 
   constructor(private readonly handle: SqliteHandle) {}
@@ -102,17 +101,6 @@ class Connection implements DatabaseConnection {
     const stmt = this.handle.prepare(compiled.sql);
     for (const row of stmt.iterate(compiled.parameters)) yield { rows: [row as R] };
   }
-}
-
-const ownCommit = new AsyncLocalStorage<true>();
-
-/**
- * Runs `fn` with its transactions committed on their own instead of in a group: for long
- * transactions (imports, bulk assignments, structure changes that recompute a large course), so
- * that the quick transactions grouped before them do not wait for them. Other dialects ignore it.
- */
-export function withOwnCommit<T>(fn: () => Promise<T>): Promise<T> {
-  return ownCommit.run(true, fn);
 }
 
 interface Waiter {
@@ -149,16 +137,18 @@ export class GroupCommitDriver implements Driver {
     return c;
   }
 
+  /** A transaction with its own commit (the handle of ownCommitDialect). */
+  async beginOwnTransaction(connection: DatabaseConnection): Promise<void> {
+    const c = connection as Connection;
+    // Nobody else is in a transaction (this caller holds the connection): the group commits first.
+    if (this.open) this.flushQuietly();
+    this.handle.exec('BEGIN IMMEDIATE');
+    c.inTx = true;
+    c.alone = true;
+  }
+
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
     const c = connection as Connection;
-    if (ownCommit.getStore()) {
-      // Nobody else is in a transaction (this caller holds the connection): the group commits first.
-      if (this.open) this.flushQuietly();
-      this.handle.exec('BEGIN IMMEDIATE');
-      c.inTx = true;
-      c.alone = true;
-      return;
-    }
     if (!this.open) {
       this.handle.exec('BEGIN IMMEDIATE');
       this.open = true;
@@ -292,13 +282,49 @@ export class GroupCommitDriver implements Driver {
   }
 }
 
+/**
+ * The group's connection, with every transaction committed on its own: for long transactions
+ * (imports, bulk assignments, structure changes that recompute a large course), so that the
+ * quick transactions grouped before them do not wait for them. Closing is the group's business.
+ */
+class OwnCommitDriver implements Driver {
+  constructor(private readonly group: GroupCommitDriver) {}
+  async init(): Promise<void> {}
+  acquireConnection(): Promise<DatabaseConnection> {
+    return this.group.acquireConnection();
+  }
+  beginTransaction(connection: DatabaseConnection): Promise<void> {
+    return this.group.beginOwnTransaction(connection);
+  }
+  commitTransaction(connection: DatabaseConnection): Promise<void> {
+    return this.group.commitTransaction(connection);
+  }
+  rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    return this.group.rollbackTransaction(connection);
+  }
+  releaseConnection(connection: DatabaseConnection): Promise<void> {
+    return this.group.releaseConnection(connection);
+  }
+  async destroy(): Promise<void> {}
+}
+
 export class GroupCommitSqliteDialect implements Dialect {
+  private driver: GroupCommitDriver | null = null;
   constructor(
     private readonly handle: SqliteHandle,
     private readonly opts: GroupCommitOptions = {},
   ) {}
   createDriver(): Driver {
-    return new GroupCommitDriver(this.handle, this.opts);
+    return (this.driver ??= new GroupCommitDriver(this.handle, this.opts));
+  }
+  /** The same database and connection, every transaction with its own commit (OwnCommitDriver). */
+  ownCommitDialect(): Dialect {
+    return {
+      createDriver: () => new OwnCommitDriver(this.createDriver() as GroupCommitDriver),
+      createQueryCompiler: () => this.createQueryCompiler(),
+      createAdapter: () => this.createAdapter(),
+      createIntrospector: (db) => this.createIntrospector(db),
+    };
   }
   createQueryCompiler(): QueryCompiler {
     return new SqliteQueryCompiler();

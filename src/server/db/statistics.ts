@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { withOwnCommit, type Db, type Dialect } from './database.ts';
+import { ownCommit, type Db, type Dialect } from './database.ts';
 
 /**
  * Planner statistics, refreshed by the product itself (at start and by a daily job) so a database
@@ -22,8 +22,9 @@ export async function refreshStatistics(db: Db, dialect: Dialect, opts: { full?:
     await (opts.full ? sql`vacuum analyze` : sql`analyze`).execute(db);
     return;
   }
-  await withOwnCommit(() =>
-    db.transaction().execute(async (trx) => {
+  await ownCommit(db)
+    .transaction()
+    .execute(async (trx) => {
       if (opts.full) await sql`analyze`.execute(trx);
       else {
         await sql`pragma analysis_limit = 1000`.execute(trx);
@@ -31,8 +32,7 @@ export async function refreshStatistics(db: Db, dialect: Dialect, opts: { full?:
       }
       const samples = await sql`select 1 from sqlite_schema where name = 'sqlite_stat4'`.execute(trx);
       if (samples.rows.length > 0) await sql`delete from sqlite_stat4`.execute(trx);
-    }),
-  );
+    });
   // This connection loaded the samples while analyzing: load the statistics again.
   await sql`analyze sqlite_schema`.execute(db);
 }

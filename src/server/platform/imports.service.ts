@@ -27,7 +27,7 @@ import { hasAnyRole } from '../http/access.ts';
 import type { ImportKindName, ImportMode, ImportRowError, ImportState, ImportStatus } from '../../contract/imports.ts';
 import { recordAudit, recordAuditMany, type AuditEntryInput } from './audit.service.ts';
 import { CsvSyntaxError, countCsvRecords, readCsv } from './csv.ts';
-import { withOwnCommit } from '../db/database.ts';
+import { ownCommit } from '../db/database.ts';
 import { ownerGone, PROCESS_OWNER } from './process-owner.ts';
 import { nextTurn, Pacer } from './event-loop.ts';
 import { WriteSlices } from './write-slices.ts';
@@ -394,51 +394,50 @@ export async function runImport<Item>(ctx: AppContext, actor: Actor, kind: Impor
       return written.created;
     };
     // Long transactions: committed on their own, not in a group with quick requests.
-    await withOwnCommit(async () => {
-      if (input.mode === 'all-or-nothing') {
-        await ctx.db.transaction().execute(async (trx) => {
-          let n = 0;
-          for (let i = 0; i < items.length; ) {
-            const slice = items.slice(i, i + slices.size);
-            i += slice.length;
-            const started = performance.now();
-            n += await writeBatch(trx, slice);
-            slices.record(slice.length, performance.now() - started);
-          }
-          created = n;
-          skipped += items.length - n;
-          await auditImport(trx, 'done');
-          await finish('done', trx);
-        });
-      } else {
+    const db = ownCommit(ctx.db);
+    if (input.mode === 'all-or-nothing') {
+      await db.transaction().execute(async (trx) => {
+        let n = 0;
         for (let i = 0; i < items.length; ) {
           const slice = items.slice(i, i + slices.size);
           i += slice.length;
           const started = performance.now();
-          // The counters commit with the rows they count: an import cut off at any point reports
-          // exactly what it wrote.
-          const n = await ctx.db.transaction().execute(async (trx) => {
-            const made = await writeBatch(trx, slice);
-            await trx
-              .updateTable('imports')
-              .set({ phase: 'writing', created: created + made, skipped: skipped + slice.length - made, heartbeat_at: nowIso() })
-              .where('id', '=', id)
-              .execute();
-            return made;
-          });
+          n += await writeBatch(trx, slice);
           slices.record(slice.length, performance.now() - started);
-          created += n;
-          skipped += slice.length - n;
-          input.onProgress?.({ phase: 'writing', processed, total, created });
-          // The requests that arrived during the transaction run before the next one starts.
-          await nextTurn();
         }
-        await ctx.db.transaction().execute(async (trx) => {
-          await auditImport(trx, 'done');
-          await finish('done', trx);
+        created = n;
+        skipped += items.length - n;
+        await auditImport(trx, 'done');
+        await finish('done', trx);
+      });
+    } else {
+      for (let i = 0; i < items.length; ) {
+        const slice = items.slice(i, i + slices.size);
+        i += slice.length;
+        const started = performance.now();
+        // The counters commit with the rows they count: an import cut off at any point reports
+        // exactly what it wrote.
+        const n = await db.transaction().execute(async (trx) => {
+          const made = await writeBatch(trx, slice);
+          await trx
+            .updateTable('imports')
+            .set({ phase: 'writing', created: created + made, skipped: skipped + slice.length - made, heartbeat_at: nowIso() })
+            .where('id', '=', id)
+            .execute();
+          return made;
         });
+        slices.record(slice.length, performance.now() - started);
+        created += n;
+        skipped += slice.length - n;
+        input.onProgress?.({ phase: 'writing', processed, total, created });
+        // The requests that arrived during the transaction run before the next one starts.
+        await nextTurn();
       }
-    });
+      await db.transaction().execute(async (trx) => {
+        await auditImport(trx, 'done');
+        await finish('done', trx);
+      });
+    }
     input.onProgress?.({ phase: 'writing', processed, total, created });
     return await importState(ctx, id);
   } catch (e) {

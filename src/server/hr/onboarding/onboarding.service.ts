@@ -9,7 +9,7 @@ import { recordAuditMany } from '../../platform/audit.service.ts';
 import type { OnboardingActivitySchema, Onboarding, OnboardingResult, OnboardingStatusSchema } from '../../../contract/onboarding.ts';
 import { addDays } from '../dates.ts';
 import type { OnboardingHookItem } from '../hr-hooks.ts';
-import { withOwnCommit } from '../../db/database.ts';
+import { ownCommit } from '../../db/database.ts';
 
 type Activity = z.infer<typeof OnboardingActivitySchema>;
 interface StoredActivity {
@@ -74,8 +74,9 @@ export async function createOnboardings(ctx: AppContext, actor: Actor, inputs: r
   if (inputs.length === 0) return [];
   if (inputs.length > MAX_ONBOARDING_BATCH)
     throw errors.validation([{ path: 'items', message: `At most ${MAX_ONBOARDING_BATCH} onboardings at once.` }]);
-  return withOwnCommit(() =>
-    ctx.db.transaction().execute(async (trx) => {
+  return ownCommit(ctx.db)
+    .transaction()
+    .execute(async (trx) => {
       const ids = [...new Set(inputs.map((i) => i.employeeId))];
       const employees = new Map<string, { id: string; user_id: string | null; status: string }>();
       for (let i = 0; i < ids.length; i += 1000) {
@@ -136,8 +137,7 @@ export async function createOnboardings(ctx: AppContext, actor: Actor, inputs: r
         out.map((o) => ({ actorId: actor.id, action: 'create', entity: 'employee_onboarding', entityId: o.id, after: o })),
       );
       return out;
-    }),
-  );
+    });
 }
 
 export async function getOnboarding(ctx: AppContext, id: string): Promise<Onboarding> {

@@ -27,7 +27,7 @@ import { canManageCourse } from './course.policy.ts';
 import { recomputeProgress, assertEnrollmentActive, assertUnlocked } from '../enrollments/index.ts';
 import { assertQuizLinkable } from '../quizzes/index.ts';
 import { assertPackageLinkable } from '../scorm/index.ts';
-import { withOwnCommit } from '../../db/database.ts';
+import { ownCommit } from '../../db/database.ts';
 import type { ChapterRow, ChapterView, CourseRow, LessonRow } from './course.present.ts';
 import { loadLessonView, presentChapter, presentLesson, selectLessons } from './course.present.ts';
 import { isEnrolled, manageableCourse } from './course.service.ts';
@@ -101,8 +101,9 @@ export async function updateChapter(ctx: AppContext, actor: Actor, chapterId: st
 
 /** Deletes a chapter with its lessons (their completions cascade) and recomputes progress. */
 export async function deleteChapter(ctx: AppContext, actor: Actor, chapterId: string): Promise<void> {
-  const keys = await withOwnCommit(() =>
-    ctx.db.transaction().execute(async (trx) => {
+  const keys = await ownCommit(ctx.db)
+    .transaction()
+    .execute(async (trx) => {
       const { chapter } = await manageableChapter(ctx, trx, actor, chapterId);
       const lessons = await trx
         .selectFrom('lessons')
@@ -131,8 +132,7 @@ export async function deleteChapter(ctx: AppContext, actor: Actor, chapterId: st
         before: { ...presentChapter(chapter), lessons },
       });
       return fileKeys;
-    }),
-  );
+    });
   await discardBlobs(ctx, keys);
 }
 
@@ -226,8 +226,9 @@ async function writeLessonOrder(trx: Tx, chapterId: string, ids: readonly string
 }
 
 export async function createLesson(ctx: AppContext, actor: Actor, chapterId: string, input: CreateLessonInput): Promise<Lesson> {
-  return withOwnCommit(() =>
-    ctx.db.transaction().execute(async (trx) => {
+  return ownCommit(ctx.db)
+    .transaction()
+    .execute(async (trx) => {
       const { chapter } = await manageableChapter(ctx, trx, actor, chapterId);
       const now = nowIso();
       const { next } = await trx
@@ -260,8 +261,7 @@ export async function createLesson(ctx: AppContext, actor: Actor, chapterId: str
       const view = await loadLessonView(trx, row.id);
       await recordAudit(trx, { actorId: actor.id, action: 'create', entity: 'lesson', entityId: row.id, after: auditLesson(view) });
       return view;
-    }),
-  );
+    });
 }
 
 function auditLesson(l: Lesson): Omit<Lesson, 'bodyHtml'> {
@@ -347,8 +347,9 @@ export async function updateLesson(ctx: AppContext, actor: Actor, lessonId: stri
 
 /** Deletes a lesson (its completions cascade), closes the gap and recomputes progress. */
 export async function deleteLesson(ctx: AppContext, actor: Actor, lessonId: string): Promise<void> {
-  const keys = await withOwnCommit(() =>
-    ctx.db.transaction().execute(async (trx) => {
+  const keys = await ownCommit(ctx.db)
+    .transaction()
+    .execute(async (trx) => {
       const { lesson } = await manageableLesson(ctx, trx, actor, lessonId);
       const before = await loadLessonView(trx, lessonId);
       await trx.deleteFrom('lessons').where('id', '=', lessonId).execute();
@@ -363,8 +364,7 @@ export async function deleteLesson(ctx: AppContext, actor: Actor, lessonId: stri
       await recomputeProgress(ctx, trx, lesson.course_id, { actorId: actor.id });
       await recordAudit(trx, { actorId: actor.id, action: 'delete', entity: 'lesson', entityId: lessonId, before: auditLesson(before) });
       return fileKeys;
-    }),
-  );
+    });
   await discardBlobs(ctx, keys);
 }
 
@@ -395,8 +395,9 @@ export async function moveLesson(
   lessonId: string,
   target: { chapterId: string; position: number },
 ): Promise<Lesson> {
-  return withOwnCommit(() =>
-    ctx.db.transaction().execute(async (trx) => {
+  return ownCommit(ctx.db)
+    .transaction()
+    .execute(async (trx) => {
       const { lesson } = await manageableLesson(ctx, trx, actor, lessonId);
       const dest = await chapterRow(trx, target.chapterId);
       if (!dest || dest.course_id !== lesson.course_id) {
@@ -422,8 +423,7 @@ export async function moveLesson(
         after: { chapterId: dest.id, position: target.position },
       });
       return loadLessonView(trx, lessonId);
-    }),
-  );
+    });
 }
 
 const FILE_RULES: Partial<Record<string, UploadRule>> = { video: UPLOAD_RULES.lessonVideo, pdf: UPLOAD_RULES.lessonPdf };

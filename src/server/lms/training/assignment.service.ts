@@ -29,7 +29,7 @@ import type {
 } from '../../../contract/training-assignments.ts';
 import { newEnrollmentRow, toNewEnrollment, progressSql } from '../enrollments/index.ts';
 import { canSeeCourse } from '../courses/index.ts';
-import { withOwnCommit } from '../../db/database.ts';
+import { ownCommit } from '../../db/database.ts';
 
 /** Roles that assign training and read every assignment. */
 declare module '../../platform/hooks.ts' {
@@ -325,8 +325,9 @@ export async function createAssignments(ctx: AppContext, actor: Actor, input: Cr
   if (input.dueDate < today()) {
     throw errors.validation([{ path: 'dueDate', message: 'The due date is in the past.' }], 'The due date is in the past.');
   }
-  return withOwnCommit(() =>
-    ctx.db.transaction().execute(async (trx) => {
+  return ownCommit(ctx.db)
+    .transaction()
+    .execute(async (trx) => {
       await assertAssignable(trx, actor, input.courseId);
       const members = await targetMembers(trx, input, audience);
       const r = await assignCourse(ctx, trx, {
@@ -337,8 +338,7 @@ export async function createAssignments(ctx: AppContext, actor: Actor, input: Cr
         actorId: actor.id,
       });
       return { created: r.created, reused: r.reused, skipped: r.skipped, assignments: r.assignments };
-    }),
-  );
+    });
 }
 
 /**
@@ -412,7 +412,11 @@ export async function listAssignments(ctx: AppContext, actor: Actor, f: Assignme
     .innerJoin('courses as c', 'c.id', 'ta.course_id')
     .leftJoin('enrollments as e', 'e.id', 'ta.enrollment_id')
     .selectAll('ta')
-    .select(['u.full_name as member_name', 'c.title as course_title', sql<number | null>`case when e.id is null then null else ${progressSql('e', 'c')} end`.as('progress')]);
+    .select([
+      'u.full_name as member_name',
+      'c.title as course_title',
+      sql<number | null>`case when e.id is null then null else ${progressSql('e', 'c')} end`.as('progress'),
+    ]);
   const order = keysetOrder(f.sort, ASSIGNMENT_SORT_KEYS, 'ta.id');
   const rows = await applyKeyset(page, order, ctx.dialect, f.cursor)
     .limit(f.limit + 1)
