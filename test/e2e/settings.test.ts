@@ -70,6 +70,26 @@ describeBrowser('desk settings: reminder days and the organisation logo', () => 
       const settings = await ok<{ reminderDays: number[]; logo: unknown }>(await admin.request.get(at('/api/settings')), 200);
       expect(settings).toMatchObject({ reminderDays: [14, 3, 1], logo: null });
 
+      // Write-only secrets start empty and say whether one is stored; an empty field keeps it.
+      const smtp = page.getByLabel('SMTP server');
+      expect(await smtp.inputValue()).toBe('');
+      expect(await smtp.getAttribute('placeholder')).toBe('Not set');
+      await smtp.fill('smtp://mail.example.com:2525');
+      await page.getByRole('button', { name: 'Save', exact: true }).click();
+      await page.getByText('Saved.').first().waitFor();
+      await page.reload();
+      await days.waitFor();
+      expect(await smtp.inputValue()).toBe('');
+      expect(await smtp.getAttribute('placeholder')).toBe('Stored (hidden): type a new one to replace it');
+      await days.fill('7, 1');
+      await page.getByRole('button', { name: 'Save', exact: true }).click();
+      await page.getByText('Saved.').first().waitFor();
+      const kept = await ok<{ smtpUrl: unknown; stripeSecretKey: unknown; reminderDays: number[] }>(await admin.request.get(at('/api/settings')), 200);
+      expect(kept).toMatchObject({ smtpUrl: { set: true }, stripeSecretKey: { set: false }, reminderDays: [7, 1] });
+      await ok(await admin.request.patch(at('/api/settings'), { data: { reminderDays: [14, 3, 1] } }), 200);
+      await page.reload();
+      await days.waitFor();
+
       // The logo: a text file named .png is refused next to the field; a PNG is saved.
       expect(await page.getByTestId('organisation-logo').count()).toBe(0);
       const fileInput = page.locator('input[type="file"]');

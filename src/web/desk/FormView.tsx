@@ -42,6 +42,8 @@ function initialValues(fields: FieldMeta[], row: Row | null): Values {
   for (const f of fields) {
     const raw: unknown = row ? (f.fromRow ? f.fromRow(row) : row[f.name]) : undefined;
     if (f.kind === 'custom') v[f.name] = row ? raw : f.initial;
+    // Write-only: the server says only whether one is stored ({ set }); the input starts empty.
+    else if (f.kind === 'password') v[f.name] = '';
     else if (f.kind === 'boolean') v[f.name] = raw === true;
     else if (f.kind === 'multiselect') v[f.name] = Array.isArray(raw) ? raw : [];
     else if (f.kind === 'number') v[f.name] = typeof raw === 'number' ? raw : '';
@@ -328,6 +330,7 @@ function FormBody({ meta, me, row, refresh }: { meta: EntityMeta; me: Me; row: R
                     field={f}
                     values={values}
                     value={values[f.name]}
+                    stored={isStored(row?.[f.name])}
                     onChange={(v) => set(f.name, v)}
                     error={fieldError(f.name)}
                     disabled={!canWrite || !!f.readOnly}
@@ -352,6 +355,7 @@ function FormBody({ meta, me, row, refresh }: { meta: EntityMeta; me: Me; row: R
                     field={f}
                     values={values}
                     value={values[f.name]}
+                    stored={isStored(row?.[f.name])}
                     onChange={(v) => set(f.name, v)}
                     error={fieldError(f.name)}
                     disabled={!canWrite || !!f.readOnly}
@@ -410,10 +414,16 @@ function ReadOnlyRecord({ fields, row }: { fields: FieldMeta[]; row: Row }) {
   );
 }
 
+/** A write-only value (secret, key) the server reports as `{ set: true }`. */
+function isStored(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && (v as { set?: unknown }).set === true;
+}
+
 function FieldInput({
   field: f,
   values,
   value,
+  stored = false,
   onChange,
   error,
   disabled,
@@ -421,6 +431,7 @@ function FieldInput({
   field: FieldMeta;
   values: Values;
   value: unknown;
+  stored?: boolean;
   onChange: (v: unknown) => void;
   error: string | undefined;
   disabled: boolean;
@@ -436,7 +447,15 @@ function FieldInput({
     case 'color':
       return <ColorField {...common} value={str} onChange={onChange} />;
     case 'password':
-      return <PasswordInput {...common} value={str} onChange={(e) => onChange(e.currentTarget.value)} autoComplete="new-password" />;
+      return (
+        <PasswordInput
+          {...common}
+          value={str}
+          placeholder={stored ? 'Stored (hidden): type a new one to replace it' : 'Not set'}
+          onChange={(e) => onChange(e.currentTarget.value)}
+          autoComplete="new-password"
+        />
+      );
     case 'number':
       return (
         <NumberInput
