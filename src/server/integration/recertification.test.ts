@@ -4,6 +4,7 @@ import { makeCourse } from '../../../test/helpers/fixtures.ts';
 import { answersFor, createQuiz, submit } from '../../../test/helpers/quizzes.ts';
 import { today } from '../db/dialect.ts';
 import { addDays } from '../hr/index.ts';
+import { readableDay } from '../platform/readable-instant.ts';
 
 type Cycle = {
   cycle: number;
@@ -74,7 +75,7 @@ describeDb('recertification', (env) => {
     const assignment = await env.ctx.db.selectFrom('training_assignments').selectAll().where('member_id', '=', learner.id).executeTakeFirstOrThrow();
     expect(assignment).toMatchObject({ status: 'open', due_date: expiry, course_id: courseId });
     const notes = json<{ items: { kind: string; title: string }[] }>(await env.req('GET', '/api/me/notifications', { as: learner })).items;
-    expect(notes.map((n) => n.title)).toContain(`New training: Hazmat Handling, due ${expiry}`);
+    expect(notes.map((n) => n.title)).toContain(`New training: Hazmat Handling, due ${readableDay(expiry)}`);
     // Another learner's enrollment is not found.
     expect((await env.req('GET', `/api/enrollments/${enrolled.id}/cycles`, { as: stranger })).statusCode).toBe(404);
 

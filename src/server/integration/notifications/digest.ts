@@ -38,7 +38,7 @@ export async function runDigest(ctx: AppContext, day = today()): Promise<{ diges
   const r = await sql`
     insert into mail_outbox (id, to_address, user_id, dedupe_key, event, subject, body_markdown, status, attempts, next_attempt_at, created_at, updated_at)
     select ${sqlNewId(ctx)}, s.email, s.user_id, 'digest:' || s.user_id || ':' || ${day}, 'digest',
-           ${templateSql(template.subject, known, fixed)}, ${templateSql(template.body, known, fixed)}, 'pending', 0, ${now}, ${now}, ${now}
+           ${templateSql(ctx.dialect, template.subject, known, fixed)}, ${templateSql(ctx.dialect, template.body, known, fixed)}, 'pending', 0, ${now}, ${now}, ${now}
       from (${source}) s
      where true
     on conflict (dedupe_key) where dedupe_key is not null do nothing`.execute(ctx.db);

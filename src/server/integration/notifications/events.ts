@@ -8,6 +8,7 @@ import type { AppContext } from '../../context.ts';
 import type { Tx } from '../../db/database.ts';
 import { idAtTime } from '../../db/ids.ts';
 import { nextTurn } from '../../platform/event-loop.ts';
+import { readableDaySql } from '../../platform/readable-instant.ts';
 import type { JobDefinition } from '../../platform/jobs.ts';
 import { PAYMENT_STAFF } from '../../lms/payments/index.ts';
 import { fanOut } from './fanout.ts';
@@ -146,7 +147,7 @@ export async function notifyAssignmentGraded(ctx: AppContext, trx: Tx, submissio
  */
 export async function notifyEvaluationScheduled(ctx: AppContext, trx: Tx, requestId: string): Promise<void> {
   const fields = sql`c.title as "courseTitle", m.full_name as "learnerName", ev.full_name as "evaluatorName",
-    r.start_time || ' on ' || r.date || ' (' || r.timezone || '), ' || substr(r.starts_at, 12, 5) || ' UTC' as "startsAt",
+    r.start_time || ' on ' || ${readableDaySql(ctx.dialect, sql`r.date`)} || ' (' || r.timezone || '), ' || substr(r.starts_at, 12, 5) || ' UTC' as "startsAt",
     coalesce(r.meeting_url, 'to be announced') as "meetingUrl"`;
   const from = sql`from certificate_requests r
         join courses c on c.id = r.course_id

@@ -48,8 +48,8 @@ export async function fanOut(
   const base = ctx.config.publicUrl ?? '';
   const fixed = { organisationName: settings.organisationName };
   // Placeholders read the source row; {{link}} reads its absolute form (abs_link).
-  const title = templateSql(template.subject, known, fixed);
-  const body = templateSql(template.body, known, fixed);
+  const title = templateSql(ctx.dialect, template.subject, known, fixed);
+  const body = templateSql(ctx.dialect, template.body, known, fixed);
   const insertNotes = sql`
     insert into notifications (id, user_id, kind, title, body, link, dedupe_key, created_at)
     select ${sqlNewId(ctx)}, s.user_id, ${event}, ${title}, ${body}, s.link, s.dedupe_key, ${now}

@@ -5,6 +5,7 @@ import { ok } from '../../../../test/helpers/courses.ts';
 import { startSmtp } from '../../../../test/helpers/smtp.ts';
 import { drainOutbox } from '../../platform/mail/index.ts';
 import { addDays } from '../../hr/index.ts';
+import { readableDay } from '../../platform/readable-instant.ts';
 
 type Note = { id: string; kind: string; title: string; body: string; link: string | null };
 
@@ -114,7 +115,7 @@ describeDb('notifications: submission graded, evaluation scheduled', (env) => {
     );
     const mine = (await notes(w.learner)).filter((n) => n.kind === 'evaluation.scheduled');
     expect(mine).toHaveLength(1);
-    expect(mine[0]).toMatchObject({ title: `Evaluation for Risk Assessment on 09:00 on ${monday} (Asia/Kolkata), 03:30 UTC`, link: '/lms/evaluations' });
+    expect(mine[0]).toMatchObject({ title: `Evaluation for Risk Assessment on 09:00 on ${readableDay(monday)} (Asia/Kolkata), 03:30 UTC`, link: '/lms/evaluations' });
     expect(mine[0]!.body).toContain('The certificate evaluation of Lou Learner for **Risk Assessment** with Gina Grader');
     expect(mine[0]!.body).toContain('Meeting: https://meet.example.com/gina');
     const theirs = (await notes(w.evaluator)).filter((n) => n.kind === 'evaluation.scheduled');
@@ -125,8 +126,8 @@ describeDb('notifications: submission graded, evaluation scheduled', (env) => {
     await ok(env.req('POST', `/api/certificate-requests/${booked.id}/reschedule`, { as: w.learner, body: { date: monday, startTime: '09:30', reason: 'Train delayed' } }));
     const moved = (await notes(w.learner)).filter((n) => n.kind === 'evaluation.scheduled').map((n) => n.title);
     expect(moved).toEqual([
-      `Evaluation for Risk Assessment on 09:30 on ${monday} (Asia/Kolkata), 04:00 UTC`,
-      `Evaluation for Risk Assessment on 09:00 on ${monday} (Asia/Kolkata), 03:30 UTC`,
+      `Evaluation for Risk Assessment on 09:30 on ${readableDay(monday)} (Asia/Kolkata), 04:00 UTC`,
+      `Evaluation for Risk Assessment on 09:00 on ${readableDay(monday)} (Asia/Kolkata), 03:30 UTC`,
     ]);
     expect(await outboxFor(w.evaluator.email, 'evaluation.scheduled')).toHaveLength(2);
 
@@ -148,7 +149,7 @@ describeDb('notifications: submission graded, evaluation scheduled', (env) => {
     const preview = json<{ subject: string }>(
       await env.req('POST', '/api/notification-templates/evaluation.scheduled/preview', { as: admin, body: { subject: 'See {{evaluatorName}} at {{startsAt}}', body: 'x' } }),
     );
-    expect(preview.subject).toBe('See Eve Evaluator at 09:00 on 2026-12-07 (Asia/Kolkata), 03:30 UTC');
+    expect(preview.subject).toBe('See Eve Evaluator at 09:00 on 7 December 2026 (Asia/Kolkata), 03:30 UTC');
     const saved = await env.req('PUT', '/api/notification-templates/assignment-submission.graded', {
       as: admin,
       body: { subject: '{{assignmentTitle}}: {{result}}', body: 'Score {{score}}' },

@@ -5,6 +5,7 @@
 import { sql } from 'kysely';
 import type { AppContext } from '../../context.ts';
 import type { JobDefinition } from '../../platform/jobs.ts';
+import { readableDaySql } from '../../platform/readable-instant.ts';
 import { fanOut } from './fanout.ts';
 
 /** How far ahead a class counts as starting soon. */
@@ -18,7 +19,7 @@ export async function notifyLiveClassesStarting(ctx: AppContext, now = new Date(
       select: sql`
         select bm.member_id as user_id, 'live-class:' || lc.id || ':' || lc.starts_at as dedupe_key, '/lms/batches/' || b.id as link,
                u.full_name as "recipientName", lc.title as "classTitle", b.title as "batchTitle",
-               substr(lc.starts_at, 12, 5) || ' UTC on ' || substr(lc.starts_at, 1, 10) as "startsAt"
+               substr(lc.starts_at, 12, 5) || ' UTC on ' || ${readableDaySql(ctx.dialect, sql`substr(lc.starts_at, 1, 10)`)} as "startsAt"
           from live_classes lc
           join batches b on b.id = lc.batch_id
           join batch_members bm on bm.batch_id = lc.batch_id

@@ -12,6 +12,7 @@ import { notifyLiveClassesStarting } from './live-classes.ts';
 import { notifyRecentEnrollments } from './events.ts';
 import { bulkUsers, importerFor } from '../../../../test/helpers/imports.ts';
 import type { ImportState } from '../../../contract/imports.ts';
+import { readableDay } from '../../platform/readable-instant.ts';
 import {
   AUTO_QUESTIONS,
   OPEN_QUESTION,
@@ -123,9 +124,9 @@ describeDb('notifications: events, preferences, digest', (env) => {
     });
     expect(res.statusCode, res.body).toBe(201);
     const list = await notes(learner);
-    expect(list.map((x) => [x.kind, x.title])).toEqual([['assignment.created', `New training: Manual Handling, due ${due}`]]);
+    expect(list.map((x) => [x.kind, x.title])).toEqual([['assignment.created', `New training: Manual Handling, due ${readableDay(due)}`]]);
     const out = await outboxFor(learner.email);
-    expect(out.map((o) => o.subject)).toEqual([`New training: Manual Handling, due ${due}`]);
+    expect(out.map((o) => o.subject)).toEqual([`New training: Manual Handling, due ${readableDay(due)}`]);
   });
 
   it('certificate issued: the member gets the PDF link', async () => {
@@ -155,7 +156,7 @@ describeDb('notifications: events, preferences, digest', (env) => {
     expect(run.status).toBe('done');
     expect(JSON.parse(run.outcome)).toMatchObject({ notified: { expiring: 1, expired: 0 } });
     const expiring = (await notes(learner)).filter((x) => x.kind === 'certificate.expiring');
-    expect(expiring.map((x) => x.title)).toEqual([`Your certificate for Forklift Licence expires on ${soon}`]);
+    expect(expiring.map((x) => x.title)).toEqual([`Your certificate for Forklift Licence expires on ${readableDay(soon)}`]);
     expect((await outboxFor(learner.email)).filter((o) => o.event === 'certificate.expiring')).toHaveLength(1);
     // Again: nothing new.
     await env.req('POST', '/api/jobs/certificates.expiry/run', { as: admin });
@@ -266,7 +267,7 @@ describeDb('notifications: events, preferences, digest', (env) => {
     expect(await notifyLiveClassesStarting(env.ctx, now)).toEqual({ told: 1 });
     expect(await notifyLiveClassesStarting(env.ctx, now)).toEqual({ told: 0 });
     const live = (await notes(learner)).find((x) => x.kind === 'live-class.starting');
-    expect(live?.title).toBe(`Live class soon: Drill Review at ${startsAt.slice(11, 16)} UTC on ${startsAt.slice(0, 10)}`);
+    expect(live?.title).toBe(`Live class soon: Drill Review at ${startsAt.slice(11, 16)} UTC on ${readableDay(startsAt.slice(0, 10))}`);
     expect(live?.link).toBe(`/lms/batches/${batchId}`);
   });
 
@@ -286,7 +287,7 @@ describeDb('notifications: events, preferences, digest', (env) => {
     expect(doc.statusCode, doc.body).toBe(201);
     const run = json<{ outcome: string }>(await env.req('POST', '/api/jobs/hr.document-expiry/run', { as: admin }));
     expect((JSON.parse(run.outcome) as { told: number }).told).toBeGreaterThanOrEqual(2);
-    const title = `Document expiring: Forklift licence of Wanda Worker on ${expiry}`;
+    const title = `Document expiring: Forklift licence of Wanda Worker on ${readableDay(expiry)}`;
     expect((await notes(worker)).filter((n) => n.kind === 'document.expiring').map((n) => [n.title, n.link])).toEqual([
       [title, '/lms/profile'],
     ]);
@@ -324,7 +325,7 @@ describeDb('notifications: events, preferences, digest', (env) => {
     expect(r.digests).toBeGreaterThanOrEqual(1);
     const d = await outboxFor(digest.email);
     expect(d).toHaveLength(1);
-    expect(d[0]!.subject).toBe(`Your notifications of ${today()}`);
+    expect(d[0]!.subject).toBe(`Your notifications of ${readableDay(today())}`);
     // Both enrollments were told by one pass of the job (the same instant): the digest lists both.
     expect(d[0]!.body_markdown).toContain('- **You are enrolled in Course Alpha**');
     expect(d[0]!.body_markdown).toContain('- **You are enrolled in Course Beta**');
@@ -475,16 +476,21 @@ describeDb('notifications: reminders and escalation', (env) => {
         (n) => `${n.kind}: ${n.title}`,
       );
     expect(await byUser(learner.id)).toEqual([
-      'assignment.overdue: Overdue: Late Four was due on ' + addDays(on, -4),
-      'assignment.overdue: Overdue: Late Seven was due on ' + addDays(on, -7),
-      'assignment.due-soon: Reminder: Tomorrow is due on ' + addDays(on, 1),
-      'assignment.due-soon: Reminder: Week Ahead is due on ' + addDays(on, 7),
+      'assignment.overdue: Overdue: Late Four was due on ' + readableDay(addDays(on, -4)),
+      'assignment.overdue: Overdue: Late Seven was due on ' + readableDay(addDays(on, -7)),
+      'assignment.due-soon: Reminder: Tomorrow is due on ' + readableDay(addDays(on, 1)),
+      'assignment.due-soon: Reminder: Week Ahead is due on ' + readableDay(addDays(on, 7)),
     ]);
     expect(await byUser(manager.id)).toEqual([
       'assignment.escalated: Overdue training: Lou Late has not completed Late Four',
       'assignment.escalated: Overdue training: Lou Late has not completed Late Seven',
     ]);
     expect(await byUser(hr.id)).toEqual(['assignment.escalated: Overdue training: Lou Late has not completed Late Seven']);
+    // The manager reads it in the portal (My team); HR opens the assignment in the desk.
+    const links = async (userId: string) =>
+      (await env.ctx.db.selectFrom('notifications').select('link').where('user_id', '=', userId).where('kind', '=', 'assignment.escalated').execute()).map((n) => n.link);
+    expect(await links(manager.id)).toEqual(['/lms/team', '/lms/team']);
+    expect(await links(hr.id)).toEqual([expect.stringMatching(/^\/app\/lms-training-assignment\/\w+$/)]);
     expect(await env.count('mail_outbox')).toBe(7);
 
     // The same day again (a second process, a run by hand): nothing more.

@@ -3,6 +3,7 @@ import { describeDb, json, type TestUser } from '../../../../test/helpers/harnes
 import { makeCourse } from '../../../../test/helpers/fixtures.ts';
 import { today } from '../../db/dialect.ts';
 import { addDays } from '../../hr/index.ts';
+import { readableDay } from '../../platform/readable-instant.ts';
 
 type Problem = { code: string; errors?: { path: string; message: string }[] };
 
@@ -27,14 +28,14 @@ describeDb('reminder days: settings and the reminders job', (env) => {
       return JSON.parse(json<{ outcome: string }>(res).outcome) as { dueSoon: number };
     };
     expect((await run()).dueSoon).toBe(2);
-    expect(await dueSoon()).toEqual([`Reminder: Due in 1 is due on ${addDays(on, 1)}`, `Reminder: Due in 7 is due on ${addDays(on, 7)}`]);
+    expect(await dueSoon()).toEqual([`Reminder: Due in 1 is due on ${readableDay(addDays(on, 1))}`, `Reminder: Due in 7 is due on ${readableDay(addDays(on, 7))}`]);
 
     const saved = await env.req('PATCH', '/api/settings', { as: admin, body: { reminderDays: [14, 3] } });
     expect(saved.statusCode, saved.body).toBe(200);
     expect(json<{ reminderDays: number[] }>(saved).reminderDays).toEqual([14, 3]);
     await env.ctx.db.deleteFrom('notifications').where('user_id', '=', learner.id).execute();
     expect((await run()).dueSoon).toBe(2);
-    expect(await dueSoon()).toEqual([`Reminder: Due in 14 is due on ${addDays(on, 14)}`, `Reminder: Due in 3 is due on ${addDays(on, 3)}`]);
+    expect(await dueSoon()).toEqual([`Reminder: Due in 14 is due on ${readableDay(addDays(on, 14))}`, `Reminder: Due in 3 is due on ${readableDay(addDays(on, 3))}`]);
 
     // No reminder days: no due-soon reminder at all.
     expect((await env.req('PATCH', '/api/settings', { as: admin, body: { reminderDays: [] } })).statusCode).toBe(200);

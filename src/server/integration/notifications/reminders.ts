@@ -5,7 +5,8 @@
  * - due soon: the learner, on each of `reminderDays` days before the due date;
  * - overdue: the learner, on the first day past due and then at most once a week;
  * - escalation: the learner's manager (the employee's reports-to, through its linked user) once
- *   `escalateAfterDays` have passed, then every HR Manager after twice as many.
+ *   `escalateAfterDays` have passed, linking to My team in the portal, then every HR Manager after
+ *   twice as many, linking to the assignment in the desk.
  *
  * A learner's reminder carries the dedupe key reminder:<assignment>:<day>, unique per user, so an
  * assignment never reminds its learner twice on one day, whatever runs the job or how often. Only
@@ -66,7 +67,7 @@ export async function runReminders(ctx: AppContext, on = today()): Promise<Remin
     });
     result.escalatedToManager = await fanOut(ctx, trx, 'assignment.escalated', {
       select: sql`
-        select mu.id as user_id, 'escalation:' || ta.id as dedupe_key, '/app/lms-training-assignment/' || ta.id as link,
+        select mu.id as user_id, 'escalation:' || ta.id as dedupe_key, '/lms/team' as link,
                mu.full_name as "recipientName", u.full_name as "learnerName", c.title as "courseTitle", ta.due_date as "dueDate"
           from training_assignments ta
           join courses c on c.id = ta.course_id

@@ -6,12 +6,13 @@
  */
 import { sql, type RawBuilder } from 'kysely';
 import type { Actor, AppContext } from '../../context.ts';
-import type { Executor } from '../../db/database.ts';
+import type { Dialect, Executor } from '../../db/database.ts';
 import { nowIso } from '../../db/dialect.ts';
 import { NOTIFICATION_EVENTS, type NotificationEvent, type Template } from '../../../contract/notifications.ts';
 import { recordAudit } from '../../platform/audit.service.ts';
 import { getSettings } from '../../platform/settings.service.ts';
 import { htmlPart } from '../../platform/mail/index.ts';
+import { readableDay, readableDaySql } from '../../platform/readable-instant.ts';
 
 interface TemplateDefault {
   subject: string;
@@ -94,7 +95,7 @@ export const TEMPLATE_DEFAULTS: Record<NotificationEvent, TemplateDefault> = {
       courseTitle: 'Fire Safety Basics',
       learnerName: 'Alex Morgan',
       evaluatorName: 'Eve Evaluator',
-      startsAt: '09:00 on 2026-12-07 (Asia/Kolkata), 03:30 UTC',
+      startsAt: '09:00 on 7 December 2026 (Asia/Kolkata), 03:30 UTC',
       meetingUrl: 'https://meet.example.com/eve',
     },
   },
@@ -108,7 +109,7 @@ export const TEMPLATE_DEFAULTS: Record<NotificationEvent, TemplateDefault> = {
     subject: 'Live class soon: {{classTitle}} at {{startsAt}}',
     body: 'Hello {{recipientName}},\n\nThe live class **{{classTitle}}** of {{batchTitle}} starts at **{{startsAt}}**.\n\n[Open the batch]({{link}})',
     placeholders: [...COMMON, 'classTitle', 'batchTitle', 'startsAt'],
-    sample: { classTitle: 'Week 2: Negotiation', batchTitle: 'Autumn Cohort', startsAt: '14:00 UTC on 2026-12-06' },
+    sample: { classTitle: 'Week 2: Negotiation', batchTitle: 'Autumn Cohort', startsAt: '14:00 UTC on 6 December 2026' },
   },
   'payment.needs-attention': {
     subject: 'A payment needs attention: {{learnerName}} paid for {{batchTitle}}, which is full',
@@ -149,6 +150,9 @@ export const TEMPLATE_DEFAULTS: Record<NotificationEvent, TemplateDefault> = {
 
 export type Part = { text: string } | { name: string };
 
+/** Placeholders holding a calendar day (YYYY-MM-DD), written in words: "6 January 2027". */
+const DAY_PLACEHOLDERS: ReadonlySet<string> = new Set(['dueDate', 'expiryDate', 'day']);
+
 /** "Hi {{recipientName}}!" → literal and placeholder parts; a name the event does not know stays literal. */
 export function parseTemplate(template: string, known: readonly string[]): Part[] {
   const parts: Part[] = [];
@@ -167,7 +171,13 @@ export function parseTemplate(template: string, known: readonly string[]): Part[
 
 /** Fills a parsed template (parse once, fill per recipient). */
 export function fillParts(parts: readonly Part[], values: Record<string, string>): string {
-  return parts.map((p) => ('text' in p ? p.text : (values[p.name] ?? ''))).join('');
+  return parts
+    .map((p) => {
+      if ('text' in p) return p.text;
+      const v = values[p.name] ?? '';
+      return DAY_PLACEHOLDERS.has(p.name) ? readableDay(v) : v;
+    })
+    .join('');
 }
 
 /** Fills a template in memory (previews, digests). */
@@ -177,14 +187,15 @@ export function fillTemplate(template: string, known: readonly string[], values:
 
 /**
  * The template as one SQL text expression over the source row `s`: literals are parameters,
- * placeholders are the source's columns of the same name (null reads as empty).
+ * placeholders are the source's columns of the same name (null reads as empty; days in words).
  */
-export function templateSql(template: string, known: readonly string[], fixed: Record<string, string>): RawBuilder<string> {
+export function templateSql(dialect: Dialect, template: string, known: readonly string[], fixed: Record<string, string>): RawBuilder<string> {
   const parts = parseTemplate(template, known).map((p) => {
     if ('text' in p) return sql`cast(${p.text} as text)`;
-    if (p.name in fixed) return sql`cast(${fixed[p.name]} as text)`;
-    const column = p.name === 'link' ? 'abs_link' : p.name;
-    return sql`coalesce(cast(${sql.ref(`s.${column}`)} as text), '')`;
+    const day = DAY_PLACEHOLDERS.has(p.name);
+    if (p.name in fixed) return sql`cast(${day ? readableDay(fixed[p.name] ?? '') : fixed[p.name]} as text)`;
+    const column = sql.ref(`s.${p.name === 'link' ? 'abs_link' : p.name}`);
+    return sql`coalesce(${day ? readableDaySql(dialect, column) : sql`cast(${column} as text)`}, '')`;
   });
   if (parts.length === 0) return sql<string>`cast('' as text)`;
   return sql<string>`(${sql.join(parts, sql` || `)})`;
