@@ -863,6 +863,14 @@ describeBrowser('portal: a learner takes a course to its certificate; an instruc
     expect(new URL(inst.url()).searchParams.get('status')).toBe('completed');
     expect(errors).toEqual([]);
     await ctx.close();
+
+    // The desk's quiz attempts read the same: the failed attempt says the learner passed in another.
+    const desk = await admin.newPage();
+    await desk.goto(at(`/app/lms-quiz-submission?memberId=${learnerId}`));
+    const attempts = desk.getByRole('row').filter({ hasText: LEARNER.fullName });
+    await attempts.filter({ hasText: 'Passed in another attempt' }).waitFor();
+    expect(await attempts.filter({ hasText: /No\s*Graded\s*Passed in another attempt/ }).count()).toBe(1);
+    await desk.close();
   });
 
   it('logged no script errors (the refused enrollments answer 402 and 422 on purpose)', () => {

@@ -8,6 +8,14 @@ import { QuizOverrides } from '../QuizOverrides.tsx';
 import { newQuestion, QuestionEditor, questionsFromQuiz, questionsToWire, type QuestionDraft } from '../QuestionEditor.tsx';
 import { AUTHORS, USER_LINK, COURSE_LINK, QUIZ_LINK } from './shared.tsx';
 
+
+/** The member's result on a quiz over all attempts, as read next to one attempt. */
+function quizResult(outcome: unknown, thisAttemptPassed: boolean): string {
+  if (outcome === 'passed') return thisAttemptPassed ? 'Passed' : 'Passed in another attempt';
+  if (outcome === 'completed_not_passed') return 'Completed, not passed';
+  return '';
+}
+
 export const QUIZ_ENTITIES: EntityMeta[] = [
   {
     slug: 'lms-quiz',
@@ -83,18 +91,15 @@ export const QUIZ_ENTITIES: EntityMeta[] = [
     auditEntity: 'quiz_submission',
     title: (r) => `${String(r.quizTitle)} — ${String(r.memberName)} (attempt ${String(r.attempt)})`,
     columns: [
-      { key: 'memberName', sort: 'memberName', label: 'Member' },
-      { key: 'quizTitle', sort: 'quizTitle', label: 'Quiz' },
-      { key: 'courseTitle', label: 'Course' },
+      { key: 'memberName', sort: 'memberName', label: 'Member', wrap: true },
+      { key: 'quizTitle', sort: 'quizTitle', label: 'Quiz', wrap: true },
+      { key: 'courseTitle', label: 'Course', wrap: true },
       { key: 'attempt', sort: 'attempt', label: 'Attempt', numeric: true },
       { key: 'percentage', sort: 'percentage', label: 'Score %', numeric: true },
       { key: 'passed', label: 'Passed', render: (r) => (r.passed === null || r.passed === undefined ? '' : r.passed ? 'Yes' : 'No') },
       { key: 'status', label: 'Status', render: (r) => <StatusBadge value={r.status as string} /> },
-      {
-        key: 'memberOutcome',
-        label: 'Result',
-        render: (r) => (r.memberOutcome === 'completed_not_passed' ? 'Completed, not passed' : r.memberOutcome === 'passed' ? 'Passed' : ''),
-      },
+      // The member's result on the quiz over all their attempts, which this attempt may not be.
+      { key: 'memberOutcome', label: 'Quiz result', wrap: true, render: (r) => quizResult(r.memberOutcome, r.passed === true) },
     ],
     filters: [
       { name: 'courseId', label: 'Course', kind: 'link', link: COURSE_LINK },
