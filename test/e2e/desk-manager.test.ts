@@ -265,6 +265,11 @@ describeBrowser('desk: a training manager with the demo organisation', () => {
     await history.getByRole('cell', { name: 'Member', exact: true }).waitFor();
     expect(await history.getByText('memberId').count()).toBe(0);
     await history.getByText('Created', { exact: true }).waitFor();
+    // Codes read as words there too ("By staff", "Active"), not as stored ("admin", "active").
+    const sourceRow = history.getByRole('row').filter({ has: page.getByRole('cell', { name: 'Source', exact: true }) });
+    expect(await sourceRow.first().innerText()).toMatch(/By staff|Self-enrolled|Onboarding|Training assignment|Cohort/);
+    const statusRow = history.getByRole('row').filter({ has: page.getByRole('cell', { name: 'Status', exact: true }) });
+    expect(await statusRow.first().innerText()).toMatch(/\bActive\b/);
     await checkA11y(page, 'an enrollment');
 
     const del = await admin.request.delete(at(`/api/enrollments/${e.id}`));

@@ -3,7 +3,8 @@ import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { api } from '../ui/api.ts';
 import { ErrorState, PageLoader } from '../ui/states.tsx';
 import { changesOf } from '../../contract/audit.ts';
-import { COURSE_LINK, LinkedName, USER_LINK } from './entities/shared.tsx';
+import { COURSE_LINK, LinkedName, QUIZ_LINK, USER_LINK } from './entities/shared.tsx';
+import { wordsOf } from './words.ts';
 import { readableValue } from './format.ts';
 
 export interface AuditEntry {
@@ -29,15 +30,20 @@ function short(v: unknown): string {
   return s.length > 120 ? `${s.slice(0, 117)}…` : s;
 }
 
-/** Fields whose value is the id of a user or a course: shown as the name, linked. */
-const USER_FIELDS = new Set(['memberId', 'createdBy', 'actorId', 'userId', 'issuedBy', 'revokedBy', 'gradedBy']);
-const COURSE_FIELDS = new Set(['courseId']);
-/** Fields that say nothing to a reader (the record's own id, internal batch and payment keys). */
-const HIDDEN_FIELDS = new Set(['id', 'batchId']);
+/** Fields whose value is the id of a user, a course or a quiz (camelCase or the column's name): shown as the name, linked. */
+const USER_FIELDS = new Set(['memberId', 'createdBy', 'actorId', 'userId', 'issuedBy', 'revokedBy', 'gradedBy', 'member_id', 'created_by', 'user_id']);
+const COURSE_FIELDS = new Set(['courseId', 'course_id']);
+const QUIZ_FIELDS = new Set(['quizId', 'quiz_id']);
+/** Fields that say nothing to a reader: the record's own id, internal keys, what the caller may do. */
+const HIDDEN_FIELDS = new Set(['id', 'batchId', 'isMember', 'canManage']);
+/** Fields holding a code (status, source, kind, ...): shown in words. */
+const CODE_FIELDS = new Set(['status', 'source', 'kind', 'certificateIssueMode', 'certificate_issue_mode', 'enrollmentState', 'orientation', 'digest', 'paymentGateway', 'outcome', 'role']);
+/** 0/1 columns of records audited as stored (quizzes): yes or no. */
+const FLAG_FIELD = /^(is|show|shuffle|enable|allow|published|mandatory|paid|disable|sequential)(_|[A-Z]|$)/;
 
-/** "lastActivityAt" → "Last activity at", "memberId" → "Member". */
+/** "lastActivityAt" → "Last activity at", "memberId" / "member_id" → "Member". */
 export function fieldLabel(name: string): string {
-  const base = name.endsWith('Id') && name.length > 2 ? name.slice(0, -2) : name;
+  const base = /.(Id|_id)$/.test(name) ? name.replace(/(Id|_id)$/, '') : name;
   const words = base
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
     .replace(/_/g, ' ')
@@ -45,9 +51,40 @@ export function fieldLabel(name: string): string {
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
+/** A list in words: names of the people or things listed, codes in words. */
+function listInWords(items: unknown[]): string {
+  if (items.length === 0) return 'none';
+  const text = items
+    .map((x) => {
+      if (x && typeof x === 'object') {
+        const o = x as Record<string, unknown>;
+        const name = [o.fullName, o.title, o.name, o.label, o.question].find((n) => typeof n === 'string');
+        return typeof name === 'string' ? name : '…';
+      }
+      return typeof x === 'string' ? x : short(x);
+    })
+    .join(', ');
+  return text.length > 120 ? `${text.slice(0, 117)}…` : text;
+}
+
 function ChangeValue({ field, value }: { field: string; value: unknown }) {
   if (typeof value === 'string' && value && USER_FIELDS.has(field)) return <LinkedName link={USER_LINK} id={value} />;
   if (typeof value === 'string' && value && COURSE_FIELDS.has(field)) return <LinkedName link={COURSE_LINK} id={value} />;
+  if (typeof value === 'string' && value && QUIZ_FIELDS.has(field)) return <LinkedName link={QUIZ_LINK} id={value} />;
+  if (Array.isArray(value) && (field === 'courseIds' || field === 'course_ids') && value.every((v) => typeof v === 'string'))
+    return value.length === 0 ? <>none</> : (
+      <>
+        {value.map((id, i) => (
+          <span key={String(id)}>
+            {i > 0 && ', '}
+            <LinkedName link={COURSE_LINK} id={String(id)} />
+          </span>
+        ))}
+      </>
+    );
+  if (Array.isArray(value)) return <>{listInWords(value)}</>;
+  if (typeof value === 'string' && value && CODE_FIELDS.has(field)) return <>{wordsOf(value)}</>;
+  if ((value === 0 || value === 1) && FLAG_FIELD.test(field)) return <>{value === 1 ? 'Yes' : 'No'}</>;
   return <>{short(value)}</>;
 }
 
