@@ -60,6 +60,12 @@ describeBrowser('desk: audit log tamper check and the training record action', (
     const entries = ((await (await admin.request.get(at('/api/audit-log/verify'))).json()) as { entries: number }).entries;
     expect(entries).toBeGreaterThan(1);
     expect(await status.innerText()).toContain(`Intact: ${entries.toLocaleString('en-GB')} entries`);
+    // Every column fits the window (1280 px): the log does not scroll sideways.
+    const list = page.getByTestId('desk-list');
+    await list.locator('tbody tr').first().waitFor();
+    const fit = await list.evaluate((table) => ({ wide: table.scrollWidth, room: table.closest('[role="region"]')?.clientWidth ?? 0 }));
+    expect(fit.room).toBeGreaterThan(0);
+    expect(fit.wide).toBeLessThanOrEqual(fit.room);
     await checkA11y(page, 'audit log with tamper check');
     await screenshot(page, 'desk-audit-verify');
     expect(pageErrors).toEqual([]);

@@ -51,6 +51,13 @@ export function fieldLabel(name: string): string {
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
+/** The fields an audit entry changed, in words, without the ones that say nothing to a reader. */
+export function changedFields(entry: { before: unknown; after: unknown }): string[] {
+  return changesOf(entry)
+    .filter((c) => !HIDDEN_FIELDS.has(c.field))
+    .map((c) => fieldLabel(c.field));
+}
+
 /** A list in words: names of the people or things listed, codes in words. */
 function listInWords(items: unknown[]): string {
   if (items.length === 0) return 'none';

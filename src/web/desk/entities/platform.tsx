@@ -3,7 +3,6 @@ import { Anchor, Badge, Text } from '@mantine/core';
 import { Link } from 'react-router';
 import { ROLES } from '../../../contract/roles.ts';
 import { IconClipboard, IconSettings } from '../../ui/icons.tsx';
-import { changesOf } from '../../../contract/audit.ts';
 import { AuditChainStatus, RolesEditor } from '../actions.tsx';
 import { hasAnyRole, useMe } from '../../ui/session.ts';
 import type { EntityMeta } from '../meta.ts';
@@ -13,6 +12,7 @@ import { wordsOf } from '../words.ts';
 import type { LinkRef } from '../meta.ts';
 import { MAX_REMINDER_DAYS } from '../../../contract/settings.ts';
 import { LogoSettings } from '../LogoSettings.tsx';
+import { changedFields } from '../AuditHistory.tsx';
 
 /** "7, 1" → [7, 1]; a word that is not a whole number is sent as written, for the server to refuse. */
 function parseReminderDays(text: string): unknown[] {
@@ -171,20 +171,20 @@ export const PLATFORM_ENTITIES: EntityMeta[] = [
         ),
       },
       { key: 'entity', label: 'Entity', render: (r) => wordsOf(String(r.entity)) },
-      { key: 'entityId', label: 'Record', render: (r) => <AuditRecordLink entity={String(r.entity)} id={String(r.entityId)} /> },
+      { key: 'entityId', label: 'Record', wrap: true, render: (r) => <AuditRecordLink entity={String(r.entity)} id={String(r.entityId)} /> },
       {
         key: 'actorId',
         label: 'By',
-        render: (r) => <LinkedName link={{ ...USER_LINK, slug: undefined }} id={r.actorId as string | null} />,
+        wrap: true,
+        render: (r) => <LinkedName link={{ ...USER_LINK, slug: undefined, label: (u) => String(u.fullName) }} id={r.actorId as string | null} />,
       },
       {
         key: 'changes',
         label: 'Changes',
+        wrap: true,
         render: (r) => (
-          <Text size="xs" c="gray.7" maw={360} lineClamp={3}>
-            {changesOf(r as { before: unknown; after: unknown })
-              .map((c) => c.field)
-              .join(', ')}
+          <Text size="xs" c="gray.7" maw={260} lineClamp={3}>
+            {changedFields(r as { before: unknown; after: unknown }).join(', ')}
           </Text>
         ),
       },
@@ -221,7 +221,7 @@ export const PLATFORM_ENTITIES: EntityMeta[] = [
 
 /** Audit entities with a desk page: where a record opens, and how its name is read (when it has one). */
 const AUDIT_RECORD_PAGES: Record<string, { slug: string; link?: LinkRef }> = {
-  user: { slug: 'user', link: USER_LINK },
+  user: { slug: 'user', link: { ...USER_LINK, label: (r) => String(r.fullName) } },
   course: { slug: 'lms-course', link: COURSE_LINK },
   quiz: { slug: 'lms-quiz', link: QUIZ_LINK },
   employee: { slug: 'employee', link: EMPLOYEE_LINK },
@@ -239,10 +239,12 @@ const AUDIT_RECORD_PAGES: Record<string, { slug: string; link?: LinkRef }> = {
 /** The audited record: its name and a link where the desk has a page for it (deleted ones open from the log). */
 function AuditRecordLink({ entity, id }: { entity: string; id: string }) {
   const page = AUDIT_RECORD_PAGES[entity];
-  if (!page) return <Text size="sm">{id}</Text>;
+  // A record without a name of its own: the start of its id (all of it on hover and for screen readers), linked to its page.
+  const cut = { display: 'inline-block', maw: '11ch', truncate: true, title: id, ff: 'monospace', size: 'sm' } as const;
+  if (!page) return <Text {...cut}>{id}</Text>;
   if (page.link) return <LinkedName link={{ ...page.link, slug: page.slug }} id={id} />;
   return (
-    <Anchor component={Link} to={`/app/${page.slug}/${encodeURIComponent(id)}`} size="sm" ff="monospace">
+    <Anchor component={Link} to={`/app/${page.slug}/${encodeURIComponent(id)}`} {...cut}>
       {id}
     </Anchor>
   );
