@@ -48,7 +48,12 @@ describeBrowser('notifications: the bell, the notifications and preferences page
       await bell.click();
       await page.waitForURL((u) => u.pathname === '/lms/notifications');
       await page.getByRole('heading', { name: `You are enrolled in ${COURSE}` }).waitFor();
-      expect(await page.getByTestId('notification').first().innerText()).toContain('Hello Nora Notified');
+      const card = page.getByTestId('notification').first();
+      expect(await card.innerText()).toContain('Hello Nora Notified');
+      // The body's link is the card's link, named as in the mail, and not repeated as text.
+      const start = card.getByRole('link', { name: 'Open the course' });
+      expect(await start.getAttribute('href')).toMatch(/^\/lms\/courses\/\w+$/);
+      expect((await card.innerText()).match(/Open the course/g)).toHaveLength(1);
       await checkA11y(page, 'notifications page');
       await screenshot(page, 'notifications-page');
       await page.getByRole('button', { name: new RegExp(`^Mark as read\\W+You are enrolled in ${COURSE}$`) }).click();

@@ -6,12 +6,12 @@ import { readableDateTime } from '../ui/dates.ts';
 import { Page } from '../ui/Page.tsx';
 import { Empty, ErrorState, PageLoader } from '../ui/states.tsx';
 import { IconBell } from '../ui/icons.tsx';
-import { notificationKeys, plainText, type Notification } from './notifications-api.ts';
+import { linkLabel, notificationKeys, plainText, type Notification } from './notifications-api.ts';
 
 /** A link inside the site opens in the app; a file (the certificate PDF) opens as a page. */
 function OpenLink({ n }: { n: Notification }) {
   if (!n.link) return null;
-  const label = n.kind === 'certificate.issued' ? 'Download the certificate' : 'Open';
+  const label = linkLabel(n.body);
   return n.link.startsWith('/api/') ? (
     <Anchor href={n.link} size="sm">
       {label}

@@ -31,11 +31,23 @@ export function useUnreadCount() {
   });
 }
 
-/** A notification's body as plain words: Markdown emphasis and links reduced to their text. */
+const LINK_LINE = /^[ \t]*\[([^\]]*)\]\([^)]*\)[ \t]*$/gm;
+
+/**
+ * A notification's body as plain words: Markdown emphasis and links reduced to their text, and a
+ * line that is only a link left out (the card shows that link itself: see linkLabel).
+ */
 export function plainText(markdown: string): string {
   return markdown
+    .replace(LINK_LINE, '')
     .replace(/\[([^\]]*)\]\([^)]*\)/g, '$1')
     .replace(/\*\*([^*]*)\*\*/g, '$1')
     .replace(/https?:\/\/\S+/g, '')
     .trim();
+}
+
+/** The words of the body's last link on a line of its own ("Start the course"), for the card's link; else "Open". */
+export function linkLabel(markdown: string): string {
+  const labels = [...markdown.matchAll(LINK_LINE)].map((m) => (m[1] ?? '').trim()).filter(Boolean);
+  return labels[labels.length - 1] ?? 'Open';
 }
