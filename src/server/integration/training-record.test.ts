@@ -179,7 +179,10 @@ describeDb('employee training record', (env) => {
       'Not enrolled',
       'C Forklift',
       'In progress (overdue)',
-      '2020-02-03',
+      '3 Feb 2020',
+      // Column heads are whole words (a narrow column broke them: "Progres" / "s").
+      'Progress',
+      'Attempt',
       'Extinguishers',
       'Forklift licence',
       'Eye test',

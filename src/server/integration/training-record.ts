@@ -8,6 +8,7 @@ import { chainHead } from '../platform/audit-chain.ts';
 import { getSettings } from '../platform/settings.service.ts';
 import { logoPdfBlocks } from '../platform/logo.service.ts';
 import { renderPdf, type PdfContent, type PdfDocDefinition } from '../platform/pdf.ts';
+import { readableDay } from '../platform/readable-instant.ts';
 import type { TrainingRecord, TrainingRecordCourse } from '../../contract/training-record.ts';
 import type { Role } from '../../contract/roles.ts';
 
@@ -50,8 +51,8 @@ const STATUS: Record<TrainingRecordCourse['status'], string> = {
   completed: 'Completed',
 };
 
-const day = (iso: string | null) => (iso ? iso.slice(0, 10) : '—');
-const when = (iso: string) => `${iso.replace('T', ' ').slice(0, 16)} UTC`;
+const day = (iso: string | null) => (iso ? readableDay(iso.slice(0, 10), 'short') : '—');
+const when = (iso: string) => `${readableDay(iso.slice(0, 10), 'short')}, ${iso.slice(11, 16)} UTC`;
 
 function table(widths: (number | string)[], head: string[], rows: PdfContent[][], empty: string): PdfContent {
   if (rows.length === 0) return { text: empty, color: GREY, margin: [0, 0, 0, 8] };
@@ -126,7 +127,7 @@ export function trainingRecordDoc(r: TrainingRecord, organisation: string, gener
       },
       { text: 'Courses', style: 'h2' },
       table(
-        ['*', 52, 60, 38, 56, 56, 56],
+        ['*', 52, 60, 44, 56, 56, 56],
         ['Course', 'Required', 'Status', 'Progress', 'Due', 'Completed', 'Best score'],
         r.courses.map((c) => [
           c.title,
@@ -143,7 +144,7 @@ export function trainingRecordDoc(r: TrainingRecord, organisation: string, gener
         'No mandatory, assigned or enrolled course.',
       ),
       { text: 'Quiz attempts', style: 'h2' },
-      table(['*', '*', 30, 80, 50, 56], ['Course', 'Quiz', 'Attempt', 'Score', 'Result', 'Submitted'], attempts, 'No quiz attempt.'),
+      table(['*', '*', 40, 80, 50, 56], ['Course', 'Quiz', 'Attempt', 'Score', 'Result', 'Submitted'], attempts, 'No quiz attempt.'),
       { text: 'Certificates', style: 'h2' },
       table(['*', 50, 50, 125, 36], ['Course', 'Issued', 'Expires', 'Verification code', 'State'], certificates, 'No certificate.'),
       { text: 'Attestations', style: 'h2' },

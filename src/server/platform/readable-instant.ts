@@ -8,11 +8,15 @@ export function readableInstant(iso: string): string {
 
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 
-/** "6 January 2027": a calendar day (YYYY-MM-DD) in words; anything else is returned as it is. */
-export function readableDay(day: string): string {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+/**
+ * "6 January 2027" ("6 Jan 2027" short, for tables): a calendar day (YYYY-MM-DD, or the day of a
+ * UTC timestamp) in words; anything else is returned as it is.
+ */
+export function readableDay(day: string, style: 'long' | 'short' = 'long'): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:T|$)/.exec(day);
   const month = m ? MONTHS[Number(m[2]) - 1] : undefined;
-  return m && month ? `${Number(m[3])} ${month} ${m[1]}` : day;
+  if (!m || !month) return day;
+  return `${Number(m[3])} ${style === 'short' ? month.slice(0, 3) : month} ${m[1]}`;
 }
 
 /** readableDay in SQL, for text built by a statement (notifications written set-based); NULL stays NULL. */
