@@ -318,6 +318,11 @@ describeBrowser('desk: a training manager with the demo organisation', () => {
   it('statistics: overdue learners are a bar beside the expected stack (never on top of it); every course of the score chart is labelled', async () => {
     await page.goto(at('/app/statistics'));
     await page.getByRole('heading', { name: 'Statistics', level: 1 }).waitFor();
+    // Learners at risk: due dates in words ("due by 21 Dec 2026"), not as stored.
+    const atRisk = page.getByRole('region', { name: 'Learners below 100% due within 14 days or overdue' });
+    await atRisk.locator('tbody tr').first().waitFor();
+    expect(await atRisk.innerText()).toMatch(/due by \d{1,2} \w{3} \d{4}/);
+    expect(await atRisk.innerText()).not.toMatch(/\d{4}-\d{2}-\d{2}/);
     const compliance = (await (await admin.request.get(at('/api/statistics/mandatory-compliance'))).json()) as {
       title: string;
       expected: number;

@@ -8,6 +8,7 @@ import { api } from '../ui/api.ts';
 import { Page } from '../ui/Page.tsx';
 import { hasAnyRole, type Me } from '../ui/session.ts';
 import { ErrorState, PageLoader } from '../ui/states.tsx';
+import { readableDay } from '../ui/dates.ts';
 import { LinkPicker } from './LinkPicker.tsx';
 
 interface ComplianceRow {
@@ -272,7 +273,7 @@ function AtRiskWidget() {
         Learners below 100% due within 14 days or overdue
       </Title>
       <Text size="sm" c="gray.7" mb="md">
-        Training assignments due by {soon} that are not complete.
+        Training assignments due by {readableDay(soon)} that are not complete.
       </Text>
       {data.isPending ? (
         <PageLoader />
@@ -305,7 +306,7 @@ function AtRiskWidget() {
                   </Table.Td>
                   <Table.Td>{a.courseTitle}</Table.Td>
                   <Table.Td ta="right">{a.progress ?? 0}%</Table.Td>
-                  <Table.Td>{a.dueDate}</Table.Td>
+                  <Table.Td>{readableDay(a.dueDate)}</Table.Td>
                   <Table.Td>
                     <Badge color={a.status === 'overdue' ? 'red' : 'yellow'} variant="light" c="gray.9" tt="none">
                       {a.status === 'overdue' ? 'overdue' : 'due soon'}
