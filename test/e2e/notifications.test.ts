@@ -82,8 +82,13 @@ describeBrowser('notifications: the bell, the notifications and preferences page
       expect(await page.getByRole('cell', { name: LEARNER.email }).count()).toBe(1);
       await checkA11y(page, 'desk outbox');
       await page.getByRole('tab', { name: 'Jobs' }).click();
-      await page.getByRole('button', { name: /^Run now\W+notifications\.reminders$/ }).click();
-      await page.getByRole('status').filter({ hasText: 'notifications.reminders finished' }).waitFor();
+      // Jobs read in words: what they do, when, and what the last run did.
+      const reminders = page.getByRole('row').filter({ hasText: 'Training reminders and escalations' });
+      expect(await reminders.innerText()).toContain('Daily at 06:00');
+      await page.getByRole('button', { name: /^Run now\W+Training reminders and escalations$/ }).click();
+      await page.getByRole('status').filter({ hasText: 'Training reminders and escalations finished' }).waitFor();
+      expect(await page.getByRole('status').filter({ hasText: 'finished' }).innerText()).toMatch(/Due soon: 0 · Overdue: 0/);
+      await expect.poll(() => reminders.innerText()).toMatch(/Done\s+Due soon: 0/);
       await checkA11y(page, 'desk jobs');
       await page.getByRole('tab', { name: 'Templates' }).click();
       await page.getByLabel('Subject').fill('Welcome aboard {{courseTitle}}');

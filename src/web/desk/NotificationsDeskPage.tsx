@@ -23,6 +23,7 @@ import { Page } from '../ui/Page.tsx';
 import { Empty, QueryState } from '../ui/states.tsx';
 import { readableValue } from './format.ts';
 import { wordsOf } from './words.ts';
+import { jobLabel, outcomeInWords, scheduleInWords } from './job-words.ts';
 
 interface OutboxItem {
   id: string;
@@ -183,8 +184,8 @@ function Jobs() {
       )}
       {run.data && (
         <Alert color={run.data.status === 'done' ? 'green' : 'red'} role="status">
-          {run.variables} {run.data.status === 'done' ? 'finished' : run.data.status} in {duration(run.data.durationMs)}
-          {run.data.outcome ? `: ${run.data.outcome}` : '.'}
+          {jobLabel(run.variables)} {run.data.status === 'done' ? 'finished' : wordsOf(run.data.status).toLowerCase()} in {duration(run.data.durationMs)}
+          {run.data.outcome ? `: ${outcomeInWords(run.data.outcome)}` : '.'}
         </Alert>
       )}
       <QueryState query={jobs} loadingLabel="Loading the jobs…">
@@ -206,10 +207,13 @@ function Jobs() {
               <Table.Tbody>
                 {items.map((j) => (
                   <Table.Tr key={j.name}>
-                    <Table.Td>{j.name}</Table.Td>
                     <Table.Td>
-                      <code>{j.schedule}</code>
+                      {jobLabel(j.name)}
+                      <Text size="xs" c="gray.7" ff="monospace">
+                        {j.name}
+                      </Text>
                     </Table.Td>
+                    <Table.Td title={j.schedule}>{scheduleInWords(j.schedule)}</Table.Td>
                     <Table.Td>{j.lastRun ? readableValue(j.lastRun.startedAt) : 'Never'}</Table.Td>
                     <Table.Td>{duration(j.lastRun?.durationMs ?? null)}</Table.Td>
                     <Table.Td>
@@ -225,7 +229,7 @@ function Jobs() {
                         </Badge>
                       )}
                       <Text span size="xs" c="gray.8">
-                        {j.lastRun?.outcome ?? ''}
+                        {outcomeInWords(j.lastRun?.outcome ?? null)}
                       </Text>
                     </Table.Td>
                     <Table.Td>
@@ -235,7 +239,7 @@ function Jobs() {
                         onClick={() => run.mutate(j.name)}
                         loading={run.isPending && run.variables === j.name}
                       >
-                        Run now<VisuallyHidden>: {j.name}</VisuallyHidden>
+                        Run now<VisuallyHidden>: {jobLabel(j.name)}</VisuallyHidden>
                       </Button>
                     </Table.Td>
                   </Table.Tr>
