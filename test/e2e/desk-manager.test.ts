@@ -79,6 +79,12 @@ describeBrowser('desk: a training manager with the demo organisation', () => {
     // The record is titled by course and person, not by its id.
     await row.first().getByRole('link').first().click();
     await page.getByRole('heading', { name: 'Anti-Bribery & Corruption for Björn Åkesson', level: 1 }).waitFor();
+    // Not changed here: it reads as values (the course linked by name, the day and status in words), not greyed inputs.
+    const details = page.getByRole('region', { name: 'Details' });
+    await details.getByRole('link', { name: 'Anti-Bribery & Corruption' }).waitFor();
+    expect(await details.locator('[data-field="dueDate"]').innerText()).toMatch(/^\d{1,2} \w{3} \d{4}$/);
+    expect(await details.locator('[data-field="status"]').innerText()).toMatch(/^(Open|Overdue|Completed)$/);
+    expect(await page.locator('input[disabled]').count()).toBe(0);
     await checkA11y(page, 'training assignment');
   });
 

@@ -33,7 +33,9 @@ import { useCreateConfirmation } from './confirm-create.tsx';
 import { checkValues, plainFieldMessage } from './form-checks.ts';
 import { MarkdownInput } from './markdown-field.tsx';
 import { MoneyInput, moneyChanged, moneyDisplay, moneyInitial, moneyServerMessage, moneyToWire } from './money-field.tsx';
-import { optionsInWords } from './words.ts';
+import { optionsInWords, wordsOf } from './words.ts';
+import { LinkedName } from './entities/shared.tsx';
+import { readableDay } from '../ui/dates.ts';
 
 type Values = Record<string, unknown>;
 
@@ -158,7 +160,8 @@ function FormBody({ meta, me, row, refresh }: { meta: EntityMeta; me: Me; row: R
     ? hasAnyRole(me, [...(meta.createRoles ?? meta.roles), 'System Manager'])
     : meta.api.update !== false && hasAnyRole(me, [...(meta.createRoles ?? meta.roles), 'System Manager']);
   const canDelete = !isNew && !!meta.api.delete && hasAnyRole(me, [...(meta.deleteRoles ?? meta.roles), 'System Manager']);
-  const editable = fields.some((f) => !f.readOnly);
+  // A record nobody may change here (the API does not update it, or the user may not) reads as values, not greyed inputs.
+  const editable = (isNew || canWrite) && fields.some((f) => !f.readOnly);
   const title = isNew ? `New ${meta.singular.toLowerCase()}` : (meta.title?.(row) ?? String(row[fields[0]?.name ?? 'id'] ?? row.id));
 
   const set = (name: string, v: unknown) => {
@@ -394,6 +397,17 @@ function FormBody({ meta, me, row, refresh }: { meta: EntityMeta; me: Me; row: R
   );
 }
 
+/** One value of a read-only record in words: linked records by name, codes and days in words. */
+function ReadOnlyValue({ field: f, row }: { field: FieldMeta; row: Row }) {
+  if (f.display) return <>{f.display(row)}</>;
+  if (f.kind === 'money') return <>{moneyDisplay(f, row)}</>;
+  const v: unknown = row[f.name];
+  if (f.kind === 'link' && f.link && typeof v === 'string' && v) return <LinkedName link={f.link} id={v} />;
+  if (f.kind === 'select' && typeof v === 'string' && v) return <>{wordsOf(v)}</>;
+  if (f.kind === 'date' && typeof v === 'string' && v) return <>{readableDay(v)}</>;
+  return <>{readableValue(v)}</>;
+}
+
 /** A record nobody edits here, shown as labelled values (not greyed inputs). */
 function ReadOnlyRecord({ fields, row }: { fields: FieldMeta[]; row: Row }) {
   return (
@@ -405,7 +419,7 @@ function ReadOnlyRecord({ fields, row }: { fields: FieldMeta[]; row: Row }) {
               {f.label}
             </Text>
             <Text component="dd" m={0} fw={500} data-field={f.name}>
-              {f.display ? f.display(row) : f.kind === 'money' ? moneyDisplay(f, row) : readableValue(row[f.name])}
+              <ReadOnlyValue field={f} row={row} />
             </Text>
           </div>
         ))}

@@ -102,7 +102,7 @@ export const TRAINING_ENTITIES: EntityMeta[] = [
       },
       { name: 'department', label: 'Everyone in department', kind: 'link', link: DEPARTMENT_LINK, createOnly: true },
       { name: 'designation', label: 'Everyone with designation', kind: 'link', link: DESIGNATION_LINK, createOnly: true },
-      { name: 'status', label: 'Status', kind: 'text', editOnly: true, readOnly: true },
+      { name: 'status', label: 'Status', kind: 'text', editOnly: true, readOnly: true, display: (r) => wordsOf(String(r.status)) },
     ],
     extras: (row) => (
       <Group gap="lg">
