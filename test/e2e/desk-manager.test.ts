@@ -311,6 +311,14 @@ describeBrowser('desk: a training manager with the demo organisation', () => {
     expect(await rows.filter({ hasText: 'expired' }).count()).toBe(2);
     expect(await rows.filter({ hasText: /in \d+ days?/ }).count()).toBe(2);
     await checkA11y(page, 'documents list');
+    // A document's page says whose it is (linked) and whether a file is attached.
+    const permit = rows.filter({ hasText: 'Work permit' }).filter({ hasText: 'expired' }).first();
+    const owner = (await permit.getByRole('cell').nth(2).innerText()).trim();
+    await permit.getByRole('link').first().click();
+    const about = page.getByTestId('document-owner');
+    await about.getByRole('link', { name: new RegExp(owner.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) }).waitFor();
+    expect(await about.innerText()).toMatch(/No file attached|File: /);
+    await page.goBack();
 
     await page.goto(at('/app/employee-compliance'));
     await page.getByRole('heading', { name: 'Compliance', level: 1 }).waitFor();

@@ -44,6 +44,7 @@ function initialValues(fields: FieldMeta[], row: Row | null): Values {
   for (const f of fields) {
     const raw: unknown = row ? (f.fromRow ? f.fromRow(row) : row[f.name]) : undefined;
     if (f.kind === 'custom') v[f.name] = row ? raw : f.initial;
+    else if (!row && f.initial !== undefined) v[f.name] = f.initial;
     // Write-only: the server says only whether one is stored ({ set }); the input starts empty.
     else if (f.kind === 'password') v[f.name] = '';
     else if (f.kind === 'boolean') v[f.name] = raw === true;
@@ -490,7 +491,15 @@ function FieldInput({
       return <TextInput {...common} type="datetime-local" value={str} onChange={(e) => onChange(e.currentTarget.value)} />;
     case 'select':
       return (
-        <Select {...common} data={optionsInWords(f.options ?? [])} value={str || null} onChange={(v) => onChange(v ?? '')} clearable={!f.required} />
+        <Select
+          {...common}
+          data={optionsInWords(f.options ?? [])}
+          value={str || null}
+          onChange={(v) => onChange(v ?? '')}
+          clearable={!f.required}
+          // A long list (time zones) filters as one types.
+          searchable={(f.options?.length ?? 0) > 12}
+        />
       );
     case 'multiselect':
       return (

@@ -74,8 +74,9 @@ export interface FieldMeta {
   nullable?: boolean;
   /** The form value from a loaded row (default: the member of the same name). */
   fromRow?: (row: Row) => unknown;
-  /** kind 'custom': the editor, and the value's initial state on a new record. */
+  /** kind 'custom': the editor. */
   render?: (props: CustomFieldProps) => ReactNode;
+  /** The value on a new record (default: empty). */
   initial?: unknown;
   /** The form value → what the API takes (custom fields). */
   toWire?: (value: unknown) => unknown;

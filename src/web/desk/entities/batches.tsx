@@ -217,7 +217,13 @@ function LiveClassPanel({ row }: { row: Row }) {
   );
 }
 
-const TIMEZONES: readonly string[] = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : ['UTC'];
+const ZONES: readonly string[] = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
+const TIMEZONES: readonly string[] = ZONES.includes('UTC') ? ZONES : ['UTC', ...ZONES];
+
+function browserTimeZone(): string {
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  return TIMEZONES.includes(zone) ? zone : 'UTC';
+}
 
 export const BATCH_ENTITY: EntityMeta = {
   slug: 'lms-batch',
@@ -266,7 +272,16 @@ export const BATCH_ENTITY: EntityMeta = {
     { name: 'title', label: 'Title', kind: 'text', required: true },
     { name: 'startDate', label: 'Start date', kind: 'date', required: true },
     { name: 'endDate', label: 'End date', kind: 'date', required: true },
-    { name: 'timezone', label: 'Time zone', kind: 'select', options: TIMEZONES, required: true, description: 'Live-class times are shown to everyone in their own zone, with this one named.' },
+    {
+      name: 'timezone',
+      label: 'Time zone',
+      kind: 'select',
+      options: TIMEZONES,
+      required: true,
+      // A new batch starts in the browser's zone; type to find another.
+      initial: browserTimeZone(),
+      description: 'Live-class times are shown to everyone in their own zone, with this one named.',
+    },
     { name: 'seatCount', label: 'Seats', kind: 'number', min: 1, nullable: true, description: 'Leave empty for no limit.' },
     { name: 'description', label: 'Description', kind: 'textarea', wide: true },
     { name: 'published', label: 'Published', kind: 'boolean' },

@@ -240,6 +240,17 @@ export const HR_ENTITIES: EntityMeta[] = [
     ],
     actions: (row) =>
       row.fileUrl ? <DownloadButton url={String(row.fileUrl)} fileName={String(row.fileName ?? 'document')} label="Download file" /> : null,
+    // Whose document it is, and its file (or that there is none).
+    extras: (row) => (
+      <Group gap="lg" data-testid="document-owner">
+        <Text size="sm">
+          Employee: <LinkedName link={EMPLOYEE_LINK} id={row.employeeId as string} />
+        </Text>
+        <Text size="sm" c="gray.7">
+          {row.fileUrl ? `File: ${String(row.fileName ?? 'attached')}` : 'No file attached'}
+        </Text>
+      </Group>
+    ),
   },
   {
     slug: 'employee-document-type',
