@@ -276,7 +276,7 @@ describeBrowser('desk: lists, filters, import, enrollment actions, HR onboarding
     const editor = page.getByTestId('course-editor');
     await editor.getByLabel('New lesson title').fill('Check your formulas');
     await editor.getByLabel('Kind').click();
-    await page.getByRole('option', { name: 'quiz', exact: true }).click();
+    await page.getByRole('option', { name: 'Quiz', exact: true }).click();
     await editor.getByRole('button', { name: 'Add lesson' }).click();
     await editor.getByText('Choose the quiz this lesson shows.').waitFor();
     const outline = async () =>

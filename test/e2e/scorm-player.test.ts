@@ -174,7 +174,7 @@ describeBrowser('portal: SCORM lessons play real packages and count', () => {
     await title.waitFor();
     await title.fill('Golf again');
     await page.getByLabel('Kind').first().click();
-    await page.getByRole('option', { name: 'scorm' }).click();
+    await page.getByRole('option', { name: 'SCORM package' }).click();
     const chooser = page.waitForEvent('filechooser');
     await page.getByLabel('SCORM package (.zip)').first().click();
     await (

@@ -7,6 +7,8 @@ import { ErrorState, PageLoader } from '../ui/states.tsx';
 import { uploadScormPackage } from './ScormPackageField.tsx';
 import { LinkPicker } from './LinkPicker.tsx';
 import { LessonModal, NewQuizLink, PreviewAsLearner, QUIZ_LINK } from './LessonEditor.tsx';
+import { LESSON_KINDS, type LessonKind } from '../../contract/courses.ts';
+import { KIND_LABEL } from '../ui/lesson-kinds.ts';
 
 interface OutlineLesson {
   id: string;
@@ -23,7 +25,7 @@ interface OutlineChapter {
 interface Outline {
   chapters: OutlineChapter[];
 }
-const KINDS = ['text', 'video', 'pdf', 'scorm', 'quiz', 'assignment'];
+const KINDS = LESSON_KINDS.map((k) => ({ value: k, label: KIND_LABEL[k] }));
 
 type Drag = { type: 'chapter'; id: string } | { type: 'lesson'; id: string; chapterId: string };
 
@@ -150,7 +152,7 @@ export function CourseEditor({ courseId }: { courseId: string }) {
                       {li + 1}. {l.title}
                     </Text>
                     <Badge size="sm" variant="light" c="gray.9" tt="none">
-                      {l.kind}
+                      {KIND_LABEL[l.kind as LessonKind] ?? l.kind}
                     </Badge>
                   </Group>
                   <Group gap={4} wrap="nowrap">
@@ -323,7 +325,7 @@ function AddLesson({
           error={missing.title}
           onChange={(e) => setTitle(e.currentTarget.value)}
         />
-        <Select label="Kind" size="xs" w={110} data={KINDS} value={kind} allowDeselect={false} onChange={(v) => setKind(v ?? 'text')} />
+        <Select label="Kind" size="xs" w={140} data={KINDS} value={kind} allowDeselect={false} onChange={(v) => setKind(v ?? 'text')} />
         {kind === 'quiz' && (
           <LinkPicker
             id={`new-lesson-quiz-${chapterId}`}

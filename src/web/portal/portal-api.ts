@@ -161,14 +161,7 @@ export function continueLessonId(outline: Outline): string | null {
   return (lessons.find((l) => !l.completed) ?? lessons[0])?.id ?? null;
 }
 
-export const KIND_LABEL: Record<Lesson['kind'], string> = {
-  text: 'Reading',
-  video: 'Video',
-  pdf: 'PDF',
-  scorm: 'SCORM package',
-  assignment: 'Assignment',
-  quiz: 'Quiz',
-};
+export { KIND_LABEL } from '../ui/lesson-kinds.ts';
 
 /** Today as YYYY-MM-DD in the browser's time zone. */
 export function todayIso(): string {
