@@ -777,6 +777,12 @@ describeBrowser('portal: a learner takes a course to its certificate; an instruc
     await p.unroute('**/api/me/courses');
     await p.getByRole('alert').getByRole('button', { name: 'Try again' }).click();
     await p.getByTestId('course-card').first().waitFor();
+
+    // A course that does not exist says so, without offering to try again.
+    await p.goto(at('/lms/courses/0000000000000000000000zzzz'));
+    const missing = p.getByRole('alert').filter({ hasText: /not found/i });
+    await missing.waitFor();
+    expect(await missing.getByRole('button', { name: 'Try again' }).count()).toBe(0);
     await own.ctx.close();
   });
 

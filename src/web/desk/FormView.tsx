@@ -292,9 +292,14 @@ function FormBody({ meta, me, row, refresh }: { meta: EntityMeta; me: Me; row: R
     <Page
       title={title}
       description={
-        <Anchor component={Link} to={`/app/${meta.slug}`} size="sm">
-          ← {meta.label}
-        </Anchor>
+        // A single-record page (settings) is its own list: its description says what it holds.
+        meta.single ? (
+          meta.description
+        ) : (
+          <Anchor component={Link} to={`/app/${meta.slug}`} size="sm">
+            ← {meta.label}
+          </Anchor>
+        )
       }
       size="xl"
       actions={

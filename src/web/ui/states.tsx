@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react';
 import { Alert, Button, Center, EmptyState, Loader, Stack, Text } from '@mantine/core';
-import { errorMessage } from './api.ts';
+import { ApiError, errorMessage } from './api.ts';
 import { IconAlert, IconInbox } from './icons.tsx';
 
 /** Shown while a page or its data loads. */
@@ -27,11 +27,13 @@ export function ErrorState({
   onRetry?: () => void;
   title?: string;
 }) {
+  // What is not there, or not the caller's to see, does not come back by trying again.
+  const final = error instanceof ApiError && (error.status === 404 || error.status === 403 || error.status === 410);
   return (
     <Alert variant="light" color="red" title={title} icon={<IconAlert />} role="alert" maw={640} mx="auto" my="xl">
       <Stack gap="sm" align="flex-start">
         <Text size="sm">{errorMessage(error)}</Text>
-        {onRetry && (
+        {onRetry && !final && (
           <Button variant="default" size="xs" onClick={onRetry}>
             Try again
           </Button>

@@ -13,6 +13,7 @@ import { DownloadButton, FileToRecordButton, RevokeButton } from '../actions.tsx
 import { StatusBadge } from '../ListView.tsx';
 import type { EntityMeta, Row } from '../meta.ts';
 import { MODERATORS, USER_LINK, COURSE_LINK } from './shared.tsx';
+import { wordsOf } from '../words.ts';
 
 function TemplatePreview({ row, unsaved }: { row: Row; unsaved: Record<string, unknown> }) {
   // The template as saved plus the form's unsaved edits (not its name or default flag), re-rendered
@@ -212,7 +213,7 @@ export const CERTIFICATE_ENTITIES: EntityMeta[] = [
     auditEntity: 'certificate-template',
     columns: [
       { key: 'name', label: 'Name' },
-      { key: 'orientation', label: 'Orientation' },
+      { key: 'orientation', label: 'Orientation', render: (r) => wordsOf(String(r.orientation)) },
       { key: 'pageSize', label: 'Page' },
       { key: 'isDefault', label: 'Default', render: (r) => (r.isDefault ? 'Yes' : '') },
     ],
