@@ -477,6 +477,9 @@ describeBrowser('portal: a learner takes a course to its certificate; an instruc
     expect(await result.innerText()).toContain('2 of 2 marks (100%)');
     await page.waitForFunction(() => document.querySelector('[data-testid="progress-value"]')?.textContent?.trim() === '100%');
     await page.getByText('Course complete').waitFor();
+    // Passed: the quiz says so, and does not ask to "try again".
+    await page.getByTestId('quiz-passed').waitFor();
+    expect(await page.getByRole('button', { name: 'Try again' }).count()).toBe(0);
     await screenshot(page, 'portal-quiz-passed');
   });
 

@@ -113,10 +113,15 @@ export function QuizPlayer({ quizId, courseId }: { quizId: string; courseId: str
                 : errorMessage(start.error)}
             </Alert>
           )}
+          {q.outcome === 'passed' && (
+            <Text size="sm" data-testid="quiz-passed">
+              You passed this quiz.{canTry ? ' You may take it again: your best score is kept.' : ''}
+            </Text>
+          )}
           {canTry ? (
             <Group>
-              <Button onClick={() => start.mutate()} loading={start.isPending}>
-                {result || q.attemptsUsed > 0 ? 'Try again' : 'Start the quiz'}
+              <Button onClick={() => start.mutate()} loading={start.isPending} variant={q.outcome === 'passed' ? 'default' : 'filled'}>
+                {q.outcome === 'passed' ? 'Take it again' : result || q.attemptsUsed > 0 ? 'Try again' : 'Start the quiz'}
               </Button>
             </Group>
           ) : q.availability === 'open' ? (
