@@ -130,6 +130,11 @@ describeDb('smooth seed --demo', (env) => {
     const text = formatDemoSeed(result);
     expect(text).toContain('admin@demo.smooth');
     expect(text).toContain(DEMO_PASSWORD);
+
+    // A lesson's page has its title as the heading: no text lesson repeats it as a heading of its own.
+    const bodies = await env.ctx.db.selectFrom('lessons').select(['title', 'body']).where('kind', '=', 'text').execute();
+    expect(bodies.length).toBeGreaterThan(5);
+    expect(bodies.filter((l) => /^\s*# /.test(l.body ?? '')).map((l) => l.title)).toEqual([]);
   }, 120_000);
 
   it('prints logins that work through POST /api/auth/login, with the right roles', async () => {

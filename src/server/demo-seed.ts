@@ -139,7 +139,7 @@ const COURSES: DemoCourse[] = [
           {
             title: 'The fire triangle',
             body:
-              '# The fire triangle\n\nA fire needs three things at once:\n\n1. **Heat** — a spark, a hot surface, an overloaded socket\n' +
+              'A fire needs three things at once:\n\n1. **Heat** — a spark, a hot surface, an overloaded socket\n' +
               '2. **Fuel** — paper, cardboard, solvents, dust\n3. **Oxygen** — always present in the air\n\n' +
               'Take one side away and the fire goes out. Prevention is about keeping heat and fuel apart.\n\n' +
               '> Most workplace fires start in kitchens, electrical equipment and waste storage.\n\n' +
@@ -149,7 +149,7 @@ const COURSES: DemoCourse[] = [
           {
             title: 'Fire extinguishers and their colours',
             body:
-              '# Fire extinguishers\n\n| Label colour | Contents | Use on |\n|---|---|---|\n| Red | Water | Paper, wood, textiles |\n' +
+              '| Label colour | Contents | Use on |\n|---|---|---|\n| Red | Water | Paper, wood, textiles |\n' +
               '| Cream | Foam | Paper, wood, flammable liquids |\n| Black | CO₂ | Electrical equipment |\n| Blue | Dry powder | Most fires, outdoors |\n' +
               '| Yellow | Wet chemical | Cooking oil and fat |\n\n**Never** use water on electrical equipment or burning fat.\n\n' +
               'Only tackle a fire if it is small, you have been trained, and your escape route is behind you. If in doubt, get out.',
@@ -162,7 +162,7 @@ const COURSES: DemoCourse[] = [
           {
             title: 'Evacuation procedure',
             body:
-              '# Evacuation procedure\n\n1. Raise the alarm at the nearest call point.\n2. Leave by the nearest safe exit — **do not use lifts**.\n' +
+              '1. Raise the alarm at the nearest call point.\n2. Leave by the nearest safe exit — **do not use lifts**.\n' +
               '3. Close doors behind you.\n4. Go to the **assembly point** in the car park and report to your fire warden.\n' +
               '5. Do not go back in until the fire service says it is safe.\n\nVisitors are your responsibility: take them with you.',
           },
@@ -216,7 +216,7 @@ const COURSES: DemoCourse[] = [
           {
             title: 'What counts as personal data?',
             body:
-              '# What counts as personal data?\n\nAny information relating to an **identified or identifiable** person: a name, an email address, ' +
+              'Any information relating to an **identified or identifiable** person: a name, an email address, ' +
               'an employee number, an IP address, a photo, a voice recording.\n\n**Special category data** needs extra protection:\n\n' +
               '- health information\n- ethnic origin, religion, political opinions\n- biometric and genetic data\n- sexual orientation\n\n' +
               'If you are not sure whether something is personal data, treat it as if it is.',
@@ -224,7 +224,7 @@ const COURSES: DemoCourse[] = [
           {
             title: 'The seven principles',
             body:
-              '# The seven principles (Article 5)\n\n1. Lawfulness, fairness and transparency\n2. Purpose limitation\n3. Data minimisation\n' +
+              '1. Lawfulness, fairness and transparency\n2. Purpose limitation\n3. Data minimisation\n' +
               '4. Accuracy\n5. Storage limitation\n6. Integrity and confidentiality\n7. Accountability\n\n' +
               '*Collect only what you need, use it only for what you said, keep it only as long as necessary — and be able to prove it.*',
           },
@@ -236,7 +236,7 @@ const COURSES: DemoCourse[] = [
           {
             title: 'Data subject requests and breaches',
             body:
-              '# Requests and breaches\n\nPeople may ask to **access**, **correct**, **erase** or **port** their data. Forward every such request to ' +
+              'People may ask to **access**, **correct**, **erase** or **port** their data. Forward every such request to ' +
               'privacy@demo.smooth the same day — we have **one month** to answer.\n\n## Personal data breaches\n\n' +
               'A lost laptop, an email to the wrong recipient, a misconfigured share: report it **immediately** to the Data Protection Officer. ' +
               'Serious breaches must be notified to the supervisory authority within **72 hours**.',
@@ -289,14 +289,14 @@ const COURSES: DemoCourse[] = [
           {
             title: 'What is a bribe?',
             body:
-              '# What is a bribe?\n\nA bribe is **anything of value** offered to influence a business decision improperly: cash, gifts, trips, ' +
+              'A bribe is **anything of value** offered to influence a business decision improperly: cash, gifts, trips, ' +
               'job offers for relatives, donations.\n\n- It does not matter whether the bribe *works*.\n' +
               '- It does not matter whether it is paid by us or by an agent on our behalf.\n- **Facilitation payments** (“grease payments”) are bribes too.',
           },
           {
             title: 'Gifts and hospitality',
             body:
-              '# Gifts and hospitality\n\n| Value | What to do |\n|---|---|\n| Under €50 | Accept or give; no approval needed |\n' +
+              '| Value | What to do |\n|---|---|\n| Under €50 | Accept or give; no approval needed |\n' +
               '| €50 – €250 | Record it in the gifts register |\n| Over €250 | Needs prior approval from Compliance |\n\n' +
               'Never accept gifts during a tender, and never give anything to a public official without Compliance approval.',
           },
@@ -308,7 +308,7 @@ const COURSES: DemoCourse[] = [
           {
             title: 'Red flags and reporting',
             body:
-              '# Red flags\n\n- An agent asks for payment in cash or to an offshore account.\n- Unusually high commissions or vague invoices.\n' +
+              '- An agent asks for payment in cash or to an offshore account.\n- Unusually high commissions or vague invoices.\n' +
               '- A customer insists on a specific subcontractor.\n\n## How to report\n\nTalk to your manager, to Compliance, or use the ' +
               'confidential **Speak Up line**. Retaliation against anyone who reports in good faith is a disciplinary offence.',
           },
@@ -354,14 +354,14 @@ const COURSES: DemoCourse[] = [
           {
             title: 'Recognising harassment',
             body:
-              '# Recognising harassment\n\nHarassment is **unwanted conduct** that violates someone’s dignity or creates an intimidating, hostile or ' +
+              'Harassment is **unwanted conduct** that violates someone’s dignity or creates an intimidating, hostile or ' +
               'offensive environment. It can be:\n\n- verbal (jokes, comments about appearance)\n- physical (unwanted touching)\n' +
               '- online (messages, images in group chats)\n\nWhat counts is the **effect** on the person, not the intention.',
           },
           {
             title: 'Being an active bystander',
             body:
-              '# The 5 Ds of bystander intervention\n\n1. **Direct** — say something, if it is safe.\n2. **Distract** — interrupt the situation.\n' +
+              '1. **Direct** — say something, if it is safe.\n2. **Distract** — interrupt the situation.\n' +
               '3. **Delegate** — get help from a manager or HR.\n4. **Delay** — check in with the person afterwards.\n5. **Document** — write down what you saw.',
           },
         ],
@@ -372,7 +372,7 @@ const COURSES: DemoCourse[] = [
           {
             title: 'How complaints are handled',
             body:
-              '# How complaints are handled\n\nComplaints go to HR (hr@demo.smooth) or through the Speak Up line. Every complaint is ' +
+              'Complaints go to HR (hr@demo.smooth) or through the Speak Up line. Every complaint is ' +
               'investigated **promptly, fairly and confidentially**. Nobody may be treated badly for raising a concern in good faith.',
           },
         ],
@@ -414,13 +414,13 @@ const COURSES: DemoCourse[] = [
           {
             title: 'When is a DPIA required?',
             body:
-              '# When is a DPIA required?\n\nA DPIA is required before processing that is **likely to result in a high risk**, for example:\n\n' +
+              'A DPIA is required before processing that is **likely to result in a high risk**, for example:\n\n' +
               '- systematic monitoring of employees\n- large-scale processing of special category data\n- new technologies such as facial recognition',
           },
           {
             title: 'International transfers',
             body:
-              '# International transfers\n\nTransfers outside the EEA need an **adequacy decision**, **Standard Contractual Clauses** with a ' +
+              'Transfers outside the EEA need an **adequacy decision**, **Standard Contractual Clauses** with a ' +
               'transfer impact assessment, or **Binding Corporate Rules**.',
           },
         ],
@@ -430,7 +430,7 @@ const COURSES: DemoCourse[] = [
         lessons: [
           {
             title: 'Regulator inquiries',
-            body: '# Regulator inquiries\n\nAnswer on time, be complete and factual, keep a record of every exchange and involve Legal early.',
+            body: 'Answer on time, be complete and factual, keep a record of every exchange and involve Legal early.',
           },
         ],
       },
@@ -472,13 +472,13 @@ const COURSES: DemoCourse[] = [
           {
             title: 'Spotting phishing',
             body:
-              '# Spotting phishing\n\n- Unexpected urgency (“your account will be closed today”)\n- A sender address that does not match the name\n' +
+              '- Unexpected urgency (“your account will be closed today”)\n- A sender address that does not match the name\n' +
               '- Links whose real address differs from the text\n\nReport suspicious emails with the **Report phish** button; never enter your password after clicking a link.',
           },
           {
             title: 'Passwords and MFA',
             body:
-              '# Passwords and MFA\n\nUse a **password manager**, a unique passphrase for every service, and turn on **multi-factor authentication** ' +
+              'Use a **password manager**, a unique passphrase for every service, and turn on **multi-factor authentication** ' +
               'everywhere it is offered. Never share one-time codes — not even with IT.',
           },
         ],

@@ -8,7 +8,7 @@ import { chainHead } from '../platform/audit-chain.ts';
 import { getSettings } from '../platform/settings.service.ts';
 import { logoPdfBlocks } from '../platform/logo.service.ts';
 import { renderPdf, type PdfContent, type PdfDocDefinition } from '../platform/pdf.ts';
-import { readableDay } from '../platform/readable-instant.ts';
+import { readableDay, readableStamp } from '../platform/readable-instant.ts';
 import type { TrainingRecord, TrainingRecordCourse } from '../../contract/training-record.ts';
 import type { Role } from '../../contract/roles.ts';
 
@@ -52,7 +52,6 @@ const STATUS: Record<TrainingRecordCourse['status'], string> = {
 };
 
 const day = (iso: string | null) => (iso ? readableDay(iso.slice(0, 10), 'short') : '—');
-const when = (iso: string) => `${readableDay(iso.slice(0, 10), 'short')}, ${iso.slice(11, 16)} UTC`;
 
 function table(widths: (number | string)[], head: string[], rows: PdfContent[][], empty: string): PdfContent {
   if (rows.length === 0) return { text: empty, color: GREY, margin: [0, 0, 0, 8] };
@@ -97,7 +96,7 @@ export function trainingRecordDoc(r: TrainingRecord, organisation: string, gener
       fontSize: 7,
       color: GREY,
       stack: [
-        `Generated ${when(r.generatedAt)} by ${generatedBy}. Reflects the audit log at entry ${r.auditPosition.entries}, head ${r.auditPosition.headHash}.`,
+        `Generated ${readableStamp(r.generatedAt)} by ${generatedBy}. Reflects the audit log at entry ${r.auditPosition.entries}, head ${r.auditPosition.headHash}.`,
         { text: `Page ${page} of ${pages}`, alignment: 'right' },
       ],
     }),
@@ -159,7 +158,7 @@ export function trainingRecordDoc(r: TrainingRecord, organisation: string, gener
                 { text: a.statement, color: GREY },
               ],
             },
-            when(a.signedAt),
+            readableStamp(a.signedAt),
             { text: a.contentHash, fontSize: 6 },
           ]),
         ),

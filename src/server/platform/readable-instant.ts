@@ -19,6 +19,11 @@ export function readableDay(day: string, style: 'long' | 'short' = 'long'): stri
   return `${Number(m[3])} ${style === 'short' ? month.slice(0, 3) : month} ${m[1]}`;
 }
 
+/** "3 Feb 2020, 14:05 UTC": a UTC timestamp in the short words of tables (PDF reports); null reads "—". */
+export function readableStamp(iso: string | null): string {
+  return iso ? `${readableDay(iso.slice(0, 10), 'short')}, ${iso.slice(11, 16)} UTC` : '—';
+}
+
 /** readableDay in SQL, for text built by a statement (notifications written set-based); NULL stays NULL. */
 export function readableDaySql(dialect: Dialect, day: RawBuilder<unknown>): RawBuilder<string | null> {
   if (dialect === 'postgres') return sql<string | null>`to_char(cast(${day} as date), 'FMDD FMMonth YYYY')`;

@@ -49,6 +49,8 @@ describeDb('quiz reports (PDF)', (env) => {
     }
     expect(text).toMatch(/Attempt\s+1/);
     expect(text).toMatch(/0\s*\/\s*1/);
+    // Moments in words: "Submitted 7 Dec 2026, 05:55 UTC".
+    expect(text).toMatch(/Submitted\s+\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2} UTC/);
     // Markdown markup does not leak into the document.
     expect(text).not.toContain('**');
   });

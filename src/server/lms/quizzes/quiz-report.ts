@@ -9,6 +9,7 @@ import { reportFooter, type PdfContent, type PdfDocDefinition } from '../../plat
 import { renderDocumentPdf } from '../certificates/index.ts';
 import type { Submission } from '../../../contract/quizzes.ts';
 import { courseQuizReportData, submissionReportData, type CourseQuizReportData, type ReportPerson, type SubmissionReportData } from './submission.service.ts';
+import { readableStamp } from '../../platform/readable-instant.ts';
 
 type Answer = Submission['answers'][number];
 
@@ -36,9 +37,6 @@ export function markdownToText(md: string): string {
     .trim();
 }
 
-function when(iso: string | null): string {
-  return iso ? `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC` : '—';
-}
 
 export function duration(seconds: number | null): string {
   if (seconds === null) return '—';
@@ -160,14 +158,14 @@ export function submissionReportDoc(d: SubmissionReportData): PdfDocDefinition {
         ...personRows(d.person),
         ['Course', d.courseTitle ?? '—'],
         ['Quiz', d.quizTitle],
-        ['Submitted', when(s.submittedAt)],
+        ['Submitted', readableStamp(s.submittedAt)],
         ['Attempt', s.preview ? `Preview ${s.attempt} (an author trying the quiz out; not a learner record)` : String(s.attempt)],
         ['Duration', duration(s.timeTakenSeconds)],
       ]),
       scoreBlock(s, d.passingPercentage),
       { text: 'Questions', style: 'h2' },
       questionsTable(s, d.answersVisible),
-      ...(s.gradedBy && s.gradedAt ? [{ text: `Open answers graded ${when(s.gradedAt)}.`, color: GREY, fontSize: 8, margin: [0, 6, 0, 0] }] : []),
+      ...(s.gradedBy && s.gradedAt ? [{ text: `Open answers graded ${readableStamp(s.gradedAt)}.`, color: GREY, fontSize: 8, margin: [0, 6, 0, 0] }] : []),
     ],
   };
 }
@@ -197,7 +195,7 @@ export function courseQuizReportDoc(d: CourseQuizReportData): PdfDocDefinition {
     return [
       { text: q.title, style: 'h2' },
       {
-        text: `${label[0]!.toUpperCase()}${label.slice(1)}: attempt ${shown.attempt}, submitted ${when(shown.submittedAt)}, duration ${duration(shown.timeTakenSeconds)}, score ${num(shown.score)} / ${num(shown.maxScore)} (${pct(shown)}), ${resultText(shown).toLowerCase()}.`,
+        text: `${label[0]!.toUpperCase()}${label.slice(1)}: attempt ${shown.attempt}, submitted ${readableStamp(shown.submittedAt)}, duration ${duration(shown.timeTakenSeconds)}, score ${num(shown.score)} / ${num(shown.maxScore)} (${pct(shown)}), ${resultText(shown).toLowerCase()}.`,
         margin: [0, 0, 0, 4],
       },
       questionsTable(shown, d.answersVisible || shown.answersVisible),
@@ -212,8 +210,8 @@ export function courseQuizReportDoc(d: CourseQuizReportData): PdfDocDefinition {
       keyValues([
         ...personRows(d.person),
         ['Course', d.courseTitle],
-        ['Enrolled', when(d.enrollment.createdAt)],
-        ['Progress', `${d.enrollment.progress} %${d.enrollment.completedAt ? ` (completed ${when(d.enrollment.completedAt)})` : ''}`],
+        ['Enrolled', readableStamp(d.enrollment.createdAt)],
+        ['Progress', `${d.enrollment.progress} %${d.enrollment.completedAt ? ` (completed ${readableStamp(d.enrollment.completedAt)})` : ''}`],
         ['Quizzes passed', `${passed} of ${d.quizzes.length}`],
       ]),
       { text: 'Summary', style: 'h2' },
@@ -242,7 +240,7 @@ function scormSection(rows: CourseQuizReportData['scorm']): PdfContent[] {
     ...rows.map((r) => {
       const status = r.successStatus !== 'unknown' && r.completionStatus !== r.successStatus ? `${SCORM_STATUS[r.completionStatus] ?? r.completionStatus}, ${r.successStatus}` : (SCORM_STATUS[r.completionStatus] ?? r.completionStatus);
       const score = r.scoreRaw !== null ? `${num(r.scoreRaw)}${r.scoreMax !== null ? ` / ${num(r.scoreMax)}` : ''}` : r.scoreScaled !== null ? `${num(r.scoreScaled * 100)} %` : '—';
-      return [r.lessonTitle, r.scoTitle, status, { text: score, alignment: 'right' }, { text: duration(Math.round(r.totalSeconds)), alignment: 'right' }, when(r.lastReportedAt)] as PdfContent[];
+      return [r.lessonTitle, r.scoTitle, status, { text: score, alignment: 'right' }, { text: duration(Math.round(r.totalSeconds)), alignment: 'right' }, readableStamp(r.lastReportedAt)] as PdfContent[];
     }),
   ];
   const done = rows.filter((r) => r.done).length;
