@@ -329,7 +329,11 @@ describeBrowser('payments: buy a course through Stripe Checkout and come back en
     const page = await admin.newPage();
     page.setDefaultTimeout(15_000);
     const errors = watchPageErrors(page);
-    await page.goto(at('/app/lms-coupon/new'));
+    // No coupon yet: the empty list says what coupons are and leads to the first one.
+    await page.goto(at('/app/lms-coupon'));
+    const empty = page.getByText('No coupons', { exact: true });
+    await empty.waitFor();
+    await page.getByRole('link', { name: 'Create the first coupon' }).click();
     await page.getByRole('heading', { name: 'New coupon', level: 1 }).waitFor();
     await page.getByLabel(/^Code/).fill('TENOFF');
     await page.getByLabel('Currency of the amount off (ISO 4217)').fill('EUR');

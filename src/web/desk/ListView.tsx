@@ -252,7 +252,18 @@ export function ListView({ meta, me }: { meta: EntityMeta; me: Me }) {
         <Paper withBorder radius="md">
           <Empty
             title={`No ${meta.label.toLowerCase()}`}
-            description={filters.size > 0 ? 'Nothing matches these filters.' : 'Nothing here yet.'}
+            description={
+              filters.size > 0
+                ? 'Nothing matches these filters.'
+                : `${meta.description} Nothing here yet${canCreate ? `: create the first one${meta.importKind ? ' or import a file' : ''}.` : '.'}`
+            }
+            action={
+              filters.size === 0 && canCreate ? (
+                <Button component={Link} to={`/app/${meta.slug}/new`} variant="light">
+                  Create the first {meta.singular.toLowerCase()}
+                </Button>
+              ) : undefined
+            }
           />
         </Paper>
       ) : (
