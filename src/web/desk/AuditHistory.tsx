@@ -5,7 +5,7 @@ import { ErrorState, PageLoader } from '../ui/states.tsx';
 import { changesOf } from '../../contract/audit.ts';
 import { COURSE_LINK, LinkedName, QUIZ_LINK, USER_LINK } from './entities/shared.tsx';
 import { wordsOf } from './words.ts';
-import { readableValue } from './format.ts';
+import { fieldLabel, readableValue } from './format.ts';
 
 export interface AuditEntry {
   id: string;
@@ -26,8 +26,12 @@ interface AuditPage {
 function short(v: unknown): string {
   if (v === undefined) return '—';
   if (v === null || v === '') return 'empty';
-  const s = readableValue(v);
-  return s.length > 120 ? `${s.slice(0, 117)}…` : s;
+  return clip(readableValue(v));
+}
+
+/** At most 120 characters of a value shown in a history row. */
+function clip(text: string): string {
+  return text.length > 120 ? `${text.slice(0, 117)}…` : text;
 }
 
 /** Fields whose value is the id of a user, a course or a quiz (camelCase or the column's name): shown as the name, linked. */
@@ -40,16 +44,6 @@ const HIDDEN_FIELDS = new Set(['id', 'batchId', 'isMember', 'canManage']);
 const CODE_FIELDS = new Set(['status', 'source', 'kind', 'certificateIssueMode', 'certificate_issue_mode', 'enrollmentState', 'orientation', 'digest', 'paymentGateway', 'outcome', 'role']);
 /** 0/1 columns of records audited as stored (quizzes): yes or no. */
 const FLAG_FIELD = /^(is|show|shuffle|enable|allow|published|mandatory|paid|disable|sequential)(_|[A-Z]|$)/;
-
-/** "lastActivityAt" → "Last activity at", "memberId" / "member_id" → "Member". */
-export function fieldLabel(name: string): string {
-  const base = /.(Id|_id)$/.test(name) ? name.replace(/(Id|_id)$/, '') : name;
-  const words = base
-    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
-    .replace(/_/g, ' ')
-    .toLowerCase();
-  return words.charAt(0).toUpperCase() + words.slice(1);
-}
 
 /** The fields an audit entry changed, in words, without the ones that say nothing to a reader. */
 export function changedFields(entry: { before: unknown; after: unknown }): string[] {
@@ -71,7 +65,7 @@ function listInWords(items: unknown[]): string {
       return typeof x === 'string' ? x : short(x);
     })
     .join(', ');
-  return text.length > 120 ? `${text.slice(0, 117)}…` : text;
+  return clip(text);
 }
 
 function ChangeValue({ field, value }: { field: string; value: unknown }) {

@@ -9,3 +9,13 @@ export function readableValue(v: unknown): string {
   if (typeof v === 'number') return v.toLocaleString('en');
   return typeof v === 'string' ? v.replace(/_/g, ' ') : JSON.stringify(v);
 }
+
+/** A field or key name in words: "lastActivityAt" → "Last activity at", "memberId" / "member_id" → "Member". */
+export function fieldLabel(name: string): string {
+  const base = /.(Id|_id)$/.test(name) ? name.replace(/(Id|_id)$/, '') : name;
+  const words = base
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/[_-]/g, ' ')
+    .toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}

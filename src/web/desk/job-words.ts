@@ -1,4 +1,5 @@
 /** The scheduled jobs in words: what each does, when it runs, what its last run did. */
+import { fieldLabel } from './format.ts';
 
 const JOB_LABELS: Record<string, string> = {
   'auth.purge': 'Remove expired sessions and links',
@@ -37,14 +38,6 @@ export function scheduleInWords(cron: string): string {
   return cron;
 }
 
-/** "dueSoon" → "due soon". */
-function keyWords(key: string): string {
-  return key
-    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
-    .replace(/[_-]/g, ' ')
-    .toLowerCase();
-}
-
 /** What a run did, from its outcome (the job's JSON result): "Due soon 3 · Overdue 12"; "Nothing to do". */
 export function outcomeInWords(outcome: string | null): string {
   if (!outcome) return '';
@@ -60,10 +53,9 @@ export function outcomeInWords(outcome: string | null): string {
   if (typeof value !== 'object') return JSON.stringify(value);
   const parts = Object.entries(value as Record<string, unknown>)
     .filter(([, v]) => typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string')
-    .map(([k, v]) => {
-      const words = keyWords(k);
-      const label = words.charAt(0).toUpperCase() + words.slice(1);
-      return `${label}: ${typeof v === 'number' ? v.toLocaleString('en') : typeof v === 'boolean' ? (v ? 'yes' : 'no') : String(v)}`;
-    });
+    .map(
+      ([k, v]) =>
+        `${fieldLabel(k)}: ${typeof v === 'number' ? v.toLocaleString('en') : typeof v === 'boolean' ? (v ? 'yes' : 'no') : String(v)}`,
+    );
   return parts.length === 0 ? 'Done' : parts.join(' · ');
 }

@@ -6,7 +6,7 @@ import { IconClipboard, IconSettings } from '../../ui/icons.tsx';
 import { AuditChainStatus, RolesEditor } from '../actions.tsx';
 import { hasAnyRole, useMe } from '../../ui/session.ts';
 import type { EntityMeta } from '../meta.ts';
-import { COURSE_LINK, EMPLOYEE_LINK, QUIZ_LINK, USER_LINK, LinkedName } from './shared.tsx';
+import { COURSE_LINK, EMPLOYEE_LINK, QUIZ_LINK, USER_LINK, USER_NAME_LINK, LinkedName } from './shared.tsx';
 import { readableMoment } from '../../ui/dates.ts';
 import { wordsOf } from '../words.ts';
 import type { LinkRef } from '../meta.ts';
@@ -176,7 +176,7 @@ export const PLATFORM_ENTITIES: EntityMeta[] = [
         key: 'actorId',
         label: 'By',
         wrap: true,
-        render: (r) => <LinkedName link={{ ...USER_LINK, slug: undefined, label: (u) => String(u.fullName) }} id={r.actorId as string | null} />,
+        render: (r) => <LinkedName link={{ ...USER_NAME_LINK, slug: undefined }} id={r.actorId as string | null} />,
       },
       {
         key: 'changes',
@@ -221,7 +221,7 @@ export const PLATFORM_ENTITIES: EntityMeta[] = [
 
 /** Audit entities with a desk page: where a record opens, and how its name is read (when it has one). */
 const AUDIT_RECORD_PAGES: Record<string, { slug: string; link?: LinkRef }> = {
-  user: { slug: 'user', link: { ...USER_LINK, label: (r) => String(r.fullName) } },
+  user: { slug: 'user', link: USER_NAME_LINK },
   course: { slug: 'lms-course', link: COURSE_LINK },
   quiz: { slug: 'lms-quiz', link: QUIZ_LINK },
   employee: { slug: 'employee', link: EMPLOYEE_LINK },

@@ -11,6 +11,8 @@ export const AUTHORS: readonly Role[] = ['System Manager', 'Moderator', 'Course 
 export const ENROLLERS: readonly Role[] = ['System Manager', 'Moderator'];
 
 export const USER_LINK: LinkRef = { url: '/api/users', slug: 'user', label: (r) => `${String(r.fullName)} <${String(r.email)}>` };
+/** A user by name alone, where the email would crowd a table (the audit log). */
+export const USER_NAME_LINK: LinkRef = { ...USER_LINK, label: (r) => String(r.fullName) };
 export const COURSE_LINK: LinkRef = { url: '/api/courses', slug: 'lms-course', label: (r) => String(r.title) };
 export const EMPLOYEE_LINK: LinkRef = {
   url: '/api/employees',
