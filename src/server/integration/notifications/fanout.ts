@@ -7,19 +7,22 @@ import { sql, type RawBuilder } from 'kysely';
 import type { AppContext } from '../../context.ts';
 import type { Executor } from '../../db/database.ts';
 import type { NotificationEvent } from '../../../contract/notifications.ts';
-import { newId } from '../../db/ids.ts';
+import { newIdBlockPrefix } from '../../db/ids.ts';
 import { getSettings } from '../../platform/settings.service.ts';
 import { TEMPLATE_DEFAULTS, templateOf, templateSql } from './templates.ts';
 
 /**
- * A new id per row inside SQL: the first 10 characters of a time-ordered id (its millisecond
- * time) and 64 random bits in hex, 26 characters like every id (hex is part of the id alphabet).
+ * A new id per row inside SQL, 26 characters like every id: a block prefix taken once per
+ * statement (millisecond time and random bits) and the row's number in the statement as 8 hex
+ * digits (hex is part of the id alphabet). Rows of one statement get ascending ids, so a bulk
+ * insert appends to the primary key's index instead of scattering over it (a reminders run on
+ * PostgreSQL spent a quarter of its time on that), and ids still sort by creation time.
  */
 export function sqlNewId(ctx: Pick<AppContext, 'dialect'>): RawBuilder<string> {
-  const time = newId().slice(0, 10);
+  const prefix = newIdBlockPrefix();
   return ctx.dialect === 'postgres'
-    ? sql<string>`(cast(${time} as text) || substr(replace(cast(gen_random_uuid() as text), '-', ''), 1, 16))`
-    : sql<string>`(${time} || lower(hex(randomblob(8))))`;
+    ? sql<string>`(cast(${prefix} as text) || lpad(to_hex(row_number() over ()), 8, '0'))`
+    : sql<string>`(${prefix} || printf('%08x', row_number() over ()))`;
 }
 
 export interface FanOutSource {
