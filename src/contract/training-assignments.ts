@@ -45,6 +45,10 @@ export const CreateAssignmentBody = z
   });
 export type CreateAssignmentInput = z.infer<typeof CreateAssignmentBody>;
 
+/** PATCH /api/training-assignments/:id: an open assignment's new due date. */
+export const UpdateAssignmentBody = z.strictObject({ dueDate: IsoDate });
+export type UpdateAssignmentInput = z.infer<typeof UpdateAssignmentBody>;
+
 export const AssignmentPreviewSchema = z.object({
   preview: z.literal(true),
   count: z.number().int(),

@@ -79,12 +79,20 @@ describeBrowser('desk: a training manager with the demo organisation', () => {
     // The record is titled by course and person, not by its id.
     await row.first().getByRole('link').first().click();
     await page.getByRole('heading', { name: 'Anti-Bribery & Corruption for Björn Åkesson', level: 1 }).waitFor();
-    // Not changed here: it reads as values (the course linked by name, the day and status in words), not greyed inputs.
+    // What cannot change reads as a value (the status in words), not a greyed input; the due date can be moved.
     const details = page.getByRole('region', { name: 'Details' });
-    await details.getByRole('link', { name: 'Anti-Bribery & Corruption' }).waitFor();
-    expect(await details.locator('[data-field="dueDate"]').innerText()).toMatch(/^\d{1,2} \w{3} \d{4}$/);
-    expect(await details.locator('[data-field="status"]').innerText()).toMatch(/^(Open|Overdue|Completed)$/);
+    expect(await details.locator('[data-field="status"]').innerText()).toMatch(/^(Open|Overdue)$/);
     expect(await page.locator('input[disabled]').count()).toBe(0);
+    await page.getByRole('link', { name: 'Anti-Bribery & Corruption' }).first().waitFor();
+    const was = await page.getByLabel('Due date').inputValue();
+    await page.getByLabel('Due date').fill('2030-03-31');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Saved.').waitFor();
+    // The history says what moved, from which day to which, in words.
+    const day = (iso: string) => new Date(`${iso}T00:00:00Z`).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+    const moved = page.getByTestId('audit-entry').filter({ hasText: '31 Mar 2030' });
+    await moved.first().waitFor();
+    expect(await moved.first().innerText()).toContain(day(was));
     await checkA11y(page, 'training assignment');
   });
 
@@ -327,6 +335,27 @@ describeBrowser('desk: a training manager with the demo organisation', () => {
     const words = new Set(await badges.allTextContents());
     for (const w of words) expect(w).toMatch(/^(Pending|Completed|Expiring|Expired)$/);
     expect(words.has('Pending')).toBe(true);
+
+    // HR records a completion after the fact: on an earlier day, never a future one; the renewal counts from it.
+    await page.getByTestId('desk-list').getByRole('row').filter({ hasText: 'Pending' }).first().getByRole('link').first().click();
+    const details = page.getByRole('region', { name: 'Details' });
+    expect(await details.locator('[data-field="status"]').innerText()).toBe('Pending');
+    await page.getByRole('button', { name: 'Mark complete' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Mark this requirement complete' });
+    const iso = (d: Date) => d.toISOString().slice(0, 10);
+    const day = (s: string) => new Date(`${s}T00:00:00Z`).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+    await dialog.getByLabel('Completed on').fill(iso(new Date(Date.now() + 3 * 86_400_000)));
+    await dialog.getByRole('button', { name: 'Mark complete' }).click();
+    await dialog.getByText('The completion date is in the future.').waitFor();
+    expect(await details.locator('[data-field="status"]').innerText()).toBe('Pending');
+    const earlier = iso(new Date(Date.now() - 20 * 86_400_000));
+    await dialog.getByLabel('Completed on').fill(earlier);
+    await dialog.getByRole('button', { name: 'Mark complete' }).click();
+    await page.getByText(/^Marked complete on \d{1,2} \w+ \d{4}\.$/).first().waitFor();
+    await expect.poll(() => details.locator('[data-field="completedOn"]').innerText()).toBe(day(earlier));
+    expect(await details.locator('[data-field="status"]').innerText()).toMatch(/^(Completed|Expiring|Expired)$/);
+    expect(await details.locator('[data-field="renewalDate"]').innerText()).toMatch(/^(\d{1,2} \w{3} \d{4}|—)$/);
+    expect(await page.getByRole('button', { name: 'Mark complete' }).count()).toBe(0);
   });
 
   it('statistics: overdue learners are a bar beside the expected stack (never on top of it); every course of the score chart is labelled', async () => {

@@ -32,6 +32,7 @@ export const PROBLEM_CODES = {
   ALREADY_SUSPENDED: [409, 'The enrollment is suspended already.'],
   NOT_SUSPENDED: [409, 'The enrollment is not suspended, so it cannot be resumed.'],
   ALREADY_COMPLETED: [409, 'The enrollment is complete already, so it cannot be marked complete.'],
+  ASSIGNMENT_COMPLETED: [409, 'The training assignment is completed, so its due date no longer changes.'],
   ENROLLMENT_SUSPENDED: [422, "The caller's enrollment in the course is suspended: lessons, progress and submissions are closed; `reason` says why."],
   ALREADY_REVOKED: [409, 'The certificate was already revoked.'],
   ATTEMPT_ALREADY_SUBMITTED: [409, 'The quiz attempt has already been submitted; `submissionId` holds it.'],

@@ -160,7 +160,9 @@ function FormBody({ meta, me, row, refresh }: { meta: EntityMeta; me: Me; row: R
     : meta.api.update !== false && hasAnyRole(me, [...(meta.createRoles ?? meta.roles), 'System Manager']);
   const canDelete = !isNew && !!meta.api.delete && hasAnyRole(me, [...(meta.deleteRoles ?? meta.roles), 'System Manager']);
   // A record nobody may change here (the API does not update it, or the user may not) reads as values, not greyed inputs.
-  const editable = (isNew || canWrite) && fields.some((f) => !f.readOnly);
+  // Shown as a value, not an input: fields nobody edits, and those this row holds fixed.
+  const fixed = (f: FieldMeta) => !!f.readOnly || (!isNew && !!f.fixedWhen?.(row));
+  const editable = (isNew || canWrite) && fields.some((f) => !fixed(f));
   const title = isNew ? `New ${meta.singular.toLowerCase()}` : (meta.title?.(row) ?? String(row[fields[0]?.name ?? 'id'] ?? row.id));
 
   const set = (name: string, v: unknown) => {
@@ -180,7 +182,7 @@ function FormBody({ meta, me, row, refresh }: { meta: EntityMeta; me: Me; row: R
   const changes = useMemo(() => {
     const body: Record<string, unknown> = {};
     for (const f of fields) {
-      if (f.readOnly) continue;
+      if (fixed(f)) continue;
       if (!isNew && sameValue(values[f.name], initial[f.name]) && !(f.kind === 'money' && moneyChanged(f, values, initial))) continue;
       const w = toWire(f, values[f.name], values);
       if (w.send) body[f.name] = w.value;
@@ -193,7 +195,9 @@ function FormBody({ meta, me, row, refresh }: { meta: EntityMeta; me: Me; row: R
     setError(null);
     setOtherError(null);
     const body = changes;
-    const found = { ...checkValues(fields, values), ...(meta.validate?.(values) ?? {}) };
+    // Only what the form shows can be fixed here (a create-only rule does not hold back an edit).
+    const own = Object.entries(meta.validate?.(values) ?? {}).filter(([name]) => fields.some((f) => f.name === name && !fixed(f)));
+    const found = { ...checkValues(fields, values), ...Object.fromEntries(own) };
     setLocalErrors(found);
     if (Object.keys(found).length > 0) {
       document.getElementById(`field-${Object.keys(found)[0]}`)?.focus();
@@ -317,6 +321,8 @@ function FormBody({ meta, me, row, refresh }: { meta: EntityMeta; me: Me; row: R
         </Alert>
       )}
       {!isNew && !editable && fields.length > 0 && <ReadOnlyRecord fields={fields} row={row} />}
+      {/* What cannot change reads as values above the form; the form holds only what can. */}
+      {!isNew && editable && fields.some(fixed) && <ReadOnlyRecord fields={fields.filter(fixed)} row={row} />}
       {fields.length > 0 && (isNew || editable) && (
         <Paper
           withBorder
@@ -330,7 +336,7 @@ function FormBody({ meta, me, row, refresh }: { meta: EntityMeta; me: Me; row: R
           <Stack gap="md">
             <SimpleGrid cols={{ base: 1, md: 2 }} spacing="md">
               {fields
-                .filter((f) => !f.wide)
+                .filter((f) => !f.wide && !fixed(f))
                 .map((f) => (
                   <FieldInput
                     key={f.name}
@@ -340,12 +346,12 @@ function FormBody({ meta, me, row, refresh }: { meta: EntityMeta; me: Me; row: R
                     stored={isStored(row?.[f.name])}
                     onChange={(v) => set(f.name, v)}
                     error={fieldError(f.name)}
-                    disabled={!canWrite || !!f.readOnly}
+                    disabled={!canWrite}
                   />
                 ))}
             </SimpleGrid>
             {fields
-              .filter((f) => f.wide)
+              .filter((f) => f.wide && !fixed(f))
               .map((f) =>
                 f.kind === 'custom' && f.render ? (
                   <div key={f.name}>
@@ -365,7 +371,7 @@ function FormBody({ meta, me, row, refresh }: { meta: EntityMeta; me: Me; row: R
                     stored={isStored(row?.[f.name])}
                     onChange={(v) => set(f.name, v)}
                     error={fieldError(f.name)}
-                    disabled={!canWrite || !!f.readOnly}
+                    disabled={!canWrite}
                   />
                 ),
               )}

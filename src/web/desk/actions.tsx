@@ -3,7 +3,7 @@ import { Button, Checkbox, Group, Modal, Paper, SimpleGrid, Stack, Text, TextInp
 import { notify } from './notify.ts';
 import { ROLES, type Role } from '../../contract/roles.ts';
 import { api, ApiError, errorMessage, toApiError, useMe } from '../ui/api.ts';
-import { readableMoment } from '../ui/dates.ts';
+import { readableDay, readableMoment } from '../ui/dates.ts';
 import type { Row } from './meta.ts';
 
 /** Downloads a file from the API (keeps the session cookie); an error answer is thrown as an ApiError. */
@@ -153,26 +153,80 @@ export function RevokeButton({ id, refresh }: { id: string; refresh: () => void 
   );
 }
 
-/** Marks an Employee Compliance row complete (HR does it; nothing flips automatically). */
+/** The browser's calendar day as YYYY-MM-DD (what a date input holds). */
+function localDay(d = new Date()): string {
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+
+/**
+ * Marks an Employee Compliance row complete (HR does it; nothing flips automatically) on the day it
+ * was done: today, or an earlier day recorded after the fact. The renewal date follows from it.
+ */
 export function CompleteComplianceButton({ id, refresh }: { id: string; refresh: () => void }) {
+  const [open, setOpen] = useState(false);
+  const [day, setDay] = useState(localDay);
+  const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const close = () => {
+    setOpen(false);
+    setError(null);
+  };
+  const submit = () => {
+    if (!day) {
+      setError('Choose the day it was completed.');
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    api
+      .post(`/api/employee-compliance/${encodeURIComponent(id)}/complete`, { completedOn: day })
+      .then(() => {
+        notify(day === localDay() ? 'Marked complete today.' : `Marked complete on ${readableDay(day)}.`, 'green');
+        close();
+        refresh();
+      })
+      .catch((e: unknown) => {
+        const onField = e instanceof ApiError ? e.fieldErrors.find((f) => f.path === 'completedOn') : undefined;
+        setError(onField ? onField.message : errorMessage(e));
+      })
+      .finally(() => setBusy(false));
+  };
   return (
-    <Button
-      loading={busy}
-      onClick={() => {
-        setBusy(true);
-        api
-          .post(`/api/employee-compliance/${encodeURIComponent(id)}/complete`, { completedOn: new Date().toISOString().slice(0, 10) })
-          .then(() => {
-            notify('Marked complete today.', 'green');
-            refresh();
-          })
-          .catch((e: unknown) => notify(errorMessage(e), 'red'))
-          .finally(() => setBusy(false));
-      }}
-    >
-      Mark complete today
-    </Button>
+    <>
+      <Button
+        onClick={() => {
+          setDay(localDay());
+          setOpen(true);
+        }}
+      >
+        Mark complete
+      </Button>
+      <Modal opened={open} onClose={close} title="Mark this requirement complete" centered>
+        <Stack gap="md">
+          <TextInput
+            type="date"
+            label="Completed on"
+            description="The day it was done (today or earlier). The renewal date is counted from it."
+            value={day}
+            max={localDay()}
+            onChange={(e) => {
+              setDay(e.currentTarget.value);
+              setError(null);
+            }}
+            error={error}
+            data-autofocus
+          />
+          <Group justify="flex-end">
+            <Button variant="default" onClick={close}>
+              Cancel
+            </Button>
+            <Button loading={busy} onClick={submit}>
+              Mark complete
+            </Button>
+          </Group>
+        </Stack>
+      </Modal>
+    </>
   );
 }
 

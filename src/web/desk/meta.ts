@@ -70,6 +70,8 @@ export interface FieldMeta {
   editOnly?: boolean;
   /** Shown on the edit form but not sent. */
   readOnly?: boolean;
+  /** Read-only on the edit form of rows where this holds (e.g. the due date of a completed assignment). */
+  fixedWhen?: (row: Row) => boolean;
   /** Empty input is sent as null (instead of being left out). */
   nullable?: boolean;
   /** The form value from a loaded row (default: the member of the same name). */

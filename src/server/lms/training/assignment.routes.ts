@@ -10,6 +10,7 @@ import {
   CreateAssignmentBody,
   TrainingAssignmentRowSchema,
   TrainingAssignmentSchema,
+  UpdateAssignmentBody,
 } from '../../../contract/training-assignments.ts';
 import {
   ASSIGNERS,
@@ -17,6 +18,7 @@ import {
   getAssignment,
   listAssignments,
   previewAssignment,
+  updateAssignmentDueDate,
   type AudienceResolver,
 } from './assignment.service.ts';
 
@@ -84,5 +86,23 @@ export function registerTrainingAssignmentRoutes(app: App, ctx: AppContext, audi
       schema: { tags: ['training assignments'], summary: 'One training assignment', params: IdParams, response: { 200: TrainingAssignmentSchema } },
     },
     async (req) => getAssignment(ctx, actorOf(req), req.params.id),
+  );
+
+  app.patch(
+    '/api/training-assignments/:id',
+    {
+      config: { access: ASSIGNERS, problems: ['ASSIGNMENT_COMPLETED'] },
+      schema: {
+        tags: ['training assignments'],
+        summary: "Move an open assignment's due date (extend it, or correct it)",
+        description:
+          'The new date may not be in the past. A completed assignment answers 409 ASSIGNMENT_COMPLETED. The audit log keeps the ' +
+          'old and the new date; reminders and the overdue status follow the new one.',
+        params: IdParams,
+        body: UpdateAssignmentBody,
+        response: { 200: TrainingAssignmentSchema },
+      },
+    },
+    async (req) => updateAssignmentDueDate(ctx, actorOf(req), req.params.id, req.body),
   );
 }

@@ -18,7 +18,7 @@ import { applyKeyset, keysetOrder, keysetPage, type SortKeys } from '../../db/ke
 import type { ASSIGNMENT_SORTS } from '../../../contract/training-assignments.ts';
 import { errors } from '../../http/errors.ts';
 import { hasAnyRole } from '../../http/access.ts';
-import { recordAuditMany, type AuditEntryInput } from '../../platform/audit.service.ts';
+import { recordAudit, recordAuditMany, type AuditEntryInput } from '../../platform/audit.service.ts';
 import type { Role } from '../../../contract/roles.ts';
 import type { EnrollmentSource } from '../../../contract/enrollments.ts';
 import type {
@@ -26,6 +26,7 @@ import type {
   AssignmentSource,
   CreateAssignmentInput,
   TrainingAssignment,
+  UpdateAssignmentInput,
 } from '../../../contract/training-assignments.ts';
 import { newEnrollmentRow, toNewEnrollment, progressSql } from '../enrollments/index.ts';
 import { canSeeCourse } from '../courses/index.ts';
@@ -339,6 +340,47 @@ export async function createAssignments(ctx: AppContext, actor: Actor, input: Cr
       });
       return { created: r.created, reused: r.reused, skipped: r.skipped, assignments: r.assignments };
     });
+}
+
+/**
+ * Moves an open assignment's due date (an extension, or a correction): never into the past, never
+ * once completed (409 ASSIGNMENT_COMPLETED, also when the completion lands while this runs). The
+ * audit log keeps the old and new date; reminders follow the new one.
+ */
+export async function updateAssignmentDueDate(ctx: AppContext, actor: Actor, id: string, input: UpdateAssignmentInput): Promise<TrainingAssignment> {
+  if (input.dueDate < today()) {
+    throw errors.validation([{ path: 'dueDate', message: 'The due date is in the past.' }], 'The due date is in the past.');
+  }
+  const completed = () => errors.conflict('ASSIGNMENT_COMPLETED', 'This training assignment is completed, so its due date no longer changes.');
+  // Optimistic: the update holds only if the date is still the one read, so each audit entry's
+  // "before" is the date it replaced, whatever runs beside it; a lost race reads again.
+  for (;;) {
+    const done = await ctx.db.transaction().execute(async (trx) => {
+      const row = await trx.selectFrom('training_assignments').selectAll().where('id', '=', id).executeTakeFirst();
+      if (!row) throw errors.notFound('The training assignment');
+      if (row.status !== 'open') throw completed();
+      if (row.due_date === input.dueDate) return toAssignment(row);
+      const updated = await trx
+        .updateTable('training_assignments')
+        .set({ due_date: input.dueDate, updated_at: nowIso() })
+        .where('id', '=', id)
+        .where('status', '=', 'open')
+        .where('due_date', '=', row.due_date)
+        .returningAll()
+        .executeTakeFirst();
+      if (!updated) return null;
+      await recordAudit(trx, {
+        actorId: actor.id,
+        action: 'update',
+        entity: 'training_assignment',
+        entityId: id,
+        before: { dueDate: row.due_date },
+        after: { dueDate: input.dueDate },
+      });
+      return toAssignment(updated);
+    });
+    if (done) return done;
+  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { describeDb, json, type TestUser } from '../../../../test/helpers/harness.ts';
 import { makeCourse } from '../../../../test/helpers/fixtures.ts';
 import { progressSql } from '../enrollments/index.ts';
@@ -205,5 +205,102 @@ describeDb('LMS training assignments', (env) => {
     expect((await env.req('GET', `/api/training-assignments/${otherId}`, { as: mine })).statusCode).toBe(404);
     const creator = await env.user(['Course Creator']);
     expect((await env.req('POST', '/api/training-assignments', { as: creator, body: { courseId, dueDate: FUTURE, memberIds: [mine.id] } })).statusCode).toBe(403);
+  });
+
+  describe('moving the due date (PATCH /api/training-assignments/:id)', () => {
+    const LATER = '2099-09-30';
+    /** One open assignment of a new course, and a way to read what is stored about it. */
+    async function openAssignment(): Promise<{ id: string; learner: TestUser; lessonIds: string[]; stored: () => Promise<unknown> }> {
+      const as = await ready();
+      const { courseId, lessonIds } = await makeCourse(env);
+      const learner = await env.user();
+      const r = json<Result>(await env.req('POST', '/api/training-assignments', { as, body: { courseId, dueDate: FUTURE, memberIds: [learner.id] } }));
+      const id = r.assignments[0]!.id;
+      const stored = async () => ({
+        row: await env.ctx.db.selectFrom('training_assignments').select(['due_date', 'status', 'updated_at']).where('id', '=', id).executeTakeFirstOrThrow(),
+        audit: await env.ctx.db.selectFrom('audit_log').select('id').where('entity', '=', 'training_assignment').where('entity_id', '=', id).execute(),
+      });
+      return { id, learner, lessonIds, stored };
+    }
+    const auditOf = async (id: string) =>
+      (
+        await env.ctx.db
+          .selectFrom('audit_log')
+          .select(['before_json', 'after_json', 'actor_id'])
+          .where('entity', '=', 'training_assignment')
+          .where('entity_id', '=', id)
+          .where('action', '=', 'update')
+          .orderBy('id')
+          .execute()
+      ).map((a) => ({ before: JSON.parse(a.before_json!) as { dueDate: string }, after: JSON.parse(a.after_json!) as { dueDate: string }, actor: a.actor_id }));
+
+    it('HR extends an overdue assignment: it is open again, the audit log keeps both dates; the same date again changes nothing', async () => {
+      const { id, learner } = await openAssignment();
+      await env.ctx.db.updateTable('training_assignments').set({ due_date: '2020-01-31' }).where('id', '=', id).execute();
+      expect(json<A>(await env.req('GET', `/api/training-assignments/${id}`, { as: learner })).status).toBe('overdue');
+      const res = await env.req('PATCH', `/api/training-assignments/${id}`, { as: hr, body: { dueDate: LATER } });
+      expect(res.statusCode).toBe(200);
+      expect(json<A>(res)).toMatchObject({ id, dueDate: LATER, status: 'open' });
+      expect(json<A>(await env.req('GET', `/api/training-assignments/${id}`, { as: learner })).dueDate).toBe(LATER);
+      expect(await auditOf(id)).toEqual([{ before: { dueDate: '2020-01-31' }, after: { dueDate: LATER }, actor: hr.id }]);
+      const again = await env.req('PATCH', `/api/training-assignments/${id}`, { as: hr, body: { dueDate: LATER } });
+      expect(again.statusCode).toBe(200);
+      expect(await auditOf(id)).toHaveLength(1);
+    });
+
+    it('refuses bad input, past dates, unknown ids and people who may not assign, writing nothing', async () => {
+      const { id, learner, stored } = await openAssignment();
+      const before = await stored();
+      const cases: [string, unknown, TestUser, number, string][] = [
+        [id, {}, hr, 400, 'VALIDATION_FAILED'],
+        [id, { dueDate: 20991231 }, hr, 400, 'VALIDATION_FAILED'],
+        [id, { dueDate: '2099-02-30' }, hr, 400, 'VALIDATION_FAILED'],
+        [id, { dueDate: `${LATER}T00:00:00Z` }, hr, 400, 'VALIDATION_FAILED'],
+        [id, { dueDate: '2020-01-01' }, hr, 400, 'VALIDATION_FAILED'],
+        [id, { dueDate: LATER, status: 'completed' }, hr, 400, 'VALIDATION_FAILED'],
+        [id, { dueDate: LATER, courseId: id }, hr, 400, 'VALIDATION_FAILED'],
+        [id, { dueDate: 'x'.repeat(100_000) }, hr, 400, 'VALIDATION_FAILED'],
+        [id, { dueDate: "2099-01-01'; drop table training_assignments; --" }, hr, 400, 'VALIDATION_FAILED'],
+        ['not-an-id', { dueDate: LATER }, hr, 400, 'VALIDATION_FAILED'],
+        ['0000000000000000000000zzzz', { dueDate: LATER }, hr, 404, 'NOT_FOUND'],
+        [id, { dueDate: LATER }, learner, 403, 'FORBIDDEN'],
+        [id, { dueDate: LATER }, await env.user(['Course Creator']), 403, 'FORBIDDEN'],
+      ];
+      for (const [target, body, as, status, code] of cases) {
+        const res = await env.req('PATCH', `/api/training-assignments/${target}`, { as, body });
+        expect(res.statusCode, JSON.stringify(body).slice(0, 80)).toBe(status);
+        expect(json(res).code).toBe(code);
+      }
+      const past = json<{ errors: { path: string; message: string }[] }>(
+        await env.req('PATCH', `/api/training-assignments/${id}`, { as: hr, body: { dueDate: '2020-01-01' } }),
+      );
+      expect(past.errors).toEqual([{ path: 'dueDate', message: 'The due date is in the past.' }]);
+      expect(await stored()).toEqual(before);
+    });
+
+    it('a completed assignment answers 409 ASSIGNMENT_COMPLETED and keeps its date', async () => {
+      const { id, learner, lessonIds, stored } = await openAssignment();
+      for (const l of lessonIds) expect((await env.req('POST', `/api/lessons/${l}/complete`, { as: learner })).statusCode).toBe(200);
+      const before = await stored();
+      expect((before as { row: { status: string } }).row.status).toBe('completed');
+      const res = await env.req('PATCH', `/api/training-assignments/${id}`, { as: hr, body: { dueDate: LATER } });
+      expect(res.statusCode).toBe(409);
+      expect(json(res).code).toBe('ASSIGNMENT_COMPLETED');
+      expect(await stored()).toEqual(before);
+    });
+
+    it('parallel moves each record the date they replaced: the audit entries chain to the stored date', async () => {
+      const { id } = await openAssignment();
+      const dates = Array.from({ length: 8 }, (_, i) => `2099-10-${String(i + 10)}`);
+      const results = await Promise.all(dates.map((dueDate) => env.req('PATCH', `/api/training-assignments/${id}`, { as: hr, body: { dueDate } })));
+      expect(results.map((r) => r.statusCode)).toEqual(dates.map(() => 200));
+      const entries = await auditOf(id);
+      expect(entries).toHaveLength(dates.length);
+      expect(entries[0]!.before.dueDate).toBe(FUTURE);
+      for (let i = 1; i < entries.length; i++) expect(entries[i]!.before.dueDate).toBe(entries[i - 1]!.after.dueDate);
+      expect(entries.map((e) => e.after.dueDate).sort()).toEqual(dates);
+      const row = await env.ctx.db.selectFrom('training_assignments').select('due_date').where('id', '=', id).executeTakeFirstOrThrow();
+      expect(row.due_date).toBe(entries.at(-1)!.after.dueDate);
+    });
   });
 });

@@ -305,9 +305,9 @@ export const HR_ENTITIES: EntityMeta[] = [
     fields: [
       { name: 'employeeId', label: 'Employee', kind: 'link', link: EMPLOYEE_LINK, required: true },
       { name: 'complianceTypeId', label: 'Compliance type', kind: 'link', link: COMPLIANCE_TYPE_LINK, required: true },
-      { name: 'status', label: 'Status', kind: 'text', editOnly: true, readOnly: true },
-      { name: 'completedOn', label: 'Completed on', kind: 'text', editOnly: true, readOnly: true },
-      { name: 'renewalDate', label: 'Renewal date', kind: 'text', editOnly: true, readOnly: true },
+      { name: 'status', label: 'Status', kind: 'text', editOnly: true, readOnly: true, display: (r) => wordsOf(String(r.status)) },
+      { name: 'completedOn', label: 'Completed on', kind: 'date', editOnly: true, readOnly: true },
+      { name: 'renewalDate', label: 'Renewal date', kind: 'date', editOnly: true, readOnly: true },
     ],
     actions: (row, { refresh }) => (row.status !== 'complete' ? <CompleteComplianceButton id={String(row.id)} refresh={refresh} /> : null),
   },

@@ -55,7 +55,7 @@ export const TRAINING_ENTITIES: EntityMeta[] = [
     roles: [...LMS_STAFF_ROLES, 'HR Manager', 'HR User'],
     createRoles: ['System Manager', 'Moderator', 'HR Manager', 'HR User'],
     importKind: 'training-assignments',
-    api: { list: '/api/training-assignments', update: false, total: true, exportCsv: '/api/training-assignments/export.csv' },
+    api: { list: '/api/training-assignments', update: 'PATCH', total: true, exportCsv: '/api/training-assignments/export.csv' },
     auditEntity: 'training_assignment',
     title: (r) => `${String(r.courseTitle ?? 'Training')} for ${String(r.memberName ?? 'a member')}`,
     load: async (id, signal) => {
@@ -89,8 +89,15 @@ export const TRAINING_ENTITIES: EntityMeta[] = [
       { name: 'dueTo', label: 'Due to', kind: 'date' },
     ],
     fields: [
-      { name: 'courseId', label: 'Course', kind: 'link', link: COURSE_LINK, required: true },
-      { name: 'dueDate', label: 'Due date', kind: 'date', required: true },
+      { name: 'courseId', label: 'Course', kind: 'link', link: COURSE_LINK, required: true, createOnly: true },
+      {
+        name: 'dueDate',
+        label: 'Due date',
+        kind: 'date',
+        required: true,
+        description: 'The day the course must be completed by. It can be moved later while the training is open.',
+        fixedWhen: (r) => r.status === 'completed',
+      },
       {
         name: 'memberIds',
         label: 'One person',
