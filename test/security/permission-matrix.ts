@@ -191,6 +191,7 @@ export const PERMISSION_MATRIX: Record<string, readonly Caller[]> = {
   'GET /api/training-assignments': SIGNED_IN,
   'GET /api/training-assignments/export.csv': SIGNED_IN,
   'GET /api/training-assignments/:id': SIGNED_IN,
+  'PATCH /api/training-assignments/:id': ASSIGNERS,
   'GET /api/statistics/mandatory-compliance': ASSIGNERS,
   'POST /api/employee-documents/from-lms': HR,
   'GET /api/me/hr': SIGNED_IN,
