@@ -39,6 +39,7 @@ import * as m0041 from './migrations/0041-attestation-cycle.ts';
 import * as m0042 from './migrations/0042-audit-chain-one-head-read.ts';
 import * as m0043 from './migrations/0043-audit-log-append-view.ts';
 import * as m0044 from './migrations/0044-audit-seal-in-database.ts';
+import * as m0045 from './migrations/0045-escalation-per-due-date.ts';
 
 type Step = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
@@ -83,6 +84,7 @@ const STEPS: Record<string, Step> = {
   '0042-audit-chain-one-head-read': m0042,
   '0043-audit-log-append-view': m0043,
   '0044-audit-seal-in-database': m0044,
+  '0045-escalation-per-due-date': m0045,
 };
 
 class Provider implements MigrationProvider {

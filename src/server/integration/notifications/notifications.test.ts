@@ -521,4 +521,38 @@ describeDb('notifications: reminders and escalation', (env) => {
     expect(titles.filter((t) => t.includes('Late Seven'))).toHaveLength(1);
     expect(titles.filter((t) => t.includes('Finished Late'))).toHaveLength(0);
   });
+
+  it('an assignment whose due date was moved and that falls overdue again escalates again, once per due date', async () => {
+    const hrManager = await env.user(['HR Manager'], 'Hedda HR');
+    const manager = await env.user(['LMS Student'], 'Mia Manager');
+    const learner = await env.user(['LMS Student'], 'Lars Later');
+    await employee(learner.id, 'Lars Later', await employee(manager.id, 'Mia Manager'));
+    const on = today();
+    const { courseId } = await makeCourse(env, { title: 'Moved Deadline', lessons: 1 });
+    const created = await env.req('POST', '/api/training-assignments', { as: hrManager, body: { courseId, dueDate: addDays(on, 30), memberIds: [learner.id] } });
+    expect(created.statusCode, created.body).toBe(201);
+    const id = json<{ assignments: { id: string }[] }>(created).assignments[0]!.id;
+    await env.ctx.db.updateTable('training_assignments').set({ due_date: addDays(on, -4) }).where('id', '=', id).execute();
+    const escalations = async () =>
+      (
+        await env.ctx.db
+          .selectFrom('notifications')
+          .select('dedupe_key')
+          .where('user_id', '=', manager.id)
+          .where('kind', '=', 'assignment.escalated')
+          .orderBy('id')
+          .execute()
+      ).map((n) => n.dedupe_key);
+
+    await runReminders(env.ctx, on);
+    expect(await escalations()).toEqual([`escalation:${id}:${addDays(on, -4)}`]);
+    // HR gives more time; the new date passes too: the manager hears of it again, once.
+    const moved = await env.req('PATCH', `/api/training-assignments/${id}`, { as: hrManager, body: { dueDate: addDays(on, 1) } });
+    expect(moved.statusCode, moved.body).toBe(200);
+    await runReminders(env.ctx, addDays(on, 2));
+    expect(await escalations()).toHaveLength(1);
+    await runReminders(env.ctx, addDays(on, 4));
+    await runReminders(env.ctx, addDays(on, 5));
+    expect(await escalations()).toEqual([`escalation:${id}:${addDays(on, -4)}`, `escalation:${id}:${addDays(on, 1)}`]);
+  });
 });

@@ -9,8 +9,10 @@
  *   twice as many, linking to the assignment in the desk.
  *
  * A learner's reminder carries the dedupe key reminder:<assignment>:<day>, unique per user, so an
- * assignment never reminds its learner twice on one day, whatever runs the job or how often. Only
- * open assignments are read: completion stops every reminder.
+ * assignment never reminds its learner twice on one day, whatever runs the job or how often. An
+ * escalation's key ends in the due date (escalation:<assignment>:<due date>): once per due date, so
+ * an assignment whose date was moved and that falls overdue again escalates again. Only open
+ * assignments are read: completion stops every reminder.
  */
 import { sql } from 'kysely';
 import type { AppContext } from '../../context.ts';
@@ -67,7 +69,7 @@ export async function runReminders(ctx: AppContext, on = today()): Promise<Remin
     });
     result.escalatedToManager = await fanOut(ctx, trx, 'assignment.escalated', {
       select: sql`
-        select mu.id as user_id, 'escalation:' || ta.id as dedupe_key, '/lms/team' as link,
+        select mu.id as user_id, 'escalation:' || ta.id || ':' || ta.due_date as dedupe_key, '/lms/team' as link,
                mu.full_name as "recipientName", u.full_name as "learnerName", c.title as "courseTitle", ta.due_date as "dueDate"
           from training_assignments ta
           join courses c on c.id = ta.course_id
@@ -79,7 +81,7 @@ export async function runReminders(ctx: AppContext, on = today()): Promise<Remin
     });
     result.escalatedToHr = await fanOut(ctx, trx, 'assignment.escalated', {
       select: sql`
-        select hr.id as user_id, 'escalation-hr:' || ta.id as dedupe_key, '/app/lms-training-assignment/' || ta.id as link,
+        select hr.id as user_id, 'escalation-hr:' || ta.id || ':' || ta.due_date as dedupe_key, '/app/lms-training-assignment/' || ta.id as link,
                hr.full_name as "recipientName", u.full_name as "learnerName", c.title as "courseTitle", ta.due_date as "dueDate"
           from training_assignments ta
           join courses c on c.id = ta.course_id
