@@ -10,6 +10,7 @@ import {
   createCompliance,
   createComplianceType,
   findCompliance,
+  getComplianceType,
   listCompliance,
   listComplianceTypes,
   updateComplianceType,
@@ -39,6 +40,14 @@ export function registerComplianceRoutes(app: App, ctx: AppContext): void {
       },
     },
     async (req, reply) => reply.code(201).send(await createComplianceType(ctx, actorOf(req), req.body)),
+  );
+  app.get(
+    '/api/compliance-types/:id',
+    {
+      config: { access: HR },
+      schema: { tags: ['hr'], summary: 'One compliance type', params: IdParams, response: { 200: ComplianceTypeSchema } },
+    },
+    async (req) => getComplianceType(ctx, req.params.id),
   );
   app.patch(
     '/api/compliance-types/:id',

@@ -67,6 +67,12 @@ export async function updateComplianceType(ctx: AppContext, actor: Actor, id: st
   });
 }
 
+export async function getComplianceType(ctx: AppContext, id: string) {
+  const row = await ctx.db.selectFrom('compliance_types').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row) throw errors.notFound('The compliance type');
+  return toComplianceType(row);
+}
+
 export async function listComplianceTypes(ctx: AppContext) {
   const rows = await ctx.db.selectFrom('compliance_types').selectAll().orderBy('name').limit(1000).execute();
   return rows.map(toComplianceType);

@@ -85,6 +85,12 @@ describeDb('compliance types, employee compliance and the expiry job', (env) => 
     expect((await env.req('GET', '/api/employee-compliance', { as: learner })).statusCode).toBe(403);
     expect((await env.req('POST', '/api/employee-compliance', { as: learner, body: { employeeId: emp.id, complianceTypeId: typeId } })).statusCode).toBe(403);
     expect((await env.req('GET', '/api/compliance-types', { as: await env.user(['Moderator']) })).statusCode).toBe(403);
+    // One type reads back by id (the desk opens it); an unknown id is 404, other roles 403.
+    const one = await env.req('GET', `/api/compliance-types/${typeId}`, { as });
+    expect(one.statusCode).toBe(200);
+    expect(json<{ id: string; name: string }>(one)).toMatchObject({ id: typeId });
+    expect((await env.req('GET', '/api/compliance-types/0000000000000000000000zzzz', { as })).statusCode).toBe(404);
+    expect((await env.req('GET', `/api/compliance-types/${typeId}`, { as: learner })).statusCode).toBe(403);
     expect(await env.count('employee_compliance')).toBe(before);
   });
 

@@ -12,6 +12,7 @@ import {
   attachFile,
   createDocument,
   createDocumentType,
+  getDocumentType,
   deleteDocument,
   documentFile,
   listDocumentTypes,
@@ -39,6 +40,14 @@ export function registerDocumentRoutes(app: App, ctx: AppContext): void {
       schema: { tags: ['hr'], summary: 'Create a document type', body: CreateDocumentTypeBody, response: { 201: DocumentTypeSchema } },
     },
     async (req, reply) => reply.code(201).send(await createDocumentType(ctx, actorOf(req), req.body)),
+  );
+  app.get(
+    '/api/employee-document-types/:id',
+    {
+      config: { access: HR },
+      schema: { tags: ['hr'], summary: 'One employee document type', params: IdParams, response: { 200: DocumentTypeSchema } },
+    },
+    async (req) => getDocumentType(ctx, req.params.id),
   );
   app.patch(
     '/api/employee-document-types/:id',

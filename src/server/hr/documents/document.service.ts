@@ -103,6 +103,12 @@ export async function updateDocumentType(ctx: AppContext, actor: Actor, id: stri
   });
 }
 
+export async function getDocumentType(ctx: AppContext, id: string) {
+  const row = await ctx.db.selectFrom('employee_document_types').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row) throw errors.notFound('The document type');
+  return toDocumentType(row);
+}
+
 export async function listDocumentTypes(ctx: AppContext) {
   const rows = await ctx.db.selectFrom('employee_document_types').selectAll().orderBy('name').limit(1000).execute();
   return rows.map(toDocumentType);

@@ -55,6 +55,12 @@ describeDb('employee documents and filing LMS PDFs', (env) => {
     const dup = await env.req('POST', '/api/employee-document-types', { as, body: { name: 'First Aid Card' } });
     expect(dup.statusCode).toBe(409);
     expect(json(dup).code).toBe('NAME_TAKEN');
+    // One type reads back by id (the desk opens it); an unknown id is 404, a learner 403.
+    const one = await env.req('GET', `/api/employee-document-types/${typeId}`, { as });
+    expect(one.statusCode).toBe(200);
+    expect(json(one)).toEqual({ id: typeId, name: 'First Aid Card', expires: true, defaultValidityMonths: 24 });
+    expect((await env.req('GET', '/api/employee-document-types/0000000000000000000000zzzz', { as })).statusCode).toBe(404);
+    expect((await env.req('GET', `/api/employee-document-types/${typeId}`, { as: await env.user(['LMS Student']) })).statusCode).toBe(403);
     const { emp } = await employee();
     const d = await env.req('POST', '/api/employee-documents', { as, body: { employeeId: emp.id, documentTypeId: typeId, title: 'Card', issueDate: '2026-01-31' } });
     expect(d.statusCode).toBe(201);
