@@ -60,6 +60,7 @@ export const EnrollmentRowSchema = EnrollmentSchema.extend({
   memberEmail: z.string(),
   courseTitle: z.string(),
 });
+export type EnrollmentWithNames = z.infer<typeof EnrollmentRowSchema>;
 
 /** Why an enrollment is removed: required of a course's instructors, optional for Moderators and System Managers. */
 const RemovalReason = VisibleText(1000, 'The reason');

@@ -104,7 +104,12 @@ export function registerEnrollmentRoutes(app: App, ctx: AppContext): void {
     '/api/enrollments/:id',
     {
       config: { access: 'authenticated' },
-      schema: { tags: ['enrollments'], summary: 'One enrollment', params: IdParams, response: { 200: EnrollmentSchema } },
+      schema: {
+        tags: ['enrollments'],
+        summary: "One enrollment, with the member's name and email and the course's title",
+        params: IdParams,
+        response: { 200: EnrollmentRowSchema },
+      },
     },
     async (req) => getEnrollment(ctx, actorOf(req), req.params.id),
   );

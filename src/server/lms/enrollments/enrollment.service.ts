@@ -10,7 +10,7 @@ import { newId } from '../../db/ids.ts';
 import { AppError, errors } from '../../http/errors.ts';
 import { auditRow, recordAudit, type AuditEntryInput, type AuditRow } from '../../platform/audit.service.ts';
 import { normalizeEmail } from '../../platform/users.service.ts';
-import { ENROLLMENT_SOURCES, type Enrollment, type EnrollmentSource } from '../../../contract/enrollments.ts';
+import { ENROLLMENT_SOURCES, type Enrollment, type EnrollmentSource, type EnrollmentWithNames } from '../../../contract/enrollments.ts';
 import { canSeeLearnersOf, isCourseAdmin } from '../courses/index.ts';
 import { progressSql, type EnrollmentRow } from './progress.service.ts';
 import { hasAnyRole } from '../../http/access.ts';
@@ -476,13 +476,16 @@ async function canSeeEnrollment(db: Executor, actor: Actor, e: { member_id: stri
   return canSeeLearnersOf(db, actor, e.course_id);
 }
 
-export async function getEnrollment(ctx: AppContext, actor: Actor, id: string): Promise<Enrollment> {
+/** One enrollment with the member's and the course's names (the desk's record, the audit log). */
+export async function getEnrollment(ctx: AppContext, actor: Actor, id: string): Promise<EnrollmentWithNames> {
   const row = await ctx.db
     .selectFrom('enrollments')
-    .selectAll()
-    .select(progressSql().as('progress'))
-    .where('id', '=', id)
+    .innerJoin('users', 'users.id', 'enrollments.member_id')
+    .innerJoin('courses', 'courses.id', 'enrollments.course_id')
+    .selectAll('enrollments')
+    .select([progressSql('enrollments', 'courses').as('progress'), 'users.full_name as member_name', 'users.email as member_email', 'courses.title as course_title'])
+    .where('enrollments.id', '=', id)
     .executeTakeFirst();
   if (!row || !(await canSeeEnrollment(ctx.db, actor, row))) throw errors.notFound('The enrollment');
-  return toEnrollment(row);
+  return { ...toEnrollment(row), memberName: row.member_name, memberEmail: row.member_email, courseTitle: row.course_title };
 }

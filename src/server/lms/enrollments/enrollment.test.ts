@@ -157,8 +157,10 @@ describeDb('enrollments and progress', (env) => {
       seen.push(json<{ enrollment: E }>(r).enrollment.progress);
     }
     expect(seen).toEqual([33, 66, 100]);
-    const done = json<E>(await env.req('GET', `/api/enrollments/${e.id}`, { as: learner }));
+    const done = json<E & { memberName: string; memberEmail: string; courseTitle: string }>(await env.req('GET', `/api/enrollments/${e.id}`, { as: learner }));
     expect(done.completedAt).not.toBeNull();
+    // The record names its member and course (the desk's record and the audit log read them).
+    expect(done).toMatchObject({ memberName: learner.fullName, memberEmail: learner.email, courseTitle: expect.any(String) });
     // Completing again changes nothing and does not fire again.
     await env.req('POST', `/api/lessons/${lessonIds[0]}/complete`, { as: learner });
     expect(completedEvents.filter((id) => id === e.id)).toHaveLength(1);

@@ -83,7 +83,12 @@ export function registerTrainingAssignmentRoutes(app: App, ctx: AppContext, audi
     '/api/training-assignments/:id',
     {
       config: { access: 'authenticated' },
-      schema: { tags: ['training assignments'], summary: 'One training assignment', params: IdParams, response: { 200: TrainingAssignmentSchema } },
+      schema: {
+        tags: ['training assignments'],
+        summary: "One training assignment, with the member's name, the course's title and the progress",
+        params: IdParams,
+        response: { 200: TrainingAssignmentRowSchema },
+      },
     },
     async (req) => getAssignment(ctx, actorOf(req), req.params.id),
   );

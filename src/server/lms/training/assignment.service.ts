@@ -433,9 +433,31 @@ const ASSIGNMENT_SORT_KEYS: SortKeys<(typeof ASSIGNMENT_SORTS)[number]> = {
   courseTitle: { ref: 'c.title', kind: 'text' },
 };
 
+function assignmentsFrom(db: Executor) {
+  return db.selectFrom('training_assignments as ta');
+}
+
+/** Assignments with the member's name, the course's title and the enrollment's progress. */
+function withNames(q: ReturnType<typeof assignmentsFrom>) {
+  return q
+    .innerJoin('users as u', 'u.id', 'ta.member_id')
+    .innerJoin('courses as c', 'c.id', 'ta.course_id')
+    .leftJoin('enrollments as e', 'e.id', 'ta.enrollment_id')
+    .selectAll('ta')
+    .select([
+      'u.full_name as member_name',
+      'c.title as course_title',
+      sql<number | null>`case when e.id is null then null else ${progressSql('e', 'c')} end`.as('progress'),
+    ]);
+}
+
+function toNamedAssignment(r: TrainingAssignmentsTable & { member_name: string; course_title: string; progress: number | null }, on: string) {
+  return { ...toAssignment(r, on), memberName: r.member_name, courseTitle: r.course_title, progress: r.progress === null ? null : Number(r.progress) };
+}
+
 export async function listAssignments(ctx: AppContext, actor: Actor, f: AssignmentListFilters, audience: AudienceResolver | null) {
   const on = today();
-  let q = ctx.db.selectFrom('training_assignments as ta');
+  let q = assignmentsFrom(ctx.db);
   if (!canSeeAll(actor)) q = q.where('ta.member_id', '=', actor.id ?? '');
   if (f.memberId) q = q.where('ta.member_id', '=', f.memberId);
   if (f.courseId) q = q.where('ta.course_id', '=', f.courseId);
@@ -449,27 +471,13 @@ export async function listAssignments(ctx: AppContext, actor: Actor, f: Assignme
     const department = f.department;
     q = q.where((eb) => audience.inDepartment(eb.ref('ta.member_id'), department));
   }
-  const page = q
-    .innerJoin('users as u', 'u.id', 'ta.member_id')
-    .innerJoin('courses as c', 'c.id', 'ta.course_id')
-    .leftJoin('enrollments as e', 'e.id', 'ta.enrollment_id')
-    .selectAll('ta')
-    .select([
-      'u.full_name as member_name',
-      'c.title as course_title',
-      sql<number | null>`case when e.id is null then null else ${progressSql('e', 'c')} end`.as('progress'),
-    ]);
+  const page = withNames(q);
   const order = keysetOrder(f.sort, ASSIGNMENT_SORT_KEYS, 'ta.id');
   const rows = await applyKeyset(page, order, ctx.dialect, f.cursor)
     .limit(f.limit + 1)
     .execute();
   const { page: shown, nextCursor } = keysetPage(order, rows, f.limit);
-  const items = shown.map((r) => ({
-    ...toAssignment(r, on),
-    memberName: r.member_name,
-    courseTitle: r.course_title,
-    progress: r.progress === null ? null : Number(r.progress),
-  }));
+  const items = shown.map((r) => toNamedAssignment(r, on));
   let total: number | undefined;
   if (f.withTotal) {
     const c = await q.select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow();
@@ -482,10 +490,11 @@ export async function listAssignments(ctx: AppContext, actor: Actor, f: Assignme
   };
 }
 
-export async function getAssignment(ctx: AppContext, actor: Actor, id: string): Promise<TrainingAssignment> {
-  const row = await ctx.db.selectFrom('training_assignments').selectAll().where('id', '=', id).executeTakeFirst();
+/** One assignment with the member's name, the course's title and the progress (the desk's record, the audit log). */
+export async function getAssignment(ctx: AppContext, actor: Actor, id: string) {
+  const row = await withNames(assignmentsFrom(ctx.db)).where('ta.id', '=', id).executeTakeFirst();
   if (!row || (!canSeeAll(actor) && row.member_id !== actor.id)) throw errors.notFound('The training assignment');
-  return toAssignment(row);
+  return toNamedAssignment(row, today());
 }
 
 /** The open and overdue assignments of one member (My Courses due dates, the portal profile). */

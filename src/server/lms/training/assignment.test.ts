@@ -241,7 +241,13 @@ describeDb('LMS training assignments', (env) => {
       const res = await env.req('PATCH', `/api/training-assignments/${id}`, { as: hr, body: { dueDate: LATER } });
       expect(res.statusCode).toBe(200);
       expect(json<A>(res)).toMatchObject({ id, dueDate: LATER, status: 'open' });
-      expect(json<A>(await env.req('GET', `/api/training-assignments/${id}`, { as: learner })).dueDate).toBe(LATER);
+      // The record reads with names: the desk and the audit log show them.
+      expect(json<A & { memberName: string; courseTitle: string; progress: number }>(await env.req('GET', `/api/training-assignments/${id}`, { as: learner }))).toMatchObject({
+        dueDate: LATER,
+        memberName: learner.fullName,
+        courseTitle: expect.any(String),
+        progress: 0,
+      });
       expect(await auditOf(id)).toEqual([{ before: { dueDate: '2020-01-31' }, after: { dueDate: LATER }, actor: hr.id }]);
       const again = await env.req('PATCH', `/api/training-assignments/${id}`, { as: hr, body: { dueDate: LATER } });
       expect(again.statusCode).toBe(200);
