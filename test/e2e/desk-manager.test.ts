@@ -373,6 +373,9 @@ describeBrowser('desk: a training manager with the demo organisation', () => {
     }[];
     const chart = page.locator('[aria-label="Mandatory training compliance chart"]');
     await chart.locator('.recharts-bar-rectangle').first().waitFor();
+    // The overdue bar says it counts some of the stack's people, not more of them.
+    await page.getByText('Of these, overdue').first().waitFor();
+    expect(await page.getByTestId('compliance-chart-caption').innerText()).toMatch(/red bar beneath counts how many of those not yet completed/);
     // Series layers in order: Completed, In progress, Not started, Overdue. Overdue bars start at
     // the axis like the completed ones, not where "not started" ends.
     expect(compliance.some((r) => r.overdue > 0)).toBe(true);
@@ -401,6 +404,43 @@ describeBrowser('desk: a training manager with the demo organisation', () => {
     const scoreLabels = await scoreChart.locator('.recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value').allTextContents();
     expect(scoreLabels.length).toBe(scoreRows.length);
     await checkA11y(page, '/app/statistics');
+  });
+
+  it('records read as issued and by name: a certificate link keeps its exact code, a compliance type opens, a quiz attempt says its marks, the audit log names records', async () => {
+    // The verification link exactly as issued (its code holds underscores and capitals).
+    const certs = (await (await admin.request.get(at('/api/certificates?limit=5'))).json()) as { items: { id: string; verificationUrl: string }[] };
+    const cert = certs.items[0]!;
+    await page.goto(at(`/app/lms-certificate/${cert.id}`));
+    const link = page.getByRole('region', { name: 'Details' }).locator('[data-field="verificationUrl"]').getByRole('link');
+    expect(await link.innerText()).toBe(cert.verificationUrl);
+    expect(await link.getAttribute('href')).toBe(cert.verificationUrl);
+    expect(await page.getByRole('region', { name: 'Details' }).locator('[data-field="status"]').innerText()).toMatch(/^(Valid|Expired|Revoked)$/);
+
+    // A compliance type opens from its list, and the records that use it name it.
+    await page.goto(at('/app/compliance-type'));
+    await page.getByTestId('desk-list').locator('tbody tr').first().getByRole('link').first().click();
+    await page.getByRole('heading', { level: 1 }).waitFor();
+    expect(await page.getByText('does not exist').count()).toBe(0);
+    expect(await page.getByLabel('Name').inputValue()).not.toBe('');
+
+    // A graded quiz attempt: marks of the maximum, a percentage, the result in words.
+    const subs = (await (await admin.request.get(at('/api/quiz-submissions?status=graded&limit=1'))).json()) as { items: { id: string; score: number; maxScore: number; percentage: number }[] };
+    const sub = subs.items[0]!;
+    await page.goto(at(`/app/lms-quiz-submission/${sub.id}`));
+    const details = page.getByRole('region', { name: 'Details' });
+    expect(await details.locator('[data-field="score"]').innerText()).toBe(`${sub.score} of ${sub.maxScore} marks`);
+    expect(await details.locator('[data-field="percentage"]').innerText()).toBe(`${sub.percentage}%`);
+    expect(await details.locator('[data-field="passed"]').innerText()).toMatch(/^(Passed|Not passed)$/);
+    expect(await details.locator('[data-field="status"]').innerText()).toBe('Graded');
+
+    // The audit log names enrollments and training assignments instead of showing their ids.
+    for (const entity of ['enrollment', 'training_assignment']) {
+      await page.goto(at(`/app/audit-log?entity=${entity}`));
+      const first = page.getByTestId('desk-list').locator('tbody tr').first();
+      await first.waitFor();
+      await expect.poll(() => first.innerText()).toMatch(entity === 'enrollment' ? / in / : / for /);
+      expect(await first.innerText()).not.toMatch(/\b[0-9a-z]{26}\b/);
+    }
   });
 
   it('shows no page errors along the way', () => {

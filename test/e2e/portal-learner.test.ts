@@ -357,7 +357,7 @@ describeBrowser('portal: a learner takes a course to its certificate; an instruc
     await page.getByRole('heading', { name: COURSE, level: 1 }).waitFor();
     expect(await progressOf(page)).toBe('0%');
     expect(await page.getByTestId('outline-lesson').count()).toBe(4);
-    await page.getByTestId('quiz-reason').filter({ hasText: 'not attempted yet' }).waitFor();
+    await page.getByTestId('quiz-reason').filter({ hasText: 'Not attempted yet' }).waitFor();
     await checkA11y(page, 'course page');
     await screenshot(page, 'portal-course');
   });
@@ -459,7 +459,7 @@ describeBrowser('portal: a learner takes a course to its certificate; an instruc
     expect(await progressOf(page)).toBe('75%');
 
     await page.getByRole('link', { name: `← ${COURSE}` }).click();
-    await page.getByTestId('quiz-reason').filter({ hasText: 'failed (0%), 2 attempts left' }).waitFor();
+    await page.getByTestId('quiz-reason').filter({ hasText: 'Not passed (0%), 2 attempts left' }).waitFor();
     await page.getByRole('link', { name: 'Final check' }).click();
     // Coming back, the last attempt's result is still there.
     await result.filter({ hasText: 'Not passed' }).waitFor();

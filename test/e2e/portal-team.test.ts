@@ -61,6 +61,9 @@ describeBrowser("portal: a manager's team", () => {
       expect(await page.getByTestId('team-stat-People').innerText()).toBe('2');
       expect(await page.getByTestId('team-stat-Overdue courses').innerText()).toBe('1');
       await page.locator('.recharts-bar-rectangle').first().waitFor({ state: 'attached' });
+      // The overdue bar reads as part of each person's courses, not as more of them.
+      await page.getByText('Of these, overdue').first().waitFor();
+      expect(await page.getByTestId('team-chart-caption').innerText()).toMatch(/red bar beneath counts how many of those not yet completed/);
       await checkA11y(page, 'my team');
       await screenshot(page, 'portal-my-team');
       expect(pageErrors).toEqual([]);

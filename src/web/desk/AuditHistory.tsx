@@ -6,6 +6,7 @@ import { changesOf } from '../../contract/audit.ts';
 import { COURSE_LINK, LinkedName, QUIZ_LINK, USER_LINK } from './entities/shared.tsx';
 import { wordsOf } from './words.ts';
 import { fieldLabel, readableValue } from './format.ts';
+import { minorToDecimal } from '../../contract/money.ts';
 
 export interface AuditEntry {
   id: string;
@@ -68,7 +69,20 @@ function listInWords(items: unknown[]): string {
   return clip(text);
 }
 
-function ChangeValue({ field, value }: { field: string; value: unknown }) {
+/** Shares of 100. */
+const PERCENT_FIELDS = new Set(['progress', 'percentage', 'passingPercentage', 'passing_percentage']);
+/** Amounts stored in minor units (cents): shown as the amount in the record's currency. */
+const MONEY_FIELDS = new Set(['price', 'amount', 'discount', 'amountOff', 'amount_off']);
+
+/** The currency of an audited image, for its amounts. */
+function currencyOf(image: unknown): string | null {
+  const c = image && typeof image === 'object' ? (image as Record<string, unknown>).currency : null;
+  return typeof c === 'string' && c ? c : null;
+}
+
+function ChangeValue({ field, value, currency = null }: { field: string; value: unknown; currency?: string | null }) {
+  if (typeof value === 'number' && PERCENT_FIELDS.has(field)) return <>{`${value}%`}</>;
+  if (typeof value === 'number' && MONEY_FIELDS.has(field)) return <>{`${minorToDecimal(value, currency)}${currency ? ` ${currency}` : ''}`}</>;
   if (typeof value === 'string' && value && USER_FIELDS.has(field)) return <LinkedName link={USER_LINK} id={value} />;
   if (typeof value === 'string' && value && COURSE_FIELDS.has(field)) return <LinkedName link={COURSE_LINK} id={value} />;
   if (typeof value === 'string' && value && QUIZ_FIELDS.has(field)) return <LinkedName link={QUIZ_LINK} id={value} />;
@@ -166,10 +180,10 @@ export function AuditHistory({ entity, entityId }: { entity: string; entityId?: 
                               {fieldLabel(c.field)}
                             </Table.Td>
                             <Table.Td c="gray.7">
-                              <ChangeValue field={c.field} value={c.from} />
+                              <ChangeValue field={c.field} value={c.from} currency={currencyOf(e.before) ?? currencyOf(e.after)} />
                             </Table.Td>
                             <Table.Td>
-                              → <ChangeValue field={c.field} value={c.to} />
+                              → <ChangeValue field={c.field} value={c.to} currency={currencyOf(e.after) ?? currencyOf(e.before)} />
                             </Table.Td>
                           </Table.Tr>
                         ))}
@@ -245,7 +259,7 @@ export function DeletedRecord({
                   {fieldLabel(k)}
                 </Table.Td>
                 <Table.Td>
-                  <ChangeValue field={k} value={v} />
+                  <ChangeValue field={k} value={v} currency={currencyOf(last)} />
                 </Table.Td>
               </Table.Tr>
             ))}

@@ -5,6 +5,7 @@ import type { TrainingRecord } from '../../contract/training-record.ts';
 import { api } from '../ui/api.ts';
 import { QueryState } from '../ui/states.tsx';
 import { readableValue } from './format.ts';
+import { COMPLIANCE_STATUS_WORDS } from '../ui/compliance-status.ts';
 
 const STATUS: Record<TrainingRecord['courses'][number]['status'], string> = {
   'not-enrolled': 'Not enrolled',
@@ -181,7 +182,7 @@ export function EmployeeTraining({ employeeId }: { employeeId: string }) {
                             {c.complianceTypeName}
                           </Anchor>
                         </Table.Td>
-                        <Table.Td>{c.status[0]!.toUpperCase() + c.status.slice(1)}</Table.Td>
+                        <Table.Td>{COMPLIANCE_STATUS_WORDS[c.status]}</Table.Td>
                         <Table.Td>{readableValue(c.completedOn)}</Table.Td>
                         <Table.Td>{readableValue(c.renewalDate)}</Table.Td>
                       </Table.Tr>

@@ -8,7 +8,7 @@ import { api } from '../ui/api.ts';
 import { Page } from '../ui/Page.tsx';
 import { hasAnyRole, type Me } from '../ui/session.ts';
 import { ErrorState, PageLoader } from '../ui/states.tsx';
-import { readableDay } from '../ui/dates.ts';
+import { readableDay, readableDayMonth } from '../ui/dates.ts';
 import { LinkPicker } from './LinkPicker.tsx';
 
 interface ComplianceRow {
@@ -101,6 +101,10 @@ function ComplianceWidget() {
         <Text size="sm">No published mandatory courses.</Text>
       ) : (
         <Stack gap="md">
+          <Text size="sm" c="dimmed" data-testid="compliance-chart-caption">
+            Each course&apos;s bar is everyone expected to complete it; the red bar beneath counts how many of those
+            not yet completed are past their due date.
+          </Text>
           <BarChart
             h={Math.max(180, data.data.length * 48)}
             data={data.data.map((r) => ({
@@ -108,7 +112,7 @@ function ComplianceWidget() {
               Completed: r.completed,
               'In progress': r.inProgress,
               'Not started': r.notStarted,
-              Overdue: r.overdue,
+              'Of these, overdue': r.overdue,
             }))}
             dataKey="title"
             orientation="vertical"
@@ -120,7 +124,7 @@ function ComplianceWidget() {
               { name: 'Completed', color: 'green.6', stackId: 'expected' },
               { name: 'In progress', color: 'blue.6', stackId: 'expected' },
               { name: 'Not started', color: 'gray.5', stackId: 'expected' },
-              { name: 'Overdue', color: 'red.6', stackId: 'overdue' },
+              { name: 'Of these, overdue', color: 'red.6', stackId: 'overdue' },
             ]}
             aria-label="Mandatory training compliance chart"
           />
@@ -238,7 +242,7 @@ function EnrollmentsOverTime() {
       ) : (
         <BarChart
           h={260}
-          data={rows.map((r) => ({ week: r.period.slice(5), Enrolled: r.enrolled, Completed: r.completed }))}
+          data={rows.map((r) => ({ week: readableDayMonth(r.period), Enrolled: r.enrolled, Completed: r.completed }))}
           dataKey="week"
           series={[
             { name: 'Enrolled', color: 'blue.6' },
@@ -249,7 +253,7 @@ function EnrollmentsOverTime() {
         />
       )}
       <Text size="xs" c="dimmed" mt="xs">
-        Weeks start on Monday; the last 12 weeks.
+        Each bar is a week, named by its Monday; the last 12 weeks.
       </Text>
     </Paper>
   );
@@ -309,7 +313,7 @@ function AtRiskWidget() {
                   <Table.Td>{readableDay(a.dueDate)}</Table.Td>
                   <Table.Td>
                     <Badge color={a.status === 'overdue' ? 'red' : 'yellow'} variant="light" c="gray.9" tt="none">
-                      {a.status === 'overdue' ? 'overdue' : 'due soon'}
+                      {a.status === 'overdue' ? 'Overdue' : 'Due soon'}
                     </Badge>
                   </Table.Td>
                 </Table.Tr>

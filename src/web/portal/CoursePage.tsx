@@ -286,11 +286,21 @@ function LessonRow({
               {KIND_LABEL[lesson.kind]}
             </Text>
           </Group>
-          <Text size="xs" c={lesson.completed ? 'teal.9' : lesson.quizCompletedNotPassed ? 'red.9' : 'gray.7'}>
-            {lesson.completed ? 'Completed' : lesson.quizCompletedNotPassed ? 'Completed, not passed' : 'Pending'}
-            {!lesson.completed && enrolled && lesson.kind === 'quiz' && <QuizPendingReason lessonId={lesson.id} />}
-            {!lesson.completed && lesson.scorm && <ScormPendingReason status={lesson.scorm} />}
-          </Text>
+          {/* Where the learner stands; a visitor who is not enrolled has nothing to do yet. */}
+          {(enrolled || lesson.completed) && (
+            <Text size="xs" c={lesson.completed ? 'teal.9' : lesson.quizCompletedNotPassed ? 'red.9' : 'gray.7'}>
+              {lesson.completed ? (
+                'Completed'
+              ) : lesson.quizCompletedNotPassed ? (
+                'Completed, not passed'
+              ) : lesson.kind === 'quiz' ? (
+                <QuizPendingReason lessonId={lesson.id} />
+              ) : (
+                'To do'
+              )}
+              {!lesson.completed && lesson.scorm && <ScormPendingReason status={lesson.scorm} />}
+            </Text>
+          )}
         </Stack>
       </Group>
     </li>
@@ -327,23 +337,23 @@ function ScormPendingReason({ status }: { status: NonNullable<OutlineLesson['sco
   );
 }
 
-/** Why a quiz lesson is still pending: not attempted, failed (attempts left), or waiting for grading. */
+/** Where a quiz lesson not yet passed stands: not attempted, waiting for a grade, or not passed with the attempts left. */
 function QuizPendingReason({ lessonId }: { lessonId: string }) {
   const lesson = useLesson(lessonId);
   const quizId = lesson.data?.quizId ?? null;
   const quiz = useQuiz(quizId);
   const latest = useLatestSubmission(quizId);
-  if (!quiz.data || latest.isPending) return null;
+  if (!quiz.data || latest.isPending) return <>To do</>;
   const left = quiz.data.attemptsLeft;
   const leftText = left === null ? 'unlimited attempts left' : left === 1 ? '1 attempt left' : `${left} attempts left`;
   let reason: string;
-  if (!latest.data) reason = 'not attempted yet';
-  else if (latest.data.status === 'pending_review') reason = 'waiting for a grader';
-  else if (latest.data.status === 'in_progress') reason = 'attempt in progress';
+  if (!latest.data) reason = 'Not attempted yet';
+  else if (latest.data.status === 'pending_review') reason = 'Waiting for a grader';
+  else if (latest.data.status === 'in_progress') reason = 'Attempt in progress';
   else if (latest.data.passed === false)
-    reason = left === 0 ? 'failed, no attempts left — ask your instructor' : `failed (${latest.data.percentage ?? 0}%), ${leftText}`;
-  else reason = 'not passed yet';
-  return <span data-testid="quiz-reason"> — {reason}</span>;
+    reason = left === 0 ? 'Not passed, no attempts left — ask your instructor' : `Not passed (${latest.data.percentage ?? 0}%), ${leftText}`;
+  else reason = 'Not passed yet';
+  return <span data-testid="quiz-reason">{reason}</span>;
 }
 
 function CertificatePanel({ courseId }: { courseId: string }) {

@@ -3,6 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import { Anchor, Badge, Button, Group, Paper, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { api } from '../ui/api.ts';
 import { readableDay } from '../ui/dates.ts';
+import { COMPLIANCE_STATUS_WORDS } from '../ui/compliance-status.ts';
 import { Page } from '../ui/Page.tsx';
 import type { Me } from '../ui/session.ts';
 import { QueryState } from '../ui/states.tsx';
@@ -169,7 +170,7 @@ export default function ProfilePage({ me }: { me: Me }) {
                               {c.complianceTypeName}
                             </Text>
                             <Badge c="gray.9" size="sm" variant="light" color={COMPLIANCE_COLOR[c.status]}>
-                              {c.status}
+                              {COMPLIANCE_STATUS_WORDS[c.status]}
                             </Badge>
                           </Group>
                           <Text size="xs" c="gray.7">

@@ -151,9 +151,13 @@ export default function TeamPage() {
                 ))}
               </SimpleGrid>
               <Paper withBorder radius="lg" p="md">
-                <Title order={2} fz="lg" mb="sm">
+                <Title order={2} fz="lg" mb="xs">
                   Required training by person
                 </Title>
+                <Text size="sm" c="dimmed" mb="sm" data-testid="team-chart-caption">
+                  Each person&apos;s bar is their required courses; the red bar beneath counts how many of those not yet
+                  completed are past their due date.
+                </Text>
                 <BarChart
                   h={Math.max(160, t.members.length * 44)}
                   data={t.members.map((m) => ({
@@ -161,7 +165,7 @@ export default function TeamPage() {
                     Completed: m.completed,
                     'In progress': m.inProgress,
                     'Not started': m.notStarted,
-                    Overdue: m.overdue,
+                    'Of these, overdue': m.overdue,
                   }))}
                   dataKey="name"
                   orientation="vertical"
@@ -174,7 +178,7 @@ export default function TeamPage() {
                     { name: 'Completed', color: 'green.6', stackId: 'required' },
                     { name: 'In progress', color: 'blue.6', stackId: 'required' },
                     { name: 'Not started', color: 'gray.5', stackId: 'required' },
-                    { name: 'Overdue', color: 'red.6', stackId: 'overdue' },
+                    { name: 'Of these, overdue', color: 'red.6', stackId: 'overdue' },
                   ]}
                   aria-label="Required training of each person in your team"
                 />

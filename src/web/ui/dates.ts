@@ -50,6 +50,11 @@ export function readableDay(v: unknown, opts: DateWordsOptions = {}): string {
   return inWords(v, DAY, opts);
 }
 
+/** The day and month alone ("6 Dec"), where the year is plain from the context (a chart's axis). */
+export function readableDayMonth(v: unknown): string {
+  return inWords(v, { day: 'numeric', month: 'short' }, {});
+}
+
 /** A timestamp to the minute ("6 Dec 2026, 07:59"); a date without a time reads as its day. */
 export function readableDateTime(v: unknown, opts: DateWordsOptions = {}): string {
   return inWords(v, DAY, opts, MINUTE);

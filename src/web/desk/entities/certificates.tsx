@@ -183,8 +183,20 @@ export const CERTIFICATE_ENTITIES: EntityMeta[] = [
       { name: 'issueDate', label: 'Issue date', kind: 'date' },
       { name: 'reason', label: 'Reason for an issue date before the enrollment', kind: 'textarea', createOnly: true },
       { name: 'expiryDate', label: 'Expiry date', kind: 'date', editOnly: true, readOnly: true },
-      { name: 'status', label: 'Status', kind: 'text', editOnly: true, readOnly: true },
-      { name: 'verificationUrl', label: 'Verification link', kind: 'text', editOnly: true, readOnly: true },
+      { name: 'status', label: 'Status', kind: 'text', editOnly: true, readOnly: true, display: (r) => wordsOf(String(r.status)) },
+      {
+        name: 'verificationUrl',
+        label: 'Verification link',
+        kind: 'text',
+        editOnly: true,
+        readOnly: true,
+        // Exactly as issued: the code is case- and underscore-sensitive.
+        display: (r) => (
+          <Anchor href={String(r.verificationUrl)} target="_blank" rel="noreferrer" size="sm" style={{ wordBreak: 'break-all' }}>
+            {String(r.verificationUrl)}
+          </Anchor>
+        ),
+      },
     ],
     confirmCreate: { title: 'Issue the certificate anyway?', confirmLabel: 'Issue anyway', check: issueWarning },
     actions: (row, { refresh }) => (

@@ -28,22 +28,12 @@ export const ENROLLMENT_ENTITIES: EntityMeta[] = [
     importKind: 'enrollments',
     title: (r) => `Enrollment of ${String(r.memberName ?? r.memberId)}`,
     load: async (id, signal) => {
+      // The enrollment names its member and course; who marked it complete is looked up.
       const e = await api.get<Row>(`/api/enrollments/${encodeURIComponent(id)}`, { signal });
-      // Names of the member and the course; a reader who may not see one keeps the id.
-      const [member, course, marker] = await Promise.all([
-        api.get<Row>(`/api/users/${encodeURIComponent(String(e.memberId))}`, { signal }).catch(() => null),
-        api.get<Row>(`/api/courses/${encodeURIComponent(String(e.courseId))}`, { signal }).catch(() => null),
-        e.completedManuallyBy
-          ? api.get<Row>(`/api/users/${encodeURIComponent(String(e.completedManuallyBy))}`, { signal }).catch(() => null)
-          : null,
-      ]);
-      return {
-        ...e,
-        completedManuallyByName: marker ? String(marker.fullName) : null,
-        memberName: String(member?.fullName ?? e.memberId),
-        memberEmail: member ? String(member.email) : null,
-        courseTitle: String(course?.title ?? e.courseId),
-      };
+      const marker = e.completedManuallyBy
+        ? await api.get<Row>(`/api/users/${encodeURIComponent(String(e.completedManuallyBy))}`, { signal }).catch(() => null)
+        : null;
+      return { ...e, completedManuallyByName: marker ? String(marker.fullName) : null };
     },
     deleteWarning:
       'Deleting the enrollment revokes the learner’s access to the course and removes their lesson progress. The deleted enrollment and its progress are kept in the audit log.',
@@ -89,7 +79,7 @@ export const ENROLLMENT_ENTITIES: EntityMeta[] = [
         kind: 'number',
         editOnly: true,
         readOnly: true,
-        display: (r) => <ProgressCell value={r.progress as number} />,
+        display: (r) => <ProgressCell value={r.progress as number} align="start" />,
       },
       {
         name: 'status',

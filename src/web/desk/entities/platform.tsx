@@ -1,5 +1,6 @@
 /** Desk entities: users, LMS settings and the audit log. */
 import { Anchor, Badge, Text } from '@mantine/core';
+import type { ReactNode } from 'react';
 import { Link } from 'react-router';
 import { ROLES } from '../../../contract/roles.ts';
 import { IconClipboard, IconSettings } from '../../ui/icons.tsx';
@@ -132,7 +133,7 @@ export const PLATFORM_ENTITIES: EntityMeta[] = [
         label: 'Payment gateway',
         kind: 'select',
         options: ['manual', 'stripe'],
-        description: 'manual: staff mark invoices paid; stripe: learners pay by card through Stripe Checkout.',
+        description: 'Manual: staff mark invoices as paid. Stripe: learners pay by card through Stripe Checkout.',
       },
       {
         name: 'stripeSecretKey',
@@ -171,7 +172,7 @@ export const PLATFORM_ENTITIES: EntityMeta[] = [
         ),
       },
       { key: 'entity', label: 'Entity', render: (r) => wordsOf(String(r.entity)) },
-      { key: 'entityId', label: 'Record', wrap: true, render: (r) => <AuditRecordLink entity={String(r.entity)} id={String(r.entityId)} /> },
+      { key: 'entityId', label: 'Record', wrap: true, render: (r) => <AuditRecordLink entity={String(r.entity)} id={String(r.entityId)} image={(r.after ?? r.before) as unknown} /> },
       {
         key: 'actorId',
         label: 'By',
@@ -220,29 +221,60 @@ export const PLATFORM_ENTITIES: EntityMeta[] = [
 ];
 
 /** Audit entities with a desk page: where a record opens, and how its name is read (when it has one). */
-const AUDIT_RECORD_PAGES: Record<string, { slug: string; link?: LinkRef }> = {
+const AUDIT_RECORD_PAGES: Record<string, { slug?: string; link?: LinkRef }> = {
   user: { slug: 'user', link: USER_NAME_LINK },
   course: { slug: 'lms-course', link: COURSE_LINK },
   quiz: { slug: 'lms-quiz', link: QUIZ_LINK },
   employee: { slug: 'employee', link: EMPLOYEE_LINK },
-  enrollment: { slug: 'lms-enrollment' },
-  quiz_submission: { slug: 'lms-quiz-submission' },
-  certificate: { slug: 'lms-certificate' },
-  training_assignment: { slug: 'lms-training-assignment' },
-  employee_document: { slug: 'employee-document' },
-  employee_compliance: { slug: 'employee-compliance' },
-  batch: { slug: 'lms-batch' },
+  // A lesson is edited in its course's outline: named, not linked.
+  lesson: { link: { url: '/api/lessons', label: (r) => String(r.title) } },
+  enrollment: { slug: 'lms-enrollment', link: { url: '/api/enrollments', label: (r) => `${String(r.memberName)} in ${String(r.courseTitle)}` } },
+  quiz_submission: {
+    slug: 'lms-quiz-submission',
+    link: { url: '/api/quiz-submissions', label: (r) => `${String(r.memberName)}: ${String(r.quizTitle)}, attempt ${String(r.attempt)}` },
+  },
+  certificate: { slug: 'lms-certificate', link: { url: '/api/certificates', label: (r) => `${String(r.memberName)} — ${String(r.courseTitle)}` } },
+  training_assignment: {
+    slug: 'lms-training-assignment',
+    link: { url: '/api/training-assignments', label: (r) => `${String(r.courseTitle)} for ${String(r.memberName)}` },
+  },
+  employee_document: { slug: 'employee-document', link: { url: '/api/employee-documents', label: (r) => String(r.title) } },
+  employee_compliance: { slug: 'employee-compliance', link: { url: '/api/employee-compliance', label: (r) => String(r.complianceTypeName) } },
+  batch: { slug: 'lms-batch', link: { url: '/api/batches', label: (r) => String(r.title) } },
   payment: { slug: 'lms-payment' },
-  coupon: { slug: 'lms-coupon' },
+  coupon: { slug: 'lms-coupon', link: { url: '/api/coupons', label: (r) => String(r.code) } },
+};
+
+/** Records named by their member and course, which their audited images carry (also once the record is deleted). */
+const MEMBER_IN_COURSE: Record<string, (member: ReactNode, course: ReactNode) => ReactNode> = {
+  enrollment: (member, course) => (
+    <>
+      {member} in {course}
+    </>
+  ),
+  training_assignment: (member, course) => (
+    <>
+      {course} for {member}
+    </>
+  ),
 };
 
 /** The audited record: its name and a link where the desk has a page for it (deleted ones open from the log). */
-function AuditRecordLink({ entity, id }: { entity: string; id: string }) {
+function AuditRecordLink({ entity, id, image }: { entity: string; id: string; image: unknown }) {
   const page = AUDIT_RECORD_PAGES[entity];
+  const img = image && typeof image === 'object' ? (image as Record<string, unknown>) : {};
+  const compose = MEMBER_IN_COURSE[entity];
+  if (compose && page?.slug && typeof img.memberId === 'string' && typeof img.courseId === 'string') {
+    return (
+      <Anchor component={Link} to={`/app/${page.slug}/${encodeURIComponent(id)}`} size="sm">
+        {compose(<LinkedName link={{ ...USER_NAME_LINK, slug: undefined }} id={img.memberId} />, <LinkedName link={{ ...COURSE_LINK, slug: undefined }} id={img.courseId} />)}
+      </Anchor>
+    );
+  }
   // A record without a name of its own: the start of its id (all of it on hover and for screen readers), linked to its page.
   const cut = { display: 'inline-block', maw: '11ch', truncate: true, title: id, ff: 'monospace', size: 'sm' } as const;
-  if (!page) return <Text {...cut}>{id}</Text>;
-  if (page.link) return <LinkedName link={{ ...page.link, slug: page.slug }} id={id} />;
+  if (page?.link) return <LinkedName link={{ ...page.link, slug: page.slug }} id={id} />;
+  if (!page?.slug) return <Text {...cut}>{id}</Text>;
   return (
     <Anchor component={Link} to={`/app/${page.slug}/${encodeURIComponent(id)}`} {...cut}>
       {id}

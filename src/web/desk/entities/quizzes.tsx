@@ -4,6 +4,7 @@ import { LMS_STAFF_ROLES } from '../../ui/session.ts';
 import { DownloadButton, FileToRecordButton } from '../actions.tsx';
 import { StatusBadge } from '../ListView.tsx';
 import type { EntityMeta } from '../meta.ts';
+import { wordsOf } from '../words.ts';
 import { QuizOverrides } from '../QuizOverrides.tsx';
 import { newQuestion, QuestionEditor, questionsFromQuiz, questionsToWire, type QuestionDraft } from '../QuestionEditor.tsx';
 import { AUTHORS, USER_LINK, COURSE_LINK, QUIZ_LINK } from './shared.tsx';
@@ -51,7 +52,12 @@ export const QUIZ_ENTITIES: EntityMeta[] = [
       { name: 'maxAttempts', label: 'Max attempts (0 = unlimited)', kind: 'number', min: 0, max: 1000 },
       { name: 'timeLimitMinutes', label: 'Time limit (minutes)', kind: 'number', min: 1, nullable: true },
       { name: 'shuffle', label: 'Shuffle questions and options', kind: 'boolean' },
-      { name: 'showAnswers', label: 'Show answers after submit', kind: 'boolean' },
+      {
+        name: 'showAnswers',
+        label: 'Show answers after submit',
+        kind: 'boolean',
+        description: 'Learners see the correct answers after every attempt, also before a retake. Turn it off for an assessment that allows several attempts.',
+      },
       {
         name: 'opensAt',
         label: 'Opens (your time)',
@@ -111,9 +117,24 @@ export const QUIZ_ENTITIES: EntityMeta[] = [
     fields: [
       { name: 'memberName', label: 'Member', kind: 'text', readOnly: true },
       { name: 'quizTitle', label: 'Quiz', kind: 'text', readOnly: true },
-      { name: 'score', label: 'Score', kind: 'number', readOnly: true },
-      { name: 'percentage', label: 'Percentage', kind: 'number', readOnly: true },
-      { name: 'status', label: 'Status', kind: 'text', readOnly: true },
+      { name: 'courseTitle', label: 'Course', kind: 'text', readOnly: true },
+      { name: 'attempt', label: 'Attempt', kind: 'number', readOnly: true },
+      {
+        name: 'score',
+        label: 'Score',
+        kind: 'text',
+        readOnly: true,
+        display: (r) => (r.status === 'graded' ? `${String(r.score)} of ${String(r.maxScore)} marks` : '—'),
+      },
+      { name: 'percentage', label: 'Percentage', kind: 'text', readOnly: true, display: (r) => (r.percentage === null || r.percentage === undefined ? '—' : `${String(r.percentage)}%`) },
+      {
+        name: 'passed',
+        label: 'Result',
+        kind: 'text',
+        readOnly: true,
+        display: (r) => (r.passed === true ? 'Passed' : r.passed === false ? 'Not passed' : r.status === 'pending_review' ? 'Waiting for a grader' : '—'),
+      },
+      { name: 'status', label: 'Status', kind: 'text', readOnly: true, display: (r) => wordsOf(String(r.status)) },
       { name: 'submittedAt', label: 'Submitted at', kind: 'text', readOnly: true },
     ],
     actions: (row) => (

@@ -41,12 +41,12 @@ export const COMPLIANCE_TYPE_LINK: LinkRef = {
 export const DEPARTMENT_LINK: LinkRef = { url: '/api/departments', label: (r) => String(r.name), valueKey: 'name' };
 export const DESIGNATION_LINK: LinkRef = { url: '/api/designations', label: (r) => String(r.name), valueKey: 'name' };
 
-export function ProgressCell({ value }: { value: number | null | undefined }) {
+export function ProgressCell({ value, align = 'end' }: { value: number | null | undefined; align?: 'start' | 'end' }) {
   if (value === null || value === undefined) return null;
   return (
-    <Group gap="xs" wrap="nowrap" justify="flex-end">
+    <Group gap="xs" wrap="nowrap" justify={align === 'end' ? 'flex-end' : 'flex-start'}>
       <Progress value={value} w={48} size="sm" aria-hidden="true" color={value >= 100 ? 'green' : 'blue'} />
-      <Text size="sm" w={40} ta="right">
+      <Text size="sm" w={40} ta={align === 'end' ? 'right' : 'left'}>
         {value}%
       </Text>
     </Group>

@@ -1,13 +1,13 @@
 /** Desk entities: training assignments. */
 import { Anchor, Group, List, Stack, Text, Title } from '@mantine/core';
 import { Link } from 'react-router';
-import { api } from '../../ui/api.ts';
 import type { Row } from '../meta.ts';
 import { ASSIGNMENT_STATUSES } from '../../../contract/training-assignments.ts';
 import { IconChecklist } from '../../ui/icons.tsx';
 import { LMS_STAFF_ROLES } from '../../ui/session.ts';
 import { StatusBadge } from '../ListView.tsx';
 import { wordsOf } from '../words.ts';
+import { readableDateTime } from '../../ui/dates.ts';
 import type { EntityMeta } from '../meta.ts';
 import { USER_LINK, COURSE_LINK, DEPARTMENT_LINK, DESIGNATION_LINK, LinkedName, ProgressCell } from './shared.tsx';
 
@@ -44,6 +44,9 @@ function AssignmentResult({ result }: { result: Row }) {
   );
 }
 
+/** How an assignment came about, in words. */
+const ASSIGNED_THROUGH: Record<string, string> = { manual: 'Assigned by staff', onboarding: 'Onboarding', import: 'Imported from a file' };
+
 export const TRAINING_ENTITIES: EntityMeta[] = [
   {
     slug: 'lms-training-assignment',
@@ -58,15 +61,6 @@ export const TRAINING_ENTITIES: EntityMeta[] = [
     api: { list: '/api/training-assignments', update: 'PATCH', total: true, exportCsv: '/api/training-assignments/export.csv' },
     auditEntity: 'training_assignment',
     title: (r) => `${String(r.courseTitle ?? 'Training')} for ${String(r.memberName ?? 'a member')}`,
-    load: async (id, signal) => {
-      const a = await api.get<Row>(`/api/training-assignments/${encodeURIComponent(id)}`, { signal });
-      // Names of the member and the course; a reader who may not see one keeps a plain word.
-      const [member, course] = await Promise.all([
-        api.get<Row>(`/api/users/${encodeURIComponent(String(a.memberId))}`, { signal }).catch(() => null),
-        api.get<Row>(`/api/courses/${encodeURIComponent(String(a.courseId))}`, { signal }).catch(() => null),
-      ]);
-      return { ...a, memberName: member ? String(member.fullName) : null, courseTitle: course ? String(course.title) : null };
-    },
     validate: (v): Record<string, string> =>
       v.memberIds || v.department || v.designation
         ? {}
@@ -78,7 +72,7 @@ export const TRAINING_ENTITIES: EntityMeta[] = [
       { key: 'dueDate', sort: 'dueDate', label: 'Due' },
       { key: 'status', label: 'Status', render: (r) => <StatusBadge value={r.status as string} /> },
       { key: 'progress', label: 'Progress', numeric: true, render: (r) => <ProgressCell value={r.progress as number | null} /> },
-      { key: 'source', label: 'Source', render: (r) => (r.source ? wordsOf(String(r.source)) : '') },
+      { key: 'source', label: 'Source', render: (r) => (r.source ? (ASSIGNED_THROUGH[String(r.source)] ?? wordsOf(String(r.source))) : '') },
     ],
     filters: [
       { name: 'courseId', label: 'Course', kind: 'link', link: COURSE_LINK },
@@ -110,6 +104,9 @@ export const TRAINING_ENTITIES: EntityMeta[] = [
       { name: 'department', label: 'Everyone in department', kind: 'link', link: DEPARTMENT_LINK, createOnly: true },
       { name: 'designation', label: 'Everyone with designation', kind: 'link', link: DESIGNATION_LINK, createOnly: true },
       { name: 'status', label: 'Status', kind: 'text', editOnly: true, readOnly: true, display: (r) => wordsOf(String(r.status)) },
+      { name: 'progress', label: 'Progress', kind: 'text', editOnly: true, readOnly: true, display: (r) => (r.progress === null || r.progress === undefined ? '—' : `${String(r.progress)}%`) },
+      { name: 'completedAt', label: 'Completed', kind: 'text', editOnly: true, readOnly: true, display: (r) => (r.completedAt ? readableDateTime(r.completedAt) : 'Not yet') },
+      { name: 'source', label: 'Source', kind: 'text', editOnly: true, readOnly: true, display: (r) => ASSIGNED_THROUGH[String(r.source)] ?? wordsOf(String(r.source)) },
     ],
     extras: (row) => (
       <Group gap="lg">
