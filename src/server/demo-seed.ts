@@ -613,10 +613,12 @@ export async function seedDemo(ctx: AppContext): Promise<DemoSeedResult> {
         creator,
         CreateQuizBody.parse({
           title: def.quiz.title,
-          description: `Answer the questions below. You need **${def.quiz.passingPercentage} %** to pass.`,
+          description: `You need **${def.quiz.passingPercentage}%** to pass, in up to 3 attempts.`,
           courseId: created.id,
           passingPercentage: def.quiz.passingPercentage,
           maxAttempts: 3,
+          // A mandatory course's assessment keeps its answers: a retake would otherwise copy them.
+          showAnswers: !def.mandatory,
           questions: def.quiz.questions.map((q) => ({ ...q, options: q.options?.map((o) => ({ text: o.text, correct: o.correct ?? false })) })),
         }),
       );
