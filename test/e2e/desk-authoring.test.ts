@@ -276,6 +276,7 @@ describeBrowser('desk authoring: cover, Markdown preview, lesson preview, templa
 
     const primary = page.getByRole('textbox', { name: 'Primary colour' });
     await primary.fill('blue-ish');
+    await page.keyboard.press('Escape');
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page.getByText('Primary colour must be a colour written as # and six hexadecimal digits, such as #1c7ed6.').waitFor();
     expect((await ok<{ primaryColor: string }>(await api.get(at(`/api/certificate-templates/${templateId}`)), 200)).primaryColor).toBe(
