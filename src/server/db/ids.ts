@@ -34,6 +34,18 @@ function random10(): Uint8Array {
   return pool.subarray(poolAt - 10, poolAt);
 }
 
+/** An id's 16 bytes: the millisecond time `ms` big-endian in the first 6, then `random` (zeros without it). */
+function idBytes(ms: number, random?: Uint8Array): Uint8Array {
+  const bytes = new Uint8Array(16);
+  let t = ms;
+  for (let i = 5; i >= 0; i--) {
+    bytes[i] = t % 256;
+    t = Math.floor(t / 256);
+  }
+  if (random) bytes.set(random, 6);
+  return bytes;
+}
+
 /**
  * Opaque, unguessable, time-ordered ids (48-bit millisecond time + 80 random bits, 26 chars,
  * monotonic inside one process). Sorting by id sorts by creation, so keyset pagination can
@@ -53,14 +65,7 @@ export function newId(): string {
     lastTime = now;
   }
   lastRandom = rnd;
-  const bytes = new Uint8Array(16);
-  let t = lastTime;
-  for (let i = 5; i >= 0; i--) {
-    bytes[i] = t % 256;
-    t = Math.floor(t / 256);
-  }
-  bytes.set(rnd, 6);
-  return encode(bytes).slice(0, 26);
+  return encode(idBytes(lastTime, rnd)).slice(0, 26);
 }
 
 /**
@@ -69,14 +74,7 @@ export function newId(): string {
  * differ (newId's own ids in one millisecond share theirs).
  */
 export function newIdBlockPrefix(): string {
-  const bytes = new Uint8Array(16);
-  let t = Date.now();
-  for (let i = 5; i >= 0; i--) {
-    bytes[i] = t % 256;
-    t = Math.floor(t / 256);
-  }
-  bytes.set(random10(), 6);
-  return encode(bytes).slice(0, 18);
+  return encode(idBytes(Date.now(), random10())).slice(0, 18);
 }
 
 /**
@@ -84,13 +82,7 @@ export function newIdBlockPrefix(): string {
  * `id >= idAtTime(ms)` selects the rows made since then through the primary key.
  */
 export function idAtTime(ms: number): string {
-  const bytes = new Uint8Array(16);
-  let t = Math.max(0, Math.floor(ms));
-  for (let i = 5; i >= 0; i--) {
-    bytes[i] = t % 256;
-    t = Math.floor(t / 256);
-  }
-  return encode(bytes).slice(0, 26);
+  return encode(idBytes(Math.max(0, Math.floor(ms)))).slice(0, 26);
 }
 
 /** A random secret token, URL-safe. */

@@ -322,10 +322,13 @@ export async function previewAssignment(ctx: AppContext, actor: Actor, input: Cr
   return { preview: true as const, count: members.length, alreadyAssigned, alreadyCompleted, people };
 }
 
+/** A due date is today or later: 400 on `dueDate` otherwise. */
+function refusePastDueDate(dueDate: string): void {
+  if (dueDate < today()) throw errors.validation([{ path: 'dueDate', message: 'The due date is in the past.' }], 'The due date is in the past.');
+}
+
 export async function createAssignments(ctx: AppContext, actor: Actor, input: CreateAssignmentInput, audience: AudienceResolver | null) {
-  if (input.dueDate < today()) {
-    throw errors.validation([{ path: 'dueDate', message: 'The due date is in the past.' }], 'The due date is in the past.');
-  }
+  refusePastDueDate(input.dueDate);
   return ownCommit(ctx.db)
     .transaction()
     .execute(async (trx) => {
@@ -348,9 +351,7 @@ export async function createAssignments(ctx: AppContext, actor: Actor, input: Cr
  * audit log keeps the old and new date; reminders follow the new one.
  */
 export async function updateAssignmentDueDate(ctx: AppContext, actor: Actor, id: string, input: UpdateAssignmentInput): Promise<TrainingAssignment> {
-  if (input.dueDate < today()) {
-    throw errors.validation([{ path: 'dueDate', message: 'The due date is in the past.' }], 'The due date is in the past.');
-  }
+  refusePastDueDate(input.dueDate);
   const completed = () => errors.conflict('ASSIGNMENT_COMPLETED', 'This training assignment is completed, so its due date no longer changes.');
   // Optimistic: the update holds only if the date is still the one read, so each audit entry's
   // "before" is the date it replaced, whatever runs beside it; a lost race reads again.
