@@ -3,7 +3,7 @@ import { Button, Checkbox, Group, Modal, Paper, SimpleGrid, Stack, Text, TextInp
 import { notify } from './notify.ts';
 import { ROLES, type Role } from '../../contract/roles.ts';
 import { api, ApiError, errorMessage, toApiError, useMe } from '../ui/api.ts';
-import { readableDay, readableMoment } from '../ui/dates.ts';
+import { readableDay, readableMoment, todayIso } from '../ui/dates.ts';
 import type { Row } from './meta.ts';
 
 /** Downloads a file from the API (keeps the session cookie); an error answer is thrown as an ApiError. */
@@ -153,18 +153,13 @@ export function RevokeButton({ id, refresh }: { id: string; refresh: () => void 
   );
 }
 
-/** The browser's calendar day as YYYY-MM-DD (what a date input holds). */
-function localDay(d = new Date()): string {
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
-}
-
 /**
  * Marks an Employee Compliance row complete (HR does it; nothing flips automatically) on the day it
  * was done: today, or an earlier day recorded after the fact. The renewal date follows from it.
  */
 export function CompleteComplianceButton({ id, refresh }: { id: string; refresh: () => void }) {
   const [open, setOpen] = useState(false);
-  const [day, setDay] = useState(localDay);
+  const [day, setDay] = useState(todayIso);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const close = () => {
@@ -181,7 +176,7 @@ export function CompleteComplianceButton({ id, refresh }: { id: string; refresh:
     api
       .post(`/api/employee-compliance/${encodeURIComponent(id)}/complete`, { completedOn: day })
       .then(() => {
-        notify(day === localDay() ? 'Marked complete today.' : `Marked complete on ${readableDay(day)}.`, 'green');
+        notify(day === todayIso() ? 'Marked complete today.' : `Marked complete on ${readableDay(day)}.`, 'green');
         close();
         refresh();
       })
@@ -195,7 +190,7 @@ export function CompleteComplianceButton({ id, refresh }: { id: string; refresh:
     <>
       <Button
         onClick={() => {
-          setDay(localDay());
+          setDay(todayIso());
           setOpen(true);
         }}
       >
@@ -208,7 +203,7 @@ export function CompleteComplianceButton({ id, refresh }: { id: string; refresh:
             label="Completed on"
             description="The day it was done (today or earlier). The renewal date is counted from it."
             value={day}
-            max={localDay()}
+            max={todayIso()}
             onChange={(e) => {
               setDay(e.currentTarget.value);
               setError(null);

@@ -162,12 +162,7 @@ export function continueLessonId(outline: Outline): string | null {
 }
 
 export { KIND_LABEL } from '../ui/lesson-kinds.ts';
-
-/** Today as YYYY-MM-DD in the browser's time zone. */
-export function todayIso(): string {
-  const d = new Date();
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
-}
+export { todayIso } from '../ui/dates.ts';
 
 /** The caller's direct reports with their required training (empty for everyone who manages nobody). */
 export function useMyTeam() {

@@ -46,6 +46,7 @@ function AssignmentResult({ result }: { result: Row }) {
 
 /** How an assignment came about, in words. */
 const ASSIGNED_THROUGH: Record<string, string> = { manual: 'Assigned by staff', onboarding: 'Onboarding', import: 'Imported from a file' };
+const sourceWords = (source: unknown): string => (typeof source === 'string' && source ? (ASSIGNED_THROUGH[source] ?? wordsOf(source)) : '');
 
 export const TRAINING_ENTITIES: EntityMeta[] = [
   {
@@ -72,7 +73,7 @@ export const TRAINING_ENTITIES: EntityMeta[] = [
       { key: 'dueDate', sort: 'dueDate', label: 'Due' },
       { key: 'status', label: 'Status', render: (r) => <StatusBadge value={r.status as string} /> },
       { key: 'progress', label: 'Progress', numeric: true, render: (r) => <ProgressCell value={r.progress as number | null} /> },
-      { key: 'source', label: 'Source', render: (r) => (r.source ? (ASSIGNED_THROUGH[String(r.source)] ?? wordsOf(String(r.source))) : '') },
+      { key: 'source', label: 'Source', render: (r) => sourceWords(r.source) },
     ],
     filters: [
       { name: 'courseId', label: 'Course', kind: 'link', link: COURSE_LINK },
@@ -104,9 +105,9 @@ export const TRAINING_ENTITIES: EntityMeta[] = [
       { name: 'department', label: 'Everyone in department', kind: 'link', link: DEPARTMENT_LINK, createOnly: true },
       { name: 'designation', label: 'Everyone with designation', kind: 'link', link: DESIGNATION_LINK, createOnly: true },
       { name: 'status', label: 'Status', kind: 'text', editOnly: true, readOnly: true, display: (r) => wordsOf(String(r.status)) },
-      { name: 'progress', label: 'Progress', kind: 'text', editOnly: true, readOnly: true, display: (r) => (r.progress === null || r.progress === undefined ? '—' : `${String(r.progress)}%`) },
+      { name: 'progress', label: 'Progress', kind: 'text', editOnly: true, readOnly: true, display: (r) => (r.progress === null || r.progress === undefined ? '—' : <ProgressCell value={r.progress as number} align="start" />) },
       { name: 'completedAt', label: 'Completed', kind: 'text', editOnly: true, readOnly: true, display: (r) => (r.completedAt ? readableDateTime(r.completedAt) : 'Not yet') },
-      { name: 'source', label: 'Source', kind: 'text', editOnly: true, readOnly: true, display: (r) => ASSIGNED_THROUGH[String(r.source)] ?? wordsOf(String(r.source)) },
+      { name: 'source', label: 'Source', kind: 'text', editOnly: true, readOnly: true, display: (r) => sourceWords(r.source) },
     ],
     extras: (row) => (
       <Group gap="lg">
