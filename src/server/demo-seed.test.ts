@@ -1,8 +1,9 @@
 import { expect, it } from 'vitest';
 import { describeDb, json, sessionCookie } from '../../test/helpers/harness.ts';
 import { AppError } from './http/errors.ts';
-import { DEMO_NOT_EMPTY, DEMO_PASSWORD, seedDemo, formatDemoSeed, type DemoSeedResult } from './demo-seed.ts';
+import { DEMO_NOT_EMPTY, DEMO_ORGANISATION, DEMO_PASSWORD, seedDemo, formatDemoSeed, type DemoSeedResult } from './demo-seed.ts';
 import { progressSql } from './lms/enrollments/index.ts';
+import { getSettings } from './platform/settings.service.ts';
 
 const TABLES = [
   'users',
@@ -112,6 +113,10 @@ describeDb('smooth seed --demo', (env) => {
     const subs = await db.selectFrom('quiz_submissions').select(['passed', 'status']).execute();
     expect(subs.some((s) => s.passed === 1)).toBe(true);
     expect(subs.some((s) => s.passed === 0)).toBe(true);
+
+    // The organisation has a name of its own (certificates and mails carry it; the desk's
+    // getting-started list does not ask for one).
+    expect((await getSettings(db)).organisationName).toBe(DEMO_ORGANISATION);
 
     // Names with non-Latin letters survive.
     const names = (await db.selectFrom('users').select('full_name').execute()).map((u) => u.full_name);

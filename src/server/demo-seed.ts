@@ -2,6 +2,7 @@ import type { Actor, AppContext } from './context.ts';
 import { today } from './db/dialect.ts';
 import { errors } from './http/errors.ts';
 import { createUser, normalizeEmail } from './platform/users.service.ts';
+import { updateSettings } from './platform/settings.service.ts';
 import { createEmployee } from './hr/employees/index.ts';
 import { createOnboardings } from './hr/onboarding/index.ts';
 import { addDays } from './hr/index.ts';
@@ -36,6 +37,9 @@ export interface DemoSeedResult {
   logins: DemoLogin[];
   counts: Record<string, number>;
 }
+
+/** The demo organisation's name: on certificates, reports, mails and the portal's header. */
+export const DEMO_ORGANISATION = 'Meridian Logistics';
 
 const STAFF: { role: Role; email: string; fullName: string }[] = [
   { role: 'System Manager', email: 'admin@demo.smooth', fullName: 'Amara Okafor' },
@@ -535,6 +539,7 @@ export async function seedDemo(ctx: AppContext): Promise<DemoSeedResult> {
   const admin = actorFor(staff.get('System Manager')!, ['System Manager']);
   const creator = actorFor(staff.get('Course Creator')!, ['Course Creator']);
   const hr = actorFor(staff.get('HR Manager')!, ['HR Manager']);
+  await updateSettings(ctx, admin, { organisationName: DEMO_ORGANISATION });
 
   const learners: { userId: string; email: string; fullName: string; department: string; designation: string; employeeId: string }[] = [];
   for (const [i, [fullName, department, designation]] of LEARNERS.entries()) {

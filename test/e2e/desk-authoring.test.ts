@@ -339,7 +339,7 @@ describeBrowser('desk authoring: cover, Markdown preview, lesson preview, templa
     await page.getByRole('button', { name: 'Create certificate' }).click();
 
     const dialog = page.getByRole('dialog', { name: 'Issue the certificate anyway?' });
-    await dialog.getByText('Zoe Lukasiewicz has completed 25 % of the course. Issue the certificate anyway?').waitFor();
+    await dialog.getByText('Zoe Lukasiewicz has completed 25% of the course. Issue the certificate anyway?').waitFor();
     await checkA11y(page, 'certificate warning');
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     await dialog.waitFor({ state: 'hidden' });

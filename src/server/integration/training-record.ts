@@ -74,7 +74,7 @@ export function trainingRecordDoc(r: TrainingRecord, organisation: string, gener
       c.title,
       a.quizTitle,
       String(a.attempt),
-      a.percentage === null ? a.status.replace('_', ' ') : `${a.score ?? 0}/${a.maxScore ?? 0} (${a.percentage} %)`,
+      a.percentage === null ? a.status.replace('_', ' ') : `${a.score ?? 0}/${a.maxScore ?? 0} (${a.percentage}%)`,
       a.passed === null ? '—' : a.passed ? 'Passed' : 'Not passed',
       day(a.submittedAt),
     ]),
@@ -132,13 +132,13 @@ export function trainingRecordDoc(r: TrainingRecord, organisation: string, gener
           c.title,
           [c.mandatory ? 'Mandatory' : '', c.assigned ? 'Assigned' : ''].filter(Boolean).join(', ') || '—',
           STATUS[c.status] + (c.overdue ? ' (overdue)' : '') + (c.suspendedAt ? ` (suspended: ${c.suspendReason ?? ''})` : ''),
-          `${c.progress} %`,
+          `${c.progress}%`,
           day(c.dueDate),
           day(c.completedAt) +
             (c.manualCompletion
               ? `\nMarked complete${c.manualCompletion.byName ? ` by ${c.manualCompletion.byName}` : ''}: ${c.manualCompletion.reason}${c.manualCompletion.evidenceFileId ? ' (evidence on file)' : ''}`
               : ''),
-          c.bestPercentage === null ? '—' : `${c.bestPercentage} %`,
+          c.bestPercentage === null ? '—' : `${c.bestPercentage}%`,
         ]),
         'No mandatory, assigned or enrolled course.',
       ),

@@ -33,7 +33,7 @@ export const TEMPLATE_DEFAULTS: Record<NotificationEvent, TemplateDefault> = {
   },
   'assignment.created': {
     subject: 'New training: {{courseTitle}}, due {{dueDate}}',
-    body: 'Hello {{recipientName}},\n\nYou have been assigned **{{courseTitle}}**. Please complete it by **{{dueDate}}**.\n\n[Start the course]({{link}})',
+    body: 'Hello {{recipientName}},\n\nYou have been assigned **{{courseTitle}}**. Please complete it by **{{dueDate}}**.\n\n[Open the course]({{link}})',
     placeholders: [...COMMON, 'courseTitle', 'dueDate'],
     sample: { courseTitle: 'Fire Safety Basics', dueDate: '2026-12-31' },
   },

@@ -91,7 +91,7 @@ describeDb('quiz integrity: previews, edits during attempts, lesson links', (env
     // The Course Quiz PDF of the author's enrollment shows no attempt.
     const coursePdf = pdfText(await env.req('GET', `/api/enrollments/${creatorEnrollment}/quiz-report.pdf`, { as: mod }));
     expect(coursePdf).toContain('Fire safety');
-    expect(coursePdf).not.toContain('100 %');
+    expect(coursePdf).not.toContain('100%');
 
     // The learner's single attempt is untouched by all of that.
     await enrollIn(env, course.courseId, learner);

@@ -40,7 +40,7 @@ describeDb('quiz reports (PDF)', (env) => {
       'Paris / Lutèce',
       'Through the east stairwell',
       '9 / 10',
-      '90 %',
+      '90%',
       'Passed',
       `QSR-${sub.id}`,
       'Page 1 of 1',
@@ -115,10 +115,10 @@ describeDb('quiz reports (PDF)', (env) => {
     await submit(env, learner, q1.id, { answers: answersFor(q1, { single: [0] }) }); // 33.33, latest
     await submit(env, learner, q2.id, { answers: [{ questionId: q2.questions[0]!.id, text: 'Berlin' }] }); // 0
     const text = pdfText(await env.req('GET', `/api/enrollments/${enrollmentId}/quiz-report.pdf`, { as: mod }));
-    for (const s of ['Course Quiz Report', 'Zoë Łukasiewicz', 'Compliance Basics', 'Summary', 'Data Protection Quiz', 'Anti-Bribery Quiz', 'Untouched Quiz', 'Not taken', '100 %', '33.33 %', 'Berlin', 'Quizzes passed', '1 of 3']) {
+    for (const s of ['Course Quiz Report', 'Zoë Łukasiewicz', 'Compliance Basics', 'Summary', 'Data Protection Quiz', 'Anti-Bribery Quiz', 'Untouched Quiz', 'Not taken', '100%', '33.33%', 'Berlin', 'Quizzes passed', '1 of 3']) {
       expect(text, s).toContain(s);
     }
-    expect(text).toMatch(/Data Protection Quiz\s+2\s+100 %\s+33\.33 %/);
+    expect(text).toMatch(/Data Protection Quiz\s+2\s+100%\s+33\.33%/);
     expect(text).toContain('Which extinguisher is used on electrical fires?');
     expect(text).toMatch(/Page 1 of \d+/);
 

@@ -134,8 +134,8 @@ function questionsTable(s: Submission, answersVisible: boolean): PdfContent {
 function scoreBlock(s: Submission, passingPercentage: number): PdfContent {
   return keyValues([
     ['Score', `${num(s.score)} / ${num(s.maxScore)}`],
-    ['Percentage', s.percentage === null ? 'pending review' : `${num(s.percentage)} %`],
-    ['Passing mark', `${num(passingPercentage)} %`],
+    ['Percentage', s.percentage === null ? 'pending review' : `${num(s.percentage)}%`],
+    ['Passing mark', `${num(passingPercentage)}%`],
     ['Result', resultText(s)],
   ]);
 }
@@ -172,7 +172,7 @@ export function submissionReportDoc(d: SubmissionReportData): PdfDocDefinition {
 
 function pct(s: Submission | null): string {
   if (!s) return '—';
-  return s.percentage === null ? 'pending' : `${num(s.percentage)} %`;
+  return s.percentage === null ? 'pending' : `${num(s.percentage)}%`;
 }
 
 export function courseQuizReportDoc(d: CourseQuizReportData): PdfDocDefinition {
@@ -183,7 +183,7 @@ export function courseQuizReportDoc(d: CourseQuizReportData): PdfDocDefinition {
       { text: String(q.attempts), alignment: 'right' },
       { text: pct(q.best), alignment: 'right' },
       { text: pct(q.latest), alignment: 'right' },
-      { text: `${num(q.passingPercentage)} %`, alignment: 'right' },
+      { text: `${num(q.passingPercentage)}%`, alignment: 'right' },
       q.best ? resultText(q.best) : q.latest ? resultText(q.latest) : 'Not taken',
     ]),
   ];
@@ -211,7 +211,7 @@ export function courseQuizReportDoc(d: CourseQuizReportData): PdfDocDefinition {
         ...personRows(d.person),
         ['Course', d.courseTitle],
         ['Enrolled', readableStamp(d.enrollment.createdAt)],
-        ['Progress', `${d.enrollment.progress} %${d.enrollment.completedAt ? ` (completed ${readableStamp(d.enrollment.completedAt)})` : ''}`],
+        ['Progress', `${d.enrollment.progress}%${d.enrollment.completedAt ? ` (completed ${readableStamp(d.enrollment.completedAt)})` : ''}`],
         ['Quizzes passed', `${passed} of ${d.quizzes.length}`],
       ]),
       { text: 'Summary', style: 'h2' },
@@ -239,7 +239,7 @@ function scormSection(rows: CourseQuizReportData['scorm']): PdfContent[] {
     ['Lesson', 'Item', 'Status', 'Score', 'Time', 'Last reported'].map((h) => ({ text: h, bold: true, fillColor: HEAD_FILL })),
     ...rows.map((r) => {
       const status = r.successStatus !== 'unknown' && r.completionStatus !== r.successStatus ? `${SCORM_STATUS[r.completionStatus] ?? r.completionStatus}, ${r.successStatus}` : (SCORM_STATUS[r.completionStatus] ?? r.completionStatus);
-      const score = r.scoreRaw !== null ? `${num(r.scoreRaw)}${r.scoreMax !== null ? ` / ${num(r.scoreMax)}` : ''}` : r.scoreScaled !== null ? `${num(r.scoreScaled * 100)} %` : '—';
+      const score = r.scoreRaw !== null ? `${num(r.scoreRaw)}${r.scoreMax !== null ? ` / ${num(r.scoreMax)}` : ''}` : r.scoreScaled !== null ? `${num(r.scoreScaled * 100)}%` : '—';
       return [r.lessonTitle, r.scoTitle, status, { text: score, alignment: 'right' }, { text: duration(Math.round(r.totalSeconds)), alignment: 'right' }, readableStamp(r.lastReportedAt)] as PdfContent[];
     }),
   ];

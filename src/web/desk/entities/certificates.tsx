@@ -76,7 +76,7 @@ async function issueWarning(body: Record<string, unknown>): Promise<string | nul
   const enrollment = found.items[0];
   if (enrollment) {
     if (enrollment.progress >= 100) return null;
-    return `${enrollment.memberName} has completed ${enrollment.progress} % of the course. Issue the certificate anyway?`;
+    return `${enrollment.memberName} has completed ${enrollment.progress}% of the course. Issue the certificate anyway?`;
   }
   const member = await api.get<{ fullName: string }>(`/api/users/${encodeURIComponent(memberId)}`);
   return `${member.fullName} is not enrolled in this course. Issue the certificate anyway?`;
