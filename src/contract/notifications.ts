@@ -73,6 +73,7 @@ export const JobRunSchema = z.object({
 export const NOTIFICATION_EVENTS = [
   'enrolled',
   'assignment.created',
+  'assignment.due-date-moved',
   'assignment.due-soon',
   'assignment.overdue',
   'assignment.escalated',

@@ -60,6 +60,7 @@ interface Template {
 const EVENT_LABELS: Record<string, string> = {
   enrolled: 'Enrolled in a course',
   'assignment.created': 'Training assigned',
+  'assignment.due-date-moved': 'Due date moved',
   'assignment.due-soon': 'Training due soon',
   'assignment.overdue': 'Training overdue',
   'assignment.escalated': 'Overdue training, to the manager or HR',

@@ -94,6 +94,22 @@ export async function notifyAssigned(ctx: AppContext, trx: Tx, assignmentIds: re
   }
 }
 
+/**
+ * An open assignment's due date was moved: the learner is told the new date and the one it
+ * replaces. The key holds the new date, so moving it again tells again.
+ */
+export async function notifyDueDateMoved(ctx: AppContext, trx: Tx, assignmentId: string, previousDueDate: string): Promise<void> {
+  await fanOut(ctx, trx, 'assignment.due-date-moved', {
+    select: sql`
+      select ta.member_id as user_id, 'due-date:' || ta.id || ':' || ta.due_date as dedupe_key, '/lms/courses/' || c.id as link,
+             u.full_name as "recipientName", c.title as "courseTitle", ta.due_date as "dueDate", cast(${previousDueDate} as text) as "previousDueDate"
+        from training_assignments ta
+        join courses c on c.id = ta.course_id
+        join users u on u.id = ta.member_id
+       where ta.id = ${assignmentId} and ta.status = 'open'`,
+  });
+}
+
 /** A certificate was issued: the member is told, with the PDF link. */
 export async function notifyCertificateIssued(ctx: AppContext, trx: Tx, certificateId: string): Promise<void> {
   await fanOut(ctx, trx, 'certificate.issued', {
@@ -186,6 +202,7 @@ export async function notifyPaymentNeedsAttention(ctx: AppContext, trx: Tx, paym
 export function registerNotificationHooks(ctx: AppContext): void {
   ctx.hooks.on('payment.needs-attention', (trx, p) => notifyPaymentNeedsAttention(ctx, trx, p.paymentId));
   ctx.hooks.on('training-assignments.created', (trx, p) => notifyAssigned(ctx, trx, p.assignmentIds));
+  ctx.hooks.on('training-assignment.due-date-moved', (trx, p) => notifyDueDateMoved(ctx, trx, p.assignmentId, p.previousDueDate));
   ctx.hooks.on('certificate.issued', (trx, p) => notifyCertificateIssued(ctx, trx, p.certificateId));
   ctx.hooks.on('submission.graded', (trx, p) => notifySubmissionGraded(ctx, trx, p.submissionId));
   ctx.hooks.on('assignment-submission.graded', (trx, p) => notifyAssignmentGraded(ctx, trx, p.submissionId));

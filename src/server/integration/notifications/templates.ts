@@ -37,6 +37,12 @@ export const TEMPLATE_DEFAULTS: Record<NotificationEvent, TemplateDefault> = {
     placeholders: [...COMMON, 'courseTitle', 'dueDate'],
     sample: { courseTitle: 'Fire Safety Basics', dueDate: '2026-12-31' },
   },
+  'assignment.due-date-moved': {
+    subject: 'New due date for {{courseTitle}}: {{dueDate}}',
+    body: 'Hello {{recipientName}},\n\n**{{courseTitle}}** is now due on **{{dueDate}}** (it was due on {{previousDueDate}}).\n\n[Open the course]({{link}})',
+    placeholders: [...COMMON, 'courseTitle', 'dueDate', 'previousDueDate'],
+    sample: { courseTitle: 'Fire Safety Basics', dueDate: '2027-01-15', previousDueDate: '2026-12-31' },
+  },
   'assignment.due-soon': {
     subject: 'Reminder: {{courseTitle}} is due on {{dueDate}}',
     body: 'Hello {{recipientName}},\n\n**{{courseTitle}}** is due on **{{dueDate}}** and is not complete yet.\n\n[Continue the course]({{link}})',
@@ -151,7 +157,7 @@ export const TEMPLATE_DEFAULTS: Record<NotificationEvent, TemplateDefault> = {
 export type Part = { text: string } | { name: string };
 
 /** Placeholders holding a calendar day (YYYY-MM-DD), written in words: "6 January 2027". */
-const DAY_PLACEHOLDERS: ReadonlySet<string> = new Set(['dueDate', 'expiryDate', 'day']);
+const DAY_PLACEHOLDERS: ReadonlySet<string> = new Set(['dueDate', 'previousDueDate', 'expiryDate', 'day']);
 
 /** "Hi {{recipientName}}!" → literal and placeholder parts; a name the event does not know stays literal. */
 export function parseTemplate(template: string, known: readonly string[]): Part[] {

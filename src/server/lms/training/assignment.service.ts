@@ -37,6 +37,8 @@ declare module '../../platform/hooks.ts' {
   interface HookEvents {
     /** New training assignments, inside the transaction that made them. */
     'training-assignments.created': { assignmentIds: string[]; actorId: string | null };
+    /** An open assignment's due date was moved, inside the transaction that moved it. */
+    'training-assignment.due-date-moved': { assignmentId: string; previousDueDate: string; actorId: string | null };
   }
 }
 
@@ -348,7 +350,7 @@ export async function createAssignments(ctx: AppContext, actor: Actor, input: Cr
 /**
  * Moves an open assignment's due date (an extension, or a correction): never into the past, never
  * once completed (409 ASSIGNMENT_COMPLETED, also when the completion lands while this runs). The
- * audit log keeps the old and new date; reminders follow the new one.
+ * audit log keeps the old and new date; reminders follow the new one, and the learner is told.
  */
 export async function updateAssignmentDueDate(ctx: AppContext, actor: Actor, id: string, input: UpdateAssignmentInput): Promise<TrainingAssignment> {
   refusePastDueDate(input.dueDate);
@@ -378,6 +380,7 @@ export async function updateAssignmentDueDate(ctx: AppContext, actor: Actor, id:
         before: { dueDate: row.due_date },
         after: { dueDate: input.dueDate },
       });
+      await ctx.hooks.emit('training-assignment.due-date-moved', trx, { assignmentId: id, previousDueDate: row.due_date, actorId: actor.id });
       return toAssignment(updated);
     });
     if (done) return done;
