@@ -12,15 +12,8 @@ import {
   TrainingAssignmentSchema,
   UpdateAssignmentBody,
 } from '../../../contract/training-assignments.ts';
-import {
-  ASSIGNERS,
-  createAssignments,
-  getAssignment,
-  listAssignments,
-  previewAssignment,
-  updateAssignmentDueDate,
-  type AudienceResolver,
-} from './assignment.service.ts';
+import { ASSIGNERS, createAssignments, previewAssignment, updateAssignmentDueDate, type AudienceResolver } from './assignment.service.ts';
+import { getAssignment, listAssignments } from './assignment.queries.ts';
 
 /**
  * LMS Training Assignments. `audience` (from integration/) resolves department and designation
