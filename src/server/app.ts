@@ -156,7 +156,9 @@ export async function buildApp(opts: BuildOptions): Promise<Built> {
   registerMailRoutes(app, ctx);
 
   if (fs.existsSync(path.join(webDir, 'index.html'))) {
-    await app.register(fastifyStatic, { root: webDir, serve: false });
+    // preCompressed: a request that accepts br or gzip gets the file the build compressed beside it
+    // (vite.config.ts), when there is one.
+    await app.register(fastifyStatic, { root: webDir, serve: false, preCompressed: true });
   }
   registerWebRoutes(app, webDir);
 

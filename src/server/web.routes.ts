@@ -133,7 +133,8 @@ export function registerWebRoutes(app: App, webDir: string): void {
     if (!full.startsWith(assets + path.sep) || !fs.existsSync(full)) {
       return reply.code(404).type('text/plain').send('Not found');
     }
-    return reply.header('Cache-Control', 'public, max-age=31536000, immutable').sendFile(path.join('assets', rel));
+    // Hashed names: a file never changes under its name, so browsers keep it for a year without asking.
+    return reply.sendFile(path.join('assets', rel), { maxAge: '365d', immutable: true });
   });
   for (const file of ['favicon.svg']) {
     app.get(`/${file}`, { config: { access: 'public' }, schema: { hide: true } }, (_req, reply) =>

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
+import zlib from 'node:zlib';
 import path from 'node:path';
 import { expect, it } from 'vitest';
 import { sql } from 'kysely';
@@ -233,6 +234,48 @@ describeDb('platform: access, errors, users, audit', (env) => {
       expect(await hints('/lms/certificates/verify/ABC123')).toEqual([]);
       expect(await hints('/forgot-password')).toEqual([]);
       expect(await hints('/nowhere')).toEqual([]);
+    } finally {
+      await app.close();
+      await database.close();
+      fs.rmSync(webDir, { recursive: true, force: true });
+    }
+  });
+
+  it('build assets: kept a year by browsers, sent compressed to browsers that accept it', async () => {
+    const webDir = fs.mkdtempSync(path.join(os.tmpdir(), 'smooth-web-'));
+    fs.mkdirSync(path.join(webDir, 'assets'));
+    fs.writeFileSync(path.join(webDir, 'index.html'), '<!doctype html><html><head></head><body></body></html>');
+    const script = `export const words = ${JSON.stringify('compressible '.repeat(500))};\n`;
+    fs.writeFileSync(path.join(webDir, 'assets/app-1.js'), script);
+    fs.writeFileSync(path.join(webDir, 'assets/app-1.js.br'), zlib.brotliCompressSync(script));
+    fs.writeFileSync(path.join(webDir, 'assets/app-1.js.gz'), zlib.gzipSync(script));
+    fs.writeFileSync(path.join(webDir, 'assets/small-1.css'), 'a{color:red}');
+    const database = openDatabase(env.config.database);
+    const { app } = await buildApp({ config: env.config, database, logger: false, webDir });
+    try {
+      const get = (url: string, encoding?: string) => app.inject({ method: 'GET', url, headers: encoding ? { 'accept-encoding': encoding } : {} });
+      const br = await get('/assets/app-1.js', 'gzip, deflate, br');
+      expect(br.statusCode).toBe(200);
+      expect(br.headers['content-encoding']).toBe('br');
+      expect(br.headers['content-type']).toMatch(/^text\/javascript|^application\/javascript/);
+      expect(br.headers.vary).toContain('accept-encoding');
+      expect(br.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+      expect(zlib.brotliDecompressSync(br.rawPayload).toString()).toBe(script);
+      const gz = await get('/assets/app-1.js', 'gzip');
+      expect(gz.headers['content-encoding']).toBe('gzip');
+      expect(zlib.gunzipSync(gz.rawPayload).toString()).toBe(script);
+      // A client that accepts neither, and a file without a compressed copy, get the file as it is.
+      const plain = await get('/assets/app-1.js');
+      expect(plain.headers['content-encoding']).toBeUndefined();
+      expect(plain.body).toBe(script);
+      const css = await get('/assets/small-1.css', 'br');
+      expect(css.statusCode).toBe(200);
+      expect(css.headers['content-encoding']).toBeUndefined();
+      expect(css.body).toBe('a{color:red}');
+      expect(css.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+      // Outside the assets folder, and a missing file: 404.
+      expect((await get('/assets/../index.html', 'br')).statusCode).toBe(404);
+      expect((await get('/assets/missing-1.js', 'br')).statusCode).toBe(404);
     } finally {
       await app.close();
       await database.close();
