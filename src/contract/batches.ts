@@ -135,11 +135,11 @@ export type BatchMemberRow = z.infer<typeof BatchMemberRowSchema>;
 export const BatchMemberListQuery = z.strictObject({ ...PageQuery });
 
 export const LiveClassBody = z.strictObject({
-  title: Title,
+  title: z.string().trim().min(1, 'Give the class a title.').max(200),
   /** UTC (...Z) or with an offset (+02:00); stored and answered in UTC. */
-  startsAt: z.iso.datetime({ offset: true }),
+  startsAt: z.iso.datetime({ offset: true, error: 'Give the day and time the class starts.' }),
   durationMinutes: z.number().int().min(1).max(1440),
-  joinUrl: z.url({ protocol: /^https?$/ }).max(2000),
+  joinUrl: z.url({ protocol: /^https?$/, error: 'Give the full join link, starting with https://' }).max(2000),
   description: Description.optional(),
 });
 export const UpdateLiveClassBody = LiveClassBody.partial();

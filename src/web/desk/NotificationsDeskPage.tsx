@@ -277,8 +277,14 @@ function TemplateEditor({ template }: { template: Template }) {
   });
   const save = useMutation({
     mutationFn: () => api.put<Template>(`/api/notification-templates/${template.event}`, { subject, body }),
-    onSuccess: () => qc.invalidateQueries({ queryKey: ['notification-templates'] }),
+    onSuccess: async () => {
+      await qc.invalidateQueries({ queryKey: ['notification-templates'] });
+      // A preview on show follows what was saved.
+      if (preview.data) preview.mutate();
+    },
   });
+  // Errors next to the fields come from the last save or preview, whichever was asked last.
+  const checked = save.submittedAt >= preview.submittedAt ? save.error : preview.error;
   const reset = useMutation({
     mutationFn: () => api.delete(`/api/notification-templates/${template.event}`),
     onSuccess: () => qc.invalidateQueries({ queryKey: ['notification-templates'] }),
@@ -293,7 +299,7 @@ function TemplateEditor({ template }: { template: Template }) {
         label="Subject"
         value={subject}
         onChange={(e) => setSubject(e.currentTarget.value)}
-        error={fieldError(save.error, 'subject')}
+        error={fieldError(checked, 'subject')}
         maxLength={300}
       />
       <Textarea
@@ -302,7 +308,7 @@ function TemplateEditor({ template }: { template: Template }) {
         onChange={(e) => setBody(e.currentTarget.value)}
         autosize
         minRows={6}
-        error={fieldError(save.error, 'body')}
+        error={fieldError(checked, 'body')}
       />
       {save.isError && !fieldError(save.error, 'subject') && !fieldError(save.error, 'body') && (
         <Alert color="red" role="alert">
@@ -327,7 +333,7 @@ function TemplateEditor({ template }: { template: Template }) {
           </Button>
         )}
       </Group>
-      {preview.isError && (
+      {preview.isError && !fieldError(preview.error, 'subject') && !fieldError(preview.error, 'body') && (
         <Alert color="red" role="alert">
           {errorMessage(preview.error)}
         </Alert>

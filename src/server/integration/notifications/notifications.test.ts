@@ -361,14 +361,35 @@ describeDb('notifications: events, preferences, digest', (env) => {
     const preview = json<{ subject: string; text: string; html: string }>(
       await env.req('POST', '/api/notification-templates/enrolled/preview', {
         as: admin,
-        body: { subject: 'Welcome to {{courseTitle}}', body: 'Hi {{recipientName}} from {{organisationName}}: **go** {{unknown}}' },
+        body: { subject: 'Welcome to {{courseTitle}}', body: 'Hi {{recipientName}} from {{organisationName}}: **go**' },
       }),
     );
     expect(preview.subject).toBe('Welcome to Fire Safety Basics');
-    expect(preview.text).toBe('Hi Sam Taylor from Acme Training: **go** {{unknown}}');
+    expect(preview.text).toBe('Hi Sam Taylor from Acme Training: **go**');
     expect(preview.html).toContain('<strong>go</strong>');
     const bad = await env.req('PUT', '/api/notification-templates/enrolled', { as: admin, body: { subject: '', body: 'x' } });
     expect(bad.statusCode).toBe(400);
+    // A placeholder the event does not fill (a typo would reach every learner as written) is refused
+    // on its field, by the preview and by saving, naming the ones to use; nothing is saved.
+    const typo = { subject: 'You are enrolled in {{courseName}}', body: 'Hi {{ recipientName }}, {{first name}} {{link}}' };
+    for (const res of [
+      await env.req('POST', '/api/notification-templates/enrolled/preview', { as: admin, body: typo }),
+      await env.req('PUT', '/api/notification-templates/enrolled', { as: admin, body: typo }),
+    ]) {
+      expect(res.statusCode).toBe(400);
+      const problem = json<{ code: string; errors: { path: string; message: string }[] }>(res);
+      expect(problem.code).toBe('VALIDATION_FAILED');
+      expect(problem.errors).toEqual([
+        {
+          path: 'subject',
+          message: '{{courseName}} is not a placeholder of this message. Use {{recipientName}}, {{organisationName}}, {{link}}, {{courseTitle}}.',
+        },
+        {
+          path: 'body',
+          message: '{{first name}} is not a placeholder of this message. Use {{recipientName}}, {{organisationName}}, {{link}}, {{courseTitle}}.',
+        },
+      ]);
+    }
     expect((await env.req('PUT', '/api/notification-templates/nope', { as: admin, body: { subject: 'a', body: 'b' } })).statusCode).toBe(
       400,
     );

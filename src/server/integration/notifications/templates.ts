@@ -9,6 +9,7 @@ import type { Actor, AppContext } from '../../context.ts';
 import type { Dialect, Executor } from '../../db/database.ts';
 import { nowIso } from '../../db/dialect.ts';
 import { NOTIFICATION_EVENTS, type NotificationEvent, type Template } from '../../../contract/notifications.ts';
+import { errors } from '../../http/errors.ts';
 import { recordAudit } from '../../platform/audit.service.ts';
 import { getSettings } from '../../platform/settings.service.ts';
 import { htmlPart } from '../../platform/mail/index.ts';
@@ -230,6 +231,25 @@ export async function listTemplates(ctx: AppContext): Promise<Template[]> {
   });
 }
 
+/**
+ * Refuses a subject or body naming a placeholder the event does not fill (a typo such as
+ * {{courseName}} would reach every recipient as written): 400 on the field, naming the ones to use.
+ */
+function refuseUnknownPlaceholders(event: NotificationEvent, input: { subject: string; body: string }): void {
+  const known = TEMPLATE_DEFAULTS[event].placeholders;
+  const fieldErrors: { path: string; message: string }[] = [];
+  for (const path of ['subject', 'body'] as const) {
+    const unknown = [...new Set([...input[path].matchAll(/\{\{\s*([^{}]*?)\s*\}\}/g)].map((m) => m[1] ?? ''))].filter((n) => !known.includes(n));
+    if (unknown.length === 0) continue;
+    const names = unknown.map((n) => `{{${n}}}`).join(', ');
+    fieldErrors.push({
+      path,
+      message: `${names} ${unknown.length === 1 ? 'is not a placeholder' : 'are not placeholders'} of this message. Use ${known.map((n) => `{{${n}}}`).join(', ')}.`,
+    });
+  }
+  if (fieldErrors.length > 0) throw errors.validation(fieldErrors, fieldErrors[0]!.message);
+}
+
 /** Replaces an event's template (audited). */
 export async function saveTemplate(
   ctx: AppContext,
@@ -237,6 +257,7 @@ export async function saveTemplate(
   event: NotificationEvent,
   input: { subject: string; body: string },
 ): Promise<Template> {
+  refuseUnknownPlaceholders(event, input);
   await ctx.db.transaction().execute(async (trx) => {
     const before = await templateOf(trx, event);
     const now = nowIso();
@@ -272,6 +293,7 @@ export async function resetTemplate(ctx: AppContext, actor: Actor, event: Notifi
 
 /** A template (saved or being edited) filled with the event's sample data: subject, plain text and HTML. */
 export async function previewTemplate(ctx: AppContext, event: NotificationEvent, input: { subject: string; body: string }) {
+  refuseUnknownPlaceholders(event, input);
   const d = TEMPLATE_DEFAULTS[event];
   const settings = await getSettings(ctx.db);
   const values: Record<string, string> = {

@@ -74,6 +74,16 @@ describeDb('live classes, attendance and calendar feeds', (env) => {
       expect(r.statusCode, JSON.stringify(body)).toBe(400);
       expect(json<{ errors: { path: string }[] }>(r).errors.map((e) => e.path).join(' ')).toContain(path);
     }
+    // What the desk shows next to each field, in words.
+    const words = await env.req('POST', `/api/batches/${s.batchId}/live-classes`, {
+      as: s.instructor,
+      body: { title: ' ', startsAt: '', durationMinutes: 60, joinUrl: 'meet.example.com/xyz' },
+    });
+    expect(json<{ errors: { path: string; message: string }[] }>(words).errors).toEqual([
+      { path: 'title', message: 'Give the class a title.' },
+      { path: 'startsAt', message: 'Give the day and time the class starts.' },
+      { path: 'joinUrl', message: 'Give the full join link, starting with https://' },
+    ]);
     const good = { title: 'x', startsAt: '2026-03-02T17:00:00Z', durationMinutes: 60, joinUrl: 'https://x.example' };
     expect((await env.req('POST', `/api/batches/${s.batchId}/live-classes`, { as: s.alice, body: good })).statusCode).toBe(403);
     expect((await env.req('POST', `/api/batches/${s.batchId}/live-classes`, { as: s.stranger, body: good })).statusCode).toBe(404);

@@ -3,7 +3,8 @@ import { useState } from 'react';
 import { Link } from 'react-router';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { ActionIcon, Alert, Anchor, Badge, Button, Group, NumberInput, Paper, Stack, Table, Text, TextInput, Title } from '@mantine/core';
-import { api, errorMessage } from '../../ui/api.ts';
+import { api, ApiError, errorMessage } from '../../ui/api.ts';
+import { plainFieldMessage } from '../form-checks.ts';
 import { readableDateTime, readableDay } from '../../ui/dates.ts';
 import { IconUsers } from '../../ui/icons.tsx';
 import type { Role } from '../../../contract/roles.ts';
@@ -186,7 +187,11 @@ function LiveClassPanel({ row }: { row: Row }) {
       void client.invalidateQueries({ queryKey: ['desk-batch-classes', id] });
     },
   });
-  const fieldError = (name: string) => (create.error as { errors?: { path: string; message: string }[] } | null)?.errors?.find((e) => e.path === name)?.message;
+  const labels: Record<string, string> = { title: 'Title', startsAt: 'Start', durationMinutes: 'Minutes', joinUrl: 'Join link' };
+  const fieldError = (name: string) => {
+    const m = create.error instanceof ApiError ? create.error.fieldError(name) : undefined;
+    return m === undefined ? undefined : plainFieldMessage(labels[name] ?? name, m);
+  };
   return (
     <Paper withBorder radius="md" p="lg" component="section" aria-labelledby="batch-classes-title">
       <Title order={2} fz="lg" id="batch-classes-title" mb="sm">
