@@ -338,8 +338,10 @@ describeBrowser('portal: a learner takes a course to its certificate; an instruc
     await closedCard.getByText('Your training team enrolls people in this course.').waitFor();
     await checkA11y(page, '/lms/catalog with a paid and a closed course');
     await screenshot(page, 'portal-catalog-paid-closed');
-    // The course page says the same, without an Enroll button that can only fail.
-    await page.goto(at(`/lms/courses/${closed.id}`));
+    // The card's title opens the course page before enrolling; it says the same, without an Enroll
+    // button that can only fail.
+    await closedCard.getByRole('heading', { level: 2 }).getByRole('link', { name: 'Forklift Licence' }).click();
+    await page.waitForURL((u) => u.pathname === `/lms/courses/${closed.id}`);
     await page.getByText('Your training team enrolls people in it').waitFor();
     expect(await page.getByRole('main').getByRole('button', { name: /Enroll|Buy/ }).count()).toBe(0);
 

@@ -2,6 +2,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import {
+  Anchor,
   Badge,
   Button,
   Card,
@@ -209,8 +210,11 @@ function CatalogCard({ course, enrolled }: { course: Course; enrolled: boolean }
             </Badge>
           )}
         </Group>
+        {/* The title opens the course's page (description, outline, who teaches it) before enrolling. */}
         <Title order={2} fz="md" id={titleId}>
-          {course.title}
+          <Anchor component={Link} to={`/lms/courses/${course.id}`} c="inherit" underline="hover">
+            {course.title}
+          </Anchor>
         </Title>
         {course.shortIntroduction && (
           <Text size="sm" c="gray.7" lineClamp={3}>

@@ -69,8 +69,9 @@ export default function NotificationsPage() {
           {items.map((n) => (
             <li key={n.id}>
               <Paper withBorder radius="md" p="md" data-testid="notification" aria-labelledby={`n-${n.id}`} component="article">
-                <Group justify="space-between" align="flex-start" wrap="nowrap">
-                  <Stack gap={4}>
+                {/* On a narrow screen the button goes under the text instead of being squeezed. */}
+                <Group justify="space-between" align="flex-start" wrap="wrap" gap="sm">
+                  <Stack gap={4} style={{ flex: '1 1 16rem', minWidth: 0 }}>
                     <Group gap="xs">
                       <Title order={2} fz="md" id={`n-${n.id}`}>
                         {n.title}
@@ -93,6 +94,7 @@ export default function NotificationsPage() {
                     <Button
                       variant="default"
                       size="compact-sm"
+                      style={{ flexShrink: 0 }}
                       onClick={() => read.mutate(n.id)}
                       loading={read.isPending && read.variables === n.id}
                     >

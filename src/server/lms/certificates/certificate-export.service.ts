@@ -74,7 +74,7 @@ export async function certificatePdf(ctx: AppContext, actor: Actor, id: string):
         row,
         (t, d) => pool.render(t, d, { threadOnly: true }),
       ),
-      filename: certificateFileName(row.member_name, row.course_title, row.id),
+      filename: certificateFileName(row.member_name, row.course_title, row.issue_date),
     };
   } catch (err) {
     throw renderTimeoutProblem(err);

@@ -223,7 +223,6 @@ export function certificateDocument(t: RenderTemplate, data: CertificateData): P
         ...(data.attestedAt
           ? [{ text: `\nAttested by the holder on ${humanDate(data.attestedAt.slice(0, 10))}`, fontSize: 8, color: '#555555' }]
           : []),
-        { text: `\nCertificate ${data.certificateId}`, fontSize: 8, color: '#777777' },
       ],
       fontSize: 10,
       lineHeight: 1.3,
@@ -293,13 +292,16 @@ export async function renderCertificatePdf(t: RenderTemplate, data: CertificateD
   return renderPdf(certificateDocument(t, data));
 }
 
-/** A file name safe on every OS: "Zoë Łukasiewicz - Fire Safety - 01j….pdf". */
-export function certificateFileName(memberName: string, courseTitle: string, id: string): string {
+/**
+ * A file name safe on every OS: "Zoë Łukasiewicz - Fire Safety - 2026-12-07.pdf" (`tail`: the issue
+ * date for one download, the certificate's id where names must be unique, as in a zip).
+ */
+export function certificateFileName(memberName: string, courseTitle: string, tail: string): string {
   const clean = (s: string) =>
     s
       .replace(/[\u0000-\u001f\u007f<>:"/\\|?*]+/g, ' ')
       .replace(/\s+/g, ' ')
       .trim()
       .slice(0, 80);
-  return `${clean(memberName)} - ${clean(courseTitle)} - ${id}.pdf`;
+  return `${clean(memberName)} - ${clean(courseTitle)} - ${tail}.pdf`;
 }
