@@ -89,7 +89,22 @@ describeBrowser('notifications: the bell, the notifications and preferences page
       await page.getByRole('status').filter({ hasText: 'Training reminders and escalations finished' }).waitFor();
       expect(await page.getByRole('status').filter({ hasText: 'finished' }).innerText()).toMatch(/Due soon: 0 · Overdue: 0/);
       await expect.poll(() => reminders.innerText()).toMatch(/Done\s+Due soon: 0/);
+      expect(await reminders.innerText()).toContain('smooth jobs run notifications.reminders');
+      // A job that runs others' steps reads their counts; one without counts says no more than "Done".
+      const expiry = page.getByRole('row').filter({ hasText: 'Certificates: expire and warn before expiry' });
+      await page.getByRole('button', { name: /^Run now\W+Certificates: expire and warn before expiry$/ }).click();
+      await expect.poll(() => expiry.innerText()).toMatch(/Done\s+Marked: expiring 0, expired 0 · Notified: expiring 0, expired 0/);
+      const fold = page.getByRole('row').filter({ hasText: 'Compliance widget: fold counters' });
+      await page.getByRole('button', { name: /^Run now\W+Compliance widget: fold counters$/ }).click();
+      await expect.poll(() => fold.innerText()).toMatch(/Done\s+Nothing to fold on SQLite/);
+      expect(await page.getByRole('table').innerText()).not.toMatch(/Done\s+Done|false|true/);
       await checkA11y(page, 'desk jobs');
+      // Preview, then a placeholder the message does not have: said next to the field.
+      await page.getByRole('tab', { name: 'Templates' }).click();
+      await page.getByLabel('Subject').fill('You are enrolled in {{courseName}}');
+      await page.getByRole('button', { name: 'Save template' }).click();
+      await page.getByText('{{courseName}} is not a placeholder of this message.', { exact: false }).waitFor();
+      await page.getByRole('tab', { name: 'Jobs' }).click();
       await page.getByRole('tab', { name: 'Templates' }).click();
       await page.getByLabel('Subject').fill('Welcome aboard {{courseTitle}}');
       await page.getByRole('button', { name: 'Preview with sample data' }).click();

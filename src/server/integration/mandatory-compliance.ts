@@ -121,5 +121,10 @@ export async function foldComplianceCounts(db: Db, dialect: Dialect): Promise<bo
 export const complianceCountsFoldJob: JobDefinition = {
   name: 'compliance.fold-counts',
   schedule: '40 * * * *',
-  run: (ctx) => foldComplianceCounts(ctx.db, ctx.dialect),
+  run: async (ctx) =>
+    ctx.dialect !== 'postgres'
+      ? 'Nothing to fold on SQLite'
+      : (await foldComplianceCounts(ctx.db, ctx.dialect))
+        ? 'Counters folded'
+        : 'Another process was folding them',
 };

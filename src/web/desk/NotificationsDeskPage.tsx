@@ -186,7 +186,7 @@ function Jobs() {
       {run.data && (
         <Alert color={run.data.status === 'done' ? 'green' : 'red'} role="status">
           {jobLabel(run.variables)} {run.data.status === 'done' ? 'finished' : wordsOf(run.data.status).toLowerCase()} in {duration(run.data.durationMs)}
-          {run.data.outcome ? `: ${outcomeInWords(run.data.outcome)}` : '.'}
+          {run.data.outcome && outcomeInWords(run.data.outcome) ? `: ${outcomeInWords(run.data.outcome)}` : '.'}
         </Alert>
       )}
       <QueryState query={jobs} loadingLabel="Loading the jobs…">
@@ -210,8 +210,9 @@ function Jobs() {
                   <Table.Tr key={j.name}>
                     <Table.Td>
                       {jobLabel(j.name)}
-                      <Text size="xs" c="gray.7" ff="monospace">
-                        {j.name}
+                      {/* The name operators use in SMOOTH_JOB_SCHEDULES and on the command line. */}
+                      <Text size="xs" c="gray.7">
+                        From a shell: <code>smooth jobs run {j.name}</code>
                       </Text>
                     </Table.Td>
                     <Table.Td title={j.schedule}>{scheduleInWords(j.schedule)}</Table.Td>

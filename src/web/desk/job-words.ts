@@ -50,12 +50,19 @@ export function outcomeInWords(outcome: string | null): string {
   if (value === null || value === undefined) return 'Nothing to do';
   if (Array.isArray(value)) return value.length === 0 ? 'Nothing to do' : `${value.length.toLocaleString('en')} done`;
   if (typeof value === 'string') return value;
+  if (typeof value === 'boolean') return value ? '' : 'Nothing to do';
   if (typeof value !== 'object') return JSON.stringify(value);
-  const parts = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string')
-    .map(
-      ([k, v]) =>
-        `${fieldLabel(k)}: ${typeof v === 'number' ? v.toLocaleString('en') : typeof v === 'boolean' ? (v ? 'yes' : 'no') : String(v)}`,
-    );
-  return parts.length === 0 ? 'Done' : parts.join(' · ');
+  const shown = (v: unknown) => typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string';
+  const word = (v: unknown) => (typeof v === 'number' ? v.toLocaleString('en') : typeof v === 'boolean' ? (v ? 'yes' : 'no') : String(v));
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    if (shown(v)) parts.push(`${fieldLabel(k)}: ${word(v)}`);
+    // A job that runs others' steps: each step's counts under its name ("Notified: expiring 2, expired 1").
+    else if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      const inner = Object.entries(v as Record<string, unknown>).filter(([, x]) => shown(x));
+      if (inner.length > 0) parts.push(`${fieldLabel(k)}: ${inner.map(([k2, x]) => `${fieldLabel(k2).toLowerCase()} ${word(x)}`).join(', ')}`);
+    }
+  }
+  // Nothing to count: the run's status ("Done") says it all.
+  return parts.join(' · ');
 }
