@@ -190,6 +190,15 @@ describeBrowser('batches: the learner’s batch page and the instructor’s grid
       endDate: '2027-03-05',
     });
 
+    // Its history names what was set, in the form's words: no ids, no record timestamps, no empty fields.
+    const history = page.getByRole('region', { name: 'History' });
+    await history.getByTestId('audit-entry').first().waitFor();
+    const story = await history.innerText();
+    expect(story).toContain('Time zone');
+    expect(story).toContain('Europe/Lisbon');
+    expect(story).toContain('Negotiation Skills');
+    expect(story).not.toMatch(/Course ids|Instructor ids|Created at|Updated at|Member count|Timezone|Description/);
+
     // Scheduling a live class on the batch's page: what is missing or wrong is said next to the field.
     const classes = page.getByRole('region', { name: 'Live classes' });
     await classes.getByRole('button', { name: 'Schedule' }).click();

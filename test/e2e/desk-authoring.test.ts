@@ -274,16 +274,22 @@ describeBrowser('desk authoring: cover, Markdown preview, lesson preview, templa
     await page.getByRole('heading', { name: 'Company certificate', level: 1 }).waitFor();
     const before = await ok<{ primaryColor: string; updatedAt: string }>(await api.get(at(`/api/certificate-templates/${templateId}`)), 200);
 
+    // A colour field's picker opens as it is typed in and may cover Save: leaving the field (a click
+    // on the page's heading) closes it, and Save is pressed once no picker shows.
+    const closePickers = async () => {
+      await page.getByRole('heading', { level: 1 }).click();
+      await expect.poll(() => page.locator('.mantine-ColorInput-saturationOverlay:visible').count()).toBe(0);
+    };
     const primary = page.getByRole('textbox', { name: 'Primary colour' });
     await primary.fill('blue-ish');
-    await page.keyboard.press('Escape');
+    await closePickers();
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page.getByText('Primary colour must be a colour written as # and six hexadecimal digits, such as #1c7ed6.').waitFor();
     expect((await ok<{ primaryColor: string }>(await api.get(at(`/api/certificate-templates/${templateId}`)), 200)).primaryColor).toBe(
       before.primaryColor,
     );
     await primary.fill('#2b8a3e');
-    await page.keyboard.press('Escape');
+    await closePickers();
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page.getByText('Saved.').first().waitFor();
     await expect
@@ -297,7 +303,7 @@ describeBrowser('desk authoring: cover, Markdown preview, lesson preview, templa
     // An image is saved at once; a colour typed but not saved yet stays in its field.
     const textColour = page.getByRole('textbox', { name: 'Text colour' });
     await textColour.fill('#343a40');
-    await page.keyboard.press('Escape');
+    await closePickers();
     for (const slot of ['logo', 'signature', 'background'] as const) {
       const field = page.getByTestId(`template-${slot}`);
       await field.locator('input[type="file"]').setInputFiles({ name: `${slot}.png`, mimeType: 'image/png', buffer: logoPng() });

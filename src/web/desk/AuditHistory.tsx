@@ -40,17 +40,30 @@ const USER_FIELDS = new Set(['memberId', 'createdBy', 'actorId', 'userId', 'issu
 const COURSE_FIELDS = new Set(['courseId', 'course_id']);
 const QUIZ_FIELDS = new Set(['quizId', 'quiz_id']);
 /** Fields that say nothing to a reader: the record's own id, internal keys, what the caller may do. */
-const HIDDEN_FIELDS = new Set(['id', 'batchId', 'isMember', 'canManage']);
+const HIDDEN_FIELDS = new Set(['id', 'batchId', 'isMember', 'canManage', 'memberCount', 'createdAt', 'updatedAt', 'created_at', 'updated_at']);
 /** Fields holding a code (status, source, kind, ...): shown in words. */
 const CODE_FIELDS = new Set(['status', 'source', 'kind', 'certificateIssueMode', 'certificate_issue_mode', 'enrollmentState', 'orientation', 'digest', 'paymentGateway', 'outcome', 'role']);
 /** 0/1 columns of records audited as stored (quizzes): yes or no. */
 const FLAG_FIELD = /^(is|show|shuffle|enable|allow|published|mandatory|paid|disable|sequential)(_|[A-Z]|$)/;
 
+/**
+ * What an audit entry changed that a reader cares about: not the fields that say nothing (ids, the
+ * record's own timestamps, counts), not a list of ids the image also holds by name (courseIds beside
+ * courses), and on a new record not the fields left empty.
+ */
+function shownChanges(entry: { before: unknown; after: unknown }) {
+  const images = [entry.before, entry.after].filter((x): x is Record<string, unknown> => !!x && typeof x === 'object');
+  const named = (field: string) => {
+    const m = /^(.*?)(Ids|_ids)$/.exec(field);
+    return m !== null && images.some((img) => `${m[1]}s` in img);
+  };
+  const empty = (v: unknown) => v === '' || v === null || (Array.isArray(v) && v.length === 0);
+  return changesOf(entry).filter((c) => !HIDDEN_FIELDS.has(c.field) && !named(c.field) && !(c.from === undefined && empty(c.to)));
+}
+
 /** The fields an audit entry changed, in words, without the ones that say nothing to a reader. */
 export function changedFields(entry: { before: unknown; after: unknown }): string[] {
-  return changesOf(entry)
-    .filter((c) => !HIDDEN_FIELDS.has(c.field))
-    .map((c) => fieldLabel(c.field));
+  return shownChanges(entry).map((c) => fieldLabel(c.field));
 }
 
 /** A list in words: names of the people or things listed, codes in words. */
@@ -123,7 +136,8 @@ function ActorName({ id }: { id: string | null }) {
 }
 
 /** Who changed what, when: the audit log of one record (or of one entity when no id is given). */
-export function AuditHistory({ entity, entityId }: { entity: string; entityId?: string | undefined }) {
+/** `labels`: the record form's words for its fields ("Learners may join"), used before the generic ones. */
+export function AuditHistory({ entity, entityId, labels = {} }: { entity: string; entityId?: string | undefined; labels?: Record<string, string> }) {
   const log = useInfiniteQuery({
     queryKey: ['desk-audit', entity, entityId ?? ''],
     initialPageParam: '',
@@ -152,7 +166,7 @@ export function AuditHistory({ entity, entityId }: { entity: string; entityId?: 
       ) : (
         <Stack gap="md" data-testid="audit-history">
           {entries.map((e) => {
-            const changes = changesOf(e);
+            const changes = shownChanges(e);
             return (
               <div key={e.id} data-testid="audit-entry" data-action={e.action}>
                 <Group gap="xs">
@@ -172,12 +186,11 @@ export function AuditHistory({ entity, entityId }: { entity: string; entityId?: 
                   <Table mt={4} withRowBorders={false} verticalSpacing={2} fz="xs">
                     <Table.Tbody>
                       {changes
-                        .filter((c) => !HIDDEN_FIELDS.has(c.field))
                         .slice(0, 30)
                         .map((c) => (
                           <Table.Tr key={c.field}>
                             <Table.Td w={180} fw={600}>
-                              {fieldLabel(c.field)}
+                              {labels[c.field] ?? fieldLabel(c.field)}
                             </Table.Td>
                             <Table.Td c="gray.7">
                               <ChangeValue field={c.field} value={c.from} currency={currencyOf(e.before) ?? currencyOf(e.after)} />

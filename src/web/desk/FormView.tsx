@@ -331,7 +331,11 @@ function FormBody({ meta, me, row, refresh }: { meta: EntityMeta; me: Me; row: R
       )}
       {!isNew && meta.extras?.(row, { refresh, unsaved: changes })}
       {!isNew && meta.auditEntity && hasAnyRole(me, ['System Manager', 'Moderator']) && (
-        <AuditHistory entity={meta.auditEntity} entityId={meta.single ? undefined : String(row.id)} />
+        <AuditHistory
+          entity={meta.auditEntity}
+          entityId={meta.single ? undefined : String(row.id)}
+          labels={Object.fromEntries(meta.fields.map((f) => [f.name, f.label]))}
+        />
       )}
       {confirmation.modal}
       <Modal opened={confirmDelete} onClose={() => setConfirmDelete(false)} title={`Delete this ${meta.singular.toLowerCase()}?`} centered>
