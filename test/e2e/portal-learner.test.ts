@@ -454,7 +454,9 @@ describeBrowser('portal: a learner takes a course to its certificate; an instruc
     const result = page.getByTestId('quiz-result');
     await result.filter({ hasText: 'Not passed' }).waitFor();
     expect(await result.innerText()).toContain('0 of 2 marks');
-    await page.getByText('Correct answer: Yes').waitFor();
+    // The quiz shows answers after submit, but not while a retake could copy them.
+    await page.getByTestId('answers-later').filter({ hasText: 'The correct answers show once you pass this quiz or have no attempts left.' }).waitFor();
+    expect(await page.getByText(/^Correct answer:/).count()).toBe(0);
     await page.getByTestId('attempts-left').filter({ hasText: '2 of 3 attempts left' }).waitFor();
     await checkA11y(page, 'quiz failed');
     await screenshot(page, 'portal-quiz-failed');
@@ -477,6 +479,9 @@ describeBrowser('portal: a learner takes a course to its certificate; an instruc
     await page.getByRole('button', { name: 'Submit answers' }).click();
     await result.filter({ hasText: 'Passed' }).waitFor();
     expect(await result.innerText()).toContain('2 of 2 marks (100%)');
+    // Passed: now the answers show, each marked.
+    await page.getByRole('heading', { name: 'Your answers' }).waitFor();
+    expect(await page.getByText('Correct — your answer: Yes').count()).toBe(1);
     await page.waitForFunction(() => document.querySelector('[data-testid="progress-value"]')?.textContent?.trim() === '100%');
     await page.getByText('Course complete').waitFor();
     // Passed: the quiz says so, and does not ask to "try again".

@@ -423,6 +423,11 @@ function QuizResult({ quiz, result }: { quiz: Quiz; result: SubmissionResult }) 
           {result.passed ? ' This lesson is now complete.' : ''}
         </Text>
       </Alert>
+      {quiz.showAnswers && details.data && !details.data.answersVisible && result.passed === false && (
+        <Text size="sm" c="gray.8" data-testid="answers-later">
+          The correct answers show once you pass this quiz or have no attempts left.
+        </Text>
+      )}
       {quiz.showAnswers && details.data?.answersVisible && (
         <Paper withBorder radius="lg" p="md" component="section" aria-labelledby="answers-heading">
           <Title order={3} fz="md" mb="sm" id="answers-heading">

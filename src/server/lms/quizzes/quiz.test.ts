@@ -307,7 +307,7 @@ describeDb('quizzes', (env) => {
     const creator = await env.user(['Course Creator']);
     const hr = await env.user(['HR User']);
     const sub = json<SubmissionResult>(await submit(env, learner, quiz.id, { answers: answersFor(quiz, { single: [1], text: 'Paris' }) }));
-    await submit(env, other, quiz.id, { answers: [] });
+    const othersSub = json<SubmissionResult>(await submit(env, other, quiz.id, { answers: [] }));
     for (const path of [`/api/quiz-submissions/${sub.id}`, `/api/quiz-submissions/${sub.id}/report.pdf`]) {
       expect((await env.req('GET', path, { as: other })).statusCode, path).toBe(404);
       expect((await env.req('GET', path, { as: creator })).statusCode, path).toBe(404);
@@ -335,9 +335,20 @@ describeDb('quizzes', (env) => {
     expect(staff.answersVisible).toBe(true);
     expect(staff.answers[2]!.acceptedAnswers).toEqual(['Paris', 'Lutèce']);
     await env.req('PATCH', `/api/quizzes/${quiz.id}`, { as: mod, body: { showAnswers: true } });
+    // Answers after submit: not while a retake could copy them (failed, attempts left)…
+    const early = await env.req('GET', `/api/quiz-submissions/${sub.id}`, { as: learner });
+    expect(json<Detail>(early).answersVisible).toBe(false);
+    expect(early.body).not.toContain('"correct"');
+    // …but once passed (every attempt of the learner then shows them)…
+    const pass = json<SubmissionResult>(await submit(env, learner, quiz.id, { answers: answersFor(quiz, { single: [0], multiple: [1, 0], text: 'Paris' }) }));
+    expect(pass.passed).toBe(true);
     const now = json<Detail>(await env.req('GET', `/api/quiz-submissions/${sub.id}`, { as: learner }));
     expect(now.answersVisible).toBe(true);
     expect(now.answers.map((a) => a.correct)).toEqual([false, false, true]);
+    // …or once no attempt is left.
+    expect(json<Detail>(await env.req('GET', `/api/quiz-submissions/${othersSub.id}`, { as: other })).answersVisible).toBe(false);
+    await env.req('PATCH', `/api/quizzes/${quiz.id}`, { as: mod, body: { maxAttempts: 1 } });
+    expect(json<Detail>(await env.req('GET', `/api/quiz-submissions/${othersSub.id}`, { as: other })).answersVisible).toBe(true);
     expect((await env.req('GET', '/api/quiz-submissions?passed=maybe', { as: mod })).statusCode).toBe(400);
     expect((await env.req('GET', '/api/quiz-submissions?status=done', { as: mod })).statusCode).toBe(400);
   });

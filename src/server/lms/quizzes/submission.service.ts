@@ -150,21 +150,34 @@ function presentSubmission(r: NamedSubmission, answersVisible: boolean): Submiss
   };
 }
 
-/** Staff who may read the submission see answers; the learner only when the quiz shows answers after submit. */
+/**
+ * Whether a learner sees the correct answers of a quiz that shows answers after submit: once they
+ * passed it or have no attempt left (this cycle). Before, a retake could copy them.
+ */
+async function answersSettled(ctx: AppContext, quiz: { id: string; max_attempts: number }, memberId: string): Promise<boolean> {
+  return ((await quizOutcomes(ctx.db, quiz, [memberId])).get(memberId) ?? null) !== null;
+}
+
+/**
+ * Staff who may read the submission see answers; the learner when the quiz shows answers after
+ * submit and they passed it or used every attempt.
+ */
 async function visibleSubmission(
   ctx: AppContext,
   actor: Actor,
   id: string,
 ): Promise<{ row: NamedSubmission; answersVisible: boolean; showAnswers: boolean }> {
   const row = await withNames(ctx.db.selectFrom('quiz_submissions'))
-    .select('quizzes.show_answers')
+    .select(['quizzes.show_answers', 'quizzes.max_attempts'])
     .where('quiz_submissions.id', '=', id)
     .executeTakeFirst();
   if (!row) throw errors.notFound('The submission');
   const staff = await canSeeSubmissionsOfCourse(ctx.db, actor, row.course_id);
   const own = actor.id !== null && row.member_id === actor.id;
   if (!own && (!staff || row.preview === 1)) throw errors.notFound('The submission');
-  return { row, answersVisible: staff || row.show_answers === 1, showAnswers: row.show_answers === 1 };
+  const answersVisible =
+    staff || (row.show_answers === 1 && (await answersSettled(ctx, { id: row.quiz_id, max_attempts: Number(row.max_attempts) }, row.member_id)));
+  return { row, answersVisible, showAnswers: row.show_answers === 1 };
 }
 
 export async function getSubmission(ctx: AppContext, actor: Actor, id: string): Promise<Submission> {
@@ -281,12 +294,15 @@ export async function courseQuizReportData(ctx: AppContext, actor: Actor, enroll
   const settings = await getSettings(ctx.db);
   const details = await ctx.people.get(ctx.db, e.member_id);
   const answersVisible = staff;
+  const settled = new Set<string>();
+  if (!staff)
+    for (const q of quizzes) if (q.show_answers === 1 && (await answersSettled(ctx, q, e.member_id))) settled.add(q.id);
   const entries = quizzes.map((q): CourseQuizEntry => {
     const mine = subs.filter((s) => s.quiz_id === q.id);
     const graded = mine.filter((s) => s.status === 'graded');
     const best = graded.reduce<NamedSubmission | null>((b, s) => (b === null || Number(s.percentage) > Number(b.percentage) ? s : b), null);
     const latest = mine.length ? mine[mine.length - 1]! : null;
-    const visible = staff || q.show_answers === 1;
+    const visible = staff || settled.has(q.id);
     return {
       quizId: q.id,
       title: q.title,

@@ -56,7 +56,7 @@ export const QUIZ_ENTITIES: EntityMeta[] = [
         name: 'showAnswers',
         label: 'Show answers after submit',
         kind: 'boolean',
-        description: 'Learners see the correct answers after every attempt, also before a retake. Turn it off for an assessment that allows several attempts.',
+        description: 'Learners see their answers marked right or wrong, with the correct ones, once they pass the quiz or have no attempts left (never while a retake could copy them).',
       },
       {
         name: 'opensAt',
