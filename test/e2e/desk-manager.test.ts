@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { checkA11y, describeBrowser, launchBrowser, startTestServer, watchPageErrors, type TestServer } from './helpers.ts';
+import { checkA11y, describeBrowser, launchBrowser, logoPng, startTestServer, watchPageErrors, type TestServer } from './helpers.ts';
 
 const PASSWORD = 'demo-password-2026';
 const SHOTS = path.resolve('docs/screenshots');
@@ -317,15 +317,32 @@ describeBrowser('desk: a training manager with the demo organisation', () => {
     await rows.filter({ hasText: 'Work permit' }).filter({ hasText: 'expired' }).first().waitFor();
     expect(await rows.filter({ hasText: 'First aid certificate' }).filter({ hasText: 'expired' }).count()).toBe(1);
     expect(await rows.filter({ hasText: 'expired' }).count()).toBe(2);
-    expect(await rows.filter({ hasText: /in \d+ days?/ }).count()).toBe(2);
+    expect(await rows.filter({ hasText: /In \d+ days?/ }).count()).toBe(2);
     await checkA11y(page, 'documents list');
-    // A document's page says whose it is (linked) and whether a file is attached.
+    // A document's page says whose it is (linked), that it has expired, and takes its file.
     const permit = rows.filter({ hasText: 'Work permit' }).filter({ hasText: 'expired' }).first();
     const owner = (await permit.getByRole('cell').nth(2).innerText()).trim();
     await permit.getByRole('link').first().click();
     const about = page.getByTestId('document-owner');
     await about.getByRole('link', { name: new RegExp(owner.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) }).waitFor();
-    expect(await about.innerText()).toMatch(/No file attached|File: /);
+    const file = page.getByTestId('document-file');
+    await file.getByText('Expired', { exact: true }).waitFor();
+    await file.getByText('No file attached yet.').waitFor();
+    const input = file.locator('input[type="file"]');
+    await input.setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a scan') });
+    await file.getByRole('button', { name: 'Upload' }).click();
+    await file.getByText('The file must be a PDF, PNG or JPEG.').waitFor();
+    await input.setInputFiles({ name: 'permit-scan.png', mimeType: 'image/png', buffer: logoPng() });
+    await file.getByRole('button', { name: 'Upload' }).click();
+    await file.getByRole('button', { name: 'Download file' }).waitFor();
+    expect(await file.innerText()).toContain('permit-scan.png');
+    await file.getByText('Replace the file').waitFor();
+    await checkA11y(page, 'a document with its file');
+    // The employee's record flags the same document as expired.
+    await about.getByRole('link').first().click();
+    await page.getByRole('link', { name: 'Work permit' }).first().waitFor();
+    expect(await page.getByRole('row').filter({ hasText: 'Work permit' }).first().innerText()).toContain('Expired');
+    await page.goBack();
     await page.goBack();
 
     await page.goto(at('/app/employee-compliance'));

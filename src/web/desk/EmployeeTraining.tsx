@@ -5,6 +5,7 @@ import type { TrainingRecord } from '../../contract/training-record.ts';
 import { api } from '../ui/api.ts';
 import { QueryState } from '../ui/states.tsx';
 import { readableValue } from './format.ts';
+import { ExpiryCell } from './document-file.tsx';
 import { COMPLIANCE_STATUS_WORDS } from '../ui/compliance-status.ts';
 
 const STATUS: Record<TrainingRecord['courses'][number]['status'], string> = {
@@ -158,7 +159,9 @@ export function EmployeeTraining({ employeeId }: { employeeId: string }) {
                           </Anchor>
                         </Table.Td>
                         <Table.Td>{readableValue(d.issueDate)}</Table.Td>
-                        <Table.Td>{readableValue(d.expiryDate)}</Table.Td>
+                        <Table.Td>
+                          <ExpiryCell date={d.expiryDate} />
+                        </Table.Td>
                       </Table.Tr>
                     ))}
                   </Table.Tbody>

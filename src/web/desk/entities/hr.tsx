@@ -1,19 +1,19 @@
 /** Desk entities: employees, onboarding, documents, compliance, departments and designations. */
 import { api } from '../../ui/api.ts';
 import { EmployeeTraining } from '../EmployeeTraining.tsx';
-import { daysUntil, readableDay } from '../../ui/dates.ts';
 import { readableValue } from '../format.ts';
-import { Anchor, Badge, Button, Group, Paper, Stack, Table, Text, Title } from '@mantine/core';
+import { Anchor, Button, Group, Paper, Stack, Table, Text, Title } from '@mantine/core';
 import { Link } from 'react-router';
 import { COMPLIANCE_STATUSES } from '../../../contract/compliance.ts';
 import { EMPLOYEE_STATUSES } from '../../../contract/employees.ts';
 import { ONBOARDING_STATUSES } from '../../../contract/onboarding.ts';
 import { IconFile, IconRocket, IconShield, IconUser, IconUsers } from '../../ui/icons.tsx';
 import { HR_ROLE_NAMES } from '../../ui/session.ts';
-import { CompleteComplianceButton, DownloadButton } from '../actions.tsx';
+import { CompleteComplianceButton } from '../actions.tsx';
 import { StatusBadge } from '../ListView.tsx';
 import { wordsOf } from '../words.ts';
 import { EmployeeAccount } from '../EmployeeAccount.tsx';
+import { DocumentFile, ExpiryCell } from '../document-file.tsx';
 import type { ReactNode } from 'react';
 import type { EntityMeta, Row } from '../meta.ts';
 import {
@@ -238,18 +238,16 @@ export const HR_ENTITIES: EntityMeta[] = [
       { name: 'issueDate', label: 'Issue date', kind: 'date', nullable: true },
       { name: 'expiryDate', label: 'Expiry date', kind: 'date', nullable: true },
     ],
-    actions: (row) =>
-      row.fileUrl ? <DownloadButton url={String(row.fileUrl)} fileName={String(row.fileName ?? 'document')} label="Download file" /> : null,
-    // Whose document it is, and its file (or that there is none).
-    extras: (row) => (
-      <Group gap="lg" data-testid="document-owner">
-        <Text size="sm">
-          Employee: <LinkedName link={EMPLOYEE_LINK} id={row.employeeId as string} />
-        </Text>
-        <Text size="sm" c="gray.7">
-          {row.fileUrl ? `File: ${String(row.fileName ?? 'attached')}` : 'No file attached'}
-        </Text>
-      </Group>
+    // Whose document it is; when it expires and its file, attached or replaced here.
+    extras: (row, { refresh }) => (
+      <>
+        <Group gap="lg" data-testid="document-owner">
+          <Text size="sm">
+            Employee: <LinkedName link={EMPLOYEE_LINK} id={row.employeeId as string} />
+          </Text>
+        </Group>
+        <DocumentFile row={row} refresh={refresh} />
+      </>
     ),
   },
   {
@@ -336,19 +334,3 @@ export const HR_ENTITIES: EntityMeta[] = [
   namesEntity('department', 'Departments', <IconUsers size={18} />),
   namesEntity('designation', 'Designations', <IconUser size={18} />),
 ];
-
-/** How soon a document expires, where HR looks first: expired in red, within 30 days in orange. */
-function ExpiryCell({ date }: { date: string | null }) {
-  if (!date) return null;
-  const days = daysUntil(date);
-  const label = readableDay(date);
-  if (days > 30) return <>{label}</>;
-  return (
-    <Group gap={6} wrap="nowrap">
-      {label}
-      <Badge variant="light" color={days < 0 ? 'red' : 'orange'} c="gray.9" tt="none">
-        {days < 0 ? 'expired' : days === 0 ? 'today' : `in ${days === 1 ? '1 day' : `${days} days`}`}
-      </Badge>
-    </Group>
-  );
-}
