@@ -283,6 +283,10 @@ export const OutlineSchema = z.object({
     paid: z.boolean(),
     sequential: z.boolean(),
     enableCertification: z.boolean(),
+    /** The certificate comes from a passing certificate evaluation, not at 100%. */
+    evaluationRequired: z.boolean(),
+    /** How long a certificate of the course is valid; null: no expiry. */
+    certificateValidityMonths: z.number().int().nullable(),
     requiresAttestation: z.boolean(),
     /** The statement a learner signs when the course requires an attestation. */
     attestationText: z.string(),

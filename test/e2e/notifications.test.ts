@@ -44,6 +44,12 @@ describeBrowser('notifications: the bell, the notifications and preferences page
     const { ctx, page, errors } = await login(LEARNER, '/lms');
     try {
       const bell = page.getByRole('link', { name: 'Notifications, 1 unread' });
+      // A phone's header has the bell too (its links are in the menu); a tablet's has no room.
+      await page.setViewportSize({ width: 390, height: 844 });
+      await bell.waitFor();
+      await page.setViewportSize({ width: 1000, height: 800 });
+      await bell.waitFor({ state: 'hidden' });
+      await page.setViewportSize({ width: 1366, height: 850 });
       await bell.waitFor();
       await bell.click();
       await page.waitForURL((u) => u.pathname === '/lms/notifications');
@@ -80,8 +86,13 @@ describeBrowser('notifications: the bell, the notifications and preferences page
       expect(await page.getByTestId('smtp-banner').innerText()).toContain('SMTP is not configured');
       await page.getByRole('cell', { name: `You are enrolled in ${COURSE}` }).waitFor();
       expect(await page.getByRole('cell', { name: LEARNER.email }).count()).toBe(1);
+      expect(await page.getByTestId('outbox-count').innerText()).toMatch(/^\d+ messages?$/);
       await checkA11y(page, 'desk outbox');
+      // The tab is in the address: a reload opens it again.
       await page.getByRole('tab', { name: 'Jobs' }).click();
+      await page.waitForURL((u) => u.search === '?tab=jobs');
+      await page.reload();
+      await page.getByRole('tab', { name: 'Jobs', selected: true }).waitFor();
       // Jobs read in words: what they do, when, and what the last run did.
       const reminders = page.getByRole('row').filter({ hasText: 'Training reminders and escalations' });
       expect(await reminders.innerText()).toContain('Daily at 06:00');

@@ -343,6 +343,8 @@ describeBrowser('portal: a learner takes a course to its certificate; an instruc
     await closedCard.getByRole('heading', { level: 2 }).getByRole('link', { name: 'Forklift Licence' }).click();
     await page.waitForURL((u) => u.pathname === `/lms/courses/${closed.id}`);
     await page.getByText('Your training team enrolls people in it').waitFor();
+    // It says before anyone starts that it gives no certificate.
+    expect(await page.getByTestId('certificate-badge').innerText()).toBe('No certificate');
     expect(await page.getByRole('main').getByRole('button', { name: /Enroll|Buy/ }).count()).toBe(0);
 
     const mine = await learnerCtx.request.get(at('/api/me/courses'));

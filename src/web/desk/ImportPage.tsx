@@ -80,6 +80,8 @@ export function ImportPage({ meta, kind: initialKind }: { meta: EntityMeta; kind
     setParams(k === initialKind ? {} : { kind: k }, { replace: true });
     setImportId(null);
     setError(null);
+    // A file chosen for one kind is not a file of another: choose again.
+    if (k !== kind) setFile(null);
   };
 
   const state = useQuery({

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import {
   Alert,
   Anchor,
@@ -17,7 +17,7 @@ import {
   Title,
   VisuallyHidden,
 } from '@mantine/core';
-import { Link } from 'react-router';
+import { Link, useSearchParams } from 'react-router';
 import { api, errorMessage, ApiError } from '../ui/api.ts';
 import { Page } from '../ui/Page.tsx';
 import { Empty, QueryState } from '../ui/states.tsx';
@@ -88,13 +88,25 @@ function duration(ms: number | null): string {
 
 function Outbox() {
   const [status, setStatus] = useState<string | null>(null);
-  const list = useQuery({
+  // Newest first, 50 at a time.
+  const pages = useInfiniteQuery({
     queryKey: ['mail-outbox', status],
-    queryFn: ({ signal }) =>
-      api.get<{ items: OutboxItem[]; smtpConfigured: boolean }>(`/api/mail-outbox?limit=100${status ? `&status=${status}` : ''}`, {
-        signal,
-      }),
+    initialPageParam: '',
+    queryFn: ({ pageParam, signal }) => {
+      const params = new URLSearchParams({ limit: '50' });
+      if (status) params.set('status', status);
+      if (pageParam) params.set('cursor', pageParam);
+      return api.get<{ items: OutboxItem[]; nextCursor: string | null; smtpConfigured: boolean }>(`/api/mail-outbox?${params.toString()}`, { signal });
+    },
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
   });
+  const list = {
+    isPending: pages.isPending,
+    isError: pages.isError,
+    error: pages.error,
+    refetch: pages.refetch,
+    data: pages.data && { items: pages.data.pages.flatMap((p) => p.items), smtpConfigured: pages.data.pages[0]?.smtpConfigured ?? false },
+  };
   return (
     <Stack gap="md">
       {list.data && !list.data.smtpConfigured && (
@@ -157,6 +169,17 @@ function Outbox() {
                   ))}
                 </Table.Tbody>
               </Table>
+              <Group gap="sm" mt="sm">
+                <Text size="sm" c="gray.8" data-testid="outbox-count">
+                  {page.items.length === 1 ? '1 message' : `${page.items.length.toLocaleString('en')} messages`}
+                  {pages.hasNextPage ? ', newest first' : ''}
+                </Text>
+                {pages.hasNextPage && (
+                  <Button variant="default" size="xs" onClick={() => void pages.fetchNextPage()} loading={pages.isFetchingNextPage}>
+                    Show older messages
+                  </Button>
+                )}
+              </Group>
             </Table.ScrollContainer>
           )
         }
@@ -386,13 +409,16 @@ function Templates() {
 
 /** Notifications for System Managers: the mail outbox, the scheduled jobs and the message templates. */
 export default function NotificationsDeskPage() {
+  // The tab is in the address (?tab=jobs), so a reload or a shared link opens it again.
+  const [params, setParams] = useSearchParams();
+  const tab = ['jobs', 'templates'].includes(params.get('tab') ?? '') ? params.get('tab')! : 'outbox';
   return (
     <Page
       title="Notifications and jobs"
       description="Mail the system sends, the jobs that send reminders, and the words they use."
       size="xl"
     >
-      <Tabs defaultValue="outbox" keepMounted={false}>
+      <Tabs value={tab} onChange={(v) => setParams(v && v !== 'outbox' ? { tab: v } : {}, { replace: true })} keepMounted={false}>
         <Tabs.List mb="md">
           <Tabs.Tab value="outbox">Mail outbox</Tabs.Tab>
           <Tabs.Tab value="jobs">Jobs</Tabs.Tab>

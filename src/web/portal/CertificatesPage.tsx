@@ -30,7 +30,7 @@ export default function CertificatesPage() {
             <Paper withBorder radius="lg" p={{ base: 'md', sm: 'xl' }}>
               <Empty
                 title="No certificates yet"
-                description="Complete a course to earn its certificate. Your certificates can be downloaded and verified here."
+                description="Courses that give a certificate (their page says so) add it here once you complete them. Your certificates can be downloaded and verified here."
                 icon={<IconAward size={28} />}
                 action={
                   <Button component={Link} to="/lms" variant="default">

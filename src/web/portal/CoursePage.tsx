@@ -143,6 +143,14 @@ function CourseView({ outline }: { outline: Outline }) {
                 Suspended
               </Badge>
             )}
+            {/* Whether finishing the course earns a certificate, said before anyone starts. */}
+            <Badge c="gray.9" color={course.enableCertification ? 'teal' : 'gray'} variant="light" tt="none" data-testid="certificate-badge">
+              {!course.enableCertification
+                ? 'No certificate'
+                : course.evaluationRequired
+                  ? 'Certificate after an evaluation'
+                  : `Certificate on completion${course.certificateValidityMonths ? `, valid ${course.certificateValidityMonths} months` : ''}`}
+            </Badge>
           </Group>
           {suspended && (
             <Alert color="red" variant="light" title="Suspended" data-testid="suspended-notice">

@@ -93,8 +93,9 @@ function NotificationBell() {
   const unread = useUnreadCount();
   const n = unread.data ?? 0;
   return (
-    // From 1200 px: narrower headers have no room (tablets reach it from Profile, phones from the menu).
-    <Indicator label={n > 99 ? '99+' : n} size={18} disabled={n === 0} color="red.8" offset={4} visibleFrom="lg">
+    // On phones (the links are in the menu) and from 1200 px; tablets' headers have no room for it
+    // between the links (they reach it from Profile): app.css, .notification-bell.
+    <Indicator label={n > 99 ? '99+' : n} size={18} disabled={n === 0} color="red.8" offset={4} className="notification-bell">
       <ActionIcon
         component={Link}
         to="/lms/notifications"

@@ -399,6 +399,9 @@ describeDb('certificates', (env) => {
   it('the PDF carries the holder name (non-Latin too), the course, the dates and the verification URL', async () => {
     const learner = await env.user(['LMS Student'], 'Zoë Łukasiewicz-Дмитриева');
     const c = await certCourse(env, { mode: 'claim', lessons: 1, title: 'Brandschutz für Fortgeschrittene', validityMonths: 24 });
+    // The course page says what completing it earns.
+    const outline = json<{ course: Record<string, unknown> }>(await env.req('GET', `/api/courses/${c.courseId}/outline`, { as: learner }));
+    expect(outline.course).toMatchObject({ enableCertification: true, evaluationRequired: false, certificateValidityMonths: 24 });
     await completeCourse(env, learner, c);
     const cert = json<Cert>(await env.req('POST', `/api/courses/${c.courseId}/certificate`, { as: learner }));
     const res = await env.req('GET', `/api/certificates/${cert.id}/pdf?download=true`, { as: learner });
