@@ -175,7 +175,7 @@ export const HR_ENTITIES: EntityMeta[] = [
     icon: <IconRocket size={18} />,
     section: 'HR',
     roles: HR_ROLE_NAMES,
-    api: { list: '/api/employee-onboardings', update: 'PATCH', exportCsv: '/api/employee-onboardings/export.csv' },
+    api: { list: '/api/employee-onboardings', update: 'PATCH', total: true, exportCsv: '/api/employee-onboardings/export.csv' },
     title: (r) => `Onboarding of ${String(r.employeeName ?? 'an employee')} on ${readableValue(r.onboardingDate)}`,
     load: async (id, signal) => {
       const o = await api.get<Row>(`/api/employee-onboardings/${encodeURIComponent(id)}`, { signal });
@@ -212,7 +212,7 @@ export const HR_ENTITIES: EntityMeta[] = [
     section: 'HR',
     roles: HR_ROLE_NAMES,
     deleteRoles: ['HR Manager'],
-    api: { list: '/api/employee-documents', update: 'PATCH', delete: true, exportCsv: '/api/employee-documents/export.csv' },
+    api: { list: '/api/employee-documents', update: 'PATCH', delete: true, total: true, exportCsv: '/api/employee-documents/export.csv' },
     auditEntity: 'employee_document',
     title: (r) => String(r.title),
     columns: [
@@ -280,7 +280,7 @@ export const HR_ENTITIES: EntityMeta[] = [
     icon: <IconShield size={18} />,
     section: 'HR',
     roles: HR_ROLE_NAMES,
-    api: { list: '/api/employee-compliance', update: false, exportCsv: '/api/employee-compliance/export.csv' },
+    api: { list: '/api/employee-compliance', update: false, total: true, exportCsv: '/api/employee-compliance/export.csv' },
     auditEntity: 'employee_compliance',
     title: (r) => String(r.complianceTypeName),
     columns: [
