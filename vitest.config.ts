@@ -30,7 +30,9 @@ export default defineConfig({
         // Browser tests start their own server (a new SQLite file and data directory) and browser
         // per file and close both after it, so they too keep the loaded modules for the next file:
         // loading and transforming the server graph again was 5 to 12 s of every browser file.
-        test: { name: 'browser', include: ['test/e2e/**/*.test.ts'], isolate: false },
+        // A browser test walks a whole flow (20 s on a quiet machine for the longest): a minute
+        // before it counts as hung.
+        test: { name: 'browser', include: ['test/e2e/**/*.test.ts'], isolate: false, testTimeout: 60_000 },
       },
     ],
   },

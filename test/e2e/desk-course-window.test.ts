@@ -139,4 +139,66 @@ describeBrowser('desk: enrollment window and quiz overrides', () => {
     await page.getByRole('button', { name: 'Try again' }).waitFor();
     expect(pageErrors).toEqual([]);
   });
+
+  it('an open answer waits for a grader, who reads and marks it on the submission page in the desk', async () => {
+    const api = admin.request;
+    const grader = { email: 'gil.grader@example.com', password: 'grader-password-1', fullName: 'Gil Grader' };
+    await ok(await api.post(at('/api/users'), { data: { ...grader, roles: ['Moderator'] } }), 201);
+    const open = await ok<{ id: string; questions: { id: string; kind: string }[] }>(
+      await api.post(at('/api/quizzes'), {
+        data: {
+          title: 'Ladder inspection',
+          courseId,
+          passingPercentage: 50,
+          questions: [
+            { kind: 'single', text: 'Check the feet before use?', options: [{ text: 'Yes', correct: true }, { text: 'No', correct: false }] },
+            { kind: 'open', text: 'Describe how you inspect a ladder.', marks: 4 },
+          ],
+        },
+      }),
+      201,
+    );
+    const [single, essay] = [open.questions.find((q) => q.kind === 'single')!, open.questions.find((q) => q.kind === 'open')!];
+    const sub = await ok<{ id: string; status: string }>(
+      await learnerCtx.request.post(at(`/api/quizzes/${open.id}/submissions`), {
+        data: { answers: [{ questionId: single.id, choice: [1] }, { questionId: essay.id, text: 'I check the rungs, the feet and the locks.' }] },
+      }),
+      201,
+    );
+    expect(sub.status).toBe('pending_review');
+
+    const g = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'en-GB' });
+    g.setDefaultTimeout(10_000);
+    try {
+      await ok(await g.request.post(at('/api/auth/login'), { data: { email: grader.email, password: grader.password } }), 200);
+      const gp = await g.newPage();
+      const errors = watchPageErrors(gp);
+      // The queue: submissions waiting for a grader.
+      await gp.goto(at('/app/lms-quiz-submission?status=pending_review'));
+      await gp.getByTestId('desk-list').getByRole('row').filter({ hasText: 'Ladder inspection' }).getByRole('link').first().click();
+      const answers = gp.getByTestId('submission-answers');
+      await answers.getByText('Answer: I check the rungs, the feet and the locks.').waitFor();
+      // The auto-marked question shows its marks and the right answer.
+      expect(await answers.innerText()).toContain('Correct answer: Yes');
+      await answers.getByRole('button', { name: 'Save grades' }).click();
+      await answers.getByText('Give the marks for this answer.').waitFor();
+      await answers.getByLabel('Marks').fill('9');
+      await answers.getByRole('button', { name: 'Save grades' }).click();
+      await answers.getByText('Give between 0 and 4 marks.').waitFor();
+      await answers.getByLabel('Marks').fill('3');
+      await answers.getByLabel('Comment for the learner (optional)').fill('Also check the labels.');
+      await checkA11y(gp, 'grading a quiz submission');
+      await answers.getByRole('button', { name: 'Save grades' }).click();
+      await gp.getByText('Graded: 3 of 5 marks (60%), passed.').waitFor();
+      const details = gp.getByRole('region', { name: 'Details' });
+      await expect.poll(() => details.locator('[data-field="passed"]').innerText()).toBe('Passed');
+      await answers.getByText('Comment: Also check the labels.').waitFor();
+      expect(await answers.getByRole('button', { name: 'Save grades' }).count()).toBe(0);
+      const final = await ok<{ status: string; score: number; passed: boolean }>(await api.get(at(`/api/quiz-submissions/${sub.id}`)), 200);
+      expect(final).toMatchObject({ status: 'graded', score: 3, passed: true });
+      expect(errors).toEqual([]);
+    } finally {
+      await g.close();
+    }
+  });
 });

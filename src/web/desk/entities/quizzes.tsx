@@ -1,5 +1,6 @@
 /** Desk entities: quizzes and their submissions. */
 import { IconClipboard, IconQuiz } from '../../ui/icons.tsx';
+import { SubmissionAnswers } from '../submission-grading.tsx';
 import { LMS_STAFF_ROLES } from '../../ui/session.ts';
 import { DownloadButton, FileToRecordButton } from '../actions.tsx';
 import { StatusBadge } from '../ListView.tsx';
@@ -112,7 +113,7 @@ export const QUIZ_ENTITIES: EntityMeta[] = [
       { name: 'quizId', label: 'Quiz', kind: 'link', link: QUIZ_LINK },
       { name: 'memberId', label: 'Member', kind: 'link', link: USER_LINK },
       { name: 'passed', label: 'Passed', kind: 'boolean' },
-      { name: 'status', label: 'Status', kind: 'select', options: ['in_progress', 'pending_review', 'graded', 'expired'] },
+      { name: 'status', label: 'Status', kind: 'select', options: ['pending_review', 'graded', 'in_progress', 'expired'] },
     ],
     fields: [
       { name: 'memberName', label: 'Member', kind: 'text', readOnly: true },
@@ -137,6 +138,8 @@ export const QUIZ_ENTITIES: EntityMeta[] = [
       { name: 'status', label: 'Status', kind: 'text', readOnly: true, display: (r) => wordsOf(String(r.status)) },
       { name: 'submittedAt', label: 'Submitted at', kind: 'text', readOnly: true },
     ],
+    // The answers; open ones waiting for a grader are graded here.
+    extras: (row, { refresh }) => <SubmissionAnswers row={row} refresh={refresh} />,
     actions: (row) => (
       <>
         <DownloadButton
