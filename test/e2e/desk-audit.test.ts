@@ -68,6 +68,11 @@ describeBrowser('desk: audit log tamper check and the training record action', (
     expect(fit.wide).toBeLessThanOrEqual(fit.room);
     await checkA11y(page, 'audit log with tamper check');
     await screenshot(page, 'desk-audit-verify');
+    // Filters offer entities and actions in the words the list shows them in.
+    await page.locator('#filter-action').click();
+    await page.getByRole('option', { name: 'Created', exact: true }).click();
+    await page.waitForURL((u) => u.searchParams.get('action') === 'create');
+    await expect.poll(async () => new Set((await list.locator('tbody tr td:nth-child(2)').allInnerTexts()).map((t) => t.trim()))).toEqual(new Set(['Created']));
     expect(pageErrors).toEqual([]);
   });
 

@@ -123,7 +123,7 @@ describeBrowser('web: first-run setup, login and logout', () => {
     await screenshot(page, 'desk-enrollments');
 
     await page.goto(at('/app/no-such-list'));
-    await page.getByRole('heading', { name: 'Not available yet', level: 1 }).waitFor();
+    await page.getByRole('heading', { name: 'Page not found', level: 1 }).waitFor();
     await page.getByRole('banner').getByRole('button', { name: 'Log out' }).waitFor();
   });
 

@@ -117,14 +117,14 @@ function DeskList({ me }: { me: Me }) {
   const found = findDoctype(slug);
   if (!found) {
     return (
-      <Page title="Not available yet" size="xl">
+      <Page title="Page not found" size="xl">
         <Paper withBorder radius="lg" p="xl">
           <Empty
-            title="Not available yet"
+            title="Page not found"
             icon={<IconTools size={28} />}
             description={
               <>
-                There is no desk page at <code>/app/{slug}</code> yet. It may arrive in a later version of Smooth LMS.
+                There is no desk page at <code>/app/{slug}</code>. Check the address, or find the page in the menu.
               </>
             }
             action={

@@ -95,6 +95,9 @@ export function QuestionEditor({ value, onChange, errors, disabled }: CustomFiel
             <Group justify="space-between" align="flex-end">
               <Select
                 label={`Question ${i + 1} kind`}
+                // Wide enough for the longest kind, "Open answer (graded by a person)".
+                w={300}
+                maw="100%"
                 data={KINDS}
                 value={q.kind}
                 allowDeselect={false}

@@ -17,12 +17,21 @@ export default function GradingPage() {
     queryFn: ({ signal }) => api.get<ListPage<Submission>>('/api/assignment-submissions?status=submitted&limit=100', { signal }).then((r) => r.items),
   });
   return (
-    <Page title="Grading" description="Submissions waiting for a grade, oldest first.">
+    <Page
+      title="Grading"
+      description="Assignment submissions waiting for a grade, oldest first."
+      actions={
+        // Open quiz answers are graded on each quiz submission's page in the desk.
+        <Button component={Link} to="/app/lms-quiz-submission?status=pending_review" variant="default">
+          Quiz answers to grade
+        </Button>
+      }
+    >
       <QueryState query={queue} loadingLabel="Loading the grading queue…">
         {(items) =>
           items.length === 0 ? (
             <Paper withBorder radius="lg" p="xl">
-              <Empty title="Nothing to grade" description="New submissions of your batches appear here." />
+              <Empty title="No assignment to grade" description="New assignment submissions of your batches appear here. Open quiz answers wait under Quiz answers to grade." />
             </Paper>
           ) : (
             <Paper withBorder radius="lg" p="sm">

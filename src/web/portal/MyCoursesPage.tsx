@@ -46,6 +46,11 @@ export default function MyCoursesPage({ me }: { me: Me }) {
                 Teaching
               </Button>
             )}
+            {hasAnyRole(me, ['System Manager', 'Moderator', 'Course Creator', 'Batch Evaluator']) && (
+              <Button component={Link} to="/lms/grading" variant="default" visibleFrom="sm">
+                Grading
+              </Button>
+            )}
             <Button component={Link} to="/lms/profile" variant="default" visibleFrom="sm">
               Profile
             </Button>

@@ -64,7 +64,9 @@ export function QuizPlayer({ quizId, courseId }: { quizId: string; courseId: str
   if (quiz.isPending) return <PageLoader label="Loading the quiz…" />;
   if (quiz.isError) return <ErrorState error={quiz.error} onRetry={() => void quiz.refetch()} title="The quiz could not be loaded" />;
   const q = quiz.data;
-  const canTry = (q.attemptsLeft === null || q.attemptsLeft > 0) && q.availability === 'open';
+  // Not while the last attempt waits for a grader: its result may yet be a pass.
+  const waiting = (result ?? latest.data)?.status === 'pending_review';
+  const canTry = (q.attemptsLeft === null || q.attemptsLeft > 0) && q.availability === 'open' && !waiting;
   const inProgress = !!q.currentAttempt;
   // Coming back to a quiz already taken: the last finished attempt's result.
   const shown = result ?? (latest.data && latest.data.status !== 'in_progress' ? latest.data : null);
@@ -124,6 +126,10 @@ export function QuizPlayer({ quizId, courseId }: { quizId: string; courseId: str
                 {q.outcome === 'passed' ? 'Take it again' : result || q.attemptsUsed > 0 ? 'Try again' : 'Start the quiz'}
               </Button>
             </Group>
+          ) : waiting ? (
+            <Text size="sm" c="gray.7" data-testid="quiz-waiting">
+              Your last attempt waits for a grader. Once it is graded you will be told, and you can try again if you need to.
+            </Text>
           ) : q.availability === 'open' ? (
             <Text size="sm" c="gray.7">
               You have used all your attempts at this quiz.
