@@ -90,7 +90,7 @@ export function FieldInput({
         <PasswordInput
           {...common}
           value={str}
-          placeholder={stored ? 'Stored (hidden): type a new one to replace it' : 'Not set'}
+          placeholder={f.placeholder ?? (stored ? 'Stored (hidden): type a new one to replace it' : 'Not set')}
           onChange={(e) => onChange(e.currentTarget.value)}
           autoComplete="new-password"
         />

@@ -58,6 +58,8 @@ export interface FieldMeta {
   label: string;
   kind: FieldKind;
   description?: string;
+  /** kind 'password': what the empty input says on an existing record (default: whether one is stored). */
+  placeholder?: string;
   required?: boolean;
   options?: readonly string[];
   link?: LinkRef;

@@ -59,9 +59,17 @@ export const PLATFORM_ENTITIES: EntityMeta[] = [
       { name: 'enabled', label: 'Enabled', kind: 'boolean' },
     ],
     fields: [
-      { name: 'email', label: 'Email', kind: 'email', required: true, createOnly: true },
+      // Set when the account is made; shown with the record's details after that.
+      { name: 'email', label: 'Email', kind: 'email', required: true, fixedWhen: () => true },
       { name: 'fullName', label: 'Full name', kind: 'text', required: true },
-      { name: 'password', label: 'Password', kind: 'password', description: 'Leave empty to keep the current one.' },
+      {
+        name: 'password',
+        label: 'Password',
+        kind: 'password',
+        description: 'Leave empty to keep the current one.',
+        // Whether a user has one is not told: the input only ever replaces it.
+        placeholder: 'Type a new password to replace the current one',
+      },
       { name: 'roles', label: 'Roles', kind: 'multiselect', options: ROLES, createOnly: true },
       { name: 'enabled', label: 'Enabled', kind: 'boolean' },
     ],
