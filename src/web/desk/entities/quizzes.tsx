@@ -47,7 +47,7 @@ export const QUIZ_ENTITIES: EntityMeta[] = [
     ],
     fields: [
       { name: 'title', label: 'Title', kind: 'text', required: true },
-      { name: 'courseId', label: 'Course', kind: 'link', link: COURSE_LINK, createOnly: true },
+      { name: 'courseId', label: 'Course', kind: 'link', link: COURSE_LINK, fixedWhen: () => true },
       { name: 'description', label: 'Description (Markdown)', kind: 'textarea' },
       { name: 'passingPercentage', label: 'Passing percentage', kind: 'number', min: 0, max: 100, required: true },
       { name: 'maxAttempts', label: 'Max attempts (0 = unlimited)', kind: 'number', min: 0, max: 1000 },
