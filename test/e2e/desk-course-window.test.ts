@@ -193,6 +193,8 @@ describeBrowser('desk: enrollment window and quiz overrides', () => {
       const details = gp.getByRole('region', { name: 'Details' });
       await expect.poll(() => details.locator('[data-field="passed"]').innerText()).toBe('Passed');
       await answers.getByText('Comment: Also check the labels.').waitFor();
+      // The page's history shows the grading without a reload.
+      await expect.poll(() => gp.locator('[data-testid="audit-entry"][data-action="grade"]').count()).toBe(1);
       expect(await answers.getByRole('button', { name: 'Save grades' }).count()).toBe(0);
       const final = await ok<{ status: string; score: number; passed: boolean }>(await api.get(at(`/api/quiz-submissions/${sub.id}`)), 200);
       expect(final).toMatchObject({ status: 'graded', score: 3, passed: true });

@@ -29,6 +29,7 @@ import { FieldInput, initialValues, isStored, sameValue, toWire, type Values } f
 export function FormView({ meta, me, id }: { meta: EntityMeta; me: Me; id: string | null }) {
   const isNew = id === null && !meta.single;
   const url = meta.single ? meta.api.list : id ? itemUrl(meta, id) : null;
+  const queryClient = useQueryClient();
   const record = useQuery({
     queryKey: ['desk-record', meta.slug, id ?? 'single'],
     queryFn: ({ signal }) => (meta.load && id ? meta.load(id, signal) : api.get<Row>(url!, { signal })),
@@ -67,7 +68,17 @@ export function FormView({ meta, me, id }: { meta: EntityMeta; me: Me; id: strin
     );
   }
   return (
-    <FormBody key={id ?? 'new'} meta={meta} me={me} row={isNew ? null : (record.data ?? null)} refresh={() => void record.refetch()} />
+    <FormBody
+      key={id ?? 'new'}
+      meta={meta}
+      me={me}
+      row={isNew ? null : (record.data ?? null)}
+      // An action or panel changed the record (roles, a file, grades): it and its history load again.
+      refresh={() => {
+        void record.refetch();
+        void queryClient.invalidateQueries({ queryKey: ['desk-audit'] });
+      }}
+    />
   );
 }
 
