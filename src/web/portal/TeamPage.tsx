@@ -120,7 +120,7 @@ function MemberCard({ m }: { m: TeamMember }) {
 export default function TeamPage() {
   const team = useMyTeam();
   return (
-    <Page title="My team" description="The people who report to you and their mandatory and assigned training. Overdue and soon-due courses come first.">
+    <Page title="My team" description="The people who report to you, by name, and their mandatory and assigned training still to do: overdue and soon-due courses first.">
       <QueryState query={team} loadingLabel="Loading your team…">
         {(t) =>
           t.members.length === 0 ? (
