@@ -180,8 +180,8 @@ function FormBody({ meta, me, row, refresh }: { meta: EntityMeta; me: Me; row: R
         else await api.patch(target, body);
         synced.current = values;
         await client.invalidateQueries({ queryKey: ['desk-list', meta.slug] });
-        await client.invalidateQueries({ queryKey: ['desk-audit'] });
         notify('Saved.', 'green');
+        // The record and its history load again.
         refresh();
       }
     } catch (err) {

@@ -11,25 +11,10 @@ import type { Submission, SubmissionResultSchema } from '../../contract/quizzes.
 type SubmissionResult = z.infer<typeof SubmissionResultSchema>;
 import { api, errorMessage } from '../ui/api.ts';
 import { notify } from './notify.ts';
+import { correctAnswerText, givenAnswerText } from '../ui/quiz-answers.ts';
 import type { Row } from './meta.ts';
 
 type Answer = Submission['answers'][number];
-
-function given(a: Answer): string {
-  if (a.givenChoice && a.options) {
-    const chosen = a.options.filter((o) => a.givenChoice!.includes(o.index)).map((o) => o.text);
-    return chosen.length ? chosen.join(', ') : 'No answer';
-  }
-  return a.givenText?.trim() ? a.givenText : 'No answer';
-}
-
-function rightAnswer(a: Answer): string | null {
-  if (a.options) {
-    const right = a.options.filter((o) => o.correct).map((o) => o.text);
-    return right.length ? right.join(', ') : null;
-  }
-  return a.acceptedAnswers?.length ? a.acceptedAnswers.join(' or ') : null;
-}
 
 export function SubmissionAnswers({ row, refresh }: { row: Row; refresh: () => void }) {
   const answers = (row.answers as Answer[] | undefined) ?? [];
@@ -78,7 +63,7 @@ export function SubmissionAnswers({ row, refresh }: { row: Row; refresh: () => v
         )}
         <Stack gap="md" component="ol" style={{ margin: 0, paddingLeft: '1.25rem' }}>
           {answers.map((a) => {
-            const right = rightAnswer(a);
+            const right = correctAnswerText(a);
             return (
               <li key={a.questionId}>
                 <Stack gap={4}>
@@ -96,7 +81,7 @@ export function SubmissionAnswers({ row, refresh }: { row: Row; refresh: () => v
                     ) : null}
                   </Group>
                   <Text size="sm" style={{ whiteSpace: 'pre-wrap' }}>
-                    Answer: {given(a)}
+                    Answer: {givenAnswerText(a) ?? 'No answer'}
                   </Text>
                   {a.kind !== 'open' && a.correct === false && right && (
                     <Text size="sm" c="gray.7">

@@ -22,6 +22,7 @@ import { ALERT_STYLES } from './PortalParts.tsx';
 import { ErrorState, PageLoader } from '../ui/states.tsx';
 import { keys, useLatestSubmission, useQuiz, type Quiz, type Submission, type SubmissionResult } from './portal-api.ts';
 import { MarkdownBody } from '../ui/MarkdownBody.tsx';
+import { correctAnswerText, givenAnswerText } from '../ui/quiz-answers.ts';
 
 type Question = Quiz['questions'][number];
 interface Answer {
@@ -448,9 +449,9 @@ function QuizResult({ quiz, result }: { quiz: Quiz; result: SubmissionResult }) 
                 <Text size="sm" c={a.correct ? 'teal.9' : a.correct === false ? 'red.8' : 'gray.7'}>
                   {a.correct ? 'Correct' : a.correct === false ? 'Incorrect' : 'Not graded yet'}
                   {' — your answer: '}
-                  {givenText(a)}
+                  {givenAnswerText(a) ?? 'no answer'}
                 </Text>
-                {a.correct === false && <Text size="sm">Correct answer: {correctText(a)}</Text>}
+                {a.correct === false && <Text size="sm">Correct answer: {correctAnswerText(a) ?? '—'}</Text>}
                 {a.explanation && (
                   <Text size="sm" c="gray.7">
                     {a.explanation}
@@ -465,23 +466,3 @@ function QuizResult({ quiz, result }: { quiz: Quiz; result: SubmissionResult }) 
   );
 }
 
-type AnswerRow = Submission['answers'][number];
-
-function givenText(a: AnswerRow): string {
-  if (a.givenChoice && a.options) {
-    const chosen = a.options.filter((o) => a.givenChoice!.includes(o.index)).map((o) => o.text);
-    return chosen.length ? chosen.join(', ') : 'no answer';
-  }
-  return a.givenText?.trim() ? a.givenText : 'no answer';
-}
-
-function correctText(a: AnswerRow): string {
-  if (a.options)
-    return (
-      a.options
-        .filter((o) => o.correct)
-        .map((o) => o.text)
-        .join(', ') || '—'
-    );
-  return a.acceptedAnswers?.join(' or ') ?? '—';
-}
