@@ -78,7 +78,8 @@ async function serveRawInsert(target: DatabaseTarget): Promise<void> {
   process.on('SIGTERM', () => void stop());
 }
 
-async function startRawInsertServer(target: DatabaseTarget): Promise<{ url: string; pid: number; close(): Promise<void> }> {
+/** The raw-insert server in its own process (this file run as a script); also used by scorm-commits. */
+export async function startRawInsertServer(target: DatabaseTarget): Promise<{ url: string; pid: number; close(): Promise<void> }> {
   const child = spawn(process.execPath, ['--import', 'tsx', SELF], {
     env: { ...process.env, SMOOTH_RAW_INSERT_DB: JSON.stringify(target) },
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
