@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { BoolQuery, IdSchema, PageQuery, SortQuery, UtcTimestamp, VisibleText } from './common.ts';
 import { EnrollmentSourceSchema } from './enrollments.ts';
 import { ScormLessonStatusSchema } from './scorm.ts';
+import { isVideoSite, videoEmbed } from './video.ts';
 
 /** Lesson kinds, as stored (the lessons_kind check constraint holds the same list). */
 export const LESSON_KINDS = ['text', 'video', 'pdf', 'scorm', 'quiz', 'assignment'] as const;
@@ -213,10 +214,19 @@ export const ChapterOrderBody = z.strictObject({ chapterIds: z.array(IdSchema).m
 
 // --- lessons -----------------------------------------------------------------------------------
 
+/**
+ * A video lesson's address: a video file (MP4 or WebM) or a YouTube or Vimeo video, which plays in
+ * that site's player. Another page of those sites (a channel, a playlist) plays nothing: refused.
+ */
+export const VideoUrl = HttpsUrl.refine(
+  (u) => !isVideoSite(u) || videoEmbed(u) !== null,
+  'This address is not one video. Copy the address of the video itself (for example https://www.youtube.com/watch?v=… or https://vimeo.com/…).',
+);
+
 const lessonFields = {
   title: Title,
   body: Markdown,
-  videoUrl: HttpsUrl.nullable(),
+  videoUrl: VideoUrl.nullable(),
   quizId: IdSchema.nullable(),
   scormPackageId: IdSchema.nullable(),
   isPreview: z.boolean(),

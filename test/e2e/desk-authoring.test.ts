@@ -269,6 +269,69 @@ describeBrowser('desk authoring: cover, Markdown preview, lesson preview, templa
     await portal.close();
   });
 
+  it('a PDF lesson takes its PDF as it is added (a wrong file is explained first) and shows it; a video lesson plays a YouTube address in its player', async () => {
+    const course = await ok<{ id: string }>(await api.post(at('/api/courses'), { data: { title: 'Working at Height', published: true } }), 201);
+    const chapter = await ok<{ id: string }>(await api.post(at(`/api/courses/${course.id}/chapters`), { data: { title: 'Ladders' } }), 201);
+    const lessonsNow = async () =>
+      (await ok<{ chapters: { lessons: { id: string; title: string; kind: string }[] }[] }>(await api.get(at(`/api/courses/${course.id}/outline`)), 200))
+        .chapters[0]!.lessons;
+    await page.goto(at(`/app/lms-course/${course.id}`));
+    const editor = page.getByTestId('course-editor');
+    await editor.getByLabel('New lesson title').fill('Ladder inspection checklist');
+    await editor.getByLabel('Kind').click();
+    await page.getByRole('option', { name: 'PDF', exact: true }).click();
+    await editor.getByRole('button', { name: 'Add lesson' }).click();
+    await editor.getByText('Choose the PDF this lesson shows.').waitFor();
+    const picker = editor.locator('input[type="file"]');
+    await picker.setInputFiles({ name: 'checklist.txt', mimeType: 'text/plain', buffer: Buffer.from('not a PDF') });
+    await editor.getByText('The file must be a PDF document.').waitFor();
+    await editor.getByRole('button', { name: 'Add lesson' }).click();
+    expect(await lessonsNow()).toEqual([]);
+    const pdf = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
+    await picker.setInputFiles({ name: 'ladder-checklist.pdf', mimeType: 'application/pdf', buffer: pdf });
+    await editor.getByRole('button', { name: 'Add lesson' }).click();
+    await page.getByText('Lesson added.').waitFor();
+    const [added] = await lessonsNow();
+    expect(added).toMatchObject({ title: 'Ladder inspection checklist', kind: 'pdf' });
+    const stored = await ok<{ file: { filename: string; size: number } | null; fileUrl: string | null }>(await api.get(at(`/api/lessons/${added!.id}`)), 200);
+    expect(stored.file).toMatchObject({ filename: 'ladder-checklist.pdf', size: pdf.length });
+
+    // Its editor names the file and replaces it.
+    await editor.getByRole('button', { name: 'Edit Ladder inspection checklist' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Edit lesson' });
+    const file = dialog.getByTestId('lesson-file');
+    await file.getByRole('link', { name: 'ladder-checklist.pdf' }).waitFor();
+    await checkA11y(page, 'lesson editor of a PDF lesson');
+    await file.locator('input[type="file"]').setInputFiles({ name: 'ladder-checklist-v2.pdf', mimeType: 'application/pdf', buffer: pdf });
+    await file.getByRole('button', { name: 'Upload' }).click();
+    await file.getByRole('link', { name: 'ladder-checklist-v2.pdf' }).waitFor();
+    await dialog.getByRole('button', { name: 'Close' }).click();
+
+    // The learner's page shows the PDF.
+    const portal = await admin.newPage();
+    await portal.goto(at(`/lms/courses/${course.id}/lessons/${added!.id}`));
+    await portal.getByTestId('lesson-pdf').waitFor();
+    await portal.getByText(/ladder-checklist-v2\.pdf · 1 KB/).waitFor();
+
+    // A video lesson: a YouTube channel is refused next to the field, a video's address plays in YouTube's player.
+    const video = await ok<{ id: string }>(await api.post(at(`/api/chapters/${chapter.id}/lessons`), { data: { title: 'Three points of contact', kind: 'video' } }), 201);
+    await page.reload();
+    await editor.getByRole('button', { name: 'Edit Three points of contact' }).click();
+    const url = dialog.getByLabel('Video URL (https)');
+    await url.fill('https://www.youtube.com/@LadderSafety');
+    await dialog.getByRole('button', { name: 'Save lesson' }).click();
+    await dialog.getByText(/This address is not one video/).waitFor();
+    await url.fill('https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=30');
+    await dialog.getByRole('button', { name: 'Save lesson' }).click();
+    await page.getByText('Lesson saved.').waitFor();
+    await portal.route('https://www.youtube-nocookie.com/**', (r) => r.fulfill({ status: 200, contentType: 'text/html', body: '<p>player</p>' }));
+    await portal.goto(at(`/lms/courses/${course.id}/lessons/${video.id}`));
+    const player = portal.getByTestId('lesson-video-embed');
+    await player.waitFor();
+    expect(await player.getAttribute('src')).toBe('https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?start=30');
+    await portal.close();
+  });
+
   it('certificate template: colours are picked or typed (a wrong one is explained next to the field), images are uploaded and the preview renders again', async () => {
     await page.goto(at(`/app/lms-certificate-template/${templateId}`));
     await page.getByRole('heading', { name: 'Company certificate', level: 1 }).waitFor();

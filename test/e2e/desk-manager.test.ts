@@ -331,7 +331,7 @@ describeBrowser('desk: a training manager with the demo organisation', () => {
     const input = file.locator('input[type="file"]');
     await input.setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a scan') });
     await file.getByRole('button', { name: 'Upload' }).click();
-    await file.getByText('The file must be a PDF, PNG or JPEG.').waitFor();
+    await file.getByText('The file must be a PDF, PNG or JPEG file.').waitFor();
     await input.setInputFiles({ name: 'permit-scan.png', mimeType: 'image/png', buffer: logoPng() });
     await file.getByRole('button', { name: 'Upload' }).click();
     await file.getByRole('button', { name: 'Download file' }).waitFor();

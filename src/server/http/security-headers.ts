@@ -19,7 +19,8 @@ export function pageCsp(styleNonce: string | null = null, extraStyles: readonly 
     "script-src-attr 'none'",
     `style-src ${styles}`,
     "media-src 'self' blob: https:",
-    "frame-src 'self'",
+    // Video lessons given as a YouTube or Vimeo address play in that site's player (contract/video.ts).
+    "frame-src 'self' https://www.youtube-nocookie.com https://player.vimeo.com",
     "connect-src 'self'",
   ].join(';');
 }

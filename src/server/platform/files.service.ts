@@ -24,6 +24,7 @@ import { nowIso } from '../db/dialect.ts';
 import { newId } from '../db/ids.ts';
 import type { FilesTable } from '../db/schema.ts';
 import { AppError, errors } from '../http/errors.ts';
+import { UPLOAD_LIMITS } from '../../contract/uploads.ts';
 
 export type FileRow = Selectable<FilesTable>;
 
@@ -84,9 +85,9 @@ export const UPLOAD_RULES = {
     label: 'a PNG, JPEG, WebP or GIF image',
     purpose: 'course-image',
   },
-  lessonVideo: { accept: ['video/mp4', 'video/webm'], maxBytes: 500 * MB, label: 'an MP4 or WebM video', purpose: 'lesson-video' },
-  lessonPdf: { accept: ['application/pdf'], maxBytes: 50 * MB, label: 'a PDF document', purpose: 'lesson-pdf' },
-  scormPackage: { accept: ['application/zip'], maxBytes: 300 * MB, label: 'a SCORM package (a ZIP archive)', purpose: 'scorm-package' },
+  lessonVideo: { ...UPLOAD_LIMITS.lessonVideo, purpose: 'lesson-video' },
+  lessonPdf: { ...UPLOAD_LIMITS.lessonPdf, purpose: 'lesson-pdf' },
+  scormPackage: { ...UPLOAD_LIMITS.scormPackage, purpose: 'scorm-package' },
   /** Read and removed by the course import, never kept. */
   courseArchive: { accept: ['application/zip'], maxBytes: 1024 * MB, label: 'a course archive (a ZIP archive)', purpose: 'course-archive' },
 } as const satisfies Record<string, UploadRule>;

@@ -4,7 +4,10 @@ import { notify } from './notify.ts';
 import { useQuery } from '@tanstack/react-query';
 import { api, ApiError, errorMessage } from '../ui/api.ts';
 import { ErrorState, PageLoader } from '../ui/states.tsx';
-import { uploadScormPackage } from './ScormPackageField.tsx';
+import { SCORM_ZIP } from './ScormPackageField.tsx';
+import { chosenFileProblem, UploadProgressBar } from './file-upload.tsx';
+import { UPLOAD_LIMITS, type UploadLimit } from '../../contract/uploads.ts';
+import { uploadFile, type UploadProgress } from '../ui/upload.ts';
 import { LinkPicker } from './LinkPicker.tsx';
 import { LessonModal, NewQuizLink, PreviewAsLearner, QUIZ_LINK } from './LessonEditor.tsx';
 import { LESSON_KINDS, type LessonKind } from '../../contract/courses.ts';
@@ -182,11 +185,7 @@ export function CourseEditor({ courseId }: { courseId: string }) {
                 </Group>
               ))}
             </Stack>
-            <AddLesson
-              chapterId={ch.id}
-              busy={busy}
-              onAdd={(body) => run(() => api.post(`/api/chapters/${ch.id}/lessons`, body), 'Lesson added.')}
-            />
+            <AddLesson chapterId={ch.id} busy={busy} onAdded={() => outline.refetch()} />
           </Paper>
         ))}
         <Group
@@ -267,45 +266,58 @@ function ChapterHeader({
   );
 }
 
-function AddLesson({
-  chapterId,
-  busy,
-  onAdd,
-}: {
-  chapterId: string;
-  busy: boolean;
-  onAdd: (body: { title: string; kind: string; quizId?: string; scormPackageId?: string }) => Promise<void>;
-}) {
+/** What a new lesson of a kind takes as a file: SCORM and PDF lessons need one, a video may have one. */
+const LESSON_FILES: Partial<Record<LessonKind, { label: string; limit: UploadLimit; required?: string }>> = {
+  scorm: { label: 'SCORM package (.zip)', limit: SCORM_ZIP, required: 'Choose the SCORM package (a .zip file) for this lesson.' },
+  pdf: { label: 'The PDF', limit: UPLOAD_LIMITS.lessonPdf, required: 'Choose the PDF this lesson shows.' },
+  video: { label: 'Video file (optional)', limit: UPLOAD_LIMITS.lessonVideo },
+};
+
+function AddLesson({ chapterId, busy, onAdded }: { chapterId: string; busy: boolean; onAdded: () => Promise<unknown> }) {
   const [title, setTitle] = useState('');
-  const [kind, setKind] = useState('text');
+  const [kind, setKind] = useState<LessonKind>('text');
   const [quizId, setQuizId] = useState<string | null>(null);
-  const [zip, setZip] = useState<File | null>(null);
-  const [uploading, setUploading] = useState(false);
-  const [missing, setMissing] = useState<{ title?: string; quizId?: string; zip?: string }>({});
+  const [file, setFile] = useState<File | null>(null);
+  const [progress, setProgress] = useState<UploadProgress | null>(null);
+  const [saving, setSaving] = useState(false);
+  const [missing, setMissing] = useState<{ title?: string; quizId?: string; file?: string }>({});
+  const fileRule = LESSON_FILES[kind];
   const submit = async () => {
+    const fileProblem = fileRule && (file ? chosenFileProblem(file, fileRule.limit) : fileRule.required);
     const problems = {
       ...(title.trim() ? {} : { title: 'Give the lesson a title.' }),
       ...(kind === 'quiz' && !quizId ? { quizId: 'Choose the quiz this lesson shows.' } : {}),
-      ...(kind === 'scorm' && !zip ? { zip: 'Choose the SCORM package (a .zip file) for this lesson.' } : {}),
+      ...(fileProblem ? { file: fileProblem } : {}),
     };
     setMissing(problems);
     if (Object.keys(problems).length) return;
-    let scormPackageId: string | undefined;
-    if (kind === 'scorm' && zip) {
-      setUploading(true);
-      try {
-        scormPackageId = (await uploadScormPackage(zip)).id;
-      } catch (e) {
-        setMissing({ zip: e instanceof ApiError && e.fieldErrors.length ? e.fieldErrors.map((f) => f.message).join(' ') : errorMessage(e) });
-        return;
-      } finally {
-        setUploading(false);
-      }
+    setSaving(true);
+    let added: { id: string } | null = null;
+    try {
+      let scormPackageId: string | undefined;
+      if (kind === 'scorm' && file) scormPackageId = (await uploadFile<{ id: string }>('POST', '/api/scorm-packages', file, setProgress)).id;
+      setProgress(null);
+      added = await api.post<{ id: string }>(`/api/chapters/${chapterId}/lessons`, {
+        title: title.trim(),
+        kind,
+        ...(kind === 'quiz' && quizId ? { quizId } : {}),
+        ...(scormPackageId ? { scormPackageId } : {}),
+      });
+      if (file && kind !== 'scorm') await uploadFile('PUT', `/api/lessons/${added.id}/file`, file, setProgress);
+      notify('Lesson added.', 'green');
+      setTitle('');
+      setQuizId(null);
+      setFile(null);
+    } catch (e) {
+      const reason = e instanceof ApiError && e.fieldErrors.length ? e.fieldErrors.map((f) => f.message).join(' ') : errorMessage(e);
+      if (added) setMissing({ file: `The lesson was added without its file: ${reason} Open the lesson to attach the file again.` });
+      else if (file) setMissing({ file: reason });
+      else notify(reason, 'red');
+    } finally {
+      setSaving(false);
+      setProgress(null);
+      await onAdded();
     }
-    await onAdd({ title: title.trim(), kind, ...(kind === 'quiz' && quizId ? { quizId } : {}), ...(scormPackageId ? { scormPackageId } : {}) });
-    setTitle('');
-    setQuizId(null);
-    setZip(null);
   };
   return (
     <Stack gap={4} mt="xs">
@@ -325,7 +337,19 @@ function AddLesson({
           error={missing.title}
           onChange={(e) => setTitle(e.currentTarget.value)}
         />
-        <Select label="Kind" size="xs" w={140} data={KINDS} value={kind} allowDeselect={false} onChange={(v) => setKind(v ?? 'text')} />
+        <Select
+          label="Kind"
+          size="xs"
+          w={140}
+          data={KINDS}
+          value={kind}
+          allowDeselect={false}
+          onChange={(v) => {
+            setKind(v ?? 'text');
+            setFile(null);
+            setMissing({});
+          }}
+        />
         {kind === 'quiz' && (
           <LinkPicker
             id={`new-lesson-quiz-${chapterId}`}
@@ -337,13 +361,26 @@ function AddLesson({
             required
           />
         )}
-        {kind === 'scorm' && (
-          <FileInput label="SCORM package (.zip)" size="xs" w={240} accept=".zip,application/zip" value={zip} onChange={setZip} error={missing.zip} clearable />
+        {fileRule && (
+          <FileInput
+            label={fileRule.label}
+            size="xs"
+            w={240}
+            accept={fileRule.limit.accept.join(',')}
+            value={file}
+            onChange={(f) => {
+              setFile(f);
+              setMissing((m) => ({ ...m, file: f ? (chosenFileProblem(f, fileRule.limit) ?? undefined) : undefined }));
+            }}
+            error={missing.file}
+            clearable
+          />
         )}
-        <Button type="submit" size="xs" variant="default" disabled={busy} loading={uploading} mt={22}>
+        <Button type="submit" size="xs" variant="default" disabled={busy} loading={saving} mt={22}>
           Add lesson
         </Button>
       </Group>
+      {progress && <UploadProgressBar name={file?.name} progress={progress} />}
       {kind === 'quiz' && <NewQuizLink />}
     </Stack>
   );

@@ -4,7 +4,7 @@
  * a learner sees, saved changes only) in a new tab.
  */
 import { useState } from 'react';
-import { Button, Group, Modal, Stack, Switch, Text, TextInput } from '@mantine/core';
+import { Button, Group, Modal, Paper, Stack, Switch, Text, TextInput } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { api, ApiError, errorMessage } from '../ui/api.ts';
 import { ErrorState, PageLoader } from '../ui/states.tsx';
@@ -13,6 +13,9 @@ import { MarkdownInput } from './markdown-field.tsx';
 import type { LinkRef } from './meta.ts';
 import { notify } from './notify.ts';
 import { ScormPackageField } from './ScormPackageField.tsx';
+import { FileUpload } from './file-upload.tsx';
+import { UPLOAD_LIMITS } from '../../contract/uploads.ts';
+import { readableSize } from '../ui/upload.ts';
 
 interface LessonFull {
   id: string;
@@ -20,6 +23,8 @@ interface LessonFull {
   kind: string;
   body: string;
   videoUrl: string | null;
+  fileUrl: string | null;
+  file: { filename: string; contentType: string; size: number } | null;
   quizId: string | null;
   scormPackageId: string | null;
   isPreview: boolean;
@@ -91,6 +96,10 @@ export function LessonModal({
         <LessonForm
           courseId={courseId}
           lesson={lesson.data}
+          onFileChanged={async () => {
+            onSaved();
+            await lesson.refetch();
+          }}
           onDone={() => {
             onSaved();
             onClose();
@@ -108,11 +117,13 @@ export function LessonModal({
 function LessonForm({
   courseId,
   lesson,
+  onFileChanged,
   onDone,
   onDeleted,
 }: {
   courseId: string;
   lesson: LessonFull;
+  onFileChanged: () => Promise<unknown>;
   onDone: () => void;
   onDeleted: () => void;
 }) {
@@ -166,6 +177,7 @@ function LessonForm({
           error={error?.fieldError('videoUrl')}
         />
       )}
+      {(lesson.kind === 'video' || lesson.kind === 'pdf') && <LessonFile lesson={lesson} onChanged={onFileChanged} />}
       {lesson.kind === 'quiz' && (
         <Stack gap={4}>
           <LinkPicker link={QUIZ_LINK} label="Quiz" value={quizId} onChange={setQuizId} error={error?.fieldError('quizId')} required />
@@ -192,5 +204,42 @@ function LessonForm({
         </Button>
       </Group>
     </Stack>
+  );
+}
+
+/** A video or PDF lesson's file: which one it is, open it, upload one (replacing the one there). */
+function LessonFile({ lesson, onChanged }: { lesson: LessonFull; onChanged: () => Promise<unknown> }) {
+  const video = lesson.kind === 'video';
+  const limit = video ? UPLOAD_LIMITS.lessonVideo : UPLOAD_LIMITS.lessonPdf;
+  return (
+    <Paper withBorder p="sm" radius="md" data-testid="lesson-file">
+      <Stack gap="xs">
+        <Text fw={600} size="sm">
+          {video ? 'Video file' : 'PDF'}
+        </Text>
+        {lesson.file && lesson.fileUrl ? (
+          <Text size="sm">
+            <a href={lesson.fileUrl} target="_blank" rel="noopener">
+              {lesson.file.filename}
+            </a>{' '}
+            · {readableSize(lesson.file.size)}
+            {video && ' · plays instead of the video URL'}
+          </Text>
+        ) : (
+          <Text size="sm" c="gray.7">
+            {video ? 'No video file yet: learners see the video URL, if there is one.' : 'No PDF yet: learners see “This PDF lesson has no document yet”.'}
+          </Text>
+        )}
+        <FileUpload
+          label={lesson.file ? (video ? 'Replace the video' : 'Replace the PDF') : video ? 'Upload a video' : 'Upload the PDF'}
+          limit={limit}
+          url={`/api/lessons/${lesson.id}/file`}
+          onUploaded={async () => {
+            notify(lesson.file ? 'File replaced.' : 'File uploaded.', 'green');
+            await onChanged();
+          }}
+        />
+      </Stack>
+    </Paper>
   );
 }

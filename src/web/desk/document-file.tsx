@@ -1,10 +1,9 @@
 /** An employee document's expiry as HR reads it, and its file: shown, downloaded, attached or replaced. */
-import { useState } from 'react';
-import { useMutation } from '@tanstack/react-query';
-import { Badge, Button, FileInput, Group, Paper, Stack, Text, Title } from '@mantine/core';
-import { api, ApiError, errorMessage } from '../ui/api.ts';
+import { Badge, Group, Paper, Stack, Text, Title } from '@mantine/core';
 import { daysUntil, readableDay } from '../ui/dates.ts';
 import { DownloadButton } from './actions.tsx';
+import { UPLOAD_LIMITS } from '../../contract/uploads.ts';
+import { FileUpload } from './file-upload.tsx';
 import { notify } from './notify.ts';
 import type { Row } from './meta.ts';
 
@@ -24,34 +23,9 @@ export function ExpiryCell({ date }: { date: string | null | undefined }) {
   );
 }
 
-/** What the server takes (routes of hr/documents): PDF, PNG or JPEG up to 20 MB. */
-const ACCEPT = ['application/pdf', 'image/png', 'image/jpeg'];
-const MAX_BYTES = 20 * 1024 * 1024;
-
 /** The document's file on its desk page: download it, or attach one (replacing the one there). */
 export function DocumentFile({ row, refresh }: { row: Row; refresh: () => void }) {
-  const [file, setFile] = useState<File | null>(null);
-  const [problem, setProblem] = useState<string | null>(null);
   const hasFile = typeof row.fileUrl === 'string' && row.fileUrl !== '';
-  const upload = useMutation({
-    mutationFn: (f: File) => {
-      const form = new FormData();
-      form.append('file', f);
-      return api.put(`/api/employee-documents/${encodeURIComponent(String(row.id))}/file`, form);
-    },
-    onSuccess: () => {
-      setFile(null);
-      notify(hasFile ? 'File replaced.' : 'File attached.');
-      refresh();
-    },
-    onError: (err) => setProblem(err instanceof ApiError ? (err.fieldErrors[0]?.message ?? err.detail) : errorMessage(err)),
-  });
-  const send = () => {
-    if (!file) return setProblem('Choose a PDF, PNG or JPEG file first.');
-    if (!ACCEPT.includes(file.type)) return setProblem('The file must be a PDF, PNG or JPEG.');
-    if (file.size > MAX_BYTES) return setProblem('The file is larger than 20 MB.');
-    upload.mutate(file);
-  };
   return (
     <Paper withBorder radius="md" p="lg" component="section" aria-labelledby="document-file-title" data-testid="document-file">
       <Stack gap="sm">
@@ -72,24 +46,15 @@ export function DocumentFile({ row, refresh }: { row: Row; refresh: () => void }
             No file attached yet.
           </Text>
         )}
-        <Group align="flex-start">
-          <FileInput
-            label={hasFile ? 'Replace the file' : 'Attach a file'}
-            description="PDF, PNG or JPEG, at most 20 MB"
-            accept={ACCEPT.join(',')}
-            value={file}
-            onChange={(f) => {
-              setFile(f);
-              setProblem(null);
-            }}
-            error={problem}
-            clearable
-            w={320}
-          />
-          <Button onClick={send} loading={upload.isPending} mt={45}>
-            Upload
-          </Button>
-        </Group>
+        <FileUpload
+          label={hasFile ? 'Replace the file' : 'Attach a file'}
+          limit={UPLOAD_LIMITS.employeeDocument}
+          url={`/api/employee-documents/${encodeURIComponent(String(row.id))}/file`}
+          onUploaded={() => {
+            notify(hasFile ? 'File replaced.' : 'File attached.');
+            refresh();
+          }}
+        />
       </Stack>
     </Paper>
   );

@@ -23,6 +23,8 @@ import {
   type Outline,
 } from './portal-api.ts';
 import { MarkdownBody } from '../ui/MarkdownBody.tsx';
+import { videoEmbed } from '../../contract/video.ts';
+import { readableSize } from '../ui/upload.ts';
 
 /** The lesson player: content by kind, Previous/Next, Mark complete, live progress. */
 export default function LessonPage() {
@@ -156,9 +158,22 @@ function LessonContent({ lesson, courseId, enrolled }: { lesson: Lesson; courseI
   switch (lesson.kind) {
     case 'video': {
       const src = lesson.fileUrl ?? lesson.videoUrl;
+      const embed = !lesson.fileUrl && lesson.videoUrl ? videoEmbed(lesson.videoUrl) : null;
       return (
         <Stack gap="md">
-          {src ? (
+          {embed ? (
+            <Box style={{ borderRadius: 'var(--mantine-radius-lg)', overflow: 'hidden', background: 'black', aspectRatio: '16 / 9' }}>
+              <iframe
+                src={embed.embedUrl}
+                title={`Video (${embed.provider}): ${lesson.title}`}
+                allow="fullscreen; picture-in-picture; encrypted-media"
+                allowFullScreen
+                referrerPolicy="strict-origin-when-cross-origin"
+                style={{ display: 'block', width: '100%', height: '100%', border: 0 }}
+                data-testid="lesson-video-embed"
+              />
+            </Box>
+          ) : src ? (
             <Box style={{ borderRadius: 'var(--mantine-radius-lg)', overflow: 'hidden', background: 'black' }}>
               {/* Captions are not part of the lesson model yet; the lesson text carries the transcript. */}
               <video
@@ -201,7 +216,7 @@ function LessonContent({ lesson, courseId, enrolled }: { lesson: Lesson; courseI
                 </Anchor>
                 {lesson.file && (
                   <Text size="sm" c="gray.7">
-                    {lesson.file.filename} · {Math.max(1, Math.round(lesson.file.size / 1024))} KB
+                    {lesson.file.filename} · {readableSize(lesson.file.size)}
                   </Text>
                 )}
               </Group>

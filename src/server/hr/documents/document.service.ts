@@ -22,13 +22,9 @@ import { HR_ROLES } from '../../../contract/roles.ts';
 import type { CreateDocumentTypeBody, CreateEmployeeDocumentBody, EmployeeDocument, EmployeeDocumentListQuery, UpdateDocumentTypeBody, UpdateEmployeeDocumentBody } from '../../../contract/documents.ts';
 import type { DOCUMENT_SOURCE_KINDS } from '../../../contract/documents.ts';
 import { addMonths } from '../dates.ts';
+import { UPLOAD_LIMITS } from '../../../contract/uploads.ts';
 
-export const EMPLOYEE_DOCUMENT_UPLOAD: UploadRule = {
-  accept: ['application/pdf', 'image/png', 'image/jpeg'],
-  maxBytes: 20 * 1024 * 1024,
-  label: 'a PDF, PNG or JPEG file',
-  purpose: 'employee-document',
-};
+export const EMPLOYEE_DOCUMENT_UPLOAD: UploadRule = { ...UPLOAD_LIMITS.employeeDocument, purpose: 'employee-document' };
 
 export function isHr(actor: Actor): boolean {
   return hasAnyRole(actor.roles, HR_ROLES);

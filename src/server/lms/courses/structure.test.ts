@@ -102,6 +102,9 @@ describeDb('courses: chapters, lessons, ordering, outline, progress', (env) => {
       [{ kind: 'text' }, 'title'],
       [{ title: 'x', kind: 'video', videoUrl: 'http://insecure.example.com/v' }, 'videoUrl'],
       [{ title: 'x', kind: 'video', videoUrl: 'javascript:alert(1)' }, 'videoUrl'],
+      // A YouTube or Vimeo page that is not one video plays nothing.
+      [{ title: 'x', kind: 'video', videoUrl: 'https://www.youtube.com/@SafetyChannel/videos' }, 'videoUrl'],
+      [{ title: 'x', kind: 'video', videoUrl: 'https://vimeo.com/channels/staffpicks' }, 'videoUrl'],
       [{ title: 'x', kind: 'text', videoUrl: 'https://videos.example.com/v/2' }, 'videoUrl'],
       [{ title: 'x', kind: 'text', quizId: 'quiz01' }, 'quizId'],
       [{ title: 'x', kind: 'video', scormPackageId: 'pkg01' }, 'scormPackageId'],
@@ -127,6 +130,13 @@ describeDb('courses: chapters, lessons, ordering, outline, progress', (env) => {
     const wrongField = await env.req('PATCH', `/api/lessons/${l1.id}`, { as: creator, body: { videoUrl: 'https://videos.example.com/x' } });
     expect(wrongField.statusCode).toBe(400);
     expect(json<Problem>(wrongField).errors?.[0]?.path).toBe('videoUrl');
+    const channel = await env.req('PATCH', `/api/lessons/${l2.id}`, { as: creator, body: { videoUrl: 'https://www.youtube.com/playlist?list=PL123' } });
+    expect(channel.statusCode).toBe(400);
+    expect(json<Problem>(channel).errors?.[0]?.path).toBe('videoUrl');
+    expect(json<Problem>(channel).errors?.[0]?.message).toContain('not one video');
+    expect((await ok<Lesson>(env.req('GET', `/api/lessons/${l2.id}`, { as: creator }))).videoUrl).toBe('https://videos.example.com/v/1');
+    const youtube = await ok<Lesson>(env.req('PATCH', `/api/lessons/${l2.id}`, { as: creator, body: { videoUrl: 'https://youtu.be/dQw4w9WgXcQ?t=42' } }));
+    expect(youtube.videoUrl).toBe('https://youtu.be/dQw4w9WgXcQ?t=42');
     const cleared = await ok<Lesson>(env.req('PATCH', `/api/lessons/${l2.id}`, { as: creator, body: { videoUrl: null } }));
     expect(cleared.videoUrl).toBeNull();
 
