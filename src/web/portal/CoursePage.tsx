@@ -27,6 +27,7 @@ import {
   type OutlineLesson,
 } from './portal-api.ts';
 import { MarkdownBody } from '../ui/MarkdownBody.tsx';
+import { scoStatusWords } from '../../contract/scorm-words.ts';
 
 /** A course's page: header with progress, Continue, certificate actions, and the outline. */
 export default function CoursePage() {
@@ -315,22 +316,12 @@ function LessonRow({
   );
 }
 
-const SCORM_STATUS: Record<string, string> = {
-  'not attempted': 'not started',
-  incomplete: 'in progress',
-  browsed: 'only browsed',
-  failed: 'failed',
-  unknown: 'no status reported',
-  completed: 'completed but not passed',
-  passed: 'passed',
-};
-
 /** Why a SCORM lesson is still pending: the items not done yet and what each last reported. */
 function ScormPendingReason({ status }: { status: NonNullable<OutlineLesson['scorm']> }) {
   const first = status.incomplete[0];
   if (!first) return null;
   const what = (i: typeof first) => {
-    const said = i.successStatus === 'failed' ? 'failed' : (SCORM_STATUS[i.completionStatus] ?? i.completionStatus);
+    const said = scoStatusWords(i.completionStatus === 'not attempted' && !i.lastReportedAt ? null : { ...i, done: false }).toLowerCase();
     const score = i.scoreRaw !== null ? `, score ${i.scoreRaw}` : '';
     const when = i.lastReportedAt ? `, last reported ${readableDateTime(i.lastReportedAt)}` : '';
     return `“${i.title}” ${said}${score}${when}`;

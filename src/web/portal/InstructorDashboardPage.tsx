@@ -12,6 +12,7 @@ import { ErrorState, PageLoader, QueryState } from '../ui/states.tsx';
 import { ProgressLine } from './PortalParts.tsx';
 import type { ScormAttemptRow } from '../../contract/scorm.ts';
 import { useOutline, type LearnerRow, type Page as ListPage, type ProgressStats, type SubmissionRow } from './portal-api.ts';
+import { scoStatusWords, timeSpentWords } from '../../contract/scorm-words.ts';
 
 const STATUS_FILTERS: Record<string, string> = {
   all: '',
@@ -294,21 +295,6 @@ function QuizResults({ courseId }: { courseId: string }) {
   );
 }
 
-const SCORM_STATUS: Record<string, string> = {
-  completed: 'Completed',
-  passed: 'Passed',
-  failed: 'Failed',
-  incomplete: 'In progress',
-  browsed: 'Browsed',
-  'not attempted': 'Not started',
-  unknown: 'No status',
-};
-
-function minutes(seconds: number): string {
-  const m = Math.round(seconds / 60);
-  return m < 1 ? 'under a minute' : m === 1 ? '1 minute' : `${m} minutes`;
-}
-
 /** What the SCORM packages of the course reported per learner and item: status, score, time. */
 function ScormResults({ courseId }: { courseId: string }) {
   const rows = useQuery({
@@ -346,13 +332,13 @@ function ScormResults({ courseId }: { courseId: string }) {
                       <Table.Td>{r.title ?? 'An item no longer in the package'}</Table.Td>
                       <Table.Td>
                         <Badge c="gray.9" variant="light" color={r.done ? 'teal' : r.successStatus === 'failed' ? 'red' : 'gray'}>
-                          {r.successStatus === 'failed' ? 'Failed' : (SCORM_STATUS[r.completionStatus] ?? r.completionStatus)}
+                          {scoStatusWords(r)}
                         </Badge>
                       </Table.Td>
                       <Table.Td>
                         {r.scoreRaw !== null ? `${r.scoreRaw}${r.scoreMax !== null ? ` / ${r.scoreMax}` : ''}` : r.scoreScaled !== null ? `${Math.round(r.scoreScaled * 100)}%` : '—'}
                       </Table.Td>
-                      <Table.Td>{minutes(r.totalSeconds)}</Table.Td>
+                      <Table.Td>{timeSpentWords(r.totalSeconds)}</Table.Td>
                       <Table.Td>{readableDay(r.updatedAt)}</Table.Td>
                     </Table.Tr>
                   ))}

@@ -7,6 +7,7 @@ import { api } from '../ui/api.ts';
 import { ErrorState, PageLoader } from '../ui/states.tsx';
 import { ALERT_STYLES } from './PortalParts.tsx';
 import { applyEnrollment, keys, type Enrollment } from './portal-api.ts';
+import { scoStatusWords } from '../../contract/scorm-words.ts';
 
 type RuntimeApi = Scorm12API | Scorm2004API;
 type Sco = ScormAttempt['scos'][number]['sco'];
@@ -27,15 +28,6 @@ function formatTime(version: '1.2' | '2004', seconds: number): string {
   const s = Math.round((seconds - h * 3600 - m * 60) * 100) / 100;
   if (version === '2004') return `PT${h}H${m}M${s}S`;
   return `${String(h).padStart(4, '0')}:${String(m).padStart(2, '0')}:${s.toFixed(2).padStart(5, '0')}`;
-}
-
-/** What the learner reads about a SCO's state. */
-export function scoStatusLabel(a: ScormScoAttempt | null): string {
-  if (!a) return 'Not started';
-  if (a.done) return a.successStatus === 'passed' ? 'Passed' : 'Completed';
-  if (a.successStatus === 'failed' || a.completionStatus === 'failed') return 'Failed';
-  if (a.completionStatus === 'not attempted' || a.completionStatus === 'unknown') return 'Started';
-  return 'In progress';
 }
 
 /** The data a SCO starts with: where it left off, its suspend data and the time spent so far. */
@@ -132,7 +124,7 @@ export default function ScormPlayer({ lessonId, courseId, learner, title }: { le
           <Paper withBorder radius="lg" p="sm" style={{ flex: '0 0 260px', maxHeight: '75vh', overflowY: 'auto' }} component="nav" aria-label="Contents of the package">
             <Stack gap={2}>
               {scos.map((s) => {
-                const label = scoStatusLabel(s.attempt);
+                const label = scoStatusWords(s.attempt);
                 const active = s.sco.id === entry.sco.id;
                 return (
                   <UnstyledButton
@@ -173,7 +165,7 @@ export default function ScormPlayer({ lessonId, courseId, learner, title }: { le
       <Group gap="sm" justify="space-between">
         <Group gap="xs">
           <Badge variant="outline" color="gray.7" c="gray.9" data-testid="scorm-status">
-            {scoStatusLabel(entry.attempt)}
+            {scoStatusWords(entry.attempt)}
           </Badge>
           {data.lessonCompleted && (
             <Text size="sm" c="teal.9" data-testid="scorm-lesson-complete">

@@ -10,6 +10,7 @@ import { renderDocumentPdf } from '../certificates/index.ts';
 import type { Submission } from '../../../contract/quizzes.ts';
 import { courseQuizReportData, submissionReportData, type CourseQuizReportData, type ReportPerson, type SubmissionReportData } from './submission.service.ts';
 import { readableStamp } from '../../platform/readable-instant.ts';
+import { scoStatusWords, timeSpentWords } from '../../../contract/scorm-words.ts';
 
 type Answer = Submission['answers'][number];
 
@@ -39,11 +40,7 @@ export function markdownToText(md: string): string {
 
 
 export function duration(seconds: number | null): string {
-  if (seconds === null) return '—';
-  const h = Math.floor(seconds / 3600);
-  const m = Math.floor((seconds % 3600) / 60);
-  const s = seconds % 60;
-  return h > 0 ? `${h} h ${m} min ${s} s` : m > 0 ? `${m} min ${s} s` : `${s} s`;
+  return seconds === null ? '—' : timeSpentWords(seconds);
 }
 
 function num(n: number): string {
@@ -222,31 +219,22 @@ export function courseQuizReportDoc(d: CourseQuizReportData): PdfDocDefinition {
   };
 }
 
-const SCORM_STATUS: Record<string, string> = {
-  completed: 'Completed',
-  passed: 'Passed',
-  failed: 'Failed',
-  incomplete: 'In progress',
-  browsed: 'Browsed',
-  'not attempted': 'Not started',
-  unknown: 'No status',
-};
-
 /** The SCORM lessons' items with the member's status, score and time (what the package last reported). */
 function scormSection(rows: CourseQuizReportData['scorm']): PdfContent[] {
   if (!rows.length) return [];
   const body: PdfContent[][] = [
     ['Lesson', 'Item', 'Status', 'Score', 'Time', 'Last reported'].map((h) => ({ text: h, bold: true, fillColor: HEAD_FILL })),
     ...rows.map((r) => {
-      const status = r.successStatus !== 'unknown' && r.completionStatus !== r.successStatus ? `${SCORM_STATUS[r.completionStatus] ?? r.completionStatus}, ${r.successStatus}` : (SCORM_STATUS[r.completionStatus] ?? r.completionStatus);
+      const status = scoStatusWords(r.reported ? r : null);
       const score = r.scoreRaw !== null ? `${num(r.scoreRaw)}${r.scoreMax !== null ? ` / ${num(r.scoreMax)}` : ''}` : r.scoreScaled !== null ? `${num(r.scoreScaled * 100)}%` : '—';
-      return [r.lessonTitle, r.scoTitle, status, { text: score, alignment: 'right' }, { text: duration(Math.round(r.totalSeconds)), alignment: 'right' }, readableStamp(r.lastReportedAt)] as PdfContent[];
+      return [r.lessonTitle, r.scoTitle, status, { text: score, alignment: 'right' }, { text: r.reported ? duration(r.totalSeconds) : '—', alignment: 'right' }, readableStamp(r.lastReportedAt)] as PdfContent[];
     }),
   ];
-  const done = rows.filter((r) => r.done).length;
+  const lessons = new Map(rows.map((r) => [r.lessonId, r.lessonCompleted]));
+  const complete = [...lessons.values()].filter(Boolean).length;
   return [
     { text: 'SCORM lessons', style: 'h2' },
-    { text: `${done} of ${rows.length} SCORM item${rows.length === 1 ? '' : 's'} done.`, margin: [0, 0, 0, 4] },
+    { text: `${complete} of ${lessons.size} SCORM lesson${lessons.size === 1 ? '' : 's'} complete. Each item shows what its package last reported.`, margin: [0, 0, 0, 4] },
     { layout: tableLayout, fontSize: 9, table: { headerRows: 1, widths: ['*', '*', 70, 50, 60, 80], body } },
   ];
 }

@@ -218,8 +218,14 @@ describeDb('SCORM runtime: commits, monotonic sequence, beacon, completion', (en
     const enrollment = await env.ctx.db.selectFrom('enrollments').select('id').where('member_id', '=', learner.id).executeTakeFirstOrThrow();
     const text = pdfText(await env.req('GET', `/api/enrollments/${enrollment.id}/quiz-report.pdf`, { as: mod }));
     expect(text).toContain('SCORM lessons');
-    expect(text).toContain('1 of 1 SCORM item done.');
+    expect(text).toContain('1 of 1 SCORM lesson complete.');
     expect(text).toMatch(/Golf Explained[\s\S]*Passed[\s\S]*85 \/ 100[\s\S]*2 min 5 s/);
+    // The package later reports a failure: the lesson stays complete, the item says what it reported.
+    await commit(env, learner, url, { scoId: 'item_1', seq: 2, session: 'b', cmi: { core: { lesson_status: 'failed', session_time: '00:00:46', score: { raw: '27', max: '100' } } } });
+    const later = pdfText(await env.req('GET', `/api/enrollments/${enrollment.id}/quiz-report.pdf`, { as: mod }));
+    expect(later).toContain('1 of 1 SCORM lesson complete.');
+    expect(later).toMatch(/Golf Explained[\s\S]*Failed[\s\S]*27 \/ 100[\s\S]*2 min 51 s/);
+    expect(later).not.toContain('Passed');
   });
 
   it('concurrent completing commits of two SCOs complete the lesson exactly once', async () => {

@@ -3,7 +3,12 @@ import type { Executor } from '../../db/database.ts';
 import { scoDone } from './cmi.ts';
 
 export interface ScormReportRow {
+  lessonId: string;
   lessonTitle: string;
+  /** The lesson is complete (it stays complete whatever the package reports later). */
+  lessonCompleted: boolean;
+  /** The member opened the item (its package reported something). */
+  reported: boolean;
   scoTitle: string;
   version: '1.2' | '2004';
   completionStatus: string;
@@ -24,7 +29,10 @@ export async function scormReportRows(db: Executor, memberId: string, courseId: 
     .innerJoin('scorm_packages as p', 'p.id', 'l.scorm_package_id')
     .innerJoin('scorm_scos as s', 's.package_id', 'p.id')
     .leftJoin('scorm_attempts as a', (j) => j.onRef('a.lesson_id', '=', 'l.id').onRef('a.sco_id', '=', 's.item_id').on('a.member_id', '=', memberId))
+    .leftJoin('lesson_completions as lc', (j) => j.onRef('lc.lesson_id', '=', 'l.id').on('lc.member_id', '=', memberId))
     .select([
+      'l.id as lesson_id',
+      'lc.id as completion_id',
       'l.title as lesson_title',
       's.title as sco_title',
       'p.version',
@@ -52,7 +60,10 @@ export async function scormReportRows(db: Executor, memberId: string, courseId: 
     const version = r.version as '1.2' | '2004';
     const state = { completion_status: r.completion_status ?? 'not attempted', success_status: r.success_status ?? 'unknown' };
     return {
+      lessonId: r.lesson_id,
       lessonTitle: r.lesson_title,
+      lessonCompleted: r.completion_id !== null,
+      reported: r.completion_status !== null,
       scoTitle: r.sco_title,
       version,
       completionStatus: state.completion_status,
