@@ -176,6 +176,11 @@ describeBrowser('batches: the learner’s batch page and the instructor’s grid
     await page.getByRole('option', { name: 'Europe/Lisbon' }).click();
     await page.getByRole('combobox', { name: 'Courses (in order)' }).fill('Negotiation');
     await page.getByRole('option', { name: 'Negotiation Skills' }).click();
+    // Instructors and evaluators are picked by name like the courses (they were plain text boxes).
+    await page.getByRole('combobox', { name: 'Instructors' }).fill('Iris');
+    await page.getByRole('option', { name: /Iris Instructor/ }).click();
+    await page.getByRole('combobox', { name: 'Evaluators' }).fill('Ada');
+    await page.getByRole('option', { name: /Ada Admin/ }).click();
     await page.getByRole('button', { name: 'Create batch' }).click();
     await page.waitForFunction(() => document.getElementById('field-endDate')?.getAttribute('aria-invalid') === 'true');
     await page.getByLabel('End date').fill('2027-03-05');
@@ -183,12 +188,15 @@ describeBrowser('batches: the learner’s batch page and the instructor’s grid
     // The new batch's own page (the form itself lives at /app/lms-batch/new).
     await page.waitForURL((u) => /^\/app\/lms-batch\/(?!new$)[0-9a-z]+$/.test(u.pathname));
     const created = await ctx.request.get(at(`/api/batches/${new URL(page.url()).pathname.split('/').pop()!}`));
-    expect(await created.json()).toMatchObject({
+    const winter = (await created.json()) as { id: string; instructorIds: string[]; evaluatorIds: string[] };
+    expect(winter).toMatchObject({
       title: 'Winter cohort',
       timezone: 'Europe/Lisbon',
       startDate: '2027-01-10',
       endDate: '2027-03-05',
     });
+    expect(winter.instructorIds).toHaveLength(1);
+    expect(winter.evaluatorIds).toHaveLength(1);
 
     // Its history names what was set, in the form's words: no ids, no record timestamps, no empty fields.
     const history = page.getByRole('region', { name: 'History' });
@@ -212,7 +220,42 @@ describeBrowser('batches: the learner’s batch page and the instructor’s grid
     expect(await classes.getByText('Give the class a title.').count()).toBe(0);
     await classes.getByLabel('Join link').fill('https://meet.example.com/xyz');
     await classes.getByRole('button', { name: 'Schedule' }).click();
-    await classes.getByText(/Kick-off \(60 min\)/).waitFor();
+    await page.getByText(/Scheduled “Kick-off” for/).waitFor();
+    const table = classes.getByTestId('desk-live-classes');
+    await table.getByRole('row').filter({ hasText: 'Kick-off · 60 min' }).waitFor();
+
+    // Change it: a new title and length; the list says so.
+    await classes.getByRole('button', { name: 'Change Kick-off' }).click();
+    const change = page.getByRole('dialog', { name: 'Change the live class' });
+    await change.getByLabel('Title').fill('Kick-off and introductions');
+    await change.getByLabel('Minutes').fill('90');
+    await change.getByRole('button', { name: 'Save changes' }).click();
+    await table.getByRole('row').filter({ hasText: 'Kick-off and introductions · 90 min' }).waitFor();
+
+    // Attendance: the batch's members with a tick each; saving replaces the class's list.
+    await ok(await ctx.request.post(at(`/api/batches/${winter.id}/members`), { data: { memberEmail: LEARNER.email } }), 201);
+    await ok(await ctx.request.post(at(`/api/batches/${winter.id}/members`), { data: { memberEmail: FELLOW.email } }), 201);
+    await page.reload();
+    await classes.getByRole('button', { name: 'Take attendance: Kick-off and introductions' }).click();
+    const register = page.getByRole('dialog', { name: 'Attendance: Kick-off and introductions' });
+    await register.getByLabel('Lea Learner').check();
+    await register.getByText('1 of 2 present').waitFor();
+    await checkA11y(page, 'attendance register');
+    await register.getByRole('button', { name: 'Save attendance' }).click();
+    await page.getByText('Attendance saved: 1 present.').waitFor();
+    await table.getByText('1 of 2 present').waitFor();
+    const [saved] = await ok<{ presentMemberIds: string[] }[]>(await ctx.request.get(at(`/api/batches/${winter.id}/live-classes`)), 200);
+    expect(saved!.presentMemberIds).toHaveLength(1);
+
+    // Cancel it, after a confirmation.
+    await classes.getByRole('button', { name: 'Cancel class: Kick-off and introductions' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Cancel this live class?' });
+    await confirm.getByRole('button', { name: 'Keep it' }).click();
+    expect(await ok<unknown[]>(await ctx.request.get(at(`/api/batches/${winter.id}/live-classes`)), 200)).toHaveLength(1);
+    await classes.getByRole('button', { name: 'Cancel class: Kick-off and introductions' }).click();
+    await confirm.getByRole('button', { name: 'Cancel the class' }).click();
+    await classes.getByText('No live class scheduled yet.').waitFor();
+    expect(await ok<unknown[]>(await ctx.request.get(at(`/api/batches/${winter.id}/live-classes`)), 200)).toHaveLength(0);
     // The refused tries answered 400 on purpose (the browser logs that); nothing else went wrong.
     expect(errors.filter((e) => !e.includes('status of 400'))).toEqual([]);
     await ctx.close();

@@ -245,6 +245,30 @@ function FormBody({ meta, me, row, refresh }: { meta: EntityMeta; me: Me; row: R
     );
   }
 
+  /** A field's editor: a custom field's own (a list of linked records…), else the input of its kind. */
+  const fieldEditor = (f: FieldMeta) =>
+    f.kind === 'custom' && f.render ? (
+      <div key={f.name}>
+        {f.render({
+          value: values[f.name],
+          onChange: (v) => set(f.name, v),
+          errors: error?.fieldErrors.filter((e) => e.path === f.name || e.path.startsWith(`${f.name}.`)) ?? [],
+          disabled: !canWrite,
+        })}
+      </div>
+    ) : (
+      <FieldInput
+        key={f.name}
+        field={f}
+        values={values}
+        value={values[f.name]}
+        stored={isStored(row?.[f.name])}
+        onChange={(v) => set(f.name, v)}
+        error={fieldError(f.name)}
+        disabled={!canWrite}
+      />
+    );
+
   return (
     <Page
       title={title}
@@ -290,46 +314,9 @@ function FormBody({ meta, me, row, refresh }: { meta: EntityMeta; me: Me; row: R
         >
           <Stack gap="md">
             <SimpleGrid cols={{ base: 1, md: 2 }} spacing="md">
-              {fields
-                .filter((f) => !f.wide && !fixed(f))
-                .map((f) => (
-                  <FieldInput
-                    key={f.name}
-                    field={f}
-                    values={values}
-                    value={values[f.name]}
-                    stored={isStored(row?.[f.name])}
-                    onChange={(v) => set(f.name, v)}
-                    error={fieldError(f.name)}
-                    disabled={!canWrite}
-                  />
-                ))}
+              {fields.filter((f) => !f.wide && !fixed(f)).map(fieldEditor)}
             </SimpleGrid>
-            {fields
-              .filter((f) => f.wide && !fixed(f))
-              .map((f) =>
-                f.kind === 'custom' && f.render ? (
-                  <div key={f.name}>
-                    {f.render({
-                      value: values[f.name],
-                      onChange: (v) => set(f.name, v),
-                      errors: error?.fieldErrors.filter((e) => e.path === f.name || e.path.startsWith(`${f.name}.`)) ?? [],
-                      disabled: !canWrite,
-                    })}
-                  </div>
-                ) : (
-                  <FieldInput
-                    key={f.name}
-                    field={f}
-                    values={values}
-                    value={values[f.name]}
-                    stored={isStored(row?.[f.name])}
-                    onChange={(v) => set(f.name, v)}
-                    error={fieldError(f.name)}
-                    disabled={!canWrite}
-                  />
-                ),
-              )}
+            {fields.filter((f) => f.wide && !fixed(f)).map(fieldEditor)}
             {canWrite && editable && (
               <Group>
                 <Button type="submit" loading={saving}>

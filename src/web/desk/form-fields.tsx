@@ -42,7 +42,7 @@ export function toWire(f: FieldMeta, value: unknown, values: Values): { send: bo
 }
 
 /** A UTC timestamp as the value of a datetime-local input (the browser's time zone). */
-function localDateTime(iso: string): string {
+export function localDateTime(iso: string): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return '';
   const p = (n: number) => String(n).padStart(2, '0');

@@ -2,14 +2,14 @@
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { ActionIcon, Alert, Anchor, Badge, Button, Group, NumberInput, Paper, Stack, Table, Text, TextInput, Title } from '@mantine/core';
-import { api, ApiError, errorMessage } from '../../ui/api.ts';
-import { plainFieldMessage } from '../form-checks.ts';
-import { readableDateTime, readableDay } from '../../ui/dates.ts';
+import { ActionIcon, Alert, Anchor, Badge, Button, Group, Paper, Stack, Table, Text, Title } from '@mantine/core';
+import { api, errorMessage } from '../../ui/api.ts';
+import { readableDay } from '../../ui/dates.ts';
 import { IconUsers } from '../../ui/icons.tsx';
 import type { Role } from '../../../contract/roles.ts';
 import { LinkPicker } from '../LinkPicker.tsx';
 import { AssessmentsPanel, GroupRequestPanel } from './batch-assessments.tsx';
+import { LiveClassPanel, useBatchMembers } from './live-classes.tsx';
 import type { CustomFieldProps, EntityMeta, LinkRef, Row } from '../meta.ts';
 
 const MANAGERS: readonly Role[] = ['System Manager', 'Moderator', 'Course Creator'];
@@ -79,22 +79,12 @@ function IdListField({ link, label, ordered, ...p }: CustomFieldProps & { link: 
   );
 }
 
-interface MemberRow {
-  memberId: string;
-  fullName: string;
-  joinedAt: string;
-  courses: { courseId: string; progress: number | null }[];
-}
-
 /** Members of the batch: add by person, remove (their enrollments and progress stay). */
 function MembersPanel({ row, refresh }: { row: Row; refresh: () => void }) {
   const id = String(row.id);
   const client = useQueryClient();
   const [pick, setPick] = useState<string | null>(null);
-  const members = useQuery({
-    queryKey: ['desk-batch-members', id],
-    queryFn: ({ signal }) => api.get<{ items: MemberRow[] }>(`/api/batches/${encodeURIComponent(id)}/members?limit=500`, { signal }),
-  });
+  const members = useBatchMembers(id);
   const done = () => {
     setPick(null);
     refresh();
@@ -161,67 +151,6 @@ function MembersPanel({ row, refresh }: { row: Row; refresh: () => void }) {
 }
 
 /** Schedule a live class from the desk (times entered in the batch's time zone are converted by the browser). */
-function LiveClassPanel({ row }: { row: Row }) {
-  const id = String(row.id);
-  const client = useQueryClient();
-  const [title, setTitle] = useState('');
-  const [startsAt, setStartsAt] = useState('');
-  const [duration, setDuration] = useState<number | string>(60);
-  const [joinUrl, setJoinUrl] = useState('');
-  const classes = useQuery({
-    queryKey: ['desk-batch-classes', id],
-    queryFn: ({ signal }) => api.get<{ id: string; title: string; startsAt: string; durationMinutes: number }[]>(`/api/batches/${encodeURIComponent(id)}/live-classes`, { signal }),
-  });
-  const create = useMutation({
-    mutationFn: () =>
-      api.post(`/api/batches/${encodeURIComponent(id)}/live-classes`, {
-        title,
-        startsAt: startsAt ? new Date(startsAt).toISOString() : '',
-        durationMinutes: Number(duration),
-        joinUrl,
-      }),
-    onSuccess: () => {
-      setTitle('');
-      setStartsAt('');
-      setJoinUrl('');
-      void client.invalidateQueries({ queryKey: ['desk-batch-classes', id] });
-    },
-  });
-  const labels: Record<string, string> = { title: 'Title', startsAt: 'Start', durationMinutes: 'Minutes', joinUrl: 'Join link' };
-  const fieldError = (name: string) => {
-    const m = create.error instanceof ApiError ? create.error.fieldError(name) : undefined;
-    return m === undefined ? undefined : plainFieldMessage(labels[name] ?? name, m);
-  };
-  return (
-    <Paper withBorder radius="md" p="lg" component="section" aria-labelledby="batch-classes-title">
-      <Title order={2} fz="lg" id="batch-classes-title" mb="sm">
-        Live classes
-      </Title>
-      <Group align="flex-start" gap="sm" mb="sm" wrap="wrap">
-        <TextInput label="Title" value={title} onChange={(e) => setTitle(e.currentTarget.value)} error={fieldError('title')} />
-        <TextInput label="Starts (your time)" type="datetime-local" value={startsAt} onChange={(e) => setStartsAt(e.currentTarget.value)} error={fieldError('startsAt')} />
-        <NumberInput label="Minutes" w={100} min={1} max={1440} value={duration} onChange={setDuration} error={fieldError('durationMinutes')} />
-        <TextInput label="Join link" placeholder="https://…" value={joinUrl} onChange={(e) => setJoinUrl(e.currentTarget.value)} error={fieldError('joinUrl')} />
-        <Button mt={25} loading={create.isPending} onClick={() => create.mutate()}>
-          Schedule
-        </Button>
-      </Group>
-      {create.isError && !fieldError('title') && !fieldError('startsAt') && !fieldError('joinUrl') && !fieldError('durationMinutes') && (
-        <Alert color="red" mb="sm">
-          {errorMessage(create.error)}
-        </Alert>
-      )}
-      <Stack gap={4}>
-        {(classes.data ?? []).map((c) => (
-          <Text size="sm" key={c.id}>
-            {readableDateTime(c.startsAt)} · {c.title} ({c.durationMinutes} min)
-          </Text>
-        ))}
-      </Stack>
-    </Paper>
-  );
-}
-
 const ZONES: readonly string[] = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
 const TIMEZONES: readonly string[] = ZONES.includes('UTC') ? ZONES : ['UTC', ...ZONES];
 
