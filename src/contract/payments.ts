@@ -4,9 +4,19 @@ import { CurrencySchema } from './courses.ts';
 
 export const PAYMENT_STATUSES = ['pending', 'paid', 'failed', 'refunded', 'expired'] as const;
 export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
+/** A payment's status in the words the portal and the desk both show. */
+export const PAYMENT_STATUS_WORDS: Record<PaymentStatus, string> = {
+  pending: 'Waiting for payment',
+  paid: 'Paid',
+  failed: 'Failed',
+  refunded: 'Refunded',
+  expired: 'Expired',
+};
 /** stripe: Stripe Checkout; manual: an invoice staff mark paid; none: nothing to pay (100% off). */
 export const PAYMENT_GATEWAYS = ['stripe', 'manual', 'none'] as const;
 export type PaymentGateway = (typeof PAYMENT_GATEWAYS)[number];
+/** How a payment was paid, in the words the desk and the receipt both show. */
+export const PAYMENT_GATEWAY_WORDS: Record<PaymentGateway, string> = { stripe: 'Card (Stripe)', manual: 'Invoice', none: 'Nothing to pay' };
 /** Why a paid payment needs staff. batch_full: the batch was full when the payment arrived (no membership). */
 export const PAYMENT_ATTENTIONS = ['batch_full'] as const;
 export type PaymentAttention = (typeof PAYMENT_ATTENTIONS)[number];
@@ -23,6 +33,26 @@ export const CheckoutBody = z
     path: ['courseId'],
   });
 export type CheckoutInput = z.infer<typeof CheckoutBody>;
+
+/**
+ * POST /api/payments/quote: what a checkout with the same body would charge, before anything is
+ * bought (the coupon checked, no use taken, nothing written).
+ */
+export const QuoteSchema = z.object({
+  courseId: z.string().nullable(),
+  batchId: z.string().nullable(),
+  itemTitle: z.string(),
+  /** The price before the coupon, in minor units. */
+  price: z.number().int(),
+  /** The coupon's discount in minor units (0 without a coupon). */
+  discount: z.number().int(),
+  /** What the checkout would charge: price − discount. */
+  amount: z.number().int(),
+  currency: z.string(),
+  /** The coupon as stored (upper case), or null. */
+  couponCode: z.string().nullable(),
+});
+export type Quote = z.infer<typeof QuoteSchema>;
 
 export const PaymentSchema = z.object({
   id: z.string(),
@@ -85,6 +115,15 @@ export type PaymentListInput = z.infer<typeof PaymentListQuery>;
 
 const When = z.union([IsoDate, IsoDateTime]);
 
+/**
+ * The instant a coupon's validity starts or ends: a date alone means the whole day (UTC), valid
+ * from its start until its end (a coupon valid until 31 Dec is valid through 31 Dec).
+ */
+export function couponWindowInstant(v: string, edge: 'start' | 'end'): string {
+  if (v.length === 10) return edge === 'start' ? `${v}T00:00:00.000Z` : `${v}T23:59:59.999Z`;
+  return new Date(v).toISOString();
+}
+
 export const CreateCouponBody = z
   .strictObject({
     code: z
@@ -104,7 +143,7 @@ export const CreateCouponBody = z
   })
   .refine((b) => (b.percentOff === undefined) !== (b.amountOff === undefined), { message: 'Give either percentOff or amountOff.', path: ['percentOff'] })
   .refine((b) => b.amountOff === undefined || b.currency !== undefined, { message: 'An amount off needs its currency.', path: ['currency'] })
-  .refine((b) => b.validFrom === undefined || b.validUntil === undefined || b.validUntil >= b.validFrom, {
+  .refine((b) => b.validFrom === undefined || b.validUntil === undefined || couponWindowInstant(b.validUntil, 'end') >= couponWindowInstant(b.validFrom, 'start'), {
     message: 'The end of the validity must not be before its start.',
     path: ['validUntil'],
   });
@@ -116,7 +155,9 @@ export const CouponSchema = z.object({
   percentOff: z.number().int().nullable(),
   amountOff: z.number().int().nullable(),
   currency: z.string().nullable(),
+  /** A date (YYYY-MM-DD) when the coupon is valid from the start of that day (UTC), else a timestamp. */
   validFrom: z.string().nullable(),
+  /** A date (YYYY-MM-DD) when the coupon is valid through the end of that day (UTC), else a timestamp. */
   validUntil: z.string().nullable(),
   maxUses: z.number().int().nullable(),
   uses: z.number().int(),

@@ -175,8 +175,16 @@ export default function BatchPage() {
             {!b.isMember && !teaching && b.published && b.allowSelfEnrollment && b.paid && b.price !== null && b.currency && (
               <Paper withBorder radius="lg" p="lg" component="section" aria-label="Buy a seat">
                 <Stack gap="xs">
-                  <Text size="sm">This is a paid batch: buy a seat to join it. Your receipt is under My payments.</Text>
-                  {b.seatsLeft === 0 ? <Text size="sm">No seats left.</Text> : <BuyButton target={{ batchId: b.id }} price={b.price} currency={b.currency} />}
+                  {b.seatsLeft === 0 ? (
+                    <Text size="sm">This is a paid batch, and every seat is taken.</Text>
+                  ) : (
+                    <BuyButton
+                      target={{ batchId: b.id }}
+                      price={b.price}
+                      currency={b.currency}
+                      intro={<Text size="sm">This is a paid batch: buy a seat to join it. Your receipt is under My payments.</Text>}
+                    />
+                  )}
                 </Stack>
               </Paper>
             )}

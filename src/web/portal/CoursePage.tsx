@@ -176,22 +176,33 @@ function CourseView({ outline }: { outline: Outline }) {
             </>
           ) : (
             <>
-              <Text size="sm" c="gray.7">
-                {buyable
-                  ? 'This is a paid course: buy it to enroll. Your receipt is under My payments.'
-                  : paid
-                  ? 'This is a paid course. Access is given once it is paid for: ask your training team to arrange it and enroll you.'
-                  : !selfEnrollment
-                    ? 'You are not enrolled in this course. Your training team enrolls people in it: ask them to enroll you.'
-                    : 'You are not enrolled in this course.'}
-              </Text>
+              {!buyable && (
+                <Text size="sm" c="gray.7">
+                  {paid
+                    ? 'This is a paid course. Access is given once it is paid for: ask your training team to arrange it and enroll you.'
+                    : !selfEnrollment
+                      ? 'You are not enrolled in this course. Your training team enrolls people in it: ask them to enroll you.'
+                      : 'You are not enrolled in this course.'}
+                </Text>
+              )}
               {selfEnrollment && windowText && (
                 <Text size="sm" fw={500} data-testid="enrollment-window">
                   {windowText}
                 </Text>
               )}
               <RefusalAlert refusal={refusal} />
-              {buyable && <BuyButton target={{ courseId: course.id }} price={price} currency={currency} />}
+              {buyable && (
+                <BuyButton
+                  target={{ courseId: course.id }}
+                  price={price}
+                  currency={currency}
+                  intro={
+                    <Text size="sm" c="gray.7">
+                      This is a paid course: buy it to enroll. Your receipt is under My payments.
+                    </Text>
+                  }
+                />
+              )}
               <Group>
                 {selfEnrollment && !paid && state === 'open' && (
                   <Button onClick={enroll} loading={pending}>

@@ -6,17 +6,10 @@ import { api, errorMessage } from '../ui/api.ts';
 import { readableDay } from '../ui/dates.ts';
 import { Page } from '../ui/Page.tsx';
 import { Empty, PageLoader, QueryState } from '../ui/states.tsx';
-import { formatMoney, type Payment, type PaymentStatus } from '../../contract/payments.ts';
+import { PAYMENT_STATUS_WORDS, formatMoney, type Payment, type PaymentStatus } from '../../contract/payments.ts';
 import { keys } from './portal-api.ts';
 import { ALERT_STYLES } from './PortalParts.tsx';
 
-const STATUS_LABEL: Record<PaymentStatus, string> = {
-  pending: 'Waiting for payment',
-  paid: 'Paid',
-  failed: 'Failed',
-  refunded: 'Refunded',
-  expired: 'Expired',
-};
 const STATUS_COLOR: Record<PaymentStatus, string> = { pending: 'yellow', paid: 'green', failed: 'red', refunded: 'gray', expired: 'gray' };
 
 function itemLink(p: Payment) {
@@ -63,7 +56,7 @@ export default function PaymentsPage() {
                         <Table.Td>{formatMoney(p.amount, p.currency)}</Table.Td>
                         <Table.Td>
                           <Badge variant="light" color={STATUS_COLOR[p.status]} c="gray.9">
-                            {STATUS_LABEL[p.status]}
+                            {PAYMENT_STATUS_WORDS[p.status]}
                           </Badge>
                         </Table.Td>
                         <Table.Td>

@@ -11,10 +11,11 @@ import { isUniqueViolation, nowIso } from '../../db/dialect.ts';
 import { newId } from '../../db/ids.ts';
 import { errors } from '../../http/errors.ts';
 import { recordAudit } from '../../platform/audit.service.ts';
-import type { Coupon, CreateCouponInput } from '../../../contract/payments.ts';
+import { couponWindowInstant, type Coupon, type CreateCouponInput } from '../../../contract/payments.ts';
 
+/** 422 COUPON_INVALID, the reason also as the error of the couponCode field (the portal shows it there). */
 export function couponInvalid(detail: string): ReturnType<typeof errors.unprocessable> {
-  return errors.unprocessable('COUPON_INVALID', detail);
+  return errors.unprocessable('COUPON_INVALID', detail, { errors: [{ path: 'couponCode', message: detail }] });
 }
 
 function toCoupon(r: CouponsTable, courseIds: string[]): Coupon {
@@ -24,8 +25,8 @@ function toCoupon(r: CouponsTable, courseIds: string[]): Coupon {
     percentOff: r.percent_off === null ? null : Number(r.percent_off),
     amountOff: r.amount_off === null ? null : Number(r.amount_off),
     currency: r.currency,
-    validFrom: r.valid_from,
-    validUntil: r.valid_until,
+    validFrom: asDay(r.valid_from, 'T00:00:00.000Z'),
+    validUntil: asDay(r.valid_until, 'T23:59:59.999Z'),
     maxUses: r.max_uses === null ? null : Number(r.max_uses),
     uses: Number(r.uses),
     courseIds,
@@ -33,14 +34,21 @@ function toCoupon(r: CouponsTable, courseIds: string[]): Coupon {
   };
 }
 
-/** A date alone means the whole day (UTC): valid from its start, until its end. */
+/**
+ * A bound stored as the start (or end) of a whole UTC day reads as that day ("2026-12-31"): the
+ * date the coupon was given, which the desk and the portal show as that day in every time zone
+ * (the instant 23:59:59.999Z would read as the next day east of UTC).
+ */
+function asDay(stored: string | null, dayEdge: string): string | null {
+  return stored !== null && stored.length === 24 && stored.endsWith(dayEdge) ? stored.slice(0, 10) : stored;
+}
+
+/** A date alone means the whole day (UTC): valid from its start, until its end (stored as instants, compared as text). */
 function windowStart(v: string | undefined): string | null {
-  if (!v) return null;
-  return v.length === 10 ? `${v}T00:00:00.000Z` : new Date(v).toISOString();
+  return v ? couponWindowInstant(v, 'start') : null;
 }
 function windowEnd(v: string | undefined): string | null {
-  if (!v) return null;
-  return v.length === 10 ? `${v}T23:59:59.999Z` : new Date(v).toISOString();
+  return v ? couponWindowInstant(v, 'end') : null;
 }
 
 export async function createCoupon(ctx: AppContext, actor: Actor, input: CreateCouponInput, requestId: string | null): Promise<Coupon> {
@@ -101,14 +109,17 @@ export async function getCoupon(ctx: AppContext, id: string): Promise<Coupon> {
 
 export interface AppliedCoupon {
   couponId: string;
+  /** The code as stored (upper case). */
+  code: string;
   discount: number;
 }
 
 /**
- * Checks the coupon against the course (or batch) and currency, takes one use (atomically, never
- * past the maximum) and answers the discount in minor units. Runs in the checkout's transaction.
+ * Checks the coupon against the course (or batch), the currency, its window and its uses, and
+ * answers the discount in minor units; writes nothing (the quote, and the checkout before it takes
+ * the use).
  */
-export async function takeCouponUse(
+export async function checkCoupon(
   db: Executor,
   code: string,
   target: { courseId: string | null; amount: number; currency: string },
@@ -123,16 +134,30 @@ export async function takeCouponUse(
   }
   const limited = await db.selectFrom('coupon_courses').select('course_id').where('coupon_id', '=', coupon.id).execute();
   if (limited.length && !limited.some((l) => l.course_id === target.courseId)) throw couponInvalid('This coupon does not apply to this course.');
+  if (coupon.max_uses !== null && Number(coupon.uses) >= Number(coupon.max_uses)) throw couponInvalid('This coupon has been used up.');
+  const discount =
+    coupon.percent_off !== null ? Math.round((target.amount * Number(coupon.percent_off)) / 100) : Math.min(target.amount, Number(coupon.amount_off));
+  return { couponId: coupon.id, code: coupon.code, discount };
+}
+
+/**
+ * Checks the coupon (as checkCoupon), takes one use (atomically, never past the maximum) and
+ * answers the discount in minor units. Runs in the checkout's transaction.
+ */
+export async function takeCouponUse(
+  db: Executor,
+  code: string,
+  target: { courseId: string | null; amount: number; currency: string },
+): Promise<AppliedCoupon> {
+  const applied = await checkCoupon(db, code, target);
   const taken = await db
     .updateTable('coupons')
     .set((eb) => ({ uses: eb('uses', '+', 1) }))
-    .where('id', '=', coupon.id)
+    .where('id', '=', applied.couponId)
     .where((eb) => eb.or([eb('max_uses', 'is', null), eb('uses', '<', eb.ref('max_uses'))]))
     .executeTakeFirst();
   if (Number(taken.numUpdatedRows) === 0) throw couponInvalid('This coupon has been used up.');
-  const discount =
-    coupon.percent_off !== null ? Math.round((target.amount * Number(coupon.percent_off)) / 100) : Math.min(target.amount, Number(coupon.amount_off));
-  return { couponId: coupon.id, discount };
+  return applied;
 }
 
 /** Gives a use back (the payment failed or expired). */

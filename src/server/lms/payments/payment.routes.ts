@@ -13,16 +13,18 @@ import {
   MarkPaidBody,
   PaymentListQuery,
   PaymentSchema,
+  QuoteSchema,
   RefundBody,
   formatMoney,
   type Payment,
 } from '../../../contract/payments.ts';
+import { contentDisposition } from '../../http/content-disposition.ts';
 import { registerListExport } from '../../platform/list-export.ts';
 import { createCoupon, getCoupon, listCoupons } from './coupon.service.ts';
 import { markPaid } from './payment-fulfil.service.ts';
 import { refundPayment } from './payment-refund.service.ts';
 import { PAYMENT_STAFF } from './payment.policy.ts';
-import { checkout, confirmReturn, getPayment, listPayments } from './payment.service.ts';
+import { checkout, confirmReturn, getPayment, listPayments, quote } from './payment.service.ts';
 import { receiptPdf } from './receipt.ts';
 
 const tags = ['payments'];
@@ -65,6 +67,25 @@ export function registerPaymentRoutes(app: App, ctx: AppContext): void {
       const { created, ...payment } = await checkout(ctx, actorOf(req), req.body, { baseUrl: baseUrl(ctx, req), requestId: req.id });
       return reply.code(created ? 201 : 200).send(payment);
     },
+  );
+
+  app.post(
+    '/api/payments/quote',
+    {
+      config: {
+        access: 'authenticated',
+        problems: ['COURSE_NOT_PUBLISHED', 'ENROLLMENT_CLOSED', 'COURSE_FULL', 'ALREADY_ENROLLED', 'ALREADY_IN_BATCH', 'SEATS_FULL', 'SELF_ENROLLMENT_DISABLED', 'NOTHING_TO_PAY', 'COUPON_INVALID'],
+      },
+      schema: {
+        tags,
+        summary: 'The price a checkout would charge, with a coupon applied, before buying (writes nothing)',
+        description:
+          'Takes the checkout\'s body and answers the price, the coupon\'s discount and the amount to pay, after the same checks as the checkout; an unusable coupon answers 422 COUPON_INVALID with the reason (also in `errors[]` under `couponCode`). No coupon use is taken: the checkout takes it, and may still refuse a coupon whose last use was taken meanwhile.',
+        body: CheckoutBody,
+        response: { 200: QuoteSchema },
+      },
+    },
+    async (req) => quote(ctx, actorOf(req), req.body),
   );
 
   app.get(
@@ -164,7 +185,7 @@ export function registerPaymentRoutes(app: App, ctx: AppContext): void {
     },
     async (req, reply) => {
       const { pdf, filename } = await receiptPdf(ctx, actorOf(req), req.params.id, localeOf(req));
-      return reply.type('application/pdf').header('Content-Disposition', `inline; filename="${filename}"`).header('Cache-Control', 'private, no-cache').send(pdf);
+      return reply.type('application/pdf').header('Content-Disposition', contentDisposition(filename, 'inline')).header('Cache-Control', 'private, no-cache').send(pdf);
     },
   );
 

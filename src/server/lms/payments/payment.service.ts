@@ -4,7 +4,7 @@
  * transaction, then opens the gateway's checkout; nothing to pay (100% off) enrolls at once.
  */
 import type { Actor, AppContext } from '../../context.ts';
-import type { Executor, Tx } from '../../db/database.ts';
+import type { Executor } from '../../db/database.ts';
 import type { Insertable } from 'kysely';
 import type { PaymentsTable } from '../../db/schema-payments.ts';
 import { isUniqueViolation, nowIso } from '../../db/dialect.ts';
@@ -13,9 +13,9 @@ import type { AppError } from '../../http/errors.ts';
 import { errors } from '../../http/errors.ts';
 import { recordAudit } from '../../platform/audit.service.ts';
 import { paymentSettings } from '../../platform/settings.service.ts';
-import { type CheckoutInput, type CheckoutResult, type Payment, type PaymentListInput } from '../../../contract/payments.ts';
+import { type CheckoutInput, type CheckoutResult, type Payment, type PaymentListInput, type Quote } from '../../../contract/payments.ts';
 import { assertSelfEnrollmentOpen } from '../enrollments/index.ts';
-import { takeCouponUse } from './coupon.service.ts';
+import { checkCoupon, takeCouponUse } from './coupon.service.ts';
 import { gatewayFailed, gatewayFor, type PaymentGatewayClient } from './gateway.ts';
 import { endUnpaid, fulfil } from './payment-fulfil.service.ts';
 import { paymentRows, readPayment, toPayment } from './payment.queries.ts';
@@ -34,7 +34,7 @@ interface Target {
 }
 
 /** What the checkout sells, after every check that needs no write. */
-async function checkoutTarget(trx: Tx, memberId: string, input: CheckoutInput): Promise<Target> {
+async function checkoutTarget(trx: Executor, memberId: string, input: CheckoutInput): Promise<Target> {
   if (input.courseId) {
     const c = await trx
       .selectFrom('courses')
@@ -104,6 +104,28 @@ async function pendingPayment(db: Executor, memberId: string, target: { courseId
   let q = db.selectFrom('payments').select('id').where('member_id', '=', memberId).where('status', '=', 'pending');
   q = target.courseId ? q.where('course_id', '=', target.courseId) : q.where('batch_id', '=', target.batchId ?? '');
   return (await q.executeTakeFirst())?.id ?? null;
+}
+
+/**
+ * POST /api/payments/quote: what a checkout with the same body would charge — the same checks of
+ * what is bought, the coupon checked (window, currency, course, uses left) — without taking a use
+ * or writing anything. A checkout may still be refused if the coupon's last use is taken meanwhile.
+ */
+export async function quote(ctx: AppContext, actor: Actor, input: CheckoutInput): Promise<Quote> {
+  if (!actor.id) throw errors.unauthenticated();
+  const target = await checkoutTarget(ctx.db, actor.id, input);
+  const coupon = input.couponCode ? await checkCoupon(ctx.db, input.couponCode, target) : null;
+  const discount = coupon?.discount ?? 0;
+  return {
+    courseId: target.courseId,
+    batchId: target.batchId,
+    itemTitle: target.title,
+    price: target.amount,
+    discount,
+    amount: target.amount - discount,
+    currency: target.currency,
+    couponCode: coupon?.code ?? null,
+  };
 }
 
 type Opened = CheckoutResult & { created: boolean };
@@ -178,7 +200,8 @@ export async function checkout(
           amount,
           currency: row.currency,
           discount: row.discount,
-          couponId: row.coupon_id,
+          // The code people know the coupon by (unique, never changed), not its internal id.
+          couponCode: coupon?.code ?? null,
           gateway: row.gateway,
         },
         requestId: opts.requestId,

@@ -4,14 +4,13 @@ import { Badge, Button, Checkbox, Group, Modal, Stack, Text, TextInput, Textarea
 import { api, errorMessage } from '../../ui/api.ts';
 import { readableDateTime } from '../../ui/dates.ts';
 import { IconClipboard } from '../../ui/icons.tsx';
-import { PAYMENT_STATUSES, formatMoney, type PaymentStatus } from '../../../contract/payments.ts';
+import { PAYMENT_GATEWAY_WORDS, PAYMENT_STATUSES, PAYMENT_STATUS_WORDS, formatMoney, type PaymentGateway, type PaymentStatus } from '../../../contract/payments.ts';
 import { notify } from '../notify.ts';
 import type { EntityMeta, Row } from '../meta.ts';
 import { COURSE_LINK, MODERATORS, USER_LINK } from './shared.tsx';
-import { wordsOf } from '../words.ts';
 
 const STATUS_COLOR: Record<PaymentStatus, string> = { pending: 'yellow', paid: 'green', failed: 'red', refunded: 'gray', expired: 'gray' };
-const GATEWAY_LABEL: Record<string, string> = { stripe: 'Stripe', manual: 'Invoice', none: 'Nothing to pay' };
+const gatewayWords = (r: Row) => PAYMENT_GATEWAY_WORDS[r.gateway as PaymentGateway] ?? String(r.gateway);
 
 const money = (r: Row) => formatMoney(Number(r.amount), String(r.currency));
 
@@ -40,7 +39,7 @@ function StatusBadge({ row }: { row: Row }) {
   }
   return (
     <Badge variant="light" color={STATUS_COLOR[status]} c="gray.9">
-      {wordsOf(status)}
+      {PAYMENT_STATUS_WORDS[status] ?? status}
     </Badge>
   );
 }
@@ -238,7 +237,7 @@ export const PAYMENT_ENTITIES: EntityMeta[] = [
       { key: 'itemTitle', label: 'Course or batch' },
       { key: 'amount', label: 'Amount', numeric: true, render: money },
       { key: 'status', label: 'Status', render: (r) => <StatusBadge row={r} /> },
-      { key: 'gateway', label: 'Paid with', render: (r) => GATEWAY_LABEL[String(r.gateway)] ?? String(r.gateway) },
+      { key: 'gateway', label: 'Paid with', render: gatewayWords },
       { key: 'invoiceNumber', label: 'Invoice' },
     ],
     filters: [
@@ -260,7 +259,7 @@ export const PAYMENT_ENTITIES: EntityMeta[] = [
         readOnly: true,
         display: (r) => (r.attention === 'batch_full' ? (r.status === 'paid' ? ATTENTION_TEXT : 'The batch was full when the payment arrived (resolved).') : 'No'),
       },
-      { name: 'gateway', label: 'Paid with', kind: 'text', readOnly: true, display: (r) => GATEWAY_LABEL[String(r.gateway)] ?? String(r.gateway) },
+      { name: 'gateway', label: 'Paid with', kind: 'text', readOnly: true, display: gatewayWords },
       { name: 'invoiceNumber', label: 'Invoice number', kind: 'text', readOnly: true },
       { name: 'gatewayReference', label: 'Gateway reference', kind: 'text', readOnly: true },
       { name: 'paidAt', label: 'Paid at', kind: 'text', readOnly: true, display: (r) => readableDateTime(r.paidAt) },
@@ -309,7 +308,7 @@ export const PAYMENT_ENTITIES: EntityMeta[] = [
       { name: 'amountOff', label: 'Amount off', kind: 'money', currencyField: 'currency', min: 1, max: 100_000_000 },
       { name: 'currency', label: 'Currency of the amount off (ISO 4217)', kind: 'text' },
       { name: 'validFrom', label: 'Valid from', kind: 'date' },
-      { name: 'validUntil', label: 'Valid until', kind: 'date' },
+      { name: 'validUntil', label: 'Valid until', kind: 'date', description: 'The coupon works through the end of this day (UTC).' },
       { name: 'maxUses', label: 'Maximum uses', kind: 'number', min: 1, description: 'Leave empty for no limit. A use is taken at checkout and given back if the payment fails.' },
     ],
     validate: (v) => {
