@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { IdSchema, IsoDate, PageQuery } from './common.ts';
 import { isKnownTimezone } from './batches.ts';
+import { isoDateProblem } from './evaluation-dates.ts';
 
 export const SUBMISSION_KINDS = ['text', 'file', 'url'] as const;
 export const SUBMISSION_STATUSES = ['submitted', 'passed', 'failed'] as const;
@@ -19,6 +20,13 @@ export const CreateAssignmentBody = z.strictObject({
 });
 export type CreateAssignmentInput = z.infer<typeof CreateAssignmentBody>;
 
+/**
+ * Change an assignment: any field. How work is handed in and the course or lesson change only
+ * while nobody has handed in (409 ASSIGNMENT_HAS_SUBMISSIONS).
+ */
+export const UpdateAssignmentBody = CreateAssignmentBody.partial();
+export type UpdateAssignmentInput = z.infer<typeof UpdateAssignmentBody>;
+
 export const AssignmentSchema = z.object({
   id: z.string(),
   title: z.string(),
@@ -28,6 +36,7 @@ export const AssignmentSchema = z.object({
   courseId: z.string().nullable(),
   courseTitle: z.string().nullable(),
   lessonId: z.string().nullable(),
+  lessonTitle: z.string().nullable(),
   createdAt: z.string(),
 });
 export type Assignment = z.infer<typeof AssignmentSchema>;
@@ -133,7 +142,7 @@ export const AvailabilityBody = z.strictObject({
     )
     .max(100),
   timezone: Timezone,
-  unavailableDates: z.array(IsoDate).max(500).optional(),
+  unavailableDates: z.array(z.iso.date({ error: (iss) => isoDateProblem(iss.input) ?? 'Write the date as YYYY-MM-DD, e.g. 2026-12-24' })).max(500).optional(),
   /** Minutes per evaluation (default 30). */
   slotMinutes: z.number().int().min(10).max(240).optional(),
   /** The meeting room learners join (video call link). */
@@ -220,3 +229,18 @@ export const SlotSchema = z.object({
   endsAt: z.string(),
 });
 export type Slot = z.infer<typeof SlotSchema>;
+
+/** A course the caller may book a certificate evaluation for, with who could evaluate it and the caller's booking. */
+export const EvaluationCourseSchema = z.object({
+  courseId: z.string(),
+  courseTitle: z.string(),
+  /** The course certifies only through a passing evaluation. */
+  evaluationRequired: z.boolean(),
+  /** Evaluators who could evaluate the caller in this course and have set when they are available; 0: nobody evaluates it yet. */
+  evaluatorCount: z.number().int(),
+  /** The caller's open request: booked (`scheduled`), or sent by staff and waiting for a slot (`requested`). */
+  openRequest: CertificateRequestSchema.nullable(),
+  /** The caller holds a valid certificate for the course already. */
+  certified: z.boolean(),
+});
+export type EvaluationCourse = z.infer<typeof EvaluationCourseSchema>;

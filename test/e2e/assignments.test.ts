@@ -4,6 +4,8 @@
  * feedback and hands in a second version; a learner books a free evaluation slot and sees the
  * meeting link. Test data is created through the API.
  */
+import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { checkA11y, describeBrowser, launchBrowser, ok, screenshot, signIn, startTestServer, type Credentials, type TestServer } from './helpers.ts';
@@ -36,7 +38,7 @@ describeBrowser('assignments and evaluations: submit → grade → feedback, boo
     await ok(await api.post(at('/api/setup'), { data: ADMIN }), 201);
     const learner = await ok<Created>(await api.post(at('/api/users'), { data: { ...LEARNER, roles: ['LMS Student'] } }), 201);
     const evaluator = await ok<Created>(await api.post(at('/api/users'), { data: { ...EVALUATOR, roles: ['Batch Evaluator'] } }), 201);
-    courseId = (await ok<Created>(await api.post(at('/api/courses'), { data: { title: 'Risk Management', published: true, enableCertification: true } }), 201)).id;
+    courseId = (await ok<Created>(await api.post(at('/api/courses'), { data: { title: 'Risk Management', published: true, enableCertification: true, evaluationRequired: true } }), 201)).id;
     const ch = await ok<Created>(await api.post(at(`/api/courses/${courseId}/chapters`), { data: { title: 'Basics' } }), 201);
     lessonId = (await ok<Created>(await api.post(at(`/api/chapters/${ch.id}/lessons`), { data: { title: 'Risk register', kind: 'assignment' } }), 201)).id;
     const assignment = await ok<Created>(
@@ -121,6 +123,38 @@ describeBrowser('assignments and evaluations: submit → grade → feedback, boo
     await evaluator.ctx.close();
   }, 120_000);
 
+  it('an author changes an assignment in the desk (links its lesson later); one with work handed in is not deleted', async () => {
+    const api = admin.request;
+    const ch = (await ok<{ chapters: { id: string }[] }>(await api.get(at(`/api/courses/${courseId}/outline`)), 200)).chapters[0]!;
+    await ok(await api.post(at(`/api/chapters/${ch.id}/lessons`), { data: { title: 'Site walk', kind: 'assignment' } }), 201);
+    const loose = await ok<Created>(
+      await api.post(at('/api/assignments'), { data: { title: 'Fire risk walk-through', instructions: 'Walk the site and list **three** fire risks.', submissionKind: 'file', courseId } }),
+      201,
+    );
+    const { ctx, page, errors } = await login(ADMIN, '/app/lms-assignment');
+    await page.getByRole('heading', { name: 'Assignments', level: 1 }).waitFor();
+    const row = page.getByRole('row').filter({ hasText: 'Fire risk walk-through' });
+    await row.getByText('File', { exact: true }).waitFor();
+    await row.getByRole('link').first().click();
+    await page.getByRole('heading', { name: 'Fire risk walk-through', level: 1 }).waitFor();
+    await page.getByRole('combobox', { name: 'Assignment lesson (optional)' }).click();
+    await page.getByRole('option', { name: 'Basics: Site walk' }).click();
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect.poll(async () => (await ok<{ lessonId: string | null }>(await api.get(at(`/api/assignments/${loose.id}`)), 200)).lessonId).not.toBeNull();
+    await checkA11y(page, 'desk assignment record');
+
+    // The risk register has work handed in: deleting it is refused in words, and it stays.
+    const handedIn = (await ok<{ items: { id: string; title: string }[] }>(await api.get(at('/api/assignments')), 200)).items.find((a) => a.title === 'Write a risk register')!;
+    await page.goto(at(`/app/lms-assignment/${handedIn.id}`));
+    await page.getByRole('heading', { name: 'Write a risk register', level: 1 }).waitFor();
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+    await page.getByText(/handed in work for this assignment/).first().waitFor();
+    expect((await api.get(at(`/api/assignments/${handedIn.id}`))).status()).toBe(200);
+    expect(errors.filter((e) => !e.includes('status of 409'))).toEqual([]);
+    await ctx.close();
+  }, 120_000);
+
   it('the learner books a free evaluation slot and sees the meeting link', async () => {
     const { ctx, page, errors } = await login(LEARNER, '/lms/evaluations');
     await page.getByRole('heading', { name: 'Certificate evaluations', level: 1 }).waitFor();
@@ -167,7 +201,18 @@ describeBrowser('assignments and evaluations: submit → grade → feedback, boo
     await page.getByRole('button', { name: 'Save availability' }).click();
     await page.getByText('Saved.').waitFor();
     await page.getByText('Lea Learner').first().waitFor();
+    // The evaluation has not happened yet: no result can be recorded.
+    await page.getByText('You can record the result once the evaluation has started.').waitFor();
+    expect(await page.getByRole('button', { name: 'Save the result' }).count()).toBe(0);
     await checkA11y(page, 'evaluation calendar');
+    // Time passes: the booking is moved into the past in the database itself (the API refuses past slots).
+    const db = new Database(path.join(server.dataDir, 'smooth.db'));
+    db.prepare("update certificate_requests set starts_at = ?, ends_at = ? where status = 'scheduled'").run(
+      new Date(Date.now() - 60 * 60_000).toISOString(),
+      new Date(Date.now() - 30 * 60_000).toISOString(),
+    );
+    db.close();
+    await page.reload();
     await page.getByRole('radio', { name: /Pass/ }).check();
     await page.getByLabel('Summary').fill('Clear and complete.');
     await page.getByRole('button', { name: 'Save the result' }).click();

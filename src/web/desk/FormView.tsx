@@ -251,6 +251,7 @@ function FormBody({ meta, me, row, refresh }: { meta: EntityMeta; me: Me; row: R
       <div key={f.name}>
         {f.render({
           value: values[f.name],
+          values,
           onChange: (v) => set(f.name, v),
           errors: error?.fieldErrors.filter((e) => e.path === f.name || e.path.startsWith(`${f.name}.`)) ?? [],
           disabled: !canWrite,

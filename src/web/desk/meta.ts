@@ -47,6 +47,8 @@ export type FieldKind =
 
 export interface CustomFieldProps {
   value: unknown;
+  /** The whole form's values, for a field that depends on another (the lesson of the chosen course). */
+  values?: Record<string, unknown>;
   onChange: (v: unknown) => void;
   /** Field errors whose path starts with this field's name ("questions.0.options"). */
   errors: { path: string; message: string }[];

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { ActionIcon, Alert, Button, Group, Paper, Select, Stack, Text, TextInput, Title } from '@mantine/core';
 import type { Availability } from '../../contract/assignments.ts';
+import { isoDateProblem } from '../../contract/evaluation-dates.ts';
 import { api, ApiError, errorMessage } from '../ui/api.ts';
 import { ALERT_STYLES } from './PortalParts.tsx';
 
@@ -14,6 +15,14 @@ interface Window {
   end: string;
 }
 
+/** The away dates typed in the field, separated by commas or spaces. */
+function awayDates(text: string): string[] {
+  return text
+    .split(/[\s,]+/)
+    .map((d) => d.trim())
+    .filter(Boolean);
+}
+
 /** The evaluator's weekly availability in their own time zone, unavailable dates and meeting link. */
 export function AvailabilityEditor({ userId }: { userId: string }) {
   const client = useQueryClient();
@@ -22,6 +31,8 @@ export function AvailabilityEditor({ userId }: { userId: string }) {
   const [windows, setWindows] = useState<Window[]>([]);
   const [meetingUrl, setMeetingUrl] = useState('');
   const [offDates, setOffDates] = useState('');
+  // What is wrong with the first away date not written YYYY-MM-DD, said before anything is sent.
+  const [offDatesError, setOffDatesError] = useState<string | null>(null);
   useEffect(() => {
     if (!current.data) return;
     setTimezone(current.data.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone);
@@ -35,10 +46,7 @@ export function AvailabilityEditor({ userId }: { userId: string }) {
         timezone,
         slots: windows,
         meetingUrl: meetingUrl.trim() || null,
-        unavailableDates: offDates
-          .split(/[\s,]+/)
-          .map((d) => d.trim())
-          .filter(Boolean),
+        unavailableDates: awayDates(offDates),
       }),
     onSuccess: (a) => client.setQueryData(['availability', userId], a),
   });
@@ -51,6 +59,12 @@ export function AvailabilityEditor({ userId }: { userId: string }) {
       <form
         onSubmit={(e) => {
           e.preventDefault();
+          const problem = awayDates(offDates).map(isoDateProblem).find(Boolean) ?? null;
+          setOffDatesError(problem);
+          if (problem) {
+            save.reset();
+            return;
+          }
           save.mutate();
         }}
       >
@@ -86,8 +100,11 @@ export function AvailabilityEditor({ userId }: { userId: string }) {
           <TextInput
             label="Dates you are away (YYYY-MM-DD, separated by commas)"
             value={offDates}
-            onChange={(e) => setOffDates(e.currentTarget.value)}
-            error={err?.fieldErrors.find((x) => x.path.startsWith('unavailableDates'))?.message}
+            onChange={(e) => {
+              setOffDates(e.currentTarget.value);
+              setOffDatesError(null);
+            }}
+            error={offDatesError ?? err?.fieldErrors.find((x) => x.path.startsWith('unavailableDates'))?.message}
           />
           {save.isError && !err?.fieldErrors.length && (
             <Alert styles={ALERT_STYLES} color="red" variant="light" role="alert" title="Your availability was not saved">

@@ -1,13 +1,14 @@
 import { useState } from 'react';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient, type UseMutationResult } from '@tanstack/react-query';
 import { Alert, Anchor, Badge, Button, Group, Paper, Select, Stack, Text, Textarea, Title } from '@mantine/core';
-import type { CertificateRequest, Slot } from '../../contract/assignments.ts';
+import type { CertificateRequest, EvaluationCourse, Slot } from '../../contract/assignments.ts';
 import { api, ApiError, errorMessage } from '../ui/api.ts';
 import { readableDateTime } from '../ui/dates.ts';
 import { Page } from '../ui/Page.tsx';
 import { Empty, QueryState } from '../ui/states.tsx';
+import { viewerZone } from './batch-time.ts';
 import { ALERT_STYLES } from './PortalParts.tsx';
-import { useMyCourses, type Page as ListPage } from './portal-api.ts';
+import type { Page as ListPage } from './portal-api.ts';
 
 export const REQUEST_STATUS: Record<CertificateRequest['status'], { label: string; color: string }> = {
   requested: { label: 'Book a slot', color: 'blue.9' },
@@ -18,13 +19,24 @@ export const REQUEST_STATUS: Record<CertificateRequest['status'], { label: strin
 };
 
 const requestsKey = ['certificate-requests', 'mine'] as const;
+const coursesKey = ['certificate-requests', 'courses'] as const;
+
+/**
+ * An evaluation's start in the viewer's time, with their zone named as live classes name it
+ * ("Tue, 8 Dec 2026, 09:00 (Europe/Berlin)").
+ */
+export function evaluationTime(startsAt: string | null): string {
+  return `${readableDateTime(startsAt, { weekday: true })} (${viewerZone()})`;
+}
 
 /** The learner books a certificate evaluation: a course, a free slot; their requests with the meeting link. */
 export default function EvaluationsPage() {
-  const courses = useMyCourses();
+  const courses = useQuery({
+    queryKey: coursesKey,
+    queryFn: ({ signal }) => api.get<{ items: EvaluationCourse[] }>('/api/certificate-requests/courses', { signal }).then((r) => r.items),
+  });
   const [courseId, setCourseId] = useState<string | null>(null);
   const requests = useQuery({ queryKey: requestsKey, queryFn: ({ signal }) => api.get<ListPage<CertificateRequest>>('/api/certificate-requests?limit=100', { signal }).then((r) => r.items) });
-  const options = (courses.data?.items ?? []).map((c) => ({ value: c.course.id, label: c.course.title }));
   return (
     <Page title="Certificate evaluations" description="Book a time with an evaluator; a passed evaluation issues your certificate.">
       <Paper withBorder radius="lg" p="md" component="section" aria-labelledby="book-heading">
@@ -32,8 +44,25 @@ export default function EvaluationsPage() {
           <Title order={2} fz="lg" id="book-heading">
             Book an evaluation
           </Title>
-          <Select label="Course" placeholder="Choose one of your courses" data={options} value={courseId} onChange={setCourseId} searchable />
-          {courseId && <FreeSlots courseId={courseId} />}
+          <QueryState query={courses} loadingLabel="Loading your courses…">
+            {(items) => {
+              if (items.length === 0) return <Text c="gray.7">None of your courses needs an evaluation.</Text>;
+              const chosen = items.find((c) => c.courseId === courseId);
+              return (
+                <>
+                  <Select
+                    label="Course"
+                    placeholder="Choose one of your courses"
+                    data={items.map((c) => ({ value: c.courseId, label: c.courseTitle }))}
+                    value={chosen ? courseId : null}
+                    onChange={setCourseId}
+                    searchable
+                  />
+                  {chosen && <BookEvaluation key={chosen.courseId} course={chosen} />}
+                </>
+              );
+            }}
+          </QueryState>
         </Stack>
       </Paper>
       <Stack gap="sm" component="section" aria-labelledby="mine-heading">
@@ -60,29 +89,54 @@ export default function EvaluationsPage() {
   );
 }
 
-function FreeSlots({ courseId }: { courseId: string }) {
+type BookMutation = UseMutationResult<CertificateRequest, Error, Slot>;
+
+/**
+ * Booking for one course: once it has an evaluation booked the page says when and with whom and
+ * offers no other slot (moving it is done on the booking below); a course nobody evaluates says so.
+ */
+function BookEvaluation({ course }: { course: EvaluationCourse }) {
   const client = useQueryClient();
+  const { courseId } = course;
+  const book = useMutation({
+    mutationFn: (s: Slot) => api.post<CertificateRequest>('/api/certificate-requests', { courseId, date: s.date, startTime: s.startTime, evaluatorId: s.evaluatorId }),
+    onSuccess: (r) => {
+      // The course is booked at once: no other slot is offered while the lists reload.
+      client.setQueryData<EvaluationCourse[]>(coursesKey, (items) => items?.map((c) => (c.courseId === courseId ? { ...c, openRequest: r } : c)));
+    },
+    onSettled: () => {
+      void client.invalidateQueries({ queryKey: ['certificate-slots', courseId] });
+      void client.invalidateQueries({ queryKey: ['certificate-requests'] });
+    },
+  });
+  const booked = course.openRequest?.status === 'scheduled' ? course.openRequest : null;
+  if (booked) {
+    const when = `${evaluationTime(booked.startsAt)} with ${booked.evaluatorName ?? 'an evaluator'}`;
+    return book.isSuccess && book.data.id === booked.id ? (
+      <Alert styles={ALERT_STYLES} color="teal" variant="light" role="status" title="Booked">
+        Your evaluation is booked for {when}. To move or cancel it, use your evaluation below.
+      </Alert>
+    ) : (
+      <Text data-testid="evaluation-booked">
+        Booked: {when}. To move or cancel it, use your evaluation below.
+      </Text>
+    );
+  }
+  if (course.certified) return <Text c="gray.7">You hold a valid certificate for this course: there is nothing to book.</Text>;
+  if (course.evaluatorCount === 0) return <Text c="gray.7">Nobody evaluates this course yet; ask your training team.</Text>;
+  return <FreeSlots courseId={courseId} book={book} />;
+}
+
+function FreeSlots({ courseId, book }: { courseId: string; book: BookMutation }) {
   const slots = useQuery({
     queryKey: ['certificate-slots', courseId],
     queryFn: ({ signal }) => api.get<{ items: Slot[] }>(`/api/certificate-requests/slots?courseId=${courseId}&days=21`, { signal }).then((r) => r.items),
-  });
-  const book = useMutation({
-    mutationFn: (s: Slot) => api.post<CertificateRequest>('/api/certificate-requests', { courseId, date: s.date, startTime: s.startTime, evaluatorId: s.evaluatorId }),
-    onSettled: () => {
-      void client.invalidateQueries({ queryKey: ['certificate-slots', courseId] });
-      void client.invalidateQueries({ queryKey: requestsKey });
-    },
   });
   return (
     <Stack gap="xs">
       {book.isError && (
         <Alert styles={ALERT_STYLES} color="red" variant="light" role="alert" title="The slot was not booked">
           {book.error instanceof ApiError && book.error.code === 'SLOT_UNAVAILABLE' ? 'Someone else booked this slot a moment ago. Choose another one.' : errorMessage(book.error)}
-        </Alert>
-      )}
-      {book.isSuccess && (
-        <Alert styles={ALERT_STYLES} color="teal" variant="light" role="status" title="Booked">
-          Your evaluation is booked for {readableDateTime(book.data.startsAt, { weekday: true })} with {book.data.evaluatorName}.
         </Alert>
       )}
       <QueryState query={slots} loadingLabel="Looking for free slots…">
@@ -93,7 +147,7 @@ function FreeSlots({ courseId }: { courseId: string }) {
             <Group gap="xs" role="list" aria-label="Free slots">
               {items.slice(0, 40).map((s) => (
                 <Button key={`${s.evaluatorId}/${s.startsAt}`} role="listitem" variant="default" onClick={() => book.mutate(s)} loading={book.isPending && book.variables === s}>
-                  {readableDateTime(s.startsAt, { weekday: true })} · {s.evaluatorName}
+                  {evaluationTime(s.startsAt)} · {s.evaluatorName}
                 </Button>
               ))}
             </Group>
@@ -126,7 +180,12 @@ function RequestCard({ r }: { r: CertificateRequest }) {
         </Group>
         {r.startsAt && (
           <Text size="sm">
-            {readableDateTime(r.startsAt, { weekday: true })} with {r.evaluatorName ?? 'an evaluator'}
+            {evaluationTime(r.startsAt)} with {r.evaluatorName ?? 'an evaluator'}
+          </Text>
+        )}
+        {r.startsAt && r.timezone && r.timezone !== viewerZone() && (
+          <Text size="sm" c="gray.7">
+            Evaluator’s time: {readableDateTime(r.startsAt, { weekday: true, timeZone: r.timezone })} ({r.timezone})
           </Text>
         )}
         {r.status === 'scheduled' && r.meetingUrl && (
@@ -206,7 +265,7 @@ function Reschedule({ r, onDone }: { r: CertificateRequest; onDone: () => void }
       <Stack gap="xs">
         <Select
           label="New time"
-          data={mine.map((s) => ({ value: s.startsAt, label: readableDateTime(s.startsAt, { weekday: true }) }))}
+          data={mine.map((s) => ({ value: s.startsAt, label: evaluationTime(s.startsAt) }))}
           value={slot}
           onChange={setSlot}
           nothingFoundMessage="No other free times with this evaluator."

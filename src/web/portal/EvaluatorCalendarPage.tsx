@@ -3,17 +3,19 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Alert, Anchor, Badge, Button, Group, Paper, Radio, Stack, Text, Textarea } from '@mantine/core';
 import type { CertificateRequest } from '../../contract/assignments.ts';
 import { api, ApiError, errorMessage } from '../ui/api.ts';
-import { readableDateTime } from '../ui/dates.ts';
 import { hasAnyRole, type Me } from '../ui/session.ts';
 import { AvailabilityEditor } from './AvailabilityEditor.tsx';
 import { Page } from '../ui/Page.tsx';
 import { Empty, QueryState } from '../ui/states.tsx';
-import { REQUEST_STATUS } from './EvaluationsPage.tsx';
+import { evaluationTime, REQUEST_STATUS } from './EvaluationsPage.tsx';
+import { useNow } from './LiveClassCard.tsx';
 import { ALERT_STYLES } from './PortalParts.tsx';
 import type { Page as ListPage } from './portal-api.ts';
 
 /** The evaluator's calendar: their booked evaluations by start, each with the result form. */
 export default function EvaluatorCalendarPage({ me }: { me: Me }) {
+  // The result form opens when an evaluation starts.
+  const now = useNow();
   const requests = useQuery({
     queryKey: ['certificate-requests', 'evaluator', me.id],
     queryFn: ({ signal }) =>
@@ -33,7 +35,7 @@ export default function EvaluatorCalendarPage({ me }: { me: Me }) {
           ) : (
             <Stack gap="sm">
               {items.map((r) => (
-                <EvaluationCard key={r.id} r={r} />
+                <EvaluationCard key={r.id} r={r} now={now} />
               ))}
             </Stack>
           )
@@ -43,7 +45,7 @@ export default function EvaluatorCalendarPage({ me }: { me: Me }) {
   );
 }
 
-function EvaluationCard({ r }: { r: CertificateRequest }) {
+function EvaluationCard({ r, now }: { r: CertificateRequest; now: number }) {
   const client = useQueryClient();
   const [result, setResult] = useState('');
   const [summary, setSummary] = useState('');
@@ -53,12 +55,13 @@ function EvaluationCard({ r }: { r: CertificateRequest }) {
   });
   const err = save.error instanceof ApiError ? save.error : null;
   const status = REQUEST_STATUS[r.status];
+  const started = r.startsAt !== null && Date.parse(r.startsAt) <= now;
   return (
     <Paper withBorder radius="md" p="md">
       <Stack gap={6}>
         <Group justify="space-between">
           <Text fw={600}>
-            {readableDateTime(r.startsAt, { weekday: true })} · {r.memberName}
+            {evaluationTime(r.startsAt)} · {r.memberName}
           </Text>
           <Badge color={status.color} variant="outline">
             {r.status === 'scheduled' ? 'Booked' : status.label}
@@ -70,7 +73,12 @@ function EvaluationCard({ r }: { r: CertificateRequest }) {
             Meeting link
           </Anchor>
         )}
-        {r.status === 'scheduled' && (
+        {r.status === 'scheduled' && !started && (
+          <Text size="sm" c="gray.7">
+            You can record the result once the evaluation has started.
+          </Text>
+        )}
+        {r.status === 'scheduled' && started && (
           <form
             onSubmit={(e) => {
               e.preventDefault();

@@ -47,9 +47,14 @@ export default function MyCoursesPage({ me }: { me: Me }) {
               </Button>
             )}
             {hasAnyRole(me, ['System Manager', 'Moderator', 'Course Creator', 'Batch Evaluator']) && (
-              <Button component={Link} to="/lms/grading" variant="default" visibleFrom="sm">
-                Grading
-              </Button>
+              <>
+                <Button component={Link} to="/lms/grading" variant="default" visibleFrom="sm">
+                  Grading
+                </Button>
+                <Button component={Link} to="/lms/evaluations/calendar" variant="default" visibleFrom="sm">
+                  Evaluation calendar
+                </Button>
+              </>
             )}
             <Button component={Link} to="/lms/profile" variant="default" visibleFrom="sm">
               Profile

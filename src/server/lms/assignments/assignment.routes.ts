@@ -12,9 +12,10 @@ import {
   SubmissionListQuery,
   SubmissionSchema,
   SubmitBody,
+  UpdateAssignmentBody,
 } from '../../../contract/assignments.ts';
 import { AUTHORS, GRADERS } from './assignment.policy.ts';
-import { assignmentOfLesson, createAssignment, getAssignment, listAssignments } from './assignment.service.ts';
+import { assignmentOfLesson, createAssignment, deleteAssignment, getAssignment, listAssignments, updateAssignment } from './assignment.service.ts';
 import { SUBMISSION_FILE_RULE, getSubmission, grade, listSubmissions, submissionFile, submit } from './submission.service.ts';
 
 const tags = ['assignments'];
@@ -51,6 +52,33 @@ export function registerAssignmentRoutes(app: App, ctx: AppContext): void {
       schema: { tags, summary: 'One assignment (its managers and those who take it)', params: IdParams, response: { 200: AssignmentSchema } },
     },
     async (req) => getAssignment(ctx, actorOf(req), req.params.id),
+  );
+
+  app.patch(
+    '/api/assignments/:id',
+    {
+      config: { access: AUTHORS, problems: ['ASSIGNMENT_HAS_SUBMISSIONS'] },
+      schema: {
+        tags,
+        summary: 'Change an assignment (how work is handed in, its course and lesson only while nobody has handed in)',
+        params: IdParams,
+        body: UpdateAssignmentBody,
+        response: { 200: AssignmentSchema },
+      },
+    },
+    async (req) => updateAssignment(ctx, actorOf(req), req.params.id, req.body, req.id),
+  );
+
+  app.delete(
+    '/api/assignments/:id',
+    {
+      config: { access: AUTHORS, problems: ['ASSIGNMENT_HAS_SUBMISSIONS', 'ASSIGNMENT_IN_USE'] },
+      schema: { tags, summary: 'Delete an assignment nobody has handed in and no batch assesses', params: IdParams },
+    },
+    async (req, reply) => {
+      await deleteAssignment(ctx, actorOf(req), req.params.id, req.id);
+      return reply.code(204).send();
+    },
   );
 
   app.get(

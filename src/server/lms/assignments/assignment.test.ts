@@ -217,3 +217,66 @@ describeDb('assignments: submissions, versions, grading, queue', (env) => {
     expect(await env.count('audit_log')).toBe(auditBefore + 1);
   });
 });
+
+describeDb('assignments: changed and deleted by their authors, kept with the work handed in', (env) => {
+  it('an author links a lesson later, renames it, changes how work is handed in while nobody has; then those stay and it cannot be deleted', async () => {
+    const w = await world(env);
+    const creator = await env.user(['Course Creator'], 'Cora Creator');
+    const course = await makeCourse(env, { lessons: 2, kinds: ['text', 'assignment'], instructorIds: [creator.id] });
+    // Created for a course before its lesson was chosen: the course is kept.
+    const loose = await ok<Assignment>(
+      env.req('POST', '/api/assignments', { as: creator, body: { title: 'Fire risk walk-through', instructions: '', submissionKind: 'text', courseId: course.courseId } }),
+      201,
+    );
+    expect(loose).toMatchObject({ courseId: course.courseId, lessonId: null });
+
+    // Bad changes are refused on their field and change nothing.
+    const before = await writes(env);
+    for (const [body, path] of [
+      [{ title: '' }, 'title'],
+      [{ submissionKind: 'video' }, 'submissionKind'],
+      [{ lessonId: course.lessonIds[0] }, 'lessonId'], // a text lesson
+      [{ lessonId: w.course.lessonIds[1] }, 'lessonId'], // another course's lesson, taken by another assignment
+      [{ unknown: 1 }, ''],
+    ] as const) {
+      const res = await env.req('PATCH', `/api/assignments/${loose.id}`, { as: creator, body });
+      expect([400, 403], JSON.stringify(body)).toContain(res.statusCode);
+      if (res.statusCode === 400 && path) expect(json<Problem>(res).errors?.map((e) => e.path), JSON.stringify(body)).toContain(path);
+    }
+    expect(await env.req('PATCH', `/api/assignments/${loose.id}`, { as: w.learner, body: { title: 'Mine' } }).then((r) => r.statusCode)).toBe(403);
+    expect(await env.req('PATCH', `/api/assignments/${loose.id}`, { as: w.evaluator, body: { title: 'Mine' } }).then((r) => r.statusCode)).toBe(403);
+    expect(await writes(env)).toEqual(before);
+
+    const linked = await ok<Assignment>(
+      env.req('PATCH', `/api/assignments/${loose.id}`, { as: creator, body: { title: 'Fire risk walk-through (site)', submissionKind: 'url', lessonId: course.lessonIds[1] } }),
+    );
+    expect(linked).toMatchObject({ title: 'Fire risk walk-through (site)', submissionKind: 'url', lessonId: course.lessonIds[1], courseId: course.courseId });
+    const audit = await env.ctx.db.selectFrom('audit_log').select(['action', 'actor_id']).where('entity', '=', 'assignment').where('entity_id', '=', loose.id).orderBy('id').execute();
+    expect(audit.map((a) => a.action)).toEqual(['create', 'update']);
+
+    // Once someone handed in, how and where stay; the words may still change; deleting is refused.
+    await ok(env.req('POST', `/api/courses/${course.courseId}/enroll`, { as: w.learner }), 201);
+    await ok(env.req('POST', `/api/assignments/${loose.id}/submissions`, { as: w.learner, body: { url: 'https://example.com/walk-through' } }), 201);
+    const held = await writes(env);
+    const kind = await env.req('PATCH', `/api/assignments/${loose.id}`, { as: creator, body: { submissionKind: 'text' } });
+    expect(kind.statusCode).toBe(409);
+    expect(json<Problem>(kind).code).toBe('ASSIGNMENT_HAS_SUBMISSIONS');
+    expect(json<Problem>(kind).detail).toContain('handed in');
+    const gone = await env.req('DELETE', `/api/assignments/${loose.id}`, { as: creator });
+    expect(gone.statusCode).toBe(409);
+    expect(json<Problem>(gone).code).toBe('ASSIGNMENT_HAS_SUBMISSIONS');
+    expect(await writes(env)).toEqual(held);
+    expect((await ok<Assignment>(env.req('PATCH', `/api/assignments/${loose.id}`, { as: creator, body: { instructions: 'Walk the site.' } }))).submissionKind).toBe('url');
+
+    // A batch's assessment keeps its assignment; one nobody uses goes, and its deletion is audited.
+    const assessed = await env.req('DELETE', `/api/assignments/${w.assignment.id}`, { as: w.mod });
+    expect(assessed.statusCode).toBe(409);
+    expect(json<Problem>(assessed).code).toBe('ASSIGNMENT_IN_USE');
+    const spare = await ok<Assignment>(env.req('POST', '/api/assignments', { as: creator, body: { title: 'Spare', instructions: '', submissionKind: 'text' } }), 201);
+    expect((await env.req('DELETE', `/api/assignments/${spare.id}`, { as: w.learner })).statusCode).toBe(403);
+    expect((await env.req('DELETE', `/api/assignments/${spare.id}`, { as: creator })).statusCode).toBe(204);
+    expect((await env.req('GET', `/api/assignments/${spare.id}`, { as: creator })).statusCode).toBe(404);
+    const deleted = await env.ctx.db.selectFrom('audit_log').select('action').where('entity_id', '=', spare.id).orderBy('id').execute();
+    expect(deleted.map((a) => a.action)).toEqual(['create', 'delete']);
+  });
+});

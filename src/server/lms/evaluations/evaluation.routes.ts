@@ -10,6 +10,7 @@ import {
   BookBody,
   CancelBody,
   CertificateRequestSchema,
+  EvaluationCourseSchema,
   GroupRequestBody,
   RequestListQuery,
   RescheduleBody,
@@ -19,7 +20,7 @@ import {
   UserIdParams,
 } from '../../../contract/assignments.ts';
 import { getAvailability, putAvailability } from './availability.service.ts';
-import { book, cancel, getRequest, groupRequest, listRequests, listSlots, recordResult, reschedule } from './request.service.ts';
+import { book, cancel, evaluationCourses, getRequest, groupRequest, listRequests, listSlots, recordResult, reschedule } from './request.service.ts';
 
 const tags = ['evaluations'];
 const EVALUATORS = ['Moderator', 'Batch Evaluator'] as const;
@@ -64,6 +65,19 @@ export function registerEvaluationRoutes(app: App, ctx: AppContext): void {
     async (req) => ({ items: await listSlots(ctx, actorOf(req), req.query) }),
   );
 
+  app.get(
+    '/api/certificate-requests/courses',
+    {
+      config: { access: 'authenticated' },
+      schema: {
+        tags,
+        summary: 'The caller’s courses to book an evaluation for (evaluation required, or a request open), with how many evaluators could take it and their booking',
+        response: { 200: z.object({ items: z.array(EvaluationCourseSchema) }) },
+      },
+    },
+    async (req) => ({ items: await evaluationCourses(ctx, actorOf(req)) }),
+  );
+
   app.post(
     '/api/certificate-requests',
     {
@@ -105,10 +119,11 @@ export function registerEvaluationRoutes(app: App, ctx: AppContext): void {
   app.post(
     '/api/certificate-requests/:id/result',
     {
-      config: { access: ['Moderator', 'Batch Evaluator', 'Course Creator'], problems: ['REQUEST_NOT_SCHEDULED', 'ALREADY_GRADED', 'SELF_GRADE_FORBIDDEN'] },
+      config: { access: ['Moderator', 'Batch Evaluator', 'Course Creator'], problems: ['REQUEST_NOT_SCHEDULED', 'EVALUATION_NOT_STARTED', 'ALREADY_GRADED', 'SELF_GRADE_FORBIDDEN'] },
       schema: {
         tags,
         summary: 'Record the evaluation result; a pass issues the certificate (with the batch)',
+        description: 'Only once the evaluation has started (422 EVALUATION_NOT_STARTED before); its slot stays taken.',
         params: IdParams,
         body: ResultBody,
         response: { 200: z.object({ request: CertificateRequestSchema, certificate: CertificateSchema.nullable() }) },

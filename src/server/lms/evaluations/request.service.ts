@@ -13,7 +13,7 @@ import { newId } from '../../db/ids.ts';
 import { AppError, errors } from '../../http/errors.ts';
 import { hasAnyRole } from '../../http/access.ts';
 import { recordAudit, recordAuditMany } from '../../platform/audit.service.ts';
-import type { BookInput, CertificateRequest, RequestListFilters, Slot } from '../../../contract/assignments.ts';
+import type { BookInput, CertificateRequest, EvaluationCourse, RequestListFilters, Slot } from '../../../contract/assignments.ts';
 import type { Certificate } from '../../../contract/certificates.ts';
 import { managedBatch } from '../batches/index.ts';
 import { issueInTx } from '../certificates/index.ts';
@@ -98,12 +98,19 @@ async function candidates(db: Executor, memberId: string, courseId: string, batc
   return all.map((r) => r.user_id).filter((id) => id !== memberId).sort();
 }
 
+/**
+ * The statuses that hold a slot: a booked evaluation, and one whose result is recorded (it took
+ * place there, so the slot never opens again). Only a cancelled request gives its slot back.
+ */
+const HOLDS_SLOT = ['scheduled', 'passed', 'failed'] as const;
+
+/** `evaluatorId/startsAt` of the future slots held by a request (see HOLDS_SLOT). */
 async function bookedSet(db: Executor, evaluatorIds: readonly string[]): Promise<Set<string>> {
   if (evaluatorIds.length === 0) return new Set();
   const rows = await db
     .selectFrom('certificate_requests')
     .select(['evaluator_id', 'starts_at'])
-    .where('status', '=', 'scheduled')
+    .where('status', 'in', [...HOLDS_SLOT])
     .where('evaluator_id', 'in', [...evaluatorIds])
     .where('starts_at', '>=', nowIso())
     .execute();
@@ -116,6 +123,81 @@ export async function listSlots(ctx: AppContext, actor: Actor, q: { courseId: st
   const ids = await candidates(ctx.db, actor.id, q.courseId, q.batchId);
   const plans = await plansOf(ctx.db, ids);
   return freeSlots(plans, await bookedSet(ctx.db, ids), q.from ?? today(), q.days);
+}
+
+/**
+ * The courses the caller may book an evaluation for: those they are enrolled in that certify only
+ * through one (`evaluationRequired`), and any other where staff sent them a request or they have one
+ * booked. Each says how many evaluators could take it (the same ones as `candidates`, counting those
+ * who set when they are available), the caller's open request and whether they are certified already.
+ */
+export async function evaluationCourses(ctx: AppContext, actor: Actor): Promise<EvaluationCourse[]> {
+  if (!actor.id) throw errors.unauthenticated();
+  const me = actor.id;
+  const db = ctx.db;
+  const courses = await db
+    .selectFrom('enrollments as e')
+    .innerJoin('courses as c', 'c.id', 'e.course_id')
+    .select(['c.id', 'c.title', 'c.evaluation_required'])
+    .where('e.member_id', '=', me)
+    .where((eb) =>
+      eb.or([
+        eb('c.evaluation_required', '=', 1),
+        eb.exists(
+          eb
+            .selectFrom('certificate_requests as r')
+            .select('r.id')
+            .whereRef('r.course_id', '=', 'c.id')
+            .where('r.member_id', '=', me)
+            .where('r.status', 'in', ['requested', 'scheduled']),
+        ),
+      ]),
+    )
+    .orderBy('c.title')
+    .orderBy('c.id')
+    .execute();
+  if (courses.length === 0) return [];
+  const courseIds = courses.map((c) => c.id);
+  const [open, certified, batchEvaluators, everyEvaluator] = await Promise.all([
+    selectRequests(db).where('r.member_id', '=', me).where('r.course_id', 'in', courseIds).where('r.status', 'in', ['requested', 'scheduled']).execute(),
+    db
+      .selectFrom('certificates')
+      .select('course_id')
+      .where('member_id', '=', me)
+      .where('course_id', 'in', courseIds)
+      .where('revoked_at', 'is', null)
+      .where((eb) => eb.or([eb('expiry_date', 'is', null), eb('expiry_date', '>=', today())]))
+      .execute(),
+    db
+      .selectFrom('batch_staff as bs')
+      .innerJoin('batch_members as bm', (j) => j.onRef('bm.batch_id', '=', 'bs.batch_id').on('bm.member_id', '=', me))
+      .innerJoin('batch_courses as bc', 'bc.batch_id', 'bs.batch_id')
+      .select(['bc.course_id', 'bs.user_id'])
+      .distinct()
+      .where('bs.role', '=', 'evaluator')
+      .where('bc.course_id', 'in', courseIds)
+      .execute(),
+    db.selectFrom('user_roles').select('user_id').where('role', '=', 'Batch Evaluator').execute(),
+  ]);
+  // As `candidates`: the evaluators of the caller's batches holding the course, otherwise every Batch Evaluator.
+  const fallback = everyEvaluator.map((r) => r.user_id);
+  const byCourse = new Map<string, string[]>();
+  for (const r of batchEvaluators) byCourse.set(r.course_id, [...(byCourse.get(r.course_id) ?? []), r.user_id]);
+  const candidateIds = (courseId: string) => (byCourse.get(courseId) ?? fallback).filter((id) => id !== me);
+  const plans = await plansOf(db, [...new Set(courseIds.flatMap(candidateIds))]);
+  const available = new Set(plans.filter((p) => p.availability.timezone && p.availability.slots.length > 0).map((p) => p.userId));
+  const certifiedIds = new Set(certified.map((c) => c.course_id));
+  return courses.map((c) => {
+    const request = open.find((r) => r.course_id === c.id);
+    return {
+      courseId: c.id,
+      courseTitle: c.title,
+      evaluationRequired: Number(c.evaluation_required) === 1,
+      evaluatorCount: new Set(candidateIds(c.id).filter((id) => available.has(id))).size,
+      openRequest: request ? toRequest(request) : null,
+      certified: certifiedIds.has(c.id),
+    };
+  });
 }
 
 async function hasValidCertificate(db: Executor, memberId: string, courseId: string): Promise<boolean> {
@@ -149,7 +231,11 @@ export async function book(ctx: AppContext, actor: Actor, input: BookInput, requ
   });
   if (offers.length === 0) throw errors.conflict('SLOT_UNAVAILABLE', 'No evaluator is available at this time: choose one of the free slots.');
   if (offers[0]!.slot.startsAt.getTime() <= Date.now()) throw pastSlot();
-  for (const { plan, slot } of offers) {
+  // A booked slot is refused here; one booked at the same moment, by the unique index on insert.
+  const held = await bookedSet(ctx.db, offers.map((o) => o.plan.userId));
+  const free = offers.filter((o) => !held.has(`${o.plan.userId}/${o.slot.startsAt.toISOString()}`));
+  if (free.length === 0) throw errors.conflict('SLOT_UNAVAILABLE', 'This slot is booked already: choose another one.');
+  for (const { plan, slot } of free) {
     try {
       return await takeSlot(ctx, memberId, open?.id ?? null, input, plan, slot, requestId);
     } catch (e) {
@@ -233,6 +319,10 @@ function notScheduled(status: string): AppError {
   return errors.unprocessable('REQUEST_NOT_SCHEDULED', `This request is ${status}, not scheduled.`, { status });
 }
 
+function notStarted(startsAt: string): AppError {
+  return errors.unprocessable('EVALUATION_NOT_STARTED', 'This evaluation has not started yet: record its result once it has begun.', { startsAt });
+}
+
 /** The evaluator (or staff) records the result; a pass issues the certificate with the batch noted. */
 export async function recordResult(
   ctx: AppContext,
@@ -246,6 +336,8 @@ export async function recordResult(
     if (row.member_id === actor.id) throw new AppError(403, 'SELF_GRADE_FORBIDDEN', 'You cannot evaluate your own certificate request.');
     if (!staff) throw errors.notFound('The certificate request');
     if (row.status !== 'scheduled') throw notScheduled(row.status);
+    // A result is what happened at the evaluation: none before it starts (the slot stays held either way).
+    if (!row.starts_at || Date.parse(row.starts_at) > Date.now()) throw notStarted(row.starts_at ?? '');
     const before = toRequest(row);
     const now = nowIso();
     const updated = await trx
@@ -253,9 +345,15 @@ export async function recordResult(
       .set({ status: input.result === 'pass' ? 'passed' : 'failed', summary: input.summary ?? null, result_by: actor.id, result_at: now, updated_at: now })
       .where('id', '=', id)
       .where('status', '=', 'scheduled')
+      .where('starts_at', '=', row.starts_at)
       .returning('id')
       .executeTakeFirst();
-    if (!updated) throw errors.conflict('ALREADY_GRADED', 'The result of this evaluation was recorded a moment ago by someone else.');
+    if (!updated) {
+      // Moved to another time (reschedule) or given its result by someone else a moment ago.
+      const moved = await trx.selectFrom('certificate_requests').select(['status', 'starts_at']).where('id', '=', id).executeTakeFirst();
+      if (moved?.status === 'scheduled') throw notStarted(moved.starts_at ?? '');
+      throw errors.conflict('ALREADY_GRADED', 'The result of this evaluation was recorded a moment ago by someone else.');
+    }
     let certificate: Certificate | null = null;
     if (input.result === 'pass') {
       certificate = (
@@ -277,6 +375,10 @@ export async function reschedule(ctx: AppContext, actor: Actor, id: string, inpu
   const slot = plan ? offeredSlot(plan, input.date, input.startTime) : null;
   if (!plan || !slot) throw errors.conflict('SLOT_UNAVAILABLE', 'The evaluator is not available at this time: choose one of the free slots.');
   if (slot.startsAt.getTime() <= Date.now()) throw pastSlot();
+  const startsAt = slot.startsAt.toISOString();
+  if (startsAt !== row.starts_at && (await bookedSet(ctx.db, [plan.userId])).has(`${plan.userId}/${startsAt}`)) {
+    throw errors.conflict('SLOT_UNAVAILABLE', 'This slot is booked already: choose another one.');
+  }
   try {
     return await ctx.db.transaction().execute(async (trx) => {
       const before = toRequest(row);

@@ -1,8 +1,8 @@
 /** The desk's list views of assignment submissions (the grading work) and certificate requests (evaluations). */
-import { useState } from 'react';
+import { useEffect } from 'react';
 import { Link } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
-import { Anchor, Badge, Select, Stack } from '@mantine/core';
+import { Anchor, Badge, Select, Text } from '@mantine/core';
 import { api } from '../../ui/api.ts';
 import { readableDateTime, readableDay } from '../../ui/dates.ts';
 import { IconAward, IconChecklist } from '../../ui/icons.tsx';
@@ -10,51 +10,47 @@ import type { Outline } from '../../../contract/courses.ts';
 import type { Role } from '../../../contract/roles.ts';
 import type { CustomFieldProps, EntityMeta, Row } from '../meta.ts';
 import { COURSE_LINK } from './shared.tsx';
+import { wordsOf } from '../words.ts';
 
 const GRADERS: readonly Role[] = ['Moderator', 'Course Creator', 'Batch Evaluator'];
 const AUTHORS: readonly Role[] = ['Moderator', 'Course Creator'];
 
-/** The lesson an assignment is: pick a course, then one of its lessons of kind assignment. */
+/**
+ * The lesson an assignment is: one of the chosen course's lessons of kind assignment (the course is
+ * the field before). A lesson of another course is dropped when the course changes.
+ */
 function AssignmentLessonField(p: CustomFieldProps) {
-  const [courseId, setCourseId] = useState<string | null>(null);
-  const courses = useQuery({
-    queryKey: ['desk', 'assignment-courses'],
-    queryFn: ({ signal }) => api.get<{ items: { id: string; title: string }[] }>('/api/courses?limit=200', { signal }).then((r) => r.items),
-  });
+  const courseId = typeof p.values?.courseId === 'string' && p.values.courseId ? p.values.courseId : null;
   const outline = useQuery({
     enabled: !!courseId,
     queryKey: ['desk', 'assignment-outline', courseId],
     queryFn: ({ signal }) => api.get<Outline>(`/api/courses/${courseId!}/outline`, { signal }),
   });
   const lessons = (outline.data?.chapters ?? []).flatMap((c) => c.lessons.filter((l) => l.kind === 'assignment').map((l) => ({ value: l.id, label: `${c.title}: ${l.title}` })));
+  const value = typeof p.value === 'string' && p.value ? p.value : null;
+  useEffect(() => {
+    if (value && (!courseId || (outline.data && !lessons.some((l) => l.value === value)))) p.onChange(null);
+  });
+  if (!courseId) {
+    return (
+      <Text size="sm" c="gray.7">
+        Choose the course first to link one of its assignment lessons (optional): the lesson completes when the work passes.
+      </Text>
+    );
+  }
   return (
-    <Stack gap={6}>
-      <Select
-        label="Course of the lesson (optional)"
-        data={(courses.data ?? []).map((c) => ({ value: c.id, label: c.title }))}
-        value={courseId}
-        onChange={(v) => {
-          setCourseId(v);
-          p.onChange(null);
-        }}
-        searchable
-        clearable
-        disabled={p.disabled}
-      />
-      {courseId && (
-        <Select
-          label="Assignment lesson"
-          description="A lesson of kind assignment: it completes when the submission passes."
-          data={lessons}
-          value={typeof p.value === 'string' ? p.value : null}
-          onChange={(v) => p.onChange(v)}
-          error={p.errors[0]?.message}
-          nothingFoundMessage="This course has no assignment lessons."
-          disabled={p.disabled}
-          clearable
-        />
-      )}
-    </Stack>
+    <Select
+      label="Assignment lesson (optional)"
+      description="A lesson of kind assignment in the course: it completes when the submission passes."
+      data={lessons}
+      value={value}
+      onChange={(v) => p.onChange(v)}
+      error={p.errors[0]?.message}
+      nothingFoundMessage="This course has no assignment lessons."
+      placeholder={outline.isPending ? 'Loading the lessons…' : lessons.length === 0 ? 'The course has no assignment lessons yet' : 'Choose a lesson'}
+      disabled={p.disabled}
+      clearable
+    />
   );
 }
 
@@ -73,18 +69,36 @@ export const ASSIGNMENT_ENTITIES: EntityMeta[] = [
     section: 'Learning',
     roles: GRADERS,
     createRoles: AUTHORS,
-    api: { list: '/api/assignments', update: false },
+    deleteRoles: AUTHORS,
+    api: { list: '/api/assignments', update: 'PATCH', delete: true },
+    auditEntity: 'assignment',
     columns: [
       { key: 'title', label: 'Title' },
-      { key: 'submissionKind', label: 'Handed in as' },
+      { key: 'submissionKind', label: 'Handed in as', render: (r) => wordsOf(String(r.submissionKind)) },
       { key: 'courseTitle', label: 'Course', render: (r) => (r.courseTitle ? String(r.courseTitle) : '—') },
+      { key: 'lessonTitle', label: 'Lesson', render: (r) => (r.lessonTitle ? String(r.lessonTitle) : '—') },
     ],
     filters: [{ name: 'courseId', label: 'Course', kind: 'link', link: COURSE_LINK }],
     fields: [
       { name: 'title', label: 'Title', kind: 'text', required: true },
-      { name: 'submissionKind', label: 'Handed in as', kind: 'select', options: ['text', 'file', 'url'], required: true },
-      { name: 'instructions', label: 'Instructions (Markdown)', kind: 'textarea', wide: true, initial: '' },
-      { name: 'lessonId', label: 'Lesson', kind: 'custom', wide: true, render: (p) => <AssignmentLessonField {...p} /> },
+      {
+        name: 'submissionKind',
+        label: 'Handed in as',
+        kind: 'select',
+        options: ['text', 'file', 'url'],
+        required: true,
+        description: 'Fixed once someone has handed in.',
+      },
+      { name: 'instructions', label: 'Instructions', kind: 'markdown', wide: true, initial: '' },
+      { name: 'courseId', label: 'Course (optional)', kind: 'link', link: COURSE_LINK, nullable: true, display: (r) => (r.courseTitle ? String(r.courseTitle) : '—') },
+      {
+        name: 'lessonId',
+        label: 'Lesson',
+        kind: 'custom',
+        wide: true,
+        render: (p) => <AssignmentLessonField {...p} />,
+        display: (r) => (r.lessonTitle ? String(r.lessonTitle) : '—'),
+      },
     ],
   },
   {
