@@ -4,6 +4,15 @@ import { BoolQuery, IdSchema, PageQuery, SortQuery, VisibleText } from './common
 export const ENROLLMENT_SOURCES = ['self', 'admin', 'cohort', 'onboarding', 'assignment', 'import'] as const;
 export type EnrollmentSource = (typeof ENROLLMENT_SOURCES)[number];
 export const EnrollmentSourceSchema = z.enum(ENROLLMENT_SOURCES);
+/** How an enrollment came about, in the words pages show. */
+export const ENROLLMENT_SOURCE_WORDS: Record<EnrollmentSource, string> = {
+  self: 'Self-enrolled',
+  admin: 'By staff',
+  cohort: 'Cohort',
+  onboarding: 'Onboarding',
+  assignment: 'Training assignment',
+  import: 'Imported',
+};
 
 export const EnrollmentSchema = z.object({
   id: z.string(),

@@ -61,6 +61,8 @@ export const AssignmentResultSchema = z.object({
   created: z.number().int(),
   reused: z.number().int(),
   skipped: z.array(z.object({ memberId: z.string(), reason: z.string() })),
+  /** Employees of the department or designation who have no login yet: nothing was assigned to them (at most 500). */
+  withoutLogin: z.array(z.object({ employeeId: z.string(), fullName: z.string() })),
   assignments: z.array(TrainingAssignmentSchema),
 });
 

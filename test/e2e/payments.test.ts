@@ -132,7 +132,7 @@ describeBrowser('payments: buy a course through Stripe Checkout and come back en
     await page.getByRole('heading', { name: 'Payments', level: 1 }).waitFor();
     await page.getByTestId('list-count').filter({ hasText: '2 rows' }).waitFor();
     await page.getByRole('combobox', { name: 'Status', exact: true }).click();
-    await page.getByRole('option', { name: 'pending' }).click();
+    await page.getByRole('option', { name: 'Waiting for payment' }).click();
     await page.getByTestId('list-count').filter({ hasText: '1 row' }).waitFor();
     // The pointer rests where the option was; it is not a hover the reader asked for.
     await page.mouse.move(0, 0);

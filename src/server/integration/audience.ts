@@ -18,6 +18,13 @@ export const hrAudience: AudienceResolver = {
     const rows = await q.execute();
     return rows.map((r) => r.user_id).filter((x): x is string => x !== null);
   },
+  async withoutLogin(db: Executor, target: AudienceTarget) {
+    let q = db.selectFrom('employees').select(['id', 'full_name']).where('status', '=', 'active').where('user_id', 'is', null);
+    if (target.department !== undefined) q = q.where('department_id', '=', await idByName(db, 'departments', target.department, 'department'));
+    if (target.designation !== undefined) q = q.where('designation_id', '=', await idByName(db, 'designations', target.designation, 'designation'));
+    const rows = await q.orderBy('full_name').limit(500).execute();
+    return rows.map((r) => ({ employeeId: r.id, fullName: r.full_name }));
+  },
   inDepartment(memberId: Expression<string>, department: string): Expression<SqlBool> {
     return sql<SqlBool>`exists (
       select 1 from employees he join departments hd on hd.id = he.department_id

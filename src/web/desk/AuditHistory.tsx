@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import { Badge, Button, Group, Paper, Stack, Table, Text, Title } from '@mantine/core';
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { api } from '../ui/api.ts';
@@ -93,7 +94,8 @@ function currencyOf(image: unknown): string | null {
   return typeof c === 'string' && c ? c : null;
 }
 
-function ChangeValue({ field, value, currency = null }: { field: string; value: unknown; currency?: string | null }) {
+function ChangeValue({ field, value, currency = null, shown }: { field: string; value: unknown; currency?: string | null; shown?: (v: unknown) => ReactNode }) {
+  if (shown && value !== null && value !== undefined && value !== '') return <>{shown(value)}</>;
   if (typeof value === 'number' && PERCENT_FIELDS.has(field)) return <>{`${value}%`}</>;
   if (typeof value === 'number' && MONEY_FIELDS.has(field)) return <>{`${minorToDecimal(value, currency)}${currency ? ` ${currency}` : ''}`}</>;
   if (typeof value === 'string' && value && USER_FIELDS.has(field)) return <LinkedName link={USER_LINK} id={value} />;
@@ -136,8 +138,21 @@ function ActorName({ id }: { id: string | null }) {
 }
 
 /** Who changed what, when: the audit log of one record (or of one entity when no id is given). */
-/** `labels`: the record form's words for its fields ("Learners may join"), used before the generic ones. */
-export function AuditHistory({ entity, entityId, labels = {} }: { entity: string; entityId?: string | undefined; labels?: Record<string, string> }) {
+/**
+ * `labels`: the record form's words for its fields ("Learners may join"), used before the generic
+ * ones; `values`: how the entity shows a field's stored value (a code in words, an id as a link).
+ */
+export function AuditHistory({
+  entity,
+  entityId,
+  labels = {},
+  values = {},
+}: {
+  entity: string;
+  entityId?: string | undefined;
+  labels?: Record<string, string>;
+  values?: Record<string, (v: unknown) => ReactNode>;
+}) {
   const log = useInfiniteQuery({
     queryKey: ['desk-audit', entity, entityId ?? ''],
     initialPageParam: '',
@@ -193,10 +208,10 @@ export function AuditHistory({ entity, entityId, labels = {} }: { entity: string
                               {labels[c.field] ?? fieldLabel(c.field)}
                             </Table.Td>
                             <Table.Td c="gray.7">
-                              <ChangeValue field={c.field} value={c.from} currency={currencyOf(e.before) ?? currencyOf(e.after)} />
+                              <ChangeValue field={c.field} value={c.from} currency={currencyOf(e.before) ?? currencyOf(e.after)} shown={values[c.field]} />
                             </Table.Td>
                             <Table.Td>
-                              → <ChangeValue field={c.field} value={c.to} currency={currencyOf(e.after) ?? currencyOf(e.before)} />
+                              → <ChangeValue field={c.field} value={c.to} currency={currencyOf(e.after) ?? currencyOf(e.before)} shown={values[c.field]} />
                             </Table.Td>
                           </Table.Tr>
                         ))}

@@ -367,6 +367,7 @@ function AddLesson({ chapterId, busy, onAdded }: { chapterId: string; busy: bool
             size="xs"
             w={240}
             accept={fileRule.limit.accept.join(',')}
+            placeholder="Choose a file"
             value={file}
             onChange={(f) => {
               setFile(f);

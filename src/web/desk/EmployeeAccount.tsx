@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { Alert, Anchor, Button, Checkbox, Group, Modal, Paper, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
-import { useQuery } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { INVITE_ROLES, type Invitation } from '../../contract/users.ts';
 import type { Role } from '../../contract/roles.ts';
@@ -21,6 +21,7 @@ export function EmployeeAccount({ row, refresh }: { row: Row; refresh: () => voi
   const canInvite = !!me.data?.roles.some((r) => r === 'System Manager' || r === 'HR Manager');
   // The user pages are the System Manager's.
   const isAdmin = !!me.data?.roles.includes('System Manager');
+  const client = useQueryClient();
   const state = useQuery({
     queryKey: ['employee-invitation', employeeId, row.userId ?? null],
     queryFn: ({ signal }) => api.get<{ invitation: Invitation | null }>(`/api/employees/${encodeURIComponent(employeeId)}/invitation`, { signal }),
@@ -114,6 +115,8 @@ export function EmployeeAccount({ row, refresh }: { row: Row; refresh: () => voi
           notify(`Invitation sent to ${i.email}.`, 'green');
           refresh();
           void state.refetch();
+          // The training panel: mandatory courses start once the employee has a user.
+          void client.invalidateQueries({ queryKey: ['employees', employeeId] });
         }}
       />
     </Paper>

@@ -333,7 +333,11 @@ function FormBody({ meta, me, row, refresh }: { meta: EntityMeta; me: Me; row: R
         <AuditHistory
           entity={meta.auditEntity}
           entityId={meta.single ? undefined : String(row.id)}
-          labels={Object.fromEntries(meta.fields.map((f) => [f.name, f.label]))}
+          labels={{
+            ...Object.fromEntries(meta.fields.map((f) => [f.name, f.label])),
+            ...Object.fromEntries(Object.entries(meta.historyFields ?? {}).flatMap(([k, v]) => (v.label ? [[k, v.label]] : []))),
+          }}
+          values={Object.fromEntries(Object.entries(meta.historyFields ?? {}).flatMap(([k, v]) => (v.value ? [[k, v.value]] : [])))}
         />
       )}
       {confirmation.modal}

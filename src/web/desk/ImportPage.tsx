@@ -203,8 +203,7 @@ export function ImportPage({ meta, kind: initialKind }: { meta: EntityMeta; kind
             <Progress value={pct} animated={running} aria-label="Import progress" size="lg" />
             <Text size="sm" data-testid="import-summary" aria-live="polite">
               {s.processed.toLocaleString('en')} of {s.total.toLocaleString('en')} rows checked · {s.dryRun ? 'would create' : 'created'}{' '}
-              {s.created.toLocaleString('en')} · already there {s.skipped.toLocaleString('en')} · rows with errors{' '}
-              {s.errorCount.toLocaleString('en')}
+              {s.created.toLocaleString('en')} · already there {s.skipped.toLocaleString('en')} · errors {s.errorCount.toLocaleString('en')}
             </Text>
             {!running && s.errorCount > 0 && s.mode === 'all-or-nothing' && (
               <Alert color="yellow" variant="light">
@@ -242,7 +241,7 @@ export function ImportPage({ meta, kind: initialKind }: { meta: EntityMeta; kind
             )}
             {s.errorCount > s.errors.length && (
               <Text size="sm" c="gray.7">
-                Showing the first {s.errors.length} of {s.errorCount} rows with errors.
+                Showing the first {s.errors.length} of {s.errorCount} errors.
               </Text>
             )}
           </Stack>

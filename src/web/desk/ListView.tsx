@@ -467,7 +467,10 @@ function FilterInput({
 }) {
   const value = search.get(f.name);
   const id = `filter-${f.name}`;
-  const data = useMemo(() => optionsInWords(f.options ?? []), [f.options]);
+  const data = useMemo(
+    () => (f.optionLabel ? (f.options ?? []).map((c) => ({ value: c, label: f.optionLabel!(c) })) : optionsInWords(f.options ?? [])),
+    [f.options, f.optionLabel],
+  );
   switch (f.kind) {
     case 'select':
       return (

@@ -74,8 +74,10 @@ export function RolesEditor({ user, refresh }: { user: Row; refresh: () => void 
       </Title>
       <Text size="sm" c="gray.7" mb="sm">
         {roles.includes('LMS Student')
-          ? 'Has the LMS Student role: the learning portal works for this user.'
-          : 'No LMS Student role: this user cannot use the learning portal.'}
+          ? 'Has the LMS Student role: the learning portal works for this user as a learner.'
+          : roles.length > 0
+            ? 'No LMS Student role: this user opens the portal for their staff work; add the role to make them a learner too.'
+            : 'No role yet: add LMS Student so this user can learn in the portal.'}
       </Text>
       <SimpleGrid cols={{ base: 1, sm: 2, md: 4 }} spacing="xs">
         {ROLES.map((r) => (

@@ -75,6 +75,7 @@ export function FileUpload(props: FileUploadProps) {
           label={props.label}
           description={`${props.limit.label[0]!.toUpperCase()}${props.limit.label.slice(1)}, at most ${readableSize(props.limit.maxBytes)}`}
           accept={props.limit.accept.join(',')}
+          placeholder="Choose a file"
           value={file}
           onChange={(f) => {
             setFile(f);

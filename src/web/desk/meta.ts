@@ -112,6 +112,8 @@ export interface FilterMeta {
   label: string;
   kind: FilterKind;
   options?: readonly string[];
+  /** kind 'select': an option's words when they are the entity's own (default: the shared words of its code). */
+  optionLabel?: (code: string) => string;
   link?: LinkRef;
   rangeParams?: [string, string];
   min?: number;
@@ -158,6 +160,11 @@ export interface EntityMeta {
   title?: (row: Row) => string;
   /** Entity name in the audit log (GET /api/audit-log?entity=). */
   auditEntity?: string;
+  /**
+   * The record's history, for audited fields the form does not show or whose stored value needs
+   * words (a code, an id): a label and how to show a value.
+   */
+  historyFields?: Record<string, { label?: string; value?: (v: unknown) => ReactNode }>;
   /** What the delete confirmation says (besides the row's title). */
   deleteWarning?: string;
   /** Extra parts of the form below the fields (editors, actions, related rows). */

@@ -1,11 +1,9 @@
 /** Codes the API speaks (statuses, sources, actions, entities) in the words the desk shows. */
+import { ENROLLMENT_SOURCE_WORDS } from '../../contract/enrollments.ts';
 
 const WORDS: Record<string, string> = {
   // Enrollment sources
-  self: 'Self-enrolled',
-  admin: 'By staff',
-  cohort: 'Cohort',
-  assignment: 'Training assignment',
+  ...ENROLLMENT_SOURCE_WORDS,
   // Statuses
   in_progress: 'In progress',
   pending_review: 'Pending review',

@@ -158,7 +158,7 @@ function SubmitForm({ assignment, onDone }: { assignment: Assignment; onDone: ()
             <TextInput label="Web address of your work" placeholder="https://…" value={url} onChange={(e) => setUrl(e.currentTarget.value)} error={fieldError('url')} required />
           )}
           {assignment.submissionKind === 'file' && (
-            <FileInput label="Your file (PDF, PNG or JPEG, at most 20 MB)" value={file} onChange={setFile} accept="application/pdf,image/png,image/jpeg" error={fieldError('file')} clearable required />
+            <FileInput label="Your file (PDF, PNG or JPEG, at most 20 MB)" value={file} onChange={setFile} accept="application/pdf,image/png,image/jpeg" placeholder="Choose a file" error={fieldError('file')} clearable required />
           )}
           {send.isError && !err?.fieldErrors.length && (
             <Alert styles={ALERT_STYLES} color="red" variant="light" role="alert" title="Your work was not handed in">

@@ -142,19 +142,20 @@ export default function BatchPage() {
   const { batchId = '' } = useParams();
   const now = useNow();
   const batch = useQuery({ queryKey: ['batches', batchId], queryFn: ({ signal }) => api.get<Batch>(`/api/batches/${encodeURIComponent(batchId)}`, { signal }) });
+  const mine = useMyBatches();
+  const entry = mine.data?.find((b) => b.batch.id === batchId);
+  // Live classes are for the batch's members and staff: nobody else asks for them.
   const classes = useQuery({
     queryKey: ['batches', batchId, 'live-classes'],
     queryFn: ({ signal }) => api.get<LiveClass[]>(`/api/batches/${encodeURIComponent(batchId)}/live-classes`, { signal }),
-    enabled: !!batch.data,
+    enabled: !!batch.data && (batch.data.isMember || batch.data.canManage || !!entry?.teaching),
     retry: false,
   });
-  const mine = useMyBatches();
   const client = useQueryClient();
   const join = useMutation({
     mutationFn: () => api.post(`/api/batches/${encodeURIComponent(batchId)}/join`),
     onSuccess: () => void client.invalidateQueries({ queryKey: ['batches'] }).then(() => client.invalidateQueries({ queryKey: ['me', 'batches'] })),
   });
-  const entry = mine.data?.find((b) => b.batch.id === batchId);
   const teaching = !!batch.data && (batch.data.canManage || !!entry?.teaching);
   return (
     <QueryState query={batch} loadingLabel="Loading the batch…">
@@ -205,7 +206,13 @@ export default function BatchPage() {
                   </Stack>
                 )
               ) : (
-                <Text size="sm">{classes.isError ? 'Join the batch to see its live classes.' : 'Loading…'}</Text>
+                <Text size="sm">
+                  {classes.isError || classes.fetchStatus === 'idle'
+                    ? b.seatsLeft === 0
+                      ? 'Live classes are for the batch’s members.'
+                      : 'Join the batch to see its live classes.'
+                    : 'Loading…'}
+                </Text>
               )}
             </Paper>
             <Paper withBorder radius="lg" p="lg" component="section" aria-labelledby="batch-courses">

@@ -17,11 +17,11 @@ export function useMyBatches() {
 }
 
 /** My batches: each batch the learner belongs to (or teaches) with its next live class and its courses. */
-/** Published batches the learner may join (not yet a member). */
+/** Published batches the learner may join (not yet a member, a seat left). */
 function OpenBatches() {
   const open = useQuery({
     queryKey: ['batches', 'open'],
-    queryFn: ({ signal }) => api.get<{ items: Batch[] }>('/api/batches?published=true&limit=50', { signal }).then((r) => r.items.filter((b) => !b.isMember && b.allowSelfEnrollment)),
+    queryFn: ({ signal }) => api.get<{ items: Batch[] }>('/api/batches?published=true&limit=50', { signal }).then((r) => r.items.filter((b) => !b.isMember && b.allowSelfEnrollment && b.seatsLeft !== 0)),
   });
   if (!open.data || open.data.length === 0) return null;
   return (

@@ -13,6 +13,7 @@ import { ProgressLine } from './PortalParts.tsx';
 import type { ScormAttemptRow } from '../../contract/scorm.ts';
 import { useOutline, type LearnerRow, type Page as ListPage, type ProgressStats, type SubmissionRow } from './portal-api.ts';
 import { scoStatusWords, timeSpentWords } from '../../contract/scorm-words.ts';
+import { ENROLLMENT_SOURCE_WORDS } from '../../contract/enrollments.ts';
 
 const STATUS_FILTERS: Record<string, string> = {
   all: '',
@@ -198,8 +199,8 @@ function Learners({ courseId }: { courseId: string }) {
                   <Table.Td>{readableDay(r.lastActivityAt)}</Table.Td>
                   <Table.Td>
                     {readableDay(r.enrolledAt)}{' '}
-                    <Badge c="gray.9" size="xs" variant="light" color="gray">
-                      {r.source}
+                    <Badge c="gray.9" size="xs" variant="light" color="gray" tt="none">
+                      {ENROLLMENT_SOURCE_WORDS[r.source]}
                     </Badge>
                   </Table.Td>
                 </Table.Tr>

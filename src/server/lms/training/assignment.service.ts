@@ -54,6 +54,8 @@ export interface AudienceResolver {
   members(db: Executor, target: AudienceTarget): Promise<string[]>;
   /** A condition on a member id column: the member is an employee of the department. */
   inDepartment(memberId: Expression<string>, department: string): Expression<SqlBool>;
+  /** Active employees that match the target but have no user yet (nothing can be assigned to them). */
+  withoutLogin(db: Executor, target: AudienceTarget): Promise<{ employeeId: string; fullName: string }[]>;
 }
 
 function chunks<T>(items: readonly T[], size = CHUNK): T[][] {
@@ -339,7 +341,9 @@ export async function createAssignments(ctx: AppContext, actor: Actor, input: Cr
         source: 'manual',
         actorId: actor.id,
       });
-      return { created: r.created, reused: r.reused, skipped: r.skipped, assignments: r.assignments };
+      const targeted = input.department !== undefined || input.designation !== undefined;
+      const withoutLogin = targeted && audience ? await audience.withoutLogin(trx, { department: input.department, designation: input.designation }) : [];
+      return { created: r.created, reused: r.reused, skipped: r.skipped, withoutLogin, assignments: r.assignments };
     });
 }
 

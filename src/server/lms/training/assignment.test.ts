@@ -72,9 +72,15 @@ describeDb('LMS training assignments', (env) => {
     );
     expect(both.count).toBe(2);
 
+    // An employee of the department without a login gets nothing, and the answer names them.
+    const noLogin = await env.req('POST', '/api/employees', { as: hr, body: { employeeCode: `TA-nologin-${++seq}`, fullName: 'Mateo Rossi', department: dept } });
+    expect(noLogin.statusCode).toBe(201);
     const res = await env.req('POST', '/api/training-assignments', { as, body: { courseId, dueDate: FUTURE, department: dept } });
     expect(res.statusCode).toBe(201);
     expect(json<Result>(res).created).toBe(3);
+    expect(json<{ withoutLogin: { employeeId: string; fullName: string }[] }>(res).withoutLogin).toEqual([
+      { employeeId: json<{ id: string }>(noLogin).id, fullName: 'Mateo Rossi' },
+    ]);
     const list = json<{ items: A[]; total: number }>(
       await env.req('GET', `/api/training-assignments?courseId=${courseId}&department=${encodeURIComponent(dept)}&withTotal=true`, { as }),
     );

@@ -5,6 +5,7 @@ import { Alert, Button, Group, Paper, Select, Stack, Table, Text, TextInput, Tit
 import type { Assessment } from '../../../contract/assignments.ts';
 import { api, ApiError, errorMessage } from '../../ui/api.ts';
 import type { Row } from '../meta.ts';
+import { readableDay } from '../../ui/dates.ts';
 
 export function AssessmentsPanel({ row }: { row: Row }) {
   const id = String(row.id);
@@ -49,9 +50,9 @@ export function AssessmentsPanel({ row }: { row: Row }) {
             {list.data.map((a) => (
               <Table.Tr key={a.id}>
                 <Table.Td>
-                  {a.title} ({a.kind})
+                  {a.title} · {a.kind === 'quiz' ? 'Quiz' : 'Assignment'}
                 </Table.Td>
-                <Table.Td>{a.dueDate}</Table.Td>
+                <Table.Td>{readableDay(a.dueDate)}</Table.Td>
                 <Table.Td>
                   {a.passed} of {a.members}
                 </Table.Td>

@@ -1,13 +1,24 @@
 /** Desk entities: payments (list, filters, export, mark paid, refund) and coupons. */
 import { useState } from 'react';
-import { Badge, Button, Checkbox, Group, Modal, Stack, Text, TextInput, Textarea } from '@mantine/core';
+import { Anchor, Badge, Button, Checkbox, Group, Modal, Stack, Text, TextInput, Textarea } from '@mantine/core';
+import { Link } from 'react-router';
 import { api, errorMessage } from '../../ui/api.ts';
 import { readableDateTime } from '../../ui/dates.ts';
 import { IconClipboard } from '../../ui/icons.tsx';
 import { PAYMENT_GATEWAY_WORDS, PAYMENT_STATUSES, PAYMENT_STATUS_WORDS, formatMoney, type PaymentGateway, type PaymentStatus } from '../../../contract/payments.ts';
 import { notify } from '../notify.ts';
-import type { EntityMeta, Row } from '../meta.ts';
-import { COURSE_LINK, MODERATORS, USER_LINK } from './shared.tsx';
+import type { EntityMeta, LinkRef, Row } from '../meta.ts';
+import { COURSE_LINK, LinkedName, MODERATORS, USER_LINK } from './shared.tsx';
+
+const COUPON_LINK: LinkRef = { url: '/api/coupons', slug: 'lms-coupon', label: (r) => String(r.code) };
+
+/** How a payment came to be paid, as its history records it. */
+const PAYMENT_CONFIRMED_VIA: Record<string, string> = {
+  webhook: 'Confirmed by Stripe',
+  return: 'Confirmed on return from the checkout',
+  'mark-paid': 'Marked paid by staff',
+  free: 'Nothing to pay',
+};
 
 const STATUS_COLOR: Record<PaymentStatus, string> = { pending: 'yellow', paid: 'green', failed: 'red', refunded: 'gray', expired: 'gray' };
 const gatewayWords = (r: Row) => PAYMENT_GATEWAY_WORDS[r.gateway as PaymentGateway] ?? String(r.gateway);
@@ -230,6 +241,22 @@ export const PAYMENT_ENTITIES: EntityMeta[] = [
     roles: MODERATORS,
     api: { list: '/api/payments', create: false, update: false, total: true, exportCsv: '/api/payments/export.csv' },
     auditEntity: 'payment',
+    historyFields: {
+      status: { value: (v) => PAYMENT_STATUS_WORDS[v as PaymentStatus] ?? String(v) },
+      gateway: { label: 'Paid with', value: (v) => PAYMENT_GATEWAY_WORDS[v as PaymentGateway] ?? String(v) },
+      via: { label: 'How it was confirmed', value: (v) => PAYMENT_CONFIRMED_VIA[String(v)] ?? String(v) },
+      enrollmentId: {
+        label: 'Enrollment',
+        value: (v) => (
+          <Anchor component={Link} to={`/app/lms-enrollment/${encodeURIComponent(String(v))}`}>
+            Open the enrollment
+          </Anchor>
+        ),
+      },
+      batchMemberId: { label: 'Batch seat', value: () => 'Added to the batch' },
+      couponId: { label: 'Coupon', value: (v) => <LinkedName link={COUPON_LINK} id={String(v)} /> },
+      couponCode: { label: 'Coupon' },
+    },
     title: (r) => `Payment of ${String(r.memberName)} for ${String(r.itemTitle)}`,
     columns: [
       { key: 'createdAt', label: 'Created', render: (r) => readableDateTime(r.createdAt) },
@@ -241,7 +268,7 @@ export const PAYMENT_ENTITIES: EntityMeta[] = [
       { key: 'invoiceNumber', label: 'Invoice' },
     ],
     filters: [
-      { name: 'status', label: 'Status', kind: 'select', options: PAYMENT_STATUSES },
+      { name: 'status', label: 'Status', kind: 'select', options: PAYMENT_STATUSES, optionLabel: (c) => PAYMENT_STATUS_WORDS[c as PaymentStatus] ?? c },
       { name: 'needsAttention', label: 'Needs attention', kind: 'boolean' },
       { name: 'memberId', label: 'Member', kind: 'link', link: USER_LINK },
       { name: 'courseId', label: 'Course', kind: 'link', link: COURSE_LINK },

@@ -15,6 +15,7 @@ function AssignmentResult({ result }: { result: Row }) {
   const created = Number(result.created ?? 0);
   const reused = Number(result.reused ?? 0);
   const skipped = (result.skipped ?? []) as { memberId: string; reason: string }[];
+  const withoutLogin = (result.withoutLogin ?? []) as { employeeId: string; fullName: string }[];
   const assignments = (result.assignments ?? []) as { courseId: string }[];
   const courseId = assignments[0]?.courseId;
   const people = (n: number) => `${n} ${n === 1 ? 'person' : 'people'}`;
@@ -26,6 +27,20 @@ function AssignmentResult({ result }: { result: Row }) {
       <Text size="sm">{`${created} new ${created === 1 ? 'assignment' : 'assignments'}.`}</Text>
       <Text size="sm">{`${reused} already had this course assigned; their open assignment was kept.`}</Text>
       <Text size="sm">{`${skipped.length} skipped.`}</Text>
+      {withoutLogin.length > 0 && (
+        <Text size="sm" data-testid="assigned-without-login">
+          {`${withoutLogin.length === 1 ? '1 employee has' : `${withoutLogin.length} employees have`} no login yet, so nothing was assigned to them: `}
+          {withoutLogin.slice(0, 20).map((e, i) => (
+            <span key={e.employeeId}>
+              {i > 0 ? ', ' : ''}
+              <Anchor component={Link} to={`/app/employee/${encodeURIComponent(e.employeeId)}`}>
+                {e.fullName}
+              </Anchor>
+            </span>
+          ))}
+          {withoutLogin.length > 20 ? ` and ${withoutLogin.length - 20} more` : ''}. Invite them from their employee record, then assign the course again.
+        </Text>
+      )}
       {skipped.length > 0 && (
         <List size="sm">
           {skipped.slice(0, 50).map((s) => (
