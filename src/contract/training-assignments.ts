@@ -6,6 +6,8 @@ export const AssignmentStatusSchema = z.enum(ASSIGNMENT_STATUSES);
 export const ASSIGNMENT_SOURCES = ['onboarding', 'manual', 'import'] as const;
 export const AssignmentSourceSchema = z.enum(ASSIGNMENT_SOURCES);
 export type AssignmentSource = (typeof ASSIGNMENT_SOURCES)[number];
+/** How an assignment came about, in words. */
+export const ASSIGNMENT_SOURCE_WORDS: Record<AssignmentSource, string> = { manual: 'Assigned by staff', onboarding: 'Onboarding', import: 'Imported from a file' };
 
 export const TrainingAssignmentSchema = z.object({
   id: z.string(),

@@ -144,7 +144,11 @@ describeDb('list CSV exports', (env) => {
     await assign(second.courseId, [learner.id], '2099-06-01');
 
     const all = await exportCsv(env, mod, '/api/training-assignments', `courseId=${course.courseId}`);
-    expect(all.header).toEqual(['ID', 'Member', 'Course', 'Due', 'Status', 'Progress', 'Source']);
+    expect(all.header).toEqual(['ID', 'Member', 'Email', 'Course', 'Due', 'Status', 'Progress', 'Source']);
+    // People of one name stay apart by their email; codes read as words.
+    const learnerRow = all.rows.find((r) => r[1] === `'=HYPERLINK("http://evil")`)!;
+    expect(learnerRow[2]).toBe(learner.email);
+    expect(learnerRow.slice(5)).toEqual(['Open', '0', 'Assigned by staff']);
     expect(all.rows).toHaveLength(2102);
     await expectSameRows(env, mod, '/api/training-assignments', `courseId=${course.courseId}`);
     await expectSameRows(env, mod, '/api/training-assignments', `courseId=${course.courseId}&sort=memberName`);
@@ -152,8 +156,8 @@ describeDb('list CSV exports', (env) => {
 
     const mine = await expectSameRows(env, learner, '/api/training-assignments', '');
     expect(mine).toHaveLength(2);
-    const row = mine.find((r) => r[2] === "'@Second")!;
-    expect(row.slice(1, 5)).toEqual([`'=HYPERLINK("http://evil")`, "'@Second", '2099-06-01', row[4]]);
+    const row = mine.find((r) => r[3] === "'@Second")!;
+    expect(row.slice(1, 6)).toEqual([`'=HYPERLINK("http://evil")`, learner.email, "'@Second", '2099-06-01', row[5]]);
     // A learner's filter on someone else gives nothing, not their rows.
     expect((await exportCsv(env, learner, '/api/training-assignments', `memberId=${other.id}`)).rows).toEqual([]);
 
@@ -181,19 +185,20 @@ describeDb('list CSV exports', (env) => {
       expect(res.statusCode, res.body).toBe(201);
     }
     const staff = await exportCsv(env, mod, '/api/certificates', '');
-    expect(staff.header).toEqual(['ID', 'Member', 'Course', 'Issued', 'Expires', 'Status']);
+    expect(staff.header).toEqual(['ID', 'Member', 'Email', 'Course', 'Issued', 'Expires', 'Status']);
     await expectSameRows(env, mod, '/api/certificates', '', 1);
     await expectSameRows(env, mod, '/api/certificates', `courseId=${a.courseId}`, 1);
     await expectSameRows(env, mod, '/api/certificates', 'status=valid&sort=-issueDate', 2);
     expect(await expectSameRows(env, mod, '/api/certificates', `memberId=${learner.id}`)).toHaveLength(2);
 
     const mine = await expectSameRows(env, learner, '/api/certificates', '');
-    expect(mine.map((r) => r.slice(1, 4))).toEqual(
+    expect(mine.map((r) => [r[1], r[3], r[4], r[6]])).toEqual(
       expect.arrayContaining([
-        ["'-Minus Learner", 'Cert A', '2026-01-10'],
-        ["'-Minus Learner", 'Cert B', '2026-02-10'],
+        ["'-Minus Learner", 'Cert A', '2026-01-10', 'Valid'],
+        ["'-Minus Learner", 'Cert B', '2026-02-10', 'Valid'],
       ]),
     );
+    expect(mine.every((r) => r[2] === learner.email)).toBe(true);
     expect(mine).toHaveLength(2);
     expect((await exportCsv(env, others[0], '/api/certificates', `memberId=${learner.id}`)).rows).toEqual([]);
 

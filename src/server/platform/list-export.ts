@@ -132,6 +132,21 @@ export async function fullNamesById<T>(
   return new Map(rows.map((r) => [r.id, r.full_name]));
 }
 
+/** The email address of each user an export names, so two people of one name stay apart. */
+export async function emailsById<T>(db: Executor, items: readonly T[], idOf: (row: T) => string | null): Promise<Map<string, string>> {
+  const ids = [...new Set(items.map(idOf).filter((id): id is string => !!id))];
+  if (ids.length === 0) return new Map();
+  const rows = await db.selectFrom('users').select(['id', 'email']).where('id', 'in', ids).execute();
+  return new Map(rows.map((r) => [r.id, r.email]));
+}
+
+/** A stored code as a word for a spreadsheet: "in_progress" → "In progress". */
+export function codeInWords(code: string | null | undefined): string {
+  if (!code) return '';
+  const spaced = code.replace(/[_-]/g, ' ');
+  return spaced.charAt(0).toUpperCase() + spaced.slice(1);
+}
+
 /** How the desk shows a yes/no value. */
 export function yesNo(v: boolean | null | undefined): string {
   return v === null || v === undefined ? '' : v ? 'Yes' : 'No';

@@ -25,7 +25,7 @@ import {
   ZipJobSchema,
 } from '../../../contract/certificates.ts';
 import { receiveUpload, sendFileWithRange } from '../../platform/files.service.ts';
-import { registerListExport } from '../../platform/list-export.ts';
+import { codeInWords, emailsById, registerListExport } from '../../platform/list-export.ts';
 import {
   getCertificate,
   listCertificates,
@@ -187,13 +187,15 @@ export function registerCertificateRoutes(app: App, ctx: AppContext): void {
     querystring: CertificateListQuery,
     fileName: 'certificates',
     list: (req, q) => listCertificates(ctx, actorOf(req), q),
+    lookup: (items) => emailsById(ctx.db, items, (r) => r.memberId),
     columns: [
       { header: 'ID', value: (r) => r.id },
       { header: 'Member', value: (r) => r.memberName },
+      { header: 'Email', value: (r, emails) => emails.get(r.memberId) ?? '' },
       { header: 'Course', value: (r) => r.courseTitle },
       { header: 'Issued', value: (r) => r.issueDate },
       { header: 'Expires', value: (r) => r.expiryDate },
-      { header: 'Status', value: (r) => r.status },
+      { header: 'Status', value: (r) => codeInWords(r.status) },
     ],
   });
 

@@ -2,7 +2,7 @@ import type { AppContext } from '../../context.ts';
 import type { App } from '../../http/types.ts';
 import { actorOf } from '../../http/access.ts';
 import { IdParams, pageOf } from '../../../contract/common.ts';
-import { registerListExport } from '../../platform/list-export.ts';
+import { codeInWords, emailsById, registerListExport } from '../../platform/list-export.ts';
 import {
   AssignmentListQuery,
   AssignmentPreviewSchema,
@@ -11,6 +11,7 @@ import {
   TrainingAssignmentRowSchema,
   TrainingAssignmentSchema,
   UpdateAssignmentBody,
+  ASSIGNMENT_SOURCE_WORDS,
 } from '../../../contract/training-assignments.ts';
 import { ASSIGNERS, createAssignments, previewAssignment, updateAssignmentDueDate, type AudienceResolver } from './assignment.service.ts';
 import { getAssignment, listAssignments } from './assignment.queries.ts';
@@ -61,14 +62,16 @@ export function registerTrainingAssignmentRoutes(app: App, ctx: AppContext, audi
     querystring: AssignmentListQuery,
     fileName: 'training-assignments',
     list: (req, q) => listAssignments(ctx, actorOf(req), q, audience),
+    lookup: (items) => emailsById(ctx.db, items, (r) => r.memberId),
     columns: [
       { header: 'ID', value: (r) => r.id },
       { header: 'Member', value: (r) => r.memberName },
+      { header: 'Email', value: (r, emails) => emails.get(r.memberId) ?? '' },
       { header: 'Course', value: (r) => r.courseTitle },
       { header: 'Due', value: (r) => r.dueDate },
-      { header: 'Status', value: (r) => r.status },
+      { header: 'Status', value: (r) => codeInWords(r.status) },
       { header: 'Progress', value: (r) => r.progress },
-      { header: 'Source', value: (r) => r.source },
+      { header: 'Source', value: (r) => ASSIGNMENT_SOURCE_WORDS[r.source] ?? codeInWords(r.source) },
     ],
   });
 

@@ -2,7 +2,7 @@
 import { Anchor, Group, List, Stack, Text, Title } from '@mantine/core';
 import { Link } from 'react-router';
 import type { Row } from '../meta.ts';
-import { ASSIGNMENT_STATUSES } from '../../../contract/training-assignments.ts';
+import { ASSIGNMENT_SOURCE_WORDS, ASSIGNMENT_STATUSES, type AssignmentSource } from '../../../contract/training-assignments.ts';
 import { IconChecklist } from '../../ui/icons.tsx';
 import { LMS_STAFF_ROLES } from '../../ui/session.ts';
 import { StatusBadge } from '../ListView.tsx';
@@ -59,9 +59,7 @@ function AssignmentResult({ result }: { result: Row }) {
   );
 }
 
-/** How an assignment came about, in words. */
-const ASSIGNED_THROUGH: Record<string, string> = { manual: 'Assigned by staff', onboarding: 'Onboarding', import: 'Imported from a file' };
-const sourceWords = (source: unknown): string => (typeof source === 'string' && source ? (ASSIGNED_THROUGH[source] ?? wordsOf(source)) : '');
+const sourceWords = (source: unknown): string => (typeof source === 'string' && source ? (ASSIGNMENT_SOURCE_WORDS[source as AssignmentSource] ?? wordsOf(source)) : '');
 
 export const TRAINING_ENTITIES: EntityMeta[] = [
   {
