@@ -91,6 +91,7 @@ describeBrowser('assignments and evaluations: submit → grade → feedback, boo
     await e.getByLabel('Feedback for the learner').fill('Only four risks: add a fifth.');
     await e.getByRole('button', { name: 'Save the grade' }).click();
     await e.getByTestId('feedback').waitFor();
+    await e.getByRole('status').filter({ hasText: 'Grade saved' }).getByRole('link', { name: 'Back to the grading queue' }).waitFor();
     expect(await e.getByTestId('feedback').innerText()).toContain('Only four risks');
     await checkA11y(e, 'graded submission');
     await screenshot(e, 'assignment-graded');

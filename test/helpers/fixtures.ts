@@ -95,3 +95,16 @@ export async function makeCourse(
   }
   return { courseId, chapterIds, lessonIds };
 }
+
+/**
+ * A booked certificate evaluation whose time has come: it started a minute ago (the booking is
+ * moved in the database, as the API books only future slots). Tests do not move the clock.
+ */
+export async function evaluationUnderWay(env: TestEnv, requestId: string): Promise<void> {
+  const now = Date.now();
+  await env.ctx.db
+    .updateTable('certificate_requests')
+    .set({ starts_at: new Date(now - 60_000).toISOString(), ends_at: new Date(now + 29 * 60_000).toISOString() })
+    .where('id', '=', requestId)
+    .execute();
+}

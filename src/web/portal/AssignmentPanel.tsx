@@ -63,7 +63,7 @@ export function SubmissionCard({ s, showMember = false }: { s: Submission; showM
               {s.score !== null ? ` · score ${s.score}` : ''}
             </Text>
             <Text size="sm" style={{ whiteSpace: 'pre-wrap' }}>
-              {s.comment || 'No comment.'}
+              {s.comment || 'No written feedback.'}
             </Text>
           </Paper>
         )}

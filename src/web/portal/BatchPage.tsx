@@ -104,8 +104,24 @@ function MembersGrid({ batch }: { batch: Batch }) {
 /** Calendar subscriptions: the batch file, and the learner's personal secret feed. */
 function CalendarPanel({ batchId }: { batchId: string }) {
   const [url, setUrl] = useState<string | null>(null);
-  const renew = useMutation({ mutationFn: () => api.post<{ url: string }>('/api/me/calendar-feed'), onSuccess: (r) => setUrl(r.url) });
-  const revoke = useMutation({ mutationFn: () => api.delete('/api/me/calendar-feed'), onSuccess: () => setUrl(null) });
+  const client = useQueryClient();
+  const feed = useQuery({ queryKey: ['me', 'calendar-feed'], queryFn: ({ signal }) => api.get<{ active: boolean }>('/api/me/calendar-feed', { signal }) });
+  const changed = () => void client.invalidateQueries({ queryKey: ['me', 'calendar-feed'] });
+  const renew = useMutation({
+    mutationFn: () => api.post<{ url: string }>('/api/me/calendar-feed'),
+    onSuccess: (r) => {
+      setUrl(r.url);
+      changed();
+    },
+  });
+  const revoke = useMutation({
+    mutationFn: () => api.delete('/api/me/calendar-feed'),
+    onSuccess: () => {
+      setUrl(null);
+      changed();
+    },
+  });
+  const active = !!url || feed.data?.active === true;
   return (
     <Paper withBorder radius="lg" p="lg" component="section" aria-labelledby="batch-calendar">
       <Title order={2} fz="lg" id="batch-calendar" mb="sm">
@@ -117,11 +133,13 @@ function CalendarPanel({ batchId }: { batchId: string }) {
             Download this batch’s calendar (.ics)
           </Button>
           <Button variant="default" onClick={() => renew.mutate()} loading={renew.isPending}>
-            {url ? 'Make a new private address' : 'Subscribe in my calendar app'}
+            {active ? 'Make a new private address' : 'Subscribe in my calendar app'}
           </Button>
-          <Button variant="subtle" color="red" onClick={() => revoke.mutate()} loading={revoke.isPending}>
-            Turn off my private address
-          </Button>
+          {active && (
+            <Button variant="subtle" color="red" onClick={() => revoke.mutate()} loading={revoke.isPending}>
+              Turn off my private address
+            </Button>
+          )}
         </Group>
         {url && (
           <TextInput
@@ -228,9 +246,10 @@ export default function BatchPage() {
                         {c.title}
                       </Anchor>
                       {p !== undefined && p !== null && (
-                        <Text size="sm" data-testid="batch-course-progress">
-                          {p}%
-                        </Text>
+                        <Group gap={6} wrap="nowrap" w={160} data-testid="batch-course-progress">
+                          <Progress value={p} size="sm" style={{ flex: 1 }} aria-label={`Progress in ${c.title}`} />
+                          <Text size="sm">{p}%</Text>
+                        </Group>
                       )}
                     </Group>
                   );

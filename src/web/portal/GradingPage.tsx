@@ -79,6 +79,7 @@ export default function GradingPage() {
 /** One submission with the learner's earlier versions and the grade form. */
 export function GradeSubmissionPage() {
   const { submissionId = '' } = useParams();
+  const [graded, setGraded] = useState(false);
   const submission = useQuery({ queryKey: ['assignment-submission', submissionId], queryFn: ({ signal }) => api.get<Submission>(`/api/assignment-submissions/${submissionId}`, { signal }) });
   const history = useQuery({
     enabled: !!submission.data,
@@ -94,8 +95,16 @@ export function GradeSubmissionPage() {
       <QueryState query={submission} loadingLabel="Loading the submission…">
         {(s) => (
           <Stack gap="md">
+            {graded && s.status !== 'submitted' && (
+              <Alert styles={ALERT_STYLES} color={s.status === 'passed' ? 'green' : 'blue'} variant="light" role="status" title="Grade saved">
+                {s.memberName} sees it now: {s.status === 'passed' ? 'passed' : 'not passed yet, and may hand in again'}.{' '}
+                <Anchor component={Link} to="/lms/grading" c="inherit" fw={600} underline="always">
+                  Back to the grading queue
+                </Anchor>
+              </Alert>
+            )}
             <SubmissionCard s={s} showMember />
-            {s.status === 'submitted' && <GradeForm submission={s} />}
+            {s.status === 'submitted' && <GradeForm submission={s} onGraded={() => setGraded(true)} />}
             {history.data && history.data.items.length > 1 && (
               <Stack gap="sm">
                 <Title order={2} fz="lg">
@@ -116,7 +125,7 @@ export function GradeSubmissionPage() {
   );
 }
 
-function GradeForm({ submission }: { submission: Submission }) {
+function GradeForm({ submission, onGraded }: { submission: Submission; onGraded: () => void }) {
   const client = useQueryClient();
   const [result, setResult] = useState<'pass' | 'fail' | ''>('');
   const [score, setScore] = useState<number | string>('');
@@ -129,6 +138,7 @@ function GradeForm({ submission }: { submission: Submission }) {
         ...(comment.trim() ? { comment } : {}),
       }),
     onSuccess: (s) => {
+      onGraded();
       client.setQueryData(['assignment-submission', s.id], s);
       void client.invalidateQueries({ queryKey: ['assignment-submissions'] });
     },

@@ -1,6 +1,6 @@
-import { afterEach, expect, it, vi } from 'vitest';
-import { describeDb, json, sessionCookie, type TestEnv, type TestUser } from '../../../../test/helpers/harness.ts';
-import { makeCourse } from '../../../../test/helpers/fixtures.ts';
+import { expect, it } from 'vitest';
+import { describeDb, json, type TestEnv, type TestUser } from '../../../../test/helpers/harness.ts';
+import { evaluationUnderWay, makeCourse } from '../../../../test/helpers/fixtures.ts';
 import { ok, type Problem } from '../../../../test/helpers/courses.ts';
 import { addDays, isoWeekday, zonedInstant } from './slots.ts';
 
@@ -14,18 +14,6 @@ function nextWeekday(weekday: number): string {
   return d;
 }
 
-/** The clock (Date only) moves to `at`; the users sign in again, as their sessions would have idled out. */
-async function clockAt(env: TestEnv, at: number, users: TestUser[]): Promise<void> {
-  vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
-  vi.setSystemTime(at);
-  for (const u of users) {
-    u.cookie = sessionCookie(await env.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: u.email, password: u.password } }));
-  }
-}
-
-afterEach(() => {
-  vi.useRealTimers();
-});
 
 async function world(env: TestEnv, learners = 2) {
   const mod = await env.user(['Moderator']);
@@ -201,7 +189,7 @@ describeDb('certificate evaluations: availability, booking, results, group reque
     expect(bad.statusCode).toBe(400);
 
     // The evaluation takes place: its result is recorded once it has begun.
-    await clockAt(env, Date.parse(booked.startsAt!) + 60_000, [w.evaluator, ann]);
+    await evaluationUnderWay(env, booked.id);
 
     const result = await ok<{ request: Request; certificate: { id: string; memberId: string; source: string } }>(
       env.req('POST', `/api/certificate-requests/${booked.id}/result`, { as: w.evaluator, body: { result: 'pass', summary: 'Confident and correct.' } }),
