@@ -55,7 +55,7 @@ describeBrowser('desk settings: reminder days and the organisation logo', () => 
       const days = page.getByLabel('Remind learners this many days before the due date');
       await days.waitFor();
       // The page is its own list: no link back to itself.
-      expect(await page.getByRole('link', { name: /LMS Settings/ }).filter({ hasText: '←' }).count()).toBe(0);
+      expect(await page.getByRole('link', { name: /LMS settings/i }).filter({ hasText: '←' }).count()).toBe(0);
       expect(await days.inputValue()).toBe('7, 1');
       // Six days: explained next to the field, nothing saved.
       await days.fill('30, 14, 7, 3, 2, 1');

@@ -70,8 +70,10 @@ describeDb('users for reconciliation (updatedSince, export)', (env) => {
       expect(res.statusCode, bad).toBe(400);
       expect(json(res).code).toBe('VALIDATION_FAILED');
     }
-    expect((await env.req('GET', '/api/users?updatedSince=2026-01-01', { as: await env.user(['Course Creator']) })).statusCode).toBe(403);
+    // Course Creators look people up to enroll them, but the bulk export is HR's and the administrators'.
+    expect((await env.req('GET', '/api/users/export.csv?updatedSince=2026-01-01', { as: await env.user(['Course Creator']) })).statusCode).toBe(403);
+    expect((await env.req('GET', '/api/users?updatedSince=2026-01-01', { as: await env.user(['LMS Student']) })).statusCode).toBe(403);
     expect((await env.req('GET', '/api/users/export.csv?updatedSince=2026-01-01')).statusCode).toBe(401);
-    expect(await env.count('users')).toBe(before + 1);
+    expect(await env.count('users')).toBe(before + 2);
   });
 });

@@ -20,11 +20,14 @@ const UserListQuerySchema = z.strictObject({
   updatedSince: z.union([IsoDateTime, IsoDate]).optional(),
 });
 
+/** Who may look people up by name: HR, and the staff who enroll people in courses and batches. */
+const USER_READERS = ['System Manager', 'Moderator', 'Course Creator', 'HR Manager', 'HR User'] as const;
+
 export function registerUserRoutes(app: App, ctx: AppContext): void {
   app.get(
     '/api/users',
     {
-      config: { access: ['System Manager', 'Moderator', 'HR Manager', 'HR User'] },
+      config: { access: USER_READERS },
       schema: {
         tags: ['users'],
         summary: 'List users',
@@ -64,7 +67,7 @@ export function registerUserRoutes(app: App, ctx: AppContext): void {
   app.get(
     '/api/users/:id',
     {
-      config: { access: ['System Manager', 'Moderator', 'HR Manager', 'HR User'] },
+      config: { access: USER_READERS },
       schema: { tags: ['users'], summary: 'One user', params: IdParams, response: { 200: UserSchema } },
     },
     async (req) => {

@@ -1,4 +1,4 @@
-/** The organisation logo on the LMS Settings page: shows the current one, uploads a new one, removes it. */
+/** The organisation logo on the LMS settings page: shows the current one, uploads a new one, removes it. */
 import { useQueryClient } from '@tanstack/react-query';
 import { ORGANISATION_KEY, useOrganisation } from '../ui/organisation.ts';
 import { ImageField } from './ImageField.tsx';

@@ -113,7 +113,7 @@ function Outbox() {
         <Alert color="yellow" title="SMTP is not configured" role="status" data-testid="smtp-banner" styles={ALERT_STYLES}>
           No mail leaves the server: messages wait here until a mail server is set (SMOOTH_SMTP_URL, or the SMTP server in{' '}
           <Anchor component={Link} to="/app/lms-settings" fz="inherit">
-            LMS Settings
+            LMS settings
           </Anchor>
           ).
         </Alert>

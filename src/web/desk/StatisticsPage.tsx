@@ -138,7 +138,7 @@ function ComplianceWidget() {
                   <Table.Th ta="right">In progress</Table.Th>
                   <Table.Th ta="right">Not started</Table.Th>
                   <Table.Th ta="right">Overdue</Table.Th>
-                  <Table.Th ta="right">Completion rate</Table.Th>
+                  <Table.Th ta="right">Completed of expected</Table.Th>
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>

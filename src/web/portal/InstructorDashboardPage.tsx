@@ -51,7 +51,7 @@ export default function InstructorDashboardPage() {
             <SimpleGrid cols={{ base: 2, sm: 4 }} spacing="md">
               <Stat label="Enrolled" value={s.enrolled} />
               <Stat label="Completed" value={s.completed} />
-              <Stat label="Completion rate" value={s.enrolled ? `${Math.floor((s.completed / s.enrolled) * 100)}%` : '—'} />
+              <Stat label="Completed of enrolled" value={s.enrolled ? `${Math.floor((s.completed / s.enrolled) * 100)}%` : '—'} />
               <Stat label="Lessons" value={s.lessons.length} />
             </SimpleGrid>
             <SimpleGrid cols={{ base: 1, md: 2 }} spacing="md">

@@ -213,7 +213,7 @@ export const CERTIFICATE_ENTITIES: EntityMeta[] = [
   },
   {
     slug: 'lms-certificate-template',
-    label: 'Certificate Templates',
+    label: 'Certificate templates',
     singular: 'Certificate template',
     description: 'Layouts and texts of certificates.',
     icon: <IconGrid size={18} />,

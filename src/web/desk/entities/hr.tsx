@@ -252,7 +252,7 @@ export const HR_ENTITIES: EntityMeta[] = [
   },
   {
     slug: 'employee-document-type',
-    label: 'Document Types',
+    label: 'Document types',
     singular: 'Document type',
     description: 'Kinds of employee documents and their validity.',
     icon: <IconFile size={18} />,
@@ -311,7 +311,7 @@ export const HR_ENTITIES: EntityMeta[] = [
   },
   {
     slug: 'compliance-type',
-    label: 'Compliance Types',
+    label: 'Compliance types',
     singular: 'Compliance type',
     description: 'Obligations, their renewal period and reminder lead time.',
     icon: <IconShield size={18} />,

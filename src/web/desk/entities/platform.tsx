@@ -77,8 +77,8 @@ export const PLATFORM_ENTITIES: EntityMeta[] = [
   },
   {
     slug: 'lms-settings',
-    label: 'LMS Settings',
-    singular: 'LMS Settings',
+    label: 'LMS settings',
+    singular: 'LMS settings',
     description: 'Organisation name, default due days and other settings.',
     icon: <IconSettings size={18} />,
     section: 'Settings',
@@ -86,7 +86,7 @@ export const PLATFORM_ENTITIES: EntityMeta[] = [
     api: { list: '/api/settings', create: false, update: 'PATCH' },
     auditEntity: 'settings',
     single: true,
-    title: () => 'LMS Settings',
+    title: () => 'LMS settings',
     validate: (values): Record<string, string> => {
       const problem = reminderDaysProblem(typeof values.reminderDays === 'string' ? values.reminderDays : '');
       return problem ? { reminderDays: problem } : {};
@@ -159,7 +159,7 @@ export const PLATFORM_ENTITIES: EntityMeta[] = [
   },
   {
     slug: 'audit-log',
-    label: 'Audit Log',
+    label: 'Audit log',
     singular: 'Audit entry',
     description: 'Who changed what, when — including deleted records.',
     icon: <IconClipboard size={18} />,

@@ -88,7 +88,7 @@ export const QUIZ_ENTITIES: EntityMeta[] = [
   },
   {
     slug: 'lms-quiz-submission',
-    label: 'Quiz Submissions',
+    label: 'Quiz submissions',
     singular: 'Quiz submission',
     description: 'Quiz attempts with their scores.',
     icon: <IconClipboard size={18} />,

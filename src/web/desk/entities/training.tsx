@@ -64,7 +64,7 @@ const sourceWords = (source: unknown): string => (typeof source === 'string' && 
 export const TRAINING_ENTITIES: EntityMeta[] = [
   {
     slug: 'lms-training-assignment',
-    label: 'Training Assignments',
+    label: 'Training assignments',
     singular: 'Training assignment',
     description: 'Mandatory training assigned to people, with due dates.',
     icon: <IconChecklist size={18} />,
