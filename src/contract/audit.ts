@@ -28,3 +28,20 @@ export function changesOf(e: { before: unknown; after: unknown }): { field: stri
     .filter((k) => JSON.stringify(b[k] ?? null) !== JSON.stringify(a[k] ?? null))
     .map((k) => ({ field: k, from: k in b ? b[k] : undefined, to: k in a ? a[k] : undefined }));
 }
+
+/** A field or key name in words: "lastActivityAt" → "Last activity at", "memberId" / "member_id" → "Member". */
+export function fieldInWords(name: string): string {
+  const base = /.(Id|_id)$/.test(name) ? name.replace(/(Id|_id)$/, '') : name;
+  const words = base
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/[_-]/g, ' ')
+    .toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+const ACTION_WORDS: Record<string, string> = { create: 'Created', update: 'Changed', delete: 'Deleted', revoke: 'Revoked', import: 'Imported' };
+
+/** What an audited action is called in words: "delete" → "Deleted", "set-file" → "Set file". */
+export function actionInWords(action: string): string {
+  return ACTION_WORDS[action] ?? fieldInWords(action);
+}

@@ -3,7 +3,7 @@ import { Badge, Button, Group, Paper, Stack, Table, Text, Title } from '@mantine
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { api } from '../ui/api.ts';
 import { ErrorState, PageLoader } from '../ui/states.tsx';
-import { changesOf } from '../../contract/audit.ts';
+import { actionInWords, changesOf } from '../../contract/audit.ts';
 import { COURSE_LINK, LinkedName, QUIZ_LINK, USER_LINK } from './entities/shared.tsx';
 import { wordsOf } from './words.ts';
 import { fieldLabel, readableValue } from './format.ts';
@@ -119,10 +119,7 @@ function ChangeValue({ field, value, currency = null, shown }: { field: string; 
 }
 
 /** What an action is called in words: "delete" → "Deleted". */
-export function actionLabel(action: string): string {
-  const known: Record<string, string> = { create: 'Created', update: 'Changed', delete: 'Deleted', revoke: 'Revoked', import: 'Imported' };
-  return known[action] ?? fieldLabel(action);
-}
+export const actionLabel = actionInWords;
 
 /** What changed between the before and after images of an audit entry. */
 function ActorName({ id }: { id: string | null }) {

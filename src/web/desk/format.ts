@@ -1,6 +1,7 @@
 /** Values in words for the desk. */
 import { readableDateTime } from '../ui/dates.ts';
 import { wordsOf } from './words.ts';
+import { fieldInWords } from '../../contract/audit.ts';
 
 /** A timestamp or date in words a reader expects ("6 Dec 2026, 07:59"); other values as they are. */
 export function readableValue(v: unknown): string {
@@ -13,12 +14,5 @@ export function readableValue(v: unknown): string {
   return JSON.stringify(v);
 }
 
-/** A field or key name in words: "lastActivityAt" → "Last activity at", "memberId" / "member_id" → "Member". */
-export function fieldLabel(name: string): string {
-  const base = /.(Id|_id)$/.test(name) ? name.replace(/(Id|_id)$/, '') : name;
-  const words = base
-    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
-    .replace(/[_-]/g, ' ')
-    .toLowerCase();
-  return words.charAt(0).toUpperCase() + words.slice(1);
-}
+/** A field or key name in words (one rule with the server's reports). */
+export const fieldLabel = fieldInWords;

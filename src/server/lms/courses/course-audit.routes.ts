@@ -8,6 +8,7 @@ import { AuditEntry } from '../../../contract/audit.ts';
 import type { Role } from '../../../contract/roles.ts';
 import { sendListCsv } from '../../platform/list-export.ts';
 import { auditNames, changedFields, courseAuditPage, courseAuditPdf, COURSE_AUDIT_PDF_MAX, memberOf, recordInWords } from './course-audit.ts';
+import { actionInWords } from '../../../contract/audit.ts';
 
 const MANAGERS: readonly Role[] = ['Moderator', 'Course Creator'];
 const tags = ['courses'];
@@ -48,7 +49,7 @@ export function registerCourseAuditRoutes(app: App, ctx: AppContext): void {
           { header: 'Position', value: (r) => r.position },
           { header: 'When (UTC)', value: (r) => r.at.slice(0, 19).replace('T', ' ') },
           { header: 'By', value: (r, names) => (r.actorId ? (names.get(r.actorId) ?? r.actorId) : 'System') },
-          { header: 'Action', value: (r) => r.action },
+          { header: 'Action', value: (r) => actionInWords(r.action) },
           { header: 'Record', value: (r, names) => recordInWords(r, names) },
           { header: 'Learner', value: (r, names) => { const m = memberOf(r); return m ? (names.get(m) ?? m) : ''; } },
           { header: 'Changed', value: (r) => changedFields(r) },

@@ -113,11 +113,15 @@ describeDb('course audit trail', (env) => {
     expect(csv.body).toContain('Lesson “Before you drive”');
     expect(csv.body).toContain('Tomás Teacher');
     expect(csv.body).not.toContain('Not this one');
+    // Actions and changed fields read as words, not as codes and keys.
+    expect(csv.body).toContain(',Created,');
+    expect(csv.body).not.toMatch(/,(create|update|delete),/);
+    expect(csv.body).not.toMatch(/course_id|courseId|member_id/);
 
     const pdfRes = await env.req('GET', `/api/courses/${course.id}/audit-log.pdf?download=true`, { as: mod });
     expect(pdfRes.headers['content-disposition']).toMatch(/^attachment; filename="audit-trail-Forklift-Safety-/);
     const text = pdfText(pdfRes);
-    for (const s of ['Audit trail — Forklift Safety 叉车', `${entries.length} entries`, 'Zoë Łukasiewicz', 'Tomás Teacher', 'Before you drive', 'Page 1 of', 'by Mara Moderator']) {
+    for (const s of ['Audit trail — Forklift Safety 叉车', `${entries.length} entries`, 'Zoë Łukasiewicz', 'Tomás Teacher', 'Before you drive', 'Page 1 of', 'by Mara Moderator', 'Created']) {
       expect(text).toContain(s);
     }
     const head = await env.ctx.db.selectFrom('audit_chain_head').select(['seq', 'hash']).executeTakeFirstOrThrow();

@@ -21,7 +21,7 @@ import { listAudit } from '../../platform/audit.service.ts';
 import { chainHead } from '../../platform/audit-chain.ts';
 import { getSettings } from '../../platform/settings.service.ts';
 import { renderPdf, type PdfContent, type PdfDocDefinition } from '../../platform/pdf.ts';
-import { changesOf } from '../../../contract/audit.ts';
+import { actionInWords, changesOf, fieldInWords } from '../../../contract/audit.ts';
 import { canManageCourse } from './course.policy.ts';
 
 const DAY_MS = 86_400_000;
@@ -139,7 +139,7 @@ export function recordInWords(e: CourseAuditEntry, names: Map<string, string>): 
 
 export function changedFields(e: CourseAuditEntry): string {
   return changesOf(e)
-    .map((c) => c.field)
+    .map((c) => fieldInWords(c.field))
     .join(', ');
 }
 
@@ -207,14 +207,14 @@ function courseAuditDoc(d: CourseAuditDocInput): PdfDocDefinition {
   const period = d.from || d.to ? `${d.from ?? 'the beginning'} to ${d.to ?? 'today'}` : 'All time';
   const counts = new Map<string, number>();
   for (const e of d.entries) {
-    const key = `${ENTITY_WORDS[e.entity] ?? e.entity}: ${e.action}`;
+    const key = `${ENTITY_WORDS[e.entity] ?? e.entity}: ${actionInWords(e.action).toLowerCase()}`;
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
   const rows: PdfContent[][] = d.entries.map((e) => [
     { text: `#${e.position ?? '—'}`, color: GREY },
     when(e.at),
     e.actorId ? (d.names.get(e.actorId) ?? 'a removed user') : 'System',
-    e.action,
+    actionInWords(e.action),
     recordInWords(e, d.names),
     { text: changedFields(e), fontSize: 6.5 },
     { text: (e.hash ?? '').slice(0, 16), fontSize: 6, color: GREY },

@@ -143,7 +143,7 @@ export const ASSIGNMENT_ENTITIES: EntityMeta[] = [
       { key: 'gradedByName', label: 'Graded by', render: (r) => (r.gradedByName ? String(r.gradedByName) : '—') },
     ],
     filters: [
-      { name: 'status', label: 'Status', kind: 'select', options: ['submitted', 'passed', 'failed'] },
+      { name: 'status', label: 'Status', kind: 'select', options: ['submitted', 'passed', 'failed'], optionLabel: (c) => SUBMISSION_STATUS[c] ?? c },
       { name: 'batchId', label: 'Batch', kind: 'link', link: BATCH_LINK },
     ],
     fields: [],
@@ -175,7 +175,7 @@ export const ASSIGNMENT_ENTITIES: EntityMeta[] = [
       { key: 'reason', label: 'Reason', render: (r) => (r.reason ? String(r.reason) : '—') },
     ],
     filters: [
-      { name: 'status', label: 'Status', kind: 'select', options: ['requested', 'scheduled', 'passed', 'failed', 'cancelled'] },
+      { name: 'status', label: 'Status', kind: 'select', options: ['requested', 'scheduled', 'passed', 'failed', 'cancelled'], optionLabel: (c) => REQUEST_STATUS[c] ?? c },
       { name: 'courseId', label: 'Course', kind: 'link', link: COURSE_LINK },
       { name: 'batchId', label: 'Batch', kind: 'link', link: BATCH_LINK },
     ],
