@@ -329,6 +329,29 @@ describeBrowser('desk authoring: cover, Markdown preview, lesson preview, templa
     const player = portal.getByTestId('lesson-video-embed');
     await player.waitFor();
     expect(await player.getAttribute('src')).toBe('https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?start=30');
+
+    // A quiz lesson: its author, not enrolled, tries it as a preview that never counts.
+    const quiz = await ok<{ id: string }>(
+      await api.post(at('/api/quizzes'), {
+        data: {
+          title: 'Ladder check',
+          courseId: course.id,
+          passingPercentage: 50,
+          questions: [{ kind: 'single', text: 'How many points of contact?', marks: 1, options: [{ text: 'Three', correct: true }, { text: 'One', correct: false }] }],
+        },
+      }),
+      201,
+    );
+    const quizLesson = await ok<{ id: string }>(await api.post(at(`/api/chapters/${chapter.id}/lessons`), { data: { title: 'Ladder check', kind: 'quiz', quizId: quiz.id } }), 201);
+    await portal.goto(at(`/lms/courses/${course.id}/lessons/${quizLesson.id}`));
+    await portal.getByText('You are not enrolled: your attempts here are previews.', { exact: false }).waitFor();
+    await portal.getByRole('button', { name: 'Start the quiz' }).click();
+    await portal.getByRole('radio', { name: 'Three' }).check();
+    await portal.getByRole('button', { name: 'Submit answers' }).click();
+    await portal.getByText('Passed', { exact: true }).first().waitFor();
+    const counted = await ok<{ items: unknown[] }>(await api.get(at(`/api/quiz-submissions?quizId=${quiz.id}`)), 200);
+    expect(counted.items).toEqual([]);
+    await checkA11y(portal, 'quiz preview by its author');
     await portal.close();
   });
 

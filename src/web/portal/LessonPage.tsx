@@ -1,6 +1,6 @@
 import { lazy, Suspense, useEffect } from 'react';
 import { Link, useParams } from 'react-router';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Alert, Anchor, Badge, Box, Button, Container, Group, Paper, Stack, Text, Title } from '@mantine/core';
 import { api, ApiError, errorMessage } from '../ui/api.ts';
 import { useTitle } from '../ui/useTitle.ts';
@@ -235,7 +235,7 @@ function LessonContent({ lesson, courseId, enrolled }: { lesson: Lesson; courseI
             enrolled ? (
               <QuizPlayer quizId={lesson.quizId} courseId={courseId} />
             ) : (
-              <Text c="gray.7">Enroll in the course to take this quiz.</Text>
+              <QuizPreview quizId={lesson.quizId} courseId={courseId} />
             )
           ) : (
             <Text c="gray.7">This quiz lesson has no quiz yet.</Text>
@@ -271,6 +271,28 @@ function LessonContent({ lesson, courseId, enrolled }: { lesson: Lesson; courseI
     default:
       return body ?? <Text c="gray.7">This lesson has no text yet.</Text>;
   }
+}
+
+/**
+ * A quiz lesson for someone not enrolled: its authors (the quiz answers them its staff view) try it
+ * as a preview that never counts; anyone else is asked to enroll.
+ */
+function QuizPreview({ quizId, courseId }: { quizId: string; courseId: string }) {
+  const quiz = useQuery({
+    queryKey: ['quiz-preview-view', quizId],
+    queryFn: ({ signal }) => api.get<{ view: 'staff' | 'learner' }>(`/api/quizzes/${encodeURIComponent(quizId)}`, { signal }),
+    retry: false,
+  });
+  if (quiz.isPending) return <PageLoader label="Loading the quiz…" />;
+  if (quiz.data?.view !== 'staff') return <Text c="gray.7">Enroll in the course to take this quiz.</Text>;
+  return (
+    <Stack gap="sm">
+      <Alert styles={ALERT_STYLES} color="blue" variant="light" title="Preview">
+        You are not enrolled: your attempts here are previews. They are not scored for anyone and never count.
+      </Alert>
+      <QuizPlayer quizId={quizId} courseId={courseId} />
+    </Stack>
+  );
 }
 
 function ScormLesson({ lesson, courseId }: { lesson: Lesson; courseId: string }) {
