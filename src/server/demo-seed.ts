@@ -9,11 +9,13 @@ import { addDays } from './hr/index.ts';
 import { createChapter, createCourse, createLesson } from './lms/courses/index.ts';
 import { createQuiz, submitQuiz } from './lms/quizzes/index.ts';
 import { adminEnroll, completeLesson, selfEnroll } from './lms/enrollments/index.ts';
+import { createCoupon } from './lms/payments/index.ts';
 import { seedDemoHrRecords } from './demo-seed-hr.ts';
 import { CreateCourseBody, CreateLessonBody } from '../contract/courses.ts';
 import { CreateQuizBody, type QuestionKind } from '../contract/quizzes.ts';
 import { CreateEmployeeBody } from '../contract/employees.ts';
 import { CreateUserBody } from '../contract/users.ts';
+import { CreateCouponBody } from '../contract/payments.ts';
 import type { Role } from '../contract/roles.ts';
 
 /**
@@ -633,6 +635,9 @@ export async function seedDemo(ctx: AppContext): Promise<DemoSeedResult> {
     }
     built.set(def.key, b);
   }
+  // A coupon for the paid course, to try a discount at checkout.
+  const moderator = actorFor(staff.get('Moderator')!, ['Moderator']);
+  await createCoupon(ctx, moderator, CreateCouponBody.parse({ code: 'WELCOME20', percentOff: 20, maxUses: 100 }), null);
 
   // --- Onboardings: the integration enrolls in every published mandatory course and assigns it --
   // 20 learners: four onboarded 90 days ago (their assignments are overdue unless completed).

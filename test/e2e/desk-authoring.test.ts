@@ -305,13 +305,19 @@ describeBrowser('desk authoring: cover, Markdown preview, lesson preview, templa
     await file.locator('input[type="file"]').setInputFiles({ name: 'ladder-checklist-v2.pdf', mimeType: 'application/pdf', buffer: pdf });
     await file.getByRole('button', { name: 'Upload' }).click();
     await file.getByRole('link', { name: 'ladder-checklist-v2.pdf' }).waitFor();
-    await dialog.getByRole('button', { name: 'Close' }).click();
+    // A file chosen and then "Save lesson" (not Upload): the save sends it too.
+    await file.locator('input[type="file"]').setInputFiles({ name: 'ladder-checklist-v3.pdf', mimeType: 'application/pdf', buffer: pdf });
+    await dialog.getByRole('button', { name: 'Save lesson' }).click();
+    await page.getByText('Lesson saved.').first().waitFor();
+    await expect
+      .poll(async () => (await ok<{ file: { filename: string } | null }>(await api.get(at(`/api/lessons/${added!.id}`)), 200)).file?.filename)
+      .toBe('ladder-checklist-v3.pdf');
 
     // The learner's page shows the PDF.
     const portal = await admin.newPage();
     await portal.goto(at(`/lms/courses/${course.id}/lessons/${added!.id}`));
     await portal.getByTestId('lesson-pdf').waitFor();
-    await portal.getByText(/ladder-checklist-v2\.pdf · 1 KB/).waitFor();
+    await portal.getByText(/ladder-checklist-v3\.pdf · 1 KB/).waitFor();
 
     // A video lesson: a YouTube channel is refused next to the field, a video's address plays in YouTube's player.
     const video = await ok<{ id: string }>(await api.post(at(`/api/chapters/${chapter.id}/lessons`), { data: { title: 'Three points of contact', kind: 'video' } }), 201);

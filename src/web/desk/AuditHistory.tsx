@@ -8,6 +8,8 @@ import { COURSE_LINK, LinkedName, QUIZ_LINK, USER_LINK } from './entities/shared
 import { wordsOf } from './words.ts';
 import { fieldLabel, readableValue } from './format.ts';
 import { minorToDecimal } from '../../contract/money.ts';
+import { formatMoney } from '../../contract/payments.ts';
+import type { LinkRef } from './meta.ts';
 
 export interface AuditEntry {
   id: string;
@@ -87,6 +89,13 @@ function listInWords(items: unknown[]): string {
 const PERCENT_FIELDS = new Set(['progress', 'percentage', 'passingPercentage', 'passing_percentage']);
 /** Amounts stored in minor units (cents): shown as the amount in the record's currency. */
 const MONEY_FIELDS = new Set(['price', 'amount', 'discount', 'amountOff', 'amount_off']);
+/** Lists of ids, shown by name: a batch's courses, instructors and evaluators. */
+const LINKED_LISTS: Record<string, LinkRef> = {
+  courseIds: COURSE_LINK,
+  course_ids: COURSE_LINK,
+  instructorIds: USER_LINK,
+  evaluatorIds: USER_LINK,
+};
 
 /** The currency of an audited image, for its amounts. */
 function currencyOf(image: unknown): string | null {
@@ -97,17 +106,18 @@ function currencyOf(image: unknown): string | null {
 function ChangeValue({ field, value, currency = null, shown }: { field: string; value: unknown; currency?: string | null; shown?: (v: unknown) => ReactNode }) {
   if (shown && value !== null && value !== undefined && value !== '') return <>{shown(value)}</>;
   if (typeof value === 'number' && PERCENT_FIELDS.has(field)) return <>{`${value}%`}</>;
-  if (typeof value === 'number' && MONEY_FIELDS.has(field)) return <>{`${minorToDecimal(value, currency)}${currency ? ` ${currency}` : ''}`}</>;
+  if (typeof value === 'number' && MONEY_FIELDS.has(field)) return <>{currency ? formatMoney(value, currency) : minorToDecimal(value, currency)}</>;
   if (typeof value === 'string' && value && USER_FIELDS.has(field)) return <LinkedName link={USER_LINK} id={value} />;
   if (typeof value === 'string' && value && COURSE_FIELDS.has(field)) return <LinkedName link={COURSE_LINK} id={value} />;
   if (typeof value === 'string' && value && QUIZ_FIELDS.has(field)) return <LinkedName link={QUIZ_LINK} id={value} />;
-  if (Array.isArray(value) && (field === 'courseIds' || field === 'course_ids') && value.every((v) => typeof v === 'string'))
+  const listLink = LINKED_LISTS[field];
+  if (Array.isArray(value) && listLink && value.every((v) => typeof v === 'string'))
     return value.length === 0 ? <>none</> : (
       <>
         {value.map((id, i) => (
           <span key={String(id)}>
             {i > 0 && ', '}
-            <LinkedName link={COURSE_LINK} id={String(id)} />
+            <LinkedName link={listLink} id={String(id)} />
           </span>
         ))}
       </>

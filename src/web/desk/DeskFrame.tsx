@@ -35,7 +35,8 @@ export default function DeskFrame({ me }: { me: Me }) {
   return (
     <>
       {/* The desk's notices (saved, deleted, failed): only the desk shows any. */}
-      <Notifications position="top-right" />
+      {/* Bottom right: a toast never covers the header's search, name and Log out. */}
+      <Notifications position="bottom-right" />
       <Frame
         me={me}
         homeHref="/app"

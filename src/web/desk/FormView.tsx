@@ -91,6 +91,8 @@ function FormBody({ meta, me, row, refresh }: { meta: EntityMeta; me: Me; row: R
   const [values, setValues] = useState<Values>(initial);
   const [error, setError] = useState<ApiError | null>(null);
   const [otherError, setOtherError] = useState<string | null>(null);
+  /** What the error box's title says: a save or a delete was refused. */
+  const [errorTitle, setErrorTitle] = useState('Not saved');
   const [saving, setSaving] = useState(false);
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [deleting, setDeleting] = useState(false);
@@ -149,6 +151,7 @@ function FormBody({ meta, me, row, refresh }: { meta: EntityMeta; me: Me; row: R
     e.preventDefault();
     setError(null);
     setOtherError(null);
+    setErrorTitle('Not saved');
     const body = changes;
     // Only what the form shows can be fixed here (a create-only rule does not hold back an edit).
     const own = Object.entries(meta.validate?.(values) ?? {}).filter(([name]) => fields.some((f) => f.name === name && !fixed(f)));
@@ -209,6 +212,7 @@ function FormBody({ meta, me, row, refresh }: { meta: EntityMeta; me: Me; row: R
       notify(`${meta.singular} deleted. The audit log keeps a copy.`, 'green');
       void navigate(`/app/${meta.slug}`, { replace: true });
     } catch (err) {
+      setErrorTitle('Not deleted');
       setOtherError(errorMessage(err));
       setConfirmDelete(false);
     } finally {
@@ -296,7 +300,7 @@ function FormBody({ meta, me, row, refresh }: { meta: EntityMeta; me: Me; row: R
       }
     >
       {otherError && (
-        <Alert color="red" variant="light" role="alert" title="Not saved">
+        <Alert color="red" variant="light" role="alert" title={errorTitle}>
           {otherError}
         </Alert>
       )}

@@ -13,9 +13,9 @@ import { MarkdownInput } from './markdown-field.tsx';
 import type { LinkRef } from './meta.ts';
 import { notify } from './notify.ts';
 import { ScormPackageField } from './ScormPackageField.tsx';
-import { FileUpload } from './file-upload.tsx';
+import { chosenFileProblem, FileUpload } from './file-upload.tsx';
 import { UPLOAD_LIMITS } from '../../contract/uploads.ts';
-import { readableSize } from '../ui/upload.ts';
+import { readableSize, uploadFile } from '../ui/upload.ts';
 
 interface LessonFull {
   id: string;
@@ -134,6 +134,8 @@ function LessonForm({
   const [isPreview, setIsPreview] = useState(lesson.isPreview);
   const [error, setError] = useState<ApiError | null>(null);
   const [saving, setSaving] = useState(false);
+  /** A file chosen in the file field but not uploaded yet: Save sends it first. */
+  const [chosen, setChosen] = useState<File | null>(null);
   const save = async () => {
     setSaving(true);
     setError(null);
@@ -141,6 +143,15 @@ function LessonForm({
     if (lesson.kind === 'video') patch.videoUrl = videoUrl.trim() || null;
     if (lesson.kind === 'quiz') patch.quizId = quizId;
     try {
+      if (chosen) {
+        const limit = lesson.kind === 'video' ? UPLOAD_LIMITS.lessonVideo : UPLOAD_LIMITS.lessonPdf;
+        const wrong = chosenFileProblem(chosen, limit);
+        if (wrong) {
+          setError(new ApiError(400, 'VALIDATION_FAILED', wrong));
+          return;
+        }
+        await uploadFile('PUT', `/api/lessons/${lesson.id}/file`, chosen);
+      }
       await api.patch(`/api/lessons/${lesson.id}`, patch);
       notify('Lesson saved.', 'green');
       onDone();
@@ -177,7 +188,7 @@ function LessonForm({
           error={error?.fieldError('videoUrl')}
         />
       )}
-      {(lesson.kind === 'video' || lesson.kind === 'pdf') && <LessonFile lesson={lesson} onChanged={onFileChanged} />}
+      {(lesson.kind === 'video' || lesson.kind === 'pdf') && <LessonFile lesson={lesson} onChanged={onFileChanged} onChosen={setChosen} />}
       {lesson.kind === 'quiz' && (
         <Stack gap={4}>
           <LinkPicker link={QUIZ_LINK} label="Quiz" value={quizId} onChange={setQuizId} error={error?.fieldError('quizId')} required />
@@ -208,7 +219,7 @@ function LessonForm({
 }
 
 /** A video or PDF lesson's file: which one it is, open it, upload one (replacing the one there). */
-function LessonFile({ lesson, onChanged }: { lesson: LessonFull; onChanged: () => Promise<unknown> }) {
+function LessonFile({ lesson, onChanged, onChosen }: { lesson: LessonFull; onChanged: () => Promise<unknown>; onChosen: (f: File | null) => void }) {
   const video = lesson.kind === 'video';
   const limit = video ? UPLOAD_LIMITS.lessonVideo : UPLOAD_LIMITS.lessonPdf;
   return (
@@ -234,6 +245,7 @@ function LessonFile({ lesson, onChanged }: { lesson: LessonFull; onChanged: () =
           label={lesson.file ? (video ? 'Replace the video' : 'Replace the PDF') : video ? 'Upload a video' : 'Upload the PDF'}
           limit={limit}
           url={`/api/lessons/${lesson.id}/file`}
+          onChosen={onChosen}
           onUploaded={async () => {
             notify(lesson.file ? 'File replaced.' : 'File uploaded.', 'green');
             await onChanged();

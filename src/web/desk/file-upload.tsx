@@ -24,6 +24,8 @@ export interface FileUploadProps {
   onUploaded: (saved: unknown) => void | Promise<unknown>;
   testId?: string;
   w?: number;
+  /** Hears the file chosen and not yet uploaded (null once sent or cleared), for a form that saves it with its own Save. */
+  onChosen?: (file: File | null) => void;
 }
 
 /** What is wrong with a chosen file before sending it, or null. */
@@ -61,6 +63,7 @@ export function FileUpload(props: FileUploadProps) {
     try {
       const saved = await uploadFile<unknown>(props.method ?? 'PUT', props.url, file, setProgress);
       setFile(null);
+      props.onChosen?.(null);
       await props.onUploaded(saved);
     } catch (err) {
       setProblem(err instanceof ApiError ? (err.fieldErrors[0]?.message ?? err.detail) : errorMessage(err));
@@ -80,6 +83,7 @@ export function FileUpload(props: FileUploadProps) {
           onChange={(f) => {
             setFile(f);
             setProblem(f ? chosenFileProblem(f, props.limit) : null);
+            props.onChosen?.(f);
           }}
           error={problem}
           disabled={progress !== null}

@@ -167,7 +167,6 @@ function LessonContent({ lesson, courseId, enrolled }: { lesson: Lesson; courseI
                 src={embed.embedUrl}
                 title={`Video (${embed.provider}): ${lesson.title}`}
                 allow="fullscreen; picture-in-picture; encrypted-media"
-                allowFullScreen
                 referrerPolicy="strict-origin-when-cross-origin"
                 style={{ display: 'block', width: '100%', height: '100%', border: 0 }}
                 data-testid="lesson-video-embed"

@@ -1,6 +1,6 @@
 import './portal.css';
 import { useEffect, useMemo, useRef } from 'react';
-import { Link, NavigationType, Route, Routes, useLocation, useNavigationType } from 'react-router';
+import { Link, Navigate, NavigationType, Route, Routes, useLocation, useNavigationType } from 'react-router';
 import { ActionIcon, Button, Indicator, Paper } from '@mantine/core';
 import { loadable } from '../ui/areas.tsx';
 import { Frame, HeaderAreaLink, type FrameGroup } from '../ui/Frame.tsx';
@@ -123,6 +123,7 @@ export default function PortalFrame({ me }: { me: Me }) {
       <Routes>
         <Route index element={<MyCoursesPage me={me} />} />
         <Route path="catalog" element={<CatalogPage />} />
+        <Route path="courses" element={<Navigate to="/lms/catalog" replace />} />
         <Route path="courses/:courseId" element={<CoursePage />} />
         <Route path="courses/:courseId/lessons/:lessonId" element={<LessonPage />} />
         <Route path="courses/:courseId/dashboard" element={<InstructorDashboardPage />} />

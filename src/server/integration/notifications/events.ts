@@ -164,7 +164,7 @@ export async function notifyAssignmentGraded(ctx: AppContext, trx: Tx, submissio
 export async function notifyEvaluationScheduled(ctx: AppContext, trx: Tx, requestId: string): Promise<void> {
   const fields = sql`c.title as "courseTitle", m.full_name as "learnerName", ev.full_name as "evaluatorName",
     r.start_time || ' on ' || ${readableDaySql(ctx.dialect, sql`r.date`)} || ' (' || r.timezone || '), ' || substr(r.starts_at, 12, 5) || ' UTC' as "startsAt",
-    coalesce(r.meeting_url, 'to be announced') as "meetingUrl"`;
+    coalesce(nullif(r.meeting_url, ''), 'to be announced') as "meetingUrl"`;
   const from = sql`from certificate_requests r
         join courses c on c.id = r.course_id
         join users m on m.id = r.member_id

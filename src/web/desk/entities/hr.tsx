@@ -1,4 +1,5 @@
 /** Desk entities: employees, onboarding, documents, compliance, departments and designations. */
+import { readableDay } from '../../ui/dates.ts';
 import { api } from '../../ui/api.ts';
 import { EmployeeTraining } from '../EmployeeTraining.tsx';
 import { readableValue } from '../format.ts';
@@ -53,7 +54,7 @@ function OnboardingResult({ row }: { row: Row }) {
                       Enrollment{e.reused ? ' (already existed)' : ''}
                     </Anchor>
                   </Table.Td>
-                  <Table.Td>due {assignments.find((a) => a.courseId === e.courseId)?.dueDate ?? '—'}</Table.Td>
+                  <Table.Td>due {readableDay(assignments.find((a) => a.courseId === e.courseId)?.dueDate)}</Table.Td>
                 </Table.Tr>
               ))}
             </Table.Tbody>
