@@ -213,7 +213,8 @@ describeBrowser('batches: the learner’s batch page and the instructor’s grid
     await classes.getByText('Give the class a title.').waitFor();
     await classes.getByText('Give the day and time the class starts.').waitFor();
     await classes.getByLabel('Title').fill('Kick-off');
-    await classes.getByLabel('Starts (your time)').fill('2027-01-11T10:00');
+    // A class that has taken place (its attendance is taken below; a future one takes none yet).
+    await classes.getByLabel('Starts (your time)').fill('2026-11-30T10:00');
     await classes.getByLabel('Join link').fill('meet.example.com/xyz');
     await classes.getByRole('button', { name: 'Schedule' }).click();
     await classes.getByText('Give the full join link, starting with https://').waitFor();

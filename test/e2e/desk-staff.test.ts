@@ -372,7 +372,7 @@ describeBrowser('desk: lists, filters, import, enrollment actions, HR onboarding
       await p.waitForFunction(() => document.getElementById('field-employeeCode')?.getAttribute('aria-invalid') === 'true');
       await p.getByLabel('Employee code').fill('E-100');
       await p.getByLabel('Full name').fill('Alma Zero');
-      await p.getByLabel('Department').fill('Operations');
+      await p.locator('#field-department').fill('Operations');
       await p.getByRole('combobox', { name: 'Linked user' }).fill('Alma');
       await p.getByRole('option', { name: /Alma Zero/ }).click();
       await p.getByRole('button', { name: 'Create employee' }).click();

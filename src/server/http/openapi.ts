@@ -66,6 +66,7 @@ export const PROBLEM_CODES = {
   SEATS_FULL: [409, 'Every seat of the batch is taken (also under concurrent joins).'],
   COURSE_FULL: [409, 'The course holds its maximum number of enrollments, so self-enrollment has stopped (also under concurrent requests).'],
   SETUP_DONE: [409, 'Setup is already done: an administrator exists.'],
+  CLASS_NOT_STARTED: [422, 'A live class’s attendance before the class starts; `startsAt` says when it does.'],
   ASSIGNMENT_HAS_SUBMISSIONS: [409, 'Learners have handed in work for the assignment: how it is handed in, its course and lesson stay, and it cannot be deleted.'],
   ASSIGNMENT_IN_USE: [409, 'A batch assesses its members with the assignment, so it cannot be deleted.'],
   SUBMISSION_NOT_PENDING: [409, 'Only a submission waiting for review can be graded.'],

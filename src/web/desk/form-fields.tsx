@@ -1,7 +1,9 @@
 /** The desk form's fields: initial values from a record, the value each sends, and the input per field kind. */
-import { MultiSelect, NumberInput, PasswordInput, Select, Switch, Textarea, TextInput } from '@mantine/core';
+import { Autocomplete, MultiSelect, NumberInput, PasswordInput, Select, Switch, Textarea, TextInput } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
+import { api } from '../ui/api.ts';
 import { LinkPicker } from './LinkPicker.tsx';
-import type { FieldMeta, Row } from './meta.ts';
+import type { FieldMeta, LinkRef, Row } from './meta.ts';
 import { ColorField } from './color-field.tsx';
 import { MarkdownInput } from './markdown-field.tsx';
 import { MoneyInput, moneyInitial, moneyToWire } from './money-field.tsx';
@@ -160,8 +162,30 @@ export function FieldInput({
         )
       ) : null;
     default:
+      if (f.suggestions) return <SuggestedText common={common} link={f.suggestions} value={str} onChange={onChange} />;
       return (
         <TextInput {...common} type={f.kind === 'email' ? 'email' : 'text'} value={str} onChange={(e) => onChange(e.currentTarget.value)} />
       );
   }
+}
+
+/** Free text that offers the names already in use (a department), so a typo does not start a new one. */
+function SuggestedText({
+  common,
+  link,
+  value,
+  onChange,
+}: {
+  common: { id: string; label: string; description: string | undefined; error: string | undefined; required: boolean | undefined; disabled: boolean };
+  link: LinkRef;
+  value: string;
+  onChange: (v: unknown) => void;
+}) {
+  const names = useQuery({
+    queryKey: ['desk-suggestions', link.url],
+    queryFn: ({ signal }) =>
+      api.get<{ items: Row[] } | Row[]>(`${link.url}?limit=200`, { signal }).then((r) => [...new Set((Array.isArray(r) ? r : r.items).map((x) => link.label(x)))]),
+    staleTime: 60_000,
+  });
+  return <Autocomplete {...common} data={names.data ?? []} value={value} onChange={(v) => onChange(v)} limit={20} />;
 }

@@ -65,6 +65,8 @@ export interface FieldMeta {
   required?: boolean;
   options?: readonly string[];
   link?: LinkRef;
+  /** kind 'text': the names already in use, offered as one types (a new one may still be typed). */
+  suggestions?: LinkRef;
   min?: number;
   max?: number;
   /** kind 'money': the form field holding the ISO currency; the amount is typed as a decimal in it and sent in minor units (`max` too is in minor units). */

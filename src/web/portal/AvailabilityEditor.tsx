@@ -35,7 +35,7 @@ export function AvailabilityEditor({ userId }: { userId: string }) {
   const [offDatesError, setOffDatesError] = useState<string | null>(null);
   useEffect(() => {
     if (!current.data) return;
-    setTimezone(current.data.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone);
+    setTimezone(current.data.timezone || Intl.DateTimeFormat().resolvedOptions().timeZone);
     setWindows(current.data.slots);
     setMeetingUrl(current.data.meetingUrl ?? '');
     setOffDates(current.data.unavailableDates.join(', '));

@@ -72,7 +72,7 @@ export function registerLiveClassRoutes(app: App, ctx: AppContext): void {
   app.put(
     '/api/live-classes/:id/attendance',
     {
-      config: { access: 'authenticated' },
+      config: { access: 'authenticated', problems: ['CLASS_NOT_STARTED'] },
       schema: {
         tags,
         summary: 'Take attendance: the members present (replaces the previous list)',

@@ -5,7 +5,7 @@ import type { Executor } from '../../db/database.ts';
 import type { LiveClassesTable } from '../../db/schema-batches.ts';
 import { nowIso } from '../../db/dialect.ts';
 import { newId, newSecret } from '../../db/ids.ts';
-import { errors } from '../../http/errors.ts';
+import { AppError, errors } from '../../http/errors.ts';
 import { recordAudit } from '../../platform/audit.service.ts';
 import type { LiveClass } from '../../../contract/batches.ts';
 import { isBatchStaff, type BatchRelation } from './batch.policy.ts';
@@ -151,6 +151,9 @@ export async function deleteLiveClass(ctx: AppContext, actor: Actor, id: string,
 export async function setAttendance(ctx: AppContext, actor: Actor, id: string, presentMemberIds: readonly string[], requestId: string | null) {
   return ctx.db.transaction().execute(async (trx) => {
     const { row } = await liveClassFor(trx, actor, id);
+    if (Date.parse(row.starts_at) > Date.now()) {
+      throw new AppError(422, 'CLASS_NOT_STARTED', 'This class has not started yet: take its attendance once it has begun.', { startsAt: row.starts_at });
+    }
     const ids = [...new Set(presentMemberIds)];
     if (ids.length) {
       const members = await trx.selectFrom('batch_members').select('member_id').where('batch_id', '=', row.batch_id).where('member_id', 'in', ids).execute();

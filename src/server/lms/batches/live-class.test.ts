@@ -110,6 +110,11 @@ describeDb('live classes, attendance and calendar feeds', (env) => {
     expect(json<{ errors: { path: string }[] }>(bad).errors[0]!.path).toBe('presentMemberIds.1');
     expect((await env.req('PUT', `/api/live-classes/${lc.id}/attendance`, { as: s.alice, body: { presentMemberIds: [s.alice.id] } })).statusCode).toBe(403);
     expect((await env.req('PUT', `/api/live-classes/${lc.id}/attendance`, { as: s.instructor, body: { presentMemberIds: 'all' } })).statusCode).toBe(400);
+    // A class that has not happened yet takes no attendance.
+    const later = await schedule(env, s.instructor, s.batchId, { title: 'Week 99', startsAt: '2099-03-02T17:00:00Z', durationMinutes: 60, joinUrl: 'https://x.example/99' });
+    const early = await env.req('PUT', `/api/live-classes/${later.id}/attendance`, { as: s.instructor, body: { presentMemberIds: [s.alice.id] } });
+    expect([early.statusCode, json(early).code]).toEqual([422, 'CLASS_NOT_STARTED']);
+    expect(json<{ startsAt: string }>(early).startsAt).toBe('2099-03-02T17:00:00.000Z');
     expect(await env.count('live_class_attendance')).toBe(before);
     const ok = await env.req('PUT', `/api/live-classes/${lc.id}/attendance`, { as: s.instructor, body: { presentMemberIds: [s.alice.id, s.alice.id] } });
     expect(json(ok)).toEqual({ liveClassId: lc.id, presentMemberIds: [s.alice.id] });

@@ -136,6 +136,7 @@ export function LiveClassPanel({ row }: { row: Row }) {
             <Table.Tbody>
               {(classes.data ?? []).map((c) => {
                 const ended = Date.parse(c.endsAt) < Date.now();
+                const started = Date.parse(c.startsAt) <= Date.now();
                 const present = c.presentMemberIds?.length ?? 0;
                 return (
                   <Table.Tr key={c.id}>
@@ -152,7 +153,14 @@ export function LiveClassPanel({ row }: { row: Row }) {
                     <Table.Td>{present > 0 || ended ? `${present} of ${members} present` : '—'}</Table.Td>
                     <Table.Td>
                       <Group gap={4} wrap="nowrap">
-                        <Button size="compact-xs" variant="default" onClick={() => setRegister(c)} aria-label={`Take attendance: ${c.title}`}>
+                        <Button
+                          size="compact-xs"
+                          variant="default"
+                          onClick={() => setRegister(c)}
+                          disabled={!started}
+                          title={started ? undefined : 'Attendance opens when the class starts'}
+                          aria-label={started ? `Take attendance: ${c.title}` : `Attendance: ${c.title} (opens when the class starts)`}
+                        >
                           Attendance
                         </Button>
                         <Button size="compact-xs" variant="default" onClick={() => setEditing(c)} aria-label={`Change ${c.title}`}>
