@@ -42,8 +42,8 @@ function clip(text: string): string {
 const USER_FIELDS = new Set(['memberId', 'createdBy', 'actorId', 'userId', 'issuedBy', 'revokedBy', 'gradedBy', 'member_id', 'created_by', 'user_id']);
 const COURSE_FIELDS = new Set(['courseId', 'course_id']);
 const QUIZ_FIELDS = new Set(['quizId', 'quiz_id']);
-/** Fields that say nothing to a reader: the record's own id, internal keys, what the caller may do. */
-const HIDDEN_FIELDS = new Set(['id', 'batchId', 'isMember', 'canManage', 'memberCount', 'createdAt', 'updatedAt', 'created_at', 'updated_at']);
+/** Fields that say nothing to a reader: the record's own id, internal keys, what the caller may do, a file's id and address (its name says which). */
+const HIDDEN_FIELDS = new Set(['id', 'batchId', 'isMember', 'canManage', 'memberCount', 'createdAt', 'updatedAt', 'created_at', 'updated_at', 'fileId', 'file_id', 'fileUrl', 'imageUrl']);
 /** Fields holding a code (status, source, kind, ...): shown in words. */
 const CODE_FIELDS = new Set(['status', 'source', 'kind', 'certificateIssueMode', 'certificate_issue_mode', 'enrollmentState', 'orientation', 'digest', 'paymentGateway', 'outcome', 'role']);
 /** 0/1 columns of records audited as stored (quizzes): yes or no. */

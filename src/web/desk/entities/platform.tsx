@@ -8,7 +8,7 @@ import { AuditChainStatus, RolesEditor } from '../actions.tsx';
 import { hasAnyRole, useMe } from '../../ui/session.ts';
 import type { EntityMeta } from '../meta.ts';
 import { COURSE_LINK, EMPLOYEE_LINK, QUIZ_LINK, USER_LINK, USER_NAME_LINK, LinkedName } from './shared.tsx';
-import { readableMoment } from '../../ui/dates.ts';
+import { readableDay, readableMoment } from '../../ui/dates.ts';
 import { wordsOf } from '../words.ts';
 import type { LinkRef } from '../meta.ts';
 import { MAX_REMINDER_DAYS } from '../../../contract/settings.ts';
@@ -271,7 +271,12 @@ const AUDIT_RECORD_PAGES: Record<string, { slug?: string; link?: LinkRef }> = {
   employee_document: { slug: 'employee-document', link: { url: '/api/employee-documents', label: (r) => String(r.title) } },
   employee_compliance: { slug: 'employee-compliance', link: { url: '/api/employee-compliance', label: (r) => String(r.complianceTypeName) } },
   batch: { slug: 'lms-batch', link: { url: '/api/batches', label: (r) => String(r.title) } },
-  payment: { slug: 'lms-payment' },
+  payment: { slug: 'lms-payment', link: { url: '/api/payments', label: (r) => `Payment of ${String(r.memberName)} for ${String(r.itemTitle)}` } },
+  employee_onboarding: {
+    slug: 'employee-onboarding',
+    link: { url: '/api/employee-onboardings', label: (r) => `Onboarding of ${String(r.employeeName ?? 'an employee')} on ${readableDay(r.onboardingDate)}` },
+  },
+  scorm_package: { link: { url: '/api/scorm-packages', label: (r) => String(r.title) } },
   coupon: { slug: 'lms-coupon', link: { url: '/api/coupons', label: (r) => String(r.code) } },
 };
 
