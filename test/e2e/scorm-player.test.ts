@@ -192,6 +192,21 @@ describeBrowser('portal: SCORM lessons play real packages and count', () => {
     await page.getByRole('button', { name: 'Add lesson' }).first().click();
     await page.getByText('Golf again').waitFor();
     await checkA11y(page, 'desk course editor after adding a SCORM lesson');
+
+    // Its author, not enrolled, tries it in the portal: the package runs and nothing is recorded.
+    const outline = await ok<{ chapters: { lessons: { id: string; title: string }[] }[] }>(await admin.request.get(at(`/api/courses/${courseId}/outline`)), 200);
+    const golf = outline.chapters.flatMap((c) => c.lessons).find((l) => l.title === 'Golf again')!;
+    const commits: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().includes('/scorm-attempt') && r.method() !== 'GET') commits.push(r.method());
+    });
+    await page.goto(at(`/lms/courses/${courseId}/lessons/${golf.id}`));
+    await page.getByText('nothing it reports is recorded', { exact: false }).waitFor();
+    await page.waitForFunction(() => (window as unknown as { API?: { isInitialized(): boolean } }).API?.isInitialized() === true);
+    await page.evaluate(() => (window as unknown as { API: { LMSSetValue(k: string, v: string): string; LMSCommit(s: string): string } }).API.LMSCommit(''));
+    const stored = await ok<{ items: { memberName: string }[] }>(await admin.request.get(at(`/api/scorm-attempts?lessonId=${golf.id}`)), 200);
+    expect(stored.items).toEqual([]);
+    expect(commits).toEqual([]);
     await page.close();
   }, 120_000);
 

@@ -258,7 +258,7 @@ function LessonContent({ lesson, courseId, enrolled }: { lesson: Lesson; courseI
                 <ScormLesson lesson={lesson} courseId={courseId} />
               </Suspense>
             ) : (
-              <Text c="gray.7">Enroll in the course to take this lesson.</Text>
+              <ScormPreview lesson={lesson} courseId={courseId} />
             )
           ) : (
             <Alert styles={ALERT_STYLES} color="gray" variant="light" title="SCORM package">
@@ -294,9 +294,37 @@ function QuizPreview({ quizId, courseId }: { quizId: string; courseId: string })
   );
 }
 
-function ScormLesson({ lesson, courseId }: { lesson: Lesson; courseId: string }) {
+function ScormLesson({ lesson, courseId, preview = false }: { lesson: Lesson; courseId: string; preview?: boolean }) {
   const me = useMe().data;
   return (
-    <ScormPlayer lessonId={lesson.id} courseId={courseId} title={lesson.title} learner={{ id: me?.id ?? '', name: me?.fullName ?? '' }} />
+    <ScormPlayer
+      lessonId={lesson.id}
+      courseId={courseId}
+      title={lesson.title}
+      learner={{ id: me?.id ?? '', name: me?.fullName ?? '' }}
+      preview={preview}
+    />
+  );
+}
+
+/** A SCORM lesson for someone not enrolled: its course's managers (the attempt answers them) try it without recording; others are asked to enroll. */
+function ScormPreview({ lesson, courseId }: { lesson: Lesson; courseId: string }) {
+  const attempt = useQuery({
+    queryKey: ['lessons', lesson.id, 'scorm-attempt'],
+    queryFn: ({ signal }) => api.get<unknown>(`/api/lessons/${encodeURIComponent(lesson.id)}/scorm-attempt`, { signal }),
+    retry: false,
+    staleTime: Infinity,
+  });
+  if (attempt.isPending) return <PageLoader label="Loading the SCORM lesson…" />;
+  if (attempt.isError) return <Text c="gray.7">Enroll in the course to take this lesson.</Text>;
+  return (
+    <Stack gap="sm">
+      <Alert styles={ALERT_STYLES} color="blue" variant="light" title="Preview">
+        You are not enrolled: the package runs as a learner would see it, and nothing it reports is recorded.
+      </Alert>
+      <Suspense fallback={<PageLoader label="Loading the SCORM player…" />}>
+        <ScormLesson lesson={lesson} courseId={courseId} preview />
+      </Suspense>
+    </Stack>
   );
 }

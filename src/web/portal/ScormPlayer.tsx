@@ -69,7 +69,20 @@ function startingData(version: '1.2' | '2004', a: ScormScoAttempt | null, learne
  * of a session (and of a page being closed) goes by navigator.sendBeacon. A package with several
  * SCOs gets a table of contents.
  */
-export default function ScormPlayer({ lessonId, courseId, learner, title }: { lessonId: string; courseId: string; learner: { id: string; name: string }; title: string }) {
+export default function ScormPlayer({
+  lessonId,
+  courseId,
+  learner,
+  title,
+  preview = false,
+}: {
+  lessonId: string;
+  courseId: string;
+  learner: { id: string; name: string };
+  title: string;
+  /** An author trying the lesson: the package runs, nothing is sent or kept. */
+  preview?: boolean;
+}) {
   const client = useQueryClient();
   const attempt = useQuery({
     queryKey: attemptKey(lessonId),
@@ -157,6 +170,7 @@ export default function ScormPlayer({ lessonId, courseId, learner, title }: { le
             learner={learner}
             title={`${title}: ${entry.sco.title}`}
             onCommitted={onCommitted}
+            preview={preview}
             onError={setError}
             onFinished={onFinished}
           />
@@ -197,6 +211,7 @@ function ScoFrame(props: {
   learner: { id: string; name: string };
   title: string;
   onCommitted: (r: { attempt: ScormScoAttempt; enrollment: Enrollment; scosDone: boolean }) => void;
+  preview: boolean;
   onError: (message: string | null) => void;
   onFinished: () => void;
 }) {
@@ -218,7 +233,8 @@ function ScoFrame(props: {
       return { scoId: sco.id, seq: nextSeq(), session, cmi: (obj.cmi ?? obj) as Record<string, unknown> };
     };
     const settings = {
-      lmsCommitUrl: url,
+      // A preview commits to nothing: scorm-again keeps the data in the page and answers "true".
+      lmsCommitUrl: props.preview ? (false as const) : url,
       autocommit: true,
       autocommitSeconds: 15,
       dataCommitFormat: 'json',
