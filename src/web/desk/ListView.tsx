@@ -198,7 +198,7 @@ export function ListView({ meta, me }: { meta: EntityMeta; me: Me }) {
       {meta.listHeader?.()}
       {meta.filters.length > 0 && (
         <Paper withBorder radius="md" p="sm" component="section" aria-label="Filters">
-          <SimpleGrid cols={{ base: 1, sm: 2, md: 3, lg: Math.min(5, Math.max(3, meta.filters.length)) }} spacing="xs" verticalSpacing="xs">
+          <SimpleGrid cols={{ base: 1, sm: 2, md: 3, lg: 6 }} spacing="xs" verticalSpacing="xs">
             {meta.filters.map((f) => (
               <FilterInput key={f.name} filter={f} search={search} setFilter={setFilter} />
             ))}
