@@ -158,44 +158,22 @@ export async function evaluationCourses(ctx: AppContext, actor: Actor): Promise<
     .execute();
   if (courses.length === 0) return [];
   const courseIds = courses.map((c) => c.id);
-  const [open, certified, batchEvaluators, everyEvaluator] = await Promise.all([
+  // The evaluators and certificate of each course as booking finds them (`candidates`, `hasValidCertificate`).
+  const [open, perCourse] = await Promise.all([
     selectRequests(db).where('r.member_id', '=', me).where('r.course_id', 'in', courseIds).where('r.status', 'in', ['requested', 'scheduled']).execute(),
-    db
-      .selectFrom('certificates')
-      .select('course_id')
-      .where('member_id', '=', me)
-      .where('course_id', 'in', courseIds)
-      .where('revoked_at', 'is', null)
-      .where((eb) => eb.or([eb('expiry_date', 'is', null), eb('expiry_date', '>=', today())]))
-      .execute(),
-    db
-      .selectFrom('batch_staff as bs')
-      .innerJoin('batch_members as bm', (j) => j.onRef('bm.batch_id', '=', 'bs.batch_id').on('bm.member_id', '=', me))
-      .innerJoin('batch_courses as bc', 'bc.batch_id', 'bs.batch_id')
-      .select(['bc.course_id', 'bs.user_id'])
-      .distinct()
-      .where('bs.role', '=', 'evaluator')
-      .where('bc.course_id', 'in', courseIds)
-      .execute(),
-    db.selectFrom('user_roles').select('user_id').where('role', '=', 'Batch Evaluator').execute(),
+    Promise.all(courses.map(async (c) => ({ evaluators: await candidates(db, me, c.id, undefined), certified: await hasValidCertificate(db, me, c.id) }))),
   ]);
-  // As `candidates`: the evaluators of the caller's batches holding the course, otherwise every Batch Evaluator.
-  const fallback = everyEvaluator.map((r) => r.user_id);
-  const byCourse = new Map<string, string[]>();
-  for (const r of batchEvaluators) byCourse.set(r.course_id, [...(byCourse.get(r.course_id) ?? []), r.user_id]);
-  const candidateIds = (courseId: string) => (byCourse.get(courseId) ?? fallback).filter((id) => id !== me);
-  const plans = await plansOf(db, [...new Set(courseIds.flatMap(candidateIds))]);
+  const plans = await plansOf(db, [...new Set(perCourse.flatMap((p) => p.evaluators))]);
   const available = new Set(plans.filter((p) => p.availability.timezone && p.availability.slots.length > 0).map((p) => p.userId));
-  const certifiedIds = new Set(certified.map((c) => c.course_id));
-  return courses.map((c) => {
+  return courses.map((c, i) => {
     const request = open.find((r) => r.course_id === c.id);
     return {
       courseId: c.id,
       courseTitle: c.title,
       evaluationRequired: Number(c.evaluation_required) === 1,
-      evaluatorCount: new Set(candidateIds(c.id).filter((id) => available.has(id))).size,
+      evaluatorCount: perCourse[i]!.evaluators.filter((id) => available.has(id)).length,
       openRequest: request ? toRequest(request) : null,
-      certified: certifiedIds.has(c.id),
+      certified: perCourse[i]!.certified,
     };
   });
 }
