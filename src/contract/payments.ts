@@ -124,30 +124,76 @@ export function couponWindowInstant(v: string, edge: 'start' | 'end'): string {
   return new Date(v).toISOString();
 }
 
+/** The terms of a coupon, each checked alone (creating and changing one share them). */
+const CouponFields = {
+  code: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9_-]{3,40}$/, 'Use 3 to 40 letters, digits, "-" or "_".')
+    .transform((s) => s.toUpperCase()),
+  percentOff: z.number().int().min(1).max(100),
+  /** Minor units, in `currency`. */
+  amountOff: z.number().int().min(1).max(100_000_000),
+  maxUses: z.number().int().min(1).max(1_000_000),
+  /** The courses the coupon applies to; none: every course. */
+  courseIds: z.array(IdSchema).max(200).optional(),
+};
+
+/** The rules between a coupon's terms: for a new coupon, and for a changed one (its terms after the change). */
+export function couponTermsProblems(t: {
+  percentOff?: number | null | undefined;
+  amountOff?: number | null | undefined;
+  currency?: string | null | undefined;
+  validFrom?: string | null | undefined;
+  validUntil?: string | null | undefined;
+}): { path: string; message: string }[] {
+  const out: { path: string; message: string }[] = [];
+  const pct = t.percentOff !== undefined && t.percentOff !== null;
+  const amt = t.amountOff !== undefined && t.amountOff !== null;
+  if (pct === amt) out.push({ path: 'percentOff', message: 'Give either percentOff or amountOff.' });
+  if (amt && !t.currency) out.push({ path: 'currency', message: 'An amount off needs its currency.' });
+  if (t.validFrom && t.validUntil && couponWindowInstant(t.validUntil, 'end') < couponWindowInstant(t.validFrom, 'start')) {
+    out.push({ path: 'validUntil', message: 'The end of the validity must not be before its start.' });
+  }
+  return out;
+}
+
 export const CreateCouponBody = z
   .strictObject({
-    code: z
-      .string()
-      .trim()
-      .regex(/^[A-Za-z0-9_-]{3,40}$/, 'Use 3 to 40 letters, digits, "-" or "_".')
-      .transform((s) => s.toUpperCase()),
-    percentOff: z.number().int().min(1).max(100).optional(),
-    /** Minor units, in `currency`. */
-    amountOff: z.number().int().min(1).max(100_000_000).optional(),
-    currency: CurrencySchema.optional(),
-    validFrom: When.optional(),
-    validUntil: When.optional(),
-    maxUses: z.number().int().min(1).max(1_000_000).optional(),
-    /** The courses the coupon applies to; none: every course. */
-    courseIds: z.array(IdSchema).max(200).optional(),
+    code: CouponFields.code,
+    // null, like leaving one out: none (a form sends its empty fields as null).
+    percentOff: CouponFields.percentOff.nullish(),
+    amountOff: CouponFields.amountOff.nullish(),
+    currency: CurrencySchema.nullish(),
+    validFrom: When.nullish(),
+    validUntil: When.nullish(),
+    maxUses: CouponFields.maxUses.nullish(),
+    courseIds: CouponFields.courseIds,
   })
-  .refine((b) => (b.percentOff === undefined) !== (b.amountOff === undefined), { message: 'Give either percentOff or amountOff.', path: ['percentOff'] })
-  .refine((b) => b.amountOff === undefined || b.currency !== undefined, { message: 'An amount off needs its currency.', path: ['currency'] })
-  .refine((b) => b.validFrom === undefined || b.validUntil === undefined || couponWindowInstant(b.validUntil, 'end') >= couponWindowInstant(b.validFrom, 'start'), {
-    message: 'The end of the validity must not be before its start.',
-    path: ['validUntil'],
+  .superRefine((b, c) => {
+    for (const p of couponTermsProblems(b)) c.addIssue({ code: 'custom', message: p.message, path: [p.path] });
   });
 export type CreateCouponInput = z.infer<typeof CreateCouponBody>;
+
+/**
+ * PATCH /api/coupons/:id: what is given changes (null clears an optional term). The code and the
+ * discount stay as they were once a payment used the coupon (409 COUPON_IN_USE): payments show
+ * them. The validity, the maximum uses (never below the uses taken) and the courses change
+ * always; a coupon is ended by setting its validUntil to now.
+ */
+export const UpdateCouponBody = z
+  .strictObject({
+    code: CouponFields.code.optional(),
+    percentOff: CouponFields.percentOff.nullable().optional(),
+    amountOff: CouponFields.amountOff.nullable().optional(),
+    currency: CurrencySchema.nullable().optional(),
+    validFrom: When.nullable().optional(),
+    validUntil: When.nullable().optional(),
+    maxUses: CouponFields.maxUses.nullable().optional(),
+    courseIds: CouponFields.courseIds,
+  })
+  .refine((b) => Object.keys(b).length > 0, { message: 'Give at least one field to change.' });
+export type UpdateCouponInput = z.infer<typeof UpdateCouponBody>;
 
 export const CouponSchema = z.object({
   id: z.string(),
@@ -162,6 +208,8 @@ export const CouponSchema = z.object({
   maxUses: z.number().int().nullable(),
   uses: z.number().int(),
   courseIds: z.array(z.string()),
+  /** Payments that used the coupon (failed and expired ones too): once there is one, its code and discount stay. */
+  paymentCount: z.number().int(),
   createdAt: z.string(),
 });
 export type Coupon = z.infer<typeof CouponSchema>;

@@ -324,7 +324,7 @@ describeBrowser('payments: buy a course through Stripe Checkout and come back en
     await page.close();
   }, 120_000);
 
-  it('the desk coupon form takes the amount off as an amount in its currency and says next to the field what it refuses', async () => {
+  it('the desk coupon form takes the amount off as an amount in its currency and says next to the field what it refuses; the coupon then changes, ends and is deleted', async () => {
     const api = admin.request;
     const page = await admin.newPage();
     page.setDefaultTimeout(15_000);
@@ -352,9 +352,33 @@ describeBrowser('payments: buy a course through Stripe Checkout and come back en
     await expect
       .poll(async () => (await ok<{ items: { code: string; amountOff: number | null; currency: string | null }[] }>(await api.get(at('/api/coupons')), 200)).items.find((c) => c.code === 'TENOFF'))
       .toMatchObject({ amountOff: 1050, currency: 'EUR' });
-    // The new coupon's own page (a coupon is not changed once made): its amount in its currency.
+    // The new coupon's own page: its amount in its currency, every term open to change while no payment used it.
     await page.getByRole('heading', { name: 'Coupon TENOFF', level: 1 }).waitFor();
-    await expect.poll(() => page.locator('[data-field="amountOff"]').innerText()).toBe('€10.50');
+    await expect.poll(() => page.getByLabel('Amount off', { exact: true }).inputValue()).toBe('10.50');
+    await page.getByText('Not used yet').waitFor();
+    await page.getByLabel(/^Maximum uses/).fill('5');
+    await page.getByRole('combobox', { name: 'Courses (none: every paid course)' }).fill('Advanced');
+    await page.getByRole('option', { name: COURSE }).click();
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Saved.').waitFor();
+    const tenoff = async () =>
+      (await ok<{ items: { id: string; code: string; maxUses: number | null; courseIds: string[]; validUntil: string | null }[] }>(await api.get(at('/api/coupons')), 200)).items.find(
+        (c) => c.code === 'TENOFF',
+      );
+    await expect.poll(tenoff).toMatchObject({ maxUses: 5, courseIds: [courseId], validUntil: null });
+    // Ended now, after a confirmation: the learner's checkout refuses it from then on.
+    await page.getByRole('button', { name: 'End now' }).click();
+    const dialog = page.getByRole('dialog', { name: 'End coupon TENOFF now?' });
+    await dialog.getByText('Payments that used it keep their discount.').waitFor();
+    await checkA11y(page, 'end a coupon');
+    await dialog.getByRole('button', { name: 'End now' }).click();
+    await page.getByText('Coupon TENOFF has ended.').waitFor();
+    await expect.poll(async () => (await tenoff())?.validUntil ?? null).not.toBeNull();
+    await expect.poll(() => page.getByRole('button', { name: 'End now' }).count()).toBe(0);
+    // Not used by any payment: it may be deleted.
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+    await expect.poll(tenoff).toBeUndefined();
     expect(errors).toEqual([]);
     await page.close();
   }, 120_000);

@@ -68,6 +68,7 @@ export const PROBLEM_CODES = {
   SETUP_DONE: [409, 'Setup is already done: an administrator exists.'],
   CLASS_NOT_STARTED: [422, 'A live class’s attendance before the class starts; `startsAt` says when it does.'],
   ASSIGNMENT_HAS_SUBMISSIONS: [409, 'Learners have handed in work for the assignment: how it is handed in, its course and lesson stay, and it cannot be deleted.'],
+  COUPON_IN_USE: [409, 'A payment used the coupon: its code and discount stay, and it is not deleted (end it by its validity instead).'],
   ASSIGNMENT_IN_USE: [409, 'A batch assesses its members with the assignment, so it cannot be deleted.'],
   SUBMISSION_NOT_PENDING: [409, 'Only a submission waiting for review can be graded.'],
   TEMPLATE_IN_USE: [409, 'Courses use the certificate template, so it cannot be deleted.'],

@@ -7,18 +7,18 @@
 import type { Actor, AppContext } from '../../context.ts';
 import type { Executor } from '../../db/database.ts';
 import type { CouponsTable } from '../../db/schema-payments.ts';
-import { isUniqueViolation, nowIso } from '../../db/dialect.ts';
+import { isForeignKeyViolation, isUniqueViolation, nowIso } from '../../db/dialect.ts';
 import { newId } from '../../db/ids.ts';
-import { errors } from '../../http/errors.ts';
+import { AppError, errors } from '../../http/errors.ts';
 import { recordAudit } from '../../platform/audit.service.ts';
-import { couponWindowInstant, type Coupon, type CreateCouponInput } from '../../../contract/payments.ts';
+import { couponTermsProblems, couponWindowInstant, type Coupon, type CreateCouponInput, type UpdateCouponInput } from '../../../contract/payments.ts';
 
 /** 422 COUPON_INVALID, the reason also as the error of the couponCode field (the portal shows it there). */
 export function couponInvalid(detail: string): ReturnType<typeof errors.unprocessable> {
   return errors.unprocessable('COUPON_INVALID', detail, { errors: [{ path: 'couponCode', message: detail }] });
 }
 
-function toCoupon(r: CouponsTable, courseIds: string[]): Coupon {
+function toCoupon(r: CouponsTable, courseIds: string[], paymentCount: number): Coupon {
   return {
     id: r.id,
     code: r.code,
@@ -30,6 +30,7 @@ function toCoupon(r: CouponsTable, courseIds: string[]): Coupon {
     maxUses: r.max_uses === null ? null : Number(r.max_uses),
     uses: Number(r.uses),
     courseIds,
+    paymentCount,
     createdAt: r.created_at,
   };
 }
@@ -44,29 +45,52 @@ function asDay(stored: string | null, dayEdge: string): string | null {
 }
 
 /** A date alone means the whole day (UTC): valid from its start, until its end (stored as instants, compared as text). */
-function windowStart(v: string | undefined): string | null {
+function windowStart(v: string | null | undefined): string | null {
   return v ? couponWindowInstant(v, 'start') : null;
 }
-function windowEnd(v: string | undefined): string | null {
+function windowEnd(v: string | null | undefined): string | null {
   return v ? couponWindowInstant(v, 'end') : null;
+}
+
+/** The courses given exist (400 on the first that does not, under its place in courseIds). */
+async function checkCourses(db: Executor, courseIds: string[]): Promise<void> {
+  if (!courseIds.length) return;
+  const found = await db.selectFrom('courses').select('id').where('id', 'in', courseIds).execute();
+  const known = new Set(found.map((c) => c.id));
+  const missing = courseIds.findIndex((id) => !known.has(id));
+  if (missing >= 0) throw errors.validation([{ path: `courseIds.${missing}`, message: 'No course has this id.' }], 'A course of the coupon does not exist.');
+}
+
+/** How many payments used each coupon (failed and expired ones too: their lists and receipts show its code). */
+async function paymentCounts(db: Executor, couponIds: string[]): Promise<Map<string, number>> {
+  if (!couponIds.length) return new Map();
+  const rows = await db
+    .selectFrom('payments')
+    .select((eb) => ['coupon_id', eb.fn.countAll<number>().as('n')])
+    .where('coupon_id', 'in', couponIds)
+    .groupBy('coupon_id')
+    .execute();
+  return new Map(rows.map((r) => [r.coupon_id!, Number(r.n)]));
+}
+
+/** A coupon as the API shows it: its courses and its payment count read. */
+async function readCoupon(db: Executor, row: CouponsTable): Promise<Coupon> {
+  const links = await db.selectFrom('coupon_courses').select('course_id').where('coupon_id', '=', row.id).execute();
+  const counts = await paymentCounts(db, [row.id]);
+  return toCoupon(row, links.map((l) => l.course_id), counts.get(row.id) ?? 0);
 }
 
 export async function createCoupon(ctx: AppContext, actor: Actor, input: CreateCouponInput, requestId: string | null): Promise<Coupon> {
   const courseIds = [...new Set(input.courseIds ?? [])];
   try {
     return await ctx.db.transaction().execute(async (trx) => {
-      if (courseIds.length) {
-        const found = await trx.selectFrom('courses').select('id').where('id', 'in', courseIds).execute();
-        const known = new Set(found.map((c) => c.id));
-        const missing = courseIds.findIndex((id) => !known.has(id));
-        if (missing >= 0) throw errors.validation([{ path: `courseIds.${missing}`, message: 'No course has this id.' }], 'A course of the coupon does not exist.');
-      }
+      await checkCourses(trx, courseIds);
       const row: CouponsTable = {
         id: newId(),
         code: input.code,
         percent_off: input.percentOff ?? null,
         amount_off: input.amountOff ?? null,
-        currency: input.amountOff !== undefined ? (input.currency ?? null) : null,
+        currency: input.amountOff != null ? (input.currency ?? null) : null,
         valid_from: windowStart(input.validFrom),
         valid_until: windowEnd(input.validUntil),
         max_uses: input.maxUses ?? null,
@@ -76,7 +100,7 @@ export async function createCoupon(ctx: AppContext, actor: Actor, input: CreateC
       };
       await trx.insertInto('coupons').values(row).execute();
       if (courseIds.length) await trx.insertInto('coupon_courses').values(courseIds.map((course_id) => ({ coupon_id: row.id, course_id }))).execute();
-      const coupon = toCoupon(row, courseIds);
+      const coupon = toCoupon(row, courseIds, 0);
       await recordAudit(trx, { actorId: actor.id, action: 'create', entity: 'coupon', entityId: row.id, after: coupon, requestId });
       return coupon;
     });
@@ -84,6 +108,95 @@ export async function createCoupon(ctx: AppContext, actor: Actor, input: CreateC
     if (isUniqueViolation(e)) throw errors.conflict('COUPON_EXISTS', 'A coupon with this code already exists.');
     throw e;
   }
+}
+
+function usedBy(payments: number): string {
+  return payments === 1 ? '1 payment' : `${payments.toLocaleString('en')} payments`;
+}
+
+/** PATCH /api/coupons/:id: see UpdateCouponBody for what may change when. */
+export async function updateCoupon(ctx: AppContext, actor: Actor, id: string, patch: UpdateCouponInput, requestId: string | null): Promise<Coupon> {
+  try {
+    return await ctx.db.transaction().execute(async (trx) => {
+      const before = await lockedCoupon(ctx, trx, id);
+      const { row } = before;
+      const terms = ['code', 'percentOff', 'amountOff', 'currency'] as const;
+      const changedTerms = terms.filter((k) => patch[k] !== undefined && patch[k] !== before.coupon[k]);
+      if (before.coupon.paymentCount > 0 && changedTerms.length) {
+        throw new AppError(
+          409,
+          'COUPON_IN_USE',
+          `This coupon was used in ${usedBy(before.coupon.paymentCount)}, which show its code and discount: those stay as they are (create a new coupon for other terms). Its validity, maximum uses and courses can still change.`,
+          { errors: changedTerms.map((k) => ({ path: k, message: 'Cannot change once the coupon was used.' })) },
+        );
+      }
+      const pick = <K extends 'percentOff' | 'amountOff' | 'currency' | 'validFrom' | 'validUntil' | 'maxUses'>(k: K) =>
+        patch[k] !== undefined ? patch[k] : before.coupon[k];
+      const next = { percentOff: pick('percentOff'), amountOff: pick('amountOff'), currency: pick('currency'), validFrom: pick('validFrom'), validUntil: pick('validUntil') };
+      // A percent off leaves no currency behind.
+      if (next.amountOff === null) next.currency = null;
+      const problems = couponTermsProblems(next);
+      const maxUses = pick('maxUses');
+      const uses = Number(row.uses);
+      if (maxUses !== null && maxUses < uses) {
+        problems.push({ path: 'maxUses', message: `${uses.toLocaleString('en')} ${uses === 1 ? 'use is' : 'uses are'} taken already: the maximum cannot be lower.` });
+      }
+      if (problems.length) throw errors.validation(problems, problems[0]!.message);
+      const courseIds = patch.courseIds !== undefined ? [...new Set(patch.courseIds)] : before.coupon.courseIds;
+      await checkCourses(trx, courseIds);
+
+      const set = {
+        code: patch.code ?? row.code,
+        percent_off: next.percentOff,
+        amount_off: next.amountOff,
+        currency: next.currency,
+        valid_from: patch.validFrom === undefined ? row.valid_from : windowStart(patch.validFrom),
+        valid_until: patch.validUntil === undefined ? row.valid_until : windowEnd(patch.validUntil),
+        max_uses: maxUses,
+      };
+      await trx.updateTable('coupons').set(set).where('id', '=', id).execute();
+      if (patch.courseIds !== undefined) {
+        await trx.deleteFrom('coupon_courses').where('coupon_id', '=', id).execute();
+        if (courseIds.length) await trx.insertInto('coupon_courses').values(courseIds.map((course_id) => ({ coupon_id: id, course_id }))).execute();
+      }
+      const after = toCoupon({ ...row, ...set }, courseIds, before.coupon.paymentCount);
+      await recordAudit(trx, { actorId: actor.id, action: 'update', entity: 'coupon', entityId: id, before: before.coupon, after, requestId });
+      return after;
+    });
+  } catch (e) {
+    if (isUniqueViolation(e)) throw errors.conflict('COUPON_EXISTS', 'A coupon with this code already exists.');
+    throw e;
+  }
+}
+
+/** DELETE /api/coupons/:id: only a coupon no payment used (409 COUPON_IN_USE); a used one is ended by its validUntil. */
+export async function deleteCoupon(ctx: AppContext, actor: Actor, id: string, requestId: string | null): Promise<void> {
+  const inUse = (payments: number) =>
+    new AppError(409, 'COUPON_IN_USE', `This coupon was used in ${usedBy(payments)} and stays with ${payments === 1 ? 'it' : 'them'}. To stop it, set Valid until to now (or an earlier day).`);
+  try {
+    await ctx.db.transaction().execute(async (trx) => {
+      const { coupon } = await lockedCoupon(ctx, trx, id);
+      if (coupon.paymentCount > 0) throw inUse(coupon.paymentCount);
+      await trx.deleteFrom('coupons').where('id', '=', id).execute();
+      await recordAudit(trx, { actorId: actor.id, action: 'delete', entity: 'coupon', entityId: id, before: coupon, requestId });
+    });
+  } catch (e) {
+    // A checkout used it meanwhile: its payment references the coupon.
+    if (isForeignKeyViolation(e)) throw inUse(1);
+    throw e;
+  }
+}
+
+/**
+ * The coupon, its row locked against checkouts taking a use until the transaction ends
+ * (PostgreSQL; SQLite has one writer): a checkout that took a use before has committed its
+ * payment by then, and is counted.
+ */
+async function lockedCoupon(ctx: AppContext, db: Executor, id: string): Promise<{ row: CouponsTable; coupon: Coupon }> {
+  const read = db.selectFrom('coupons').selectAll().where('id', '=', id);
+  const row = await (ctx.dialect === 'postgres' ? read.forUpdate() : read).executeTakeFirst();
+  if (!row) throw errors.notFound('The coupon');
+  return { row, coupon: await readCoupon(db, row) };
 }
 
 export async function listCoupons(ctx: AppContext, q: { limit: number; cursor?: string | undefined }): Promise<{ items: Coupon[]; nextCursor: string | null }> {
@@ -96,15 +209,15 @@ export async function listCoupons(ctx: AppContext, q: { limit: number; cursor?: 
     : [];
   const byCoupon = new Map<string, string[]>();
   for (const l of links) byCoupon.set(l.coupon_id, [...(byCoupon.get(l.coupon_id) ?? []), l.course_id]);
-  return { items: page.map((r) => toCoupon(r, byCoupon.get(r.id) ?? [])), nextCursor: rows.length > q.limit ? page[page.length - 1]!.id : null };
+  const counts = await paymentCounts(ctx.db, page.map((r) => r.id));
+  return { items: page.map((r) => toCoupon(r, byCoupon.get(r.id) ?? [], counts.get(r.id) ?? 0)), nextCursor: rows.length > q.limit ? page[page.length - 1]!.id : null };
 }
 
 /** GET /api/coupons/:id (payment staff): one coupon with its courses; 404 when there is none. */
 export async function getCoupon(ctx: AppContext, id: string): Promise<Coupon> {
   const row = await ctx.db.selectFrom('coupons').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row) throw errors.notFound('The coupon');
-  const links = await ctx.db.selectFrom('coupon_courses').select('course_id').where('coupon_id', '=', id).execute();
-  return toCoupon(row, links.map((l) => l.course_id));
+  return readCoupon(ctx.db, row);
 }
 
 export interface AppliedCoupon {

@@ -10,6 +10,7 @@ import {
   CouponListQuery,
   CouponSchema,
   CreateCouponBody,
+  UpdateCouponBody,
   MarkPaidBody,
   PaymentListQuery,
   PaymentSchema,
@@ -20,7 +21,7 @@ import {
 } from '../../../contract/payments.ts';
 import { contentDisposition } from '../../http/content-disposition.ts';
 import { registerListExport } from '../../platform/list-export.ts';
-import { createCoupon, getCoupon, listCoupons } from './coupon.service.ts';
+import { createCoupon, deleteCoupon, getCoupon, listCoupons, updateCoupon } from './coupon.service.ts';
 import { markPaid } from './payment-fulfil.service.ts';
 import { refundPayment } from './payment-refund.service.ts';
 import { PAYMENT_STAFF } from './payment.policy.ts';
@@ -214,5 +215,34 @@ export function registerPaymentRoutes(app: App, ctx: AppContext): void {
       schema: { tags, summary: 'One coupon with its uses and courses (the desk opens it after creating it)', params: IdParams, response: { 200: CouponSchema } },
     },
     async (req) => getCoupon(ctx, req.params.id),
+  );
+
+  app.patch(
+    '/api/coupons/:id',
+    {
+      config: { access: PAYMENT_STAFF, problems: ['COUPON_EXISTS', 'COUPON_IN_USE'] },
+      schema: {
+        tags,
+        summary: 'Change a coupon: validity, maximum uses and courses always; code and discount until a payment used it',
+        description:
+          'Null clears an optional term (no end date, no maximum). Once a payment used the coupon its code and discount stay (409 COUPON_IN_USE; payments show them); the maximum uses never goes below the uses taken (400). A coupon is ended by setting `validUntil` to now.',
+        params: IdParams,
+        body: UpdateCouponBody,
+        response: { 200: CouponSchema },
+      },
+    },
+    async (req) => updateCoupon(ctx, actorOf(req), req.params.id, req.body, req.id),
+  );
+
+  app.delete(
+    '/api/coupons/:id',
+    {
+      config: { access: PAYMENT_STAFF, problems: ['COUPON_IN_USE'] },
+      schema: { tags, summary: 'Delete a coupon no payment used (a used one is ended by its validUntil instead: 409 COUPON_IN_USE)', params: IdParams },
+    },
+    async (req, reply) => {
+      await deleteCoupon(ctx, actorOf(req), req.params.id, req.id);
+      return reply.code(204).send();
+    },
   );
 }

@@ -1,83 +1,21 @@
 /** The desk's LMS Batch entity: list view, form, and the form's members and live-class panels. */
 import { useState } from 'react';
 import { Link } from 'react-router';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { ActionIcon, Alert, Anchor, Badge, Button, Group, Paper, Stack, Table, Text, Title } from '@mantine/core';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { Alert, Anchor, Badge, Button, Group, Paper, Stack, Table, Text, Title } from '@mantine/core';
 import { api, errorMessage } from '../../ui/api.ts';
 import { readableDay } from '../../ui/dates.ts';
 import { IconUsers } from '../../ui/icons.tsx';
 import type { Role } from '../../../contract/roles.ts';
 import { LinkPicker } from '../LinkPicker.tsx';
+import { IdListField } from '../id-list-field.tsx';
 import { AssessmentsPanel, GroupRequestPanel } from './batch-assessments.tsx';
 import { LiveClassPanel, useBatchMembers } from './live-classes.tsx';
-import type { CustomFieldProps, EntityMeta, LinkRef, Row } from '../meta.ts';
+import type { EntityMeta, LinkRef, Row } from '../meta.ts';
 
 const MANAGERS: readonly Role[] = ['System Manager', 'Moderator', 'Course Creator'];
 const BATCH_COURSE_LINK: LinkRef = { url: '/api/courses', slug: 'lms-course', label: (r) => String(r.title), params: { published: 'true' } };
 const BATCH_USER_LINK: LinkRef = { url: '/api/users', slug: 'user', label: (r) => `${String(r.fullName)} <${String(r.email)}>` };
-
-/** The name behind an id (course title or person), fetched once and cached. */
-function NameOf({ link, id }: { link: LinkRef; id: string }) {
-  const row = useQuery({
-    queryKey: ['desk-link-one', link.url, id],
-    queryFn: ({ signal }) => api.get<Row>(`${link.url}/${encodeURIComponent(id)}`, { signal }),
-    staleTime: 60_000,
-    retry: false,
-  });
-  return <>{row.data ? link.label(row.data) : '…'}</>;
-}
-
-/** An ordered list of linked records (courses of the batch, instructors, evaluators) with a picker to add more. */
-function IdListField({ link, label, ordered, ...p }: CustomFieldProps & { link: LinkRef; label: string; ordered?: boolean }) {
-  const ids = Array.isArray(p.value) ? (p.value as string[]) : [];
-  const set = (next: string[]) => p.onChange(next);
-  const move = (i: number, d: -1 | 1) => {
-    const next = [...ids];
-    const [x] = next.splice(i, 1);
-    next.splice(i + d, 0, x!);
-    set(next);
-  };
-  return (
-    <Stack gap={6}>
-      <LinkPicker
-        link={link}
-        label={label}
-        value={null}
-        placeholder="Search to add…"
-        onChange={(v) => {
-          if (v && !ids.includes(v)) set([...ids, v]);
-        }}
-        error={p.errors[0]?.message}
-      />
-      {ids.length > 0 && (
-        <Stack gap={4} component="ol" style={{ margin: 0, paddingLeft: 20 }}>
-          {ids.map((id, i) => (
-            <li key={id}>
-              <Group gap="xs" wrap="nowrap">
-                <Text size="sm" style={{ flex: 1 }}>
-                  <NameOf link={link} id={id} />
-                </Text>
-                {ordered && (
-                  <>
-                    <ActionIcon variant="subtle" aria-label="Move up" disabled={p.disabled || i === 0} onClick={() => move(i, -1)}>
-                      ↑
-                    </ActionIcon>
-                    <ActionIcon variant="subtle" aria-label="Move down" disabled={p.disabled || i === ids.length - 1} onClick={() => move(i, 1)}>
-                      ↓
-                    </ActionIcon>
-                  </>
-                )}
-                <Button size="compact-xs" variant="subtle" color="red" disabled={p.disabled} onClick={() => set(ids.filter((x) => x !== id))}>
-                  Remove
-                </Button>
-              </Group>
-            </li>
-          ))}
-        </Stack>
-      )}
-    </Stack>
-  );
-}
 
 /** Members of the batch: add by person, remove (their enrollments and progress stay). */
 function MembersPanel({ row, refresh }: { row: Row; refresh: () => void }) {

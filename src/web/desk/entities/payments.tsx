@@ -9,6 +9,7 @@ import { PAYMENT_GATEWAY_WORDS, PAYMENT_STATUSES, PAYMENT_STATUS_WORDS, formatMo
 import { notify } from '../notify.ts';
 import type { EntityMeta, LinkRef, Row } from '../meta.ts';
 import { COURSE_LINK, LinkedName, MODERATORS, USER_LINK } from './shared.tsx';
+import { IdListField } from '../id-list-field.tsx';
 
 const COUPON_LINK: LinkRef = { url: '/api/coupons', slug: 'lms-coupon', label: (r) => String(r.code) };
 
@@ -120,6 +121,60 @@ function BatchFullRefundButton({ row, refresh }: { row: Row; refresh: () => void
       done={`${money(row)} is refunded to ${String(row.memberName)}.`}
       label={`Refund ${money(row)} (batch full)`}
     />
+  );
+}
+
+/** A coupon that a payment used keeps its code and discount (payments show them). */
+const usedCoupon = (r: Row): boolean => Number(r.paymentCount) > 0;
+
+/** Ends a coupon now (its Valid until becomes this moment), after a confirmation; shown while it can still be used. */
+function EndCouponButton({ row, refresh }: { row: Row; refresh: () => void }) {
+  const [open, setOpen] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const until = row.validUntil ? String(row.validUntil) : null;
+  const ended = until !== null && (until.length === 10 ? `${until}T23:59:59.999Z` : until) < new Date().toISOString();
+  if (ended) return null;
+  return (
+    <>
+      <Button color="red" variant="light" onClick={() => setOpen(true)}>
+        End now
+      </Button>
+      <Modal opened={open} onClose={() => setOpen(false)} title={`End coupon ${String(row.code)} now?`} centered closeButtonProps={{ 'aria-label': 'Close' }}>
+        <Stack>
+          <Text size="sm">Learners can no longer use it from now on. Payments that used it keep their discount.</Text>
+          {error && (
+            <Text size="sm" c="red.8" role="alert">
+              {error}
+            </Text>
+          )}
+          <Group justify="flex-end">
+            <Button variant="default" onClick={() => setOpen(false)}>
+              Keep it
+            </Button>
+            <Button
+              color="red"
+              loading={busy}
+              onClick={() => {
+                setBusy(true);
+                setError(null);
+                api
+                  .patch(`/api/coupons/${encodeURIComponent(String(row.id))}`, { validUntil: new Date().toISOString() })
+                  .then(() => {
+                    notify(`Coupon ${String(row.code)} has ended.`, 'green');
+                    setOpen(false);
+                    refresh();
+                  })
+                  .catch((e: unknown) => setError(errorMessage(e)))
+                  .finally(() => setBusy(false));
+              }}
+            >
+              End now
+            </Button>
+          </Group>
+        </Stack>
+      </Modal>
+    </>
   );
 }
 
@@ -315,7 +370,9 @@ export const PAYMENT_ENTITIES: EntityMeta[] = [
     section: 'Learning',
     roles: MODERATORS,
     createRoles: MODERATORS,
-    api: { list: '/api/coupons', update: false },
+    deleteRoles: MODERATORS,
+    api: { list: '/api/coupons', update: 'PATCH', delete: true },
+    deleteWarning: 'A coupon that a payment used is not deleted: end it instead (End now, or a Valid until date).',
     auditEntity: 'coupon',
     title: (r) => `Coupon ${String(r.code)}`,
     columns: [
@@ -326,18 +383,49 @@ export const PAYMENT_ENTITIES: EntityMeta[] = [
         render: (r) => (r.percentOff !== null ? `${String(r.percentOff)}%` : formatMoney(Number(r.amountOff), String(r.currency))),
       },
       { key: 'uses', label: 'Uses', numeric: true, render: (r) => (r.maxUses === null ? String(r.uses) : `${String(r.uses)} / ${String(r.maxUses)}`) },
-      { key: 'validUntil', label: 'Valid until', render: (r) => readableDateTime(r.validUntil) },
+      { key: 'validUntil', label: 'Valid until', render: (r) => (r.validUntil ? readableDateTime(r.validUntil) : 'No end') },
     ],
     filters: [],
     fields: [
-      { name: 'code', label: 'Code', kind: 'text', required: true, description: '3 to 40 letters, digits, "-" or "_"; learners may type it in any case.' },
-      { name: 'percentOff', label: 'Percent off', kind: 'number', min: 1, max: 100, description: 'Either a percent or an amount off.' },
-      { name: 'amountOff', label: 'Amount off', kind: 'money', currencyField: 'currency', min: 1, max: 100_000_000 },
-      { name: 'currency', label: 'Currency of the amount off (ISO 4217)', kind: 'text' },
-      { name: 'validFrom', label: 'Valid from', kind: 'date' },
-      { name: 'validUntil', label: 'Valid until', kind: 'date', description: 'The coupon works through the end of this day (UTC).' },
-      { name: 'maxUses', label: 'Maximum uses', kind: 'number', min: 1, description: 'Leave empty for no limit. A use is taken at checkout and given back if the payment fails.' },
+      {
+        name: 'code',
+        label: 'Code',
+        kind: 'text',
+        required: true,
+        description: '3 to 40 letters, digits, "-" or "_"; learners may type it in any case.',
+        fixedWhen: usedCoupon,
+      },
+      { name: 'percentOff', label: 'Percent off', kind: 'number', min: 1, max: 100, nullable: true, description: 'Either a percent or an amount off.', fixedWhen: usedCoupon },
+      { name: 'amountOff', label: 'Amount off', kind: 'money', currencyField: 'currency', min: 1, max: 100_000_000, nullable: true, fixedWhen: usedCoupon },
+      { name: 'currency', label: 'Currency of the amount off (ISO 4217)', kind: 'text', nullable: true, fixedWhen: usedCoupon },
+      { name: 'validFrom', label: 'Valid from', kind: 'date', nullable: true },
+      { name: 'validUntil', label: 'Valid until', kind: 'date', nullable: true, description: 'The coupon works through the end of this day (UTC). Empty: no end.' },
+      {
+        name: 'maxUses',
+        label: 'Maximum uses',
+        kind: 'number',
+        min: 1,
+        nullable: true,
+        description: 'Leave empty for no limit. A use is taken at checkout and given back if the payment fails.',
+      },
+      {
+        name: 'courseIds',
+        label: 'Courses',
+        kind: 'custom',
+        wide: true,
+        initial: [],
+        render: (p) => <IdListField {...p} link={COURSE_LINK} label="Courses (none: every paid course)" />,
+      },
+      {
+        name: 'paymentCount',
+        label: 'Payments',
+        kind: 'text',
+        readOnly: true,
+        editOnly: true,
+        display: (r) => (Number(r.paymentCount) > 0 ? `Used in ${String(r.paymentCount)} payment${Number(r.paymentCount) === 1 ? '' : 's'}: its code and discount stay as they are.` : 'Not used yet'),
+      },
     ],
+    actions: (row, ctx) => <EndCouponButton row={row} refresh={ctx.refresh} />,
     validate: (v) => {
       const out: Record<string, string> = {};
       const pct = v.percentOff !== undefined && v.percentOff !== null && v.percentOff !== '';
