@@ -12,6 +12,11 @@ export const QUIZ_GRACE_SECONDS = 30;
 export const QUIZ_AVAILABILITY = ['open', 'not_open', 'closed'] as const;
 export const QUIZ_OUTCOMES = ['passed', 'completed_not_passed'] as const;
 export type QuizOutcome = (typeof QUIZ_OUTCOMES)[number];
+
+/** A learner's result on a quiz over all their attempts, in words (null: not passed, attempts or grading still to come). */
+export function quizOutcomeInWords(outcome: QuizOutcome | null): string {
+  return outcome === 'passed' ? 'Passed' : outcome === 'completed_not_passed' ? 'Completed, not passed' : 'Not passed yet';
+}
 export const MAX_QUESTIONS = 200;
 export const MAX_OPTIONS = 20;
 

@@ -408,6 +408,12 @@ describeBrowser('desk: lists, filters, import, enrollment actions, HR onboarding
       expect((await row.locator(`[data-col="${col}"]`).innerText()).trim(), col).toBe(String(mine[col]));
     }
     await page.locator('.recharts-surface').first().waitFor();
+    // The same figures as a file.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV' }).click()]);
+    expect(download.suggestedFilename()).toBe('mandatory-training-compliance.csv');
+    const csv = fs.readFileSync(await download.path(), 'utf8').replace(/^\uFEFF/, '');
+    expect(csv.split(/\r?\n/)[0]).toBe('Course,Expected,Completed,In progress,Not started,Overdue (of those not completed),Completed of expected (%)');
+    expect(csv).toContain(`,${mine.expected},${mine.completed},${mine.inProgress},${mine.notStarted},${mine.overdue},`);
     await checkA11y(page, '/app/statistics');
     await screenshot(page, 'desk-statistics');
     expect(pageErrors).toEqual([]);

@@ -16,6 +16,7 @@ import { registerTrainingAssignmentRoutes, assignmentsOf } from '../lms/training
 import { hrAudience } from './audience.ts';
 import { fileFromLms } from './file-to-record.ts';
 import { mandatoryCompliance } from './mandatory-compliance.ts';
+import { registerListExport } from '../platform/list-export.ts';
 import { markNotificationRead, myNotifications } from './notifications.ts';
 
 /** Every statistic needs a staff role. */
@@ -38,6 +39,22 @@ export function registerIntegrationRoutes(app: App, ctx: AppContext): void {
     },
     async (req) => mandatoryCompliance(ctx, req.query),
   );
+  registerListExport(app, '/api/statistics/mandatory-compliance', {
+    access: STATISTICS_READERS,
+    tags: ['statistics'],
+    querystring: MandatoryComplianceQuery,
+    fileName: 'mandatory-training-compliance',
+    list: async (_req, q) => ({ items: await mandatoryCompliance(ctx, q), nextCursor: null }),
+    columns: [
+      { header: 'Course', value: (r) => r.title },
+      { header: 'Expected', value: (r) => r.expected },
+      { header: 'Completed', value: (r) => r.completed },
+      { header: 'In progress', value: (r) => r.inProgress },
+      { header: 'Not started', value: (r) => r.notStarted },
+      { header: 'Overdue (of those not completed)', value: (r) => r.overdue },
+      { header: 'Completed of expected (%)', value: (r) => r.completionRate },
+    ],
+  });
 
   app.post(
     '/api/employee-documents/from-lms',

@@ -64,6 +64,19 @@ describeDb('mandatory training compliance statistics', (env) => {
     ]);
     const nobody = json<Row[]>(await env.req('GET', '/api/statistics/mandatory-compliance?department=Nowhere', { as: hr }));
     expect(nobody.every((r) => r.expected === 0 && r.completionRate === 0)).toBe(true);
+
+    // The same figures as a file for auditors, with the same filter.
+    const csv = await env.req('GET', '/api/statistics/mandatory-compliance/export.csv?department=Sales', { as: hr });
+    expect([csv.statusCode, csv.headers['content-type'], csv.headers['content-disposition']]).toEqual([
+      200,
+      'text/csv; charset=utf-8',
+      'attachment; filename="mandatory-training-compliance.csv"',
+    ]);
+    expect(csv.body.trim().split(/\r?\n/)).toEqual([
+      'Course,Expected,Completed,In progress,Not started,Overdue (of those not completed),Completed of expected (%)',
+      'A Safety,3,1,1,1,0,33.3',
+      'B Privacy,3,0,0,3,1,0',
+    ]);
   });
 
   it('statistics need a staff role', async () => {
@@ -73,6 +86,9 @@ describeDb('mandatory training compliance statistics', (env) => {
     const hr = await env.user(['HR User']);
     expect((await env.req('GET', '/api/statistics/mandatory-compliance?department=', { as: hr })).statusCode).toBe(400);
     expect((await env.req('GET', '/api/statistics/mandatory-compliance?dept=x', { as: hr })).statusCode).toBe(400);
+    expect((await env.req('GET', '/api/statistics/mandatory-compliance/export.csv', { as: learner })).statusCode).toBe(403);
+    expect((await env.req('GET', '/api/statistics/mandatory-compliance/export.csv')).statusCode).toBe(401);
+    expect((await env.req('GET', '/api/statistics/mandatory-compliance/export.csv?dept=x', { as: hr })).statusCode).toBe(400);
   });
 });
 

@@ -10,6 +10,7 @@ import { hasAnyRole, type Me } from '../ui/session.ts';
 import { ErrorState, PageLoader } from '../ui/states.tsx';
 import { readableDay, readableDayMonth } from '../ui/dates.ts';
 import { LinkPicker } from './LinkPicker.tsx';
+import { DownloadButton } from './actions.tsx';
 
 interface ComplianceRow {
   courseId: string;
@@ -84,14 +85,21 @@ function ComplianceWidget() {
             Per published mandatory course: employees expected to complete it, and where they are.
           </Text>
         </div>
-        <LinkPicker
-          id="compliance-department"
-          label="Department"
-          placeholder="All departments"
-          link={{ url: '/api/departments', label: (r) => String(r.name), valueKey: 'name' }}
-          value={department}
-          onChange={setDepartment}
-        />
+        <Group align="flex-end" gap="sm">
+          <LinkPicker
+            id="compliance-department"
+            label="Department"
+            placeholder="All departments"
+            link={{ url: '/api/departments', label: (r) => String(r.name), valueKey: 'name' }}
+            value={department}
+            onChange={setDepartment}
+          />
+          <DownloadButton
+            url={`/api/statistics/mandatory-compliance/export.csv${department ? `?department=${encodeURIComponent(department)}` : ''}`}
+            fileName="mandatory-training-compliance.csv"
+            label="Download CSV"
+          />
+        </Group>
       </Group>
       {data.isPending ? (
         <PageLoader />

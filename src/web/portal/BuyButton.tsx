@@ -3,7 +3,7 @@ import { Link, useNavigate } from 'react-router';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Alert, Anchor, Button, Group, Stack, Text, TextInput } from '@mantine/core';
 import { ApiError, api, errorMessage } from '../ui/api.ts';
-import { formatMoney, type CheckoutResult, type Payment, type Quote } from '../../contract/payments.ts';
+import { PAYMENT_STATUS_WORDS, formatMoney, type CheckoutResult, type Payment, type Quote } from '../../contract/payments.ts';
 import { ALERT_STYLES } from './PortalParts.tsx';
 
 type Target = { courseId: string } | { batchId: string };
@@ -69,7 +69,7 @@ export function BuyButton({ target, price, currency, intro }: { target: Target; 
   if (waiting) {
     const amount = formatMoney(waiting.amount, waiting.currency);
     return (
-      <Alert styles={ALERT_STYLES} color="blue" variant="light" title="Your payment is waiting" maw={560} data-testid="payment-waiting">
+      <Alert styles={ALERT_STYLES} color="blue" variant="light" title={PAYMENT_STATUS_WORDS.pending} maw={560} data-testid="payment-waiting">
         <Stack gap="xs">
           <Text size="sm">
             {waiting.gateway === 'manual'

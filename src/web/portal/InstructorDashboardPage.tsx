@@ -14,6 +14,7 @@ import type { ScormAttemptRow } from '../../contract/scorm.ts';
 import { useOutline, type LearnerRow, type Page as ListPage, type ProgressStats, type SubmissionRow } from './portal-api.ts';
 import { scoStatusWords, timeSpentWords } from '../../contract/scorm-words.ts';
 import { ENROLLMENT_SOURCE_WORDS } from '../../contract/enrollments.ts';
+import { quizOutcomeInWords } from '../../contract/quizzes.ts';
 
 const STATUS_FILTERS: Record<string, string> = {
   all: '',
@@ -268,10 +269,8 @@ function QuizResults({ courseId }: { courseId: string }) {
                           <Badge c="gray.9" variant="light" color="orange">
                             Completed, not passed
                           </Badge>
-                        ) : s.memberOutcome === 'passed' ? (
-                          'Passed'
                         ) : (
-                          ''
+                          quizOutcomeInWords(s.memberOutcome)
                         )}
                       </Table.Td>
                       <Table.Td>

@@ -137,7 +137,7 @@ export function PaymentReturnPage() {
             </Alert>
           )}
           {p.status === 'pending' && p.gateway === 'manual' && (
-            <Alert styles={ALERT_STYLES} color="blue" variant="light" title="Waiting for your invoice to be paid">
+            <Alert styles={ALERT_STYLES} color="blue" variant="light" title={PAYMENT_STATUS_WORDS.pending}>
               <Text size="sm">
                 You will receive an invoice for {formatMoney(p.amount, p.currency)}. Once it is paid, your training team confirms it and you are
                 enrolled.

@@ -9,13 +9,13 @@ import { wordsOf } from '../words.ts';
 import { QuizOverrides } from '../QuizOverrides.tsx';
 import { newQuestion, QuestionEditor, questionsFromQuiz, questionsToWire, type QuestionDraft } from '../QuestionEditor.tsx';
 import { AUTHORS, USER_LINK, COURSE_LINK, QUIZ_LINK } from './shared.tsx';
+import { quizOutcomeInWords, type QuizOutcome } from '../../../contract/quizzes.ts';
 
 
 /** The member's result on a quiz over all attempts, as read next to one attempt. */
-function quizResult(outcome: unknown, thisAttemptPassed: boolean): string {
-  if (outcome === 'passed') return thisAttemptPassed ? 'Passed' : 'Passed in another attempt';
-  if (outcome === 'completed_not_passed') return 'Completed, not passed';
-  return '';
+function quizResult(outcome: QuizOutcome | null, thisAttemptPassed: boolean): string {
+  if (outcome === 'passed' && !thisAttemptPassed) return 'Passed in another attempt';
+  return quizOutcomeInWords(outcome);
 }
 
 export const QUIZ_ENTITIES: EntityMeta[] = [
@@ -106,7 +106,7 @@ export const QUIZ_ENTITIES: EntityMeta[] = [
       { key: 'passed', label: 'Passed', render: (r) => (r.passed === null || r.passed === undefined ? '' : r.passed ? 'Yes' : 'No') },
       { key: 'status', label: 'Status', render: (r) => <StatusBadge value={r.status as string} /> },
       // The member's result on the quiz over all their attempts, which this attempt may not be.
-      { key: 'memberOutcome', label: 'Quiz result', wrap: true, render: (r) => quizResult(r.memberOutcome, r.passed === true) },
+      { key: 'memberOutcome', label: 'Quiz result', wrap: true, render: (r) => quizResult((r.memberOutcome as QuizOutcome | null) ?? null, r.passed === true) },
     ],
     filters: [
       { name: 'courseId', label: 'Course', kind: 'link', link: COURSE_LINK },
