@@ -460,6 +460,19 @@ describeBrowser('desk: a training manager with the demo organisation', () => {
     }
   });
 
+  it('a training assignment completed before its course gained a lesson says why its progress is below 100%', async () => {
+    const api = admin.request;
+    const done = (await (await api.get(at('/api/training-assignments?status=completed&limit=1'))).json()) as { items: { id: string; courseId: string; progress: number | null }[] };
+    const a = done.items[0]!;
+    expect(a.progress).toBe(100);
+    const outline = (await (await api.get(at(`/api/courses/${a.courseId}/outline`))).json()) as { chapters: { id: string }[] };
+    const added = await api.post(at(`/api/chapters/${outline.chapters[0]!.id}/lessons`), { data: { title: 'What changed this year', kind: 'text', body: 'New rules.' } });
+    expect(added.status()).toBe(201);
+    await page.goto(at(`/app/lms-training-assignment/${a.id}`));
+    await page.getByText(/^Completed on .*; the course has changed since \(new lessons count in its progress\)\. The completion stands\.$/).waitFor();
+    await checkA11y(page, 'completed assignment of a changed course');
+  });
+
   it('shows no page errors along the way', () => {
     expect(pageErrors.filter((e) => !/status of 404/.test(e))).toEqual([]);
   });

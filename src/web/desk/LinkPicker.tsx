@@ -69,6 +69,8 @@ export function LinkPicker({
       placeholder={placeholder}
       data={data}
       value={value}
+      // The whole name on hover, where a narrow filter cuts it.
+      title={value ? data.find((o) => o.value === value)?.label : undefined}
       onChange={(v) => onChange(v)}
       searchable
       clearable

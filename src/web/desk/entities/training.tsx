@@ -61,6 +61,27 @@ function AssignmentResult({ result }: { result: Row }) {
 
 const sourceWords = (source: unknown): string => (typeof source === 'string' && source ? (ASSIGNMENT_SOURCE_WORDS[source as AssignmentSource] ?? wordsOf(source)) : '');
 
+/**
+ * The course progress of the assignment's enrollment. An assignment completed before the course
+ * gained lessons stays completed (the evidence of that day), while the enrollment's progress is
+ * counted anew: said in words, so the two figures do not read as a contradiction.
+ */
+function AssignmentProgress({ row }: { row: Row }) {
+  if (row.progress === null || row.progress === undefined) return <>—</>;
+  const progress = Number(row.progress);
+  return (
+    <Stack gap={4}>
+      <ProgressCell value={progress} align="start" />
+      {row.status === 'completed' && progress < 100 && (
+        <Text size="sm" c="gray.7">
+          {row.completedAt ? `Completed on ${readableDateTime(row.completedAt)}` : 'Completed'}; the course has changed since (new lessons count in its
+          progress). The completion stands.
+        </Text>
+      )}
+    </Stack>
+  );
+}
+
 export const TRAINING_ENTITIES: EntityMeta[] = [
   {
     slug: 'lms-training-assignment',
@@ -118,7 +139,7 @@ export const TRAINING_ENTITIES: EntityMeta[] = [
       { name: 'department', label: 'Everyone in department', kind: 'link', link: DEPARTMENT_LINK, createOnly: true },
       { name: 'designation', label: 'Everyone with designation', kind: 'link', link: DESIGNATION_LINK, createOnly: true },
       { name: 'status', label: 'Status', kind: 'text', editOnly: true, readOnly: true, display: (r) => wordsOf(String(r.status)) },
-      { name: 'progress', label: 'Progress', kind: 'text', editOnly: true, readOnly: true, display: (r) => (r.progress === null || r.progress === undefined ? '—' : <ProgressCell value={r.progress as number} align="start" />) },
+      { name: 'progress', label: 'Progress', kind: 'text', editOnly: true, readOnly: true, display: (r) => <AssignmentProgress row={r} /> },
       { name: 'completedAt', label: 'Completed', kind: 'text', editOnly: true, readOnly: true, display: (r) => (r.completedAt ? readableDateTime(r.completedAt) : 'Not yet') },
       { name: 'source', label: 'Source', kind: 'text', editOnly: true, readOnly: true, display: (r) => sourceWords(r.source) },
     ],
