@@ -4,7 +4,7 @@
  * /api/courses/:id/enroll, a write), each one request at a time; p50, p99 (goal for all of them
  * together: ≤ 250 ms) and the worst stall are reported with the load average. The imports of N rows
  * run all-or-nothing on PostgreSQL and valid-rows on SQLite (where all-or-nothing takes at most one
- * write batch, a larger file is refused: see platform/imports.service.ts).
+ * write batch, a larger file is refused: see oneBatchOnSqlite in platform/imports-kind.ts).
  *
  * import: POST /api/enrollments/import?wait=true with N rows (upload, parse, validation of every
  * row, set-based writes with conflict handling, one audit entry per created row), with no other

@@ -3,7 +3,7 @@ import { purgeExpiredAuth } from './platform/auth.service.ts';
 import { refreshStatistics } from './db/statistics.ts';
 import { certificateExpiryJob } from './lms/certificates/index.ts';
 import { complianceExpiryJob } from './hr/compliance/index.ts';
-import { staleImportsJob } from './platform/imports.service.ts';
+import { staleImportsJob } from './platform/imports-stale.ts';
 import { complianceCountsFoldJob } from './integration/mandatory-compliance.ts';
 import { auditHeadJob } from './platform/audit-chain.ts';
 import { recertificationJob } from './integration/index.ts';

@@ -6,7 +6,7 @@ import { refreshStatistics } from './db/statistics.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { countUsers, createUser } from './platform/users.service.ts';
 import { SYSTEM_ACTOR } from './context.ts';
-import { reapStaleImports } from './platform/imports.service.ts';
+import { reapStaleImports } from './platform/imports-stale.ts';
 import type { Jobs } from './platform/jobs.ts';
 
 export interface Running {

@@ -20,7 +20,7 @@ import { hasAnyRole } from '../http/access.ts';
 import { HR_MANAGER_GRANTABLE, USER_IMPORT_COLUMNS } from '../../contract/imports.ts';
 import { ROLES, type Role } from '../../contract/roles.ts';
 import type { AuditEntryInput } from '../platform/audit.service.ts';
-import type { ImportKind, ImportKindRun, ImportRow, ImportRunContext, RowOutcome } from '../platform/imports.service.ts';
+import type { ImportKind, ImportKindRun, ImportRow, ImportRunContext, RowOutcome } from '../platform/imports-kind.ts';
 import { grantRoleMany, normalizeEmail, sortRoles } from '../platform/users.service.ts';
 import { issueLinks } from './password-links.ts';
 

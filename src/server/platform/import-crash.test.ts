@@ -7,7 +7,7 @@ import { assertHealthyAfterRestart, exited, startServerProcess } from '../../../
 import type { ImportState } from '../../contract/imports.ts';
 import { newId } from '../db/ids.ts';
 import { nowIso } from '../db/dialect.ts';
-import { IMPORT_STALE_MS, reapStaleImports } from './imports.service.ts';
+import { IMPORT_STALE_MS, reapStaleImports } from './imports-stale.ts';
 
 describeDb('imports cut off by a killed process', (env) => {
   it('kill -9 mid-import: the import ends failed at once, its counters equal the rows written, its upload is gone', async () => {

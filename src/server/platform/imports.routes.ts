@@ -17,7 +17,9 @@ import { IdParams } from '../../contract/common.ts';
 import { ImportFieldsSchema, ImportStateSchema, type ImportMode } from '../../contract/imports.ts';
 import { cleanFilename, detectContentType, missingFile, tooLarge, wrongType, type UploadRule } from './files.service.ts';
 import { countCsvRecords } from './csv.ts';
-import { createImport, getImport, importSizeProblem, importUploadDir, runImport, runInBackground, settleImports, type ImportKind } from './imports.service.ts';
+import { runImport, runInBackground, settleImports } from './imports.service.ts';
+import { importSizeProblem, type ImportKind } from './imports-kind.ts';
+import { createImport, getImport, importUploadDir } from './imports-records.ts';
 
 export const IMPORT_MAX_BYTES = 20 * 1024 * 1024;
 

@@ -16,21 +16,19 @@
  * loop a turn (event-loop.ts), so the other requests of the process keep being answered.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import type { Actor, AppContext } from '../context.ts';
 import type { Tx } from '../db/database.ts';
-import { bool, nowIso } from '../db/dialect.ts';
-import { newId } from '../db/ids.ts';
-import type { ImportsTable } from '../db/schema-imports.ts';
-import { errors } from '../http/errors.ts';
-import { hasAnyRole } from '../http/access.ts';
-import type { ImportKindName, ImportMode, ImportRowError, ImportState, ImportStatus } from '../../contract/imports.ts';
-import { recordAudit, recordAuditMany, type AuditEntryInput } from './audit.service.ts';
+import { nowIso } from '../db/dialect.ts';
+import type { ImportMode, ImportRowError, ImportState, ImportStatus } from '../../contract/imports.ts';
+import { recordAudit, recordAuditMany } from './audit.service.ts';
 import { CsvSyntaxError, countCsvRecords, readCsv } from './csv.ts';
 import { ownCommit } from '../db/database.ts';
-import { ownerGone, PROCESS_OWNER } from './process-owner.ts';
+import { PROCESS_OWNER } from './process-owner.ts';
 import { nextTurn, Pacer } from './event-loop.ts';
 import { WriteSlices } from './write-slices.ts';
+import { importSizeProblem, type ImportKind, type ImportRow } from './imports-kind.ts';
+import { importState } from './imports-records.ts';
+import { IMPORT_HEARTBEAT_MS } from './imports-stale.ts';
 
 /** At most this many errors are kept in the import record (errorCount has the full number). */
 export const MAX_STORED_ERRORS = 1000;
@@ -39,156 +37,6 @@ export const MAX_STORED_ERRORS = 1000;
  * batch is also the longest the checks keep the event loop.
  */
 const RESOLVE_BATCH = 1000;
-
-/** One data row: the file's line number and its values by canonical column name ('' when absent). */
-export interface ImportRow {
-  line: number;
-  values: Record<string, string>;
-}
-
-export type RowOutcome<Item> =
-  | { kind: 'ok'; item: Item; key: string }
-  | { kind: 'skip'; key: string }
-  | { kind: 'error'; errors: { column: string | null; message: string }[] };
-
-export interface ImportRunContext {
-  ctx: AppContext;
-  actor: Actor;
-  importId: string;
-  dryRun: boolean;
-}
-
-/** One run of a kind: may keep caches (courses by title, ...) across the batches of a file. */
-export interface ImportKindRun<Item> {
-  /** Checks and resolves a batch of rows with a few set-based queries; one outcome per row, in order. */
-  resolve(rows: readonly ImportRow[]): Promise<RowOutcome<Item>[]>;
-  /**
-   * Checks that need every row of the file at once (a row that refers to another row, earlier or
-   * later): runs after the last batch is resolved, before anything is written. Returns the items
-   * to write, in the order to write them, and the errors of the items it drops.
-   */
-  prepare?(items: readonly Item[]): Promise<{ items: Item[]; errors: { line: number; column: string | null; message: string }[] }>;
-  /**
-   * Inserts a batch (at most `writeBatch` items) with conflict handling inside `trx`. Returns the
-   * audit entries of the rows actually created (rows that already existed are not created), or,
-   * when the writer records its own audit entries, how many rows it created.
-   */
-  write(trx: Tx, items: readonly Item[]): Promise<AuditEntryInput[] | { created: number; audit: AuditEntryInput[] }>;
-}
-
-export interface ImportKind<Item> {
-  name: ImportKindName;
-  /** Known columns in template order. */
-  columns: readonly string[];
-  /** Header problems (e.g. "Give a memberEmail or employeeCode column"). */
-  checkHeader(columns: readonly string[]): { column: string | null; message: string }[];
-  /** Items per write call; keep items × bound parameters per item under 32766 (SQLite). */
-  writeBatch: number;
-  /** What two rows with the same key share, for the duplicate-row error ("member and course"). */
-  keyLabel: string;
-  /**
-   * Most rows an all-or-nothing import of this kind may have on this database, or null for no
-   * limit: its one transaction holds the write lock for the whole write (on SQLite every other
-   * write waits meanwhile). A larger file fails before anything is checked or written.
-   */
-  allOrNothingLimit?(ctx: AppContext): number | null;
-  start(ic: ImportRunContext): ImportKindRun<Item>;
-}
-
-export interface NewImport {
-  kind: ImportKindName;
-  fileName: string;
-  mode: ImportMode;
-  dryRun: boolean;
-  /** The uploaded scratch file (under DATA_DIR/imports), deleted when the import ends however it ends. */
-  uploadFile?: string;
-}
-
-/** Where uploads wait for their import. */
-export function importUploadDir(ctx: AppContext): string {
-  return path.join(ctx.config.dataDir, 'imports');
-}
-
-function toState(r: ImportsTable): ImportState {
-  return {
-    id: r.id,
-    kind: r.kind as ImportKindName,
-    status: r.status as ImportStatus,
-    phase: r.phase as ImportState['phase'],
-    mode: r.mode as ImportMode,
-    dryRun: r.dry_run === 1,
-    fileName: r.file_name,
-    processed: Number(r.processed),
-    total: Number(r.total),
-    created: Number(r.created),
-    skipped: Number(r.skipped),
-    errorCount: Number(r.error_count),
-    errors: JSON.parse(r.errors_json) as ImportRowError[],
-    createdBy: r.created_by,
-    createdAt: r.created_at,
-    finishedAt: r.finished_at,
-  };
-}
-
-/**
- * The all-or-nothing limit of one-writer databases: at most one write batch, so the import's one
- * transaction holds the write lock as briefly as a valid-rows batch does (SQLite runs every request
- * on one connection: a 100,000-row transaction would stall all of them for its whole length).
- */
-export function oneBatchOnSqlite(writeBatch: number): (ctx: AppContext) => number | null {
-  return (ctx) => (ctx.dialect === 'sqlite' ? writeBatch : null);
-}
-
-/** Why a file of `total` rows may not be imported in `mode` here, in words; null when it may. */
-export function importSizeProblem<Item>(ctx: AppContext, kind: ImportKind<Item>, mode: ImportMode, total: number): string | null {
-  const limit = mode === 'all-or-nothing' ? (kind.allOrNothingLimit?.(ctx) ?? null) : null;
-  if (limit === null || total <= limit) return null;
-  return (
-    `An all-or-nothing import takes at most ${limit.toLocaleString('en-US')} rows on this server's database; this file has ` +
-    `${total.toLocaleString('en-US')}. Split the file, or import it with mode valid-rows (each batch is written on its own).`
-  );
-}
-
-export async function createImport(ctx: AppContext, actor: Actor, input: NewImport): Promise<string> {
-  const id = newId();
-  await ctx.db
-    .insertInto('imports')
-    .values({
-      id,
-      kind: input.kind,
-      status: 'queued',
-      phase: 'validating',
-      file_name: input.fileName,
-      mode: input.mode,
-      dry_run: bool(input.dryRun),
-      processed: 0,
-      total: 0,
-      created: 0,
-      skipped: 0,
-      error_count: 0,
-      errors_json: '[]',
-      created_by: actor.id,
-      created_at: nowIso(),
-      finished_at: null,
-      heartbeat_at: nowIso(),
-      owner: PROCESS_OWNER,
-      upload_file: input.uploadFile ? path.basename(input.uploadFile) : null,
-    })
-    .execute();
-  return id;
-}
-
-/** The import's state; only its creator and System Managers/Moderators see it (others: 404). */
-export async function getImport(ctx: AppContext, actor: Actor, id: string): Promise<ImportState> {
-  const row = await ctx.db.selectFrom('imports').selectAll().where('id', '=', id).executeTakeFirst();
-  const mine = row !== undefined && actor.id !== null && row.created_by === actor.id;
-  if (!row || !(mine || hasAnyRole(actor.roles, ['System Manager', 'Moderator']))) throw errors.notFound('The import');
-  return toState(row);
-}
-
-export async function importState(ctx: AppContext, id: string): Promise<ImportState> {
-  return toState(await ctx.db.selectFrom('imports').selectAll().where('id', '=', id).executeTakeFirstOrThrow());
-}
 
 export interface RunImportInput {
   id: string;
@@ -462,82 +310,6 @@ export async function runImport<Item>(ctx: AppContext, actor: Actor, kind: Impor
     if (input.deleteFile) await fs.promises.rm(input.file, { force: true }).catch(() => {});
   }
 }
-
-/** How often a running import marks itself alive. */
-export const IMPORT_HEARTBEAT_MS = 15_000;
-/** An import queued or running without a heartbeat for this long, by a process of another machine, has lost its process. */
-export const IMPORT_STALE_MS = 2 * 60_000;
-/**
- * On its own machine a live process keeps its imports however long it is silent (a long SQLite
- * transaction holds back the heartbeat), up to this much (a recycled process id).
- */
-const SAME_HOST_STALE_MS = 60 * 60_000;
-/** Upload scratch files older than this that no unfinished import refers to are left-overs. */
-const ORPHAN_UPLOAD_MS = 60 * 60_000;
-
-/**
- * Ends as failed every import left queued or running by a process that stopped (crash, kill -9,
- * restart): at once when that process ran on this machine (every SQLite import, since SQLite is
- * one machine's file), after `staleMs` without a heartbeat when it ran on another one (several
- * processes on one PostgreSQL database). The rows its committed batches wrote stay, and its
- * counters (committed with them) say how many; its uploaded file is deleted, and so are upload
- * left-overs no unfinished import refers to. Runs on server start and from the jobs runner.
- * Returns the ids it ended.
- */
-export async function reapStaleImports(ctx: AppContext, staleMs = IMPORT_STALE_MS): Promise<string[]> {
-  const open = await ctx.db
-    .selectFrom('imports')
-    .select(['id', 'owner', 'heartbeat_at', 'created_at'])
-    .where('status', 'in', ['queued', 'running'])
-    .execute();
-  const ended: string[] = [];
-  for (const row of open.filter((r) => ownerGone(r.owner, r.heartbeat_at ?? r.created_at, { staleMs, sameHostStaleMs: SAME_HOST_STALE_MS }))) {
-    await ctx.db.transaction().execute(async (trx) => {
-      const current = await trx.selectFrom('imports').select(['created', 'skipped', 'upload_file']).where('id', '=', row.id).executeTakeFirstOrThrow();
-      const created = Number(current.created);
-      const error: ImportRowError = {
-        row: 0,
-        column: null,
-        message:
-          'The import stopped: the process running it ended before it finished. ' +
-          (created > 0 ? `The ${created} rows written before that stay; import the file again to add the rest (rows already there are skipped).` : 'Nothing was written.'),
-      };
-      const res = await trx
-        .updateTable('imports')
-        .set({ status: 'failed', phase: 'finished', error_count: 1, errors_json: JSON.stringify([error]), finished_at: nowIso(), upload_file: null })
-        .where('id', '=', row.id)
-        .where('status', 'in', ['queued', 'running'])
-        .executeTakeFirst();
-      if (Number(res.numUpdatedRows) === 0) return;
-      ended.push(row.id);
-      if (current.upload_file) await fs.promises.rm(path.join(importUploadDir(ctx), path.basename(current.upload_file)), { force: true });
-    });
-  }
-  if (ended.length > 0) ctx.log.warn({ importIds: ended }, 'ended imports left unfinished by a stopped process');
-  await removeOrphanUploads(ctx);
-  return ended;
-}
-
-/** Deletes upload scratch files that no queued or running import refers to (a process died while receiving one). */
-async function removeOrphanUploads(ctx: AppContext): Promise<void> {
-  const dir = importUploadDir(ctx);
-  const names = await fs.promises.readdir(dir).catch(() => [] as string[]);
-  if (names.length === 0) return;
-  const rows = await ctx.db.selectFrom('imports').select('upload_file').where('status', 'in', ['queued', 'running']).where('upload_file', 'is not', null).execute();
-  const inUse = new Set(rows.map((r) => r.upload_file));
-  for (const name of names) {
-    if (inUse.has(name)) continue;
-    const file = path.join(dir, name);
-    const stat = await fs.promises.stat(file).catch(() => null);
-    if (stat?.isFile() && Date.now() - stat.mtimeMs > ORPHAN_UPLOAD_MS) await fs.promises.rm(file, { force: true }).catch(() => {});
-  }
-}
-
-export const staleImportsJob = {
-  name: 'imports.reap',
-  schedule: '* * * * *',
-  run: (ctx: AppContext) => reapStaleImports(ctx),
-};
 
 /** Imports running in the background of this process, so shutdown can wait for them. */
 const running = new WeakMap<AppContext, Set<Promise<unknown>>>();

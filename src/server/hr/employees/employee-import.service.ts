@@ -24,7 +24,7 @@ import { IsoDate } from '../../../contract/common.ts';
 import { EMPLOYEE_STATUSES, type Employee } from '../../../contract/employees.ts';
 import { EMPLOYEE_IMPORT_COLUMNS } from '../../../contract/imports.ts';
 import type { AuditEntryInput } from '../../platform/audit.service.ts';
-import { oneBatchOnSqlite, type ImportKind, type ImportKindRun, type ImportRow, type ImportRunContext, type RowOutcome } from '../../platform/imports.service.ts';
+import { oneBatchOnSqlite, type ImportKind, type ImportKindRun, type ImportRow, type ImportRunContext, type RowOutcome } from '../../platform/imports-kind.ts';
 import { Pacer } from '../../platform/event-loop.ts';
 import { normalizeEmail } from '../../platform/users.service.ts';
 import { toEmployee } from './employee.service.ts';

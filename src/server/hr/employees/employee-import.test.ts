@@ -5,7 +5,7 @@ import { nowIso } from '../../db/dialect.ts';
 import { newId } from '../../db/ids.ts';
 import { Jobs } from '../../platform/jobs.ts';
 import { IMPORT_MAX_BYTES } from '../../platform/imports.routes.ts';
-import { IMPORT_STALE_MS, reapStaleImports, staleImportsJob } from '../../platform/imports.service.ts';
+import { IMPORT_STALE_MS, reapStaleImports, staleImportsJob } from '../../platform/imports-stale.ts';
 import type { ImportState } from '../../../contract/imports.ts';
 import { csvUpload, errorsAt, expectOneError, importerFor } from '../../../../test/helpers/imports.ts';
 

@@ -15,7 +15,7 @@ import { hasAnyRole } from '../../http/access.ts';
 import { IdSchema, IsoDate } from '../../../contract/common.ts';
 import { ENROLLMENT_IMPORT_COLUMNS } from '../../../contract/imports.ts';
 import { ENROLLMENT_SOURCES, type EnrollmentSource } from '../../../contract/enrollments.ts';
-import { oneBatchOnSqlite, type ImportKind, type ImportKindRun, type ImportRow, type ImportRunContext, type RowOutcome } from '../../platform/imports.service.ts';
+import { oneBatchOnSqlite, type ImportKind, type ImportKindRun, type ImportRow, type ImportRunContext, type RowOutcome } from '../../platform/imports-kind.ts';
 import type { AuditEntryInput } from '../../platform/audit.service.ts';
 import type { CsvColumn } from '../../platform/list-export.ts';
 import { normalizeEmail } from '../../platform/users.service.ts';

@@ -11,7 +11,7 @@ import type { Executor, Tx } from '../../db/database.ts';
 import { today } from '../../db/dialect.ts';
 import { IdSchema, IsoDate } from '../../../contract/common.ts';
 import { TRAINING_ASSIGNMENT_IMPORT_COLUMNS } from '../../../contract/imports.ts';
-import { oneBatchOnSqlite, type ImportKind, type ImportKindRun, type ImportRow, type ImportRunContext, type RowOutcome } from '../../platform/imports.service.ts';
+import { oneBatchOnSqlite, type ImportKind, type ImportKindRun, type ImportRow, type ImportRunContext, type RowOutcome } from '../../platform/imports-kind.ts';
 import { normalizeEmail } from '../../platform/users.service.ts';
 import { z } from 'zod';
 import { ImportCourses, memberAndCourseHeaderErrors, pairsFound, resolveImportMembers, type RowError } from '../enrollments/index.ts';
