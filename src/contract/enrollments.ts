@@ -180,3 +180,18 @@ export const LearnerRowSchema = z.object({
   completedAt: z.string().nullable(),
   enrolledAt: z.string(),
 });
+
+/** GET /api/statistics/course-completion: one row per published course, the most enrolled first. */
+export const CourseCompletionRowSchema = z.object({
+  courseId: z.string(),
+  title: z.string(),
+  enrolled: z.number().int(),
+  completed: z.number().int(),
+  /** Not completed, at least one lesson done. */
+  inProgress: z.number().int(),
+  /** No lesson done yet. */
+  notStarted: z.number().int(),
+  /** completed / enrolled × 100, one decimal (0 when nobody is enrolled). */
+  completionRate: z.number(),
+});
+export type CourseCompletionRow = z.infer<typeof CourseCompletionRowSchema>;

@@ -409,11 +409,21 @@ describeBrowser('desk: lists, filters, import, enrollment actions, HR onboarding
     }
     await page.locator('.recharts-surface').first().waitFor();
     // The same figures as a file.
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV' }).click()]);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('compliance-widget').getByRole('button', { name: 'Download CSV' }).click()]);
     expect(download.suggestedFilename()).toBe('mandatory-training-compliance.csv');
     const csv = fs.readFileSync(await download.path(), 'utf8').replace(/^\uFEFF/, '');
     expect(csv.split(/\r?\n/)[0]).toBe('Course,Expected,Completed,In progress,Not started,Overdue (of those not completed),Completed of expected (%)');
     expect(csv).toContain(`,${mine.expected},${mine.completed},${mine.inProgress},${mine.notStarted},${mine.overdue},`);
+    // Completion by course: a stacked bar per course with learners, its rate in its label, and the CSV.
+    const completion = page.getByTestId('completion-widget');
+    await completion.getByRole('heading', { name: 'Completion by course' }).waitFor();
+    const byCourse = await ok<{ title: string; enrolled: number; completionRate: number }[]>(await admin.request.get(at('/api/statistics/course-completion')), 200);
+    const top = byCourse[0]!;
+    expect(top.enrolled).toBeGreaterThan(0);
+    await completion.locator('.recharts-surface').waitFor();
+    await completion.getByText(`${top.title} (${top.completionRate}%)`).waitFor();
+    const [byCourseCsv] = await Promise.all([page.waitForEvent('download'), completion.getByRole('button', { name: 'Download CSV' }).click()]);
+    expect(byCourseCsv.suggestedFilename()).toBe('completion-by-course.csv');
     await checkA11y(page, '/app/statistics');
     await screenshot(page, 'desk-statistics');
     expect(pageErrors).toEqual([]);

@@ -11,6 +11,7 @@ import { ErrorState, PageLoader } from '../ui/states.tsx';
 import { readableDay, readableDayMonth } from '../ui/dates.ts';
 import { LinkPicker } from './LinkPicker.tsx';
 import { DownloadButton } from './actions.tsx';
+import type { CourseCompletionRow } from '../../contract/enrollments.ts';
 
 interface ComplianceRow {
   courseId: string;
@@ -54,8 +55,9 @@ function isoDay(offsetDays: number): string {
 export default function StatisticsPage({ me }: { me: Me }) {
   const hr = hasAnyRole(me, ['System Manager', 'Moderator', 'HR Manager', 'HR User']);
   return (
-    <Page title="Statistics" description="Mandatory training compliance, assessment scores and learners who need a nudge." size="xl">
+    <Page title="Statistics" description="Mandatory training compliance, completion by course, assessment scores and learners who need a nudge." size="xl">
       {hr ? <ComplianceWidget /> : null}
+      {hr ? <CompletionWidget /> : null}
       <SimpleGrid cols={{ base: 1, lg: 2 }} spacing="lg">
         <ScoresWidget />
         <EnrollmentsOverTime />
@@ -181,6 +183,64 @@ function ComplianceWidget() {
             </Table>
           </Table.ScrollContainer>
         </Stack>
+      )}
+    </Paper>
+  );
+}
+
+/** Courses shown in the completion chart; the CSV has every published course. */
+const COMPLETION_CHART_COURSES = 12;
+
+/** Completion by course: where the learners of each published course stand, the most enrolled first. */
+function CompletionWidget() {
+  const data = useQuery({
+    queryKey: ['desk-stats-completion'],
+    queryFn: ({ signal }) => api.get<CourseCompletionRow[]>('/api/statistics/course-completion', { signal }),
+  });
+  const all = data.data ?? [];
+  const rows = all.filter((r) => r.enrolled > 0).slice(0, COMPLETION_CHART_COURSES);
+  const more = all.filter((r) => r.enrolled > 0).length - rows.length;
+  return (
+    <Paper withBorder radius="md" p="lg" component="section" aria-labelledby="completion-title" data-testid="completion-widget">
+      <Group justify="space-between" align="flex-end" mb="md">
+        <div>
+          <Title order={2} fz="lg" id="completion-title">
+            Completion by course
+          </Title>
+          <Text size="sm" c="gray.7">
+            Where the learners of each published course stand
+            {more > 0 ? `: the ${rows.length} courses with the most learners (the CSV has all ${all.length})` : ''}.
+          </Text>
+        </div>
+        <DownloadButton url="/api/statistics/course-completion/export.csv" fileName="completion-by-course.csv" label="Download CSV" />
+      </Group>
+      {data.isPending ? (
+        <PageLoader />
+      ) : data.isError ? (
+        <ErrorState error={data.error} onRetry={() => void data.refetch()} />
+      ) : rows.length === 0 ? (
+        <Text size="sm">Nobody is enrolled in a published course yet.</Text>
+      ) : (
+        <BarChart
+          h={Math.max(180, rows.length * 44)}
+          data={rows.map((r) => ({
+            title: `${r.title} (${r.completionRate}%)`,
+            Completed: r.completed,
+            'In progress': r.inProgress,
+            'Not started': r.notStarted,
+          }))}
+          dataKey="title"
+          orientation="vertical"
+          type="stacked"
+          yAxisProps={{ width: 220, interval: 0 }}
+          withLegend
+          series={[
+            { name: 'Completed', color: 'green.6' },
+            { name: 'In progress', color: 'blue.6' },
+            { name: 'Not started', color: 'gray.5' },
+          ]}
+          aria-label="Completion by course chart"
+        />
       )}
     </Paper>
   );

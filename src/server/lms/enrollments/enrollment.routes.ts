@@ -2,10 +2,12 @@ import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import type { App } from '../../http/types.ts';
 import { actorOf } from '../../http/access.ts';
+import type { Role } from '../../../contract/roles.ts';
 import { BoolQuery, IdParams, IsoDate, LimitSchema, pageOf } from '../../../contract/common.ts';
 import {
   BatchEnrollmentBody,
   BatchEnrollmentResult,
+  CourseCompletionRowSchema,
   CreateEnrollmentBody,
   ENROLLMENT_BATCH_MAX,
   EnrollmentListQuery,
@@ -19,7 +21,8 @@ import {
 import { adminEnroll, getEnrollment, selfEnroll } from './enrollment.service.ts';
 import { deleteEnrollment, leaveCourse } from './enrollment-removal.service.ts';
 import { batchEnroll } from './enrollment-batch.service.ts';
-import { enrollmentsOverTime } from './statistics.service.ts';
+import { courseCompletion, enrollmentsOverTime } from './statistics.service.ts';
+import { registerListExport } from '../../platform/list-export.ts';
 import { completeLesson, setCurrentLesson } from './completion.service.ts';
 import { courseLearners, courseProgressStats, myCourses } from './enrollment-list.service.ts';
 import { listEnrollments } from './enrollment-list.service.ts';
@@ -27,6 +30,10 @@ import { registerEnrollmentRuleRoutes } from './enrollment-rules.routes.ts';
 
 const STAFF_ENROLLERS = ['System Manager', 'Moderator', 'Course Creator'] as const;
 const Progress = z.coerce.number().int().min(0).max(100);
+
+/** Every statistic needs a staff role. */
+const STATISTICS_READERS: readonly Role[] = ['System Manager', 'Moderator', 'HR Manager', 'HR User'];
+const CourseCompletionQuery = z.strictObject({});
 
 export function registerEnrollmentRoutes(app: App, ctx: AppContext): void {
   registerEnrollmentRuleRoutes(app, ctx);
@@ -240,7 +247,7 @@ export function registerEnrollmentRoutes(app: App, ctx: AppContext): void {
   app.get(
     '/api/statistics/enrollments-over-time',
     {
-      config: { access: ['System Manager', 'Moderator', 'HR Manager', 'HR User'] },
+      config: { access: STATISTICS_READERS },
       schema: {
         tags: ['statistics'],
         summary: 'Enrollments created and completed per ISO week (default: the last 12 weeks)',
@@ -252,4 +259,33 @@ export function registerEnrollmentRoutes(app: App, ctx: AppContext): void {
     },
     async (req) => ({ interval: 'week' as const, items: await enrollmentsOverTime(ctx, req.query) }),
   );
+
+  app.get(
+    '/api/statistics/course-completion',
+    {
+      config: { access: STATISTICS_READERS },
+      schema: {
+        tags: ['statistics'],
+        summary: 'Completion by course: every published course with its enrollments completed, in progress and not started, the most enrolled first',
+        querystring: CourseCompletionQuery,
+        response: { 200: z.array(CourseCompletionRowSchema) },
+      },
+    },
+    async () => courseCompletion(ctx),
+  );
+  registerListExport(app, '/api/statistics/course-completion', {
+    access: STATISTICS_READERS,
+    tags: ['statistics'],
+    querystring: CourseCompletionQuery,
+    fileName: 'completion-by-course',
+    list: async () => ({ items: await courseCompletion(ctx), nextCursor: null }),
+    columns: [
+      { header: 'Course', value: (r) => r.title },
+      { header: 'Enrolled', value: (r) => r.enrolled },
+      { header: 'Completed', value: (r) => r.completed },
+      { header: 'In progress', value: (r) => r.inProgress },
+      { header: 'Not started', value: (r) => r.notStarted },
+      { header: 'Completed of enrolled (%)', value: (r) => r.completionRate },
+    ],
+  });
 }
