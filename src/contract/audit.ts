@@ -29,13 +29,15 @@ export function changesOf(e: { before: unknown; after: unknown }): { field: stri
     .map((k) => ({ field: k, from: k in b ? b[k] : undefined, to: k in a ? a[k] : undefined }));
 }
 
-/** A field or key name in words: "lastActivityAt" → "Last activity at", "memberId" / "member_id" → "Member". */
+/** A field or key name in words: "lastActivityAt" → "Last activity at", "memberId" / "member_id" → "Member", "pdfUrl" → "PDF URL". */
 export function fieldInWords(name: string): string {
   const base = /.(Id|_id)$/.test(name) ? name.replace(/(Id|_id)$/, '') : name;
   const words = base
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
     .replace(/[_-]/g, ' ')
-    .toLowerCase();
+    .toLowerCase()
+    // Initialisms stay capitals: "escalatedToHr" → "Escalated to HR".
+    .replace(/\b(hr|url|pdf|csv|scorm|sco|smtp|api|utc)\b/g, (m) => m.toUpperCase());
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 

@@ -44,7 +44,10 @@ describe('configuration and the smooth command', () => {
       expect(smooth(['migrate'], env).status).toBe(0);
       const ok = smooth(['users', 'create', '--email', 'Ops@Example.com', '--password', 'ops-passphrase-2026', '--name', 'Ops', '--roles', 'System Manager,Moderator'], env);
       expect(ok.stderr).toBe('');
-      expect(ok.stdout).toContain('Created ops@example.com (System Manager, Moderator)');
+      expect(ok.stdout).toBe('Created Ops <ops@example.com> (System Manager, Moderator).\n');
+      // Without a password: an invitation, said so.
+      const invited = smooth(['users', 'create', '--email', 'new@example.com', '--name', 'New Person'], env);
+      expect([invited.status, invited.stdout]).toEqual([0, 'Created New Person <new@example.com> (no roles).\nAn invitation to choose a password is queued for new@example.com.\n']);
       const badRole = smooth(['users', 'create', '--email', 'x@example.com', '--password', 'ops-passphrase-2026', '--name', 'X', '--roles', 'Wizard'], env);
       expect(badRole.status).toBe(2);
       expect(badRole.stderr).toContain('unknown role "Wizard"');
@@ -63,15 +66,22 @@ describe('configuration and the smooth command', () => {
       const run = smooth(['jobs', 'run', 'notifications.reminders'], env);
       expect(run.stderr).toBe('');
       expect(run.status).toBe(0);
-      expect(run.stdout).toMatch(/^notifications\.reminders: done in \d+ ms: \{"dueSoon":0,"overdue":0,"escalatedToManager":0,"escalatedToHr":0\}\n$/);
+      expect(run.stdout).toMatch(/^Training reminders and escalations: done in \d+ ms\. Due soon: 0 · Overdue: 0 · Escalated to manager: 0 · Escalated to HR: 0\n$/);
       const list = smooth(['jobs', 'list'], env);
       expect(list.status).toBe(0);
-      expect(list.stdout).toMatch(/notifications\.reminders\s+0 6 \* \* \*\s+last done at \S+ in \d+ ms/);
-      expect(list.stdout).toMatch(/mail\.outbox\s+\* \* \* \* \*\s+never run/);
+      expect(list.stdout).toMatch(
+        /Training reminders and escalations \[notifications\.reminders\]\n {2}Daily at 06:00 \(UTC\); last run \d{1,2} \w+ \d{4} at \d\d:\d\d UTC: done in \d+ ms \(Due soon: 0 · Overdue: 0 · Escalated to manager: 0 · Escalated to HR: 0\)\n/,
+      );
+      expect(list.stdout).toMatch(/Mail: send the outbox \[mail\.outbox\]\n {2}Every minute \(UTC\); never run yet\n/);
       const unknown = smooth(['jobs', 'run', 'no.such'], env);
       expect(unknown.status).toBe(2);
       expect(unknown.stderr).toContain('no job is called "no.such"');
       expect(smooth(['jobs'], env).status).toBe(2);
+      // Help per command, never running it; a wrong option is named in one line.
+      const help = smooth(['migrate', '--help'], env);
+      expect([help.status, help.stdout]).toEqual([0, 'Usage:\n  smooth migrate                                   apply migrations and exit\n']);
+      const wrong = smooth(['serve', '--prot', '9'], env);
+      expect([wrong.status, wrong.stderr]).toEqual([2, 'smooth: Unknown option \'--prot\'. Run "smooth serve --help".\n']);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

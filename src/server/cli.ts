@@ -25,14 +25,17 @@ import { backup, BackupError, restore } from './platform/backup.ts';
 import { recordChainHead, verifyChain } from './platform/audit-chain.ts';
 import { exportCourseArchive, importCourseArchiveFile } from './lms/courses/index.ts';
 import { describeImport } from '../contract/course-archive.ts';
+import { jobLabel, outcomeInWords, scheduleInWords } from '../contract/job-words.ts';
+import { readableInstant } from './platform/readable-instant.ts';
 
 const HELP = `smooth ${VERSION} — Smooth LMS
 
 Usage:
   smooth serve [--port 8000] [--host 127.0.0.1]   run the server (migrations run on start)
   smooth migrate                                   apply migrations and exit
-  smooth users create --email E --password P --name N [--roles "System Manager,Moderator"]
-  smooth import enrollments|employees|training-assignments FILE.csv [--dry-run] [--mode all-or-nothing|valid-rows]
+  smooth users create --email E --name N [--password P] [--roles "System Manager,Moderator"]
+                                                   without --password the person is mailed an invitation to choose one
+  smooth import enrollments|employees|training-assignments|users FILE.csv [--dry-run] [--mode all-or-nothing|valid-rows]
                                                    import a CSV (the template: GET /api/<kind>/import-template)
   smooth seed --demo                               fill an empty database with a demo organisation; prints the logins
   smooth backup FILE                               the database (online, consistent) and the file store in one zip
@@ -43,7 +46,7 @@ Usage:
   smooth audit head                                record and print the chain head (as the daily audit.head job)
   smooth jobs list                                 the scheduled jobs with their last run
   smooth jobs run NAME                             run a job now (e.g. notifications.reminders, mail.outbox)
-  smooth help
+  smooth help                                      this text (smooth COMMAND --help: that command's lines)
 
 Environment:
   DATABASE_URL      unset: ./data/smooth.db (SQLite); sqlite:PATH; postgres://user@host:5432/db
@@ -106,7 +109,8 @@ async function usersCreate(argv: string[]): Promise<void> {
   const { app, ctx } = await buildApp({ config, database, logger: false });
   try {
     const user = await createUser(ctx, SYSTEM_ACTOR, parsed.data);
-    process.stdout.write(`Created ${user.email} (${user.roles.join(', ') || 'no roles'}) id ${user.id}\n`);
+    process.stdout.write(`Created ${user.fullName} <${user.email}> (${user.roles.join(', ') || 'no roles'}).\n`);
+    if (!parsed.data.password) process.stdout.write(`An invitation to choose a password is queued for ${user.email}.\n`);
   } finally {
     await app.close();
     await database.close();
@@ -317,16 +321,18 @@ async function jobsCommand(argv: string[]): Promise<void> {
   try {
     if (sub === 'list') {
       for (const j of await jobs.list()) {
+        const outcome = j.lastRun ? outcomeInWords(j.lastRun.outcome) : '';
         const last = j.lastRun
-          ? `last ${j.lastRun.status} at ${j.lastRun.startedAt}${j.lastRun.durationMs !== null ? ` in ${j.lastRun.durationMs} ms` : ''}${j.lastRun.outcome ? `: ${j.lastRun.outcome}` : ''}`
-          : 'never run';
-        process.stdout.write(`${j.name.padEnd(26)} ${j.schedule.padEnd(14)} ${last}\n`);
+          ? `last run ${readableInstant(j.lastRun.startedAt)}: ${j.lastRun.status}${j.lastRun.durationMs !== null ? ` in ${j.lastRun.durationMs.toLocaleString('en')} ms` : ''}${outcome ? ` (${outcome})` : ''}`
+          : 'never run yet';
+        process.stdout.write(`${jobLabel(j.name)} [${j.name}]\n  ${scheduleInWords(j.schedule)} (UTC); ${last}\n`);
       }
       return;
     }
     if (!jobs.has(name!)) fail(`no job is called "${name}" (smooth jobs list shows them)`, 2);
     const r = await jobs.runNow(name!);
-    process.stdout.write(`${r.name}: ${r.status} in ${r.durationMs} ms${r.outcome ? `: ${r.outcome}` : ''}\n`);
+    const outcome = outcomeInWords(r.outcome);
+    process.stdout.write(`${jobLabel(r.name)}: ${r.status} in ${r.durationMs.toLocaleString('en')} ms${outcome ? `. ${outcome}` : ''}\n`);
     if (r.status !== 'done') process.exitCode = 1;
   } finally {
     await app.close();
@@ -334,8 +340,27 @@ async function jobsCommand(argv: string[]): Promise<void> {
   }
 }
 
+/** `smooth COMMAND --help`: the lines of the help that start with that command. */
+function commandHelp(cmd: string): string | null {
+  const lines = HELP.split('\n');
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (!lines[i]!.startsWith(`  smooth ${cmd} `) && lines[i] !== `  smooth ${cmd}`) continue;
+    out.push(lines[i]!);
+    // A line that goes on below (only spaces before its text) belongs to it.
+    while (lines[i + 1] !== undefined && /^ {40,}\S/.test(lines[i + 1]!)) out.push(lines[++i]!);
+  }
+  return out.length ? `Usage:\n${out.join('\n')}\n` : null;
+}
+
 async function main(): Promise<void> {
   const [cmd, ...rest] = process.argv.slice(2);
+  if (cmd && (rest.includes('--help') || rest.includes('-h'))) {
+    const help = commandHelp(cmd);
+    if (!help) return fail(`unknown command "${cmd}". Run "smooth help".`, 2);
+    process.stdout.write(help);
+    return;
+  }
   switch (cmd) {
     case 'serve':
       return serve(rest);
@@ -373,7 +398,7 @@ async function main(): Promise<void> {
       return courseCommand(rest);
     case 'users':
       if (rest[0] === 'create') return usersCreate(rest.slice(1));
-      return fail('usage: smooth users create --email E --password P --name N --roles "LMS Student"', 2);
+      return fail('usage: smooth users create --email E --name N [--password P] [--roles "LMS Student"]', 2);
     case undefined:
     case 'help':
     case '--help':
@@ -390,6 +415,11 @@ async function main(): Promise<void> {
 
 main().catch((e: unknown) => {
   if (e instanceof ConfigError) fail(e.message, 78);
+  // node:util parseArgs: an option the command does not take, or one without its value.
+  const code = (e as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_')) {
+    fail(`${(e as Error).message.split('. ')[0]!.replace(/\.$/, '')}. Run "smooth ${process.argv[2] ?? ''} --help".`, 2);
+  }
   if (e instanceof AppError || e instanceof BackupError) fail(e.message, 1);
   const msg = e instanceof Error ? e.message : String(e);
   if (/ECONNREFUSED|ENOTFOUND|password authentication|does not exist/.test(msg)) fail(`cannot reach the database: ${msg}`, 69);

@@ -5,12 +5,20 @@
  * not configured), runs a job by hand and previews a template. Test data is created through the API.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Browser, BrowserContext } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { checkA11y, describeBrowser, launchBrowser, ok, screenshot, signIn, startTestServer, type Credentials, type TestServer } from './helpers.ts';
 
 const ADMIN = { email: 'admin@example.com', password: 'admin-password-1', fullName: 'Ada Admin' };
 const LEARNER = { email: 'nora.notified@example.com', password: 'learner-password-1', fullName: 'Nora Notified' };
 const COURSE = 'Workplace Safety Essentials';
+
+/** Run now on the jobs page, confirmed in the dialog that asks first. */
+async function runNow(page: Page, label: string): Promise<void> {
+  await page.getByRole('button', { name: new RegExp(`^Run now\\W+${label}$`) }).click();
+  const dialog = page.getByRole('dialog', { name: `Run “${label}” now?` });
+  await dialog.getByText('anything it tells people reaches them in the app and by mail').waitFor();
+  await dialog.getByRole('button', { name: 'Run now' }).click();
+}
 
 describeBrowser('notifications: the bell, the notifications and preferences pages, the desk page', () => {
   let server: TestServer;
@@ -96,17 +104,17 @@ describeBrowser('notifications: the bell, the notifications and preferences page
       // Jobs read in words: what they do, when, and what the last run did.
       const reminders = page.getByRole('row').filter({ hasText: 'Training reminders and escalations' });
       expect(await reminders.innerText()).toContain('Daily at 06:00');
-      await page.getByRole('button', { name: /^Run now\W+Training reminders and escalations$/ }).click();
+      await runNow(page, 'Training reminders and escalations');
       await page.getByRole('status').filter({ hasText: 'Training reminders and escalations finished' }).waitFor();
       expect(await page.getByRole('status').filter({ hasText: 'finished' }).innerText()).toMatch(/Due soon: 0 · Overdue: 0/);
       await expect.poll(() => reminders.innerText()).toMatch(/Done\s+Due soon: 0/);
       expect(await reminders.innerText()).toContain('smooth jobs run notifications.reminders');
       // A job that runs others' steps reads their counts; one without counts says no more than "Done".
       const expiry = page.getByRole('row').filter({ hasText: 'Certificates: expire and warn before expiry' });
-      await page.getByRole('button', { name: /^Run now\W+Certificates: expire and warn before expiry$/ }).click();
+      await runNow(page, 'Certificates: expire and warn before expiry');
       await expect.poll(() => expiry.innerText()).toMatch(/Done\s+Marked: expiring 0, expired 0 · Notified: expiring 0, expired 0/);
       const fold = page.getByRole('row').filter({ hasText: 'Compliance widget: fold counters' });
-      await page.getByRole('button', { name: /^Run now\W+Compliance widget: fold counters$/ }).click();
+      await runNow(page, 'Compliance widget: fold counters');
       await expect.poll(() => fold.innerText()).toMatch(/Done\s+Nothing to fold on SQLite/);
       expect(await page.getByRole('table').innerText()).not.toMatch(/Done\s+Done|false|true/);
       await checkA11y(page, 'desk jobs');

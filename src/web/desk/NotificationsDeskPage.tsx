@@ -6,6 +6,7 @@ import {
   Badge,
   Button,
   Group,
+  Modal,
   Paper,
   Select,
   Stack,
@@ -23,7 +24,7 @@ import { Page } from '../ui/Page.tsx';
 import { Empty, QueryState } from '../ui/states.tsx';
 import { readableValue } from './format.ts';
 import { wordsOf } from './words.ts';
-import { jobLabel, outcomeInWords, scheduleInWords } from './job-words.ts';
+import { jobLabel, outcomeInWords, scheduleInWords } from '../../contract/job-words.ts';
 
 interface OutboxItem {
   id: string;
@@ -199,8 +200,37 @@ function Jobs() {
       api.post<{ status: string; outcome: string | null; durationMs: number }>(`/api/jobs/${encodeURIComponent(name)}/run`),
     onSettled: () => qc.invalidateQueries({ queryKey: ['jobs'] }),
   });
+  // A job does at once what its schedule would (reminders and alerts reach people): asked first.
+  const [asking, setAsking] = useState<Job | null>(null);
   return (
     <Stack gap="md">
+      <Modal
+        opened={asking !== null}
+        onClose={() => setAsking(null)}
+        title={asking ? `Run “${jobLabel(asking.name)}” now?` : ''}
+        centered
+        closeButtonProps={{ 'aria-label': 'Close' }}
+      >
+        <Stack>
+          <Text size="sm">
+            It does now what its scheduled run ({asking ? scheduleInWords(asking.schedule).toLowerCase() : ''}, UTC) does: anything it tells people reaches
+            them in the app and by mail.
+          </Text>
+          <Group justify="flex-end">
+            <Button variant="default" onClick={() => setAsking(null)}>
+              Cancel
+            </Button>
+            <Button
+              onClick={() => {
+                if (asking) run.mutate(asking.name);
+                setAsking(null);
+              }}
+            >
+              Run now
+            </Button>
+          </Group>
+        </Stack>
+      </Modal>
       {run.isError && (
         <Alert color="red" role="alert">
           {errorMessage(run.error)}
@@ -261,7 +291,7 @@ function Jobs() {
                       <Button
                         size="compact-sm"
                         variant="default"
-                        onClick={() => run.mutate(j.name)}
+                        onClick={() => setAsking(j)}
                         loading={run.isPending && run.variables === j.name}
                       >
                         Run now<VisuallyHidden>: {jobLabel(j.name)}</VisuallyHidden>

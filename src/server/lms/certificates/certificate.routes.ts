@@ -387,10 +387,10 @@ export function registerCertificateRoutes(app: App, ctx: AppContext): void {
   app.post(
     '/api/certificate-templates/:id/preview.pdf',
     {
-      config: { access: TEMPLATE_EDITORS, problems: ['RENDER_TIMEOUT'] },
+      config: { access: [...TEMPLATE_EDITORS, ...TEMPLATE_READERS], problems: ['RENDER_TIMEOUT'] },
       schema: {
         tags: ttags,
-        summary: 'Render the template with sample data; a body previews unsaved changes on top of it',
+        summary: 'Render the template with sample data; a body previews unsaved changes on top of it (writes nothing: whoever reads templates may preview)',
         params: IdParams,
         body: PreviewTemplateBody,
         response: { 200: Pdf },

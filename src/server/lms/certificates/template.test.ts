@@ -233,6 +233,10 @@ describeDb('certificate templates', (env) => {
     expect((await env.req('POST', '/api/certificate-templates', { as: mod, body: { name: 'Mine' } })).statusCode).toBe(403);
     expect((await env.req('PATCH', `/api/certificate-templates/${DEFAULT_TEMPLATE_ID}`, { as: mod, body: { name: 'Mine' } })).statusCode).toBe(403);
     expect((await env.req('GET', '/api/certificate-templates', { as: await env.user() })).statusCode).toBe(403);
+    // Previewing writes nothing: a Moderator, who reads templates, sees the preview; a learner may not.
+    const seen = await env.req('POST', `/api/certificate-templates/${DEFAULT_TEMPLATE_ID}/preview.pdf`, { as: mod, body: { title: 'Draft' } });
+    expect([seen.statusCode, seen.headers['content-type']]).toEqual([200, 'application/pdf']);
+    expect((await env.req('POST', `/api/certificate-templates/${DEFAULT_TEMPLATE_ID}/preview.pdf`, { as: await env.user(), body: {} })).statusCode).toBe(403);
     expect((await env.req('GET', '/api/certificate-templates/0000000000000000000000zzzz', { as: admin })).statusCode).toBe(404);
     expect((await env.req('PATCH', '/api/certificate-templates/0000000000000000000000zzzz', { as: admin, body: { name: 'y' } })).statusCode).toBe(404);
     expect(await env.count('certificate_templates')).toBe(before);

@@ -1,5 +1,5 @@
 /** The scheduled jobs in words: what each does, when it runs, what its last run did. */
-import { fieldLabel } from './format.ts';
+import { fieldInWords as fieldLabel } from './audit.ts';
 
 const JOB_LABELS: Record<string, string> = {
   'auth.purge': 'Remove expired sessions and links',
