@@ -96,6 +96,11 @@ describeBrowser('notifications: the bell, the notifications and preferences page
       expect(await page.getByRole('cell', { name: LEARNER.email }).count()).toBe(1);
       expect(await page.getByTestId('outbox-count').innerText()).toMatch(/^\d+ messages?$/);
       await checkA11y(page, 'desk outbox');
+      // The desk's header has the portal's bell, with the System Manager's own unread count.
+      const unread = await ok<{ count: number }>(await ctx.request.get(at('/api/me/notifications/unread-count')), 200);
+      const bell = page.getByTestId('notification-bell');
+      await expect.poll(() => bell.getAttribute('aria-label')).toBe(unread.count === 0 ? 'Notifications, none unread' : `Notifications, ${unread.count} unread`);
+      expect(await bell.getAttribute('href')).toBe('/lms/notifications');
       // The tab is in the address: a reload opens it again.
       await page.getByRole('tab', { name: 'Jobs' }).click();
       await page.waitForURL((u) => u.search === '?tab=jobs');

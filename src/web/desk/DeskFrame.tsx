@@ -5,6 +5,7 @@ import { findEntity } from './entities/index.ts';
 import { FormView } from './FormView.tsx';
 import { GettingStarted } from './GettingStarted.tsx';
 import { ImportPage } from './ImportPage.tsx';
+import { NotificationBell } from '../ui/notification-bell.tsx';
 import { ListView } from './ListView.tsx';
 import { DeskSearchBox, SearchPage } from './SearchPage.tsx';
 import StatisticsPage from './StatisticsPage.tsx';
@@ -52,6 +53,8 @@ export default function DeskFrame({ me }: { me: Me }) {
             <HeaderAreaLink to="/lms" icon={<IconBook size={16} />}>
               Learning portal
             </HeaderAreaLink>
+            {/* Staff are told things too (escalations, payments needing attention): the same bell as the portal's. */}
+            <NotificationBell />
           </>
         }
       >

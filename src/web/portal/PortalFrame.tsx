@@ -1,7 +1,7 @@
 import './portal.css';
 import { useEffect, useMemo, useRef } from 'react';
 import { Link, Navigate, NavigationType, Route, Routes, useLocation, useNavigationType } from 'react-router';
-import { ActionIcon, Button, Indicator, Paper } from '@mantine/core';
+import { Button, Paper } from '@mantine/core';
 import { loadable } from '../ui/areas.tsx';
 import { Frame, HeaderAreaLink, type FrameGroup } from '../ui/Frame.tsx';
 import { IconAward, IconBell, IconBook, IconChecklist, IconGrid, IconTools, IconUser, IconUsers } from '../ui/icons.tsx';
@@ -10,7 +10,7 @@ import { hasAnyRole, isStaff, type Me } from '../ui/session.ts';
 import { Empty } from '../ui/states.tsx';
 import MyCoursesPage from './MyCoursesPage.tsx';
 import { useMyTeam } from './portal-api.ts';
-import { useUnreadCount } from './notifications-api.ts';
+import { NotificationBell } from '../ui/notification-bell.tsx';
 
 // My Courses is the portal's landing page and ships with the frame; every other page is its own
 // chunk, downloaded when it is first opened.
@@ -86,29 +86,6 @@ function useStartAtTopOnNavigate() {
     window.scrollTo(0, 0);
     document.getElementById('main-content')?.focus({ preventScroll: true });
   }, [pathname, type]);
-}
-
-/** The bell: a link to the notifications with the unread count (said in words to screen readers). */
-function NotificationBell() {
-  const unread = useUnreadCount();
-  const n = unread.data ?? 0;
-  return (
-    // On phones (the links are in the menu) and from 1200 px; tablets' headers have no room for it
-    // between the links (they reach it from Profile): app.css, .notification-bell.
-    <Indicator label={n > 99 ? '99+' : n} size={18} disabled={n === 0} color="red.8" offset={4} className="notification-bell">
-      <ActionIcon
-        component={Link}
-        to="/lms/notifications"
-        variant="subtle"
-        color="gray"
-        size={36}
-        aria-label={n === 0 ? 'Notifications, none unread' : `Notifications, ${n} unread`}
-        data-testid="notification-bell"
-      >
-        <IconBell size={20} />
-      </ActionIcon>
-    </Indicator>
-  );
 }
 
 /** The learning portal (`/lms/*`): what a learner (and an instructor) sees. */

@@ -1,5 +1,4 @@
-import { useQuery } from '@tanstack/react-query';
-import { api } from '../ui/api.ts';
+import { UNREAD_COUNT_KEY } from '../ui/notification-bell.tsx';
 
 export interface Notification {
   id: string;
@@ -17,19 +16,11 @@ export interface NotificationPreferences {
 }
 
 export const notificationKeys = {
-  unread: ['me', 'notifications', 'unread-count'] as const,
+  unread: UNREAD_COUNT_KEY,
   list: ['me', 'notifications'] as const,
   preferences: ['me', 'notification-preferences'] as const,
 };
 
-/** The bell's number: refreshed every minute and when the window gets focus. */
-export function useUnreadCount() {
-  return useQuery({
-    queryKey: notificationKeys.unread,
-    queryFn: ({ signal }) => api.get<{ count: number }>('/api/me/notifications/unread-count', { signal }).then((r) => r.count),
-    refetchInterval: 60_000,
-  });
-}
 
 const LINK_LINE = /^[ \t]*\[([^\]]*)\]\([^)]*\)[ \t]*$/gm;
 
