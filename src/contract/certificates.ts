@@ -6,6 +6,13 @@ export type CertificateStatus = (typeof CERTIFICATE_STATUSES)[number];
 export const CertificateStatusSchema = z.enum(CERTIFICATE_STATUSES);
 
 export const CERTIFICATE_SOURCES = ['auto', 'claim', 'manual', 'evaluation'] as const;
+/** How a certificate came to be, in words. */
+export const CERTIFICATE_SOURCE_WORDS: Record<(typeof CERTIFICATE_SOURCES)[number], string> = {
+  auto: 'Issued on completing the course',
+  claim: 'Claimed by the learner on completion',
+  manual: 'Issued by staff',
+  evaluation: 'Issued after an evaluation',
+};
 export type CertificateSource = (typeof CERTIFICATE_SOURCES)[number];
 
 export const CertificateSchema = z.object({
@@ -21,6 +28,7 @@ export const CertificateSchema = z.object({
   courseTitle: z.string(),
   templateId: z.string().nullable(),
   source: z.enum(CERTIFICATE_SOURCES),
+  /** Who issued it: staff (manual) or the evaluator (evaluation); null when the course issued it on completion or claim. */
   issuedBy: z.string().nullable(),
   revokedAt: z.string().nullable(),
   revokeReason: z.string().nullable(),

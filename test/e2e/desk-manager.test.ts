@@ -432,6 +432,9 @@ describeBrowser('desk: a training manager with the demo organisation', () => {
     expect(await link.innerText()).toBe(cert.verificationUrl);
     expect(await link.getAttribute('href')).toBe(cert.verificationUrl);
     expect(await page.getByRole('region', { name: 'Details' }).locator('[data-field="status"]').innerText()).toMatch(/^(Valid|Expired|Revoked)$/);
+    // How it was issued, in words; a certificate the course gave on completion names no issuer (the learner only finished it).
+    const source = page.getByRole('region', { name: 'Details' }).locator('[data-field="source"]');
+    await expect.poll(() => source.innerText()).toMatch(/^(Issued on completing the course|Claimed by the learner on completion|Issued by staff by \S.+|Issued after an evaluation by \S.+)$/);
 
     // A compliance type opens from its list, and the records that use it name it.
     await page.goto(at('/app/compliance-type'));

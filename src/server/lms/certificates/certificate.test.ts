@@ -107,7 +107,8 @@ describeDb('certificates', (env) => {
     expect(json<{ enrollment: { progress: number } }>(last).enrollment.progress).toBe(100);
     const rows = await certRows(env, learner.id, c.courseId);
     expect(rows).toHaveLength(1);
-    expect(rows[0]!.source).toBe('auto');
+    // Issued by the course on completion, not by the learner who completed it.
+    expect([rows[0]!.source, rows[0]!.issued_by]).toEqual(['auto', null]);
 
     const mine = await env.req('GET', '/api/me/certificates', { as: learner });
     expect(mine.statusCode).toBe(200);
@@ -285,7 +286,7 @@ describeDb('certificates', (env) => {
       body: { memberId: learner.id, courseId: c.courseId, issueDate: '2026-01-31', reason: 'Paper certificate on file' },
     });
     expect(ok.statusCode).toBe(201);
-    expect(json<Cert>(ok)).toMatchObject({ source: 'manual', issueDate: '2026-01-31', expiryDate: '2026-07-31' });
+    expect(json<Cert>(ok)).toMatchObject({ source: 'manual', issueDate: '2026-01-31', expiryDate: '2026-07-31', issuedBy: mod.id });
   });
 
   it('verification: public, shows holder, course, dates and status only; valid, expired, revoked and unknown codes', async () => {

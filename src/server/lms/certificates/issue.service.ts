@@ -72,7 +72,9 @@ async function issueManyInTx(
       // 120 random bits, URL-safe: cannot be guessed or enumerated.
       verification_code: newSecret(15),
       source: input.source,
-      issued_by: input.actorId,
+      // A person who issued it: staff by hand, or the evaluator's result. One the course gave on
+      // completion (or the learner claimed) was issued by nobody: the learner only finished it.
+      issued_by: input.source === 'manual' || input.source === 'evaluation' ? input.actorId : null,
       revoked_at: null,
       revoked_by: null,
       revoke_reason: null,

@@ -4,7 +4,7 @@ import { useState } from 'react';
 import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from '../../ui/api.ts';
 import { useDebouncedValue } from '@mantine/hooks';
-import { CERTIFICATE_STATUSES, type TemplateImageSlot } from '../../../contract/certificates.ts';
+import { CERTIFICATE_SOURCE_WORDS, CERTIFICATE_STATUSES, type TemplateImageSlot } from '../../../contract/certificates.ts';
 import { IconAward, IconGrid } from '../../ui/icons.tsx';
 import { hasAnyRole, LMS_STAFF_ROLES, useMe } from '../../ui/session.ts';
 import { colorProblem } from '../color-field.tsx';
@@ -12,7 +12,7 @@ import { ImageField } from '../ImageField.tsx';
 import { DownloadButton, FileToRecordButton, RevokeButton } from '../actions.tsx';
 import { StatusBadge } from '../ListView.tsx';
 import type { EntityMeta, Row } from '../meta.ts';
-import { MODERATORS, USER_LINK, COURSE_LINK } from './shared.tsx';
+import { LinkedName, MODERATORS, USER_LINK, COURSE_LINK } from './shared.tsx';
 import { wordsOf } from '../words.ts';
 
 function TemplatePreview({ row, unsaved }: { row: Row; unsaved: Record<string, unknown> }) {
@@ -151,6 +151,11 @@ function TemplateImages({ row, onSaved }: { row: Row; onSaved: (template: unknow
   );
 }
 
+/** A certificate's source in words ("Issued on completing the course"). */
+function sourceInWords(v: unknown): string {
+  return CERTIFICATE_SOURCE_WORDS[v as keyof typeof CERTIFICATE_SOURCE_WORDS] ?? wordsOf(String(v));
+}
+
 export const CERTIFICATE_ENTITIES: EntityMeta[] = [
   {
     slug: 'lms-certificate',
@@ -185,6 +190,24 @@ export const CERTIFICATE_ENTITIES: EntityMeta[] = [
       { name: 'expiryDate', label: 'Expiry date', kind: 'date', editOnly: true, readOnly: true },
       { name: 'status', label: 'Status', kind: 'text', editOnly: true, readOnly: true, display: (r) => wordsOf(String(r.status)) },
       {
+        name: 'source',
+        label: 'How it was issued',
+        kind: 'text',
+        editOnly: true,
+        readOnly: true,
+        display: (r) => (
+          <>
+            {sourceInWords(r.source)}
+            {r.issuedBy ? (
+              <>
+                {' by '}
+                <LinkedName link={USER_LINK} id={String(r.issuedBy)} />
+              </>
+            ) : null}
+          </>
+        ),
+      },
+      {
         name: 'verificationUrl',
         label: 'Verification link',
         kind: 'text',
@@ -198,6 +221,7 @@ export const CERTIFICATE_ENTITIES: EntityMeta[] = [
         ),
       },
     ],
+    historyFields: { source: { label: 'How it was issued', value: sourceInWords } },
     confirmCreate: { title: 'Issue the certificate anyway?', confirmLabel: 'Issue anyway', check: issueWarning },
     actions: (row, { refresh }) => (
       <>
