@@ -476,6 +476,26 @@ describeBrowser('desk: a training manager with the demo organisation', () => {
     await checkA11y(page, 'completed assignment of a changed course');
   });
 
+  it('an employee\'s history names the manager they report to, and the audit log names its entities once each', async () => {
+    const api = admin.request;
+    const emps = (await (await api.get(at('/api/employees?limit=2'))).json()) as { items: { id: string; fullName: string }[] };
+    const [who, manager] = emps.items;
+    expect((await api.patch(at(`/api/employees/${who!.id}`), { data: { reportsToId: manager!.id } })).status()).toBe(200);
+    await page.goto(at(`/app/employee/${who!.id}`));
+    const history = page.getByRole('region', { name: 'History' });
+    await history.getByTestId('audit-entry').first().waitFor();
+    await expect.poll(() => history.innerText()).toContain(manager!.fullName);
+    expect(await history.innerText()).not.toMatch(/\b[0-9a-z]{26}\b/);
+    // Entities in words, one each ("Training assignment" was listed twice: hand-in assignments read as it).
+    await page.goto(at('/app/audit-log'));
+    await page.getByRole('combobox', { name: 'Entity' }).click();
+    const names = await page.getByRole('option').allInnerTexts();
+    expect(names).toContain('Assignment (hand-in)');
+    expect(names).toContain('Notification preferences');
+    expect(new Set(names).size).toBe(names.length);
+    await page.keyboard.press('Escape');
+  });
+
   it('shows no page errors along the way', () => {
     expect(pageErrors.filter((e) => !/status of 404/.test(e))).toEqual([]);
   });

@@ -118,6 +118,7 @@ export const HR_ENTITIES: EntityMeta[] = [
     importKind: 'employees',
     api: { list: '/api/employees', update: 'PATCH', total: true, exportCsv: '/api/employees/export.csv' },
     auditEntity: 'employee',
+    historyFields: { reportsToId: { label: 'Reports to', value: (v) => (typeof v === 'string' ? <LinkedName link={EMPLOYEE_LINK} id={v} /> : '—') } },
     title: (r) => `${String(r.fullName)} (${String(r.employeeCode)})`,
     extras: (row, { refresh }) => (
       <>

@@ -34,6 +34,22 @@ function reminderDaysProblem(text: string): string | null {
   return null;
 }
 
+/**
+ * An audited entity in words. Its own words where a code means something else elsewhere: an
+ * "assignment" (hand-in work) is not the enrollment source of the same name (a training assignment).
+ */
+const ENTITY_WORDS: Record<string, string> = {
+  assignment: 'Assignment (hand-in)',
+  notification_preferences: 'Notification preferences',
+  notification_template: 'Notification template',
+  batch_assessment: 'Batch assessment',
+  evaluator_availability: 'Evaluator availability',
+  calendar_feed: 'Calendar address',
+};
+function entityInWords(entity: string): string {
+  return ENTITY_WORDS[entity] ?? wordsOf(entity);
+}
+
 export const PLATFORM_ENTITIES: EntityMeta[] = [
   {
     slug: 'user',
@@ -179,7 +195,7 @@ export const PLATFORM_ENTITIES: EntityMeta[] = [
           </Badge>
         ),
       },
-      { key: 'entity', label: 'Entity', render: (r) => wordsOf(String(r.entity)) },
+      { key: 'entity', label: 'Entity', render: (r) => entityInWords(String(r.entity)) },
       { key: 'entityId', label: 'Record', wrap: true, render: (r) => <AuditRecordLink entity={String(r.entity)} id={String(r.entityId)} image={(r.after ?? r.before) as unknown} /> },
       {
         key: 'actorId',
@@ -231,9 +247,14 @@ export const PLATFORM_ENTITIES: EntityMeta[] = [
           'user',
           'api_token',
           'notification_template',
+          'notification_preferences',
+          'batch_assessment',
+          'evaluator_availability',
+          'calendar_feed',
           'settings',
           'import',
         ],
+        optionLabel: entityInWords,
       },
       { name: 'entityId', label: 'Record id', kind: 'text' },
       // The actions in the words the list shows them in.
