@@ -36,6 +36,8 @@ describeDb('employee training record', (env) => {
     employeeId = json<{ id: string }>(emp).id;
 
     const fire = await makeCourse(env, { title: 'A Fire Safety', mandatory: true, lessons: 1, enableCertification: true });
+    // Its certificate expires in two years (the record writes that day in words).
+    await env.ctx.db.updateTable('courses').set({ certificate_validity_months: 24 }).where('id', '=', fire.courseId).execute();
     const privacy = await makeCourse(env, { title: 'B Privacy', mandatory: true, lessons: 2 });
     const forklift = await makeCourse(env, { title: 'C Forklift', lessons: 2 });
     const optional = await makeCourse(env, { title: 'D Excel', lessons: 1 });
@@ -193,6 +195,8 @@ describeDb('employee training record', (env) => {
     ]) {
       expect(text).toContain(s);
     }
+    // Dates as people write them, certificates' expiry too (it printed 2028-12-07 beside 3 Feb 2020).
+    expect(text).not.toMatch(/\b\d{4}-\d{2}-\d{2}\b/);
     const cert = await env.ctx.db
       .selectFrom('certificates')
       .select('verification_code')

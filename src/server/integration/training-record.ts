@@ -83,9 +83,9 @@ export function trainingRecordDoc(r: TrainingRecord, organisation: string, gener
     c.certificates.map((x) => [
       c.title,
       day(x.issueDate),
-      x.expiryDate ?? 'No expiry',
+      x.expiryDate ? day(x.expiryDate) : 'No expiry',
       { text: x.verificationCode, noWrap: true, fontSize: 7 },
-      x.revoked ? 'Revoked' : 'Valid',
+      x.revoked ? 'Revoked' : x.expiryDate && x.expiryDate < new Date().toISOString().slice(0, 10) ? 'Expired' : 'Valid',
     ]),
   );
   return {
