@@ -160,7 +160,17 @@ function Outbox() {
                         </Badge>
                       </Table.Td>
                       <Table.Td>{m.attempts}</Table.Td>
-                      <Table.Td>{readableValue(m.sentAt ?? m.nextAttemptAt)}</Table.Td>
+                      <Table.Td>
+                        {m.sentAt
+                          ? readableValue(m.sentAt)
+                          : m.status !== 'pending'
+                            ? '—'
+                            : !page.smtpConfigured
+                              ? 'When SMTP is set up'
+                              : m.nextAttemptAt && m.nextAttemptAt > new Date().toISOString()
+                                ? readableValue(m.nextAttemptAt)
+                                : 'Within a minute'}
+                      </Table.Td>
                       <Table.Td>
                         <Text size="xs" c="gray.8" maw={320} lineClamp={3}>
                           {m.lastError ?? '—'}
