@@ -3,7 +3,7 @@ import type { AppContext } from '../context.ts';
 import type { App } from '../http/types.ts';
 import { actorOf } from '../http/access.ts';
 import { errors } from '../http/errors.ts';
-import { BoolQuery, IdParams, LimitSchema, pageOf } from '../../contract/common.ts';
+import { BoolQuery, IdParams, IdSchema, LimitSchema, pageOf } from '../../contract/common.ts';
 import { HR_ROLES, type Role } from '../../contract/roles.ts';
 import { EmployeeComplianceSchema, NotificationSchema } from '../../contract/compliance.ts';
 import { EmployeeDocumentSchema, FileFromLmsBody } from '../../contract/documents.ts';
@@ -17,7 +17,7 @@ import { hrAudience } from './audience.ts';
 import { fileFromLms } from './file-to-record.ts';
 import { mandatoryCompliance } from './mandatory-compliance.ts';
 import { registerListExport } from '../platform/list-export.ts';
-import { markNotificationRead, myNotifications } from './notifications.ts';
+import { markAllNotificationsRead, markNotificationRead, myNotifications } from './notifications.ts';
 
 /** Every statistic needs a staff role. */
 const STATISTICS_READERS: readonly Role[] = ['System Manager', 'Moderator', 'HR Manager', 'HR User'];
@@ -118,6 +118,20 @@ export function registerIntegrationRoutes(app: App, ctx: AppContext): void {
       },
     },
     async (req) => myNotifications(ctx, actorOf(req), req.query),
+  );
+
+  app.post(
+    '/api/me/notifications/read-all',
+    {
+      config: { access: 'authenticated' },
+      schema: {
+        tags: ['notifications'],
+        summary: "Mark the caller's unread notifications read (with upTo: those up to that notification, the newest the reader saw)",
+        body: z.strictObject({ upTo: IdSchema.optional() }).optional(),
+        response: { 200: z.object({ marked: z.number().int() }) },
+      },
+    },
+    async (req) => ({ marked: await markAllNotificationsRead(ctx, actorOf(req), req.body?.upTo) }),
   );
 
   app.post(

@@ -34,3 +34,18 @@ export async function markNotificationRead(ctx: AppContext, actor: Actor, id: st
     if (!own) throw errors.notFound('The notification');
   }
 }
+
+/**
+ * Marks the caller's unread notifications read, those up to `upTo` (a notification id: the newest
+ * the reader saw) when given, so one that arrives while they read stays new. Answers how many.
+ */
+export async function markAllNotificationsRead(ctx: AppContext, actor: Actor, upTo: string | undefined): Promise<number> {
+  let q = ctx.db
+    .updateTable('notifications')
+    .set({ read_at: nowIso() })
+    .where('user_id', '=', actor.id ?? '')
+    .where('read_at', 'is', null);
+  if (upTo) q = q.where('id', '<=', upTo);
+  const res = await q.executeTakeFirst();
+  return Number(res.numUpdatedRows);
+}

@@ -9,15 +9,16 @@ import { IconBell } from '../ui/icons.tsx';
 import { linkLabel, notificationKeys, plainText, type Notification } from './notifications-api.ts';
 
 /** A link inside the site opens in the app; a file (the certificate PDF) opens as a page. */
-function OpenLink({ n }: { n: Notification }) {
+/** Following it reads it: `onOpen` marks it read. */
+function OpenLink({ n, onOpen }: { n: Notification; onOpen: () => void }) {
   if (!n.link) return null;
   const label = linkLabel(n.body);
   return n.link.startsWith('/api/') ? (
-    <Anchor href={n.link} size="sm">
+    <Anchor href={n.link} size="sm" onClick={onOpen}>
       {label}
     </Anchor>
   ) : (
-    <Anchor component={Link} to={n.link} size="sm">
+    <Anchor component={Link} to={n.link} size="sm" onClick={onOpen}>
       {label}
     </Anchor>
   );
@@ -42,14 +43,28 @@ export default function NotificationsPage() {
       Promise.all([qc.invalidateQueries({ queryKey: notificationKeys.list }), qc.invalidateQueries({ queryKey: notificationKeys.unread })]),
   });
   const items = list.data?.pages.flatMap((p) => p.items) ?? [];
+  // Up to the newest one shown: one that arrives meanwhile stays new.
+  const readAll = useMutation({
+    mutationFn: (upTo: string) => api.post<{ marked: number }>('/api/me/notifications/read-all', { upTo }),
+    onSuccess: () =>
+      Promise.all([qc.invalidateQueries({ queryKey: notificationKeys.list }), qc.invalidateQueries({ queryKey: notificationKeys.unread })]),
+  });
+  const anyUnread = items.some((n) => !n.readAt);
   return (
     <Page
       title="Notifications"
       description="Enrollments, assignments and their due dates, certificates."
       actions={
-        <Button component={Link} to="/lms/notifications/preferences" variant="default">
-          Email preferences
-        </Button>
+        <Group gap="sm">
+          {anyUnread && (
+            <Button variant="default" onClick={() => readAll.mutate(items[0]!.id)} loading={readAll.isPending}>
+              Mark all as read
+            </Button>
+          )}
+          <Button component={Link} to="/lms/notifications/preferences" variant="default">
+            Email preferences
+          </Button>
+        </Group>
       }
     >
       {list.isPending ? (
@@ -88,7 +103,7 @@ export default function NotificationsPage() {
                     <Text size="sm" style={{ whiteSpace: 'pre-line' }}>
                       {plainText(n.body)}
                     </Text>
-                    <OpenLink n={n} />
+                    <OpenLink n={n} onOpen={() => !n.readAt && read.mutate(n.id)} />
                   </Stack>
                   {!n.readAt && (
                     <Button
