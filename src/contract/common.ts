@@ -82,3 +82,8 @@ export const Problem = z
     errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
   })
   .loose();
+
+/** `part` of `whole` as a percentage with one decimal (33.3); 0 when the whole is nothing. Completion rates use it. */
+export function percentOf(part: number, whole: number): number {
+  return whole === 0 ? 0 : Math.round((part / whole) * 1000) / 10;
+}

@@ -4,7 +4,7 @@ import type { App } from '../http/types.ts';
 import { actorOf } from '../http/access.ts';
 import { errors } from '../http/errors.ts';
 import { BoolQuery, IdParams, IdSchema, LimitSchema, pageOf } from '../../contract/common.ts';
-import { HR_ROLES, type Role } from '../../contract/roles.ts';
+import { HR_ROLES, STATISTICS_ROLES } from '../../contract/roles.ts';
 import { EmployeeComplianceSchema, NotificationSchema } from '../../contract/compliance.ts';
 import { EmployeeDocumentSchema, FileFromLmsBody } from '../../contract/documents.ts';
 import { EmployeeSchema } from '../../contract/employees.ts';
@@ -19,8 +19,6 @@ import { mandatoryCompliance } from './mandatory-compliance.ts';
 import { registerListExport } from '../platform/list-export.ts';
 import { markAllNotificationsRead, markNotificationRead, myNotifications } from './notifications.ts';
 
-/** Every statistic needs a staff role. */
-const STATISTICS_READERS: readonly Role[] = ['System Manager', 'Moderator', 'HR Manager', 'HR User'];
 
 /** Routes that span HR and LMS. */
 export function registerIntegrationRoutes(app: App, ctx: AppContext): void {
@@ -29,7 +27,7 @@ export function registerIntegrationRoutes(app: App, ctx: AppContext): void {
   app.get(
     '/api/statistics/mandatory-compliance',
     {
-      config: { access: STATISTICS_READERS },
+      config: { access: STATISTICS_ROLES },
       schema: {
         tags: ['statistics'],
         summary: 'Mandatory Training Compliance per published mandatory course (expected = active employees with a linked user)',
@@ -40,7 +38,7 @@ export function registerIntegrationRoutes(app: App, ctx: AppContext): void {
     async (req) => mandatoryCompliance(ctx, req.query),
   );
   registerListExport(app, '/api/statistics/mandatory-compliance', {
-    access: STATISTICS_READERS,
+    access: STATISTICS_ROLES,
     tags: ['statistics'],
     querystring: MandatoryComplianceQuery,
     fileName: 'mandatory-training-compliance',

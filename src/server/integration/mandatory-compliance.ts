@@ -3,6 +3,7 @@ import type { AppContext } from '../context.ts';
 import type { Db, Dialect } from '../db/database.ts';
 import { today } from '../db/dialect.ts';
 import type { JobDefinition } from '../platform/jobs.ts';
+import { percentOf } from '../../contract/common.ts';
 
 export interface MandatoryComplianceRow {
   courseId: string;
@@ -81,7 +82,7 @@ export async function mandatoryCompliance(ctx: AppContext, f: { department?: str
       inProgress,
       notStarted: Math.max(0, expected - completed - inProgress),
       overdue: Number(r.overdue ?? 0),
-      completionRate: expected === 0 ? 0 : Math.round((completed / expected) * 1000) / 10,
+      completionRate: percentOf(completed, expected),
     };
   });
 }

@@ -6,7 +6,6 @@ import {
   Badge,
   Button,
   Group,
-  Modal,
   Paper,
   Select,
   Stack,
@@ -23,6 +22,7 @@ import { api, errorMessage, ApiError } from '../ui/api.ts';
 import { Page } from '../ui/Page.tsx';
 import { Empty, QueryState } from '../ui/states.tsx';
 import { readableValue } from './format.ts';
+import { ConfirmDialog } from './confirm-dialog.tsx';
 import { wordsOf } from './words.ts';
 import { jobLabel, outcomeInWords, scheduleInWords } from '../../contract/job-words.ts';
 
@@ -160,17 +160,7 @@ function Outbox() {
                         </Badge>
                       </Table.Td>
                       <Table.Td>{m.attempts}</Table.Td>
-                      <Table.Td>
-                        {m.sentAt
-                          ? readableValue(m.sentAt)
-                          : m.status !== 'pending'
-                            ? '—'
-                            : !page.smtpConfigured
-                              ? 'When SMTP is set up'
-                              : m.nextAttemptAt && m.nextAttemptAt > new Date().toISOString()
-                                ? readableValue(m.nextAttemptAt)
-                                : 'Within a minute'}
-                      </Table.Td>
+                      <Table.Td>{sentOrNext(m, page.smtpConfigured)}</Table.Td>
                       <Table.Td>
                         <Text size="xs" c="gray.8" maw={320} lineClamp={3}>
                           {m.lastError ?? '—'}
@@ -199,6 +189,14 @@ function Outbox() {
   );
 }
 
+/** When a message went, or when a waiting one goes: never a time already past. */
+function sentOrNext(m: OutboxItem, smtpConfigured: boolean): string {
+  if (m.sentAt) return readableValue(m.sentAt);
+  if (m.status !== 'pending') return '—';
+  if (!smtpConfigured) return 'When SMTP is set up';
+  return m.nextAttemptAt && m.nextAttemptAt > new Date().toISOString() ? readableValue(m.nextAttemptAt) : 'Within a minute';
+}
+
 function Jobs() {
   const qc = useQueryClient();
   const jobs = useQuery({
@@ -214,33 +212,19 @@ function Jobs() {
   const [asking, setAsking] = useState<Job | null>(null);
   return (
     <Stack gap="md">
-      <Modal
+      <ConfirmDialog
         opened={asking !== null}
         onClose={() => setAsking(null)}
         title={asking ? `Run “${jobLabel(asking.name)}” now?` : ''}
-        centered
-        closeButtonProps={{ 'aria-label': 'Close' }}
+        confirmLabel="Run now"
+        onConfirm={() => {
+          if (asking) run.mutate(asking.name);
+          setAsking(null);
+        }}
       >
-        <Stack>
-          <Text size="sm">
-            It does now what its scheduled run ({asking ? scheduleInWords(asking.schedule).toLowerCase() : ''}, UTC) does: anything it tells people reaches
-            them in the app and by mail.
-          </Text>
-          <Group justify="flex-end">
-            <Button variant="default" onClick={() => setAsking(null)}>
-              Cancel
-            </Button>
-            <Button
-              onClick={() => {
-                if (asking) run.mutate(asking.name);
-                setAsking(null);
-              }}
-            >
-              Run now
-            </Button>
-          </Group>
-        </Stack>
-      </Modal>
+        It does now what its scheduled run ({asking ? scheduleInWords(asking.schedule).toLowerCase() : ''}, UTC) does: anything it tells people reaches
+        them in the app and by mail.
+      </ConfirmDialog>
       {run.isError && (
         <Alert color="red" role="alert">
           {errorMessage(run.error)}

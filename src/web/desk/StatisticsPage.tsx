@@ -11,6 +11,7 @@ import { ErrorState, PageLoader } from '../ui/states.tsx';
 import { readableDay, readableDayMonth } from '../ui/dates.ts';
 import { LinkPicker } from './LinkPicker.tsx';
 import { DownloadButton } from './actions.tsx';
+import { STATISTICS_ROLES } from '../../contract/roles.ts';
 import type { CourseCompletionRow } from '../../contract/enrollments.ts';
 
 interface ComplianceRow {
@@ -53,7 +54,7 @@ function isoDay(offsetDays: number): string {
 
 /** Statistics dashboard: Mandatory Training Compliance, assessment scores, learners at risk. */
 export default function StatisticsPage({ me }: { me: Me }) {
-  const hr = hasAnyRole(me, ['System Manager', 'Moderator', 'HR Manager', 'HR User']);
+  const hr = hasAnyRole(me, STATISTICS_ROLES);
   return (
     <Page title="Statistics" description="Mandatory training compliance, completion by course, assessment scores and learners who need a nudge." size="xl">
       {hr ? <ComplianceWidget /> : null}
@@ -198,8 +199,9 @@ function CompletionWidget() {
     queryFn: ({ signal }) => api.get<CourseCompletionRow[]>('/api/statistics/course-completion', { signal }),
   });
   const all = data.data ?? [];
-  const rows = all.filter((r) => r.enrolled > 0).slice(0, COMPLETION_CHART_COURSES);
-  const more = all.filter((r) => r.enrolled > 0).length - rows.length;
+  const withLearners = all.filter((r) => r.enrolled > 0);
+  const rows = withLearners.slice(0, COMPLETION_CHART_COURSES);
+  const more = withLearners.length - rows.length;
   return (
     <Paper withBorder radius="md" p="lg" component="section" aria-labelledby="completion-title" data-testid="completion-widget">
       <Group justify="space-between" align="flex-end" mb="md">

@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import type { Role } from '../../contract/roles.ts';
+import { STATISTICS_ROLES, type Role } from '../../contract/roles.ts';
 import { IconBell, IconGrid } from '../ui/icons.tsx';
 import { HR_ROLE_NAMES, LMS_STAFF_ROLES, hasAnyRole, type Me } from '../ui/session.ts';
 import { ENTITIES } from './entities/index.ts';
@@ -19,8 +19,6 @@ export interface DeskSection {
   items: DeskDoctype[];
 }
 
-/** Who may open the statistics dashboard (the statistics APIs answer these roles). */
-export const STATISTICS_ROLES: readonly Role[] = ['System Manager', 'Moderator', 'HR Manager', 'HR User'];
 
 const STATISTICS: DeskDoctype = {
   slug: 'statistics',

@@ -52,6 +52,11 @@ const WORDS: Record<string, string> = {
   api_token: 'API token',
   certificate_template: 'Certificate template',
   scorm_package: 'SCORM package',
+  notification_preferences: 'Notification preferences',
+  notification_template: 'Notification template',
+  batch_assessment: 'Batch assessment',
+  evaluator_availability: 'Evaluator availability',
+  calendar_feed: 'Calendar address',
   // Payments, lesson and hand-in kinds
   stripe: 'Stripe',
   scorm: 'SCORM',

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import type { App } from '../../http/types.ts';
 import { actorOf } from '../../http/access.ts';
-import type { Role } from '../../../contract/roles.ts';
+import { STATISTICS_ROLES } from '../../../contract/roles.ts';
 import { BoolQuery, IdParams, IsoDate, LimitSchema, pageOf } from '../../../contract/common.ts';
 import {
   BatchEnrollmentBody,
@@ -31,8 +31,6 @@ import { registerEnrollmentRuleRoutes } from './enrollment-rules.routes.ts';
 const STAFF_ENROLLERS = ['System Manager', 'Moderator', 'Course Creator'] as const;
 const Progress = z.coerce.number().int().min(0).max(100);
 
-/** Every statistic needs a staff role. */
-const STATISTICS_READERS: readonly Role[] = ['System Manager', 'Moderator', 'HR Manager', 'HR User'];
 const CourseCompletionQuery = z.strictObject({});
 
 export function registerEnrollmentRoutes(app: App, ctx: AppContext): void {
@@ -247,7 +245,7 @@ export function registerEnrollmentRoutes(app: App, ctx: AppContext): void {
   app.get(
     '/api/statistics/enrollments-over-time',
     {
-      config: { access: STATISTICS_READERS },
+      config: { access: STATISTICS_ROLES },
       schema: {
         tags: ['statistics'],
         summary: 'Enrollments created and completed per ISO week (default: the last 12 weeks)',
@@ -263,7 +261,7 @@ export function registerEnrollmentRoutes(app: App, ctx: AppContext): void {
   app.get(
     '/api/statistics/course-completion',
     {
-      config: { access: STATISTICS_READERS },
+      config: { access: STATISTICS_ROLES },
       schema: {
         tags: ['statistics'],
         summary: 'Completion by course: every published course with its enrollments completed, in progress and not started, the most enrolled first',
@@ -274,7 +272,7 @@ export function registerEnrollmentRoutes(app: App, ctx: AppContext): void {
     async () => courseCompletion(ctx),
   );
   registerListExport(app, '/api/statistics/course-completion', {
-    access: STATISTICS_READERS,
+    access: STATISTICS_ROLES,
     tags: ['statistics'],
     querystring: CourseCompletionQuery,
     fileName: 'completion-by-course',

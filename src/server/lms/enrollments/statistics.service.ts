@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { AppContext } from '../../context.ts';
 import { errors } from '../../http/errors.ts';
 import type { CourseCompletionRow } from '../../../contract/enrollments.ts';
+import { percentOf } from '../../../contract/common.ts';
 
 export interface PeriodRow {
   period: string;
@@ -85,7 +86,7 @@ export async function courseCompletion(ctx: AppContext): Promise<CourseCompletio
         completed,
         inProgress,
         notStarted: enrolled - completed - inProgress,
-        completionRate: enrolled === 0 ? 0 : Math.round((completed / enrolled) * 1000) / 10,
+        completionRate: percentOf(completed, enrolled),
       };
     })
     .sort((a, b) => b.enrolled - a.enrolled || a.title.localeCompare(b.title, 'en'));

@@ -61,23 +61,25 @@ async function checkCourses(db: Executor, courseIds: string[]): Promise<void> {
   if (missing >= 0) throw errors.validation([{ path: `courseIds.${missing}`, message: 'No course has this id.' }], 'A course of the coupon does not exist.');
 }
 
-/** How many payments used each coupon (failed and expired ones too: their lists and receipts show its code). */
-async function paymentCounts(db: Executor, couponIds: string[]): Promise<Map<string, number>> {
-  if (!couponIds.length) return new Map();
-  const rows = await db
+/**
+ * Coupons as the API shows them: each row with its courses and how many payments used it (failed
+ * and expired ones too: their lists and receipts show its code). Two set-based reads for any
+ * number of rows (a list page, or the one coupon read or changed).
+ */
+async function couponsOf(db: Executor, rows: readonly CouponsTable[]): Promise<Coupon[]> {
+  if (!rows.length) return [];
+  const ids = rows.map((r) => r.id);
+  const links = await db.selectFrom('coupon_courses').select(['coupon_id', 'course_id']).where('coupon_id', 'in', ids).execute();
+  const counts = await db
     .selectFrom('payments')
     .select((eb) => ['coupon_id', eb.fn.countAll<number>().as('n')])
-    .where('coupon_id', 'in', couponIds)
+    .where('coupon_id', 'in', ids)
     .groupBy('coupon_id')
     .execute();
-  return new Map(rows.map((r) => [r.coupon_id!, Number(r.n)]));
-}
-
-/** A coupon as the API shows it: its courses and its payment count read. */
-async function readCoupon(db: Executor, row: CouponsTable): Promise<Coupon> {
-  const links = await db.selectFrom('coupon_courses').select('course_id').where('coupon_id', '=', row.id).execute();
-  const counts = await paymentCounts(db, [row.id]);
-  return toCoupon(row, links.map((l) => l.course_id), counts.get(row.id) ?? 0);
+  const courses = new Map<string, string[]>();
+  for (const l of links) courses.set(l.coupon_id, [...(courses.get(l.coupon_id) ?? []), l.course_id]);
+  const used = new Map(counts.map((c) => [c.coupon_id!, Number(c.n)]));
+  return rows.map((r) => toCoupon(r, courses.get(r.id) ?? [], used.get(r.id) ?? 0));
 }
 
 export async function createCoupon(ctx: AppContext, actor: Actor, input: CreateCouponInput, requestId: string | null): Promise<Coupon> {
@@ -196,7 +198,7 @@ async function lockedCoupon(ctx: AppContext, db: Executor, id: string): Promise<
   const read = db.selectFrom('coupons').selectAll().where('id', '=', id);
   const row = await (ctx.dialect === 'postgres' ? read.forUpdate() : read).executeTakeFirst();
   if (!row) throw errors.notFound('The coupon');
-  return { row, coupon: await readCoupon(db, row) };
+  return { row, coupon: (await couponsOf(db, [row]))[0]! };
 }
 
 export async function listCoupons(ctx: AppContext, q: { limit: number; cursor?: string | undefined }): Promise<{ items: Coupon[]; nextCursor: string | null }> {
@@ -204,20 +206,14 @@ export async function listCoupons(ctx: AppContext, q: { limit: number; cursor?: 
   if (q.cursor) query = query.where('id', '<', q.cursor);
   const rows = await query.execute();
   const page = rows.slice(0, q.limit);
-  const links = page.length
-    ? await ctx.db.selectFrom('coupon_courses').select(['coupon_id', 'course_id']).where('coupon_id', 'in', page.map((r) => r.id)).execute()
-    : [];
-  const byCoupon = new Map<string, string[]>();
-  for (const l of links) byCoupon.set(l.coupon_id, [...(byCoupon.get(l.coupon_id) ?? []), l.course_id]);
-  const counts = await paymentCounts(ctx.db, page.map((r) => r.id));
-  return { items: page.map((r) => toCoupon(r, byCoupon.get(r.id) ?? [], counts.get(r.id) ?? 0)), nextCursor: rows.length > q.limit ? page[page.length - 1]!.id : null };
+  return { items: await couponsOf(ctx.db, page), nextCursor: rows.length > q.limit ? page[page.length - 1]!.id : null };
 }
 
 /** GET /api/coupons/:id (payment staff): one coupon with its courses; 404 when there is none. */
 export async function getCoupon(ctx: AppContext, id: string): Promise<Coupon> {
   const row = await ctx.db.selectFrom('coupons').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row) throw errors.notFound('The coupon');
-  return readCoupon(ctx.db, row);
+  return (await couponsOf(ctx.db, [row]))[0]!;
 }
 
 export interface AppliedCoupon {

@@ -10,6 +10,7 @@ import { notify } from '../notify.ts';
 import type { EntityMeta, LinkRef, Row } from '../meta.ts';
 import { COURSE_LINK, LinkedName, MODERATORS, USER_LINK } from './shared.tsx';
 import { IdListField } from '../id-list-field.tsx';
+import { ConfirmDialog } from '../confirm-dialog.tsx';
 
 const COUPON_LINK: LinkRef = { url: '/api/coupons', slug: 'lms-coupon', label: (r) => String(r.code) };
 
@@ -140,40 +141,31 @@ function EndCouponButton({ row, refresh }: { row: Row; refresh: () => void }) {
       <Button color="red" variant="light" onClick={() => setOpen(true)}>
         End now
       </Button>
-      <Modal opened={open} onClose={() => setOpen(false)} title={`End coupon ${String(row.code)} now?`} centered closeButtonProps={{ 'aria-label': 'Close' }}>
-        <Stack>
-          <Text size="sm">Learners can no longer use it from now on. Payments that used it keep their discount.</Text>
-          {error && (
-            <Text size="sm" c="red.8" role="alert">
-              {error}
-            </Text>
-          )}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={() => setOpen(false)}>
-              Keep it
-            </Button>
-            <Button
-              color="red"
-              loading={busy}
-              onClick={() => {
-                setBusy(true);
-                setError(null);
-                api
-                  .patch(`/api/coupons/${encodeURIComponent(String(row.id))}`, { validUntil: new Date().toISOString() })
-                  .then(() => {
-                    notify(`Coupon ${String(row.code)} has ended.`, 'green');
-                    setOpen(false);
-                    refresh();
-                  })
-                  .catch((e: unknown) => setError(errorMessage(e)))
-                  .finally(() => setBusy(false));
-              }}
-            >
-              End now
-            </Button>
-          </Group>
-        </Stack>
-      </Modal>
+      <ConfirmDialog
+        opened={open}
+        onClose={() => setOpen(false)}
+        title={`End coupon ${String(row.code)} now?`}
+        cancelLabel="Keep it"
+        confirmLabel="End now"
+        color="red"
+        busy={busy}
+        error={error}
+        onConfirm={() => {
+          setBusy(true);
+          setError(null);
+          api
+            .patch(`/api/coupons/${encodeURIComponent(String(row.id))}`, { validUntil: new Date().toISOString() })
+            .then(() => {
+              notify(`Coupon ${String(row.code)} has ended.`, 'green');
+              setOpen(false);
+              refresh();
+            })
+            .catch((e: unknown) => setError(errorMessage(e)))
+            .finally(() => setBusy(false));
+        }}
+      >
+        Learners can no longer use it from now on. Payments that used it keep their discount.
+      </ConfirmDialog>
     </>
   );
 }

@@ -35,19 +35,11 @@ function reminderDaysProblem(text: string): string | null {
 }
 
 /**
- * An audited entity in words. Its own words where a code means something else elsewhere: an
- * "assignment" (hand-in work) is not the enrollment source of the same name (a training assignment).
+ * An audited entity in words. "assignment" (hand-in work) is also an enrollment source, which the
+ * shared words call a training assignment: here it is the entity.
  */
-const ENTITY_WORDS: Record<string, string> = {
-  assignment: 'Assignment (hand-in)',
-  notification_preferences: 'Notification preferences',
-  notification_template: 'Notification template',
-  batch_assessment: 'Batch assessment',
-  evaluator_availability: 'Evaluator availability',
-  calendar_feed: 'Calendar address',
-};
 function entityInWords(entity: string): string {
-  return ENTITY_WORDS[entity] ?? wordsOf(entity);
+  return entity === 'assignment' ? 'Assignment (hand-in)' : wordsOf(entity);
 }
 
 export const PLATFORM_ENTITIES: EntityMeta[] = [
