@@ -10,7 +10,7 @@ export default defineConfig({
     maxWorkers: 2,
     // A poll waits for what another part of the system does (a job, a mail over SMTP, a page):
     // on a busy machine that takes longer than Vitest's default second.
-    expect: { poll: { timeout: 10_000 } },
+    expect: { poll: { timeout: 20_000 } },
     env: { SMOOTH_SCRYPT_COST: '10', LOG_LEVEL: 'silent' },
     projects: [
       {

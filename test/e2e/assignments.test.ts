@@ -28,7 +28,7 @@ describeBrowser('assignments and evaluations: submit → grade → feedback, boo
   const at = (p: string) => `${server.url}${p}`;
 
   // Signed in through the API (setup-login.test.ts logs in through the page).
-  const login = (who: Credentials, next: string) => signIn(browser, server, who, { timezoneId: 'Europe/Berlin', timeout: 15_000, open: next });
+  const login = (who: Credentials, next: string) => signIn(browser, server, who, { timezoneId: 'Europe/Berlin', open: next });
 
   beforeAll(async () => {
     server = await startTestServer();

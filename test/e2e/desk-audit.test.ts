@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { checkA11y, describeBrowser, launchBrowser, screenshot, startTestServer, watchPageErrors, type TestServer } from './helpers.ts';
+import { checkA11y, describeBrowser, launchBrowser, screenshot, startTestServer, watchPageErrors, type TestServer, UI_WAIT } from './helpers.ts';
 
 const ADMIN = { email: 'audit.admin@example.com', password: 'admin-password-1', fullName: 'Ada Auditor' };
 
@@ -25,7 +25,7 @@ describeBrowser('desk: audit log tamper check and the training record action', (
     server = await startTestServer();
     browser = await launchBrowser();
     admin = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
-    admin.setDefaultTimeout(10_000);
+    admin.setDefaultTimeout(UI_WAIT);
     const api = admin.request;
     expect((await api.post(at('/api/setup'), { data: ADMIN })).status()).toBe(201);
     const user = await api.post(at('/api/users'), { data: { email: 'rosa@example.com', fullName: 'Rosa Record', password: 'rosa-password-12', roles: ['LMS Student'] } });

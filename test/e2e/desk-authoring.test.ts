@@ -18,8 +18,7 @@ import {
   startTestServer,
   watchCspViolations,
   watchPageErrors,
-  type TestServer,
-} from './helpers.ts';
+  type TestServer, UI_WAIT } from './helpers.ts';
 
 const ADMIN = { email: 'admin@example.com', password: 'admin-password-1', fullName: 'Ada Admin' };
 const ZOE = { email: 'zoe.lukasiewicz@example.com', password: 'learner-password-1', fullName: 'Zoe Lukasiewicz' };
@@ -60,7 +59,7 @@ describeBrowser('desk authoring: cover, Markdown preview, lesson preview, templa
     server = await startTestServer();
     browser = await launchBrowser();
     admin = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'en-GB' });
-    admin.setDefaultTimeout(10_000);
+    admin.setDefaultTimeout(UI_WAIT);
     api = admin.request;
     await ok(await api.post(at('/api/setup'), { data: ADMIN }), 201);
     zoeId = (await ok<{ id: string }>(await api.post(at('/api/users'), { data: { ...ZOE, roles: ['LMS Student'] } }), 201)).id;
@@ -106,7 +105,7 @@ describeBrowser('desk authoring: cover, Markdown preview, lesson preview, templa
 
   it('logged-out pages (portal and desk login, set-password, certificate verification) log no failed request and no console error', async () => {
     const anon = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
-    anon.setDefaultTimeout(10_000);
+    anon.setDefaultTimeout(UI_WAIT);
     const p = await anon.newPage();
     const seen = watchEverything(p);
     const visit = async (url: string, heading: RegExp | string) => {

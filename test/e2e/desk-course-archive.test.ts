@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { APIRequestContext, Browser, BrowserContext, Page } from 'playwright-core';
 import yazl from 'yazl';
-import { checkA11y, describeBrowser, launchBrowser, screenshot, startTestServer, watchPageErrors, type TestServer } from './helpers.ts';
+import { checkA11y, describeBrowser, launchBrowser, screenshot, startTestServer, watchPageErrors, type TestServer, UI_WAIT } from './helpers.ts';
 
 const ADMIN = { email: 'admin@example.com', password: 'admin-password-1', fullName: 'Ada Admin' };
 
@@ -38,7 +38,7 @@ describeBrowser('desk: course export and import', () => {
     server = await startTestServer();
     browser = await launchBrowser();
     admin = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'en-GB', acceptDownloads: true });
-    admin.setDefaultTimeout(10_000);
+    admin.setDefaultTimeout(UI_WAIT);
     const api = admin.request;
     await ok(await api.post(at('/api/setup'), { data: ADMIN }), 201);
     courseId = (

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { checkA11y, describeBrowser, launchBrowser, ok, screenshot, startTestServer, watchPageErrors, type TestServer } from './helpers.ts';
+import { checkA11y, describeBrowser, launchBrowser, ok, screenshot, startTestServer, watchPageErrors, type TestServer, UI_WAIT } from './helpers.ts';
 
 const ADMIN = { email: 'admin@example.com', password: 'admin-password-1', fullName: 'Ada Admin' };
 const LEARNER = { email: 'wim.window@example.com', password: 'learner-password-1', fullName: 'Wim Window' };
@@ -28,7 +28,7 @@ describeBrowser('desk: enrollment window and quiz overrides', () => {
     server = await startTestServer();
     browser = await launchBrowser();
     admin = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'en-GB' });
-    admin.setDefaultTimeout(10_000);
+    admin.setDefaultTimeout(UI_WAIT);
     const api = admin.request;
     await ok(await api.post(at('/api/setup'), { data: ADMIN }), 201);
     const learner = await ok<{ id: string }>(await api.post(at('/api/users'), { data: { ...LEARNER, roles: ['LMS Student'] } }), 201);
@@ -52,7 +52,7 @@ describeBrowser('desk: enrollment window and quiz overrides', () => {
     desk = await admin.newPage();
 
     learnerCtx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
-    learnerCtx.setDefaultTimeout(10_000);
+    learnerCtx.setDefaultTimeout(UI_WAIT);
     await ok(await learnerCtx.request.post(at('/api/auth/login'), { data: { email: LEARNER.email, password: LEARNER.password } }), 200);
     page = await learnerCtx.newPage();
     pageErrors = watchPageErrors(page);
@@ -168,7 +168,7 @@ describeBrowser('desk: enrollment window and quiz overrides', () => {
     expect(sub.status).toBe('pending_review');
 
     const g = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'en-GB' });
-    g.setDefaultTimeout(10_000);
+    g.setDefaultTimeout(UI_WAIT);
     try {
       await ok(await g.request.post(at('/api/auth/login'), { data: { email: grader.email, password: grader.password } }), 200);
       const gp = await g.newPage();

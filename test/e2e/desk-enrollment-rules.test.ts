@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { checkA11y, describeBrowser, launchBrowser, ok, screenshot, startTestServer, watchPageErrors, type TestServer } from './helpers.ts';
+import { checkA11y, describeBrowser, launchBrowser, ok, screenshot, startTestServer, watchPageErrors, type TestServer, UI_WAIT } from './helpers.ts';
 
 const ADMIN = { email: 'rules.admin@example.com', password: 'admin-password-1', fullName: 'Ada Admin' };
 const LEARNER = { email: 'sam.suspended@example.com', password: 'learner-password-1', fullName: 'Sam Learner' };
@@ -35,7 +35,7 @@ describeBrowser('desk: suspend, resume and mark an enrollment complete; the port
     server = await startTestServer();
     browser = await launchBrowser();
     admin = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
-    admin.setDefaultTimeout(10_000);
+    admin.setDefaultTimeout(UI_WAIT);
     const api = admin.request;
     await ok(await api.post(at('/api/setup'), { data: ADMIN }), 201);
     const learner = await ok<{ id: string }>(await api.post(at('/api/users'), { data: { ...LEARNER, roles: ['LMS Student'] } }), 201);
@@ -46,7 +46,7 @@ describeBrowser('desk: suspend, resume and mark an enrollment complete; the port
       await ok(await api.post(at(`/api/chapters/${ch.id}/lessons`), { data: { title, kind: 'text', body: `${title}.` } }), 201);
     enrollmentId = (await ok<{ id: string }>(await api.post(at('/api/enrollments'), { data: { courseId, memberId: learner.id } }), 201)).id;
     learnerCtx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
-    learnerCtx.setDefaultTimeout(10_000);
+    learnerCtx.setDefaultTimeout(UI_WAIT);
     await ok(await learnerCtx.request.post(at('/api/auth/login'), { data: { email: LEARNER.email, password: LEARNER.password } }), 200);
     desk = await admin.newPage();
     portal = await learnerCtx.newPage();

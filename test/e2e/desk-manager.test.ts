@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { checkA11y, describeBrowser, launchBrowser, logoPng, startTestServer, watchPageErrors, type TestServer } from './helpers.ts';
+import { checkA11y, describeBrowser, launchBrowser, logoPng, startTestServer, watchPageErrors, type TestServer, UI_WAIT } from './helpers.ts';
 
 const PASSWORD = 'demo-password-2026';
 const SHOTS = path.resolve('docs/screenshots');
@@ -26,7 +26,7 @@ describeBrowser('desk: a training manager with the demo organisation', () => {
     server = await startTestServer({ demo: true });
     browser = await launchBrowser();
     admin = await browser.newContext({ viewport: { width: 1366, height: 850 }, locale: 'en-GB', acceptDownloads: true });
-    admin.setDefaultTimeout(10_000);
+    admin.setDefaultTimeout(UI_WAIT);
     const login = await admin.request.post(at('/api/auth/login'), { data: { email: 'admin@demo.smooth', password: PASSWORD } });
     expect(login.status()).toBe(200);
     page = await admin.newPage();

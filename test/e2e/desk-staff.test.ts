@@ -18,8 +18,7 @@ import {
   startTestServer,
   watchCspViolations,
   watchPageErrors,
-  type TestServer,
-} from './helpers.ts';
+  type TestServer, UI_WAIT } from './helpers.ts';
 
 const ADMIN = { email: 'desk.admin@example.com', password: 'admin-password-1', fullName: 'Dana Desk' };
 const HR = { email: 'hilda.hr@example.com', password: 'hr-password-123', fullName: 'Hilda HR' };
@@ -48,7 +47,7 @@ describeBrowser('desk: lists, filters, import, enrollment actions, HR onboarding
     server = await startTestServer();
     browser = await launchBrowser();
     admin = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB', acceptDownloads: true });
-    admin.setDefaultTimeout(10_000);
+    admin.setDefaultTimeout(UI_WAIT);
     const api = admin.request;
     await ok(await api.post(at('/api/setup'), { data: ADMIN }), 201);
     await ok(await api.post(at('/api/users'), { data: { ...HR, roles: ['HR Manager'] } }), 201);
@@ -354,7 +353,7 @@ describeBrowser('desk: lists, filters, import, enrollment actions, HR onboarding
 
   it('lets an HR user create an employee and an onboarding, which shows the mandatory enrollment it made', async () => {
     const hr = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
-    hr.setDefaultTimeout(10_000);
+    hr.setDefaultTimeout(UI_WAIT);
     try {
       const p = await hr.newPage();
       const errs = watchPageErrors(p);

@@ -19,6 +19,12 @@ const require = createRequire(import.meta.url);
 export const WEB_DIR = path.resolve('dist/web');
 export const SCREENSHOT_DIR = path.resolve('test/e2e/screenshots');
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/**
+ * How long a page's action or wait may take before the test fails (ms): a page answers in well under
+ * a second, but the whole suite shares two cores with the server tests, and a render that waits its
+ * turn there must not read as a defect. A passing test never waits for it.
+ */
+export const UI_WAIT = 20_000;
 
 export interface TestServer {
   url: string;
@@ -152,7 +158,7 @@ export async function signIn(browser: Browser, server: TestServer, who: Credenti
     locale: opts.locale ?? 'en-GB',
     ...(opts.timezoneId ? { timezoneId: opts.timezoneId } : {}),
   });
-  ctx.setDefaultTimeout(opts.timeout ?? 10_000);
+  ctx.setDefaultTimeout(opts.timeout ?? UI_WAIT);
   await ok(await ctx.request.post(`${server.url}/api/auth/login`, { data: { email: who.email, password: who.password } }), 200);
   const page = await ctx.newPage();
   const errors = watchPageErrors(page);

@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startSmtp } from '../helpers/smtp.ts';
-import { checkA11y, describeBrowser, launchBrowser, screenshot, startTestServer, watchPageErrors, type TestServer } from './helpers.ts';
+import { checkA11y, describeBrowser, launchBrowser, screenshot, startTestServer, watchPageErrors, type TestServer, UI_WAIT } from './helpers.ts';
 
 const DEMO_PASSWORD = 'demo-password-2026';
 const NEW_PASSWORD = 'lantern orchard velvet 19';
@@ -35,7 +35,7 @@ describeBrowser('desk and portal: inviting an employee, choosing a password, for
     const settings = await admin.request.patch(at('/api/settings'), { data: { smtpUrl: smtp.url }, headers: { origin: server.url } });
     expect(settings.status(), await settings.text()).toBe(200);
     hr = await browser.newContext({ viewport: { width: 1366, height: 850 }, locale: 'en-GB' });
-    hr.setDefaultTimeout(10_000);
+    hr.setDefaultTimeout(UI_WAIT);
     expect((await hr.request.post(at('/api/auth/login'), { data: { email: 'hr@demo.smooth', password: DEMO_PASSWORD } })).status()).toBe(200);
     const created = await hr.request.post(at('/api/employees'), {
       data: { employeeCode: 'NEW-0001', fullName: 'Mei Tanaka', department: 'Finance' },
@@ -97,7 +97,7 @@ describeBrowser('desk and portal: inviting an employee, choosing a password, for
     const firstLink = /\/lms\/set-password\?token=[A-Za-z0-9_-]{43}/.exec(mails[0]!.raw)?.[0];
 
     const person = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'en-GB' });
-    person.setDefaultTimeout(10_000);
+    person.setDefaultTimeout(UI_WAIT);
     try {
       const p = await person.newPage();
       const errors = watchPageErrors(p);
@@ -148,7 +148,7 @@ describeBrowser('desk and portal: inviting an employee, choosing a password, for
 
   it('"Forgot password?" on the login page asks for a reset link and answers the same for any email', async () => {
     const anon = await browser.newContext({ viewport: { width: 1366, height: 850 }, locale: 'en-GB' });
-    anon.setDefaultTimeout(10_000);
+    anon.setDefaultTimeout(UI_WAIT);
     try {
       const p = await anon.newPage();
       await p.goto(at('/login'));

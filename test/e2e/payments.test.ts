@@ -16,8 +16,7 @@ import {
   signIn,
   startTestServer,
   watchPageErrors,
-  type TestServer,
-} from './helpers.ts';
+  type TestServer, UI_WAIT } from './helpers.ts';
 import { startStripeStandin, type StripeStandin } from '../helpers/stripe-standin.ts';
 
 const ADMIN = { email: 'admin@example.com', password: 'admin-password-1', fullName: 'Ada Admin' };
@@ -65,7 +64,7 @@ describeBrowser('payments: buy a course through Stripe Checkout and come back en
 
   it('Buy → the stand-in checkout → the return page → enrolled, with the receipt under My payments', async () => {
     // Signed in through the API (setup-login.test.ts logs in through the page).
-    const { ctx, page, errors } = await signIn(browser, server, LEARNER, { timeout: 15_000, open: `/lms/courses/${courseId}` });
+    const { ctx, page, errors } = await signIn(browser, server, LEARNER, { open: `/lms/courses/${courseId}` });
 
     const buy = page.getByRole('button', { name: 'Buy for €49.00' });
     await buy.waitFor();
@@ -126,7 +125,7 @@ describeBrowser('payments: buy a course through Stripe Checkout and come back en
     expect(pending.status).toBe('pending');
 
     const page = await admin.newPage();
-    page.setDefaultTimeout(15_000);
+    page.setDefaultTimeout(UI_WAIT);
     const errors = watchPageErrors(page);
     await page.goto(at('/app/lms-payment'));
     await page.getByRole('heading', { name: 'Payments', level: 1 }).waitFor();
@@ -166,7 +165,7 @@ describeBrowser('payments: buy a course through Stripe Checkout and come back en
   it('the desk course form takes the price as an amount in its currency and says next to the field what it refuses', async () => {
     const api = admin.request;
     const page = await admin.newPage();
-    page.setDefaultTimeout(15_000);
+    page.setDefaultTimeout(UI_WAIT);
     const errors = watchPageErrors(page);
     await page.goto(at(`/app/lms-course/${courseId}`));
     await page.getByRole('heading', { name: COURSE, level: 1 }).waitFor();
@@ -222,7 +221,7 @@ describeBrowser('payments: buy a course through Stripe Checkout and come back en
     expect(standin.refunds.length).toBe(refunds);
 
     const page = await admin.newPage();
-    page.setDefaultTimeout(15_000);
+    page.setDefaultTimeout(UI_WAIT);
     const errors = watchPageErrors(page);
     await page.goto(at('/app/lms-payment'));
     await page.getByRole('heading', { name: 'Payments', level: 1 }).waitFor();
@@ -280,7 +279,7 @@ describeBrowser('payments: buy a course through Stripe Checkout and come back en
 
     // The learner back from the checkout is told in words: paid, not added, staff will act.
     const back = await full.ctx.newPage();
-    back.setDefaultTimeout(15_000);
+    back.setDefaultTimeout(UI_WAIT);
     const backErrors = watchPageErrors(back);
     await back.goto(at(`/lms/payments/${full.id}?session_id=x`));
     await back.getByText('Payment received, but the batch is full').waitFor();
@@ -291,7 +290,7 @@ describeBrowser('payments: buy a course through Stripe Checkout and come back en
     for (const p of paid) await p.ctx.close();
 
     const page = await admin.newPage();
-    page.setDefaultTimeout(15_000);
+    page.setDefaultTimeout(UI_WAIT);
     const errors = watchPageErrors(page);
     await page.goto(at('/app/lms-payment'));
     await page.getByRole('heading', { name: 'Payments', level: 1 }).waitFor();
@@ -327,7 +326,7 @@ describeBrowser('payments: buy a course through Stripe Checkout and come back en
   it('the desk coupon form takes the amount off as an amount in its currency and says next to the field what it refuses; the coupon then changes, ends and is deleted', async () => {
     const api = admin.request;
     const page = await admin.newPage();
-    page.setDefaultTimeout(15_000);
+    page.setDefaultTimeout(UI_WAIT);
     const errors = watchPageErrors(page);
     // No coupon yet: the empty list says what coupons are and leads to the first one.
     await page.goto(at('/app/lms-coupon'));

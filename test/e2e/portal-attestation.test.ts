@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { checkA11y, describeBrowser, launchBrowser, ok, startTestServer, watchPageErrors, type TestServer } from './helpers.ts';
+import { checkA11y, describeBrowser, launchBrowser, ok, startTestServer, watchPageErrors, type TestServer, UI_WAIT } from './helpers.ts';
 
 const ADMIN = { email: 'admin@example.com', password: 'admin-password-1', fullName: 'Ada Admin' };
 const LEARNER = { email: 'kofi.mensah@example.com', password: 'learner-password-1', fullName: 'Kofi Mensah' };
@@ -47,7 +47,7 @@ describeBrowser('portal: a learner attests a completed course', () => {
     );
     await admin.close();
     learnerCtx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
-    learnerCtx.setDefaultTimeout(10_000);
+    learnerCtx.setDefaultTimeout(UI_WAIT);
     const lr = learnerCtx.request;
     await ok(await lr.post(at('/api/auth/login'), { data: { email: LEARNER.email, password: LEARNER.password } }), 200);
     await ok(await lr.post(at(`/api/courses/${c.id}/enroll`), { headers: { origin: server.url } }), 201);

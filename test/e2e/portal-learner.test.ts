@@ -22,8 +22,7 @@ import {
   startTestServer,
   watchCspViolations,
   watchPageErrors,
-  type TestServer,
-} from './helpers.ts';
+  type TestServer, UI_WAIT } from './helpers.ts';
 
 const ADMIN = { email: 'admin@example.com', password: 'admin-password-1', fullName: 'Ada Admin' };
 const LEARNER = { email: 'lena.learner@example.com', password: 'learner-password-1', fullName: 'Lena Łódź' };
@@ -210,7 +209,7 @@ describeBrowser('portal: a learner takes a course to its certificate; an instruc
 
     learnerCtx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB', acceptDownloads: true });
     await learnerCtx.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
-    learnerCtx.setDefaultTimeout(10_000);
+    learnerCtx.setDefaultTimeout(UI_WAIT);
     page = await learnerCtx.newPage();
     pageErrors = watchPageErrors(page);
     cspViolations = await watchCspViolations(page);
@@ -729,7 +728,7 @@ describeBrowser('portal: a learner takes a course to its certificate; an instruc
     expect(await quizPage.getByRole('radio', { name: 'Never' }).isChecked()).toBe(true);
     await own.ctx.clock.fastForward(7000);
     const result = quizPage.getByTestId('quiz-result');
-    await result.waitFor({ timeout: 15_000 });
+    await result.waitFor({ timeout: UI_WAIT });
     expect(await result.innerText()).toMatch(/^Passed/);
     expect(await result.innerText()).toContain('1 of 1 marks (100%)');
     // This quiz keeps its answers to itself.

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { APIRequestContext, Browser, BrowserContext, FrameLocator, Page } from 'playwright-core';
 import { makeZip } from '../helpers/scorm.ts';
-import { checkA11y, describeBrowser, launchBrowser, ok, startTestServer, watchPageErrors, type TestServer } from './helpers.ts';
+import { checkA11y, describeBrowser, launchBrowser, ok, startTestServer, watchPageErrors, type TestServer, UI_WAIT } from './helpers.ts';
 
 const SAMPLES = path.resolve(import.meta.dirname, '../fixtures/scorm-samples');
 const ADMIN = { email: 'admin@example.com', password: 'admin-password-1', fullName: 'Ada Admin' };
@@ -84,7 +84,7 @@ describeBrowser('portal: SCORM lessons play real packages and count', () => {
     await ok(await api.post(at(`/api/chapters/${ch.id}/lessons`), { data: { title: 'Wrap-up', kind: 'text', body: 'Well played.' } }), 201);
 
     learnerCtx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
-    learnerCtx.setDefaultTimeout(15_000);
+    learnerCtx.setDefaultTimeout(UI_WAIT);
     await ok(await learnerCtx.request.post(at('/api/auth/login'), { data: { email: LEARNER.email, password: LEARNER.password } }), 200);
     await ok(await learnerCtx.request.post(at(`/api/courses/${courseId}/enroll`), { headers: { origin: server.url } }), 201);
   }, 120_000);
@@ -102,7 +102,7 @@ describeBrowser('portal: SCORM lessons play real packages and count', () => {
     const launch = await openLesson(page, lessons.scorm12);
     await toTheEnd(launch);
     await launch.locator('#butExit').click();
-    await expect.poll(async () => (await outline()).enrollment?.progress, { timeout: 15_000 }).toBe(25);
+    await expect.poll(async () => (await outline()).enrollment?.progress, { timeout: UI_WAIT }).toBe(25);
     const a = await attempt(lessons.scorm12);
     expect(a.lessonCompleted).toBe(true);
     expect(a.scos[0]!.attempt).toMatchObject({ completionStatus: 'completed', location: '15' });
@@ -118,7 +118,7 @@ describeBrowser('portal: SCORM lessons play real packages and count', () => {
     for (let i = 0; i < 3; i++) await launch.locator('#butNext').click();
     // Closing the tab: the package's unload handler terminates, and the commit goes by sendBeacon.
     await page.close({ runBeforeUnload: true });
-    await expect.poll(async () => (await attempt(lessons.scorm2004)).scos[0]!.attempt?.location, { timeout: 15_000 }).toBe('3');
+    await expect.poll(async () => (await attempt(lessons.scorm2004)).scos[0]!.attempt?.location, { timeout: UI_WAIT }).toBe('3');
     const stored = (await attempt(lessons.scorm2004)).scos[0]!.attempt!;
     expect(stored).toMatchObject({ completionStatus: 'incomplete', exit: 'suspend' });
     expect((await outline()).enrollment?.progress).toBe(25);
@@ -135,7 +135,7 @@ describeBrowser('portal: SCORM lessons play real packages and count', () => {
     // Resumed on page 3: three more pages than the start are behind it.
     await toTheEnd(resumed);
     await resumed.locator('#butExit').click();
-    await expect.poll(async () => (await outline()).enrollment?.progress, { timeout: 15_000 }).toBe(50);
+    await expect.poll(async () => (await outline()).enrollment?.progress, { timeout: UI_WAIT }).toBe(50);
     expect((await attempt(lessons.scorm2004)).lessonCompleted).toBe(true);
     expect(errors).toEqual([]);
     await again.close();
@@ -150,7 +150,7 @@ describeBrowser('portal: SCORM lessons play real packages and count', () => {
     // The first SCO has started (it makes only LMSInitialize and LMSFinish).
     await page.waitForFunction(() => (window as unknown as { API?: { isInitialized(): boolean } }).API?.isInitialized() === true);
     await page.getByRole('button', { name: 'Next item' }).click();
-    await expect.poll(async () => (await attempt(lessons.multi)).scos[0]!.attempt?.completionStatus, { timeout: 15_000 }).toBe('completed');
+    await expect.poll(async () => (await attempt(lessons.multi)).scos[0]!.attempt?.completionStatus, { timeout: UI_WAIT }).toBe('completed');
     await toc
       .getByRole('button', { name: /How to Play/ })
       .getByText('Completed')

@@ -18,8 +18,7 @@ import {
   startTestServer,
   watchPageErrors,
   type Credentials,
-  type TestServer,
-} from './helpers.ts';
+  type TestServer, UI_WAIT } from './helpers.ts';
 
 const ADMIN = { email: 'admin@example.com', password: 'admin-password-1', fullName: 'Ada Admin' };
 const LEARNER = { email: 'lia.learner@example.com', password: 'learner-password-1', fullName: 'Lia Learner' };
@@ -131,7 +130,7 @@ describeBrowser('desk settings: reminder days and the organisation logo', () => 
     // The login page, before anyone logs in, shows the organisation's logo too (desk and portal share it).
     const visitor = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
     try {
-      visitor.setDefaultTimeout(10_000);
+      visitor.setDefaultTimeout(UI_WAIT);
       const page = await visitor.newPage();
       const errors = watchPageErrors(page);
       for (const next of ['/app', '/lms']) {

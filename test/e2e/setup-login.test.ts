@@ -8,8 +8,7 @@ import {
   startTestServer,
   watchCspViolations,
   watchPageErrors,
-  type TestServer,
-} from './helpers.ts';
+  type TestServer, UI_WAIT } from './helpers.ts';
 
 const FULL_NAME = 'Zoë Łukasiewicz';
 const EMAIL = 'zoe.admin@example.com';
@@ -30,7 +29,7 @@ describeBrowser('web: first-run setup, login and logout', () => {
     server = await startTestServer();
     browser = await launchBrowser();
     context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-GB' });
-    context.setDefaultTimeout(10_000);
+    context.setDefaultTimeout(UI_WAIT);
     page = await context.newPage();
     pageErrors = watchPageErrors(page);
     cspViolations = await watchCspViolations(page);
