@@ -7,6 +7,8 @@ export const OUTBOX_STATUSES = ['pending', 'sent', 'failed'] as const;
 export const OutboxItemSchema = z.object({
   id: z.string(),
   to: z.string(),
+  /** The recipient's name when the address belongs to a user (an invitation's may not yet). */
+  toName: z.string().nullable(),
   subject: z.string(),
   event: z.string(),
   status: z.enum(OUTBOX_STATUSES),
@@ -18,6 +20,13 @@ export const OutboxItemSchema = z.object({
   createdAt: z.string(),
 });
 export type OutboxItem = z.infer<typeof OutboxItemSchema>;
+
+/** One message as it goes (or went) out: its plain-text part and its HTML part. */
+export const OutboxMessageSchema = OutboxItemSchema.extend({
+  text: z.string(),
+  html: z.string(),
+});
+export type OutboxMessage = z.infer<typeof OutboxMessageSchema>;
 
 export const OutboxQuery = z.strictObject({
   status: z.enum(OUTBOX_STATUSES).optional(),
@@ -91,6 +100,34 @@ export const NOTIFICATION_EVENTS = [
   'account.password-reset',
 ] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
+
+/** Each event in words, for the desk (templates, outbox). */
+export const NOTIFICATION_EVENT_WORDS: Record<NotificationEvent, string> = {
+  enrolled: 'Enrolled in a course',
+  'assignment.created': 'Training assigned',
+  'assignment.due-date-moved': 'Due date moved',
+  'assignment.due-soon': 'Training due soon',
+  'assignment.overdue': 'Training overdue',
+  'assignment.escalated': 'Overdue training, to the manager or HR',
+  'certificate.issued': 'Certificate issued',
+  'certificate.expiring': 'Certificate expiring',
+  'certificate.expired': 'Certificate expired',
+  'submission.graded': 'Quiz answers graded',
+  'assignment-submission.graded': 'Assignment submission graded',
+  'evaluation.scheduled': 'Certificate evaluation scheduled',
+  'document.expiring': 'HR document expiring',
+  'live-class.starting': 'Live class starting',
+  'payment.needs-attention': 'A payment needs attention (staff)',
+  digest: 'Daily digest',
+  'account.invitation': 'Invitation to set a password',
+  'account.password-reset': 'Password reset link',
+};
+
+/** An outbox message's event in words (messages keep the event they were written for, whatever it was). */
+export function notificationEventInWords(event: string): string {
+  const words: Record<string, string> = { ...NOTIFICATION_EVENT_WORDS, 'compliance.expiring': 'Compliance record expiring', 'compliance.expired': 'Compliance record expired' };
+  return words[event] ?? event;
+}
 
 export const TemplateSchema = z.object({
   event: z.enum(NOTIFICATION_EVENTS),

@@ -2,7 +2,8 @@
  * Notifications in a real browser: the learner's bell counts the unread notification of an
  * enrollment, the notifications page lists it in words and marks it read, the preferences page
  * saves a daily digest; a System Manager's desk page shows the outbox (with the banner that SMTP is
- * not configured), runs a job by hand and previews a template. Test data is created through the API.
+ * not configured) and opens a message, runs a job by hand, previews a template and keeps unsaved
+ * words. Test data is created through the API.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -100,7 +101,30 @@ describeBrowser('notifications: the bell, the notifications and preferences page
       // A waiting message without a mail server is not due at a time already past: it goes once SMTP is set up.
       expect(await page.getByRole('row').filter({ hasText: `You are enrolled in ${COURSE}` }).innerText()).toContain('When SMTP is set up');
       expect(await page.getByTestId('outbox-count').innerText()).toMatch(/^\d+ messages?$/);
+      // Who a message is for, by name; the message opens to read, in both of its parts.
+      const row = page.getByRole('row').filter({ hasText: `You are enrolled in ${COURSE}` });
+      expect(await row.innerText()).toContain(LEARNER.fullName);
       await checkA11y(page, 'desk outbox');
+      await row.getByRole('button', { name: `You are enrolled in ${COURSE}` }).click();
+      const message = page.getByRole('dialog', { name: `You are enrolled in ${COURSE}` });
+      await message.getByTestId('outbox-message').waitFor();
+      expect(await message.getByRole('table').innerText()).toMatch(new RegExp(`To\\s+${LEARNER.fullName} <${LEARNER.email}>[\\s\\S]*About\\s+Enrolled in a course`));
+      await message.frameLocator('iframe[title="The HTML part of the mail"]').getByRole('link', { name: 'Open the course' }).waitFor();
+      await message.getByRole('tab', { name: 'As plain text' }).click();
+      expect(await message.getByTestId('mail-text').innerText()).toContain(`Hello ${LEARNER.fullName}`);
+      await checkA11y(page, 'desk outbox message');
+      // The open message is in the address: a reload shows it again; closing it takes it out.
+      await page.reload();
+      await message.getByTestId('outbox-message').waitFor();
+      await message.getByRole('button', { name: 'Close' }).click();
+      await page.waitForURL((u) => !u.search.includes('message='));
+      // So is the status filter.
+      await page.getByRole('combobox', { name: 'Status', exact: true }).click();
+      await page.getByRole('option', { name: 'Waiting to be sent' }).click();
+      await page.waitForURL((u) => u.searchParams.get('status') === 'pending');
+      await page.reload();
+      expect(await page.getByRole('combobox', { name: 'Status', exact: true }).inputValue()).toBe('Waiting to be sent');
+      await row.waitFor();
       // The desk's header has the portal's bell, with the System Manager's own unread count.
       const unread = await ok<{ count: number }>(await ctx.request.get(at('/api/me/notifications/unread-count')), 200);
       const bell = page.getByTestId('notification-bell');
@@ -137,9 +161,38 @@ describeBrowser('notifications: the bell, the notifications and preferences page
       await page.getByRole('tab', { name: 'Templates' }).click();
       await page.getByLabel('Subject').fill('Welcome aboard {{courseTitle}}');
       await page.getByRole('button', { name: 'Preview with sample data' }).click();
-      await page.getByTestId('template-preview').getByRole('heading', { name: 'Welcome aboard Fire Safety Basics' }).waitFor();
+      const preview = page.getByTestId('template-preview');
+      await preview.getByRole('heading', { name: 'Welcome aboard Fire Safety Basics' }).waitFor();
+      // The preview has both parts: the plain-text one is the Markdown as sent.
+      await preview.getByRole('tab', { name: 'As plain text' }).click();
+      expect(await preview.getByTestId('mail-text').innerText()).toContain('Hello Sam Taylor');
       await checkA11y(page, 'desk templates');
       await screenshot(page, 'notifications-desk-templates');
+      // Words not saved stay when another event is opened (and the list says so), and can be undone.
+      expect(await page.getByTestId('template-unsaved').innerText()).toContain('Not saved yet');
+      const event = page.getByRole('combobox', { name: 'Event', exact: true });
+      await event.click();
+      await page.getByRole('option', { name: 'Certificate issued' }).click();
+      await page.waitForURL((u) => u.searchParams.get('event') === 'certificate.issued');
+      await expect.poll(() => page.getByLabel('Subject').inputValue()).toBe('Your certificate for {{courseTitle}}');
+      await event.click();
+      await page.getByRole('option', { name: 'Enrolled in a course — not saved' }).click();
+      await expect.poll(() => page.getByLabel('Subject').inputValue()).toBe('Welcome aboard {{courseTitle}}');
+      await page.getByRole('button', { name: 'Undo my changes' }).click();
+      await expect.poll(() => page.getByLabel('Subject').inputValue()).toBe('You are enrolled in {{courseTitle}}');
+      expect(await page.getByRole('button', { name: 'Save template' }).isDisabled()).toBe(true);
+      // Saved words are put back to the default only after a question.
+      await page.getByLabel('Subject').fill('Welcome aboard {{courseTitle}}');
+      await page.getByRole('button', { name: 'Save template' }).click();
+      await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+      await page.getByRole('button', { name: 'Put the default back' }).click();
+      const ask = page.getByRole('dialog', { name: 'Put the default “Enrolled in a course” message back?' });
+      await ask.getByRole('button', { name: 'Cancel' }).click();
+      await ask.waitFor({ state: 'hidden' });
+      expect(await page.getByLabel('Subject').inputValue()).toBe('Welcome aboard {{courseTitle}}');
+      await page.getByRole('button', { name: 'Put the default back' }).click();
+      await ask.getByRole('button', { name: 'Put the default back' }).click();
+      await expect.poll(() => page.getByLabel('Subject').inputValue()).toBe('You are enrolled in {{courseTitle}}');
       expect(errors).toEqual([]);
     } finally {
       await ctx.close();

@@ -211,6 +211,7 @@ export const PERMISSION_MATRIX: Record<string, readonly Caller[]> = {
   'DELETE /api/notification-templates/:event': SYSTEM_MANAGER,
   'POST /api/notification-templates/:event/preview': SYSTEM_MANAGER,
   'GET /api/mail-outbox': SYSTEM_MANAGER,
+  'GET /api/mail-outbox/:id': SYSTEM_MANAGER,
   'GET /api/jobs': SYSTEM_MANAGER,
   'GET /api/enrollments/:id/cycles': SIGNED_IN,
   'POST /api/jobs/:name/run': SYSTEM_MANAGER,

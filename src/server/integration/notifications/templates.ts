@@ -12,7 +12,7 @@ import { NOTIFICATION_EVENTS, type NotificationEvent, type Template } from '../.
 import { errors } from '../../http/errors.ts';
 import { recordAudit } from '../../platform/audit.service.ts';
 import { getSettings } from '../../platform/settings.service.ts';
-import { htmlPart } from '../../platform/mail/index.ts';
+import { htmlPartToRead } from '../../platform/mail/index.ts';
 import { readableDay, readableDaySql } from '../../platform/readable-instant.ts';
 
 interface TemplateDefault {
@@ -250,7 +250,7 @@ function refuseUnknownPlaceholders(event: NotificationEvent, input: { subject: s
   if (fieldErrors.length > 0) throw errors.validation(fieldErrors, fieldErrors[0]!.message);
 }
 
-/** Replaces an event's template (audited). */
+/** Replaces an event's template (audited); the same words again change nothing and log nothing. */
 export async function saveTemplate(
   ctx: AppContext,
   actor: Actor,
@@ -260,6 +260,7 @@ export async function saveTemplate(
   refuseUnknownPlaceholders(event, input);
   await ctx.db.transaction().execute(async (trx) => {
     const before = await templateOf(trx, event);
+    if (before.subject === input.subject && before.body === input.body) return;
     const now = nowIso();
     await trx
       .insertInto('notification_templates')
@@ -304,6 +305,5 @@ export async function previewTemplate(ctx: AppContext, event: NotificationEvent,
   };
   const subject = fillTemplate(input.subject, d.placeholders, values);
   const text = fillTemplate(input.body, d.placeholders, values);
-  const logoSrc = settings.logo ? `${ctx.config.publicUrl ?? ''}${settings.logo.url}` : null;
-  return { subject, text, html: htmlPart(settings.organisationName, subject, text, logoSrc) };
+  return { subject, text, html: await htmlPartToRead(ctx, subject, text) };
 }

@@ -37,6 +37,13 @@ export function htmlPart(organisationName: string, subject: string, bodyMarkdown
   ].join('');
 }
 
+/** The HTML part as a page shows it (a preview, a message in the outbox): the logo by its address, where a mail carries it inline. */
+export async function htmlPartToRead(ctx: AppContext, subject: string, bodyMarkdown: string): Promise<string> {
+  const settings = await getSettings(ctx.db);
+  const logoSrc = settings.logo ? `${ctx.config.publicUrl ?? ''}${settings.logo.url}` : null;
+  return htmlPart(settings.organisationName, subject, bodyMarkdown, logoSrc);
+}
+
 interface SmtpError {
   responseCode?: number;
   response?: string;
