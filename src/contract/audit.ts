@@ -41,7 +41,36 @@ export function fieldInWords(name: string): string {
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
-const ACTION_WORDS: Record<string, string> = { create: 'Created', update: 'Changed', delete: 'Deleted', revoke: 'Revoked', import: 'Imported' };
+const ACTION_WORDS: Record<string, string> = {
+  create: 'Created',
+  update: 'Changed',
+  delete: 'Deleted',
+  revoke: 'Revoked',
+  import: 'Imported',
+  suspend: 'Suspended',
+  resume: 'Resumed',
+  complete: 'Completed',
+  'mark-complete': 'Marked complete',
+  issue: 'Issued',
+  grade: 'Graded',
+  submit: 'Submitted',
+  recertify: 'Recertified',
+  renew: 'Renewed',
+  expire: 'Expired',
+  cancel: 'Cancelled',
+  disable: 'Disabled',
+  reschedule: 'Rescheduled',
+  replace: 'Replaced',
+  move: 'Moved',
+  book: 'Booked',
+  leave: 'Left',
+  start: 'Started',
+  login: 'Logged in',
+  'set-password': 'Password set',
+  'grant-role': 'Role granted',
+  'attach-file': 'File attached',
+  'add-course': 'Course added',
+};
 
 /** What an audited action is called in words: "delete" → "Deleted", "set-file" → "Set file". */
 export function actionInWords(action: string): string {

@@ -162,4 +162,5 @@ export const EnrollmentCycleSchema = z.object({
     z.object({ quizTitle: z.string(), percentage: z.number().nullable(), passed: z.boolean(), startedAt: z.string(), submittedAt: z.string().nullable() }),
   ),
 });
+export type EnrollmentCycle = z.infer<typeof EnrollmentCycleSchema>;
 export const EnrollmentCyclesSchema = z.object({ items: z.array(EnrollmentCycleSchema) });

@@ -21,6 +21,8 @@ export interface DemoCourse {
   /** Price in minor units (cents). */
   paid?: { price: number; currency: string };
   certificateValidityMonths?: number;
+  /** A new cycle this many days before a certificate expires (recertification). */
+  recertifyDaysBefore?: number;
   chapters: { title: string; lessons: { title: string; body: string }[] }[];
   quiz?: { title: string; passingPercentage: number; questions: DemoQuestion[] };
 }
@@ -38,6 +40,7 @@ export const COURSES: DemoCourse[] = [
     published: true,
     mandatory: true,
     certificateValidityMonths: 12,
+    recertifyDaysBefore: 30,
     chapters: [
       {
         title: 'Preventing fires',

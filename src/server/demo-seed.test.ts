@@ -4,6 +4,8 @@ import { AppError } from './http/errors.ts';
 import { DEMO_NOT_EMPTY, DEMO_ORGANISATION, DEMO_PASSWORD, seedDemo, formatDemoSeed, type DemoSeedResult } from './demo-seed.ts';
 import { progressSql } from './lms/enrollments/index.ts';
 import { getSettings } from './platform/settings.service.ts';
+import { today } from './db/dialect.ts';
+import { addDays, addMonths } from './hr/index.ts';
 
 const TABLES = [
   'users',
@@ -72,7 +74,8 @@ describeDb('smooth seed --demo', (env) => {
       quizzes: 5,
       // 20 onboarded × 3 published mandatory courses, 10 self-enrollments, 6 + 4 admin enrollments.
       enrollments: 80,
-      training_assignments: 60,
+      // The mandatory courses assigned at onboarding, and Fire Safety again to the learner the recertification run opened a cycle for.
+      training_assignments: 61,
       // Six first aiders (five certificates), 30 declarations, four work permits.
       employee_documents: 9,
       employee_compliance: 36,
@@ -108,6 +111,17 @@ describeDb('smooth seed --demo', (env) => {
       .execute();
     expect(certs.length).toBeGreaterThan(0);
     expect(certs.every((c) => c.source === 'auto' && c.enable_certification === 1)).toBe(true);
+
+    // A year on: one Fire Safety certificate is due for renewal and its holder's second cycle is open
+    // (the first keeps its dates in order and its certificate); another expires in 45 days, not due yet.
+    const cycles = await db.selectFrom('enrollment_cycles').selectAll().execute();
+    expect(cycles).toHaveLength(1);
+    expect(cycles[0]!.started_at < cycles[0]!.completed_at! && cycles[0]!.completed_at! < cycles[0]!.closed_at).toBe(true);
+    const renewed = await db.selectFrom('certificates').select(['issue_date', 'expiry_date', 'superseded_at']).where('id', '=', cycles[0]!.certificate_id).executeTakeFirstOrThrow();
+    expect([renewed.issue_date, renewed.expiry_date]).toEqual([addDays(today(), -345), addMonths(addDays(today(), -345), 12)]);
+    expect(renewed.superseded_at).not.toBeNull();
+    const due = await db.selectFrom('training_assignments').select('due_date').where('member_id', '=', cycles[0]!.member_id).where('course_id', '=', cycles[0]!.course_id).where('status', '=', 'open').execute();
+    expect(due.map((a) => a.due_date)).toEqual([renewed.expiry_date]);
 
     // Quiz submissions: passed and failed ones.
     const subs = await db.selectFrom('quiz_submissions').select(['passed', 'status']).execute();

@@ -11,6 +11,7 @@ import { createQuiz, submitQuiz } from './lms/quizzes/index.ts';
 import { adminEnroll, completeLesson, selfEnroll } from './lms/enrollments/index.ts';
 import { createCoupon } from './lms/payments/index.ts';
 import { seedDemoHrRecords } from './demo-seed-hr.ts';
+import { seedDemoRenewals } from './demo-seed-renewal.ts';
 import { LEARNERS, learnerEmail, STAFF } from './demo-seed-people.ts';
 import { COURSES, type DemoCourse } from './demo-seed-courses.ts';
 import { CreateCourseBody, CreateLessonBody } from '../contract/courses.ts';
@@ -154,6 +155,7 @@ export async function seedDemo(ctx: AppContext): Promise<DemoSeedResult> {
         ...(def.certificateValidityMonths
           ? { enableCertification: true, certificateIssueMode: 'auto', certificateValidityMonths: def.certificateValidityMonths }
           : {}),
+        ...(def.recertifyDaysBefore ? { recertifyDaysBefore: def.recertifyDaysBefore } : {}),
       }),
     );
     const b: BuiltCourse = { def, id: created.id, textLessons: [], quizId: null, questionIds: [] };
@@ -244,6 +246,9 @@ export async function seedDemo(ctx: AppContext): Promise<DemoSeedResult> {
       await submitQuiz(ctx, learner, b.quizId, { answers: answersFor(b, false) }, null);
     }
   }
+
+  // --- A year on: Fire Safety certificates near their yearly renewal ---------------------------
+  await seedDemoRenewals(ctx, fire.id, fire.def.certificateValidityMonths!);
 
   const tables = [
     'users',

@@ -5,7 +5,7 @@ import { registerDocumentRoutes } from './documents/index.ts';
 import { registerEmployeeImportRoutes, registerEmployeeRoutes } from './employees/index.ts';
 import { registerOnboardingRoutes } from './onboarding/index.ts';
 
-export { addDays } from './dates.ts';
+export { addDays, addMonths } from './dates.ts';
 export type { OnboardingHookItem } from './hr-hooks.ts';
 
 /** The HR side's routes: employees (and their import), onboarding, documents, compliance. */

@@ -30,7 +30,7 @@ export async function runRecertification(ctx: AppContext, on = today()): Promise
     await ctx.db.transaction().execute(async (trx) => {
       const now = new Date().toISOString();
       // 1. One closed cycle per current certificate due for renewal (the unique certificate decides races).
-      const opened = await sql<{ id: string; enrollment_id: string; member_id: string; certificate_id: string }>`
+      const opened = await sql<{ id: string; enrollment_id: string; member_id: string; certificate_id: string; cycle: number }>`
         insert into enrollment_cycles (id, enrollment_id, member_id, course_id, cycle, started_at, completed_at, certificate_id, closed_at)
         select ${sqlNewId(ctx)}, e.id, e.member_id, e.course_id,
                coalesce((select max(cy.cycle) from enrollment_cycles cy where cy.enrollment_id = e.id), 0) + 1,
@@ -41,7 +41,7 @@ export async function runRecertification(ctx: AppContext, on = today()): Promise
          where cert.course_id = ${course.id} and cert.superseded_at is null and cert.revoked_at is null
            and cert.expiry_date is not null and cert.expiry_date <= ${until}
         on conflict (certificate_id) do nothing
-        returning id, enrollment_id, member_id, certificate_id`.execute(trx);
+        returning id, enrollment_id, member_id, certificate_id, cycle`.execute(trx);
       const cycles = opened.rows;
       if (cycles.length === 0) return;
       const cycleIds = cycles.map((c) => c.id);
@@ -72,7 +72,8 @@ export async function runRecertification(ctx: AppContext, on = today()): Promise
       await trx.updateTable('certificates').set({ superseded_at: now }).where('id', 'in', cycles.map((c) => c.certificate_id)).execute();
       await recordAuditMany(
         trx,
-        cycles.map((c) => ({ actorId: null, action: 'recertify', entity: 'enrollment', entityId: c.enrollment_id, after: { cycleId: c.id, certificateId: c.certificate_id } })),
+        // The cycle closed (its number) and the certificate it keeps.
+        cycles.map((c) => ({ actorId: null, action: 'recertify', entity: 'enrollment', entityId: c.enrollment_id, after: { closedCycle: Number(c.cycle), certificateId: c.certificate_id } })),
       );
       // 4. A training assignment due on the old certificate's expiry, grouped by that date.
       const expiries = await trx.selectFrom('certificates').select(['member_id', 'expiry_date']).where('id', 'in', cycles.map((c) => c.certificate_id)).execute();

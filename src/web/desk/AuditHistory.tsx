@@ -4,7 +4,7 @@ import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { api } from '../ui/api.ts';
 import { ErrorState, PageLoader } from '../ui/states.tsx';
 import { actionInWords, changesOf } from '../../contract/audit.ts';
-import { COURSE_LINK, LinkedName, QUIZ_LINK, USER_LINK } from './entities/shared.tsx';
+import { CERTIFICATE_LINK, COURSE_LINK, LinkedName, QUIZ_LINK, USER_LINK } from './entities/shared.tsx';
 import { wordsOf } from './words.ts';
 import { fieldLabel, readableValue } from './format.ts';
 import { minorToDecimal } from '../../contract/money.ts';
@@ -42,8 +42,9 @@ function clip(text: string): string {
 const USER_FIELDS = new Set(['memberId', 'createdBy', 'actorId', 'userId', 'issuedBy', 'revokedBy', 'gradedBy', 'member_id', 'created_by', 'user_id']);
 const COURSE_FIELDS = new Set(['courseId', 'course_id']);
 const QUIZ_FIELDS = new Set(['quizId', 'quiz_id']);
+const CERTIFICATE_FIELDS = new Set(['certificateId', 'certificate_id']);
 /** Fields that say nothing to a reader: the record's own id, internal keys, what the caller may do, a file's id and address (its name says which). */
-const HIDDEN_FIELDS = new Set(['id', 'batchId', 'isMember', 'canManage', 'memberCount', 'createdAt', 'updatedAt', 'created_at', 'updated_at', 'fileId', 'file_id', 'fileUrl', 'imageUrl']);
+const HIDDEN_FIELDS = new Set(['id', 'cycleId', 'batchId', 'isMember', 'canManage', 'memberCount', 'createdAt', 'updatedAt', 'created_at', 'updated_at', 'fileId', 'file_id', 'fileUrl', 'imageUrl']);
 /** Fields holding a code (status, source, kind, ...): shown in words. */
 const CODE_FIELDS = new Set(['status', 'source', 'kind', 'certificateIssueMode', 'certificate_issue_mode', 'enrollmentState', 'orientation', 'digest', 'paymentGateway', 'outcome', 'role']);
 /** 0/1 columns of records audited as stored (quizzes): yes or no. */
@@ -110,6 +111,7 @@ function ChangeValue({ field, value, currency = null, shown }: { field: string; 
   if (typeof value === 'string' && value && USER_FIELDS.has(field)) return <LinkedName link={USER_LINK} id={value} />;
   if (typeof value === 'string' && value && COURSE_FIELDS.has(field)) return <LinkedName link={COURSE_LINK} id={value} />;
   if (typeof value === 'string' && value && QUIZ_FIELDS.has(field)) return <LinkedName link={QUIZ_LINK} id={value} />;
+  if (typeof value === 'string' && value && CERTIFICATE_FIELDS.has(field)) return <LinkedName link={CERTIFICATE_LINK} id={value} />;
   const listLink = LINKED_LISTS[field];
   if (Array.isArray(value) && listLink && value.every((v) => typeof v === 'string'))
     return value.length === 0 ? <>none</> : (

@@ -7,6 +7,7 @@ import { IconUsers } from '../../ui/icons.tsx';
 import { LMS_STAFF_ROLES } from '../../ui/session.ts';
 import { DownloadButton, FileToRecordButton } from '../actions.tsx';
 import { EnrollmentRuleActions, EnrollmentRuleDetails, EnrollmentStatusBadge } from '../EnrollmentRules.tsx';
+import { EnrollmentCycles } from '../enrollment-cycles.tsx';
 import type { EntityMeta, Row } from '../meta.ts';
 import { readableDay } from '../../ui/dates.ts';
 import { wordsOf } from '../words.ts';
@@ -99,6 +100,7 @@ export const ENROLLMENT_ENTITIES: EntityMeta[] = [
       return (
         <>
           <EnrollmentRuleDetails row={row} />
+          <EnrollmentCycles enrollmentId={String(row.id)} />
           <Group gap="lg" component="nav" aria-label="Related records">
             <Anchor component={Link} to={`/app/lms-quiz-submission?${q}`} size="sm">
               Quiz attempts in this course

@@ -5,6 +5,7 @@ import { useQuery } from '@tanstack/react-query';
 import { type Role } from '../../../contract/roles.ts';
 import { api } from '../../ui/api.ts';
 import type { LinkRef, Row } from '../meta.ts';
+import { readableDay } from '../../ui/dates.ts';
 
 export const MODERATORS: readonly Role[] = ['System Manager', 'Moderator'];
 export const AUTHORS: readonly Role[] = ['System Manager', 'Moderator', 'Course Creator'];
@@ -20,6 +21,11 @@ export const EMPLOYEE_LINK: LinkRef = {
   label: (r) => `${String(r.fullName)} (${String(r.employeeCode)})`,
 };
 export const QUIZ_LINK: LinkRef = { url: '/api/quizzes', slug: 'lms-quiz', label: (r) => String(r.title) };
+export const CERTIFICATE_LINK: LinkRef = {
+  url: '/api/certificates',
+  slug: 'lms-certificate',
+  label: (r) => `${String(r.courseTitle)}, issued ${readableDay(r.issueDate)}`,
+};
 export const TEMPLATE_LINK: LinkRef = {
   url: '/api/certificate-templates',
   slug: 'lms-certificate-template',
