@@ -109,7 +109,7 @@ describe('configuration and the smooth command', () => {
     }
   }, 120_000);
 
-  it('course import FILE.zip creates an unpublished course and says what it made; course export ID FILE.zip writes its archive; a bad archive says why', async () => {
+  it('course import FILE.zip creates an unpublished course and says what it made; course list names it; course export COURSE FILE.zip (by id or title) writes its archive; a bad archive says why', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smooth-cli-'));
     const env = { SMOOTH_DATA_DIR: dir, DATABASE_URL: '', SMOOTH_SCRYPT_COST: '10' };
     const archive = {
@@ -132,17 +132,24 @@ describe('configuration and the smooth command', () => {
       const out = path.join(dir, 'again.zip');
       const exported = smooth(['course', 'export', id, out], env);
       expect(exported.stderr).toBe('');
-      expect(exported.stdout).toContain(`Exported the course ${id} to ${out}`);
+      expect(exported.stdout).toContain(`Exported “Ladder safety” to ${out}`);
       expect(fs.readFileSync(out).subarray(0, 2).toString()).toBe('PK');
+      // The list names every course with its id; a course is named by its title (any case) too.
+      const list = smooth(['course', 'list'], env);
+      expect(list.stderr).toBe('');
+      expect(list.stdout).toMatch(new RegExp(`^  Title +Status +Lessons +Id\\n  -+  -+  -+  -+\\n  Ladder safety +Draft +2 +${id}\\n1 course\\.\\n$`));
+      expect(smooth(['course', 'list', '--search', 'forklift'], env).stdout).toBe('No course title contains “forklift”.\n');
+      const byTitle = path.join(dir, 'by-title.zip');
+      expect(smooth(['course', 'export', 'LADDER SAFETY', byTitle], env).stdout).toContain(`Exported “Ladder safety” to ${byTitle}`);
 
       fs.writeFileSync(file, await makeZip([{ name: 'course.json', data: JSON.stringify({ ...archive, version: 7 }) }]));
       const bad = smooth(['course', 'import', file], env);
       expect(bad.status).toBe(1);
       expect(bad.stderr).toContain('The archive is version 7; this server reads version 1.');
       expect(smooth(['course', 'export', id], env).status).toBe(2);
-      const unknown = smooth(['course', 'export', '01jzzzzzzzzzzzzzzzzzzzzzzz', out], env);
+      const unknown = smooth(['course', 'export', 'Forklift basics', out], env);
       expect(unknown.status).toBe(1);
-      expect(unknown.stderr).toContain('not found');
+      expect(unknown.stderr).toBe('smooth: no course is called “Forklift basics” and none has that id. "smooth course list" shows them.\n');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -1,7 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config.ts';
 import { openAndMigrate, startServer } from './main.ts';
@@ -23,8 +21,8 @@ import { IMPORT_KINDS, IMPORT_MODES, type ImportKindName, type ImportMode } from
 import { formatDemoSeed, seedDemo } from './demo-seed.ts';
 import { backup, BackupError, restore } from './platform/backup.ts';
 import { recordChainHead, verifyChain } from './platform/audit-chain.ts';
-import { exportCourseArchive, importCourseArchiveFile } from './lms/courses/index.ts';
-import { describeImport } from '../contract/course-archive.ts';
+import { courseCommand } from './cli-course.ts';
+import { fail, sizeInWords } from './cli-common.ts';
 import { jobLabel, outcomeInWords, scheduleInWords } from '../contract/job-words.ts';
 import { readableInstant } from './platform/readable-instant.ts';
 
@@ -40,7 +38,8 @@ Usage:
   smooth seed --demo                               fill an empty database with a demo organisation; prints the logins
   smooth backup FILE                               the database (online, consistent) and the file store in one zip
   smooth restore FILE [--force]                    restore a backup into an empty database (--force replaces one)
-  smooth course export ID FILE.zip                 a course's content (settings, chapters, lessons, quizzes, files) as a zip
+  smooth course list [--search TEXT]               the courses: title, status, lessons and id
+  smooth course export COURSE FILE.zip             a course (its title or id) with its settings, chapters, lessons, quizzes, files as a zip
   smooth course import FILE.zip                    a new unpublished course from such a zip; says what it created
   smooth audit verify                              walk the audit log hash chain (exit 1 names the first break)
   smooth audit head                                record and print the chain head (as the daily audit.head job)
@@ -59,10 +58,6 @@ Environment:
 Roles: ${ROLES.join(', ')}
 `;
 
-function fail(message: string, code = 1): never {
-  process.stderr.write(`smooth: ${message}\n`);
-  process.exit(code);
-}
 
 async function serve(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { port: { type: 'string' }, host: { type: 'string' } } });
@@ -228,9 +223,6 @@ async function seedCommand(argv: string[]): Promise<void> {
   }
 }
 
-function megabytes(bytes: number): string {
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-}
 
 /** `smooth backup FILE`: safe while the server runs. */
 async function backupCommand(argv: string[]): Promise<void> {
@@ -241,7 +233,7 @@ async function backupCommand(argv: string[]): Promise<void> {
   const size = fs.statSync(file).size;
   process.stdout.write(
     `Backed up ${m.dialect === 'sqlite' ? 'SQLite' : 'PostgreSQL'} (${m.tables} tables, ${m.rows} rows) and ${m.files} files ` +
-      `(${megabytes(m.fileBytes)}) to ${file} (${megabytes(size)}).\n`,
+      `(${sizeInWords(m.fileBytes)}) to ${file} (${sizeInWords(size)}).\n`,
   );
 }
 
@@ -262,52 +254,6 @@ async function restoreCommand(argv: string[]): Promise<void> {
       `${r.manifest.dialect === 'sqlite' ? 'SQLite' : 'PostgreSQL'}): ${r.tables} tables, ${r.rows} rows, ${r.files} files` +
       `${r.replaced ? ', replacing what was there' : ''}. Migrations newer than the backup run when the server starts.\n`,
   );
-}
-
-/** `smooth course export ID FILE.zip` and `smooth course import FILE.zip` (as the API's export.zip and import). */
-async function courseCommand(argv: string[]): Promise<void> {
-  const usage = 'usage: smooth course export ID FILE.zip | smooth course import FILE.zip';
-  const [sub, ...args] = argv;
-  if (!((sub === 'export' && args.length === 2) || (sub === 'import' && args.length === 1))) fail(usage, 2);
-  if (sub === 'import') {
-    try {
-      if (!fs.statSync(args[0]!).isFile()) fail(`${args[0]} is not a file`, 66);
-    } catch {
-      fail(`cannot read ${args[0]}`, 66);
-    }
-  }
-  const config = loadConfig();
-  const database = await openAndMigrate(config);
-  const { app, ctx } = await buildApp({ config, database, logger: false });
-  try {
-    if (sub === 'export') {
-      const [id, file] = args as [string, string];
-      const { chunks } = await exportCourseArchive(ctx, SYSTEM_ACTOR, id);
-      const part = `${file}.part`;
-      try {
-        await pipeline(Readable.from(chunks), fs.createWriteStream(part));
-        fs.renameSync(part, file);
-      } catch (e) {
-        fs.rmSync(part, { force: true });
-        throw e;
-      }
-      process.stdout.write(`Exported the course ${id} to ${file} (${megabytes(fs.statSync(file).size)}).\n`);
-      return;
-    }
-    const result = await importCourseArchiveFile(ctx, SYSTEM_ACTOR, args[0]!);
-    process.stdout.write(`${describeImport(result)} Its id is ${result.courseId}.\n`);
-    for (const w of result.report.warnings) process.stdout.write(`  Note: ${w}\n`);
-    process.stdout.write('It has no instructors yet: Moderators and System Managers manage it; add instructors on its desk page.\n');
-  } catch (e) {
-    if (e instanceof AppError) {
-      const errs = (e.extras.errors as { path: string; message: string }[] | undefined) ?? [];
-      fail([e.message, ...errs.slice(0, 20).map((x) => `  ${x.path}: ${x.message}`)].join('\n'), 1);
-    }
-    throw e;
-  } finally {
-    await app.close();
-    await database.close();
-  }
 }
 
 /** `smooth jobs list` and `smooth jobs run NAME` (as GET /api/jobs and POST /api/jobs/:name/run). */

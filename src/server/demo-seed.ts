@@ -12,6 +12,7 @@ import { adminEnroll, completeLesson, selfEnroll } from './lms/enrollments/index
 import { createCoupon } from './lms/payments/index.ts';
 import { seedDemoHrRecords } from './demo-seed-hr.ts';
 import { seedDemoRenewals } from './demo-seed-renewal.ts';
+import { table } from './cli-common.ts';
 import { LEARNERS, learnerEmail, STAFF } from './demo-seed-people.ts';
 import { COURSES, type DemoCourse } from './demo-seed-courses.ts';
 import { CreateCourseBody, CreateLessonBody } from '../contract/courses.ts';
@@ -282,17 +283,11 @@ export async function seedDemo(ctx: AppContext): Promise<DemoSeedResult> {
 /** The CLI's report: the logins as a table, then what was created. */
 export function formatDemoSeed(result: DemoSeedResult): string {
   const rows = [['Role', 'Email', 'Password'], ...result.logins.map((l) => [l.role, l.email, l.password])];
-  const widths = [0, 1, 2].map((c) => Math.max(...rows.map((r) => r[c]!.length)));
-  const line = (r: string[]) => `  ${r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ')}`.trimEnd();
-  const rule = `  ${widths.map((w) => '-'.repeat(w)).join('  ')}`;
   const counts = Object.entries(result.counts)
     .map(([k, v]) => `${k.replace(/_/g, ' ')} ${v}`)
     .join(', ');
   return (
     'Demo organisation created.\n\nDemo logins (every demo user, including the other learners, has the same password):\n' +
-    `${line(rows[0]!)}\n${rule}\n${rows
-      .slice(1)
-      .map(line)
-      .join('\n')}\n\nCreated: ${counts}.\n`
+    `${table(rows)}\n\nCreated: ${counts}.\n`
   );
 }

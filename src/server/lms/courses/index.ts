@@ -13,5 +13,5 @@ export { registerCourseAuditRoutes } from './course-audit.routes.ts';
 export { registerCourseArchiveRoutes } from './course-archive.routes.ts';
 export { exportCourseArchive } from './course-archive-export.service.ts';
 export { importCourseArchiveFile } from './course-archive-import.service.ts';
-export { createCourse, searchCourses } from './course.service.ts';
+export { createCourse, getCourse, listCourses, searchCourses } from './course.service.ts';
 export { createChapter, createLesson } from './structure.service.ts';
