@@ -106,6 +106,8 @@ describeBrowser('desk settings: reminder days and the organisation logo', () => 
       await headerLogo.waitFor();
       expect(await headerLogo.getAttribute('alt')).toBe('Acme Training logo');
       expect(await headerLogo.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(96);
+      // The header names the organisation, not the product.
+      expect(await page.getByTestId('organisation-name').innerText()).toBe('Acme Training');
       await page.getByTestId('settings-logo-preview').waitFor();
       await checkA11y(page, 'desk settings page');
       await screenshot(page, 'desk-settings-logo');
@@ -121,6 +123,7 @@ describeBrowser('desk settings: reminder days and the organisation logo', () => 
       const logo = learner.page.getByTestId('organisation-logo');
       await logo.waitFor();
       expect(await logo.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(96);
+      expect(await learner.page.getByTestId('organisation-name').innerText()).toBe('Acme Training');
       await screenshot(learner.page, 'portal-header-logo');
       expect(learner.errors).toEqual([]);
     } finally {
@@ -139,6 +142,7 @@ describeBrowser('desk settings: reminder days and the organisation logo', () => 
         await logo.waitFor();
         expect(await logo.getAttribute('alt')).toBe('Acme Training logo');
         await expect.poll(() => logo.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(96);
+        await page.getByRole('banner').getByText('Acme Training', { exact: true }).waitFor();
         await page.getByLabel('Email').waitFor();
       }
       await checkA11y(page, 'login page with the organisation logo');

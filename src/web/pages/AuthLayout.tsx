@@ -20,6 +20,11 @@ function BrandMark() {
   );
 }
 
+/** The organisation's name on the login page (the product's until the settings give one). */
+function BrandName() {
+  return <>{useBrand().data?.organisationName ?? 'Smooth LMS'}</>;
+}
+
 /** The centered card used by the setup and login pages; `brand` shows the organisation's logo (login). */
 export function AuthLayout({
   title,
@@ -41,8 +46,8 @@ export function AuthLayout({
           <Box component="header">
             <Group gap={10} justify="center">
               {brand ? <BrandMark /> : <IconLogo size={36} />}
-              <Text fw={750} fz={24} c="gray.9">
-                Smooth LMS
+              <Text fw={750} fz={24} c="gray.9" ta="center">
+                {brand ? <BrandName /> : 'Smooth LMS'}
               </Text>
             </Group>
           </Box>

@@ -111,8 +111,9 @@ export function Frame({ me, homeHref, areaLabel, groups, layout, headerExtra, ch
                 ) : (
                   <IconLogo />
                 )}
-                <Text fw={750} fz="lg" lh={1} c="gray.9" style={{ whiteSpace: 'nowrap' }}>
-                  Smooth LMS
+                {/* The organisation's name once it has one (the settings start with the product's). */}
+                <Text fw={750} fz="lg" lh={1.2} c="gray.9" truncate="end" maw={{ base: 150, sm: 320 }} title={organisation?.organisationName} data-testid="organisation-name">
+                  {organisation?.organisationName ?? 'Smooth LMS'}
                 </Text>
                 {areaLabel && (
                   <Badge variant="light" color="blue" radius="sm" visibleFrom="xs">
