@@ -313,6 +313,8 @@ describeBrowser('desk: a training manager with the demo organisation', () => {
     const history = page.getByTestId('audit-history');
     const entry = history.getByTestId('audit-entry').filter({ hasText: 'Recertified' });
     await expect.poll(() => entry.innerText()).toMatch(/Closed cycle\s+—\s+→ 1\s+Certificate\s+—\s+→ Fire Safety at Work, issued \d{1,2} \w{3} \d{4}/);
+    // And, before it, that the learner completed the course (by its lessons).
+    expect(await history.locator('[data-action="complete"]').innerText()).toMatch(/^Completed\s+by .+ · .*\n[\s\S]*Completed at\s+—\s+→ \d{1,2} \w{3} \d{4}, \d{2}:\d{2}/);
     await checkA11y(page, 'a recertified enrollment');
     await first.getByRole('link', { name: /^Issued / }).click();
     await page.getByRole('heading', { name: /^Fire Safety at Work — /, level: 1 }).waitFor();

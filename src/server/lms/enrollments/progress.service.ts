@@ -3,6 +3,7 @@ import type { AppContext } from '../../context.ts';
 import { prepared, type Tx } from '../../db/database.ts';
 import { nowIso } from '../../db/dialect.ts';
 import type { EnrollmentsTable } from '../../db/schema.ts';
+import { recordAuditMany } from '../../platform/audit.service.ts';
 
 declare module '../../platform/hooks.ts' {
   interface HookEvents {
@@ -142,6 +143,7 @@ export async function recomputeProgress(
   if (pg) await countsPerStatement('').execute(trx);
   // A row that was complete keeps its completed_at; only the newly completed carry this statement's.
   const completions = result.rows.filter((r) => r.completed_at === now).map((r) => ({ enrollmentId: r.id, memberId: r.member_id }));
+  await auditCompletions(trx, completions, now, opts.actorId ?? null);
   for (let i = 0; i < completions.length; i += COMPLETION_BATCH) {
     await ctx.hooks.emit('enrollment.completed', trx, {
       courseId,
@@ -151,6 +153,19 @@ export async function recomputeProgress(
     });
   }
   return result.rows;
+}
+
+/**
+ * An enrollment's completion by its lessons is part of its history (one completed by hand is
+ * logged as such where it is marked): who completed it (the learner, or the staff member whose
+ * change of the course completed it) and when.
+ */
+async function auditCompletions(trx: Tx, completions: { enrollmentId: string }[], completedAt: string, actorId: string | null): Promise<void> {
+  if (completions.length === 0) return;
+  await recordAuditMany(
+    trx,
+    completions.map((c) => ({ actorId, action: 'complete', entity: 'enrollment', entityId: c.enrollmentId, after: { progress: 100, completedAt } })),
+  );
 }
 
 const countsPerStatement = (mode: 'statement' | '') => sql`select set_config('smooth.compliance_counts', ${mode}, true)`;
@@ -195,6 +210,7 @@ export async function countCompletion(
   });
   if (!updated) throw new Error(`the enrollment of ${input.memberId} in ${input.courseId} vanished`);
   if (input.counted && updated.completed_at === now) {
+    await auditCompletions(trx, [{ enrollmentId: updated.id }], now, input.actorId);
     await ctx.hooks.emit('enrollment.completed', trx, {
       courseId: input.courseId,
       completedAt: now,
