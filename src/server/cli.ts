@@ -18,7 +18,7 @@ import { enrollmentImportKind } from './lms/enrollments/index.ts';
 import { trainingAssignmentImportKind } from './lms/training/index.ts';
 import { employeeImportKind } from './hr/employees/index.ts';
 import { IMPORT_KINDS, IMPORT_MODES, type ImportKindName, type ImportMode } from '../contract/imports.ts';
-import { formatDemoSeed, seedDemo } from './demo-seed.ts';
+import { DEMO_STEPS, formatDemoSeed, seedDemo } from './demo-seed.ts';
 import { backup, BackupError, restore } from './platform/backup.ts';
 import { recordChainHead, verifyChain } from './platform/audit-chain.ts';
 import { courseCommand } from './cli-course.ts';
@@ -216,7 +216,9 @@ async function seedCommand(argv: string[]): Promise<void> {
   const database = await openAndMigrate(config);
   const { app, ctx } = await buildApp({ config, database, logger: false });
   try {
-    process.stdout.write(formatDemoSeed(await seedDemo(ctx)));
+    // Each step as it starts (on stderr, so the logins printed at the end stand alone on stdout).
+    const result = await seedDemo(ctx, (n, step) => process.stderr.write(`[${n}/${DEMO_STEPS.length}] ${step}…\n`));
+    process.stdout.write(formatDemoSeed(result));
   } finally {
     await app.close();
     await database.close();

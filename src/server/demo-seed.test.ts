@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import { describeDb, json, sessionCookie } from '../../test/helpers/harness.ts';
 import { AppError } from './http/errors.ts';
-import { DEMO_NOT_EMPTY, DEMO_ORGANISATION, DEMO_PASSWORD, seedDemo, formatDemoSeed, type DemoSeedResult } from './demo-seed.ts';
+import { DEMO_NOT_EMPTY, DEMO_ORGANISATION, DEMO_PASSWORD, DEMO_STEPS, seedDemo, formatDemoSeed, type DemoSeedResult } from './demo-seed.ts';
 import { progressSql } from './lms/enrollments/index.ts';
 import { getSettings } from './platform/settings.service.ts';
 import { today } from './db/dialect.ts';
@@ -64,7 +64,10 @@ describeDb('smooth seed --demo', (env) => {
 
   it('fills an empty database with the demo organisation', async () => {
     const usersBefore = await env.count('users');
-    result = await seedDemo(env.ctx);
+    const steps: string[] = [];
+    result = await seedDemo(env.ctx, (n, step) => steps.push(`${n} ${step}`));
+    // The command prints each step as it starts: all of them, in order.
+    expect(steps).toEqual(DEMO_STEPS.map((step, i) => `${i + 1} ${step}`));
     expect(result.counts).toMatchObject({
       users: usersBefore + 34,
       departments: 7,

@@ -73,8 +73,23 @@ function answersFor(course: BuiltCourse, correct: boolean) {
   });
 }
 
-/** Seeds the demo organisation; refuses (409 DATABASE_NOT_EMPTY, nothing written) when any course or demo login exists. */
-export async function seedDemo(ctx: AppContext): Promise<DemoSeedResult> {
+/** The seed's steps, in order, as `onStep` names them (the command prints them as it goes). */
+export const DEMO_STEPS = [
+  'People and their logins',
+  'Departments, designations and employees',
+  'Courses, lessons and quizzes',
+  'Onboardings and mandatory training',
+  'HR documents and compliance records',
+  'Enrollments and their progress',
+  'A year on: certificates due for renewal',
+] as const;
+
+/**
+ * Seeds the demo organisation; refuses (409 DATABASE_NOT_EMPTY, nothing written) when any course or
+ * demo login exists. `onStep` hears each step as it starts (its number from 1 and its words).
+ */
+export async function seedDemo(ctx: AppContext, onStep: (n: number, step: string) => void = () => {}): Promise<DemoSeedResult> {
+  const step = (n: number) => onStep(n, DEMO_STEPS[n - 1]!);
   const course = await ctx.db.selectFrom('courses').select('id').limit(1).executeTakeFirst();
   const learnerEmails = LEARNERS.map(([name]) => learnerEmail(name));
   const allEmails = [...STAFF.map((s) => s.email), ...learnerEmails].map(normalizeEmail);
@@ -85,6 +100,7 @@ export async function seedDemo(ctx: AppContext): Promise<DemoSeedResult> {
   const logins: DemoLogin[] = [];
 
   // --- Users -----------------------------------------------------------------------------
+  step(1);
   const staff = new Map<Role, string>();
   for (const s of STAFF) {
     const input = CreateUserBody.parse({ email: s.email, fullName: s.fullName, password: DEMO_PASSWORD, roles: [s.role] });
@@ -106,6 +122,7 @@ export async function seedDemo(ctx: AppContext): Promise<DemoSeedResult> {
   for (const l of learners.slice(0, 3)) logins.push({ role: 'LMS Student', email: l.email, password: DEMO_PASSWORD });
 
   // --- HR: departments, designations, employees (team leads first, the others report to them) --
+  step(2);
   const hrEmployee = await createEmployee(
     ctx,
     hr,
@@ -139,6 +156,7 @@ export async function seedDemo(ctx: AppContext): Promise<DemoSeedResult> {
   }
 
   // --- Courses, chapters, lessons, quizzes (by the Course Creator, who becomes instructor) -----
+  step(3);
   const built = new Map<string, BuiltCourse>();
   for (const def of COURSES) {
     const created = await createCourse(
@@ -195,6 +213,7 @@ export async function seedDemo(ctx: AppContext): Promise<DemoSeedResult> {
   await createCoupon(ctx, moderator, CreateCouponBody.parse({ code: 'WELCOME20', percentOff: 20, maxUses: 100 }), null);
 
   // --- Onboardings: the integration enrolls in every published mandatory course and assigns it --
+  step(4);
   // 20 learners: four onboarded 90 days ago (their assignments are overdue unless completed).
   const onboarded = learners.slice(0, 20);
   await createOnboardings(
@@ -211,9 +230,11 @@ export async function seedDemo(ctx: AppContext): Promise<DemoSeedResult> {
   );
 
   // --- HR records: documents with expiry dates, and compliance obligations at every stage ------
+  step(5);
   await seedDemoHrRecords(ctx, hr, { firstAiders: [...leads.values()], employees: learners });
 
   // --- Self and admin enrollments ------------------------------------------------------------
+  step(6);
   const harassment = built.get('harassment')!;
   for (const l of learners.filter((_, i) => i % 3 === 0)) await selfEnroll(ctx, actorFor(l.userId, ['LMS Student']), harassment.id);
   const fire = built.get('fire')!;
@@ -249,6 +270,7 @@ export async function seedDemo(ctx: AppContext): Promise<DemoSeedResult> {
   }
 
   // --- A year on: Fire Safety certificates near their yearly renewal ---------------------------
+  step(7);
   await seedDemoRenewals(ctx, fire.id, fire.def.certificateValidityMonths!);
 
   const tables = [
