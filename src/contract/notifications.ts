@@ -7,7 +7,7 @@ export const OUTBOX_STATUSES = ['pending', 'sent', 'failed'] as const;
 export const OutboxItemSchema = z.object({
   id: z.string(),
   to: z.string(),
-  /** The recipient's name when the address belongs to a user (an invitation's may not yet). */
+  /** The recipient's name when the message was written for a user (null for an address alone). */
   toName: z.string().nullable(),
   subject: z.string(),
   event: z.string(),
@@ -21,7 +21,7 @@ export const OutboxItemSchema = z.object({
 });
 export type OutboxItem = z.infer<typeof OutboxItemSchema>;
 
-/** One message as it goes (or went) out: its plain-text part and its HTML part. */
+/** One message as it goes (or went) out: its plain-text part and its HTML part (a set-password link's token hidden). */
 export const OutboxMessageSchema = OutboxItemSchema.extend({
   text: z.string(),
   html: z.string(),

@@ -30,11 +30,15 @@ async function allCourses(ctx: AppContext, search?: string): Promise<Course[]> {
   return out;
 }
 
-/** The course an operator named: its id, or its title (any case). None or several are said in words. */
+/** The course an operator named: its id, or its title (any case, compared here: SQLite's lower() knows ASCII only). None or several are said in words. */
 async function namedCourse(ctx: AppContext, name: string): Promise<Course> {
-  const byId = await getCourse(ctx, SYSTEM_ACTOR, name).catch(() => null);
+  const byId = await getCourse(ctx, SYSTEM_ACTOR, name).catch((e: unknown) => {
+    if (e instanceof AppError && e.status === 404) return null;
+    throw e;
+  });
   if (byId) return byId;
-  const matches = (await allCourses(ctx, name)).filter((c) => c.title.toLowerCase() === name.trim().toLowerCase());
+  const wanted = name.trim().toLocaleLowerCase();
+  const matches = (await allCourses(ctx)).filter((c) => c.title.trim().toLocaleLowerCase() === wanted);
   if (matches.length === 1) return matches[0]!;
   if (matches.length === 0) fail(`no course is called “${name}” and none has that id. "smooth course list" shows them.`, 1);
   fail(`${matches.length} courses are called “${name}”: name one by its id (${matches.map((c) => c.id).join(', ')}).`, 1);

@@ -116,7 +116,7 @@ describe('configuration and the smooth command', () => {
       format: 'smooth-course-archive',
       version: 1,
       exportedAt: '2026-12-01T10:00:00.000Z',
-      course: { title: 'Ladder safety' },
+      course: { title: 'Échelle safety' },
       chapters: [{ title: 'Basics', lessons: [{ title: 'Read', kind: 'text', body: 'Three points of contact.' }, { title: 'Check', kind: 'quiz', quiz: 'q' }] }],
       quizzes: [{ key: 'q', title: 'Ladders', passingPercentage: 50, questions: [{ kind: 'text', text: 'How many points of contact?', answers: ['3', 'three'] }] }],
       scormPackages: [],
@@ -127,20 +127,20 @@ describe('configuration and the smooth command', () => {
       const imported = smooth(['course', 'import', file], env);
       expect(imported.stderr).toBe('');
       expect(imported.status).toBe(0);
-      expect(imported.stdout).toMatch(/^Imported “Ladder safety” as a new unpublished course: 1 chapter, 2 lessons, 1 quiz with 1 question, 0 files\. Its id is \w+\.\n/);
+      expect(imported.stdout).toMatch(/^Imported “Échelle safety” as a new unpublished course: 1 chapter, 2 lessons, 1 quiz with 1 question, 0 files\. Its id is \w+\.\n/);
       const id = /Its id is (\w+)\./.exec(imported.stdout)![1]!;
       const out = path.join(dir, 'again.zip');
       const exported = smooth(['course', 'export', id, out], env);
       expect(exported.stderr).toBe('');
-      expect(exported.stdout).toContain(`Exported “Ladder safety” to ${out}`);
+      expect(exported.stdout).toContain(`Exported “Échelle safety” to ${out}`);
       expect(fs.readFileSync(out).subarray(0, 2).toString()).toBe('PK');
       // The list names every course with its id; a course is named by its title (any case) too.
       const list = smooth(['course', 'list'], env);
       expect(list.stderr).toBe('');
-      expect(list.stdout).toMatch(new RegExp(`^  Title +Status +Lessons +Id\\n  -+  -+  -+  -+\\n  Ladder safety +Draft +2 +${id}\\n1 course\\.\\n$`));
+      expect(list.stdout).toMatch(new RegExp(`^  Title +Status +Lessons +Id\\n  -+  -+  -+  -+\\n  Échelle safety +Draft +2 +${id}\\n1 course\\.\\n$`));
       expect(smooth(['course', 'list', '--search', 'forklift'], env).stdout).toBe('No course title contains “forklift”.\n');
       const byTitle = path.join(dir, 'by-title.zip');
-      expect(smooth(['course', 'export', 'LADDER SAFETY', byTitle], env).stdout).toContain(`Exported “Ladder safety” to ${byTitle}`);
+      expect(smooth(['course', 'export', 'ÉCHELLE SAFETY', byTitle], env).stdout).toContain(`Exported “Échelle safety” to ${byTitle}`);
 
       fs.writeFileSync(file, await makeZip([{ name: 'course.json', data: JSON.stringify({ ...archive, version: 7 }) }]));
       const bad = smooth(['course', 'import', file], env);

@@ -21,8 +21,8 @@ export const SCREENSHOT_DIR = path.resolve('test/e2e/screenshots');
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /**
  * How long a page's action or wait may take before the test fails (ms): a page answers in well under
- * a second, but the whole suite shares two cores with the server tests, and a render that waits its
- * turn there must not read as a defect. A passing test never waits for it.
+ * a second, but two browser test files (each with its server and Chromium) share two cores, and a
+ * render that waits its turn there must not read as a defect. A passing test never waits for it.
  */
 export const UI_WAIT = 20_000;
 

@@ -34,7 +34,7 @@ function StatusBadge({ status }: { status: OutboxItem['status'] }) {
   );
 }
 
-/** The recipient: their name over the address, or the address alone (an invitation before the account is used). */
+/** The recipient: their name over the address, or the address alone (a message not written for a user). */
 function Recipient({ m }: { m: OutboxItem }) {
   if (!m.toName) return <>{m.to}</>;
   return (
@@ -86,6 +86,11 @@ function MessageModal({ id, smtpConfigured, onClose }: { id: string; smtpConfigu
                 )}
               </Table.Tbody>
             </Table>
+            {m.text.includes('set-password?token=') && (
+              <Text size="sm" c="gray.8">
+                The link to choose a password is not shown here: only the person it was sent to has it.
+              </Text>
+            )}
             <MailParts subject={m.subject} html={m.html} text={m.text} label="The message" />
           </Stack>
         )}

@@ -33,7 +33,18 @@ function unsaved(t: Template, d: Draft | undefined): boolean {
   return d !== undefined && (d.subject !== t.subject || d.body !== t.body);
 }
 
-function TemplateEditor({ template, draft, setDraft }: { template: Template; draft: Draft | undefined; setDraft: (d: Draft | undefined) => void }) {
+function TemplateEditor({
+  template,
+  draft,
+  setDraft,
+  onSaved,
+}: {
+  template: Template;
+  draft: Draft | undefined;
+  setDraft: (d: Draft | undefined) => void;
+  /** The words saved: the draft goes unless more was typed while they were on their way. */
+  onSaved: (sent: Draft) => void;
+}) {
   const qc = useQueryClient();
   const { subject, body } = draft ?? template;
   const changed = unsaved(template, draft);
@@ -44,10 +55,10 @@ function TemplateEditor({ template, draft, setDraft }: { template: Template; dra
       api.post<{ subject: string; text: string; html: string }>(`/api/notification-templates/${template.event}/preview`, { subject, body }),
   });
   const save = useMutation({
-    mutationFn: () => api.put<Template>(`/api/notification-templates/${template.event}`, { subject, body }),
-    onSuccess: async () => {
+    mutationFn: (sent: Draft) => api.put<Template>(`/api/notification-templates/${template.event}`, sent),
+    onSuccess: async (_saved, sent) => {
       await qc.invalidateQueries({ queryKey: ['notification-templates'] });
-      setDraft(undefined);
+      onSaved(sent);
       // A preview on show follows what was saved.
       if (preview.data) preview.mutate();
     },
@@ -108,7 +119,7 @@ function TemplateEditor({ template, draft, setDraft }: { template: Template; dra
         )
       )}
       <Group gap="sm">
-        <Button onClick={() => save.mutate()} loading={save.isPending} disabled={!changed}>
+        <Button onClick={() => save.mutate({ subject, body })} loading={save.isPending} disabled={!changed}>
           Save template
         </Button>
         {changed && (
@@ -193,6 +204,15 @@ export function NotificationTemplates({ drafts, setDrafts }: { drafts: Drafts; s
                     const next = { ...all };
                     if (d) next[t.event] = d;
                     else delete next[t.event];
+                    return next;
+                  })
+                }
+                onSaved={(sent) =>
+                  setDrafts((all) => {
+                    const now = all[t.event];
+                    if (!now || now.subject !== sent.subject || now.body !== sent.body) return all;
+                    const next = { ...all };
+                    delete next[t.event];
                     return next;
                   })
                 }

@@ -13,8 +13,10 @@ import type { EnrollmentCycle } from '../../contract/notifications.ts';
 function quizWords(c: EnrollmentCycle): string {
   if (c.attemptCount === 0) return '—';
   const tries = c.attemptCount === 1 ? '1 attempt' : `${c.attemptCount} attempts`;
-  const best = Math.max(...c.attempts.map((a) => a.percentage ?? 0));
-  return `${tries}, ${c.attempts.some((a) => a.passed) ? 'passed' : 'not passed'} (best ${best}%)`;
+  const scores = c.attempts.flatMap((a) => (a.percentage === null ? [] : [a.percentage]));
+  // Attempts waiting for a reviewer have no score yet.
+  const best = scores.length > 0 ? ` (best ${Math.max(...scores)}%)` : '';
+  return `${tries}, ${c.attempts.some((a) => a.passed) ? 'passed' : 'not passed'}${best}`;
 }
 
 export function EnrollmentCycles({ enrollmentId }: { enrollmentId: string }) {

@@ -4,6 +4,7 @@ import { makeCourse } from '../../../../test/helpers/fixtures.ts';
 import { newId } from '../../db/ids.ts';
 import type { OutboxMessage, OutboxItem } from '../../../contract/notifications.ts';
 import { notifyRecentEnrollments } from './events.ts';
+import { HIDDEN_TOKEN } from '../../platform/mail/outbox-list.ts';
 
 describeDb('the mail outbox, one message at a time; templates saved unchanged', (env) => {
   let admin: TestUser;
@@ -44,6 +45,23 @@ describeDb('the mail outbox, one message at a time; templates saved unchanged', 
 
     const row = await env.ctx.db.selectFrom('mail_outbox').selectAll().where('id', '=', item!.id).executeTakeFirstOrThrow();
     expect(row).toMatchObject({ status: 'pending', attempts: 0, sent_at: null });
+  });
+
+  it('an invitation shows that it carries a set-password link but never its token (the recipient’s alone)', async () => {
+    const res = await env.req('POST', '/api/users', { as: admin, body: { email: 'ines.invited@example.com', fullName: 'Inès Invited', roles: ['LMS Student'] } });
+    expect(res.statusCode, res.body).toBe(201);
+    const row = await env.ctx.db.selectFrom('mail_outbox').selectAll().where('to_address', '=', 'ines.invited@example.com').executeTakeFirstOrThrow();
+    const token = /set-password\?token=([A-Za-z0-9_-]+)/.exec(row.body_markdown)?.[1];
+    expect(token).toMatch(/^[A-Za-z0-9_-]{20,}$/);
+    const read = await env.req('GET', `/api/mail-outbox/${row.id}`, { as: admin });
+    expect(read.statusCode).toBe(200);
+    expect(read.body).not.toContain(token);
+    const m = json<OutboxMessage>(read);
+    expect(m.toName).toBe('Inès Invited');
+    expect(m.text).toContain(`/lms/set-password?token=${HIDDEN_TOKEN}`);
+    expect(m.html).toContain(`set-password?token=${HIDDEN_TOKEN}`);
+    // The message that goes out keeps the link.
+    expect((await env.ctx.db.selectFrom('mail_outbox').select('body_markdown').where('id', '=', row.id).executeTakeFirstOrThrow()).body_markdown).toContain(token);
   });
 
   it('a message is for System Managers only; an unknown or malformed id is refused in words', async () => {

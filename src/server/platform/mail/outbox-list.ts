@@ -45,9 +45,19 @@ export async function listOutbox(ctx: AppContext, f: { status?: 'pending' | 'sen
   };
 }
 
-/** One message with the parts the sender puts in it (plain text as stored, HTML under the organisation's name and logo). */
+/**
+ * A set-password link (an invitation, a reset) is the recipient's alone: whoever reads the outbox
+ * sees that there was one, not the token that would let them choose the password.
+ */
+export const HIDDEN_TOKEN = 'hidden-only-the-recipient-has-it';
+function withoutPasswordTokens(markdown: string): string {
+  return markdown.replace(/(set-password\?token=)[A-Za-z0-9_-]+/g, `$1${HIDDEN_TOKEN}`);
+}
+
+/** One message with the parts the sender puts in it (plain text as stored, HTML under the organisation's name and logo), password links hidden. */
 export async function getOutboxMessage(ctx: AppContext, id: string): Promise<OutboxMessage> {
   const row = await outboxQuery(ctx).where('m.id', '=', id).executeTakeFirst();
   if (!row) throw errors.notFound('The message');
-  return { ...present(row), text: row.body_markdown, html: await htmlPartToRead(ctx, row.subject, row.body_markdown) };
+  const text = withoutPasswordTokens(row.body_markdown);
+  return { ...present(row), text, html: await htmlPartToRead(ctx, row.subject, text) };
 }
