@@ -518,6 +518,19 @@ describeBrowser('desk: a training manager with the demo organisation', () => {
     expect(names).toContain('Notification preferences');
     expect(new Set(names).size).toBe(names.length);
     await page.keyboard.press('Escape');
+    // A template and a person's preferences are named, not shown by their code or id.
+    expect((await api.patch(at('/api/me/notification-preferences'), { data: { digest: 'daily' } })).status()).toBe(200);
+    const template = (await (await api.get(at('/api/notification-templates'))).json()) as { items: { event: string; subject: string; body: string }[] };
+    const issued = template.items.find((t) => t.event === 'certificate.issued')!;
+    expect((await api.put(at('/api/notification-templates/certificate.issued'), { data: { subject: `${issued.subject}!`, body: issued.body } })).status()).toBe(200);
+    for (const [entity, name] of [
+      ['notification_template', '“Certificate issued” message'],
+      ['notification_preferences', 'Preferences of Amara Okafor'],
+    ] as const) {
+      await page.goto(at(`/app/audit-log?entity=${entity}`));
+      const first = page.getByTestId('desk-list').locator('tbody tr').first();
+      await first.getByRole('link', { name }).waitFor();
+    }
   });
 
   it('shows no page errors along the way', () => {

@@ -12,6 +12,7 @@ import { readableDay, readableMoment } from '../../ui/dates.ts';
 import { wordsOf } from '../words.ts';
 import type { LinkRef } from '../meta.ts';
 import { MAX_REMINDER_DAYS } from '../../../contract/settings.ts';
+import { notificationEventInWords } from '../../../contract/notifications.ts';
 import { LogoSettings } from '../LogoSettings.tsx';
 import { changedFields } from '../AuditHistory.tsx';
 
@@ -291,6 +292,8 @@ const AUDIT_RECORD_PAGES: Record<string, { slug?: string; link?: LinkRef }> = {
   },
   scorm_package: { link: { url: '/api/scorm-packages', label: (r) => String(r.title) } },
   coupon: { slug: 'lms-coupon', link: { url: '/api/coupons', label: (r) => String(r.code) } },
+  // A person's notification preferences are kept under their user id: named by the person.
+  notification_preferences: { slug: 'user', link: { url: '/api/users', label: (r) => `Preferences of ${String(r.fullName)}` } },
 };
 
 /** Records named by their member and course, which their audited images carry (also once the record is deleted). */
@@ -316,6 +319,14 @@ function AuditRecordLink({ entity, id, image }: { entity: string; id: string; im
     return (
       <Anchor component={Link} to={`/app/${page.slug}/${encodeURIComponent(id)}`} size="sm">
         {compose(<LinkedName link={{ ...USER_NAME_LINK, slug: undefined }} id={img.memberId} />, <LinkedName link={{ ...COURSE_LINK, slug: undefined }} id={img.courseId} />)}
+      </Anchor>
+    );
+  }
+  // A message template is kept under its event's code: named by the event, opened in the template editor.
+  if (entity === 'notification_template') {
+    return (
+      <Anchor component={Link} to={`/app/notifications?tab=templates&event=${encodeURIComponent(id)}`} size="sm">
+        “{notificationEventInWords(id)}” message
       </Anchor>
     );
   }
