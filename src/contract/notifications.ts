@@ -123,10 +123,16 @@ export const NOTIFICATION_EVENT_WORDS: Record<NotificationEvent, string> = {
   'account.password-reset': 'Password reset link',
 };
 
+/** Every event an outbox message can be written for: the templated ones and the compliance job's own. */
+const OUTBOX_EVENT_WORDS: Record<string, string> = {
+  ...NOTIFICATION_EVENT_WORDS,
+  'compliance.expiring': 'Compliance record expiring',
+  'compliance.expired': 'Compliance record expired',
+};
+
 /** An outbox message's event in words (messages keep the event they were written for, whatever it was). */
 export function notificationEventInWords(event: string): string {
-  const words: Record<string, string> = { ...NOTIFICATION_EVENT_WORDS, 'compliance.expiring': 'Compliance record expiring', 'compliance.expired': 'Compliance record expired' };
-  return words[event] ?? event;
+  return OUTBOX_EVENT_WORDS[event] ?? event;
 }
 
 export const TemplateSchema = z.object({

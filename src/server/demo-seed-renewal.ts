@@ -2,8 +2,8 @@
  * The demo a year on: Fire Safety at Work is renewed every year (certificates valid 12 months, a
  * new cycle 30 days before they expire). Two learners' completions are moved back in time, with
  * everything that dates them (enrollment, lessons, quiz attempts, certificate), so their history
- * reads in order: one completed 345 days ago (her certificate expires in 20 days, so the
- * recertification job opens her next cycle and assigns the course, due on that day), one 320 days
+ * reads in order: one completed 345 days ago (the certificate expires in 20 days, so the
+ * recertification job opens the next cycle and assigns the course, due on that day), one 320 days
  * ago (expires in 45 days: not due yet).
  */
 import type { AppContext } from './context.ts';

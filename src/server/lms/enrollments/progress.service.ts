@@ -3,7 +3,7 @@ import type { AppContext } from '../../context.ts';
 import { prepared, type Tx } from '../../db/database.ts';
 import { nowIso } from '../../db/dialect.ts';
 import type { EnrollmentsTable } from '../../db/schema.ts';
-import { recordAuditMany } from '../../platform/audit.service.ts';
+import { recordAudit } from '../../platform/audit.service.ts';
 
 declare module '../../platform/hooks.ts' {
   interface HookEvents {
@@ -154,20 +154,6 @@ export async function recomputeProgress(
   return result.rows;
 }
 
-/**
- * An enrollment's completion by its lessons is part of its history (one completed by hand is
- * logged as such where it is marked): who completed it and when. A recount after a course's lessons
- * changed logs none: it may complete tens of thousands at once, and on SQLite every audit entry is
- * hashed into the chain as it is written (50,000 took 1.5 s more in bench/recompute.bench.ts).
- */
-async function auditCompletions(trx: Tx, completions: { enrollmentId: string }[], completedAt: string, actorId: string | null): Promise<void> {
-  if (completions.length === 0) return;
-  await recordAuditMany(
-    trx,
-    completions.map((c) => ({ actorId, action: 'complete', entity: 'enrollment', entityId: c.enrollmentId, after: { progress: 100, completedAt } })),
-  );
-}
-
 const countsPerStatement = (mode: 'statement' | '') => sql`select set_config('smooth.compliance_counts', ${mode}, true)`;
 
 /** Adds `add` (0 or 1) completed lessons to an enrollment and sets or clears completed_at to match. */
@@ -210,7 +196,11 @@ export async function countCompletion(
   });
   if (!updated) throw new Error(`the enrollment of ${input.memberId} in ${input.courseId} vanished`);
   if (input.counted && updated.completed_at === now) {
-    await auditCompletions(trx, [{ enrollmentId: updated.id }], now, input.actorId);
+    // The completion is part of the enrollment's history (one marked by hand is logged where it is
+    // marked): who and when. A recount after a course's lessons changed logs none: it may complete
+    // tens of thousands at once, and on SQLite every audit entry is hashed into the chain as it is
+    // written (50,000 took 1.5 s more in bench/recompute.bench.ts).
+    await recordAudit(trx, { actorId: input.actorId, action: 'complete', entity: 'enrollment', entityId: updated.id, after: { progress: 100, completedAt: now } });
     await ctx.hooks.emit('enrollment.completed', trx, {
       courseId: input.courseId,
       completedAt: now,
