@@ -111,7 +111,11 @@ describeBrowser('notifications: the bell, the notifications and preferences page
       expect(await message.getByRole('table').innerText()).toMatch(new RegExp(`To\\s+${LEARNER.fullName} <${LEARNER.email}>[\\s\\S]*About\\s+Enrolled in a course`));
       await message.frameLocator('iframe[title="The HTML part of the mail"]').getByRole('link', { name: 'Open the course' }).waitFor();
       await message.getByRole('tab', { name: 'As plain text' }).click();
-      expect(await message.getByTestId('mail-text').innerText()).toContain(`Hello ${LEARNER.fullName}`);
+      const plain = await message.getByTestId('mail-text').innerText();
+      expect(plain).toContain(`Hello ${LEARNER.fullName}`);
+      // Words, not Markdown: no emphasis marks, the link as its words and its address.
+      expect(plain).toMatch(new RegExp(`You are now enrolled in ${COURSE}\\.\\s+Open the course: http`));
+      expect(plain).not.toContain('**');
       await checkA11y(page, 'desk outbox message');
       // The open message is in the address: a reload shows it again; closing it takes it out.
       await page.reload();
@@ -163,9 +167,12 @@ describeBrowser('notifications: the bell, the notifications and preferences page
       await page.getByRole('button', { name: 'Preview with sample data' }).click();
       const preview = page.getByTestId('template-preview');
       await preview.getByRole('heading', { name: 'Welcome aboard Fire Safety Basics' }).waitFor();
-      // The preview has both parts: the plain-text one is the Markdown as sent.
+      // The preview has both parts: the plain-text one as mail carries it (no Markdown marks).
       await preview.getByRole('tab', { name: 'As plain text' }).click();
-      expect(await preview.getByTestId('mail-text').innerText()).toContain('Hello Sam Taylor');
+      const previewText = await preview.getByTestId('mail-text').innerText();
+      expect(previewText).toContain('Hello Sam Taylor');
+      expect(previewText).toContain('enrolled in Fire Safety Basics.');
+      expect(previewText).not.toContain('**');
       await checkA11y(page, 'desk templates');
       await screenshot(page, 'notifications-desk-templates');
       // Words not saved stay when another event is opened (and the list says so), and can be undone.

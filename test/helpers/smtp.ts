@@ -12,6 +12,17 @@ function decodeQp(s: string): string {
   return s.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
 }
 
+/** The body of a message's part of this content type (e.g. text/plain), line ends as \n; null when it has none. */
+export function mailPart(raw: string, contentType: string): string | null {
+  const text = raw.replace(/\r\n/g, '\n');
+  const at = text.search(new RegExp(`^Content-Type: ${contentType}\\b`, 'm'));
+  if (at < 0) return null;
+  const start = text.indexOf('\n\n', at);
+  if (start < 0) return null;
+  const end = text.indexOf('\n--', start + 2);
+  return text.slice(start + 2, end < 0 ? undefined : end);
+}
+
 /**
  * A real SMTP server on a free local port that keeps what it receives. `refuse(n, code)` makes
  * the next n messages be answered with that code (4xx: try later; 5xx: permanent).

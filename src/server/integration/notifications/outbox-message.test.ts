@@ -29,8 +29,8 @@ describeDb('the mail outbox, one message at a time; templates saved unchanged', 
     expect(res.statusCode, res.body).toBe(200);
     const m = json<OutboxMessage>(res);
     expect(m).toMatchObject({ id: item!.id, to: learner.email, toName: 'Lena Outbox', subject: 'You are enrolled in Ladder Safety', status: 'pending' });
-    expect(m.text).toContain('Hello Lena Outbox');
-    expect(m.text).toContain(`https://lms.example.com/lms/courses/${courseId}`);
+    // The plain-text part as the sender puts it in the mail: words, not Markdown.
+    expect(m.text).toBe(`Hello Lena Outbox,\n\nYou are now enrolled in Ladder Safety.\n\nOpen the course: https://lms.example.com/lms/courses/${courseId}`);
     expect(m.html).toContain('Acme Training');
     expect(m.html).toContain(`href="https://lms.example.com/lms/courses/${courseId}"`);
 

@@ -13,6 +13,7 @@ import { errors } from '../../http/errors.ts';
 import { recordAudit } from '../../platform/audit.service.ts';
 import { getSettings } from '../../platform/settings.service.ts';
 import { htmlPartToRead } from '../../platform/mail/index.ts';
+import { markdownToPlainText } from '../../platform/markdown.ts';
 import { readableDay, readableDaySql } from '../../platform/readable-instant.ts';
 
 interface TemplateDefault {
@@ -304,6 +305,6 @@ export async function previewTemplate(ctx: AppContext, event: NotificationEvent,
     ...d.sample,
   };
   const subject = fillTemplate(input.subject, d.placeholders, values);
-  const text = fillTemplate(input.body, d.placeholders, values);
-  return { subject, text, html: await htmlPartToRead(ctx, subject, text) };
+  const body = fillTemplate(input.body, d.placeholders, values);
+  return { subject, text: markdownToPlainText(body), html: await htmlPartToRead(ctx, subject, body) };
 }

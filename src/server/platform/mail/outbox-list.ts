@@ -2,6 +2,7 @@ import type { AppContext } from '../../context.ts';
 import type { OutboxRow } from '../../db/schema-notify.ts';
 import type { OutboxItem, OutboxMessage } from '../../../contract/notifications.ts';
 import { errors } from '../../http/errors.ts';
+import { markdownToPlainText } from '../markdown.ts';
 import { htmlPartToRead, smtpUrlOf } from './sender.ts';
 
 type Row = OutboxRow & { to_name: string | null };
@@ -54,10 +55,10 @@ function withoutPasswordTokens(markdown: string): string {
   return markdown.replace(/(set-password\?token=)[A-Za-z0-9_-]+/g, `$1${HIDDEN_TOKEN}`);
 }
 
-/** One message with the parts the sender puts in it (plain text as stored, HTML under the organisation's name and logo), password links hidden. */
+/** One message with the parts the sender puts in it (plain text, HTML under the organisation's name and logo), password links hidden. */
 export async function getOutboxMessage(ctx: AppContext, id: string): Promise<OutboxMessage> {
   const row = await outboxQuery(ctx).where('m.id', '=', id).executeTakeFirst();
   if (!row) throw errors.notFound('The message');
-  const text = withoutPasswordTokens(row.body_markdown);
-  return { ...present(row), text, html: await htmlPartToRead(ctx, row.subject, text) };
+  const markdown = withoutPasswordTokens(row.body_markdown);
+  return { ...present(row), text: markdownToPlainText(markdown), html: await htmlPartToRead(ctx, row.subject, markdown) };
 }

@@ -1,7 +1,7 @@
 /** Sends the outbox over SMTP with nodemailer: the worker job `mail.outbox` and its run by hand. */
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { AppContext } from '../../context.ts';
-import { renderMarkdown } from '../markdown.ts';
+import { markdownToPlainText, renderMarkdown } from '../markdown.ts';
 import { getSettings, storedSmtpUrl } from '../settings.service.ts';
 import type { JobDefinition } from '../jobs.ts';
 import type { OutboxRow } from '../../db/schema-notify.ts';
@@ -106,7 +106,7 @@ async function sendOne(
       from: { name: m.organisationName, address: m.from },
       to: row.to_address,
       subject: row.subject,
-      text: row.body_markdown,
+      text: markdownToPlainText(row.body_markdown),
       html: htmlPart(m.organisationName, row.subject, row.body_markdown, m.logo ? `cid:${LOGO_CID}` : null),
       // The logo travels inline with the message (remote images are blocked by most mail readers).
       ...(m.logo
