@@ -1,4 +1,8 @@
 import { z } from 'zod';
+import type { Role } from './roles.ts';
+
+/** Who reads the audit log (verifying its chain is for System Managers alone). */
+export const AUDIT_READERS = ['System Manager', 'Moderator'] as const satisfies readonly Role[];
 
 /** One audit log entry as the API answers it. */
 export const AuditEntry = z.object({

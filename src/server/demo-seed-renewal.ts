@@ -7,10 +7,9 @@
  * ago (expires in 45 days: not due yet).
  */
 import type { AppContext } from './context.ts';
+import { DAY_MS } from './db/dialect.ts';
 import { addDays, addMonths } from './hr/index.ts';
 import { runRecertification } from './integration/recertification.ts';
-
-const DAY_MS = 86_400_000;
 
 function earlier(iso: string | null, days: number): string | null {
   return iso === null ? null : new Date(Date.parse(iso) - days * DAY_MS).toISOString();

@@ -61,10 +61,18 @@ export function bool(v: boolean): number {
   return v ? 1 : 0;
 }
 
+/** A day in milliseconds (a UTC day: always 24 hours). */
+export const DAY_MS = 86_400_000;
+
 export function nowIso(): string {
   return new Date().toISOString();
 }
 
 export function today(): string {
   return new Date().toISOString().slice(0, 10);
+}
+
+/** The calendar day `days` after `day` (YYYY-MM-DD, UTC; negative goes back). */
+export function addDays(day: string, days: number): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
 }

@@ -8,11 +8,7 @@ function format(d: Date): string {
   return d.toISOString().slice(0, 10);
 }
 
-export function addDays(date: string, days: number): string {
-  const d = parse(date);
-  d.setUTCDate(d.getUTCDate() + days);
-  return format(d);
-}
+export { addDays } from '../db/dialect.ts';
 
 /** Adds calendar months; the day is clamped to the month's last day (2026-01-31 + 1 month = 2026-02-28). */
 export function addMonths(date: string, months: number): string {

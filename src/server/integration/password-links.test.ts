@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { describeDb, json, sessionCookie, type TestEnv, type TestUser } from '../../../test/helpers/harness.ts';
 import { startSmtp } from '../../../test/helpers/smtp.ts';
+import { DAY_MS } from '../db/dialect.ts';
 import { drainOutbox } from '../platform/mail/index.ts';
 import { RESET_LIMITS } from './password-links.ts';
 
@@ -77,7 +78,7 @@ describeDb('set-password links: invitations and password resets', (env) => {
     expect(links).toHaveLength(1);
     expect(links[0]).toMatchObject({ purpose: 'invitation', created_by: admin.id, used_at: null });
     expect(JSON.stringify(links)).not.toContain(token!);
-    const days = (Date.parse(links[0]!.expires_at) - Date.parse(links[0]!.created_at)) / 86_400_000;
+    const days = (Date.parse(links[0]!.expires_at) - Date.parse(links[0]!.created_at)) / DAY_MS;
     expect(days).toBe(7);
 
     const state = json<{ invitedAt: string; passwordSet: boolean; acceptedAt: string | null }>(

@@ -12,6 +12,7 @@
 import { sql } from 'kysely';
 import type { AppContext } from '../context.ts';
 import type { Executor, Tx } from '../db/database.ts';
+import { DAY_MS } from '../db/dialect.ts';
 import { newId, newSecret } from '../db/ids.ts';
 import { errors } from '../http/errors.ts';
 import { sha256 } from '../platform/auth.service.ts';
@@ -24,7 +25,7 @@ import { readableInstant } from '../platform/readable-instant.ts';
 export type LinkPurpose = 'invitation' | 'reset';
 
 /** How long a link works: a week for an invitation, an hour for a reset. */
-export const LINK_LIFETIME_MS: Record<LinkPurpose, number> = { invitation: 7 * 24 * 3_600_000, reset: 3_600_000 };
+export const LINK_LIFETIME_MS: Record<LinkPurpose, number> = { invitation: 7 * DAY_MS, reset: 3_600_000 };
 
 const EVENT = { invitation: 'account.invitation', reset: 'account.password-reset' } as const;
 

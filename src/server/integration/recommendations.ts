@@ -15,6 +15,7 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Actor, AppContext } from '../context.ts';
+import { DAY_MS } from '../db/dialect.ts';
 import { errors } from '../http/errors.ts';
 import { courseImageUrl, parseTags } from '../lms/courses/index.ts';
 import { recommendationProvider, type RecommendationProvider } from '../platform/settings.service.ts';
@@ -245,7 +246,7 @@ async function rankBuiltIn(ctx: AppContext, memberId: string): Promise<{ ranked:
   const candidateVectors = candidateTerms.map(weighted);
   const historyVectors = historyTerms.map(weighted);
   const roleVector = roleTerms.size ? weighted(roleTerms) : null;
-  const newSince = new Date(Date.now() - NEW_DAYS * 86_400_000).toISOString();
+  const newSince = new Date(Date.now() - NEW_DAYS * DAY_MS).toISOString();
 
   const ranked = candidates.map((c, i): Ranked => {
     const vector = candidateVectors[i]!;

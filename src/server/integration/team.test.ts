@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest';
 import { describeDb, json, type TestUser } from '../../../test/helpers/harness.ts';
 import { makeCourse } from '../../../test/helpers/fixtures.ts';
+import { DAY_MS } from '../db/dialect.ts';
 import type { Team } from '../../contract/team.ts';
 
 describeDb("a manager's team", (env) => {
@@ -43,7 +44,7 @@ describeDb("a manager's team", (env) => {
       const res = await env.req('POST', '/api/training-assignments', { as: hr, body: { courseId, dueDate, memberIds: [ana.id] } });
       expect(res.statusCode, res.body).toBe(201);
     }
-    const soon = new Date(Date.now() + 5 * 86_400_000).toISOString().slice(0, 10);
+    const soon = new Date(Date.now() + 5 * DAY_MS).toISOString().slice(0, 10);
     await env.ctx.db.updateTable('training_assignments').set({ due_date: '2020-02-03' }).where('member_id', '=', ana.id).where('course_id', '=', forklift.courseId).execute();
     await env.ctx.db.updateTable('training_assignments').set({ due_date: soon }).where('member_id', '=', ana.id).where('course_id', '=', privacy.courseId).execute();
     expect((await env.req('POST', `/api/lessons/${forklift.lessonIds[0]}/complete`, { as: ana })).statusCode).toBe(200);

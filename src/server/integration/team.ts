@@ -1,5 +1,5 @@
 import type { Actor, AppContext } from '../context.ts';
-import { today } from '../db/dialect.ts';
+import { addDays, today } from '../db/dialect.ts';
 import { directReportsOf, employeeOfUser } from '../hr/employees/index.ts';
 import { trainingHistoryOf } from '../lms/training/index.ts';
 import type { Team, TeamMember } from '../../contract/team.ts';
@@ -10,10 +10,6 @@ export const TEAM_MAX = 200;
 const DUE_SOON_DAYS = 14;
 /** Members whose training is read at the same time. */
 const PARALLEL = 8;
-
-function addDays(day: string, days: number): string {
-  return new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
-}
 
 function summarise(courses: TrainingRecordCourse[], on: string): Pick<TeamMember, 'required' | 'completed' | 'inProgress' | 'notStarted' | 'overdue' | 'dueSoon' | 'courses'> {
   const soon = addDays(on, DUE_SOON_DAYS);

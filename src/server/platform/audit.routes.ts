@@ -5,7 +5,7 @@ import { IsoDateTime, LimitSchema, pageOf } from '../../contract/common.ts';
 import { listAudit } from './audit.service.ts';
 import { verifyChain } from './audit-chain.ts';
 import { fullNamesById, registerListExport } from './list-export.ts';
-import { AuditEntry, changesOf } from '../../contract/audit.ts';
+import { AUDIT_READERS, AuditEntry, changesOf } from '../../contract/audit.ts';
 
 
 const ChainVerification = z.object({
@@ -42,7 +42,7 @@ export function registerAuditRoutes(app: App, ctx: AppContext): void {
   app.get(
     '/api/audit-log',
     {
-      config: { access: ['System Manager', 'Moderator'] },
+      config: { access: AUDIT_READERS },
       schema: {
         tags: ['audit'],
         summary: 'Audit log, newest first',
@@ -66,7 +66,7 @@ export function registerAuditRoutes(app: App, ctx: AppContext): void {
     async () => ({ ...(await verifyChain(ctx.db)), checkedAt: new Date().toISOString() }),
   );
   registerListExport(app, '/api/audit-log', {
-    access: ['System Manager', 'Moderator'],
+    access: AUDIT_READERS,
     tags: ['audit'],
     querystring: AuditListQuery,
     fileName: 'audit-log',

@@ -2,7 +2,7 @@ import { hash } from 'node:crypto';
 import { sql } from 'kysely';
 import type { AppContext } from '../context.ts';
 import { prepared, type Executor } from '../db/database.ts';
-import { nowIso } from '../db/dialect.ts';
+import { DAY_MS, nowIso } from '../db/dialect.ts';
 import { newId, newSecret } from '../db/ids.ts';
 import type { AppError } from '../http/errors.ts';
 import { errors } from '../http/errors.ts';
@@ -377,7 +377,7 @@ export async function purgeExpiredAuth(ctx: AppContext): Promise<{ sessions: num
     .executeTakeFirst();
   const f = await ctx.db
     .deleteFrom('login_throttle')
-    .where('updated_at', '<', new Date(now.getTime() - 24 * 3_600_000).toISOString())
+    .where('updated_at', '<', new Date(now.getTime() - DAY_MS).toISOString())
     .where('next_at', '<', now.toISOString())
     .executeTakeFirst();
   return { sessions: Number(s.numDeletedRows), failures: Number(f.numDeletedRows) };

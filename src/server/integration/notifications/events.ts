@@ -6,6 +6,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { AppContext } from '../../context.ts';
 import type { Tx } from '../../db/database.ts';
+import { DAY_MS } from '../../db/dialect.ts';
 import { idAtTime } from '../../db/ids.ts';
 import { nextTurn } from '../../platform/event-loop.ts';
 import { readableDaySql } from '../../platform/readable-instant.ts';
@@ -26,7 +27,7 @@ export const ENROLLED_JOB = 'notifications.enrolled';
 /** Each pass looks this far back past the start of the previous one (transactions that committed late). */
 const ENROLLED_OVERLAP_MS = 5 * 60_000;
 /** The first pass (no previous run) looks back one day. */
-const ENROLLED_FIRST_LOOKBACK_MS = 24 * 3_600_000;
+const ENROLLED_FIRST_LOOKBACK_MS = DAY_MS;
 /** Enrollments per transaction of a pass. */
 const ENROLLED_CHUNK = 500;
 

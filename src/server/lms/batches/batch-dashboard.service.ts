@@ -4,7 +4,7 @@
  */
 import type { Actor, AppContext } from '../../context.ts';
 import type { BatchesTable } from '../../db/schema-batches.ts';
-import { nowIso, today } from '../../db/dialect.ts';
+import { DAY_MS, nowIso, today } from '../../db/dialect.ts';
 import { errors } from '../../http/errors.ts';
 import type { BatchMemberRow } from '../../../contract/batches.ts';
 import { progressSql } from '../enrollments/index.ts';
@@ -12,12 +12,10 @@ import { isBatchStaff } from './batch.policy.ts';
 import { visibleBatch } from './batch.service.ts';
 import { assessmentRollup } from './batch-assessment.service.ts';
 
-const DAY = 86_400_000;
-
 /** Where the calendar says a member should be (0–100): the share of the batch's days gone by. */
 export function expectedProgress(batch: Pick<BatchesTable, 'start_date' | 'end_date'>, on = today()): number {
   const start = Date.parse(`${batch.start_date}T00:00:00Z`);
-  const end = Date.parse(`${batch.end_date}T00:00:00Z`) + DAY;
+  const end = Date.parse(`${batch.end_date}T00:00:00Z`) + DAY_MS;
   const now = Date.parse(`${on}T00:00:00Z`);
   if (now <= start) return 0;
   if (now >= end) return 100;

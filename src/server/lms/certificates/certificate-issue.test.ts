@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest';
 import { describeDb, json, type TestEnv } from '../../../../test/helpers/harness.ts';
 import { makeCourse } from '../../../../test/helpers/fixtures.ts';
+import { DAY_MS } from '../../db/dialect.ts';
 import { addMonths } from './certificate.service.ts';
 
 const today = () => new Date().toISOString().slice(0, 10);
@@ -84,7 +85,7 @@ describeDb('manual certificate issue rules', (env) => {
     });
     expect(back.statusCode).toBe(422);
     expect(json(back).code).toBe('ISSUE_DATE_BEFORE_ENROLLMENT');
-    const future = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10);
+    const future = new Date(Date.now() + 2 * DAY_MS).toISOString().slice(0, 10);
     const ahead = await env.req('POST', '/api/certificates', {
       as: mod,
       body: { memberId: f.id, courseId: c.courseId, issueDate: future, reason: 'x' },

@@ -3,7 +3,7 @@ import { describeDb, json, type TestUser } from '../../../../test/helpers/harnes
 import { courseKit, ok, type Problem } from '../../../../test/helpers/courses.ts';
 import { answersFor, createQuiz, enrollIn, pdfText, submit } from '../../../../test/helpers/quizzes.ts';
 import { newId } from '../../db/ids.ts';
-import { nowIso } from '../../db/dialect.ts';
+import { DAY_MS, nowIso } from '../../db/dialect.ts';
 import type { Course } from '../../../contract/courses.ts';
 
 interface Entry {
@@ -94,8 +94,8 @@ describeDb('course audit trail', (env) => {
 
     const today = nowIso().slice(0, 10);
     expect((await trail(mod, `&from=${today}&to=${today}`)).map((e) => e.id)).toEqual(all.map((e) => e.id));
-    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
-    const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    const tomorrow = new Date(Date.now() + DAY_MS).toISOString().slice(0, 10);
+    const yesterday = new Date(Date.now() - DAY_MS).toISOString().slice(0, 10);
     expect(await trail(mod, `&from=${tomorrow}`)).toEqual([]);
     expect(await trail(mod, `&to=${yesterday}`)).toEqual([]);
   });

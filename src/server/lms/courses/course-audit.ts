@@ -15,7 +15,7 @@
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import type { Actor, AppContext } from '../../context.ts';
 import { idAtTime } from '../../db/ids.ts';
-import { likePattern } from '../../db/dialect.ts';
+import { DAY_MS, likePattern } from '../../db/dialect.ts';
 import { errors } from '../../http/errors.ts';
 import { listAudit } from '../../platform/audit.service.ts';
 import { chainHead } from '../../platform/audit-chain.ts';
@@ -24,7 +24,6 @@ import { renderPdf, type PdfContent, type PdfDocDefinition } from '../../platfor
 import { actionInWords, changesOf, fieldInWords } from '../../../contract/audit.ts';
 import { canManageCourse } from './course.policy.ts';
 
-const DAY_MS = 86_400_000;
 /** The most entries one PDF holds; a longer trail is downloaded as CSV. */
 export const COURSE_AUDIT_PDF_MAX = 5000;
 

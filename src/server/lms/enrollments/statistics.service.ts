@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { AppContext } from '../../context.ts';
+import { DAY_MS } from '../../db/dialect.ts';
 import { errors } from '../../http/errors.ts';
 import type { CourseCompletionRow } from '../../../contract/enrollments.ts';
 import { percentOf } from '../../../contract/common.ts';
@@ -10,13 +11,11 @@ export interface PeriodRow {
   completed: number;
 }
 
-const DAY = 86_400_000;
-
 /** Monday of the ISO week that holds `day` (YYYY-MM-DD). */
 function weekStart(day: string): string {
   const d = new Date(`${day}T00:00:00Z`);
   const back = (d.getUTCDay() + 6) % 7;
-  return new Date(d.getTime() - back * DAY).toISOString().slice(0, 10);
+  return new Date(d.getTime() - back * DAY_MS).toISOString().slice(0, 10);
 }
 
 /**
@@ -25,9 +24,9 @@ function weekStart(day: string): string {
  */
 export async function enrollmentsOverTime(ctx: AppContext, range: { from?: string | undefined; to?: string | undefined }): Promise<PeriodRow[]> {
   const to = range.to ?? new Date().toISOString().slice(0, 10);
-  const from = range.from ?? new Date(new Date(`${to}T00:00:00Z`).getTime() - 7 * 12 * DAY + DAY).toISOString().slice(0, 10);
+  const from = range.from ?? new Date(new Date(`${to}T00:00:00Z`).getTime() - 7 * 12 * DAY_MS + DAY_MS).toISOString().slice(0, 10);
   if (from > to) throw errors.validation([{ path: 'from', message: 'from must not be after to' }]);
-  if ((new Date(to).getTime() - new Date(from).getTime()) / DAY > 3 * 366) {
+  if ((new Date(to).getTime() - new Date(from).getTime()) / DAY_MS > 3 * 366) {
     throw errors.validation([{ path: 'from', message: 'The range may span at most three years' }]);
   }
   const end = `${to}T23:59:59.999Z`;
@@ -46,7 +45,7 @@ export async function enrollmentsOverTime(ctx: AppContext, range: { from?: strin
     .groupBy(sql`substr(completed_at, 1, 10)`)
     .execute();
   const weeks = new Map<string, PeriodRow>();
-  for (let t = new Date(`${weekStart(from)}T00:00:00Z`).getTime(); t <= new Date(`${to}T00:00:00Z`).getTime(); t += 7 * DAY) {
+  for (let t = new Date(`${weekStart(from)}T00:00:00Z`).getTime(); t <= new Date(`${to}T00:00:00Z`).getTime(); t += 7 * DAY_MS) {
     const period = new Date(t).toISOString().slice(0, 10);
     weeks.set(period, { period, enrolled: 0, completed: 0 });
   }

@@ -3,6 +3,9 @@
  * time zone; a slot is one `slotMinutes` step from a window's start, and its instants are worked
  * out with Intl for that zone on that date (daylight saving included).
  */
+import { addDays } from '../../db/dialect.ts';
+
+export { addDays };
 
 export interface Window {
   weekday: number;
@@ -66,9 +69,6 @@ export function slotStarts(windows: readonly Window[], date: string, slotMinutes
   return [...out].sort();
 }
 
-export function addDays(date: string, n: number): string {
-  return new Date(Date.parse(`${date}T00:00:00Z`) + n * 1440 * MINUTE).toISOString().slice(0, 10);
-}
 
 export function slotEnd(start: Date, slotMinutes: number): Date {
   return new Date(start.getTime() + slotMinutes * MINUTE);

@@ -3,6 +3,7 @@ import { describeDb, json, type TestEnv, type TestUser } from '../../../../test/
 import { makeCourse } from '../../../../test/helpers/fixtures.ts';
 import { useGateway } from '../../../../test/helpers/payments.ts';
 import { startStripeStandin, type StripeStandin } from '../../../../test/helpers/stripe-standin.ts';
+import { DAY_MS } from '../../db/dialect.ts';
 import type { Coupon } from '../../../contract/payments.ts';
 
 let standin: StripeStandin;
@@ -15,7 +16,7 @@ afterAll(async () => {
 
 /** The UTC day `days` from today, YYYY-MM-DD. */
 function utcDay(days: number): string {
-  return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+  return new Date(Date.now() + days * DAY_MS).toISOString().slice(0, 10);
 }
 
 async function writes(env: TestEnv) {

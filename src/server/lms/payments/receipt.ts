@@ -1,6 +1,7 @@
 /** The payment receipt as PDF: the organisation, the member, what was bought, amounts in the currency's format. */
 import type { Actor, AppContext } from '../../context.ts';
 import type { Executor } from '../../db/database.ts';
+import { DAY_MS } from '../../db/dialect.ts';
 import { idAtTime } from '../../db/ids.ts';
 import { errors } from '../../http/errors.ts';
 import { renderPdf } from '../../platform/pdf.ts';
@@ -17,7 +18,6 @@ function day(iso: string | null): string {
 }
 
 const ID_ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
-const DAY_MS = 86_400_000;
 
 /** The millisecond an id (db/ids.ts: 48-bit time first) was made, or null for an id not made that way. */
 function idTime(id: string): number | null {
