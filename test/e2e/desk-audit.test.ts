@@ -2,7 +2,8 @@
  * Proof for auditors in the desk: an administrator runs the audit log's tamper check and sees the
  * chain intact with its entry count; the employee form's "Training record" action opens the
  * employee's training record PDF; a course's "Audit trail" downloads its entries for a date range,
- * with a wrong range explained next to the date.
+ * with a wrong range explained next to the date; a record's history opens in the audit log, which
+ * names the record it shows.
  */
 import fs from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -120,6 +121,24 @@ describeBrowser('desk: audit log tamper check and the training record action', (
     expect(text).toContain('Course “Harbour Crane Safety”');
     expect(text).toContain('Ada Auditor');
     await screenshot(page, 'desk-course-audit-trail');
+    expect(pageErrors).toEqual([]);
+  });
+
+  it("opens a record's history in the audit log, which says whose history it shows, by name", async () => {
+    await page.goto(at(`/app/lms-course/${courseId}`));
+    const history = page.getByRole('region', { name: 'History' });
+    await history.getByTestId('audit-entry').first().waitFor();
+    await history.getByRole('link', { name: 'Open in the audit log' }).click();
+    await page.waitForURL((u) => u.pathname === '/app/audit-log' && u.searchParams.get('entity') === 'course' && u.searchParams.get('entityId') === courseId);
+    const scope = page.getByTestId('audit-scope');
+    await expect.poll(() => scope.innerText()).toMatch(/^The history of Harbour Crane Safety \(course\)\.\s+Show every entry$/);
+    const rows = page.getByTestId('desk-list').locator('tbody tr');
+    await expect.poll(() => rows.count()).toBeGreaterThanOrEqual(2);
+    expect(new Set(await rows.locator('td:nth-child(3)').allInnerTexts())).toEqual(new Set(['Course']));
+    await checkA11y(page, 'audit log of one record');
+    await scope.getByRole('button', { name: 'Show every entry' }).click();
+    await page.waitForURL((u) => !u.searchParams.has('entityId'));
+    await scope.waitFor({ state: 'detached' });
     expect(pageErrors).toEqual([]);
   });
 });

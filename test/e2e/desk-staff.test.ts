@@ -231,6 +231,20 @@ describeBrowser('desk: lists, filters, import, enrollment actions, HR onboarding
     expect(after.total).toBe(7);
     await screenshot(page, 'desk-import-done');
 
+    // What the import wrote, in the audit log: the import named by its file, kind, when and who.
+    await page.getByRole('link', { name: 'See what this import wrote in the audit log' }).click();
+    await page.waitForURL(/\/app\/audit-log\?importId=/);
+    const scope = page.getByTestId('audit-scope');
+    await expect
+      .poll(() => scope.innerText())
+      .toMatch(new RegExp(`The changes written by the import of enrollments\\.csv \\(enrollments\\) on .+ by ${ADMIN.fullName}: 2 rows written\\.`));
+    await expect.poll(() => page.getByRole('row').filter({ hasText: OTHER }).count()).toBeGreaterThanOrEqual(2);
+    await checkA11y(page, '/app/audit-log?importId=');
+    await scope.getByRole('button', { name: 'Show every entry' }).click();
+    await page.waitForURL((u) => !u.search.includes('importId'));
+    await scope.waitFor({ state: 'detached' });
+    await page.goto(at('/app/lms-enrollment/import'));
+
     // A file chosen for one kind of import is dropped when the kind changes (it would not fit).
     await page.locator('input[type="file"]').setInputFiles(file);
     await page.getByText('enrollments.csv').waitFor();
@@ -347,6 +361,8 @@ describeBrowser('desk: lists, filters, import, enrollment actions, HR onboarding
     const named = byAction('Deleted').getByRole('link', { name: /^Bert Quarter in / });
     expect(await named.getAttribute('href')).toBe(`/app/lms-enrollment/${id}`);
     expect(await rows.count()).toBe(2);
+    // Whose history the log shows, in words (named from the log too).
+    await expect.poll(() => page.getByTestId('audit-scope').innerText()).toMatch(/^The history of Bert Quarter in .+ \(enrollment\)\./);
     await checkA11y(page, '/app/audit-log');
     await screenshot(page, 'desk-audit-log');
   });

@@ -1,9 +1,11 @@
 import type { ReactNode } from 'react';
-import { Badge, Button, Group, Paper, Stack, Table, Text, Title } from '@mantine/core';
+import { Anchor, Badge, Button, Group, Paper, Stack, Table, Text, Title } from '@mantine/core';
+import { Link } from 'react-router';
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { api } from '../ui/api.ts';
 import { ErrorState, PageLoader } from '../ui/states.tsx';
-import { actionInWords, changesOf } from '../../contract/audit.ts';
+import { AUDIT_READERS, actionInWords, changesOf } from '../../contract/audit.ts';
+import { hasAnyRole, useMe } from '../ui/session.ts';
 import { CERTIFICATE_LINK, COURSE_LINK, LinkedName, QUIZ_LINK, USER_LINK } from './entities/shared.tsx';
 import { wordsOf } from './words.ts';
 import { fieldLabel, readableValue } from './format.ts';
@@ -174,11 +176,20 @@ export function AuditHistory({
     getNextPageParam: (last) => last.nextCursor ?? undefined,
   });
   const entries = log.data?.pages.flatMap((p) => p.items) ?? [];
+  const me = useMe().data;
   return (
     <Paper withBorder radius="md" p="lg" component="section" aria-labelledby="audit-history-title">
-      <Title order={2} fz="lg" mb="sm" id="audit-history-title">
-        History
-      </Title>
+      <Group justify="space-between" mb="sm">
+        <Title order={2} fz="lg" id="audit-history-title">
+          History
+        </Title>
+        {/* The same entries in the audit log: their places in the tamper-evident chain, and a CSV export. */}
+        {entityId && entries.length > 0 && hasAnyRole(me, AUDIT_READERS) && (
+          <Anchor component={Link} to={`/app/audit-log?${new URLSearchParams({ entity, entityId }).toString()}`} size="sm">
+            Open in the audit log
+          </Anchor>
+        )}
+      </Group>
       {log.isPending ? (
         <PageLoader label="Loading the history…" />
       ) : log.isError ? (

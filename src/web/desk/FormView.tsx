@@ -5,11 +5,9 @@ import {
   Anchor,
   Button,
   Group,
-  Modal,
   Paper,
   SimpleGrid,
   Stack,
-  Text,
 } from '@mantine/core';
 import { notify } from './notify.ts';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
@@ -20,6 +18,7 @@ import { ErrorState, PageLoader } from '../ui/states.tsx';
 import { AuditHistory, DeletedRecord } from './AuditHistory.tsx';
 import { itemUrl, type EntityMeta, type FieldMeta, type Row } from './meta.ts';
 import { useCreateConfirmation } from './confirm-create.tsx';
+import { ConfirmDialog } from '../ui/confirm-dialog.tsx';
 import { checkValues, plainFieldMessage } from './form-checks.ts';
 import { moneyChanged, moneyServerMessage } from './money-field.tsx';
 import { ReadOnlyRecord } from './ReadOnlyRecord.tsx';
@@ -91,11 +90,10 @@ function FormBody({ meta, me, row, refresh }: { meta: EntityMeta; me: Me; row: R
   const [values, setValues] = useState<Values>(initial);
   const [error, setError] = useState<ApiError | null>(null);
   const [otherError, setOtherError] = useState<string | null>(null);
-  /** What the error box's title says: a save or a delete was refused. */
-  const [errorTitle, setErrorTitle] = useState('Not saved');
   const [saving, setSaving] = useState(false);
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [deleting, setDeleting] = useState(false);
+  const [deleteError, setDeleteError] = useState<string | null>(null);
   const [localErrors, setLocalErrors] = useState<Record<string, string>>({});
   const [result, setResult] = useState<Row | null>(null);
   const confirmation = useCreateConfirmation(meta);
@@ -151,7 +149,6 @@ function FormBody({ meta, me, row, refresh }: { meta: EntityMeta; me: Me; row: R
     e.preventDefault();
     setError(null);
     setOtherError(null);
-    setErrorTitle('Not saved');
     const body = changes;
     // Only what the form shows can be fixed here (a create-only rule does not hold back an edit).
     const own = Object.entries(meta.validate?.(values) ?? {}).filter(([name]) => fields.some((f) => f.name === name && !fixed(f)));
@@ -206,15 +203,14 @@ function FormBody({ meta, me, row, refresh }: { meta: EntityMeta; me: Me; row: R
 
   const doDelete = async () => {
     setDeleting(true);
+    setDeleteError(null);
     try {
       await api.delete(itemUrl(meta, String(row!.id)));
       await client.invalidateQueries({ queryKey: ['desk-list', meta.slug] });
       notify(`${meta.singular} deleted. The audit log keeps a copy.`, 'green');
       void navigate(`/app/${meta.slug}`, { replace: true });
     } catch (err) {
-      setErrorTitle('Not deleted');
-      setOtherError(errorMessage(err));
-      setConfirmDelete(false);
+      setDeleteError(errorMessage(err));
     } finally {
       setDeleting(false);
     }
@@ -300,7 +296,7 @@ function FormBody({ meta, me, row, refresh }: { meta: EntityMeta; me: Me; row: R
       }
     >
       {otherError && (
-        <Alert color="red" variant="light" role="alert" title={errorTitle}>
+        <Alert color="red" variant="light" role="alert" title="Not saved">
           {otherError}
         </Alert>
       )}
@@ -345,19 +341,21 @@ function FormBody({ meta, me, row, refresh }: { meta: EntityMeta; me: Me; row: R
         />
       )}
       {confirmation.modal}
-      <Modal opened={confirmDelete} onClose={() => setConfirmDelete(false)} title={`Delete this ${meta.singular.toLowerCase()}?`} centered>
-        <Stack gap="md">
-          <Text size="sm">{meta.deleteWarning ?? 'This cannot be undone. A copy of the deleted record is kept in the audit log.'}</Text>
-          <Group justify="flex-end">
-            <Button variant="default" onClick={() => setConfirmDelete(false)}>
-              Cancel
-            </Button>
-            <Button color="red" loading={deleting} onClick={() => void doDelete()}>
-              Delete
-            </Button>
-          </Group>
-        </Stack>
-      </Modal>
+      <ConfirmDialog
+        opened={confirmDelete}
+        onClose={() => {
+          setConfirmDelete(false);
+          setDeleteError(null);
+        }}
+        title={`Delete this ${meta.singular.toLowerCase()}?`}
+        confirmLabel="Delete"
+        color="red"
+        busy={deleting}
+        error={deleteError}
+        onConfirm={() => void doDelete()}
+      >
+        {meta.deleteWarning ?? 'This cannot be undone. A copy of the deleted record is kept in the audit log.'}
+      </ConfirmDialog>
     </Page>
   );
 }

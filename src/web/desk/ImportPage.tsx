@@ -18,6 +18,7 @@ import {
 } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { IMPORT_KINDS, IMPORT_ROLES, type ImportKindName, type ImportState } from '../../contract/imports.ts';
+import { AUDIT_READERS } from '../../contract/audit.ts';
 import { api, errorMessage } from '../ui/api.ts';
 import { Page } from '../ui/Page.tsx';
 import { hasAnyRole, useMe } from '../ui/session.ts';
@@ -238,6 +239,11 @@ export function ImportPage({ meta, kind: initialKind }: { meta: EntityMeta; kind
                 Each new account was mailed an invitation to choose its password. The link works for 7 days; the employee form can send
                 it again.
               </Alert>
+            )}
+            {!s.dryRun && s.status === 'done' && s.created > 0 && hasAnyRole(me, AUDIT_READERS) && (
+              <Anchor component={Link} to={`/app/audit-log?importId=${encodeURIComponent(s.id)}`} size="sm">
+                See what this import wrote in the audit log
+              </Anchor>
             )}
             {s.errorCount > s.errors.length && (
               <Text size="sm" c="gray.7">

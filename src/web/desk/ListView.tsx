@@ -6,10 +6,8 @@ import {
   Button,
   Checkbox,
   Group,
-  Modal,
   Paper,
   SimpleGrid,
-  Stack,
   Table,
   Text,
   UnstyledButton,
@@ -17,6 +15,7 @@ import {
 import { notify } from './notify.ts';
 import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, errorMessage } from '../ui/api.ts';
+import { ConfirmDialog } from '../ui/confirm-dialog.tsx';
 import { Page } from '../ui/Page.tsx';
 import { hasAnyRole, type Me } from '../ui/session.ts';
 import { Empty, ErrorState, PageLoader } from '../ui/states.tsx';
@@ -70,6 +69,7 @@ export function ListView({ meta, me }: { meta: EntityMeta; me: Me }) {
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [confirming, setConfirming] = useState(false);
   const [deleting, setDeleting] = useState(false);
+  const [deleteError, setDeleteError] = useState<string | null>(null);
 
   const query = listParams.toString();
   const list = useQuery<ListPage>({
@@ -141,26 +141,28 @@ export function ListView({ meta, me }: { meta: EntityMeta; me: Me }) {
     else setHistory((h) => [...h, cursor]);
   };
 
+  /** Deletes the selected rows; those the server refuses stay selected, and the dialog says why. */
   const bulkDelete = async () => {
     setDeleting(true);
+    setDeleteError(null);
     const ids = [...selected];
-    let failed = 0;
+    const failed: string[] = [];
     let lastError: unknown = null;
     for (const id of ids) {
       try {
         await api.delete(itemUrl(meta, id));
       } catch (e) {
-        failed++;
+        failed.push(id);
         lastError = e;
       }
     }
     setDeleting(false);
-    setConfirming(false);
-    setSelected(new Set());
+    setSelected(new Set(failed));
     await client.invalidateQueries({ queryKey: ['desk-list', meta.slug] });
-    if (failed === 0)
+    if (failed.length === 0) {
+      setConfirming(false);
       notify(`Deleted ${ids.length} ${ids.length === 1 ? meta.singular.toLowerCase() : meta.label.toLowerCase()}.`, 'green');
-    else notify(`${failed} of ${ids.length} could not be deleted: ${errorMessage(lastError)}`, 'red');
+    } else setDeleteError(`${failed.length} of ${ids.length} could not be deleted: ${errorMessage(lastError)}`);
   };
 
   const exportHref = meta.api.exportCsv ? `${meta.api.exportCsv}${query ? `?${query}` : ''}` : null;
@@ -391,24 +393,21 @@ export function ListView({ meta, me }: { meta: EntityMeta; me: Me }) {
         </Group>
       )}
 
-      <Modal
+      <ConfirmDialog
         opened={confirming}
-        onClose={() => setConfirming(false)}
-        title={`Delete ${selected.size} ${meta.label.toLowerCase()}?`}
-        centered
+        onClose={() => {
+          setConfirming(false);
+          setDeleteError(null);
+        }}
+        title={`Delete ${selected.size} ${selected.size === 1 ? meta.singular.toLowerCase() : meta.label.toLowerCase()}?`}
+        confirmLabel="Delete"
+        color="red"
+        busy={deleting}
+        error={deleteError}
+        onConfirm={() => void bulkDelete()}
       >
-        <Stack gap="md">
-          <Text size="sm">{meta.deleteWarning ?? 'This cannot be undone. The deleted rows are kept in the audit log.'}</Text>
-          <Group justify="flex-end">
-            <Button variant="default" onClick={() => setConfirming(false)}>
-              Cancel
-            </Button>
-            <Button color="red" loading={deleting} onClick={() => void bulkDelete()}>
-              Delete
-            </Button>
-          </Group>
-        </Stack>
-      </Modal>
+        {meta.deleteWarning ?? 'This cannot be undone. The deleted rows are kept in the audit log.'}
+      </ConfirmDialog>
     </Page>
   );
 }

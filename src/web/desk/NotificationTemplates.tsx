@@ -9,7 +9,7 @@ import { Alert, Button, Group, Select, Stack, Text, TextInput, Textarea } from '
 import { useSearchParams } from 'react-router';
 import { api, errorMessage, ApiError } from '../ui/api.ts';
 import { QueryState } from '../ui/states.tsx';
-import { ConfirmDialog } from './confirm-dialog.tsx';
+import { ConfirmDialog } from '../ui/confirm-dialog.tsx';
 import { MailParts } from './mail-parts.tsx';
 import { NOTIFICATION_EVENT_WORDS, type Template } from '../../contract/notifications.ts';
 

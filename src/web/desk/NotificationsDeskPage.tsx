@@ -7,7 +7,7 @@ import { api, errorMessage } from '../ui/api.ts';
 import { Page } from '../ui/Page.tsx';
 import { QueryState } from '../ui/states.tsx';
 import { readableValue } from './format.ts';
-import { ConfirmDialog } from './confirm-dialog.tsx';
+import { ConfirmDialog } from '../ui/confirm-dialog.tsx';
 import { wordsOf } from './words.ts';
 import { MailOutbox } from './MailOutbox.tsx';
 import { NotificationTemplates, useUnsavedTemplates, type Drafts } from './NotificationTemplates.tsx';

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { Button, Checkbox, Group, Modal, Paper, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
+import { ConfirmDialog, refusalOf } from '../ui/confirm-dialog.tsx';
 import { notify } from './notify.ts';
 import { ROLES, type Role } from '../../contract/roles.ts';
 import { api, ApiError, errorMessage, toApiError, useMe } from '../ui/api.ts';
@@ -117,40 +118,41 @@ export function RolesEditor({ user, refresh }: { user: Row; refresh: () => void 
 export function RevokeButton({ id, refresh }: { id: string; refresh: () => void }) {
   const [open, setOpen] = useState(false);
   const [reason, setReason] = useState('');
+  const [refusal, setRefusal] = useState<{ field: string | null; dialog: string | null } | null>(null);
   const [busy, setBusy] = useState(false);
+  const close = () => {
+    setOpen(false);
+    setRefusal(null);
+  };
   return (
     <>
       <Button color="red" variant="light" onClick={() => setOpen(true)}>
         Revoke
       </Button>
-      <Modal opened={open} onClose={() => setOpen(false)} title="Revoke this certificate?" centered>
-        <Stack>
-          <TextInput label="Reason" value={reason} onChange={(e) => setReason(e.currentTarget.value)} />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={() => setOpen(false)}>
-              Cancel
-            </Button>
-            <Button
-              color="red"
-              loading={busy}
-              disabled={!reason.trim()}
-              onClick={() => {
-                setBusy(true);
-                api
-                  .post(`/api/certificates/${encodeURIComponent(id)}/revoke`, { reason: reason.trim() })
-                  .then(() => {
-                    setOpen(false);
-                    refresh();
-                  })
-                  .catch((e: unknown) => notify(errorMessage(e), 'red'))
-                  .finally(() => setBusy(false));
-              }}
-            >
-              Revoke
-            </Button>
-          </Group>
-        </Stack>
-      </Modal>
+      <ConfirmDialog
+        opened={open}
+        onClose={close}
+        title="Revoke this certificate?"
+        confirmLabel="Revoke"
+        color="red"
+        busy={busy}
+        confirmDisabled={!reason.trim()}
+        error={refusal?.dialog}
+        onConfirm={() => {
+          setBusy(true);
+          setRefusal(null);
+          api
+            .post(`/api/certificates/${encodeURIComponent(id)}/revoke`, { reason: reason.trim() })
+            .then(() => {
+              close();
+              refresh();
+            })
+            .catch((e: unknown) => setRefusal(refusalOf(e, 'reason')))
+            .finally(() => setBusy(false));
+        }}
+      >
+        <TextInput label="Reason" required value={reason} onChange={(e) => setReason(e.currentTarget.value)} error={refusal?.field} />
+      </ConfirmDialog>
     </>
   );
 }
@@ -163,18 +165,18 @@ export function CompleteComplianceButton({ id, refresh }: { id: string; refresh:
   const [open, setOpen] = useState(false);
   const [day, setDay] = useState(todayIso);
   const [error, setError] = useState<string | null>(null);
+  /** What the server said about the day itself: shown under the field, not as the dialog's error. */
+  const [dayError, setDayError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const close = () => {
     setOpen(false);
     setError(null);
+    setDayError(null);
   };
   const submit = () => {
-    if (!day) {
-      setError('Choose the day it was completed.');
-      return;
-    }
     setBusy(true);
     setError(null);
+    setDayError(null);
     api
       .post(`/api/employee-compliance/${encodeURIComponent(id)}/complete`, { completedOn: day })
       .then(() => {
@@ -183,8 +185,9 @@ export function CompleteComplianceButton({ id, refresh }: { id: string; refresh:
         refresh();
       })
       .catch((e: unknown) => {
-        const onField = e instanceof ApiError ? e.fieldErrors.find((f) => f.path === 'completedOn') : undefined;
-        setError(onField ? onField.message : errorMessage(e));
+        const refusal = refusalOf(e, 'completedOn');
+        setDayError(refusal.field);
+        setError(refusal.dialog);
       })
       .finally(() => setBusy(false));
   };
@@ -198,31 +201,32 @@ export function CompleteComplianceButton({ id, refresh }: { id: string; refresh:
       >
         Mark complete
       </Button>
-      <Modal opened={open} onClose={close} title="Mark this requirement complete" centered>
-        <Stack gap="md">
-          <TextInput
-            type="date"
-            label="Completed on"
-            description="The day it was done (today or earlier). The renewal date is counted from it."
-            value={day}
-            max={todayIso()}
-            onChange={(e) => {
-              setDay(e.currentTarget.value);
-              setError(null);
-            }}
-            error={error}
-            data-autofocus
-          />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={close}>
-              Cancel
-            </Button>
-            <Button loading={busy} onClick={submit}>
-              Mark complete
-            </Button>
-          </Group>
-        </Stack>
-      </Modal>
+      <ConfirmDialog
+        opened={open}
+        onClose={close}
+        title="Mark this requirement complete"
+        confirmLabel="Mark complete"
+        busy={busy}
+        confirmDisabled={!day}
+        error={error}
+        onConfirm={submit}
+      >
+        <TextInput
+          type="date"
+          label="Completed on"
+          required
+          description="The day it was done (today or earlier). The renewal date is counted from it."
+          value={day}
+          max={todayIso()}
+          onChange={(e) => {
+            setDay(e.currentTarget.value);
+            setError(null);
+            setDayError(null);
+          }}
+          error={dayError}
+          data-autofocus
+        />
+      </ConfirmDialog>
     </>
   );
 }

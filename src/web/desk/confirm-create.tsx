@@ -4,7 +4,7 @@
  * would be sent and answers the question in words, or null when there is nothing to ask.
  */
 import { useState } from 'react';
-import { Button, Group, Modal, Stack, Text } from '@mantine/core';
+import { ConfirmDialog } from '../ui/confirm-dialog.tsx';
 import type { EntityMeta } from './meta.ts';
 
 export function useCreateConfirmation(meta: EntityMeta) {
@@ -24,21 +24,16 @@ export function useCreateConfirmation(meta: EntityMeta) {
   };
 
   const modal = meta.confirmCreate ? (
-    <Modal opened={pending !== null} onClose={() => answer(false)} title={meta.confirmCreate.title} centered closeButtonProps={{ 'aria-label': 'Close' }}>
-      <Stack gap="md">
-        <Text size="sm" data-testid="confirm-create-message">
-          {pending?.message}
-        </Text>
-        <Group justify="flex-end">
-          <Button variant="default" onClick={() => answer(false)}>
-            Cancel
-          </Button>
-          <Button color="red.8" onClick={() => answer(true)}>
-            {meta.confirmCreate.confirmLabel}
-          </Button>
-        </Group>
-      </Stack>
-    </Modal>
+    <ConfirmDialog
+      opened={pending !== null}
+      onClose={() => answer(false)}
+      title={meta.confirmCreate.title}
+      confirmLabel={meta.confirmCreate.confirmLabel}
+      color="red.8"
+      onConfirm={() => answer(true)}
+    >
+      {pending?.message ?? ''}
+    </ConfirmDialog>
   ) : null;
 
   return { confirm, modal };

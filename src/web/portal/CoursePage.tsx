@@ -1,7 +1,8 @@
 import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Alert, Badge, Button, Group, Modal, Paper, Stack, Text, ThemeIcon, Title } from '@mantine/core';
+import { Alert, Badge, Button, Group, Paper, Stack, Text, ThemeIcon, Title } from '@mantine/core';
+import { ConfirmDialog } from '../ui/confirm-dialog.tsx';
 import { api, errorMessage } from '../ui/api.ts';
 import { readableDateTime } from '../ui/dates.ts';
 import { Page } from '../ui/Page.tsx';
@@ -61,26 +62,22 @@ function LeaveCourse({ courseId, title }: { courseId: string; title: string }) {
       <Button variant="default" color="red" onClick={() => setOpen(true)}>
         Leave course
       </Button>
-      <Modal opened={open} onClose={() => setOpen(false)} title={`Leave ${title}?`} centered closeButtonProps={{ 'aria-label': 'Close' }}>
-        <Stack>
-          <Text size="sm">
-            Your progress in this course will be removed. You can enroll again later, but you will start from the beginning.
-          </Text>
-          {leave.isError && (
-            <Alert color="orange" variant="light" role="alert" title="You cannot leave this course">
-              <Text size="sm">{errorMessage(leave.error)}</Text>
-            </Alert>
-          )}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={() => setOpen(false)}>
-              Stay enrolled
-            </Button>
-            <Button color="red" loading={leave.isPending} onClick={() => leave.mutate()}>
-              Leave course
-            </Button>
-          </Group>
-        </Stack>
-      </Modal>
+      <ConfirmDialog
+        opened={open}
+        onClose={() => {
+          setOpen(false);
+          leave.reset();
+        }}
+        title={`Leave ${title}?`}
+        cancelLabel="Stay enrolled"
+        confirmLabel="Leave course"
+        color="red"
+        busy={leave.isPending}
+        error={leave.isError ? errorMessage(leave.error) : null}
+        onConfirm={() => leave.mutate()}
+      >
+        Your progress in this course will be removed. You can enroll again later, but you will start from the beginning.
+      </ConfirmDialog>
     </>
   );
 }

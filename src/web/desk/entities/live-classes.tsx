@@ -8,6 +8,7 @@ import { Alert, Anchor, Button, Checkbox, Group, Modal, NumberInput, Paper, Stac
 import type { BatchMemberRow, LiveClass } from '../../portal/batch-time.ts';
 import { api, ApiError, errorMessage } from '../../ui/api.ts';
 import { readableDateTime } from '../../ui/dates.ts';
+import { ConfirmDialog } from '../../ui/confirm-dialog.tsx';
 import { plainFieldMessage } from '../form-checks.ts';
 import { localDateTime } from '../form-fields.tsx';
 import { notify } from '../notify.ts';
@@ -181,23 +182,23 @@ export function LiveClassPanel({ row }: { row: Row }) {
       {editing && <EditClass liveClass={editing} zone={zone} onClose={() => setEditing(null)} onSaved={reload} />}
       {register && <AttendanceRegister batchId={id} liveClass={register} onClose={() => setRegister(null)} onSaved={reload} />}
       {cancelling && (
-        <Modal opened onClose={() => setCancelling(null)} title="Cancel this live class?" closeButtonProps={{ 'aria-label': 'Close' }}>
-          <Stack gap="sm">
-            <Text size="sm">
-              “{cancelling.title}”, {readableDateTime(cancelling.startsAt, { weekday: true })}, leaves the batch’s schedule and calendars. Its attendance is
-              deleted with it.
-            </Text>
-            <OtherError error={cancel.error} />
-            <Group justify="flex-end">
-              <Button variant="default" onClick={() => setCancelling(null)}>
-                Keep it
-              </Button>
-              <Button color="red" loading={cancel.isPending} onClick={() => cancel.mutate(cancelling)}>
-                Cancel the class
-              </Button>
-            </Group>
-          </Stack>
-        </Modal>
+        <ConfirmDialog
+          opened
+          onClose={() => {
+            setCancelling(null);
+            cancel.reset();
+          }}
+          title="Cancel this live class?"
+          cancelLabel="Keep it"
+          confirmLabel="Cancel the class"
+          color="red"
+          busy={cancel.isPending}
+          error={cancel.isError ? errorMessage(cancel.error) : null}
+          onConfirm={() => cancel.mutate(cancelling)}
+        >
+          “{cancelling.title}”, {readableDateTime(cancelling.startsAt, { weekday: true })}, leaves the batch’s schedule and calendars. Its attendance is
+          deleted with it.
+        </ConfirmDialog>
       )}
     </Paper>
   );

@@ -1,6 +1,6 @@
 /** Desk entities: payments (list, filters, export, mark paid, refund) and coupons. */
 import { useState } from 'react';
-import { Anchor, Badge, Button, Checkbox, Group, Modal, Stack, Text, TextInput, Textarea } from '@mantine/core';
+import { Anchor, Badge, Button, Checkbox, Group, Stack, Text, TextInput, Textarea } from '@mantine/core';
 import { Link } from 'react-router';
 import { api, errorMessage } from '../../ui/api.ts';
 import { readableDateTime } from '../../ui/dates.ts';
@@ -10,7 +10,7 @@ import { notify } from '../notify.ts';
 import type { EntityMeta, LinkRef, Row } from '../meta.ts';
 import { COURSE_LINK, LinkedName, MODERATORS, USER_LINK } from './shared.tsx';
 import { IdListField } from '../id-list-field.tsx';
-import { ConfirmDialog } from '../confirm-dialog.tsx';
+import { ConfirmDialog, refusalOf } from '../../ui/confirm-dialog.tsx';
 
 const COUPON_LINK: LinkRef = { url: '/api/coupons', slug: 'lms-coupon', label: (r) => String(r.code) };
 
@@ -61,45 +61,40 @@ function StatusBadge({ row }: { row: Row }) {
 function MarkPaidButton({ row, refresh }: { row: Row; refresh: () => void }) {
   const [open, setOpen] = useState(false);
   const [invoice, setInvoice] = useState('');
-  const [error, setError] = useState<string | null>(null);
+  const [refusal, setRefusal] = useState<{ field: string | null; dialog: string | null } | null>(null);
   const [busy, setBusy] = useState(false);
+  const close = () => {
+    setOpen(false);
+    setRefusal(null);
+  };
   return (
     <>
       <Button onClick={() => setOpen(true)}>Mark paid</Button>
-      <Modal opened={open} onClose={() => setOpen(false)} title={`Mark the payment of ${String(row.memberName)} paid`} centered closeButtonProps={{ 'aria-label': 'Close' }}>
-        <Stack>
-          <Text size="sm">
-            {String(row.memberName)} is enrolled in {String(row.itemTitle)} as soon as you confirm that {money(row)} was received.
-          </Text>
-          <TextInput label="Invoice number" required value={invoice} onChange={(e) => setInvoice(e.currentTarget.value)} error={error} />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={() => setOpen(false)}>
-              Cancel
-            </Button>
-            <Button
-              loading={busy}
-              onClick={() => {
-                if (!invoice.trim()) {
-                  setError('Give the invoice number.');
-                  return;
-                }
-                setBusy(true);
-                api
-                  .post(`/api/payments/${encodeURIComponent(String(row.id))}/mark-paid`, { invoiceNumber: invoice.trim() })
-                  .then(() => {
-                    setOpen(false);
-                    notify('The payment is marked paid and the member is enrolled.', 'green');
-                    refresh();
-                  })
-                  .catch((e: unknown) => setError(errorMessage(e)))
-                  .finally(() => setBusy(false));
-              }}
-            >
-              Mark paid
-            </Button>
-          </Group>
-        </Stack>
-      </Modal>
+      <ConfirmDialog
+        opened={open}
+        onClose={close}
+        title={`Mark the payment of ${String(row.memberName)} paid`}
+        confirmLabel="Mark paid"
+        busy={busy}
+        confirmDisabled={!invoice.trim()}
+        error={refusal?.dialog}
+        onConfirm={() => {
+          setBusy(true);
+          setRefusal(null);
+          api
+            .post(`/api/payments/${encodeURIComponent(String(row.id))}/mark-paid`, { invoiceNumber: invoice.trim() })
+            .then(() => {
+              close();
+              notify('The payment is marked paid and the member is enrolled.', 'green');
+              refresh();
+            })
+            .catch((e: unknown) => setRefusal(refusalOf(e, 'invoiceNumber')))
+            .finally(() => setBusy(false));
+        }}
+      >
+        {String(row.memberName)} is enrolled in {String(row.itemTitle)} as soon as you confirm that {money(row)} was received.
+        <TextInput label="Invoice number" required value={invoice} onChange={(e) => setInvoice(e.currentTarget.value)} error={refusal?.field} />
+      </ConfirmDialog>
     </>
   );
 }
@@ -228,51 +223,48 @@ function NewRefundButton({ row, refresh }: { row: Row; refresh: () => void }) {
   const [open, setOpen] = useState(false);
   const [reason, setReason] = useState('');
   const [revoke, setRevoke] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const [refusal, setRefusal] = useState<{ field: string | null; dialog: string | null } | null>(null);
   const [busy, setBusy] = useState(false);
+  const close = () => {
+    setOpen(false);
+    setRefusal(null);
+  };
   return (
     <>
       <Button color="red" variant="light" onClick={() => setOpen(true)}>
         Refund
       </Button>
-      <Modal opened={open} onClose={() => setOpen(false)} title={`Refund ${money(row)} to ${String(row.memberName)}?`} centered closeButtonProps={{ 'aria-label': 'Close' }}>
-        <Stack>
-          <Textarea label="Reason" required value={reason} onChange={(e) => setReason(e.currentTarget.value)} error={error} autosize minRows={2} />
-          <Checkbox
-            label={`Also end ${String(row.memberName)}’s access to ${String(row.itemTitle)}`}
-            description="Their lesson progress is kept in the audit log."
-            checked={revoke}
-            onChange={(e) => setRevoke(e.currentTarget.checked)}
-          />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={() => setOpen(false)}>
-              Cancel
-            </Button>
-            <Button
-              color="red"
-              loading={busy}
-              onClick={() => {
-                if (!reason.trim()) {
-                  setError('Give the reason for the refund.');
-                  return;
-                }
-                setBusy(true);
-                api
-                  .post(`/api/payments/${encodeURIComponent(String(row.id))}/refund`, { reason: reason.trim(), revokeAccess: revoke })
-                  .then(() => {
-                    setOpen(false);
-                    notify('The payment is refunded.', 'green');
-                    refresh();
-                  })
-                  .catch((e: unknown) => setError(errorMessage(e)))
-                  .finally(() => setBusy(false));
-              }}
-            >
-              Refund
-            </Button>
-          </Group>
-        </Stack>
-      </Modal>
+      <ConfirmDialog
+        opened={open}
+        onClose={close}
+        title={`Refund ${money(row)} to ${String(row.memberName)}?`}
+        confirmLabel="Refund"
+        color="red"
+        busy={busy}
+        confirmDisabled={!reason.trim()}
+        error={refusal?.dialog}
+        onConfirm={() => {
+          setBusy(true);
+          setRefusal(null);
+          api
+            .post(`/api/payments/${encodeURIComponent(String(row.id))}/refund`, { reason: reason.trim(), revokeAccess: revoke })
+            .then(() => {
+              close();
+              notify('The payment is refunded.', 'green');
+              refresh();
+            })
+            .catch((e: unknown) => setRefusal(refusalOf(e, 'reason')))
+            .finally(() => setBusy(false));
+        }}
+      >
+        <Textarea label="Reason" required value={reason} onChange={(e) => setReason(e.currentTarget.value)} autosize minRows={2} error={refusal?.field} />
+        <Checkbox
+          label={`Also end ${String(row.memberName)}’s access to ${String(row.itemTitle)}`}
+          description="Their lesson progress is kept in the audit log."
+          checked={revoke}
+          onChange={(e) => setRevoke(e.currentTarget.checked)}
+        />
+      </ConfirmDialog>
     </>
   );
 }

@@ -1,7 +1,11 @@
 /** Desk entities: users, LMS settings and the audit log. */
-import { Anchor, Badge, Text } from '@mantine/core';
+import { Anchor, Badge, Button, Group, Text } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
-import { Link } from 'react-router';
+import { Link, useSearchParams } from 'react-router';
+import type { ImportState } from '../../../contract/imports.ts';
+import { AUDIT_READERS } from '../../../contract/audit.ts';
+import { api } from '../../ui/api.ts';
 import { ROLES } from '../../../contract/roles.ts';
 import { IconClipboard, IconSettings } from '../../ui/icons.tsx';
 import { AuditChainStatus, RolesEditor } from '../actions.tsx';
@@ -173,7 +177,7 @@ export const PLATFORM_ENTITIES: EntityMeta[] = [
     description: 'Who changed what, when — including deleted records.',
     icon: <IconClipboard size={18} />,
     section: 'Settings',
-    roles: ['System Manager', 'Moderator'],
+    roles: AUDIT_READERS,
     api: { list: '/api/audit-log', create: false, update: false, exportCsv: '/api/audit-log/export.csv' },
     listHeader: () => <AuditChainHeader />,
     noForm: true,
@@ -341,8 +345,74 @@ function AuditRecordLink({ entity, id, image }: { entity: string; id: string; im
   );
 }
 
-/** The audit log page's tamper check (verification is for System Managers). */
+/** The audit log page's header: the tamper check (verification is for System Managers) and, when the list shows one record or one import, which in words. */
 function AuditChainHeader() {
   const me = useMe();
-  return <AuditChainStatus canVerify={hasAnyRole(me.data, ['System Manager'])} />;
+  return (
+    <>
+      <AuditChainStatus canVerify={hasAnyRole(me.data, ['System Manager'])} />
+      <AuditScopeInWords />
+    </>
+  );
+}
+
+/** "The history of Fire Safety Basics (course)" or "The changes of the import of people.csv…": the record or import the filters name, by name, with a way back to every entry. */
+function AuditScopeInWords() {
+  const [search, setSearch] = useSearchParams();
+  const entity = search.get('entity');
+  const entityId = search.get('entityId');
+  const importId = search.get('importId');
+  const imported = useQuery({
+    queryKey: ['desk-import', importId],
+    queryFn: ({ signal }) => api.get<ImportState>(`/api/imports/${encodeURIComponent(importId ?? '')}`, { signal }),
+    enabled: !!importId,
+    retry: false,
+  });
+  // The record's newest entry carries its image: a deleted record is named from it, as in the list.
+  const newest = useQuery({
+    queryKey: ['desk-audit-newest', entity, entityId],
+    queryFn: ({ signal }) =>
+      api.get<{ items: { before: unknown; after: unknown }[] }>(`/api/audit-log?${new URLSearchParams({ entity: entity ?? '', entityId: entityId ?? '', limit: '1' }).toString()}`, { signal }),
+    enabled: !importId && !!entity && !!entityId,
+  });
+  if (!importId && !(entity && entityId)) return null;
+  const clear = () => {
+    const next = new URLSearchParams(search);
+    for (const k of ['entity', 'entityId', 'importId', 'cursor']) next.delete(k);
+    setSearch(next, { replace: true });
+  };
+  const i = imported.data;
+  return (
+    <Group gap="xs" data-testid="audit-scope" wrap="wrap">
+      <Text size="sm">
+        {importId ? (
+          i ? (
+            <>
+              The changes written by the import of <strong>{i.fileName}</strong> ({wordsOf(i.kind).toLowerCase()}) on {readableMoment(i.createdAt)}
+              {i.createdBy ? (
+                <>
+                  {' '}
+                  by <LinkedName link={{ ...USER_NAME_LINK, slug: undefined }} id={i.createdBy} />
+                </>
+              ) : null}
+              : {i.created.toLocaleString('en')} {i.created === 1 ? 'row' : 'rows'} written.
+            </>
+          ) : imported.isPending ? (
+            'The changes written by one import…'
+          ) : (
+            'The changes written by one import.'
+          )
+        ) : (
+          <>
+            The history of{' '}
+            {newest.isPending ? 'one record' : <AuditRecordLink entity={entity!} id={entityId!} image={newest.data?.items[0]?.after ?? newest.data?.items[0]?.before ?? null} />} (
+            {entityInWords(entity!).toLowerCase()}).
+          </>
+        )}
+      </Text>
+      <Button variant="subtle" size="compact-sm" onClick={clear}>
+        Show every entry
+      </Button>
+    </Group>
+  );
 }
