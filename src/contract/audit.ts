@@ -4,6 +4,9 @@ import type { Role } from './roles.ts';
 /** Who reads the audit log (verifying its chain is for System Managers alone). */
 export const AUDIT_READERS = ['System Manager', 'Moderator'] as const satisfies readonly Role[];
 
+/** Who reads one course's audit trail (a Course Creator only for the courses they teach; System Managers always). */
+export const COURSE_AUDIT_READERS = ['Moderator', 'Course Creator'] as const satisfies readonly Role[];
+
 /** One audit log entry as the API answers it. */
 export const AuditEntry = z.object({
   id: z.string(),

@@ -67,7 +67,7 @@ export const ImportStateSchema = z.object({
   created: z.number().int(),
   /** Rows that needed nothing (already there). */
   skipped: z.number().int(),
-  /** Rows with errors; `errors` lists at most the first 1000. */
+  /** Problems found (a row may have several); `errors` lists at most the first 1000. */
   errorCount: z.number().int(),
   errors: z.array(ImportRowErrorSchema),
   createdBy: z.string().nullable(),

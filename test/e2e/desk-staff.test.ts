@@ -213,7 +213,7 @@ describeBrowser('desk: lists, filters, import, enrollment actions, HR onboarding
     const firstError = (await errors.locator('tbody tr').first().innerText()).split('\t').map((s) => s.trim());
     expect(firstError[0]).toBe('3');
     expect(firstError[1]).toBe('memberEmail');
-    expect(await page.getByTestId('import-summary').innerText()).toMatch(/3 of 3 rows checked .*errors 1/);
+    expect(await page.getByTestId('import-summary').innerText()).toMatch(/3 of 3 rows checked .*· 1 problem in 1 row$/);
     await result.getByText(/With “all or nothing”, this file would import nothing/).waitFor();
     await checkA11y(page, '/app/lms-enrollment/import (dry run)');
     await screenshot(page, 'desk-import-dry-run');

@@ -200,6 +200,8 @@ describeBrowser('notifications: the bell, the notifications and preferences page
       await page.getByRole('button', { name: 'Put the default back' }).click();
       await ask.getByRole('button', { name: 'Put the default back' }).click();
       await expect.poll(() => page.getByLabel('Subject').inputValue()).toBe('You are enrolled in {{courseTitle}}');
+      await page.getByRole('status').filter({ hasText: 'The default words are back: messages are sent with them.' }).waitFor();
+      expect(await page.getByRole('status').filter({ hasText: 'Saved.' }).count()).toBe(0);
       expect(errors).toEqual([]);
     } finally {
       await ctx.close();

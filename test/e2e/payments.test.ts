@@ -142,6 +142,11 @@ describeBrowser('payments: buy a course through Stripe Checkout and come back en
     await page.getByRole('heading', { name: `Payment of ${buyer.fullName} for ${COURSE}`, level: 1 }).waitFor();
     await page.getByRole('button', { name: 'Mark paid' }).click();
     const dialog = page.getByRole('dialog');
+    // Without the invoice number the dialog says so next to the field and sends nothing.
+    await dialog.getByRole('button', { name: 'Mark paid' }).click();
+    await dialog.getByText('Give the invoice number.').waitFor();
+    expect(await dialog.getByLabel(/Invoice number/).getAttribute('aria-invalid')).toBe('true');
+    expect((await ok<{ status: string }>(await api.get(at(`/api/payments/${pending.id}`)), 200)).status).toBe('pending');
     await dialog.getByLabel(/Invoice number/).fill('INV-2026-042');
     await dialog.getByRole('button', { name: 'Mark paid' }).click();
     await page.getByRole('button', { name: 'Refund' }).waitFor();

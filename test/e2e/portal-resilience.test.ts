@@ -241,6 +241,8 @@ describeBrowser('portal: error pages, loaders, deep links, a phone screen and a 
     await page.getByRole('heading', { name: COURSE, level: 1 }).waitFor();
     expect(await page.getByTestId('outline-lesson').count()).toBe(4);
 
+    // A long organisation name is cut short in the header; Log out stays whole on the screen.
+    expect((await admin.request.patch(at('/api/settings'), { data: { organisationName: 'Meridian Logistics and Warehousing International' } })).status()).toBe(200);
     const phone = await learnerCtx.newPage();
     const phoneErrors = watchPageErrors(phone);
     // Each page is its own chunk: My Courses does not load the lesson player or the dashboard.
@@ -260,6 +262,8 @@ describeBrowser('portal: error pages, loaders, deep links, a phone screen and a 
       await phone.waitForFunction(() => !document.querySelector('[role="status"] .mantine-Loader-root'));
       const fits = await phone.evaluate(() => document.scrollingElement!.scrollWidth <= window.innerWidth);
       expect(fits, `${url} at 390px has no horizontal overflow`).toBe(true);
+      const logOut = await phone.getByRole('button', { name: 'Log out' }).boundingBox();
+      expect(logOut && logOut.x + logOut.width <= 390, `${url} at 390px shows all of Log out`).toBe(true);
       await checkA11y(phone, `${url} at 390px`);
       await screenshot(phone, name);
       const scripts = await scriptsOf(phone);

@@ -12,15 +12,16 @@ function decodeQp(s: string): string {
   return s.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
 }
 
-/** The body of a message's part of this content type (e.g. text/plain), line ends as \n; null when it has none. */
+/** The body of a message's part of this content type (e.g. text/plain), line ends as \n; null when it has none. A part ends at the next MIME boundary line (a rule such as ---- in the text does not end it). */
 export function mailPart(raw: string, contentType: string): string | null {
   const text = raw.replace(/\r\n/g, '\n');
+  const boundaries = [...text.matchAll(/boundary="?([^";\n]+)"?/gi)].map((m) => m[1]!);
   const at = text.search(new RegExp(`^Content-Type: ${contentType}\\b`, 'm'));
   if (at < 0) return null;
   const start = text.indexOf('\n\n', at);
   if (start < 0) return null;
-  const end = text.indexOf('\n--', start + 2);
-  return text.slice(start + 2, end < 0 ? undefined : end);
+  const ends = boundaries.map((b) => text.indexOf(`\n--${b}`, start)).filter((i) => i >= 0);
+  return text.slice(start + 2, ends.length > 0 ? Math.min(...ends) : undefined);
 }
 
 /**

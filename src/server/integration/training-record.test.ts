@@ -242,6 +242,26 @@ describeDb('employee training record', (env) => {
   });
 });
 
+describeDb('employee training record: the due date of a course assigned again', (env) => {
+  it("shows the open assignment's due date, not an older completed assignment's", async () => {
+    const hr = await env.user(['HR Manager']);
+    const learner = await env.user([], 'Kwame Mensah');
+    const emp = json<{ id: string }>(await env.req('POST', '/api/employees', { as: hr, body: { employeeCode: 'TR-9', fullName: 'Kwame Mensah', userId: learner.id } }));
+    const { courseId } = await makeCourse(env, { title: 'Fire Safety at Work', lessons: 1 });
+    // Assigned at onboarding and completed; assigned again (a renewal), then its date was moved.
+    const done = await env.req('POST', '/api/training-assignments', { as: hr, body: { courseId, dueDate: '2027-01-04', memberIds: [learner.id] } });
+    expect(done.statusCode, done.body).toBe(201);
+    await env.ctx.db.updateTable('training_assignments').set({ status: 'completed', completed_at: '2026-01-02T10:00:00.000Z' }).where('member_id', '=', learner.id).execute();
+    const again = await env.req('POST', '/api/training-assignments', { as: hr, body: { courseId, dueDate: '2027-01-15', memberIds: [learner.id] } });
+    expect(again.statusCode, again.body).toBe(201);
+    const course = () => env.req('GET', `/api/employees/${emp.id}/training-record`, { as: hr }).then((r) => json<TrainingRecord>(r).courses.find((c) => c.courseId === courseId));
+    expect(await course()).toMatchObject({ assigned: true, dueDate: '2027-01-15' });
+    // Once that one is completed too, the latest date stands.
+    await env.ctx.db.updateTable('training_assignments').set({ status: 'completed', completed_at: '2026-12-01T10:00:00.000Z' }).where('member_id', '=', learner.id).execute();
+    expect(await course()).toMatchObject({ assigned: true, dueDate: '2027-01-15' });
+  });
+});
+
 describeDb('employee training record: attestations', (env) => {
   it('lists the statements the employee signed, with the content hash, in JSON and in the PDF', async () => {
     const hr = await env.user(['HR Manager']);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { describeDb, json } from '../../../test/helpers/harness.ts';
-import { renderMarkdown } from './markdown.ts';
+import { markdownToPlainText, renderMarkdown } from './markdown.ts';
 
 describe('renderMarkdown', () => {
   it('renders ordinary Markdown: headings, lists, code, tables, quotes, emphasis', () => {
@@ -84,6 +84,71 @@ describe('renderMarkdown', () => {
   it('empty input renders empty', () => {
     expect(renderMarkdown('')).toBe('');
     expect(renderMarkdown(null)).toBe('');
+  });
+});
+
+describe('markdownToPlainText', () => {
+  it('reads as words: marks dropped, links with their addresses, lists, task lists, quotes, tables, code', () => {
+    const md = [
+      'Hello **Lena** _and_ ~~nobody~~, see [the policy](https://x.example/p?a=1&amp;b=2) or <https://x.example/auto>.',
+      '',
+      '[Open the course](https://lms.example/lms/courses/abc)',
+      '',
+      '- one\n- two *em*\n  1. nested',
+      '',
+      '3. three\n4. four',
+      '',
+      '- [ ] to do\n- [x] done',
+      '',
+      '> quoted\n>\n> more',
+      '',
+      '| Course | Due |\n|---|---|\n| Fire | 1 Dec |',
+      '',
+      '`a & b` then\n\n```\ncode <kept>\n```',
+      '',
+      '---',
+      '',
+      'Mail [support@x.example](mailto:support@x.example), Caf&eacute; &copy; &hellip; &amp;',
+    ].join('\n');
+    expect(markdownToPlainText(md)).toBe(
+      [
+        'Hello Lena and nobody, see the policy (https://x.example/p?a=1&b=2) or https://x.example/auto.',
+        '',
+        'Open the course: https://lms.example/lms/courses/abc',
+        '',
+        '- one\n- two em\n  1. nested',
+        '',
+        '3. three\n4. four',
+        '',
+        '- [ ] to do\n- [x] done',
+        '',
+        '> quoted\n>\n> more',
+        '',
+        'Course | Due\nFire | 1 Dec',
+        '',
+        'a & b then',
+        '',
+        'code <kept>',
+        '',
+        '----',
+        '',
+        'Mail support@x.example, Café © … &',
+      ].join('\n'),
+    );
+  });
+
+  it('keeps only the addresses the HTML keeps; raw HTML becomes its text with its line breaks; scripts say nothing', () => {
+    expect(markdownToPlainText('[x](javascript:alert(1)) ![pic](data:image/png;base64,AAAA) [here](/lms/courses/abc)')).toBe('x pic here (/lms/courses/abc)');
+    expect(markdownToPlainText('<p>a</p><p>b</p>\n\nx<br>y <script>alert(1)</script><style>p{}</style>')).toBe('a\nb\n\nx\ny');
+    expect(markdownToPlainText('<ul><li>one</li><li>two</li></ul>')).toBe('one\ntwo');
+    expect(markdownToPlainText('see www.example.com')).toBe('see www.example.com');
+  });
+
+  it('empty input is empty; spaces at line ends are dropped, long runs inside a line kept', () => {
+    expect(markdownToPlainText('')).toBe('');
+    expect(markdownToPlainText(null)).toBe('');
+    expect(markdownToPlainText('  \n\n ')).toBe('');
+    expect(markdownToPlainText(`a${' '.repeat(60_000)}b\n${'c '.repeat(10_000)}`)).toBe(`a${' '.repeat(60_000)}b\n${'c '.repeat(10_000).trimEnd()}`);
   });
 });
 

@@ -1,5 +1,6 @@
 import { Marked, type Token, type Tokens } from 'marked';
 import sanitizeHtml from 'sanitize-html';
+import { decodeHTML } from 'entities';
 
 /**
  * Markdown -> HTML that is safe to put into a page: `marked` renders (GitHub-flavoured), then
@@ -90,26 +91,34 @@ type MdToken = Token;
 /**
  * Markdown -> plain text for the text part of a mail (and anywhere words are shown without HTML):
  * emphasis marks dropped, a link as its words and its address ("Open the course:
- * https://…" when the link is the whole paragraph, "the policy (https://…)" inside a sentence),
- * lists as "- " or "1. " lines, quotes as "> " lines, raw HTML reduced to its text.
+ * https://…" when the link is the whole paragraph, "the policy (https://…)" inside a sentence;
+ * only addresses the HTML would keep), lists as "- ", "1. " or "[ ] " lines, quotes as "> "
+ * lines, raw HTML reduced to its text with its line breaks. The result is text, not HTML: it
+ * must be escaped before it is put into a page.
  */
 export function markdownToPlainText(md: string | null | undefined): string {
   if (!md) return '';
   return blocks(marked.lexer(md))
-    .replace(/[ \t]+\n/g, '\n')
+    .split('\n')
+    .map((line) => line.trimEnd())
+    .join('\n')
     .replace(/\n{3,}/g, '\n\n')
     .trim();
 }
 
-const ENTITIES: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#39;': "'", '&nbsp;': ' ' };
-/** The text of raw HTML: tags (and what scripts and styles hold) dropped, the entities the sanitizer writes read back. */
-const decode = (text: string) => text.replace(/&(amp|lt|gt|quot|#39|nbsp);/g, (e) => ENTITIES[e] ?? e);
-const htmlText = (html: string) => decode(sanitizeHtml(html, { allowedTags: [], allowedAttributes: {}, nonTextTags: SANITIZE.nonTextTags }));
-const indent = (text: string, first: string, rest: string) =>
-  text
+/** The text of raw HTML: a line break where a block or <br> ends a line, tags (and what scripts and styles hold) dropped, entities read. */
+function htmlText(html: string): string {
+  const lines = html.replace(/<br\s*\/?>/gi, '\n').replace(/<\/(p|div|li|tr|h[1-6]|ul|ol|table|blockquote|pre)\s*>/gi, '$&\n');
+  return decodeHTML(sanitizeHtml(lines, { allowedTags: [], allowedAttributes: {}, nonTextTags: SANITIZE.nonTextTags }));
+}
+
+/** Prefixes the first line with `first` and the others with `rest` (`blank` on empty lines). */
+function indent(text: string, first: string, rest: string, blank = ''): string {
+  return text
     .split('\n')
-    .map((line, i) => (i === 0 ? first : line ? rest : '') + line)
+    .map((line, i) => (i === 0 ? first : line ? rest : blank) + line)
     .join('\n');
+}
 
 function blocks(tokens: readonly MdToken[]): string {
   return tokens.map(block).filter((t) => t !== '').join('\n\n');
@@ -119,71 +128,92 @@ function block(t: MdToken): string {
   switch (t.type) {
     case 'space':
     case 'def':
+    case 'checkbox':
       return '';
     case 'paragraph': {
       const only = t.tokens?.length === 1 ? t.tokens[0] : undefined;
-      if (only?.type === 'link') return linkText(only as Tokens.Link, ': ');
-      return inline(t.tokens ?? []);
+      if (only?.type === 'link') return htmlText(linkText(only as Tokens.Link, ': '));
+      return words(t.tokens ?? []);
     }
     case 'heading':
     case 'text':
-      return t.tokens ? inline(t.tokens) : String(t.text);
+      return t.tokens ? words(t.tokens) : decodeHTML(String(t.text));
     case 'code':
       return String(t.text);
     case 'hr':
       return '----';
     case 'blockquote':
-      return indent(blocks(t.tokens ?? []), '> ', '> ');
+      return indent(blocks(t.tokens ?? []), '> ', '> ', '>');
     case 'list': {
       const list = t as Tokens.List;
       const start = Number(list.start) || 1;
       return list.items
         .map((item, i) => {
-          const mark = list.ordered ? `${start + i}. ` : '- ';
+          const box = item.task ? (item.checked ? '[x] ' : '[ ] ') : '';
+          const mark = (list.ordered ? `${start + i}. ` : '- ') + box;
           const body = item.tokens.map(block).filter((x) => x !== '').join(item.loose ? '\n\n' : '\n');
           return indent(body, mark, ' '.repeat(mark.length));
         })
         .join('\n');
     }
     case 'table': {
-      const cell = (c: { tokens: MdToken[] }) => inline(c.tokens);
+      const cell = (c: { tokens: MdToken[] }) => words(c.tokens);
       const rows = [(t.header as { tokens: MdToken[] }[]).map(cell), ...(t.rows as { tokens: MdToken[] }[][]).map((r) => r.map(cell))];
       return rows.map((r) => r.join(' | ')).join('\n');
     }
     case 'html':
       return htmlText(String(t.text)).trim();
     default:
-      return 'tokens' in t && t.tokens ? inline(t.tokens) : String(t.raw ?? '');
+      return 'tokens' in t && t.tokens ? words(t.tokens) : String(t.raw ?? '');
   }
 }
 
+/** Schemes whose addresses the text shows (as the HTML keeps them); a relative address is shown too. */
+const SHOWN_ADDRESS = /^(https?:|mailto:|\/)/i;
+
+/** A link as HTML-ish text (its words may hold inline HTML; the address is escaped): read by htmlText. */
 function linkText(t: Tokens.Link, between: string): string {
-  const words = inline(t.tokens).trim();
-  const href = String(t.href);
-  const address = href.startsWith('mailto:') ? href.slice('mailto:'.length) : href;
-  if (!words || words === address || words === href) return address;
-  return between === ': ' ? `${words}: ${address}` : `${words} (${address})`;
+  const shown = inlineHtml(t.tokens).trim();
+  const plain = htmlText(shown).trim();
+  const href = decodeHTML(String(t.href));
+  if (!SHOWN_ADDRESS.test(href)) return shown;
+  const address = escapeAngles(href.replace(/^mailto:/i, ''));
+  // An address written as such (autolinked, or a link whose words are its address) once.
+  if (!plain || plain === href.replace(/^mailto:/i, '') || `http://${plain}` === href || `https://${plain}` === href) return plain ? shown : address;
+  return between === ': ' ? `${shown}: ${address}` : `${shown} (${address})`;
 }
 
-function inline(tokens: readonly MdToken[]): string {
+/** Inline Markdown as text, raw HTML in it read as HTML (a script's words dropped, <br> a line break). */
+function words(tokens: readonly MdToken[]): string {
+  return htmlText(inlineHtml(tokens));
+}
+
+/** Text put into the HTML-ish form htmlText reads: only the angle brackets escaped (entities written in the Markdown stay entities). */
+const escapeAngles = (text: string) => text.replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+function inlineHtml(tokens: readonly MdToken[]): string {
   return tokens
     .map((t) => {
       switch (t.type) {
         case 'link':
           return linkText(t as Tokens.Link, ' (');
-        case 'image':
-          return t.text ? `${String(t.text)} (${String(t.href)})` : String(t.href);
+        case 'image': {
+          const src = decodeHTML(String(t.href));
+          const shown = SHOWN_ADDRESS.test(src) ? escapeAngles(src) : '';
+          return t.text ? (shown ? `${escapeAngles(String(t.text))} (${shown})` : escapeAngles(String(t.text))) : shown;
+        }
         case 'br':
-          return '\n';
+          return '<br>';
         case 'html':
-          return htmlText(String(t.text));
+          return String(t.text);
         case 'codespan':
         case 'escape':
-          return String(t.text);
+          // Literal: an entity written in code stays as written.
+          return escapeAngles(String(t.text).replace(/&/g, '&amp;'));
         case 'text':
-          return t.tokens ? inline(t.tokens) : decode(String(t.text));
+          return t.tokens ? inlineHtml(t.tokens) : escapeAngles(String(t.text));
         default:
-          return 'tokens' in t && t.tokens ? inline(t.tokens) : String('text' in t ? t.text : t.raw);
+          return 'tokens' in t && t.tokens ? inlineHtml(t.tokens) : escapeAngles(String('text' in t ? t.text : t.raw));
       }
     })
     .join('');

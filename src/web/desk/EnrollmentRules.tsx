@@ -4,7 +4,8 @@
  * the server decides whether a Course Creator teaches the course.
  */
 import { useState } from 'react';
-import { Anchor, Badge, Button, FileInput, Group, Modal, Stack, Text, Textarea } from '@mantine/core';
+import { Anchor, Badge, Button, FileInput, Stack, Text, Textarea } from '@mantine/core';
+import { ConfirmDialog } from '../ui/confirm-dialog.tsx';
 import { ApiError, api, errorMessage, useMe } from '../ui/api.ts';
 import { hasAnyRole } from '../ui/session.ts';
 import { readableDay } from '../ui/dates.ts';
@@ -76,68 +77,62 @@ function ReasonModal({
 }) {
   const [reason, setReason] = useState('');
   const [evidence, setEvidence] = useState<File | null>(null);
+  /** What the server said about a field (under it), and anything else (the dialog's error). */
   const [errors, setErrors] = useState<Record<string, string>>({});
+  const [refused, setRefused] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const close = () => {
+    setErrors({});
+    setRefused(null);
+    onClose();
+  };
   const submit = () => {
     const text = reason.trim();
     if (!text) return setErrors({ reason: 'Give the reason.' });
     if (text.length > REASON_MAX) return setErrors({ reason: `The reason is longer than ${REASON_MAX} characters.` });
     setBusy(true);
     setErrors({});
+    setRefused(null);
     onSubmit(text, evidence)
       .then(() => {
         setReason('');
         setEvidence(null);
-        onClose();
+        close();
       })
       .catch((e: unknown) => {
         if (e instanceof ApiError && e.fieldErrors.length > 0) {
-          setErrors(
-            Object.fromEntries(
-              e.fieldErrors.map((f) => [f.path === 'evidenceFileId' || f.path === 'file' ? 'evidence' : f.path, f.message]),
-            ),
-          );
+          setErrors(Object.fromEntries(e.fieldErrors.map((f) => [f.path === 'evidenceFileId' || f.path === 'file' ? 'evidence' : f.path, f.message])));
         } else {
-          setErrors({ reason: errorMessage(e) });
+          setRefused(errorMessage(e));
         }
       })
       .finally(() => setBusy(false));
   };
   return (
-    <Modal opened={opened} onClose={onClose} title={title} centered closeButtonProps={{ 'aria-label': 'Close' }}>
-      <Stack>
-        <Textarea
-          label="Reason"
-          description={`Up to ${REASON_MAX} characters; the learner sees it.`}
-          required
-          autosize
-          minRows={2}
-          value={reason}
-          error={errors.reason}
-          onChange={(e) => setReason(e.currentTarget.value)}
-          data-autofocus
+    <ConfirmDialog opened={opened} onClose={close} title={title} confirmLabel={confirm} busy={busy} error={refused} onConfirm={submit}>
+      <Textarea
+        label="Reason"
+        description={`Up to ${REASON_MAX} characters; the learner sees it.`}
+        required
+        autosize
+        minRows={2}
+        value={reason}
+        error={errors.reason}
+        onChange={(e) => setReason(e.currentTarget.value)}
+        data-autofocus
+      />
+      {withEvidence && (
+        <FileInput
+          label="Evidence (optional)"
+          description="A PDF, PNG or JPEG file, at most 20 MB: an attendance sheet or an external certificate."
+          clearable
+          accept="application/pdf,image/png,image/jpeg"
+          value={evidence}
+          error={errors.evidence}
+          onChange={setEvidence}
         />
-        {withEvidence && (
-          <FileInput
-            label="Evidence (optional)"
-            description="A PDF, PNG or JPEG file, at most 20 MB: an attendance sheet or an external certificate."
-            clearable
-            accept="application/pdf,image/png,image/jpeg"
-            value={evidence}
-            error={errors.evidence}
-            onChange={setEvidence}
-          />
-        )}
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onClose}>
-            Cancel
-          </Button>
-          <Button loading={busy} onClick={submit}>
-            {confirm}
-          </Button>
-        </Group>
-      </Stack>
-    </Modal>
+      )}
+    </ConfirmDialog>
   );
 }
 

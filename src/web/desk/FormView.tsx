@@ -19,6 +19,7 @@ import { AuditHistory, DeletedRecord } from './AuditHistory.tsx';
 import { itemUrl, type EntityMeta, type FieldMeta, type Row } from './meta.ts';
 import { useCreateConfirmation } from './confirm-create.tsx';
 import { ConfirmDialog } from '../ui/confirm-dialog.tsx';
+import { AUDIT_READERS } from '../../contract/audit.ts';
 import { checkValues, plainFieldMessage } from './form-checks.ts';
 import { moneyChanged, moneyServerMessage } from './money-field.tsx';
 import { ReadOnlyRecord } from './ReadOnlyRecord.tsx';
@@ -37,7 +38,7 @@ export function FormView({ meta, me, id }: { meta: EntityMeta; me: Me; id: strin
   if (!isNew && record.isPending) return <PageLoader />;
   if (!isNew && record.isError) {
     const gone = record.error instanceof ApiError && record.error.status === 404;
-    if (gone && id && meta.auditEntity && hasAnyRole(me, ['System Manager', 'Moderator'])) {
+    if (gone && id && meta.auditEntity && hasAnyRole(me, AUDIT_READERS)) {
       return (
         <Page
           title={`Deleted ${meta.singular.toLowerCase()}`}
@@ -329,7 +330,7 @@ function FormBody({ meta, me, row, refresh }: { meta: EntityMeta; me: Me; row: R
         </Paper>
       )}
       {!isNew && meta.extras?.(row, { refresh, unsaved: changes })}
-      {!isNew && meta.auditEntity && hasAnyRole(me, ['System Manager', 'Moderator']) && (
+      {!isNew && meta.auditEntity && hasAnyRole(me, AUDIT_READERS) && (
         <AuditHistory
           entity={meta.auditEntity}
           entityId={meta.single ? undefined : String(row.id)}

@@ -60,6 +60,16 @@ const KINDS: Record<ImportKindName, { label: string; slug: string; help: string 
  * Bulk import: the kind (among those the user may import), template, upload, dry run with
  * row-level errors, then the run with a progress bar and a summary.
  */
+/** "no problems", "3 problems in 2 rows" (a row may have several; the rows are counted while every problem is listed). */
+function problemsInWords(s: ImportState): string {
+  const n = s.errorCount;
+  if (n === 0) return 'no problems';
+  const problems = `${n.toLocaleString('en')} ${n === 1 ? 'problem' : 'problems'}`;
+  if (s.errors.length < n) return problems;
+  const rows = new Set(s.errors.map((e) => e.row)).size;
+  return `${problems} in ${rows.toLocaleString('en')} ${rows === 1 ? 'row' : 'rows'}`;
+}
+
 export function ImportPage({ meta, kind: initialKind }: { meta: EntityMeta; kind: NonNullable<EntityMeta['importKind']> }) {
   const client = useQueryClient();
   const me = useMe().data;
@@ -204,7 +214,7 @@ export function ImportPage({ meta, kind: initialKind }: { meta: EntityMeta; kind
             <Progress value={pct} animated={running} aria-label="Import progress" size="lg" />
             <Text size="sm" data-testid="import-summary" aria-live="polite">
               {s.processed.toLocaleString('en')} of {s.total.toLocaleString('en')} rows checked · {s.dryRun ? 'would create' : 'created'}{' '}
-              {s.created.toLocaleString('en')} · already there {s.skipped.toLocaleString('en')} · errors {s.errorCount.toLocaleString('en')}
+              {s.created.toLocaleString('en')} · already there {s.skipped.toLocaleString('en')} · {problemsInWords(s)}
             </Text>
             {!running && s.errorCount > 0 && s.mode === 'all-or-nothing' && (
               <Alert color="yellow" variant="light">
@@ -240,7 +250,7 @@ export function ImportPage({ meta, kind: initialKind }: { meta: EntityMeta; kind
                 it again.
               </Alert>
             )}
-            {!s.dryRun && s.status === 'done' && s.created > 0 && hasAnyRole(me, AUDIT_READERS) && (
+            {!s.dryRun && !running && s.created > 0 && hasAnyRole(me, AUDIT_READERS) && (
               <Anchor component={Link} to={`/app/audit-log?importId=${encodeURIComponent(s.id)}`} size="sm">
                 See what this import wrote in the audit log
               </Anchor>

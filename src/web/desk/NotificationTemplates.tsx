@@ -111,6 +111,10 @@ function TemplateEditor({
         <Text size="sm" c="gray.9" fw={600} data-testid="template-unsaved">
           Not saved yet: messages are sent with the saved words until you save.
         </Text>
+      ) : reset.isSuccess && reset.submittedAt > save.submittedAt ? (
+        <Text size="sm" c="gray.9" fw={600} role="status">
+          The default words are back: messages are sent with them.
+        </Text>
       ) : (
         save.isSuccess && (
           <Text size="sm" c="gray.9" fw={600} role="status">

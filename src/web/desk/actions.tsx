@@ -6,6 +6,8 @@ import { ROLES, type Role } from '../../contract/roles.ts';
 import { api, ApiError, errorMessage, toApiError, useMe } from '../ui/api.ts';
 import { readableDay, readableMoment, todayIso } from '../ui/dates.ts';
 import type { Row } from './meta.ts';
+import { hasAnyRole } from '../ui/session.ts';
+import { COURSE_AUDIT_READERS } from '../../contract/audit.ts';
 
 /** Downloads a file from the API (keeps the session cookie); an error answer is thrown as an ApiError. */
 export async function downloadFile(url: string, fallbackName: string): Promise<void> {
@@ -136,9 +138,9 @@ export function RevokeButton({ id, refresh }: { id: string; refresh: () => void 
         confirmLabel="Revoke"
         color="red"
         busy={busy}
-        confirmDisabled={!reason.trim()}
         error={refusal?.dialog}
         onConfirm={() => {
+          if (!reason.trim()) return setRefusal({ field: 'Give the reason for revoking it.', dialog: null });
           setBusy(true);
           setRefusal(null);
           api
@@ -151,7 +153,16 @@ export function RevokeButton({ id, refresh }: { id: string; refresh: () => void 
             .finally(() => setBusy(false));
         }}
       >
-        <TextInput label="Reason" required value={reason} onChange={(e) => setReason(e.currentTarget.value)} error={refusal?.field} />
+        <TextInput
+          label="Reason"
+          required
+          value={reason}
+          onChange={(e) => {
+            setReason(e.currentTarget.value);
+            setRefusal(null);
+          }}
+          error={refusal?.field}
+        />
       </ConfirmDialog>
     </>
   );
@@ -174,6 +185,7 @@ export function CompleteComplianceButton({ id, refresh }: { id: string; refresh:
     setDayError(null);
   };
   const submit = () => {
+    if (!day) return setDayError('Choose the day it was completed.');
     setBusy(true);
     setError(null);
     setDayError(null);
@@ -207,7 +219,6 @@ export function CompleteComplianceButton({ id, refresh }: { id: string; refresh:
         title="Mark this requirement complete"
         confirmLabel="Mark complete"
         busy={busy}
-        confirmDisabled={!day}
         error={error}
         onConfirm={submit}
       >
@@ -286,7 +297,6 @@ export function AuditChainStatus({ canVerify }: { canVerify: boolean }) {
 }
 
 /** Who reads a course's audit trail (Course Creators: the courses they teach). */
-const AUDIT_READERS: readonly string[] = ['System Manager', 'Moderator', 'Course Creator'];
 const isoDay = (d: Date) => d.toISOString().slice(0, 10);
 
 /** "Audit trail": one course's audit entries for a date range, as PDF or CSV (errors next to the dates). */
@@ -309,7 +319,7 @@ export function CourseAuditButton({ courseId, title }: { courseId: string; title
       })
       .finally(() => setBusy(null));
   };
-  if (!me?.roles.some((r) => AUDIT_READERS.includes(r))) return null;
+  if (!hasAnyRole(me, ['System Manager', ...COURSE_AUDIT_READERS])) return null;
   return (
     <>
       <Button variant="default" onClick={() => setOpen(true)}>

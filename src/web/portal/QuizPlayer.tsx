@@ -6,7 +6,6 @@ import {
   Button,
   Checkbox,
   Group,
-  Modal,
   Paper,
   Radio,
   SegmentedControl,
@@ -17,6 +16,7 @@ import {
   Title,
 } from '@mantine/core';
 import { api, ApiError, errorMessage } from '../ui/api.ts';
+import { ConfirmDialog } from '../ui/confirm-dialog.tsx';
 import { readableDateTime } from '../ui/dates.ts';
 import { ALERT_STYLES } from './PortalParts.tsx';
 import { ErrorState, PageLoader } from '../ui/states.tsx';
@@ -285,33 +285,20 @@ function Attempt({
           )}
         </Group>
       </Stack>
-      <Modal
+      <ConfirmDialog
         opened={confirming}
         onClose={() => setConfirming(false)}
         title="Submit with unanswered questions?"
-        centered
-        closeButtonProps={{ 'aria-label': 'Close' }}
+        cancelLabel="Keep answering"
+        confirmLabel="Submit anyway"
+        busy={submit.isPending}
+        onConfirm={() => {
+          setConfirming(false);
+          submit.mutate(answers);
+        }}
       >
-        <Stack gap="md">
-          <Text size="sm">
-            {`${quiz.questions.length - answered} of ${quiz.questions.length} ${quiz.questions.length - answered === 1 ? 'question is' : 'questions are'} not answered. They count as wrong, and submitting uses this attempt.`}
-          </Text>
-          <Group justify="flex-end">
-            <Button variant="default" onClick={() => setConfirming(false)}>
-              Keep answering
-            </Button>
-            <Button
-              loading={submit.isPending}
-              onClick={() => {
-                setConfirming(false);
-                submit.mutate(answers);
-              }}
-            >
-              Submit anyway
-            </Button>
-          </Group>
-        </Stack>
-      </Modal>
+        {`${quiz.questions.length - answered} of ${quiz.questions.length} ${quiz.questions.length - answered === 1 ? 'question is' : 'questions are'} not answered. They count as wrong, and submitting uses this attempt.`}
+      </ConfirmDialog>
     </form>
   );
 }

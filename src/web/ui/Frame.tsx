@@ -89,7 +89,8 @@ export function Frame({ me, homeHref, areaLabel, groups, layout, headerExtra, ch
       </a>
       <AppShell.Header>
         <Group h="100%" px={{ base: 'sm', sm: 'md' }} justify="space-between" wrap="nowrap" gap="sm">
-          <Group gap="sm" wrap="nowrap" style={{ flexShrink: 0 }}>
+          {/* The brand gives way first (the name is cut short): Log out always fits, also on a phone. */}
+          <Group gap="sm" wrap="nowrap" style={{ minWidth: 0, flexShrink: 1 }}>
             <Burger
               opened={opened}
               onClick={toggle}
@@ -99,8 +100,8 @@ export function Frame({ me, homeHref, areaLabel, groups, layout, headerExtra, ch
               aria-expanded={opened}
               aria-controls={navId}
             />
-            <UnstyledButton component={Link} to={homeHref} className="brand-link">
-              <Group gap={8} wrap="nowrap">
+            <UnstyledButton component={Link} to={homeHref} className="brand-link" style={{ minWidth: 0 }}>
+              <Group gap={8} wrap="nowrap" style={{ minWidth: 0 }}>
                 {organisation?.logo ? (
                   <img
                     src={organisation.logo.url}
@@ -142,7 +143,7 @@ export function Frame({ me, homeHref, areaLabel, groups, layout, headerExtra, ch
             </Box>
           )}
 
-          <Group gap="sm" wrap="nowrap">
+          <Group gap="sm" wrap="nowrap" style={{ flexShrink: 0 }}>
             {headerExtra}
             <Group gap={8} wrap="nowrap" visibleFrom="sm">
               <Avatar color="blue" radius="xl" size={32} aria-hidden="true" title={me.fullName}>

@@ -53,8 +53,6 @@ export function ConfirmDialog(p: {
   cancelLabel?: string;
   color?: string;
   busy?: boolean;
-  /** The action cannot be taken yet (a required field is empty). */
-  confirmDisabled?: boolean;
   /** Why the action failed, said in the dialog. */
   error?: string | null;
   onConfirm: () => void;
@@ -73,7 +71,7 @@ export function ConfirmDialog(p: {
           <Button variant="default" onClick={p.onClose}>
             {p.cancelLabel ?? 'Cancel'}
           </Button>
-          <Button color={p.color} loading={p.busy} disabled={p.confirmDisabled} onClick={p.onConfirm}>
+          <Button color={p.color} loading={p.busy} onClick={p.onConfirm}>
             {p.confirmLabel}
           </Button>
         </Group>

@@ -5,12 +5,10 @@ import { actorOf } from '../../http/access.ts';
 import { contentDisposition } from '../../http/content-disposition.ts';
 import { IdParams, IsoDate, LimitSchema, pageOf } from '../../../contract/common.ts';
 import { AuditEntry } from '../../../contract/audit.ts';
-import type { Role } from '../../../contract/roles.ts';
 import { sendListCsv } from '../../platform/list-export.ts';
 import { auditNames, changedFields, courseAuditPage, courseAuditPdf, COURSE_AUDIT_PDF_MAX, memberOf, recordInWords } from './course-audit.ts';
-import { actionInWords } from '../../../contract/audit.ts';
+import { COURSE_AUDIT_READERS, actionInWords } from '../../../contract/audit.ts';
 
-const MANAGERS: readonly Role[] = ['Moderator', 'Course Creator'];
 const tags = ['courses'];
 const Range = {
   from: IsoDate.optional().describe('First day (UTC), inclusive'),
@@ -27,7 +25,7 @@ export function registerCourseAuditRoutes(app: App, ctx: AppContext): void {
   app.get(
     '/api/courses/:id/audit-log',
     {
-      config: { access: MANAGERS },
+      config: { access: COURSE_AUDIT_READERS },
       schema: { tags, summary: "A course's audit trail for a date range, newest first", description, params: IdParams, querystring: PageQuery, response: { 200: pageOf(AuditEntry) } },
     },
     async (req) => courseAuditPage(ctx, actorOf(req), req.params.id, req.query),
@@ -35,7 +33,7 @@ export function registerCourseAuditRoutes(app: App, ctx: AppContext): void {
   app.get(
     '/api/courses/:id/audit-log/export.csv',
     {
-      config: { access: MANAGERS },
+      config: { access: COURSE_AUDIT_READERS },
       schema: { tags, summary: "The course's audit trail for a date range as CSV, newest first", description, params: IdParams, querystring: z.strictObject(Range) },
     },
     async (req, reply) => {
@@ -64,7 +62,7 @@ export function registerCourseAuditRoutes(app: App, ctx: AppContext): void {
   app.get(
     '/api/courses/:id/audit-log.pdf',
     {
-      config: { access: MANAGERS },
+      config: { access: COURSE_AUDIT_READERS },
       schema: {
         tags,
         summary: `The course's audit trail for a date range as a PDF, oldest first (at most ${COURSE_AUDIT_PDF_MAX} entries; ?download=true for an attachment)`,

@@ -10,6 +10,7 @@ import { renderDocumentPdf } from '../certificates/index.ts';
 import type { Submission } from '../../../contract/quizzes.ts';
 import { courseQuizReportData, submissionReportData, type CourseQuizReportData, type ReportPerson, type SubmissionReportData } from './submission.service.ts';
 import { readableStamp } from '../../platform/readable-instant.ts';
+import { markdownToPlainText } from '../../platform/markdown.ts';
 import { scoStatusWords, timeSpentWords } from '../../../contract/scorm-words.ts';
 
 type Answer = Submission['answers'][number];
@@ -20,24 +21,6 @@ const THIS_MODULE = import.meta.url;
 const GREY = '#666666';
 const LINE = '#cccccc';
 const HEAD_FILL = '#eeeeee';
-
-/** Markdown to plain text good enough for a table cell: no markup characters, links as their text. */
-export function markdownToText(md: string): string {
-  return md
-    .replace(/```[a-z0-9-]*\n?([\s\S]*?)```/gi, '$1')
-    .replace(/!\[([^\]]*)\]\([^)]*\)/g, '$1')
-    .replace(/\[([^\]]+)\]\([^)]*\)/g, '$1')
-    .replace(/^\s{0,3}#{1,6}\s+/gm, '')
-    .replace(/^\s{0,3}>\s?/gm, '')
-    .replace(/^\s*[-*+]\s+/gm, '• ')
-    .replace(/(\*\*|__)(.+?)\1/g, '$2')
-    .replace(/(\*|_)(\S(?:.*?\S)?)\1/g, '$2')
-    .replace(/`([^`]+)`/g, '$1')
-    .replace(/<[^>]+>/g, '')
-    .replace(/\n{3,}/g, '\n\n')
-    .trim();
-}
-
 
 export function duration(seconds: number | null): string {
   return seconds === null ? '—' : timeSpentWords(seconds);
@@ -117,7 +100,7 @@ function questionsTable(s: Submission, answersVisible: boolean): PdfContent {
   const widths = answersVisible ? [16, '*', 110, 110, 44] : [16, '*', 160];
   const body: PdfContent[][] = [head.map((h) => ({ text: h, bold: true, fillColor: HEAD_FILL }))];
   for (const a of [...s.answers].sort((x, y) => x.position - y.position)) {
-    const row: PdfContent[] = [String(a.position + 1), markdownToText(a.text), given(a)];
+    const row: PdfContent[] = [String(a.position + 1), markdownToPlainText(a.text), given(a)];
     if (answersVisible) {
       row.push(correctAnswer(a));
       const ok = a.correct === true;

@@ -31,13 +31,11 @@ export async function trainingHistoryOf(db: Executor, memberId: string): Promise
         'enrollments.completion_evidence_file_id',
         (eb) => eb.selectFrom('users as mu').select('mu.full_name').whereRef('mu.id', '=', 'enrollments.completed_manually_by').as('completed_manually_by_name'),
         sql<number>`case when enrollments.id is null then 0 else ${progressSql('enrollments', 'courses')} end`.as('progress'),
-        (eb) =>
-          eb
-            .selectFrom('training_assignments as ta')
-            .select((s) => s.fn.min('ta.due_date').as('d'))
-            .whereRef('ta.course_id', '=', 'courses.id')
-            .where('ta.member_id', '=', memberId)
-            .as('due_date'),
+        // The due date of the open assignment (the earliest, when several are open); with none open,
+        // the latest one's: a completed assignment's old date never hides a moved or renewed one.
+        sql<string | null>`(select coalesce(min(case when ta.status = 'open' then ta.due_date end), max(ta.due_date))
+                              from training_assignments ta
+                             where ta.course_id = courses.id and ta.member_id = ${memberId})`.as('due_date'),
         (eb) =>
           eb
             .selectFrom('training_assignments as ta')

@@ -76,9 +76,9 @@ function MarkPaidButton({ row, refresh }: { row: Row; refresh: () => void }) {
         title={`Mark the payment of ${String(row.memberName)} paid`}
         confirmLabel="Mark paid"
         busy={busy}
-        confirmDisabled={!invoice.trim()}
         error={refusal?.dialog}
         onConfirm={() => {
+          if (!invoice.trim()) return setRefusal({ field: 'Give the invoice number.', dialog: null });
           setBusy(true);
           setRefusal(null);
           api
@@ -93,7 +93,12 @@ function MarkPaidButton({ row, refresh }: { row: Row; refresh: () => void }) {
         }}
       >
         {String(row.memberName)} is enrolled in {String(row.itemTitle)} as soon as you confirm that {money(row)} was received.
-        <TextInput label="Invoice number" required value={invoice} onChange={(e) => setInvoice(e.currentTarget.value)} error={refusal?.field} />
+        <TextInput label="Invoice number" required value={invoice} onChange={(e) => {
+            setInvoice(e.currentTarget.value);
+            setRefusal(null);
+          }}
+          error={refusal?.field}
+        />
       </ConfirmDialog>
     </>
   );
@@ -241,9 +246,9 @@ function NewRefundButton({ row, refresh }: { row: Row; refresh: () => void }) {
         confirmLabel="Refund"
         color="red"
         busy={busy}
-        confirmDisabled={!reason.trim()}
         error={refusal?.dialog}
         onConfirm={() => {
+          if (!reason.trim()) return setRefusal({ field: 'Give the reason for the refund.', dialog: null });
           setBusy(true);
           setRefusal(null);
           api
@@ -257,7 +262,14 @@ function NewRefundButton({ row, refresh }: { row: Row; refresh: () => void }) {
             .finally(() => setBusy(false));
         }}
       >
-        <Textarea label="Reason" required value={reason} onChange={(e) => setReason(e.currentTarget.value)} autosize minRows={2} error={refusal?.field} />
+        <Textarea label="Reason" required value={reason} onChange={(e) => {
+            setReason(e.currentTarget.value);
+            setRefusal(null);
+          }}
+          autosize
+          minRows={2}
+          error={refusal?.field}
+        />
         <Checkbox
           label={`Also end ${String(row.memberName)}’s access to ${String(row.itemTitle)}`}
           description="Their lesson progress is kept in the audit log."

@@ -11,7 +11,7 @@ import { IconClipboard, IconSettings } from '../../ui/icons.tsx';
 import { AuditChainStatus, RolesEditor } from '../actions.tsx';
 import { hasAnyRole, useMe } from '../../ui/session.ts';
 import type { EntityMeta } from '../meta.ts';
-import { COURSE_LINK, EMPLOYEE_LINK, QUIZ_LINK, USER_LINK, USER_NAME_LINK, LinkedName } from './shared.tsx';
+import { COMPLIANCE_TYPE_LINK, COURSE_LINK, DOC_TYPE_LINK, EMPLOYEE_LINK, QUIZ_LINK, TEMPLATE_LINK, USER_LINK, USER_NAME_LINK, LinkedName } from './shared.tsx';
 import { readableDay, readableMoment } from '../../ui/dates.ts';
 import { wordsOf } from '../words.ts';
 import type { LinkRef } from '../meta.ts';
@@ -198,7 +198,15 @@ export const PLATFORM_ENTITIES: EntityMeta[] = [
         key: 'actorId',
         label: 'By',
         wrap: true,
-        render: (r) => <LinkedName link={{ ...USER_NAME_LINK, slug: undefined }} id={r.actorId as string | null} />,
+        // No actor: a scheduled job or the system itself did it.
+        render: (r) =>
+          r.actorId ? (
+            <LinkedName link={{ ...USER_NAME_LINK, slug: undefined }} id={r.actorId as string} />
+          ) : (
+            <Text size="sm" c="gray.7">
+              The system
+            </Text>
+          ),
       },
       {
         key: 'changes',
@@ -296,6 +304,10 @@ const AUDIT_RECORD_PAGES: Record<string, { slug?: string; link?: LinkRef }> = {
   },
   scorm_package: { link: { url: '/api/scorm-packages', label: (r) => String(r.title) } },
   coupon: { slug: 'lms-coupon', link: { url: '/api/coupons', label: (r) => String(r.code) } },
+  assignment: { slug: 'lms-assignment', link: { url: '/api/assignments', label: (r) => String(r.title) } },
+  'certificate-template': { slug: TEMPLATE_LINK.slug, link: TEMPLATE_LINK },
+  compliance_type: { slug: COMPLIANCE_TYPE_LINK.slug, link: COMPLIANCE_TYPE_LINK },
+  employee_document_type: { slug: DOC_TYPE_LINK.slug, link: DOC_TYPE_LINK },
   // A person's notification preferences are kept under their user id: named by the person.
   notification_preferences: { slug: 'user', link: { url: '/api/users', label: (r) => `Preferences of ${String(r.fullName)}` } },
 };
@@ -334,6 +346,17 @@ function AuditRecordLink({ entity, id, image }: { entity: string; id: string; im
       </Anchor>
     );
   }
+  // An import: named by its file, opening what it wrote.
+  if (entity === 'import') {
+    return (
+      <Anchor component={Link} to={`/app/audit-log?importId=${encodeURIComponent(id)}`} size="sm">
+        {typeof img.fileName === 'string' ? `Import of ${img.fileName}` : 'An import'}
+      </Anchor>
+    );
+  }
+  // A record without a page of its own that the log names (a chapter by its title).
+  const named = typeof img.title === 'string' ? img.title : typeof img.name === 'string' ? img.name : null;
+  if (named && !page) return <Text size="sm">{named}</Text>;
   // A record without a name of its own: the start of its id (all of it on hover and for screen readers), linked to its page.
   const cut = { display: 'inline-block', maw: '11ch', truncate: true, title: id, ff: 'monospace', size: 'sm' } as const;
   if (page?.link) return <LinkedName link={{ ...page.link, slug: page.slug }} id={id} />;
