@@ -142,6 +142,10 @@ describe('markdownToPlainText', () => {
     expect(markdownToPlainText('<p>a</p><p>b</p>\n\nx<br>y <script>alert(1)</script><style>p{}</style>')).toBe('a\nb\n\nx\ny');
     expect(markdownToPlainText('<ul><li>one</li><li>two</li></ul>')).toBe('one\ntwo');
     expect(markdownToPlainText('see www.example.com')).toBe('see www.example.com');
+    // An address is literal: "&copy=2" in a query is not read as an entity.
+    expect(markdownToPlainText('[q](https://x.example/?a=1&copy=2&lt=3) ![i](https://x.example/i.png?s&copy=1)')).toBe(
+      'q (https://x.example/?a=1&copy=2&lt=3) i (https://x.example/i.png?s&copy=1)',
+    );
   });
 
   it('empty input is empty; spaces at line ends are dropped, long runs inside a line kept', () => {

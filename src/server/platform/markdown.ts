@@ -1,6 +1,6 @@
 import { Marked, type Token, type Tokens } from 'marked';
 import sanitizeHtml from 'sanitize-html';
-import { decodeHTML } from 'entities';
+import { decodeHTML, decodeHTMLAttribute } from 'entities';
 
 /**
  * Markdown -> HTML that is safe to put into a page: `marked` renders (GitHub-flavoured), then
@@ -86,8 +86,6 @@ export function renderMarkdown(md: string | null | undefined): string {
   return sanitizeHtml(html, SANITIZE);
 }
 
-type MdToken = Token;
-
 /**
  * Markdown -> plain text for the text part of a mail (and anywhere words are shown without HTML):
  * emphasis marks dropped, a link as its words and its address ("Open the course:
@@ -120,11 +118,11 @@ function indent(text: string, first: string, rest: string, blank = ''): string {
     .join('\n');
 }
 
-function blocks(tokens: readonly MdToken[]): string {
+function blocks(tokens: readonly Token[]): string {
   return tokens.map(block).filter((t) => t !== '').join('\n\n');
 }
 
-function block(t: MdToken): string {
+function block(t: Token): string {
   switch (t.type) {
     case 'space':
     case 'def':
@@ -132,7 +130,7 @@ function block(t: MdToken): string {
       return '';
     case 'paragraph': {
       const only = t.tokens?.length === 1 ? t.tokens[0] : undefined;
-      if (only?.type === 'link') return htmlText(linkText(only as Tokens.Link, ': '));
+      if (only?.type === 'link') return htmlText(linkText(only as Tokens.Link, true));
       return words(t.tokens ?? []);
     }
     case 'heading':
@@ -157,8 +155,8 @@ function block(t: MdToken): string {
         .join('\n');
     }
     case 'table': {
-      const cell = (c: { tokens: MdToken[] }) => words(c.tokens);
-      const rows = [(t.header as { tokens: MdToken[] }[]).map(cell), ...(t.rows as { tokens: MdToken[] }[][]).map((r) => r.map(cell))];
+      const cell = (c: { tokens: Token[] }) => words(c.tokens);
+      const rows = [(t.header as { tokens: Token[] }[]).map(cell), ...(t.rows as { tokens: Token[] }[][]).map((r) => r.map(cell))];
       return rows.map((r) => r.join(' | ')).join('\n');
     }
     case 'html':
@@ -171,35 +169,42 @@ function block(t: MdToken): string {
 /** Schemes whose addresses the text shows (as the HTML keeps them); a relative address is shown too. */
 const SHOWN_ADDRESS = /^(https?:|mailto:|\/)/i;
 
-/** A link as HTML-ish text (its words may hold inline HTML; the address is escaped): read by htmlText. */
-function linkText(t: Tokens.Link, between: string): string {
+/**
+ * A link as HTML-ish text for htmlText (its words may hold inline HTML; the address is literal):
+ * "words: address" when the link is its paragraph (`alone`), "words (address)" inside a sentence.
+ */
+function linkText(t: Tokens.Link, alone: boolean): string {
   const shown = inlineHtml(t.tokens).trim();
   const plain = htmlText(shown).trim();
-  const href = decodeHTML(String(t.href));
+  // Read as a browser reads an href: "&copy=2" in a query is not an entity, "&amp;" is.
+  const href = decodeHTMLAttribute(String(t.href));
   if (!SHOWN_ADDRESS.test(href)) return shown;
-  const address = escapeAngles(href.replace(/^mailto:/i, ''));
+  const bare = href.replace(/^mailto:/i, '');
+  const address = escapeLiteral(bare);
   // An address written as such (autolinked, or a link whose words are its address) once.
-  if (!plain || plain === href.replace(/^mailto:/i, '') || `http://${plain}` === href || `https://${plain}` === href) return plain ? shown : address;
-  return between === ': ' ? `${shown}: ${address}` : `${shown} (${address})`;
+  if (!plain || plain === bare || `http://${plain}` === href || `https://${plain}` === href) return plain ? shown : address;
+  return alone ? `${shown}: ${address}` : `${shown} (${address})`;
 }
 
 /** Inline Markdown as text, raw HTML in it read as HTML (a script's words dropped, <br> a line break). */
-function words(tokens: readonly MdToken[]): string {
+function words(tokens: readonly Token[]): string {
   return htmlText(inlineHtml(tokens));
 }
 
 /** Text put into the HTML-ish form htmlText reads: only the angle brackets escaped (entities written in the Markdown stay entities). */
 const escapeAngles = (text: string) => text.replace(/</g, '&lt;').replace(/>/g, '&gt;');
+/** Text that must come out exactly as it is (code, an address): "&copy=2" in a query stays "&copy=2". */
+const escapeLiteral = (text: string) => escapeAngles(text.replace(/&/g, '&amp;'));
 
-function inlineHtml(tokens: readonly MdToken[]): string {
+function inlineHtml(tokens: readonly Token[]): string {
   return tokens
     .map((t) => {
       switch (t.type) {
         case 'link':
-          return linkText(t as Tokens.Link, ' (');
+          return linkText(t as Tokens.Link, false);
         case 'image': {
-          const src = decodeHTML(String(t.href));
-          const shown = SHOWN_ADDRESS.test(src) ? escapeAngles(src) : '';
+          const src = decodeHTMLAttribute(String(t.href));
+          const shown = SHOWN_ADDRESS.test(src) ? escapeLiteral(src) : '';
           return t.text ? (shown ? `${escapeAngles(String(t.text))} (${shown})` : escapeAngles(String(t.text))) : shown;
         }
         case 'br':
@@ -209,7 +214,7 @@ function inlineHtml(tokens: readonly MdToken[]): string {
         case 'codespan':
         case 'escape':
           // Literal: an entity written in code stays as written.
-          return escapeAngles(String(t.text).replace(/&/g, '&amp;'));
+          return escapeLiteral(String(t.text));
         case 'text':
           return t.tokens ? inlineHtml(t.tokens) : escapeAngles(String(t.text));
         default:
