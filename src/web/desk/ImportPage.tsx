@@ -56,10 +56,6 @@ const KINDS: Record<ImportKindName, { label: string; slug: string; help: string 
   },
 };
 
-/**
- * Bulk import: the kind (among those the user may import), template, upload, dry run with
- * row-level errors, then the run with a progress bar and a summary.
- */
 /** "no problems", "3 problems in 2 rows" (a row may have several; the rows are counted while every problem is listed). */
 function problemsInWords(s: ImportState): string {
   const n = s.errorCount;
@@ -70,6 +66,10 @@ function problemsInWords(s: ImportState): string {
   return `${problems} in ${rows.toLocaleString('en')} ${rows === 1 ? 'row' : 'rows'}`;
 }
 
+/**
+ * Bulk import: the kind (among those the user may import), template, upload, dry run with
+ * row-level errors, then the run with a progress bar and a summary.
+ */
 export function ImportPage({ meta, kind: initialKind }: { meta: EntityMeta; kind: NonNullable<EntityMeta['importKind']> }) {
   const client = useQueryClient();
   const me = useMe().data;
@@ -257,7 +257,7 @@ export function ImportPage({ meta, kind: initialKind }: { meta: EntityMeta; kind
             )}
             {s.errorCount > s.errors.length && (
               <Text size="sm" c="gray.7">
-                Showing the first {s.errors.length} of {s.errorCount} errors.
+                Showing the first {s.errors.length} of {s.errorCount} problems.
               </Text>
             )}
           </Stack>

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { Button, Checkbox, Group, Modal, Paper, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
-import { ConfirmDialog, refusalOf } from '../ui/confirm-dialog.tsx';
+import { ConfirmDialog, refusalOf, type Refusal } from '../ui/confirm-dialog.tsx';
 import { notify } from './notify.ts';
 import { ROLES, type Role } from '../../contract/roles.ts';
 import { api, ApiError, errorMessage, toApiError, useMe } from '../ui/api.ts';
@@ -120,7 +120,7 @@ export function RolesEditor({ user, refresh }: { user: Row; refresh: () => void 
 export function RevokeButton({ id, refresh }: { id: string; refresh: () => void }) {
   const [open, setOpen] = useState(false);
   const [reason, setReason] = useState('');
-  const [refusal, setRefusal] = useState<{ field: string | null; dialog: string | null } | null>(null);
+  const [refusal, setRefusal] = useState<Refusal | null>(null);
   const [busy, setBusy] = useState(false);
   const close = () => {
     setOpen(false);
@@ -175,20 +175,16 @@ export function RevokeButton({ id, refresh }: { id: string; refresh: () => void 
 export function CompleteComplianceButton({ id, refresh }: { id: string; refresh: () => void }) {
   const [open, setOpen] = useState(false);
   const [day, setDay] = useState(todayIso);
-  const [error, setError] = useState<string | null>(null);
-  /** What the server said about the day itself: shown under the field, not as the dialog's error. */
-  const [dayError, setDayError] = useState<string | null>(null);
+  const [refusal, setRefusal] = useState<Refusal | null>(null);
   const [busy, setBusy] = useState(false);
   const close = () => {
     setOpen(false);
-    setError(null);
-    setDayError(null);
+    setRefusal(null);
   };
   const submit = () => {
-    if (!day) return setDayError('Choose the day it was completed.');
+    if (!day) return setRefusal({ field: 'Choose the day it was completed.', dialog: null });
     setBusy(true);
-    setError(null);
-    setDayError(null);
+    setRefusal(null);
     api
       .post(`/api/employee-compliance/${encodeURIComponent(id)}/complete`, { completedOn: day })
       .then(() => {
@@ -196,11 +192,7 @@ export function CompleteComplianceButton({ id, refresh }: { id: string; refresh:
         close();
         refresh();
       })
-      .catch((e: unknown) => {
-        const refusal = refusalOf(e, 'completedOn');
-        setDayError(refusal.field);
-        setError(refusal.dialog);
-      })
+      .catch((e: unknown) => setRefusal(refusalOf(e, 'completedOn')))
       .finally(() => setBusy(false));
   };
   return (
@@ -219,7 +211,7 @@ export function CompleteComplianceButton({ id, refresh }: { id: string; refresh:
         title="Mark this requirement complete"
         confirmLabel="Mark complete"
         busy={busy}
-        error={error}
+        error={refusal?.dialog}
         onConfirm={submit}
       >
         <TextInput
@@ -231,10 +223,9 @@ export function CompleteComplianceButton({ id, refresh }: { id: string; refresh:
           max={todayIso()}
           onChange={(e) => {
             setDay(e.currentTarget.value);
-            setError(null);
-            setDayError(null);
+            setRefusal(null);
           }}
-          error={dayError}
+          error={refusal?.field}
           data-autofocus
         />
       </ConfirmDialog>

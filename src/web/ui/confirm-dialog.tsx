@@ -7,11 +7,17 @@ import { Children, isValidElement, type ReactNode } from 'react';
 import { Button, Group, Modal, Stack, Text } from '@mantine/core';
 import { ApiError, errorMessage } from './api.ts';
 
+/** Why a dialog's action was refused: the words about its field (said under it) and any others (the dialog's error). */
+export interface Refusal {
+  field: string | null;
+  dialog: string | null;
+}
+
 /**
  * A refusal of a dialog's action, split for where it is said: what the server said about `field`
  * goes under that field, anything else is the dialog's error.
  */
-export function refusalOf(err: unknown, field: string): { field: string | null; dialog: string | null } {
+export function refusalOf(err: unknown, field: string): Refusal {
   const onField = err instanceof ApiError ? (err.fieldError(field) ?? null) : null;
   return { field: onField, dialog: onField ? null : errorMessage(err) };
 }

@@ -10,7 +10,7 @@ import { notify } from '../notify.ts';
 import type { EntityMeta, LinkRef, Row } from '../meta.ts';
 import { COURSE_LINK, LinkedName, MODERATORS, USER_LINK } from './shared.tsx';
 import { IdListField } from '../id-list-field.tsx';
-import { ConfirmDialog, refusalOf } from '../../ui/confirm-dialog.tsx';
+import { ConfirmDialog, refusalOf, type Refusal } from '../../ui/confirm-dialog.tsx';
 
 const COUPON_LINK: LinkRef = { url: '/api/coupons', slug: 'lms-coupon', label: (r) => String(r.code) };
 
@@ -61,7 +61,7 @@ function StatusBadge({ row }: { row: Row }) {
 function MarkPaidButton({ row, refresh }: { row: Row; refresh: () => void }) {
   const [open, setOpen] = useState(false);
   const [invoice, setInvoice] = useState('');
-  const [refusal, setRefusal] = useState<{ field: string | null; dialog: string | null } | null>(null);
+  const [refusal, setRefusal] = useState<Refusal | null>(null);
   const [busy, setBusy] = useState(false);
   const close = () => {
     setOpen(false);
@@ -93,7 +93,11 @@ function MarkPaidButton({ row, refresh }: { row: Row; refresh: () => void }) {
         }}
       >
         {String(row.memberName)} is enrolled in {String(row.itemTitle)} as soon as you confirm that {money(row)} was received.
-        <TextInput label="Invoice number" required value={invoice} onChange={(e) => {
+        <TextInput
+          label="Invoice number"
+          required
+          value={invoice}
+          onChange={(e) => {
             setInvoice(e.currentTarget.value);
             setRefusal(null);
           }}
@@ -228,7 +232,7 @@ function NewRefundButton({ row, refresh }: { row: Row; refresh: () => void }) {
   const [open, setOpen] = useState(false);
   const [reason, setReason] = useState('');
   const [revoke, setRevoke] = useState(false);
-  const [refusal, setRefusal] = useState<{ field: string | null; dialog: string | null } | null>(null);
+  const [refusal, setRefusal] = useState<Refusal | null>(null);
   const [busy, setBusy] = useState(false);
   const close = () => {
     setOpen(false);
@@ -262,7 +266,11 @@ function NewRefundButton({ row, refresh }: { row: Row; refresh: () => void }) {
             .finally(() => setBusy(false));
         }}
       >
-        <Textarea label="Reason" required value={reason} onChange={(e) => {
+        <Textarea
+          label="Reason"
+          required
+          value={reason}
+          onChange={(e) => {
             setReason(e.currentTarget.value);
             setRefusal(null);
           }}
